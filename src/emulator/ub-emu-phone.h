@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/*
+ * The emulated phone: a fastboot *device* that behaves like a Qualcomm ABL
+ * bootloader on a Xiaomi phone. Transport-agnostic: a transport (TCP
+ * server, umockdev USB bridge, in-process demo) opens a UbEmuSession per
+ * connection and feeds it the host's packets.
+ */
+
+#define UB_TYPE_EMU_PHONE (ub_emu_phone_get_type ())
+G_DECLARE_FINAL_TYPE (UbEmuPhone, ub_emu_phone, UB, EMU_PHONE, GObject)
+
+/*
+ * @profile: a GKeyFile profile (see tests/data/profiles/ and
+ *   docs/EMULATOR.md), NULL for the built-in default.
+ * @state_dir: directory holding one sparse file per partition and the
+ *   write log; created if missing. Existing partition files are kept, so
+ *   a phone "survives" a restart of the emulator.
+ */
+UbEmuPhone  *ub_emu_phone_new               (GKeyFile     *profile,
+                                             const char   *state_dir,
+                                             GError      **error);
+UbEmuPhone  *ub_emu_phone_new_from_file     (const char   *profile_path,
+                                             const char   *state_dir,
+                                             GError      **error);
+
+const char  *ub_emu_phone_get_serial        (UbEmuPhone   *self);
+const char  *ub_emu_phone_get_state_dir     (UbEmuPhone   *self);
+/* Path of the file backing @partition (exact name, e.g. "boot_a"), or NULL. */
+char        *ub_emu_phone_get_partition_path (UbEmuPhone  *self,
+                                              const char  *partition);
+/* Change a device variable at run time (e.g. "unlocked" "no"). */
+void         ub_emu_phone_set_var           (UbEmuPhone   *self,
+                                             const char   *name,
+                                             const char   *value);
+
+/*
+ * Fault injection, also settable from the profile's [faults] group:
+ *   "fail:<command-prefix>[:<nth>][:<message>]"  answer FAIL to the nth matching command (default 1st)
+ *   "disconnect-after:<bytes>"     drop the connection after that many download bytes
+ *   "stall:<command-prefix>"       stop answering/reading when that command arrives
+ *   "stall-after:<bytes>"          stop reading after that many download bytes
+ *   "delay:<command-prefix>:<ms>"  wait before answering
+ *   "data-size:<delta>"            answer DATA with the requested size plus delta
+ *   "deferred-fail:<partition>"    a flash of it answers OKAY, the next flash/download
+ *                                  answers "Error: Last flash failed : Device Error"
+ */
+gboolean     ub_emu_phone_add_fault         (UbEmuPhone   *self,
+                                             const char   *spec,
+                                             GError      **error);
+
+/* Number of completed downloads/flash writes, for tests. */
+guint        ub_emu_phone_get_n_writes      (UbEmuPhone   *self);
+
+G_END_DECLS
