@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+#include "ub-cli-devices.h"
+#include "ub-usb-device-info.h"
+#include "ub-usb-transport.h"
+
+static const char *
+problem_to_string (UbUsbAccessProblem problem)
+{
+  switch (problem)
+    {
+    case UB_USB_ACCESS_PERMISSION:
+      return "no-permission";
+    case UB_USB_ACCESS_BUSY:
+      return "busy";
+    case UB_USB_ACCESS_OK:
+    default:
+      return "ok";
+    }
+}
+
+static char *
+describe (UbUsbDeviceInfo *info)
+{
+  switch (ub_usb_device_info_get_problem (info))
+    {
+    case UB_USB_ACCESS_PERMISSION:
+      return g_strdup (_("no permission: install Unbrick's udev rule, then reconnect the phone"));
+    case UB_USB_ACCESS_BUSY:
+      return g_strdup (_("busy: another program is using the phone"));
+    case UB_USB_ACCESS_OK:
+    default:
+      break;
+    }
+  switch (ub_usb_device_info_get_kind (info))
+    {
+    case UB_USB_DEVICE_KIND_ADB:
+      return g_strdup (_("Android is running: restart the phone into fastboot mode "
+                         "(power off, then hold Volume Down and Power)"));
+    case UB_USB_DEVICE_KIND_EDL:
+      return g_strdup (_("Qualcomm emergency download mode (EDL): needs an authorised service tool"));
+    case UB_USB_DEVICE_KIND_BROM:
+      return g_strdup (_("MediaTek boot ROM mode: needs an authorised service tool"));
+    case UB_USB_DEVICE_KIND_FASTBOOT:
+    default:
+      return g_strdup ("fastboot");
+    }
+}
+
+gboolean
+ub_cli_devices_print (gboolean  json,
+                      GError  **error)
+{
+  g_autoptr(GPtrArray) devices = ub_usb_transport_list_devices (error);
+
+  if (devices == NULL)
+    return FALSE;
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonGenerator) generator = json_generator_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < devices->len; i++)
+        {
+          UbUsbDeviceInfo *info = g_ptr_array_index (devices, i);
+          g_autofree char *vid = g_strdup_printf ("%04x", ub_usb_device_info_get_vendor_id (info));
+          g_autofree char *pid = g_strdup_printf ("%04x", ub_usb_device_info_get_product_id (info));
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "serial");
+          if (ub_usb_device_info_get_serial (info) != NULL)
+            json_builder_add_string_value (builder, ub_usb_device_info_get_serial (info));
+          else
+            json_builder_add_null_value (builder);
+          json_builder_set_member_name (builder, "path");
+          json_builder_add_string_value (builder, ub_usb_device_info_get_path (info));
+          json_builder_set_member_name (builder, "mode");
+          json_builder_add_string_value (builder,
+                                         ub_usb_device_kind_to_string (ub_usb_device_info_get_kind (info)));
+          json_builder_set_member_name (builder, "vendor_id");
+          json_builder_add_string_value (builder, vid);
+          json_builder_set_member_name (builder, "product_id");
+          json_builder_add_string_value (builder, pid);
+          json_builder_set_member_name (builder, "access");
+          json_builder_add_string_value (builder,
+                                         problem_to_string (ub_usb_device_info_get_problem (info)));
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      root = json_builder_get_root (builder);
+      json_generator_set_root (generator, root);
+      json_generator_set_pretty (generator, TRUE);
+      text = json_generator_to_data (generator, NULL);
+      g_print ("%s\n", text);
+      return TRUE;
+    }
+
+  for (guint i = 0; i < devices->len; i++)
+    {
+      UbUsbDeviceInfo *info = g_ptr_array_index (devices, i);
+      const char *serial = ub_usb_device_info_get_serial (info);
+      g_autofree char *state = describe (info);
+
+      g_print ("%s\t%s\t%s\n", serial ? serial : "????????????",
+               ub_usb_device_info_get_path (info), state);
+    }
+  return TRUE;
+}

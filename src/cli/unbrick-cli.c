@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* unbrick-cli: the Unbrick engine from a terminal, for scripting and tests. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ub-fastboot-client.h"
+#include "ub-fastboot-error.h"
+#include "ub-transport-open.h"
+#include "ub-cli-progress.h"
+#include "ub-cli-devices.h"
+
+typedef struct {
+  const char    *address;
+  gboolean       verbose;
+  GCancellable  *cancellable;
+  UbCliProgress *progress;
+} Cli;
+
+static void
+print_error (const GError *error)
+{
+  g_printerr (_("Error: %s\n"), error->message);
+  if (error->domain != UB_FASTBOOT_ERROR)
+    return;
+  switch ((UbFastbootError) error->code)
+    {
+    case UB_FASTBOOT_ERROR_PERMISSION:
+      g_printerr (_("Next step: install Unbrick's udev rule so your user may use the phone, "
+                    "then unplug and reconnect it.\n"));
+      break;
+    case UB_FASTBOOT_ERROR_BUSY:
+      g_printerr (_("Next step: close other programs that use the phone "
+                    "(an adb server, Android Studio, another flashing tool), then try again.\n"));
+      break;
+    case UB_FASTBOOT_ERROR_NO_DEVICE:
+    case UB_FASTBOOT_ERROR_TIMEOUT:
+      g_printerr (_("Next step: check the cable, try another USB port (a port on the computer "
+                    "itself, not a hub), and make sure the phone still shows FASTBOOT.\n"));
+      break;
+    case UB_FASTBOOT_ERROR_NOT_FOUND:
+      g_printerr (_("Next step: put the phone in fastboot mode (power off, then hold "
+                    "Volume Down and Power) and connect it with a USB cable.\n"));
+      break;
+    case UB_FASTBOOT_ERROR_PROTOCOL:
+      g_printerr (_("Next step: unplug the phone, connect it again and retry.\n"));
+      break;
+    default:
+      break;
+    }
+}
+
+static void
+on_info (UbFastbootClient *client,
+         const char       *text,
+         Cli              *cli)
+{
+  g_autofree char *clean = g_strchomp (g_strdup (text));
+
+  ub_cli_progress_clear (cli->progress);
+  g_printerr ("(bootloader) %s\n", clean);
+}
+
+static UbFastbootClient *
+open_client (Cli     *cli,
+             GError **error)
+{
+  g_autoptr(UbTransport) transport = ub_transport_open (cli->address, cli->cancellable, error);
+  UbFastbootClient *client;
+
+  if (transport == NULL)
+    return NULL;
+  client = ub_fastboot_client_new (transport);
+  g_signal_connect (client, "info", G_CALLBACK (on_info), cli);
+  return client;
+}
+
+static void
+on_flash_progress (const UbFastbootProgress *p,
+                   gpointer                  user_data)
+{
+  Cli *cli = user_data;
+  g_autofree char *label = NULL;
+
+  if (p->n_pieces > 1)
+    label = g_strdup_printf (_("Sending “%s” %u/%u"), p->partition, p->piece, p->n_pieces);
+  else
+    label = g_strdup_printf (_("Sending “%s”"), p->partition);
+  ub_cli_progress_update (cli->progress, label, p->done, p->total);
+}
+
+static gboolean
+need_args (char **argv, guint argc, guint min, guint max, const char *usage, GError **error)
+{
+  if (argc >= min && argc <= max)
+    return TRUE;
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("Usage: unbrick-cli %s"), usage);
+  return FALSE;
+}
+
+static gboolean
+run_command (Cli     *cli,
+             char   **argv,
+             guint    argc,
+             GError **error)
+{
+  const char *cmd = argv[0];
+  g_autoptr(UbFastbootClient) client = NULL;
+
+  if (g_str_equal (cmd, "devices"))
+    {
+      gboolean json = argc > 1 && g_str_equal (argv[1], "--json");
+      if (!need_args (argv, argc, 1, 2, "devices [--json]", error))
+        return FALSE;
+      return ub_cli_devices_print (json, error);
+    }
+
+  if (g_str_equal (cmd, "getvar"))
+    {
+      if (!need_args (argv, argc, 2, 2, "getvar NAME|all", error))
+        return FALSE;
+      if ((client = open_client (cli, error)) == NULL)
+        return FALSE;
+      if (g_str_equal (argv[1], "all"))
+        {
+          g_auto(GStrv) lines = NULL;
+          /* the INFO signal already printed every line */
+          lines = ub_fastboot_client_getvar_all (client, cli->cancellable, error);
+          return lines != NULL;
+        }
+      else
+        {
+          g_autofree char *value = ub_fastboot_client_getvar (client, argv[1], cli->cancellable, error);
+          if (value == NULL)
+            return FALSE;
+          g_print ("%s: %s\n", argv[1], value);
+          return TRUE;
+        }
+    }
+
+  if (g_str_equal (cmd, "flash"))
+    {
+      gint64 start = g_get_monotonic_time ();
+      if (!need_args (argv, argc, 3, 3, "flash PARTITION FILE", error))
+        return FALSE;
+      if ((client = open_client (cli, error)) == NULL)
+        return FALSE;
+      if (!ub_fastboot_client_flash (client, argv[1], argv[2], on_flash_progress, cli,
+                                     cli->cancellable, error))
+        {
+          ub_cli_progress_clear (cli->progress);
+          return FALSE;
+        }
+      ub_cli_progress_finish (cli->progress);
+      g_printerr (_("Flashed “%s” in %.1f s\n"), argv[1],
+                  (g_get_monotonic_time () - start) / 1e6);
+      return TRUE;
+    }
+
+  if (g_str_equal (cmd, "erase"))
+    {
+      if (!need_args (argv, argc, 2, 2, "erase PARTITION", error))
+        return FALSE;
+      if ((client = open_client (cli, error)) == NULL)
+        return FALSE;
+      return ub_fastboot_client_erase (client, argv[1], cli->cancellable, error);
+    }
+
+  if (g_str_equal (cmd, "set-active") || g_str_equal (cmd, "set_active"))
+    {
+      if (!need_args (argv, argc, 2, 2, "set-active SLOT", error))
+        return FALSE;
+      if ((client = open_client (cli, error)) == NULL)
+        return FALSE;
+      return ub_fastboot_client_set_active (client, argv[1], cli->cancellable, error);
+    }
+
+  if (g_str_equal (cmd, "reboot"))
+    {
+      if (!need_args (argv, argc, 1, 2, "reboot [bootloader|fastboot|recovery]", error))
+        return FALSE;
+      if ((client = open_client (cli, error)) == NULL)
+        return FALSE;
+      return ub_fastboot_client_reboot (client, argc > 1 ? argv[1] : NULL, cli->cancellable, error);
+    }
+
+  if (g_str_equal (cmd, "reboot-bootloader"))
+    {
+      if ((client = open_client (cli, error)) == NULL)
+        return FALSE;
+      return ub_fastboot_client_reboot (client, "bootloader", cli->cancellable, error);
+    }
+
+  if (g_str_equal (cmd, "oem"))
+    {
+      g_autofree char *args = NULL;
+      g_autofree char *value = NULL;
+      if (!need_args (argv, argc, 2, G_MAXUINT, "oem ARGS…", error))
+        return FALSE;
+      args = g_strjoinv (" ", argv + 1);
+      if ((client = open_client (cli, error)) == NULL)
+        return FALSE;
+      if (!ub_fastboot_client_oem (client, args, &value, cli->cancellable, error))
+        return FALSE;
+      if (value != NULL && value[0] != '\0')
+        g_print ("%s\n", value);
+      return TRUE;
+    }
+
+  if (g_str_equal (cmd, "flashing"))
+    {
+      if (!need_args (argv, argc, 2, 2, "flashing lock|unlock", error))
+        return FALSE;
+      if ((client = open_client (cli, error)) == NULL)
+        return FALSE;
+      return ub_fastboot_client_flashing (client, argv[1], cli->cancellable, error);
+    }
+
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION,
+               _("Unknown command “%s”; see unbrick-cli --help"), cmd);
+  return FALSE;
+}
+
+static gboolean
+on_sigint (gpointer user_data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
+typedef struct {
+  Cli        *cli;
+  char      **argv;
+  guint       argc;
+  gboolean    ok;
+  GError     *error;
+  GMainLoop  *loop;
+} Run;
+
+static gboolean
+quit_loop (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Commands run on a worker thread so that the main loop can handle Ctrl+C. */
+static gpointer
+run_thread (gpointer user_data)
+{
+  Run *run = user_data;
+
+  run->ok = run_command (run->cli, run->argv, run->argc, &run->error);
+  g_main_context_invoke (NULL, quit_loop, run->loop);
+  return NULL;
+}
+
+static const char *description =
+  N_("Commands:\n"
+     "  devices [--json]                 list connected phones in fastboot mode\n"
+     "  getvar NAME|all                  read a device variable\n"
+     "  flash PARTITION FILE             write an image (raw or sparse) to a partition\n"
+     "  erase PARTITION                  erase a partition\n"
+     "  set-active SLOT                  make slot a or b active\n"
+     "  reboot [bootloader|fastboot|recovery]\n"
+     "  oem ARGS…                        send a vendor command\n"
+     "  flashing lock|unlock             lock or unlock the bootloader\n"
+     "\n"
+     "Devices: -s SERIAL, -s usb:BUS-PORT or -s tcp:HOST[:PORT] (port 5554 by default).\n");
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *address = NULL;
+  gboolean verbose = FALSE;
+  gboolean version = FALSE;
+  Cli cli = { 0 };
+  const GOptionEntry entries[] = {
+    { "serial", 's', 0, G_OPTION_ARG_STRING, &address,
+      N_("Use the device with this serial, usb: path or tcp: address"), N_("DEVICE") },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Show protocol traffic"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Show the version"), NULL },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  context = g_option_context_new (_("COMMAND [ARGS…]"));
+  g_option_context_set_summary (context, _("Talk to Android phones in fastboot mode."));
+  g_option_context_set_description (context, _(description));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_strict_posix (context, TRUE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  if (version)
+    {
+      g_print ("unbrick-cli %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  if (argc < 2)
+    {
+      g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+      g_printerr ("%s", help);
+      return 2;
+    }
+  if (verbose)
+    g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+  if (address == NULL && g_getenv ("ANDROID_SERIAL") != NULL)
+    address = g_strdup (g_getenv ("ANDROID_SERIAL"));
+
+  cli.address = address;
+  cli.verbose = verbose;
+  cli.cancellable = cancellable;
+  cli.progress = ub_cli_progress_new (isatty (STDERR_FILENO));
+  g_unix_signal_add (SIGINT, on_sigint, cancellable);
+  g_unix_signal_add (SIGTERM, on_sigint, cancellable);
+
+  {
+    g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+    Run run = { &cli, argv + 1, argc - 1, FALSE, NULL, loop };
+    GThread *thread = g_thread_new ("unbrick-cli", run_thread, &run);
+
+    g_main_loop_run (loop);
+    g_thread_join (thread);
+    if (!run.ok)
+      g_propagate_error (&error, run.error);
+  }
+  if (error != NULL)
+    {
+      ub_cli_progress_free (cli.progress);
+      print_error (error);
+      return g_error_matches (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE) ||
+             g_error_matches (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION) ? 2 : 1;
+    }
+  ub_cli_progress_free (cli.progress);
+  return 0;
+}

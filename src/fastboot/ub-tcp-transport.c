@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+
+#include "ub-fastboot-error.h"
+#include "ub-tcp-transport.h"
+
+#define HANDSHAKE_TIMEOUT_MS 2000
+#define FRAME_HEADER_SIZE    8
+
+struct _UbTcpTransport
+{
+  GObject            parent_instance;
+  GSocketConnection *connection;
+  GSocket           *socket;
+  char              *description;
+};
+
+static void ub_tcp_transport_iface_init (UbTransportInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (UbTcpTransport, ub_tcp_transport, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (UB_TYPE_TRANSPORT,
+                                                      ub_tcp_transport_iface_init))
+
+static gboolean
+set_closed_error (UbTcpTransport *self,
+                  GError        **error)
+{
+  if (self->socket == NULL)
+    {
+      g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NO_DEVICE,
+                           "The connection to the device is closed");
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* Maps a GIO error to our domain, keeping the message. */
+static void
+propagate_io_error (GError **error,
+                    GError  *io_error,
+                    const char *what)
+{
+  UbFastbootError code = UB_FASTBOOT_ERROR_IO;
+
+  if (g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    code = UB_FASTBOOT_ERROR_CANCELLED;
+  else if (g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    code = UB_FASTBOOT_ERROR_TIMEOUT;
+  else if (g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+           g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE) ||
+           g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
+    code = UB_FASTBOOT_ERROR_NO_DEVICE;
+  g_set_error (error, UB_FASTBOOT_ERROR, code, "%s: %s", what, io_error->message);
+  g_error_free (io_error);
+}
+
+/* Waits until @condition or fails with TIMEOUT after @timeout_ms (0: forever). */
+static gboolean
+wait_for (UbTcpTransport *self,
+          GIOCondition    condition,
+          guint           timeout_ms,
+          GCancellable   *cancellable,
+          GError        **error)
+{
+  GError *local = NULL;
+  gint64 timeout_us = timeout_ms > 0 ? (gint64) timeout_ms * 1000 : -1;
+
+  if (!g_socket_condition_timed_wait (self->socket, condition, timeout_us,
+                                      cancellable, &local))
+    {
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        {
+          g_error_free (local);
+          g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_TIMEOUT,
+                       condition == G_IO_IN ?
+                       "The device did not answer within %u seconds" :
+                       "The device stopped accepting data for %u seconds",
+                       (timeout_ms + 999) / 1000);
+          return FALSE;
+        }
+      propagate_io_error (error, local, "Waiting for the device failed");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+send_vectors (UbTcpTransport *self,
+              GOutputVector  *vectors,
+              guint           n_vectors,
+              guint           stall_timeout_ms,
+              GCancellable   *cancellable,
+              GError        **error)
+{
+  while (n_vectors > 0)
+    {
+      GError *local = NULL;
+      gssize sent;
+
+      if (!wait_for (self, G_IO_OUT, stall_timeout_ms, cancellable, error))
+        return FALSE;
+      sent = g_socket_send_message (self->socket, NULL, vectors, n_vectors,
+                                    NULL, 0, G_SOCKET_MSG_NONE, cancellable, &local);
+      if (sent < 0)
+        {
+          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            {
+              g_error_free (local);
+              continue;
+            }
+          propagate_io_error (error, local, "Sending to the device failed");
+          return FALSE;
+        }
+      /* advance over what went out */
+      while (n_vectors > 0 && (gsize) sent >= vectors->size)
+        {
+          sent -= vectors->size;
+          vectors++;
+          n_vectors--;
+        }
+      if (n_vectors > 0)
+        {
+          vectors->buffer = (const guint8 *) vectors->buffer + sent;
+          vectors->size -= sent;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+recv_exact (UbTcpTransport *self,
+            guint8         *buf,
+            gsize           len,
+            guint           timeout_ms,
+            GCancellable   *cancellable,
+            GError        **error)
+{
+  gsize done = 0;
+
+  while (done < len)
+    {
+      GError *local = NULL;
+      gssize got;
+
+      if (!wait_for (self, G_IO_IN, timeout_ms, cancellable, error))
+        return FALSE;
+      got = g_socket_receive (self->socket, (gchar *) buf + done, len - done,
+                              cancellable, &local);
+      if (got < 0)
+        {
+          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            {
+              g_error_free (local);
+              continue;
+            }
+          propagate_io_error (error, local, "Reading from the device failed");
+          return FALSE;
+        }
+      if (got == 0)
+        {
+          g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NO_DEVICE,
+                               "The device closed the connection");
+          return FALSE;
+        }
+      done += got;
+    }
+  return TRUE;
+}
+
+static gboolean
+ub_tcp_transport_write (UbTransport   *transport,
+                        const guint8  *buf,
+                        gsize          len,
+                        guint          stall_timeout_ms,
+                        GCancellable  *cancellable,
+                        GError       **error)
+{
+  UbTcpTransport *self = UB_TCP_TRANSPORT (transport);
+  guint8 header[FRAME_HEADER_SIZE];
+  guint64 be_len = GUINT64_TO_BE ((guint64) len);
+  GOutputVector vectors[2];
+
+  if (set_closed_error (self, error))
+    return FALSE;
+  memcpy (header, &be_len, sizeof header);
+  /* header and payload leave in one send, as U-Boot requires */
+  vectors[0].buffer = header;
+  vectors[0].size = sizeof header;
+  vectors[1].buffer = buf;
+  vectors[1].size = len;
+  return send_vectors (self, vectors, 2, stall_timeout_ms, cancellable, error);
+}
+
+static gssize
+ub_tcp_transport_read (UbTransport   *transport,
+                       guint8        *buf,
+                       gsize          len,
+                       guint          timeout_ms,
+                       GCancellable  *cancellable,
+                       GError       **error)
+{
+  UbTcpTransport *self = UB_TCP_TRANSPORT (transport);
+  guint8 header[FRAME_HEADER_SIZE];
+  guint64 frame_len;
+  gsize keep;
+
+  if (set_closed_error (self, error))
+    return -1;
+  if (!recv_exact (self, header, sizeof header, timeout_ms, cancellable, error))
+    return -1;
+  memcpy (&frame_len, header, sizeof frame_len);
+  frame_len = GUINT64_FROM_BE (frame_len);
+  keep = MIN (frame_len, len);
+  if (keep > 0 && !recv_exact (self, buf, keep, timeout_ms, cancellable, error))
+    return -1;
+  /* a frame larger than the caller's buffer: drop the excess, keep in sync */
+  for (guint64 left = frame_len - keep; left > 0;)
+    {
+      guint8 scratch[512];
+      gsize n = MIN (left, sizeof scratch);
+      if (!recv_exact (self, scratch, n, timeout_ms, cancellable, error))
+        return -1;
+      left -= n;
+    }
+  return (gssize) keep;
+}
+
+static void
+ub_tcp_transport_close (UbTransport *transport)
+{
+  UbTcpTransport *self = UB_TCP_TRANSPORT (transport);
+
+  if (self->connection != NULL)
+    g_io_stream_close (G_IO_STREAM (self->connection), NULL, NULL);
+  g_clear_object (&self->connection);
+  self->socket = NULL;
+}
+
+static const char *
+ub_tcp_transport_describe (UbTransport *transport)
+{
+  return UB_TCP_TRANSPORT (transport)->description;
+}
+
+static void
+ub_tcp_transport_iface_init (UbTransportInterface *iface)
+{
+  iface->write = ub_tcp_transport_write;
+  iface->read = ub_tcp_transport_read;
+  iface->close = ub_tcp_transport_close;
+  iface->describe = ub_tcp_transport_describe;
+}
+
+static void
+ub_tcp_transport_finalize (GObject *object)
+{
+  UbTcpTransport *self = UB_TCP_TRANSPORT (object);
+
+  ub_tcp_transport_close (UB_TRANSPORT (self));
+  g_free (self->description);
+  G_OBJECT_CLASS (ub_tcp_transport_parent_class)->finalize (object);
+}
+
+static void
+ub_tcp_transport_class_init (UbTcpTransportClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ub_tcp_transport_finalize;
+}
+
+static void
+ub_tcp_transport_init (UbTcpTransport *self)
+{
+}
+
+static gboolean
+handshake (UbTcpTransport *self,
+           GCancellable   *cancellable,
+           GError        **error)
+{
+  GOutputVector vector = { "FB01", 4 };
+  guint8 reply[4];
+  guint version;
+
+  if (!send_vectors (self, &vector, 1, HANDSHAKE_TIMEOUT_MS, cancellable, error))
+    return FALSE;
+  if (!recv_exact (self, reply, sizeof reply, HANDSHAKE_TIMEOUT_MS, cancellable, error))
+    {
+      g_prefix_error (error, "No fastboot handshake: ");
+      return FALSE;
+    }
+  if (reply[0] != 'F' || reply[1] != 'B' ||
+      !g_ascii_isdigit (reply[2]) || !g_ascii_isdigit (reply[3]))
+    {
+      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_PROTOCOL,
+                   "Not a fastboot device (handshake was \"%.4s\")", (const char *) reply);
+      return FALSE;
+    }
+  version = (reply[2] - '0') * 10 + (reply[3] - '0');
+  if (version < 1)
+    {
+      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_PROTOCOL,
+                   "Unsupported fastboot TCP protocol version %u", version);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+UbTransport *
+ub_tcp_transport_connect (const char    *address,
+                          guint          timeout_ms,
+                          GCancellable  *cancellable,
+                          GError       **error)
+{
+  g_autoptr(UbTcpTransport) self = NULL;
+  g_autoptr(GSocketClient) client = NULL;
+  g_autoptr(GSocketConnectable) connectable = NULL;
+  GError *local = NULL;
+
+  g_return_val_if_fail (address != NULL, NULL);
+
+  connectable = g_network_address_parse (address, UB_TCP_TRANSPORT_DEFAULT_PORT, &local);
+  if (connectable == NULL)
+    {
+      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
+                   "Invalid network address “%s”: %s", address, local->message);
+      g_error_free (local);
+      return NULL;
+    }
+
+  self = g_object_new (UB_TYPE_TCP_TRANSPORT, NULL);
+  client = g_socket_client_new ();
+  g_socket_client_set_timeout (client, MAX (1, (timeout_ms + 999) / 1000));
+  self->connection = g_socket_client_connect (client, connectable, cancellable, &local);
+  if (self->connection == NULL)
+    {
+      propagate_io_error (error, local, "Could not connect to the device");
+      if (error != NULL && *error != NULL && (*error)->code == UB_FASTBOOT_ERROR_IO)
+        (*error)->code = UB_FASTBOOT_ERROR_NOT_FOUND;
+      return NULL;
+    }
+  self->socket = g_socket_connection_get_socket (self->connection);
+  g_socket_set_blocking (self->socket, FALSE);
+  g_socket_set_option (self->socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  self->description = g_strdup_printf ("tcp:%s", address);
+
+  if (!handshake (self, cancellable, error))
+    return NULL;
+  return UB_TRANSPORT (g_steal_pointer (&self));
+}
