@@ -17,6 +17,7 @@
 
 typedef struct {
   const char    *address;
+  guint          timeout_s;
   gboolean       verbose;
   GCancellable  *cancellable;
   UbCliProgress *progress;
@@ -76,6 +77,11 @@ open_client (Cli     *cli,
   if (transport == NULL)
     return NULL;
   client = ub_fastboot_client_new (transport);
+  if (cli->timeout_s > 0)
+    {
+      guint ms = cli->timeout_s * 1000;
+      ub_fastboot_client_set_timeouts (client, MIN (ms, UB_FASTBOOT_TIMEOUT_SHORT), ms, ms);
+    }
   g_signal_connect (client, "info", G_CALLBACK (on_info), cli);
   return client;
 }
@@ -282,10 +288,14 @@ main (int argc, char **argv)
   g_autofree char *address = NULL;
   gboolean verbose = FALSE;
   gboolean version = FALSE;
+  gint timeout_s = 0;
   Cli cli = { 0 };
   const GOptionEntry entries[] = {
     { "serial", 's', 0, G_OPTION_ARG_STRING, &address,
       N_("Use the device with this serial, usb: path or tcp: address"), N_("DEVICE") },
+    { "timeout", 't', 0, G_OPTION_ARG_INT, &timeout_s,
+      N_("Give up when the phone neither answers nor takes data for this long "
+         "(default: 30 s while sending, 120 s for a write)"), N_("SECONDS") },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Show protocol traffic"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Show the version"), NULL },
     { NULL }
@@ -322,7 +332,13 @@ main (int argc, char **argv)
   if (address == NULL && g_getenv ("ANDROID_SERIAL") != NULL)
     address = g_strdup (g_getenv ("ANDROID_SERIAL"));
 
+  if (timeout_s < 0)
+    {
+      g_printerr (_("The timeout must be a positive number of seconds\n"));
+      return 2;
+    }
   cli.address = address;
+  cli.timeout_s = timeout_s;
   cli.verbose = verbose;
   cli.cancellable = cancellable;
   cli.progress = ub_cli_progress_new (isatty (STDERR_FILENO));
