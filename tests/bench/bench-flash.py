@@ -1,0 +1,75 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Benchmark: flash the same >= 2 GiB sparse image onto the emulated phone with
+unbrick-cli and with Debian's AOSP fastboot, side by side, and print wall time,
+CPU seconds per GiB and peak RSS of each host tool (the emulator is not counted).
+
+  bench-flash.py [--expanded-gib 2.5] [--data-gib 1.2] [--max-download-mib 768] [--usb]
+"""
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
+import ubtest as t  # noqa: E402
+
+GiB = 1024 * t.MiB
+
+
+def measure(args):
+    start = time.monotonic()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - start
+    stderr = proc.stderr.read()
+    proc.stderr.close()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"{args[0]} failed ({code}):\n{stderr}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--expanded-gib", type=float, default=2.5)
+    ap.add_argument("--data-gib", type=float, default=1.2)
+    ap.add_argument("--max-download-mib", type=int, default=768)
+    ap.add_argument("--usb", action="store_true")
+    opts = ap.parse_args()
+    t.need("fastboot", "img2simg", t.EMULATOR, t.CLI)
+    if opts.usb:
+        t.need("umockdev-wrapper", t.USB_HARNESS)
+
+    with t.TempDir() as tmp:
+        image = t.make_big_sparse(tmp, expanded=int(opts.expanded_gib * GiB) // 4096 * 4096,
+                                  data=int(opts.data_gib * GiB), seed=11)
+        size = os.path.getsize(image)
+        profile = os.path.join(tmp, "phone.ini")
+        t.write_profile(profile, max_download=opts.max_download_mib * t.MiB,
+                        extra_partitions={"super": hex(4 * GiB)})
+        results = {}
+        for tool in ("fastboot", "unbrick-cli"):
+            state = os.path.join(tmp, tool)
+            host = ["fastboot"] if tool == "fastboot" else [t.CLI]
+            if opts.usb and tool == "unbrick-cli":
+                args = ["umockdev-wrapper", t.USB_HARNESS, "--profile", profile, "--state-dir", state,
+                        "--", t.CLI, "flash", "super", image]
+                # the harness holds the emulator: its RSS/CPU are included here
+                results[tool] = measure(args)
+            else:
+                with t.emulator(profile, state) as addr:
+                    results[tool] = measure(host + ["-s", addr, "flash", "super", image])
+            os.unlink(t.partition_path(state, "super"))
+
+        gib = size / GiB
+        print(f"image: {size / GiB:.2f} GiB sparse file, {opts.expanded_gib} GiB expanded, "
+              f"max-download-size {opts.max_download_mib} MiB, transport {'usb' if opts.usb else 'tcp'}")
+        print(f"{'tool':<12} {'wall s':>8} {'CPU s':>8} {'CPU s/GiB':>10} {'peak RSS MiB':>13} {'MB/s':>8}")
+        for tool, (wall, cpu, rss) in results.items():
+            print(f"{tool:<12} {wall:8.2f} {cpu:8.2f} {cpu / gib:10.3f} {rss:13.1f} {size / wall / 1e6:8.1f}")
+
+
+if __name__ == "__main__":
+    main()
