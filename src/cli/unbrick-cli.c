@@ -13,9 +13,11 @@
 #include "ub-fastboot-error.h"
 #include "ub-transport-open.h"
 #include "ub-cli-progress.h"
+#include "ub-cli-demo.h"
 #include "ub-cli-devices.h"
 
 typedef struct {
+  UbCliDemo     *demo;
   const char    *address;
   guint          timeout_s;
   gboolean       verbose;
@@ -232,6 +234,40 @@ run_command (Cli     *cli,
   return FALSE;
 }
 
+/* `unbrick-cli --demo` without a command: a short tour on the emulated phone. */
+static gboolean
+run_demo_tour (Cli     *cli,
+               GError **error)
+{
+  g_autofree char *image = NULL;
+
+  g_print (_("Demo: an emulated Xiaomi phone (alioth) is listening at %s\n"), cli->address);
+  image = ub_cli_demo_make_image (cli->demo, 96 * 1024 * 1024, error);
+  if (image == NULL)
+    return FALSE;
+  {
+    const char *product[] = { "getvar", "product" };
+    const char *unlocked[] = { "getvar", "unlocked" };
+    const char *slot[] = { "getvar", "current-slot" };
+    const char *flash[] = { "flash", "boot", image };
+    const char *active[] = { "set-active", "a" };
+    const char *reboot[] = { "reboot" };
+    const struct { const char **argv; guint argc; } steps[] = {
+      { product, 2 }, { unlocked, 2 }, { slot, 2 }, { flash, 3 }, { active, 2 }, { reboot, 1 },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (steps); i++)
+      {
+        g_autofree char *line = g_strjoinv (" ", (char **) steps[i].argv);
+        g_print ("\n$ unbrick-cli %s\n", line);
+        if (!run_command (cli, (char **) steps[i].argv, steps[i].argc, error))
+          return FALSE;
+      }
+  }
+  g_print (_("\nDone. Try: unbrick-cli --demo getvar all\n"));
+  return TRUE;
+}
+
 static gboolean
 on_sigint (gpointer user_data)
 {
@@ -261,7 +297,10 @@ run_thread (gpointer user_data)
 {
   Run *run = user_data;
 
-  run->ok = run_command (run->cli, run->argv, run->argc, &run->error);
+  if (run->argc == 0)
+    run->ok = run_demo_tour (run->cli, &run->error);
+  else
+    run->ok = run_command (run->cli, run->argv, run->argc, &run->error);
   g_main_context_invoke (NULL, quit_loop, run->loop);
   return NULL;
 }
@@ -289,6 +328,8 @@ main (int argc, char **argv)
   gboolean verbose = FALSE;
   gboolean version = FALSE;
   gint timeout_s = 0;
+  gboolean demo = FALSE;
+  g_autoptr(UbCliDemo) demo_phone = NULL;
   Cli cli = { 0 };
   const GOptionEntry entries[] = {
     { "serial", 's', 0, G_OPTION_ARG_STRING, &address,
@@ -296,6 +337,8 @@ main (int argc, char **argv)
     { "timeout", 't', 0, G_OPTION_ARG_INT, &timeout_s,
       N_("Give up when the phone neither answers nor takes data for this long "
          "(default: 30 s while sending, 120 s for a write)"), N_("SECONDS") },
+    { "demo", 0, 0, G_OPTION_ARG_NONE, &demo,
+      N_("Use an emulated phone inside this program (no phone needed)"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Show protocol traffic"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Show the version"), NULL },
     { NULL }
@@ -321,7 +364,7 @@ main (int argc, char **argv)
       g_print ("unbrick-cli %s\n", PACKAGE_VERSION);
       return 0;
     }
-  if (argc < 2)
+  if (argc < 2 && !demo)
     {
       g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
       g_printerr ("%s", help);
@@ -329,7 +372,7 @@ main (int argc, char **argv)
     }
   if (verbose)
     g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
-  if (address == NULL && g_getenv ("ANDROID_SERIAL") != NULL)
+  if (address == NULL && !demo && g_getenv ("ANDROID_SERIAL") != NULL)
     address = g_strdup (g_getenv ("ANDROID_SERIAL"));
 
   if (timeout_s < 0)
@@ -337,6 +380,23 @@ main (int argc, char **argv)
       g_printerr (_("The timeout must be a positive number of seconds\n"));
       return 2;
     }
+  if (demo)
+    {
+      if (address != NULL)
+        {
+          g_printerr (_("--demo and -s cannot be used together\n"));
+          return 2;
+        }
+      demo_phone = ub_cli_demo_start (&error);
+      if (demo_phone == NULL)
+        {
+          g_printerr (_("Error: could not start the emulated phone: %s\n"), error->message);
+          return 1;
+        }
+      g_free (address);
+      address = g_strdup (ub_cli_demo_get_address (demo_phone));
+    }
+  cli.demo = demo_phone;
   cli.address = address;
   cli.timeout_s = timeout_s;
   cli.verbose = verbose;

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* An emulated phone served over TCP inside this process, in a temporary folder. */
+typedef struct _UbCliDemo UbCliDemo;
+
+UbCliDemo  *ub_cli_demo_start       (GError    **error);
+/* "tcp:127.0.0.1:PORT" */
+const char *ub_cli_demo_get_address (UbCliDemo  *self);
+/* Writes a demo image (raw, with data, zero and filled regions) and returns its path. */
+char       *ub_cli_demo_make_image  (UbCliDemo  *self,
+                                     guint64     size,
+                                     GError    **error);
+void        ub_cli_demo_stop        (UbCliDemo  *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (UbCliDemo, ub_cli_demo_stop)
+
+G_END_DECLS
