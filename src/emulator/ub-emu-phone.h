@@ -54,6 +54,14 @@ gboolean     ub_emu_phone_add_fault         (UbEmuPhone   *self,
                                              const char   *spec,
                                              GError      **error);
 
+/* Remove every fault (configured or pending). */
+void         ub_emu_phone_clear_faults      (UbEmuPhone   *self);
+
+/* Current value of a device variable (as `getvar` would answer for plain
+ * variables), or NULL. */
+char        *ub_emu_phone_dup_var           (UbEmuPhone   *self,
+                                             const char   *name);
+
 /* Number of completed downloads/flash writes, for tests. */
 guint        ub_emu_phone_get_n_writes      (UbEmuPhone   *self);
 
