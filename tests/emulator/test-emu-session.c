@@ -890,6 +890,47 @@ test_bad_profiles (void)
   rm_rf (dir);
 }
 
+/* Every shipped profile loads; spot checks of each. */
+static void
+test_shipped_profiles (void)
+{
+  const char *src = g_getenv ("UB_SOURCE_DIR");
+  struct {
+    const char *file;
+    const char *command;
+    const char *expected;
+  } checks[] = {
+    { "small-ab.ini", "getvar:max-download-size", "OKAY16777216" },
+    { "small-ab.ini", "getvar:partition-size:boot_b", "OKAY 0x6000000" },
+    { "non-ab.ini", "getvar:product", "OKAYraphael" },
+    { "non-ab.ini", "getvar:slot-count", "FAILGetVar Variable Not found" },
+    { "locked.ini", "getvar:unlocked", "OKAYno" },
+    { "locked.ini", "flashing unlock", "FAILFlashing Unlock is not allowed\n" },
+    { "locked.ini", "erase:misc", "FAILErase is not allowed in Lock State" },
+  };
+
+  if (src == NULL)
+    {
+      g_test_skip ("UB_SOURCE_DIR not set");
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (checks); i++)
+    {
+      g_autofree char *path = g_build_filename (src, "tests", "data", "profiles", checks[i].file, NULL);
+      g_autoptr(GError) error = NULL;
+      Fixture fx = { 0 };
+
+      fx.dir = g_dir_make_tmp ("ub-emu-prof-XXXXXX", &error);
+      g_assert_no_error (error);
+      fx.phone = ub_emu_phone_new_from_file (path, fx.dir, &error);
+      g_assert_no_error (error);
+      fx.out = g_ptr_array_new_with_free_func (g_free);
+      fx.session = ub_emu_session_new (fx.phone, collect, &fx);
+      assert_cmd (&fx, checks[i].command, checks[i].expected);
+      fixture_teardown (&fx, NULL);
+    }
+}
+
 /* State survives a new UbEmuPhone on the same directory. */
 static void
 test_persistence (Fixture       *fx,
@@ -1129,6 +1170,7 @@ main (int    argc,
   ADD ("/emulator/fault/deferred", test_fault_deferred);
   g_test_add_func ("/emulator/non-ab-profile", test_non_ab_profile);
   g_test_add_func ("/emulator/bad-profiles", test_bad_profiles);
+  g_test_add_func ("/emulator/shipped-profiles", test_shipped_profiles);
   ADD ("/emulator/persistence", test_persistence);
   ADD ("/emulator/threads", test_threads);
   ADD ("/emulator/tcp-server", test_tcp_server);
