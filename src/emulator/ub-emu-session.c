@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define _GNU_SOURCE  /* fallocate, FALLOC_FL_PUNCH_HOLE */
 #include "config.h"
 
 #include "ub-emu-session.h"
@@ -6,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -201,6 +203,46 @@ pread_all (int      fd,
   return TRUE;
 }
 
+static gboolean fill_range (int fd, guint64 offset, guint64 len, guint32 pattern);
+
+static gboolean
+is_zero (const guint8 *p,
+         gsize         len)
+{
+  return len == 0 || (p[0] == 0 && memcmp (p, p + 1, len - 1) == 0);
+}
+
+/* Write @buf at @offset; runs of all-zero 4 KiB blocks become holes so
+ * partition files stay sparse. */
+static gboolean
+write_keeping_holes (int           fd,
+                     const guint8 *buf,
+                     gsize         len,
+                     guint64       offset)
+{
+  gsize start = 0;
+
+  while (start < len)
+    {
+      gsize end = start;
+      gboolean zero = is_zero (buf + start, MIN ((gsize) 4096, len - start));
+
+      /* Extend the run while blocks keep the same kind. */
+      while (end < len)
+        {
+          gsize n = MIN ((gsize) 4096, len - end);
+          if (is_zero (buf + end, n) != zero)
+            break;
+          end += n;
+        }
+      if (zero ? !fill_range (fd, offset + start, end - start, 0)
+               : !pwrite_all (fd, buf + start, end - start, offset + start))
+        return FALSE;
+      start = end;
+    }
+  return TRUE;
+}
+
 /* Copy @len bytes of the download buffer at @src_off to @dst_fd at @dst_off. */
 static gboolean
 copy_range (int      src_fd,
@@ -216,7 +258,7 @@ copy_range (int      src_fd,
       gsize n = (gsize) MIN (len, (guint64) COPY_BUFFER_SIZE);
 
       if (!pread_all (src_fd, buf, n, src_off) ||
-          !pwrite_all (dst_fd, buf, n, dst_off))
+          !write_keeping_holes (dst_fd, buf, n, dst_off))
         return FALSE;
       src_off += n;
       dst_off += n;

@@ -425,6 +425,37 @@ test_flash_raw (Fixture       *fx,
   g_assert_cmpuint (ub_emu_phone_get_n_writes (fx->phone), ==, 2);
 }
 
+/* Zero runs in a raw image overwrite old data (as holes). */
+static void
+test_flash_raw_zeros (Fixture       *fx,
+                      gconstpointer  data)
+{
+  g_autofree guint8 *old = pattern_data (0x10000, 13);
+  g_autofree guint8 *img = pattern_data (0x10000 - 100, 14);
+  g_autofree guint8 *big = g_malloc0 (3 * MIB);
+  g_autofree char *super_path = ub_emu_phone_get_partition_path (fx->phone, "super");
+  g_autoptr(GBytes) part = NULL;
+  struct stat st;
+
+  download (fx, old, 0x10000);
+  assert_cmd (fx, "flash:misc", "OKAY");
+  memset (img + 5000, 0, 20000);        /* straddles block boundaries */
+  memset (img + 0x10000 - 200, 0, 100); /* zero tail, unaligned end */
+  download (fx, img, 0x10000 - 100);
+  assert_cmd (fx, "flash:misc", "OKAY");
+  part = read_partition (fx, "misc");
+  g_assert_cmpmem (g_bytes_get_data (part, NULL), 0x10000 - 100, img, 0x10000 - 100);
+  g_assert_cmpmem ((const guint8 *) g_bytes_get_data (part, NULL) + 0x10000 - 100, 100,
+                   old + 0x10000 - 100, 100);
+
+  /* 3 MiB mostly zero: the partition file stays sparse. */
+  memset (big + MIB, 0x5a, 4096);
+  download (fx, big, 3 * MIB);
+  assert_cmd (fx, "flash:super", "OKAY");
+  g_assert_cmpint (g_stat (super_path, &st), ==, 0);
+  g_assert_cmpint ((gint64) st.st_blocks * 512, <, MIB);
+}
+
 static void
 test_flash_raw_errors (Fixture       *fx,
                        gconstpointer  data)
@@ -1152,6 +1183,7 @@ main (int    argc,
               fixture_setup_default, test_default_profile_matches_alioth, fixture_teardown);
   ADD ("/emulator/partition-files-sparse", test_partition_files_sparse);
   ADD ("/emulator/flash-raw", test_flash_raw);
+  ADD ("/emulator/flash-raw-zeros", test_flash_raw_zeros);
   ADD ("/emulator/flash-raw-errors", test_flash_raw_errors);
   ADD ("/emulator/flash-ab", test_flash_ab);
   ADD ("/emulator/flash-sparse", test_flash_sparse);
