@@ -246,12 +246,12 @@ run_demo_tour (Cli     *cli,
   if (image == NULL)
     return FALSE;
   {
-    const char *product[] = { "getvar", "product" };
-    const char *unlocked[] = { "getvar", "unlocked" };
-    const char *slot[] = { "getvar", "current-slot" };
-    const char *flash[] = { "flash", "boot", image };
-    const char *active[] = { "set-active", "a" };
-    const char *reboot[] = { "reboot" };
+    const char *product[] = { "getvar", "product", NULL };
+    const char *unlocked[] = { "getvar", "unlocked", NULL };
+    const char *slot[] = { "getvar", "current-slot", NULL };
+    const char *flash[] = { "flash", "boot", image, NULL };
+    const char *active[] = { "set-active", "a", NULL };
+    const char *reboot[] = { "reboot", NULL };
     const struct { const char **argv; guint argc; } steps[] = {
       { product, 2 }, { unlocked, 2 }, { slot, 2 }, { flash, 3 }, { active, 2 }, { reboot, 1 },
     };
