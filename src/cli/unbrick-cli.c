@@ -176,7 +176,10 @@ run_command (Cli     *cli,
         return FALSE;
       if ((client = open_client (cli, error)) == NULL)
         return FALSE;
-      return ub_fastboot_client_erase (client, argv[1], cli->cancellable, error);
+      if (!ub_fastboot_client_erase (client, argv[1], cli->cancellable, error))
+        return FALSE;
+      g_printerr (_("Erased “%s”\n"), argv[1]);
+      return TRUE;
     }
 
   if (g_str_equal (cmd, "set-active") || g_str_equal (cmd, "set_active"))
@@ -185,7 +188,10 @@ run_command (Cli     *cli,
         return FALSE;
       if ((client = open_client (cli, error)) == NULL)
         return FALSE;
-      return ub_fastboot_client_set_active (client, argv[1], cli->cancellable, error);
+      if (!ub_fastboot_client_set_active (client, argv[1], cli->cancellable, error))
+        return FALSE;
+      g_printerr (_("Slot %s is now active\n"), argv[1]);
+      return TRUE;
     }
 
   if (g_str_equal (cmd, "reboot"))
@@ -194,14 +200,20 @@ run_command (Cli     *cli,
         return FALSE;
       if ((client = open_client (cli, error)) == NULL)
         return FALSE;
-      return ub_fastboot_client_reboot (client, argc > 1 ? argv[1] : NULL, cli->cancellable, error);
+      if (!ub_fastboot_client_reboot (client, argc > 1 ? argv[1] : NULL, cli->cancellable, error))
+        return FALSE;
+      g_printerr (_("The phone is restarting\n"));
+      return TRUE;
     }
 
   if (g_str_equal (cmd, "reboot-bootloader"))
     {
       if ((client = open_client (cli, error)) == NULL)
         return FALSE;
-      return ub_fastboot_client_reboot (client, "bootloader", cli->cancellable, error);
+      if (!ub_fastboot_client_reboot (client, "bootloader", cli->cancellable, error))
+        return FALSE;
+      g_printerr (_("The phone is restarting\n"));
+      return TRUE;
     }
 
   if (g_str_equal (cmd, "oem"))
@@ -226,7 +238,10 @@ run_command (Cli     *cli,
         return FALSE;
       if ((client = open_client (cli, error)) == NULL)
         return FALSE;
-      return ub_fastboot_client_flashing (client, argv[1], cli->cancellable, error);
+      if (!ub_fastboot_client_flashing (client, argv[1], cli->cancellable, error))
+        return FALSE;
+      g_printerr (_("Done. If the phone asks, confirm on its screen with the volume and power keys.\n"));
+      return TRUE;
     }
 
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION,
