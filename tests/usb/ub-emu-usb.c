@@ -1266,7 +1266,10 @@ add_device_locked (UbEmuUsb     *self,
   if (port == NULL)
     {
       do
-        auto_port = g_strdup_printf ("1-%u", self->next_port++);
+        {
+          g_free (auto_port);
+          auto_port = g_strdup_printf ("1-%u", self->next_port++);
+        }
       while (g_hash_table_contains (self->ports, auto_port));
       port = auto_port;
     }
