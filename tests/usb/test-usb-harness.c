@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static const char *wrapper;
 static const char *harness;
@@ -212,6 +213,34 @@ test_reboot (void)
   rm_rf (dir);
 }
 
+/* --no-access, with the command run as root without CAP_DAC_OVERRIDE: what a
+ * user without the udev rule sees. */
+static void
+test_no_access (void)
+{
+  g_autofree char *dir = make_state_dir ();
+  g_autofree char *setpriv = g_find_program_in_path ("setpriv");
+  g_auto (Run) r = { 0 };
+  const char *hargs[] = { "--no-access", NULL };
+  const char *args[] = { setpriv, "--inh-caps=-dac_override,-dac_read_search",
+                         "--bounding-set=-dac_override,-dac_read_search", "--",
+                         client, "getvar", "product", NULL };
+
+  if (setpriv == NULL || getuid () != 0)
+    {
+      g_test_skip ("needs root and setpriv");
+      return;
+    }
+  run_harness (&r, dir, hargs, args);
+  if (r.status == 77)
+    return;
+  g_assert_cmpint (r.status, ==, 1);
+  /* g_printerr() turns the dash into '?' in the C locale */
+  g_assert_nonnull (strstr (r.err, "ub-usb-client: Permission denied for the USB device usb:1-1 "));
+  g_assert_nonnull (strstr (r.err, " install the udev rule that gives your user access to phones"));
+  rm_rf (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -234,5 +263,6 @@ main (int   argc,
   g_test_add_func ("/harness/fault", test_fault);
   g_test_add_func ("/harness/phones", test_phones);
   g_test_add_func ("/harness/reboot", test_reboot);
+  g_test_add_func ("/harness/no-access", test_no_access);
   return g_test_run ();
 }

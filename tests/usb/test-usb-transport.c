@@ -8,6 +8,9 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -717,6 +720,59 @@ test_busy (Phone        *p,
   t2 = open_phone (p);
 }
 
+/* Drops (or restores) CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH from the calling
+ * thread's effective set, so root gets EACCES like a normal user would. */
+static gboolean
+set_dac_override (gboolean on)
+{
+  struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+  struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3];
+  guint32 bits = (1u << CAP_DAC_OVERRIDE) | (1u << CAP_DAC_READ_SEARCH);
+
+  if (syscall (SYS_capget, &header, caps) != 0)
+    return FALSE;
+  if (on)
+    caps[0].effective |= bits & caps[0].permitted;
+  else
+    caps[0].effective &= ~bits;
+  return syscall (SYS_capset, &header, caps) == 0;
+}
+
+static void
+test_permission (Phone        *p,
+                 gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(UbTransport) t = NULL;
+  g_autofree char *expect = NULL;
+  UbUsbDeviceInfo *info;
+
+  ub_emu_usb_device_set_node_mode (p->dev, 0);
+  if (getuid () == 0 && !set_dac_override (FALSE))
+    {
+      g_test_skip ("cannot drop CAP_DAC_OVERRIDE");
+      return;
+    }
+
+  list = ub_usb_transport_list_devices (&error);
+  g_assert_no_error (error);
+  info = find_info (list, ub_emu_usb_device_get_path (p->dev));
+  g_assert_nonnull (info);
+  g_assert_cmpint (ub_usb_device_info_get_problem (info), ==, UB_USB_ACCESS_PERMISSION);
+  g_assert_cmpstr (ub_usb_device_info_get_serial (info), ==, p->serial);
+
+  t = ub_usb_transport_open (p->serial, &error);
+  g_assert_null (t);
+  g_assert_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_PERMISSION);
+  expect = g_strdup_printf ("Permission denied for the USB device %s — install the udev rule "
+                            "that gives your user access to phones, then unplug and replug "
+                            "the phone", ub_emu_usb_device_get_path (p->dev));
+  g_assert_cmpstr (error->message, ==, expect);
+
+  g_assert_true (getuid () != 0 || set_dac_override (TRUE));
+}
+
 static void
 test_no_mem (Phone        *p,
              gconstpointer data)
@@ -900,6 +956,7 @@ main (int   argc,
   PHONE_TEST ("/usb/cancel", test_cancel, NULL);
   PHONE_TEST ("/usb/two-phones", test_two_phones, NULL);
   PHONE_TEST ("/usb/busy", test_busy, NULL);
+  PHONE_TEST ("/usb/permission", test_permission, NULL);
   PHONE_TEST ("/usb/no-mem", test_no_mem, NULL);
   PHONE_TEST ("/usb/drain-stale", test_drain_stale, NULL);
   PHONE_TEST ("/usb/reboot", test_reboot_bootloader, NULL);

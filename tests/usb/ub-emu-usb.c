@@ -54,6 +54,7 @@ struct _UbEmuUsbDevice
   gint claim_errno;           /* atomic */
   gint max_urb;               /* atomic, 0 = unlimited */
 
+  gint node_mode;             /* atomic, -1: leave as created */
   gint replug_reboot_ms;      /* atomic */
   gint replug_fault_ms;       /* atomic */
 
@@ -1007,6 +1008,8 @@ plug_in (UbEmuUsbDevice *dev,
       goto fail;
     }
   fcntl (plug->fifo_fd, F_SETPIPE_SZ, FIFO_SIZE);
+  if (g_atomic_int_get (&dev->node_mode) >= 0)
+    chmod (node, (mode_t) g_atomic_int_get (&dev->node_mode));
   g_mutex_lock (&plug->lock);
   update_readiness_locked (plug);
   g_mutex_unlock (&plug->lock);
@@ -1299,6 +1302,7 @@ add_device_locked (UbEmuUsb     *self,
   dev->iface_class = cls;
   dev->iface_subclass = sub;
   dev->iface_protocol = proto;
+  dev->node_mode = -1;
   dev->replug_reboot_ms = 200;
   dev->replug_fault_ms = -1;
   g_ptr_array_add (self->devices, dev);
@@ -1504,4 +1508,22 @@ ub_emu_usb_device_set_replug_delays (UbEmuUsbDevice *dev,
 {
   g_atomic_int_set (&dev->replug_reboot_ms, reboot_ms);
   g_atomic_int_set (&dev->replug_fault_ms, fault_ms);
+}
+
+void
+ub_emu_usb_device_set_node_mode (UbEmuUsbDevice *dev,
+                                 guint           mode)
+{
+  g_autofree char *root = umockdev_testbed_get_root_dir (dev->bus->testbed);
+
+  g_atomic_int_set (&dev->node_mode, (gint) mode);
+  g_mutex_lock (&dev->bus->lock);
+  if (dev->plug != NULL)
+    {
+      g_autofree char *node = g_strconcat (root, dev->plug->devnode, NULL);
+
+      if (chmod (node, mode) < 0)
+        g_warning ("emu-usb: chmod %s: %s", node, g_strerror (errno));
+    }
+  g_mutex_unlock (&dev->bus->lock);
 }

@@ -104,6 +104,10 @@ void             ub_emu_usb_device_set_claim_errno (UbEmuUsbDevice *dev,
  * like a host out of usbfs memory. */
 void             ub_emu_usb_device_set_max_urb   (UbEmuUsbDevice *dev,
                                                   gsize           size);
+/* chmod the /dev node of the current plug (and of later replugs), e.g. 0
+ * to provoke EACCES for a process without CAP_DAC_OVERRIDE. */
+void             ub_emu_usb_device_set_node_mode (UbEmuUsbDevice *dev,
+                                                  guint           mode);
 /*
  * Replug delays in ms: after a reboot command (default 200) and after a
  * fault disconnect (default -1: stays unplugged).

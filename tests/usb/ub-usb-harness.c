@@ -4,7 +4,8 @@
  * about umockdev) against emulated phones on an emulated USB bus.
  *
  *   umockdev-wrapper ub-usb-harness --profile P --state-dir D [--fault SPEC]...
- *       [--phones N] [--replug-after-fault MS] [--reboot-delay MS] [--verbose]
+ *       [--phones N] [--replug-after-fault MS] [--reboot-delay MS] [--no-access]
+ *       [--verbose]
  *       -- COMMAND ARGS…
  *
  * Exits with COMMAND's exit status (128 + signal if it was killed), 77 when
@@ -26,6 +27,7 @@ static char **opt_faults;
 static int opt_phones = 1;
 static int opt_replug_after_fault = -1;
 static int opt_reboot_delay = 200;
+static gboolean opt_no_access;
 static gboolean opt_verbose;
 static char **opt_command;
 
@@ -38,6 +40,8 @@ static GOptionEntry entries[] = {
     "Replug this many ms after a fault disconnect (default: never)", "MS" },
   { "reboot-delay", 0, 0, G_OPTION_ARG_INT, &opt_reboot_delay,
     "Replug this many ms after a reboot (default 200)", "MS" },
+  { "no-access", 0, 0, G_OPTION_ARG_NONE, &opt_no_access,
+    "Make the device nodes mode 0000 (EACCES without CAP_DAC_OVERRIDE)", NULL },
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Describe the emulated bus", NULL },
   { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_command, NULL, "-- COMMAND ARGS…" },
   { NULL }
@@ -117,6 +121,8 @@ main (int   argc,
           return 1;
         }
       ub_emu_usb_device_set_replug_delays (dev, opt_reboot_delay, opt_replug_after_fault);
+      if (opt_no_access)
+        ub_emu_usb_device_set_node_mode (dev, 0);
       if (opt_verbose)
         g_printerr ("[harness] phone %d: serial %s at %s, state in %s\n", i,
                     ub_emu_usb_device_get_serial (dev), ub_emu_usb_device_get_path (dev),
