@@ -29,6 +29,7 @@ UbEmuPhone  *ub_emu_phone_new_from_file     (const char   *profile_path,
                                              const char   *state_dir,
                                              GError      **error);
 
+/* Owned by the phone; valid until "serialno" is changed with set_var. */
 const char  *ub_emu_phone_get_serial        (UbEmuPhone   *self);
 const char  *ub_emu_phone_get_state_dir     (UbEmuPhone   *self);
 /* Path of the file backing @partition (exact name, e.g. "boot_a"), or NULL. */
@@ -49,10 +50,20 @@ void         ub_emu_phone_set_var           (UbEmuPhone   *self,
  *   "data-size:<delta>"            answer DATA with the requested size plus delta
  *   "deferred-fail:<partition>"    a flash of it answers OKAY, the next flash/download
  *                                  answers "Error: Last flash failed : Device Error"
+ * fail, stall, *-after and deferred-fail fire once; delay and data-size
+ * apply to every match. Details: docs/EMULATOR.md.
  */
 gboolean     ub_emu_phone_add_fault         (UbEmuPhone   *self,
                                              const char   *spec,
                                              GError      **error);
+
+/* Remove every fault (configured or pending). */
+void         ub_emu_phone_clear_faults      (UbEmuPhone   *self);
+
+/* Current value of a device variable (as `getvar` would answer for plain
+ * variables), or NULL. */
+char        *ub_emu_phone_dup_var           (UbEmuPhone   *self,
+                                             const char   *name);
 
 /* Number of completed downloads/flash writes, for tests. */
 guint        ub_emu_phone_get_n_writes      (UbEmuPhone   *self);
