@@ -194,6 +194,7 @@ test_enumerate (Phone        *p,
   hub_phone = ub_emu_phone_new (NULL, hub_state, &error);
   g_assert_no_error (error);
   ub_emu_phone_set_var (hub_phone, "serialno", "hubbed01");
+  ub_emu_phone_set_var (hub_phone, "is-userspace", "yes");   /* in fastbootd */
   nested = ub_emu_usb_add_phone (bus, hub_phone, "1-20.3", &error);
   g_assert_no_error (error);
 
@@ -227,6 +228,7 @@ test_enumerate (Phone        *p,
   g_assert_nonnull (info);
   g_assert_cmpint (ub_usb_device_info_get_kind (info), ==, UB_USB_DEVICE_KIND_FASTBOOT);
   g_assert_cmpstr (ub_usb_device_info_get_serial (info), ==, "hubbed01");
+  g_assert_cmpstr (ub_usb_device_info_get_interface_name (info), ==, "fastbootd");
 
   info = find_info (list, ub_emu_usb_device_get_path (adb));
   g_assert_nonnull (info);

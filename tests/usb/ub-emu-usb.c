@@ -84,6 +84,7 @@ struct _Plug
   char *syspath;              /* "/sys/devices/…/1-3" */
   char *devnode;              /* "/dev/bus/usb/001/005" */
   GBytes *descriptors;        /* device + configuration descriptor */
+  char *iface_name;           /* interface string ("fastboot", "fastbootd"…) */
   UMockdevIoctlBase *handler;
   int fifo_fd;
   gboolean removed;           /* sysfs entries removed (bus->lock) */
@@ -159,17 +160,23 @@ build_descriptors (guint16         vid,
   return g_bytes_new (d, sizeof d);
 }
 
-static const char *
-interface_name (UbEmuUsbKind kind)
+/* fastbootd names its interface "fastbootd" (AOSP, since 2020), the
+ * bootloader "fastboot". */
+static char *
+interface_name (UbEmuUsbDevice *dev,
+                UbEmuUsbKind    kind)
 {
+  g_autofree char *userspace = NULL;
+
   switch (kind)
     {
     case UB_EMU_USB_FASTBOOT:
-      return "fastboot";
+      userspace = dev->phone != NULL ? ub_emu_phone_dup_var (dev->phone, "is-userspace") : NULL;
+      return g_strdup (g_strcmp0 (userspace, "yes") == 0 ? "fastbootd" : "fastboot");
     case UB_EMU_USB_ADB:
-      return "ADB Interface";
+      return g_strdup ("ADB Interface");
     default:
-      return "Vendor Interface";
+      return g_strdup ("Vendor Interface");
     }
 }
 
@@ -198,7 +205,7 @@ string_descriptor (Plug *plug,
       s = plug->dev->serial;
       break;
     case 4:
-      s = interface_name (plug->kind);
+      s = plug->iface_name;
       break;
     default:
       return NULL;
@@ -928,6 +935,7 @@ plug_in (UbEmuUsbDevice *dev,
   plug->devnode = g_strdup_printf ("/dev/bus/usb/%03u/%03u", dev->busnum, plug->devnum);
 
   plug->descriptors = build_descriptors (vid, pid, cls, sub, proto);
+  plug->iface_name = interface_name (dev, kind);
   deschex = hex (g_bytes_get_data (plug->descriptors, NULL),
                  g_bytes_get_size (plug->descriptors));
   description = g_strdup_printf (
@@ -980,7 +988,7 @@ plug_in (UbEmuUsbDevice *dev,
     dev->busnum, plug->devnum, minor, dev->serial,
     vid, pid, dev->serial, dev->busnum, plug->devnum, dash + 1, minor, deschex,
     plug->devpath, dev->port, cls, sub, proto, vid, pid, cls, sub, proto,
-    interface_name (kind));
+    plug->iface_name);
 
   if (dev->phone != NULL && kind == UB_EMU_USB_FASTBOOT)
     {
@@ -1114,6 +1122,7 @@ plug_free (Plug *plug)
   g_queue_init (&plug->responses);
   g_clear_object (&plug->claimed_by);
   g_clear_pointer (&plug->descriptors, g_bytes_unref);
+  g_free (plug->iface_name);
   if (plug->fifo_fd >= 0)
     close (plug->fifo_fd);
   g_free (plug->devpath);
