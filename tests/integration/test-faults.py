@@ -70,8 +70,10 @@ with t.TempDir() as tmp:
     case("stalled mid-download", r.returncode == 1 and stall_text and r.elapsed < 30, r.stderr)
 
     r, log = flash(tmp, "stall-cmd", image, faults=["stall:flash"], timeout_s=2)
-    case("no answer to flash", r.returncode == 1 and "did not answer" in r.stderr and
-         r.elapsed < 30, r.stderr)
+    # over USB the stalled phone does not even take the command packet
+    stall_text = "did not answer" in r.stderr or (usb and "stopped accepting data" in r.stderr)
+    case("no answer to flash", r.returncode == 1 and "Writing “super” (1/" in r.stderr and
+         stall_text and r.elapsed < 30, r.stderr)
 
     r, log = flash(tmp, "datasize", image, faults=["data-size:-4096"])
     case("wrong DATA size", r.returncode == 1 and
