@@ -415,19 +415,35 @@ probe_read_serial (Probe                *p,
     }
 }
 
+/* TRUE if a driver is bound to the interface: "usbfs" while another
+ * program has claimed it, or a kernel driver. Read from sysfs, so listing
+ * never disturbs (or steals) a device someone else is using. */
+static gboolean
+probe_interface_bound (const Probe *p)
+{
+  g_autofree char *iface_dir = NULL;
+  g_autofree char *link = NULL;
+
+  if (p->interface_number < 0)
+    return FALSE;
+  iface_dir = g_strdup_printf ("%s:%u.%d", p->name, p->config_value, p->interface_number);
+  link = g_build_filename ("/sys/bus/usb/devices", p->name, iface_dir, "driver", NULL);
+  return g_file_test (link, G_FILE_TEST_IS_SYMLINK);
+}
+
 static UbUsbAccessProblem
 probe_access (libusb_device *dev,
               Probe         *p,
               gboolean      *vanished)
 {
   libusb_device_handle *handle = NULL;
-  UbUsbAccessProblem problem = UB_USB_ACCESS_OK;
   int r;
 
   *vanished = FALSE;
   if (p->kind == UB_USB_DEVICE_KIND_FASTBOOT && open_paths_contains (p->path))
     return UB_USB_ACCESS_OK;
 
+  /* Opening the node is harmless (no claim, nothing on the bus). */
   r = libusb_open (dev, &handle);
   if (r == LIBUSB_ERROR_ACCESS)
     return UB_USB_ACCESS_PERMISSION;
@@ -436,25 +452,18 @@ probe_access (libusb_device *dev,
       *vanished = TRUE;
       return UB_USB_ACCESS_OK;
     }
-  if (r != 0)
-    return UB_USB_ACCESS_OK;
-
-  if (p->kind == UB_USB_DEVICE_KIND_FASTBOOT)
+  if (handle != NULL)
     {
-      r = libusb_claim_interface (handle, p->interface_number);
-      if (r == 0)
-        libusb_release_interface (handle, p->interface_number);
-      else if (r == LIBUSB_ERROR_BUSY)
-        problem = UB_USB_ACCESS_BUSY;
-      else if (r == LIBUSB_ERROR_ACCESS)
-        problem = UB_USB_ACCESS_PERMISSION;
-      else if (r == LIBUSB_ERROR_NO_DEVICE)
-        *vanished = TRUE;
-      if (problem == UB_USB_ACCESS_OK && !*vanished)
+      if (p->kind == UB_USB_DEVICE_KIND_FASTBOOT)
         probe_read_serial (p, handle);
+      libusb_close (handle);
     }
-  libusb_close (handle);
-  return problem;
+  /* Ours are registered before they claim: seeing the claim first and the
+   * registration second means the claim is not ours. */
+  if (probe_interface_bound (p) &&
+      !(p->kind == UB_USB_DEVICE_KIND_FASTBOOT && open_paths_contains (p->path)))
+    return UB_USB_ACCESS_BUSY;
+  return UB_USB_ACCESS_OK;
 }
 
 static gint
@@ -1217,11 +1226,15 @@ open_probed (libusb_device *dev,
       set_usb_error (error, r, OP_OPEN, p->path);
       return NULL;
     }
+  /* Registered before claiming, so a listing running meanwhile in another
+   * thread does not see our own claim as "busy". */
+  open_paths_add (p->path);
   r = libusb_claim_interface (handle, p->interface_number);
   if (r != 0)
     {
       set_usb_error (error, r, OP_OPEN, p->path);
       libusb_close (handle);
+      open_paths_remove (p->path);
       return NULL;
     }
   probe_read_serial (p, handle);
@@ -1238,7 +1251,6 @@ open_probed (libusb_device *dev,
   self->product_id = p->product_id;
   self->serial = g_strdup (p->serial);
   self->path = g_strdup (p->path);
-  open_paths_add (self->path);
 
   if (!drain_stale_input (self, error))
     return NULL;   /* dispose closes it */

@@ -660,6 +660,19 @@ test_two_phones (Phone        *p,
   phone_setup (&p2, NULL);
   t1 = g_thread_new ("phone1", download_thread, &d1);
   t2 = g_thread_new ("phone2", download_thread, &d2);
+  /* listing meanwhile (a UI refreshing) neither disturbs nor reports them busy */
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) list = ub_usb_transport_list_devices (&error);
+      UbUsbDeviceInfo *info;
+
+      g_assert_no_error (error);
+      info = find_info (list, ub_emu_usb_device_get_path (p->dev));
+      g_assert_nonnull (info);
+      g_assert_cmpint (ub_usb_device_info_get_problem (info), ==, UB_USB_ACCESS_OK);
+      g_usleep (20 * 1000);
+    }
   r1 = g_thread_join (t1);
   r2 = g_thread_join (t2);
   g_assert_no_error (d1.error);

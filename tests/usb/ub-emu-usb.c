@@ -98,6 +98,8 @@ struct _Plug
   gboolean feeding_discarded;
   GQueue responses;           /* GBytes* */
   UMockdevIoctlClient *claimed_by;  /* a reference */
+  char *driver_link;          /* <root>/sys/…/1-3:1.0/driver */
+  gboolean driver_bound;
   gboolean fifo_full;
   gboolean unplugged;
   gboolean stalled;
@@ -291,6 +293,29 @@ bus_schedule (UbEmuUsb    *bus,
   g_source_set_callback (source, func, data, NULL);
   g_source_attach (source, bus->context);
   g_source_unref (source);
+}
+
+/* Like the kernel, bind the "usbfs" driver to the interface in sysfs while a
+ * program has claimed it (that is how other programs can see it is busy). */
+static void
+update_driver_link_locked (Plug *plug)
+{
+  gboolean want = !plug->unplugged &&
+                  (plug->claimed_by != NULL ||
+                   g_atomic_int_get (&plug->dev->claim_errno) == EBUSY);
+
+  if (plug->driver_link == NULL || want == plug->driver_bound)
+    return;
+  if (want)
+    {
+      if (symlink ("../../../../../../bus/usb/drivers/usbfs", plug->driver_link) < 0)
+        g_warning ("emu-usb: symlink %s: %s", plug->driver_link, g_strerror (errno));
+    }
+  else
+    {
+      unlink (plug->driver_link);
+    }
+  plug->driver_bound = want;
 }
 
 static gboolean
@@ -774,6 +799,7 @@ on_handle_ioctl (UMockdevIoctlBase   *base,
           {
             if (plug->claimed_by == client)
               g_clear_object (&plug->claimed_by);
+            update_driver_link_locked (plug);
             umockdev_ioctl_client_complete (client, 0, 0);
           }
         else if (err != 0)
@@ -789,6 +815,7 @@ on_handle_ioctl (UMockdevIoctlBase   *base,
             else
               {
                 g_set_object (&plug->claimed_by, client);
+                update_driver_link_locked (plug);
                 umockdev_ioctl_client_complete (client, 0, 0);
               }
           }
@@ -1016,10 +1043,12 @@ plug_in (UbEmuUsbDevice *dev,
       goto fail;
     }
   fcntl (plug->fifo_fd, F_SETPIPE_SZ, FIFO_SIZE);
+  plug->driver_link = g_strdup_printf ("%s%s/%s:1.0/driver", root, plug->syspath, dev->port);
   if (g_atomic_int_get (&dev->node_mode) >= 0)
     chmod (node, (mode_t) g_atomic_int_get (&dev->node_mode));
   g_mutex_lock (&plug->lock);
   update_readiness_locked (plug);
+  update_driver_link_locked (plug);
   g_mutex_unlock (&plug->lock);
 
   g_ptr_array_add (bus->plugs, plug);
@@ -1073,6 +1102,11 @@ plug_remove (Plug *plug)
     }
   plug->removed = TRUE;
 
+  /* umockdev cannot remove a directory holding a dangling symlink */
+  g_mutex_lock (&plug->lock);
+  update_driver_link_locked (plug);   /* unplugged: unbinds */
+  g_mutex_unlock (&plug->lock);
+
   /* the uevent sender reads sysfs, so "remove" goes before the removal */
   umockdev_testbed_uevent (bus->testbed, plug->syspath, "remove");
   iface = g_strdup_printf ("%s/%s:1.0", plug->syspath, dev->port);
@@ -1123,6 +1157,7 @@ plug_free (Plug *plug)
   g_clear_object (&plug->claimed_by);
   g_clear_pointer (&plug->descriptors, g_bytes_unref);
   g_free (plug->iface_name);
+  g_free (plug->driver_link);
   if (plug->fifo_fd >= 0)
     close (plug->fifo_fd);
   g_free (plug->devpath);
@@ -1174,6 +1209,7 @@ ub_emu_usb_finalize (GObject *object)
       plug->stop = TRUE;
       plug->unplugged = TRUE;
       fail_all_locked (plug, -ENODEV);
+      update_driver_link_locked (plug);
       g_cond_broadcast (&plug->cond);
       g_mutex_unlock (&plug->lock);
     }
@@ -1501,6 +1537,14 @@ ub_emu_usb_device_set_claim_errno (UbEmuUsbDevice *dev,
                                    int             err)
 {
   g_atomic_int_set (&dev->claim_errno, err);
+  g_mutex_lock (&dev->bus->lock);
+  if (dev->plug != NULL)
+    {
+      g_mutex_lock (&dev->plug->lock);
+      update_driver_link_locked (dev->plug);
+      g_mutex_unlock (&dev->plug->lock);
+    }
+  g_mutex_unlock (&dev->bus->lock);
 }
 
 void

@@ -97,7 +97,8 @@ const char      *ub_emu_usb_device_get_serial    (UbEmuUsbDevice *dev);
 /* Statistics of the current (or last) plug. */
 void             ub_emu_usb_device_get_stats     (UbEmuUsbDevice *dev,
                                                   UbEmuUsbStats  *stats);
-/* CLAIMINTERFACE fails with this errno (0: succeeds), e.g. EBUSY. */
+/* CLAIMINTERFACE fails with this errno (0: succeeds). EBUSY also binds the
+ * "usbfs" driver in sysfs, like another program holding the interface. */
 void             ub_emu_usb_device_set_claim_errno (UbEmuUsbDevice *dev,
                                                     int             err);
 /* SUBMITURB of a bulk URB larger than @size fails with ENOMEM (0: no limit),
