@@ -101,8 +101,7 @@ send_vectors (UbTcpTransport *self,
       GError *local = NULL;
       gssize sent;
 
-      if (!wait_for (self, G_IO_OUT, stall_timeout_ms, cancellable, error))
-        return FALSE;
+      /* try first; wait only when the socket buffer is full */
       sent = g_socket_send_message (self->socket, NULL, vectors, n_vectors,
                                     NULL, 0, G_SOCKET_MSG_NONE, cancellable, &local);
       if (sent < 0)
@@ -110,6 +109,8 @@ send_vectors (UbTcpTransport *self,
           if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
             {
               g_error_free (local);
+              if (!wait_for (self, G_IO_OUT, stall_timeout_ms, cancellable, error))
+                return FALSE;
               continue;
             }
           propagate_io_error (error, local, "Sending to the device failed");
@@ -146,8 +147,6 @@ recv_exact (UbTcpTransport *self,
       GError *local = NULL;
       gssize got;
 
-      if (!wait_for (self, G_IO_IN, timeout_ms, cancellable, error))
-        return FALSE;
       got = g_socket_receive (self->socket, (gchar *) buf + done, len - done,
                               cancellable, &local);
       if (got < 0)
@@ -155,6 +154,8 @@ recv_exact (UbTcpTransport *self,
           if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
             {
               g_error_free (local);
+              if (!wait_for (self, G_IO_IN, timeout_ms, cancellable, error))
+                return FALSE;
               continue;
             }
           propagate_io_error (error, local, "Reading from the device failed");

@@ -8,6 +8,7 @@ CPU seconds per GiB and peak RSS of each host tool (the emulator is not counted)
 """
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -37,6 +38,7 @@ def main():
     ap.add_argument("--data-gib", type=float, default=1.2)
     ap.add_argument("--max-download-mib", type=int, default=768)
     ap.add_argument("--usb", action="store_true")
+    ap.add_argument("--rounds", type=int, default=3)
     opts = ap.parse_args()
     t.need("fastboot", "img2simg", t.EMULATOR, t.CLI)
     if opts.usb:
@@ -49,26 +51,37 @@ def main():
         profile = os.path.join(tmp, "phone.ini")
         t.write_profile(profile, max_download=opts.max_download_mib * t.MiB,
                         extra_partitions={"super": hex(4 * GiB)})
-        results = {}
-        for tool in ("fastboot", "unbrick-cli"):
-            state = os.path.join(tmp, tool)
-            host = ["fastboot"] if tool == "fastboot" else [t.CLI]
-            if opts.usb and tool == "unbrick-cli":
-                args = ["umockdev-wrapper", t.USB_HARNESS, "--profile", profile, "--state-dir", state,
-                        "--", t.CLI, "flash", "super", image]
-                # the harness holds the emulator: its RSS/CPU are included here
-                results[tool] = measure(args)
-            else:
-                with t.emulator(profile, state) as addr:
-                    results[tool] = measure(host + ["-s", addr, "flash", "super", image])
-            os.unlink(t.partition_path(state, "super"))
+        results = {"fastboot": [], "unbrick-cli": []}
+        # interleaved rounds, dirty pages flushed between runs, so that neither tool
+        # pays for the other's writeback
+        for round_no in range(opts.rounds):
+            order = ("fastboot", "unbrick-cli") if round_no % 2 == 0 else ("unbrick-cli", "fastboot")
+            for tool in order:
+                state = os.path.join(tmp, tool)
+                os.sync()
+                if opts.usb and tool == "unbrick-cli":
+                    args = ["umockdev-wrapper", t.USB_HARNESS, "--profile", profile, "--state-dir", state,
+                            "--", t.CLI, "flash", "super", image]
+                    # the harness holds the emulator: its RSS/CPU are included here
+                    results[tool].append(measure(args))
+                else:
+                    host = ["fastboot"] if tool == "fastboot" else [t.CLI]
+                    with t.emulator(profile, state) as addr:
+                        results[tool].append(measure(host + ["-s", addr, "flash", "super", image]))
+                shutil.rmtree(state)
+        os.sync()
 
         gib = size / GiB
         print(f"image: {size / GiB:.2f} GiB sparse file, {opts.expanded_gib} GiB expanded, "
               f"max-download-size {opts.max_download_mib} MiB, transport {'usb' if opts.usb else 'tcp'}")
         print(f"{'tool':<12} {'wall s':>8} {'CPU s':>8} {'CPU s/GiB':>10} {'peak RSS MiB':>13} {'MB/s':>8}")
-        for tool, (wall, cpu, rss) in results.items():
+        for tool, runs in results.items():
+            # the median run by wall time; peak RSS is the largest seen
+            runs.sort()
+            wall, cpu, _ = runs[len(runs) // 2]
+            rss = max(r[2] for r in runs)
             print(f"{tool:<12} {wall:8.2f} {cpu:8.2f} {cpu / gib:10.3f} {rss:13.1f} {size / wall / 1e6:8.1f}")
+        print(f"(median of {opts.rounds} interleaved runs each)")
 
 
 if __name__ == "__main__":
