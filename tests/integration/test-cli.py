@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""unbrick-cli commands against the emulated phone, over TCP and over USB (umockdev):
+outputs, exit codes, device selection and what reaches the phone."""
+import json
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+import ubtest as t  # noqa: E402
+
+t.need(t.EMULATOR, t.CLI)
+failures = []
+
+
+def check(name, cond, detail=""):
+    print(f"{'ok' if cond else 'FAILED'}: {name}")
+    if not cond:
+        print(detail)
+        failures.append(name)
+
+
+def cli(addr, *args, timeout=60):
+    return t.run([t.CLI, "-s", addr, *args], timeout=timeout)
+
+
+with t.TempDir() as tmp:
+    profile = os.path.join(tmp, "phone.ini")
+    t.write_profile(profile)
+    image = os.path.join(tmp, "boot.img")
+    t.make_raw_image(image, 8 * t.MiB, 5, [(0, 8 * t.MiB, "random")])
+
+    # ---- TCP
+    state = os.path.join(tmp, "tcp")
+    with t.emulator(profile, state) as addr:
+        r = cli(addr, "getvar", "product")
+        check("getvar product", r.returncode == 0 and r.stdout == "product: alioth\n", r)
+        r = cli(addr, "getvar", "all")
+        check("getvar all prints every variable as the device sent it",
+              r.returncode == 0 and "(bootloader) product:alioth\n" in r.stderr and
+              "(bootloader) max-download-size:67108864\n" in r.stderr, r.stderr)
+        r = cli(addr, "getvar", "nosuchvar")
+        check("unknown variable", r.returncode == 1 and
+              r.stderr == "Error: GetVar Variable Not found\n", r.stderr)
+        r = cli(addr, "flash", "boot", image)
+        check("flash boot goes to the current slot", r.returncode == 0 and
+              "flash boot_a " in "\n".join(t.read_log(state)), r.stderr)
+        r = cli(addr, "erase", "misc")
+        check("erase", r.returncode == 0 and "erase misc" in t.read_log(state), r.stderr)
+        r = cli(addr, "set-active", "b")
+        r2 = cli(addr, "getvar", "current-slot")
+        check("set-active", r.returncode == 0 and "set_active b" in t.read_log(state) and
+              r2.stdout == "current-slot: b\n", (r.stderr, r2.stdout))
+        r = cli(addr, "oem", "device-info")
+        check("oem device-info", r.returncode == 0 and "(bootloader)" in r.stderr and
+              "oem device-info" in t.read_log(state), r.stderr)
+        r = cli(addr, "flashing", "lock")
+        r2 = cli(addr, "getvar", "unlocked")
+        check("flashing lock", r.returncode == 0 and r2.stdout == "unlocked: no\n", (r.stderr, r2.stdout))
+        r = cli(addr, "flash", "boot", image)
+        check("flash refused once locked", r.returncode == 1 and
+              "Flashing is not allowed in Lock State" in r.stderr, r.stderr)
+        r = cli(addr, "flashing", "unlock")
+        check("flashing unlock", r.returncode == 0, r.stderr)
+        r = cli(addr, "reboot", "bootloader")
+        check("reboot bootloader", r.returncode == 0 and "reboot bootloader" in t.read_log(state), r.stderr)
+        r = cli(addr, "reboot")
+        check("reboot", r.returncode == 0 and "reboot system" in t.read_log(state), r.stderr)
+
+    r = t.run([t.CLI, "flash", "boot"])
+    check("missing argument is a usage error", r.returncode == 2 and
+          "Usage: unbrick-cli flash PARTITION FILE" in r.stderr, r.stderr)
+    r = t.run([t.CLI, "frobnicate"])
+    check("unknown command is a usage error", r.returncode == 2, r.stderr)
+    r = t.run([t.CLI, "-s", "tcp:127.0.0.1:1", "getvar", "product"])
+    check("nothing listening", r.returncode == 1 and "Could not connect to the device" in r.stderr, r.stderr)
+    r = t.run([t.CLI, "--demo", "getvar", "product"])
+    check("--demo", r.returncode == 0 and r.stdout == "product: alioth\n", r.stderr)
+
+    # ---- USB through umockdev
+    if shutil.which("umockdev-wrapper") and os.path.exists(t.USB_HARNESS):
+        def usb(state_dir, command, phones=1, extra=()):
+            args = ["umockdev-wrapper", t.USB_HARNESS, "--profile", profile, "--state-dir", state_dir,
+                    "--phones", str(phones), *extra, "--"]
+            return t.run(args + ["/bin/sh", "-c", command], timeout=120)
+
+        two = os.path.join(tmp, "two")
+        r = usb(two, f"{t.CLI} devices --json", phones=2)
+        try:
+            devices = json.loads(r.stdout)
+        except ValueError:
+            devices = None
+        check("devices --json lists both phones", r.returncode == 0 and devices is not None and
+              [(d["serial"], d["path"], d["mode"], d["access"]) for d in devices] ==
+              [("8d1cac2", "usb:1-1", "fastboot", "ok"), ("8d1cac2-2", "usb:1-2", "fastboot", "ok")],
+              r.stdout + r.stderr)
+        r = usb(two, f"{t.CLI} devices", phones=2)
+        check("devices", r.returncode == 0 and
+              r.stdout == "8d1cac2\tusb:1-1\tfastboot\n8d1cac2-2\tusb:1-2\tfastboot\n", r.stdout)
+        r = usb(two, f"{t.CLI} getvar product", phones=2)
+        check("two phones and no -s", r.returncode == 1 and "2 phones are connected" in r.stderr, r.stderr)
+        r = usb(two, f"{t.CLI} -s 8d1cac2-2 flash boot {image} && {t.CLI} -s usb:1-1 getvar serialno",
+                phones=2)
+        check("-s by serial and by path", r.returncode == 0 and r.stdout == "serialno: 8d1cac2\n" and
+              any(l.startswith("flash boot_a ") for l in t.read_log(os.path.join(two, "phone2"))) and
+              not t.read_log(os.path.join(two, "phone1")), r.stdout + r.stderr)
+        r = usb(two, f"{t.CLI} -s nosuchserial getvar product", phones=2)
+        check("unknown serial", r.returncode == 1 and "Next step: put the phone in fastboot mode" in r.stderr,
+              r.stderr)
+
+        if shutil.which("setpriv"):
+            noperm = os.path.join(tmp, "noperm")
+            drop = ("setpriv --inh-caps=-dac_override,-dac_read_search "
+                    "--bounding-set=-dac_override,-dac_read_search -- ")
+            r = usb(noperm, f"{drop}{t.CLI} devices; {drop}{t.CLI} getvar product", extra=["--no-access"])
+            check("no permission", r.returncode == 1 and "no permission" in r.stdout and
+                  "udev rule" in r.stderr, r.stdout + r.stderr)
+    else:
+        print("USB part skipped: umockdev or the harness is missing")
+
+print(f"{len(failures)} CLI check(s) failed" if failures else "all CLI checks passed")
+sys.exit(1 if failures else 0)
