@@ -32,7 +32,19 @@ def measure(args):
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
 
 
+def measure_child(argv):
+    """--measure OUT -- CMD…: run CMD, write 'wall cpu rss_mib' to OUT (used inside the USB harness,
+    so that only the host tool is measured, not the harness and its emulated phone)."""
+    out = argv[1]
+    wall, cpu, rss = measure(argv[3:])
+    with open(out, "w", encoding="utf-8") as f:
+        f.write(f"{wall} {cpu} {rss}\n")
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--measure":
+        measure_child(sys.argv[1:])
+        return
     ap = argparse.ArgumentParser()
     ap.add_argument("--expanded-gib", type=float, default=2.5)
     ap.add_argument("--data-gib", type=float, default=1.2)
@@ -60,10 +72,13 @@ def main():
                 state = os.path.join(tmp, tool)
                 os.sync()
                 if opts.usb and tool == "unbrick-cli":
+                    figures = os.path.join(tmp, "figures")
                     args = ["umockdev-wrapper", t.USB_HARNESS, "--profile", profile, "--state-dir", state,
-                            "--", t.CLI, "flash", "super", image]
-                    # the harness holds the emulator: its RSS/CPU are included here
-                    results[tool].append(measure(args))
+                            "--", sys.executable, os.path.abspath(__file__), "--measure", figures, "--",
+                            t.CLI, "flash", "super", image]
+                    subprocess.run(args, check=True)
+                    with open(figures, encoding="utf-8") as f:
+                        results[tool].append(tuple(float(x) for x in f.read().split()))
                 else:
                     host = ["fastboot"] if tool == "fastboot" else [t.CLI]
                     with t.emulator(profile, state) as addr:
@@ -73,7 +88,8 @@ def main():
 
         gib = size / GiB
         print(f"image: {size / GiB:.2f} GiB sparse file, {opts.expanded_gib} GiB expanded, "
-              f"max-download-size {opts.max_download_mib} MiB, transport {'usb' if opts.usb else 'tcp'}")
+              f"max-download-size {opts.max_download_mib} MiB, "
+              f"{'unbrick-cli over USB (libusb + umockdev), fastboot over TCP' if opts.usb else 'both over TCP'}")
         print(f"{'tool':<12} {'wall s':>8} {'CPU s':>8} {'CPU s/GiB':>10} {'peak RSS MiB':>13} {'MB/s':>8}")
         for tool, runs in results.items():
             # the median run by wall time; peak RSS is the largest seen
