@@ -77,8 +77,8 @@ wait_for (UbTcpTransport *self,
           g_error_free (local);
           g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_TIMEOUT,
                        condition == G_IO_IN ?
-                       "The device did not answer within %u seconds" :
-                       "The device stopped accepting data for %u seconds",
+                       "The phone did not answer within %u seconds" :
+                       "The phone stopped accepting data for %u seconds",
                        (timeout_ms + 999) / 1000);
           return FALSE;
         }
