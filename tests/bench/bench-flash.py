@@ -19,17 +19,37 @@ import ubtest as t  # noqa: E402
 GiB = 1024 * t.MiB
 
 
+def read_hwm_kib(pid):
+    """Peak RSS (VmHWM) of a running process; it is reset at exec, so unlike
+    ru_maxrss it does not include the forked Python that started the tool."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
 def measure(args):
+    """Returns (wall s, CPU s, peak RSS MiB) of one run of args."""
     start = time.monotonic()
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(proc.pid, 0)
+    hwm = 0
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        hwm = max(hwm, read_hwm_kib(proc.pid) or 0)
+        time.sleep(0.02)
     wall = time.monotonic() - start
     stderr = proc.stderr.read()
     proc.stderr.close()
-    code = os.waitstatus_to_exitcode(status)
+    proc.returncode = code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise SystemExit(f"{args[0]} failed ({code}):\n{stderr}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
+    return wall, usage.ru_utime + usage.ru_stime, hwm / 1024.0
 
 
 def measure_child(argv):
@@ -97,7 +117,8 @@ def main():
             wall, cpu, _ = runs[len(runs) // 2]
             rss = max(r[2] for r in runs)
             print(f"{tool:<12} {wall:8.2f} {cpu:8.2f} {cpu / gib:10.3f} {rss:13.1f} {size / wall / 1e6:8.1f}")
-        print(f"(median of {opts.rounds} interleaved runs each)")
+        print(f"(median of {opts.rounds} interleaved runs each; all wall times: " +
+              "; ".join(f"{tool} " + " ".join(f"{r[0]:.1f}" for r in runs) for tool, runs in results.items()) + ")")
 
 
 if __name__ == "__main__":
