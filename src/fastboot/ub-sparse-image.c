@@ -345,6 +345,8 @@ ub_sparse_image_new_from_path (const char  *path,
                    g_strerror (saved));
       return NULL;
     }
+  /* images are read front to back: ask for aggressive readahead (slow disks) */
+  (void) posix_fadvise (self->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   if (fstat (self->fd, &st) != 0)
     {
       int saved = errno;
