@@ -1501,6 +1501,110 @@ test_stream_performance (void)
 
 /* ------------------------------------------------------------------------ */
 
+/*
+ * Robustness: thousands of randomly damaged images (bytes overwritten in the
+ * headers, bits flipped, files cut short). Each must either be refused with
+ * UB_FASTBOOT_ERROR_INVALID_IMAGE or, when it still parses, split into pieces
+ * that are valid sparse images within the limit. Never a crash, never a hang.
+ */
+static void
+test_mutations (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (0x5eed);
+  g_autoptr(GPtrArray) bases = g_ptr_array_new_with_free_func ((GDestroyNotify) g_byte_array_unref);
+  guint refused = 0, accepted = 0;
+  guint iterations = g_test_slow () ? 20000 : 3000;
+
+  for (guint variant = 0; variant < 3; variant++)
+    {
+      Builder b;
+
+      builder_init (&b, variant == 2 ? 1024 : 4096, variant == 1 ? 32 : 28, variant == 1 ? 16 : 12);
+      builder_skip (&b, 3);
+      builder_raw (&b, 5, rand, 0);
+      builder_fill (&b, 40, 0xdeadbeef);
+      if (variant != 2)
+        builder_crc (&b);
+      builder_raw (&b, 2, NULL, 0xab);
+      builder_skip (&b, 7);
+      builder_fill (&b, 1, 0);
+      g_ptr_array_add (bases, builder_finish (&b));
+    }
+
+  for (guint iter = 0; iter < iterations; iter++)
+    {
+      GByteArray *base = g_ptr_array_index (bases, iter % bases->len);
+      g_autofree guint8 *data = g_memdup2 (base->data, base->len);
+      gsize len = base->len;
+      guint n_mutations = g_rand_int_range (rand, 1, 4);
+      g_autofree char *path = NULL;
+      g_autoptr(UbSparseImage) image = NULL;
+      g_autoptr(GError) error = NULL;
+
+      for (guint m = 0; m < n_mutations; m++)
+        {
+          switch (g_rand_int_range (rand, 0, 4))
+            {
+            case 0: /* a byte of the file header or the first chunk headers */
+              data[g_rand_int_range (rand, 0, MIN ((gint32) len, 96))] = (guint8) g_rand_int (rand);
+              break;
+            case 1: /* a bit anywhere */
+              data[g_rand_int_range (rand, 0, (gint32) len)] ^= 1u << g_rand_int_range (rand, 0, 8);
+              break;
+            case 2: /* a field set to an extreme */
+              {
+                gsize at = (gsize) g_rand_int_range (rand, 0, (gint32) MIN (len, 96) - 3) & ~(gsize) 3;
+                put_le32 (data + at, g_rand_boolean (rand) ? 0xffffffffu : 0);
+              }
+              break;
+            default: /* cut short */
+              len = g_rand_int_range (rand, 0, (gint32) len);
+              break;
+            }
+          if (len < 4)
+            break;
+        }
+
+      path = write_tmp (data, len);
+      image = ub_sparse_image_new_from_path (path, &error);
+      if (image == NULL)
+        {
+          g_assert_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_IMAGE);
+          refused++;
+          unlink (path);
+          continue;
+        }
+      accepted++;
+      if (ub_sparse_image_split (image, g_rand_int_range (rand, 32824, 96 * 1024), NULL, &error))
+        {
+          for (guint i = 0; i < ub_sparse_image_get_n_pieces (image); i++)
+            {
+              g_autoptr(GBytes) piece = read_piece (image, i);
+              g_autofree char *piece_path = NULL;
+              g_autoptr(UbSparseImage) reparsed = NULL;
+              gsize piece_len;
+              const guint8 *piece_data = g_bytes_get_data (piece, &piece_len);
+
+              if (!ub_sparse_image_is_sparse (image))
+                continue;
+              piece_path = write_tmp (piece_data, piece_len);
+              reparsed = open_ok (piece_path);
+              g_assert_cmpuint (ub_sparse_image_get_total_blocks (reparsed), ==,
+                                ub_sparse_image_get_total_blocks (image));
+              unlink (piece_path);
+            }
+        }
+      else
+        {
+          /* a limit too small for the block size is the only refusal left */
+          g_assert_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT);
+        }
+      unlink (path);
+    }
+  g_test_message ("%u damaged images refused, %u still valid", refused, accepted);
+  g_assert_cmpuint (refused, >, iterations / 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1538,6 +1642,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sparse/stream/cancelled", test_stream_cancelled);
   g_test_add_func ("/sparse/stream/file-changed", test_file_changed);
   g_test_add_func ("/sparse/stream/performance", test_stream_performance);
+  g_test_add_func ("/sparse/robustness/mutations", test_mutations);
 
   ret = g_test_run ();
 
