@@ -103,6 +103,9 @@ ub_cli_devices_print (gboolean  json,
       return TRUE;
     }
 
+  if (devices->len == 0)
+    g_printerr (_("No phone found. Put the phone in fastboot mode (power off, then hold "
+                  "Volume Down and Power) and connect it with a USB cable.\n"));
   for (guint i = 0; i < devices->len; i++)
     {
       UbUsbDeviceInfo *info = g_ptr_array_index (devices, i);
