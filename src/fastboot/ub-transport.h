@@ -86,6 +86,6 @@ void         ub_transport_close        (UbTransport   *self);
 const char  *ub_transport_describe     (UbTransport   *self);
 
 /* Size of the bounded buffer the default write_stream uses. */
-#define UB_TRANSPORT_STREAM_CHUNK (4 * 1024 * 1024)
+#define UB_TRANSPORT_STREAM_CHUNK (1024 * 1024)
 
 G_END_DECLS
