@@ -26,11 +26,28 @@ typedef struct {
 } Cli;
 
 static void
-print_error (const GError *error)
+print_error (const GError *error,
+             const char   *address)
 {
+  gboolean network = address != NULL && g_str_has_prefix (address, "tcp:");
+
   g_printerr (_("Error: %s\n"), error->message);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_printerr (_("Stopped. If the phone was receiving data, unplug it and connect it again "
+                    "before you retry; it stays in fastboot mode.\n"));
+      return;
+    }
   if (error->domain != UB_FASTBOOT_ERROR)
     return;
+  if (network && (error->code == UB_FASTBOOT_ERROR_NO_DEVICE ||
+                  error->code == UB_FASTBOOT_ERROR_TIMEOUT ||
+                  error->code == UB_FASTBOOT_ERROR_NOT_FOUND))
+    {
+      g_printerr (_("Next step: check that the device at %s is running and in fastboot mode.\n"),
+                  address + 4);
+      return;
+    }
   switch ((UbFastbootError) error->code)
     {
     case UB_FASTBOOT_ERROR_PERMISSION:
@@ -390,9 +407,9 @@ main (int argc, char **argv)
   if (address == NULL && !demo && g_getenv ("ANDROID_SERIAL") != NULL)
     address = g_strdup (g_getenv ("ANDROID_SERIAL"));
 
-  if (timeout_s < 0)
+  if (timeout_s < 0 || timeout_s > 24 * 3600)
     {
-      g_printerr (_("The timeout must be a positive number of seconds\n"));
+      g_printerr (_("The timeout must be between 1 and 86400 seconds\n"));
       return 2;
     }
   if (demo)
@@ -433,7 +450,7 @@ main (int argc, char **argv)
   if (error != NULL)
     {
       ub_cli_progress_free (cli.progress);
-      print_error (error);
+      print_error (error, cli.address);
       return g_error_matches (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE) ||
              g_error_matches (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION) ? 2 : 1;
     }

@@ -89,9 +89,10 @@ conn_output (const guint8 *data,
 {
   Conn *conn = user_data;
   guint8 frame[8 + 256];
-  guint64 be = GUINT64_TO_BE ((guint64) len);
+  guint64 be;
 
   len = MIN (len, (gsize) 256);
+  be = GUINT64_TO_BE ((guint64) len);
   memcpy (frame, &be, 8);
   memcpy (frame + 8, data, len);
   send_all (conn, frame, 8 + len);

@@ -98,7 +98,7 @@ check_in_step (UbFastbootClient *self,
   if (!self->out_of_step)
     return TRUE;
   g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_PROTOCOL,
-                       "The connection to the phone was interrupted in the middle of a transfer; "
+                       "An earlier command to the phone did not finish; "
                        "unplug the phone and connect it again");
   return FALSE;
 }
@@ -168,13 +168,18 @@ read_response (UbFastbootClient       *self,
                              cancellable, error);
       if (n < 0)
         {
+          /* a late answer would be taken for the next command's */
+          self->out_of_step = TRUE;
           if (error != NULL && *error != NULL &&
               g_error_matches (*error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_TIMEOUT))
             g_prefix_error (error, "“%s”: ", command);
           return FALSE;
         }
       if (!ub_fastboot_parse_response (buf, n, &k, &text, error))
-        return FALSE;
+        {
+          self->out_of_step = TRUE;
+          return FALSE;
+        }
       g_debug ("< %.4s%s", (const char *) buf, text);
       if (k == UB_FASTBOOT_RESPONSE_INFO || k == UB_FASTBOOT_RESPONSE_TEXT)
         {

@@ -21,7 +21,8 @@ G_BEGIN_DECLS
  * @UB_FASTBOOT_ERROR_IO: transport I/O error
  * @UB_FASTBOOT_ERROR_INVALID_IMAGE: an image file is corrupt or unsupported
  * @UB_FASTBOOT_ERROR_INVALID_ARGUMENT: caller error (bad address, command too long…)
- * @UB_FASTBOOT_ERROR_CANCELLED: cancelled by the caller
+ *
+ * Cancellation is always reported as G_IO_ERROR_CANCELLED, as GIO does.
  */
 typedef enum {
   UB_FASTBOOT_ERROR_FAILED,
@@ -36,7 +37,6 @@ typedef enum {
   UB_FASTBOOT_ERROR_IO,
   UB_FASTBOOT_ERROR_INVALID_IMAGE,
   UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
-  UB_FASTBOOT_ERROR_CANCELLED,
 } UbFastbootError;
 
 GQuark ub_fastboot_error_quark (void);

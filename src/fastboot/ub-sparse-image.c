@@ -49,6 +49,7 @@ struct _UbSparseImage
   guint32  total_blocks;
   guint32  n_chunks;
   gboolean has_crc;
+  gboolean odd_headers;   /* file_hdr_sz != 28 or chunk_hdr_sz != 12 */
 
   /* The extent model: built on open for a sparse image, by the first split
    * that needs it for a raw image. Never modified once built. */
@@ -200,6 +201,8 @@ parse_sparse (UbSparseImage *self,
   self->block_size = get_le32 (hdr + 12);
   self->total_blocks = get_le32 (hdr + 16);
   total_chunks = get_le32 (hdr + 20);
+  self->odd_headers = file_hdr_sz != UB_SPARSE_HEADER_SIZE ||
+                      chunk_hdr_sz != UB_SPARSE_CHUNK_HEADER_SIZE;
 
   if (major != 1)
     return INVALID ("Unsupported sparse image version %u.%u (only version 1 is supported)",
@@ -462,12 +465,8 @@ scan_raw (UbSparseImage *self,
       gsize len = (gsize) MIN ((guint64) SCAN_BUFFER_SIZE, self->file_size - offset);
       gsize padded = (len + RAW_BLOCK_SIZE - 1) / RAW_BLOCK_SIZE * RAW_BLOCK_SIZE;
 
-      if (g_cancellable_is_cancelled (cancellable))
-        {
-          g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_CANCELLED,
-                               "Cancelled");
-          return FALSE;
-        }
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
       if (!read_at (self, buf, len, offset, error))
         return FALSE;
       memset (buf + len, 0, padded - len);
@@ -578,20 +577,23 @@ ub_sparse_image_split (UbSparseImage *self,
                        GCancellable  *cancellable,
                        GError       **error)
 {
-  guint64 piece_limit, min_limit;
+  guint64 piece_limit, min_limit, unsplit_max;
 
   g_return_val_if_fail (UB_IS_SPARSE_IMAGE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   g_array_set_size (self->pieces, 0);
 
-  if (limit == 0 || self->file_size <= limit)
+  /* download:%08x cannot announce 4 GiB or more: past that, always split */
+  unsplit_max = limit == 0 ? G_MAXUINT32 : MIN (limit, (guint64) G_MAXUINT32);
+  if (self->file_size <= unsplit_max)
     {
       Piece piece = { .copy = TRUE, .size = self->file_size };
 
-      /* Sent as it is, like AOSP, except that CRC32 chunks are left out:
-       * some bootloaders reject the 16-byte CRC32 chunks libsparse writes. */
-      if (self->is_sparse && self->has_crc)
+      /* Sent as it is, like AOSP, except that CRC32 chunks are left out
+       * (some bootloaders reject the 16-byte CRC32 chunks libsparse writes)
+       * and headers are rewritten to 28/12 bytes (ABL rejects others). */
+      if (self->is_sparse && (self->has_crc || self->odd_headers))
         {
           piece.copy = FALSE;
           piece.start = (UbSparsePos) { 0, 0 };
@@ -610,7 +612,7 @@ ub_sparse_image_split (UbSparseImage *self,
     return FALSE;
 
   /* See plan_resparse(); real devices accept megabytes at least. */
-  piece_limit = MIN (limit, UB_SPARSE_RESPARSE_LIMIT);
+  piece_limit = limit == 0 ? UB_SPARSE_RESPARSE_LIMIT : MIN (limit, UB_SPARSE_RESPARSE_LIMIT);
   min_limit = 8 * (guint64) self->model_block_size + PIECE_OVERHEAD;
   if (piece_limit < min_limit)
     {

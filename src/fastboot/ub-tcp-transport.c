@@ -47,8 +47,11 @@ propagate_io_error (GError **error,
   UbFastbootError code = UB_FASTBOOT_ERROR_IO;
 
   if (g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    code = UB_FASTBOOT_ERROR_CANCELLED;
-  else if (g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    {
+      g_propagate_error (error, io_error);
+      return;
+    }
+  if (g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     code = UB_FASTBOOT_ERROR_TIMEOUT;
   else if (g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
            g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE) ||
@@ -344,6 +347,8 @@ ub_tcp_transport_connect (const char    *address,
       return NULL;
     }
   self->socket = g_socket_connection_get_socket (self->connection);
+  /* the connect timeout would otherwise cap every later wait_for() */
+  g_socket_set_timeout (self->socket, 0);
   g_socket_set_blocking (self->socket, FALSE);
   g_socket_set_option (self->socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   self->description = g_strdup_printf ("tcp:%s", address);
