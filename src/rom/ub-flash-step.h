@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+/*
+ * One statement of a flash script, as the interpreter understood it. A
+ * script is a list of these; nothing is ever run by a shell.
+ */
+typedef enum {
+  UB_STEP_CHECK_PRODUCT,  /* the phone must be one of @codenames */
+  UB_STEP_CHECK_ANTI,     /* device anti-rollback index ≤ the package's */
+  UB_STEP_CHECK_SPL,      /* device security patch level ≤ the package's */
+  UB_STEP_CHECK_VAR,      /* "getvar @var" must match @pattern (e.g. secure: yes) */
+  UB_STEP_FLASH,
+  UB_STEP_ERASE,
+  UB_STEP_FORMAT,
+  UB_STEP_SET_ACTIVE,     /* @arg: slot letter */
+  UB_STEP_OEM,            /* @arg: "lock", "cdms", … */
+  UB_STEP_FLASHING,       /* @arg: "lock", "unlock" */
+  UB_STEP_REBOOT,         /* @arg: NULL (system), "bootloader", "fastboot", "recovery" */
+  UB_STEP_GETVAR,         /* a getvar whose answer nothing uses */
+  UB_STEP_ECHO,           /* @arg: the text */
+  UB_STEP_SLEEP,          /* @arg: seconds */
+  UB_STEP_EXIT,           /* the script stops here (successfully) */
+} UbStepKind;
+
+/*
+ * A guard: the step runs only when every condition holds. Conditions on
+ * device variables are decided once the phone is connected, file
+ * conditions against the ROM folder.
+ */
+typedef enum {
+  UB_CONDITION_VAR,   /* "@name: <value>" (as AOSP prints getvar) matches @pattern */
+  UB_CONDITION_FILE,  /* @name (relative to the ROM folder) exists */
+} UbConditionKind;
+
+typedef struct {
+  UbConditionKind kind;
+  char           *name;
+  char           *pattern;   /* PCRE, VAR only */
+  gboolean        negate;
+} UbCondition;
+
+typedef struct {
+  UbStepKind  kind;
+  guint       line;          /* 1-based line in the script */
+  char       *text;          /* the script line(s), for messages */
+  char       *partition;     /* FLASH, ERASE, FORMAT: as written in the script */
+  char       *file;          /* FLASH: path relative to the ROM folder ('/' separators);
+                                CHECK_ANTI/CHECK_SPL: the package's version file or NULL */
+  char       *arg;           /* see UbStepKind */
+  char       *error_message; /* the script's own words when this step fails, or NULL */
+  gboolean    fatal;         /* a failure stops the script (the script checks it) */
+  GPtrArray  *conditions;    /* of UbCondition, all must hold */
+
+  /* CHECK_PRODUCT */
+  GStrv       codenames;
+  gboolean    prefix_match;  /* the script's pattern accepts any name starting with a codename */
+  /* CHECK_ANTI / CHECK_SPL / CHECK_VAR */
+  char       *var;           /* device variable: anti, rollback_ver, security-patch-level, … */
+  gint64      package_value; /* CHECK_ANTI: constant index when @file is NULL; -1 none */
+  char       *pattern;       /* CHECK_VAR: PCRE on "var: value" */
+} UbFlashStep;
+
+#define UB_TYPE_FLASH_STEP (ub_flash_step_get_type ())
+GType        ub_flash_step_get_type   (void) G_GNUC_CONST;
+
+UbFlashStep *ub_flash_step_new        (UbStepKind         kind,
+                                       guint              line,
+                                       const char        *text);
+UbFlashStep *ub_flash_step_ref        (UbFlashStep       *step);
+void         ub_flash_step_unref      (UbFlashStep       *step);
+/* A copy with @extra appended to the conditions (the step itself is left alone). */
+UbFlashStep *ub_flash_step_copy_with_condition (const UbFlashStep *step,
+                                                const UbCondition *extra);
+void         ub_flash_step_add_condition (UbFlashStep     *step,
+                                          UbConditionKind  kind,
+                                          const char      *name,
+                                          const char      *pattern,
+                                          gboolean         negate);
+
+/* TRUE for steps that change the phone (flash, erase, format, set_active, oem, flashing). */
+gboolean     ub_flash_step_is_destructive (const UbFlashStep *step);
+/* TRUE for steps that talk to the phone at all (checks and getvar included). */
+gboolean     ub_flash_step_uses_device    (const UbFlashStep *step);
+/* TRUE for oem lock / flashing lock. */
+gboolean     ub_flash_step_is_lock        (const UbFlashStep *step);
+/* "flash boot_ab images/boot.img", "erase metadata", … (untranslated, for logs and tests) */
+char        *ub_flash_step_describe       (const UbFlashStep *step);
+/* A short sentence for people: "Writing boot_ab", "Erasing metadata", … */
+char        *ub_flash_step_dup_title      (const UbFlashStep *step);
+const char  *ub_step_kind_to_string       (UbStepKind kind);
+
+UbCondition *ub_condition_new  (UbConditionKind kind,
+                                const char     *name,
+                                const char     *pattern,
+                                gboolean        negate);
+UbCondition *ub_condition_copy (const UbCondition *condition);
+void         ub_condition_free (UbCondition *condition);
+/* "crc matches ^crc: 1", "images/exaid.img exists", … */
+char        *ub_condition_describe (const UbCondition *condition);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (UbFlashStep, ub_flash_step_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (UbCondition, ub_condition_free)
+
+G_END_DECLS

@@ -1,0 +1,927 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Reads a Xiaomi flash_all*.bat as data, for ROMs that ship no .sh. cmd.exe
+ * has no grammar worth the name, so each line is matched against the forms
+ * Xiaomi's scripts use (xiaomi-rom-format.md §2.2): fastboot chains with
+ * `|| @echo "…" && exit /B 1` (cmd reads `A || B && C` as `A || (B && C)`),
+ * findstr checks, `if exist … ( … ) else ( … )`, `if %errorlevel% equ 0 (`,
+ * the anti-rollback and security-patch idioms with for /f and set. Anything
+ * else is refused.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "ub-rom-error.h"
+#include "ub-script-private.h"
+
+typedef enum { STATUS_NONE, STATUS_STEP, STATUS_MATCH } StatusKind;
+
+typedef struct {
+  char *a;        /* device-side variable */
+  char *b;        /* package-side variable */
+  char *flag;     /* the variable set to the message */
+  guint line;
+} Compare;
+
+typedef struct {
+  UbScriptBuilder  b;
+  char           **lines;
+  guint            n_lines;
+  guint            i;          /* next line (0-based) */
+  GHashTable      *vars;       /* name (lower case) → UbScriptVal */
+  GHashTable      *labels;     /* lower case */
+  StatusKind       status;
+  UbFlashStep     *status_step;
+  char            *status_var;
+  char            *status_pattern;   /* PCRE */
+  guint            status_line;
+  char            *pending_message;  /* from a "|| echo" twin line… */
+  char            *pending_key;      /* …for this "var pattern" */
+  Compare          compare;
+  GError         **error;
+} Bat;
+
+static void
+status_reset (Bat *bat)
+{
+  bat->status = STATUS_NONE;
+  bat->status_step = NULL;
+  g_clear_pointer (&bat->status_var, g_free);
+  g_clear_pointer (&bat->status_pattern, g_free);
+}
+
+static const char *
+text_of (Bat   *bat,
+         guint  line)
+{
+  return g_strstrip (bat->lines[line - 1]);
+}
+
+static gboolean
+fail (Bat        *bat,
+      guint       line,
+      const char *why)
+{
+  ub_script_error (bat->error, bat->b.name, line, text_of (bat, line), why);
+  return FALSE;
+}
+
+/* Regex match of a whole line, case-insensitive; captures in @m. */
+static gboolean
+match (const char   *pattern,
+       const char   *line,
+       GMatchInfo  **m)
+{
+  g_autoptr(GRegex) re = g_regex_new (pattern, G_REGEX_CASELESS, 0, NULL);
+
+  g_assert (re != NULL);
+  return g_regex_match (re, line, 0, m);
+}
+
+static char *
+fetch (GMatchInfo *m,
+       guint       n)
+{
+  return g_match_info_fetch (m, n);
+}
+
+static char *
+unquote (const char *s)
+{
+  gsize n = strlen (s);
+
+  if (n >= 2 && s[0] == '"' && s[n - 1] == '"')
+    return g_strndup (s + 1, n - 2);
+  return g_strdup (s);
+}
+
+static char *
+var_key (const char *name)
+{
+  return g_ascii_strdown (name, -1);
+}
+
+static UbScriptVal *
+lookup (Bat        *bat,
+        const char *name)
+{
+  g_autofree char *key = var_key (name);
+  return g_hash_table_lookup (bat->vars, key);
+}
+
+static void
+store (Bat         *bat,
+       const char  *name,
+       UbScriptVal *val)
+{
+  g_hash_table_replace (bat->vars, var_key (name), val);
+}
+
+/* Expands %~dp0, %* and %VAR% (text variables only). */
+static char *
+expand (Bat        *bat,
+        const char *token)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = token; *p; p++)
+    {
+      if (p[0] == '%' && p[1] == '~' && p[2] == 'd' && p[3] == 'p' && p[4] == '0')
+        {
+          g_string_append (out, UB_SCRIPT_ROOT);
+          p += 4;
+        }
+      else if (p[0] == '%' && p[1] == '*')
+        {
+          g_string_append (out, UB_SCRIPT_ARGS);
+          p += 1;
+        }
+      else if (p[0] == '%' && p[1] != '\0')
+        {
+          const char *end = strchr (p + 1, '%');
+          g_autofree char *name = NULL;
+          UbScriptVal *val;
+
+          if (end == NULL)
+            goto bad;
+          name = g_strndup (p + 1, end - p - 1);
+          val = lookup (bat, name);
+          if (val == NULL || val->kind != UB_VAL_STRING)
+            goto bad;
+          g_string_append (out, val->s);
+          p = end;
+        }
+      else
+        g_string_append_c (out, *p);
+    }
+  return g_string_free (out, FALSE);
+bad:
+  g_string_free (out, TRUE);
+  return NULL;
+}
+
+/* Words of one command, split on blanks outside double quotes; quotes removed
+ * except around /c:"…" where they are dropped too. */
+static GStrv
+split_words (const char *cmd)
+{
+  g_autoptr(GStrvBuilder) words = g_strv_builder_new ();
+  g_autoptr(GString) word = g_string_new (NULL);
+  gboolean quoted = FALSE, any = FALSE;
+
+  for (const char *p = cmd;; p++)
+    {
+      if (*p == '\0' || (!quoted && (*p == ' ' || *p == '\t')))
+        {
+          if (any)
+            g_strv_builder_add (words, word->str);
+          g_string_truncate (word, 0);
+          any = FALSE;
+          if (*p == '\0')
+            break;
+          continue;
+        }
+      any = TRUE;
+      if (*p == '"')
+        quoted = !quoted;
+      else if (!quoted && *p == '^' && p[1] != '\0')
+        g_string_append_c (word, *++p);
+      else
+        g_string_append_c (word, *p);
+    }
+  return g_strv_builder_end (words);
+}
+
+typedef enum { OP_NONE, OP_OR, OP_AND, OP_PIPE } Op;
+
+/* Splits "A 2>&1 | B || C && D" at |, || and && outside quotes. */
+static GPtrArray *
+split_chain (const char *line,
+             GArray     *ops)
+{
+  GPtrArray *parts = g_ptr_array_new_with_free_func (g_free);
+  const char *start = line;
+  gboolean quoted = FALSE;
+
+  for (const char *p = line;; p++)
+    {
+      Op op = OP_NONE;
+
+      if (*p == '"')
+        quoted = !quoted;
+      if (*p == '\0')
+        {
+          g_ptr_array_add (parts, g_strstrip (g_strndup (start, p - start)));
+          break;
+        }
+      if (quoted)
+        continue;
+      if (p[0] == '^' && p[1] != '\0')
+        {
+          p++;
+          continue;
+        }
+      if (p[0] == '|' && p[1] == '|')
+        op = OP_OR;
+      else if (p[0] == '&' && p[1] == '&')
+        op = OP_AND;
+      else if (p[0] == '|')
+        op = OP_PIPE;
+      if (op == OP_NONE)
+        continue;
+      g_ptr_array_add (parts, g_strstrip (g_strndup (start, p - start)));
+      g_array_append_val (ops, op);
+      if (op != OP_PIPE)
+        p++;
+      start = p + 1;
+    }
+  return parts;
+}
+
+static gboolean
+harmless_redirection (const char *word)
+{
+  static const char *const ok[] = { "2>&1", ">nul", "2>nul", "1>nul", ">NUL", "2>NUL", NULL };
+  return g_strv_contains (ok, word);
+}
+
+/* "fastboot …" (at @pos in @parts, up to a pipe) → argv after "fastboot", or NULL. */
+static GStrv
+fastboot_argv (Bat        *bat,
+               const char *cmd)
+{
+  g_auto(GStrv) words = split_words (cmd);
+  g_autoptr(GStrvBuilder) argv = g_strv_builder_new ();
+  const char *first;
+
+  if (words[0] == NULL)
+    return NULL;
+  first = words[0][0] == '@' ? words[0] + 1 : words[0];
+  if (g_ascii_strcasecmp (first, "fastboot") != 0 && g_ascii_strcasecmp (first, "fastboot.exe") != 0)
+    return NULL;
+  for (guint i = 1; words[i] != NULL; i++)
+    {
+      g_autofree char *e = NULL;
+
+      if (harmless_redirection (words[i]))
+        continue;
+      if ((e = expand (bat, words[i])) == NULL)
+        return NULL;
+      g_strv_builder_add (argv, e);
+    }
+  return g_strv_builder_end (argv);
+}
+
+/* findstr [/r] [/i] /c:"PAT" → PCRE */
+static char *
+findstr_pattern (const char *cmd)
+{
+  g_auto(GStrv) words = split_words (cmd);
+  char *pattern = NULL;
+  gboolean regex = FALSE;
+
+  if (words[0] == NULL || g_ascii_strcasecmp (words[0], "findstr") != 0)
+    return NULL;
+  for (guint i = 1; words[i] != NULL; i++)
+    {
+      if (g_ascii_strcasecmp (words[i], "/r") == 0)
+        regex = TRUE;
+      else if (g_ascii_strncasecmp (words[i], "/c:", 3) == 0 && pattern == NULL)
+        pattern = g_strdup (words[i] + 3);
+      else
+        {
+          g_free (pattern);
+          return NULL;
+        }
+    }
+  if (pattern == NULL)
+    return NULL;
+  if (!regex)
+    {
+      char *literal = g_regex_escape_string (pattern, -1);
+      g_free (pattern);
+      return literal;
+    }
+  {
+    char *pcre = ub_script_pattern_to_pcre (pattern, UB_PATTERN_FINDSTR);
+    g_free (pattern);
+    return pcre;
+  }
+}
+
+/*
+ * The part after "||": "echo MSG", "@echo "MSG" && exit /B 1",
+ * "… && pause && exit /B 1", "… && goto error", "exit /B 1".
+ * @fatal: the script stops. FALSE when it is none of these.
+ */
+static gboolean
+read_handler (Bat        *bat,
+              GPtrArray  *parts,
+              GArray     *ops,
+              guint       from,
+              char      **message,
+              gboolean   *fatal)
+{
+  g_autoptr(GString) msg = g_string_new (NULL);
+
+  *fatal = FALSE;
+  for (guint i = from; i < parts->len; i++)
+    {
+      const char *item = g_ptr_array_index (parts, i);
+      g_autoptr(GMatchInfo) m = NULL;
+
+      if (i > from && g_array_index (ops, Op, i - 1) != OP_AND)
+        return FALSE;
+      if (*fatal)
+        return FALSE;  /* nothing runs after exit */
+      if (item[0] == '@')
+        item++;
+      if (match ("^echo(?:\\s+(.*))?$", item, &m))
+        {
+          g_autofree char *text = fetch (m, 1);
+          g_autofree char *clean = unquote (text ? text : "");
+          if (msg->len > 0)
+            g_string_append_c (msg, ' ');
+          g_string_append (msg, clean);
+        }
+      else if (match ("^pause$", item, NULL))
+        ;
+      else if (match ("^exit(?:\\s+/b)?(?:\\s+(\\d+))?$", item, &m))
+        {
+          g_autofree char *code = fetch (m, 1);
+          if (code == NULL || code[0] == '\0' || g_str_equal (code, "0"))
+            return FALSE;
+          *fatal = TRUE;
+        }
+      else if (match ("^goto\\s+:?(\\w+)$", item, &m))
+        {
+          g_autofree char *label = fetch (m, 1);
+          g_hash_table_add (bat->labels, g_ascii_strdown (label, -1));
+          *fatal = TRUE;
+        }
+      else
+        return FALSE;
+    }
+  *message = msg->len > 0 ? g_strdup (msg->str) : NULL;
+  return TRUE;
+}
+
+static gboolean
+make_check (Bat        *bat,
+            const char *message)
+{
+  UbFlashStep *check;
+  guint line = bat->status_line;
+
+  if (g_str_equal (bat->status_var, "product"))
+    {
+      GStrv names = NULL;
+      gboolean prefix = FALSE;
+
+      if (!ub_script_product_codenames (bat->status_pattern, UB_PATTERN_ERE, &names, &prefix))
+        return fail (bat, line, _("Unbrick cannot read which phones this product check accepts"));
+      check = ub_script_builder_add (&bat->b, UB_STEP_CHECK_PRODUCT, line, text_of (bat, line));
+      check->codenames = names;
+      check->prefix_match = prefix;
+      check->var = g_strdup ("product");
+    }
+  else
+    {
+      check = ub_script_builder_add (&bat->b, UB_STEP_CHECK_VAR, line, text_of (bat, line));
+      check->var = g_strdup (bat->status_var);
+      check->pattern = g_strdup (bat->status_pattern);
+    }
+  check->fatal = TRUE;
+  check->error_message = g_strdup (message);
+  return TRUE;
+}
+
+static gboolean run_if_block (Bat *bat, guint line, UbConditionKind kind, const char *name,
+                              const char *pattern, gboolean negate);
+
+/* A line starting with fastboot (possibly a findstr check, possibly chained). */
+static gboolean
+run_fastboot_line (Bat        *bat,
+                   guint       line,
+                   const char *text)
+{
+  g_autoptr(GArray) ops = g_array_new (FALSE, FALSE, sizeof (Op));
+  g_autoptr(GPtrArray) parts = split_chain (text, ops);
+  g_autofree char *var = NULL;
+  g_autoptr(GString) pattern = g_string_new (NULL);
+  g_autofree char *message = NULL;
+  g_autofree char *key = NULL;
+  gboolean fatal = FALSE, ok;
+  guint i = 0;
+
+  status_reset (bat);
+
+  /* getvar X 2>&1 | findstr … [|| getvar X 2>&1 | findstr …]… */
+  while (i + 1 < parts->len && g_array_index (ops, Op, i) == OP_PIPE)
+    {
+      g_auto(GStrv) argv = fastboot_argv (bat, g_ptr_array_index (parts, i));
+      g_autofree char *name = argv ? ub_script_getvar_name (argv) : NULL;
+      g_autofree char *pcre = findstr_pattern (g_ptr_array_index (parts, i + 1));
+
+      if (name == NULL || pcre == NULL || (var != NULL && !g_str_equal (var, name)))
+        return fail (bat, line, _("this check is not one Unbrick understands"));
+      if (var == NULL)
+        var = g_steal_pointer (&name);
+      if (pattern->len > 0)
+        g_string_append_c (pattern, '|');
+      g_string_append (pattern, pcre);
+      i += 2;
+      if (i < parts->len && g_array_index (ops, Op, i - 1) == OP_OR &&
+          i + 1 < parts->len && g_array_index (ops, Op, i) == OP_PIPE &&
+          g_str_has_prefix (g_ptr_array_index (parts, i), "fastboot"))
+        continue;
+      break;
+    }
+
+  if (var != NULL)
+    {
+      bat->status = STATUS_MATCH;
+      bat->status_var = g_steal_pointer (&var);
+      bat->status_pattern = g_strdup (pattern->str);
+      bat->status_line = line;
+      if (i >= parts->len)
+        return TRUE;
+      /* "… | findstr … && if %errorlevel% equ 0 (": the block runs when it matched */
+      if (i + 1 == parts->len && g_array_index (ops, Op, i - 1) == OP_AND &&
+          match ("^if\\s+%errorlevel%\\s+(?:equ|==)\\s+0\\s*\\($", g_ptr_array_index (parts, i), NULL))
+        {
+          g_autofree char *v = g_strdup (bat->status_var);
+          g_autofree char *p = g_strdup (bat->status_pattern);
+
+          status_reset (bat);
+          return run_if_block (bat, line, UB_CONDITION_VAR, v, p, FALSE);
+        }
+      if (g_array_index (ops, Op, i - 1) != OP_OR ||
+          !read_handler (bat, parts, ops, i, &message, &fatal))
+        return fail (bat, line, _("this check is not one Unbrick understands"));
+      key = g_strconcat (bat->status_var, " ", bat->status_pattern, NULL);
+      if (!fatal)
+        {
+          /* "… || echo Missmatching image and device": its twin line stops the script */
+          g_free (bat->pending_message);
+          g_free (bat->pending_key);
+          bat->pending_message = g_steal_pointer (&message);
+          bat->pending_key = g_steal_pointer (&key);
+          status_reset (bat);
+          return TRUE;
+        }
+      if (message == NULL && g_strcmp0 (key, bat->pending_key) == 0)
+        message = g_strdup (bat->pending_message);
+      g_clear_pointer (&bat->pending_message, g_free);
+      g_clear_pointer (&bat->pending_key, g_free);
+      ok = make_check (bat, message);
+      status_reset (bat);
+      return ok;
+    }
+
+  {
+    g_auto(GStrv) argv = fastboot_argv (bat, g_ptr_array_index (parts, 0));
+    UbFlashStep *step;
+
+    if (argv == NULL)
+      return fail (bat, line, _("Unbrick cannot resolve a variable on this line"));
+    if (parts->len > 1 && g_array_index (ops, Op, 0) != OP_OR)
+      return fail (bat, line, _("this command chain is not one Unbrick understands"));
+    if (parts->len > 1 && !read_handler (bat, parts, ops, 1, &message, &fatal))
+      return fail (bat, line, _("Unbrick only understands reporting an error and stopping after “||”"));
+    step = ub_script_fastboot_step (&bat->b, line, text, argv, bat->error);
+    if (step == NULL)
+      return FALSE;
+    step->fatal = fatal;
+    step->error_message = g_steal_pointer (&message);
+    bat->status = STATUS_STEP;
+    bat->status_step = step;
+    return TRUE;
+  }
+}
+
+static gboolean run_block (Bat *bat, gboolean in_block, gboolean *closed_with_else);
+
+/* Runs a ( … ) [else ( … )] block under a condition. */
+static gboolean
+run_if_block (Bat             *bat,
+              guint            line,
+              UbConditionKind  kind,
+              const char      *name,
+              const char      *pattern,
+              gboolean         negate)
+{
+  gboolean has_else = FALSE;
+
+  ub_script_builder_push_guard (&bat->b, kind, name, pattern, negate);
+  if (!run_block (bat, TRUE, &has_else))
+    return FALSE;
+  ub_script_builder_pop_guard (&bat->b);
+  if (has_else)
+    {
+      ub_script_builder_push_guard (&bat->b, kind, name, pattern, !negate);
+      if (!run_block (bat, TRUE, &has_else) || has_else)
+        return has_else ? fail (bat, line, _("this shell syntax is not supported")) : FALSE;
+      ub_script_builder_pop_guard (&bat->b);
+    }
+  status_reset (bat);
+  return TRUE;
+}
+
+/* The lines of a block that must be an error exit: echo … / exit /B N. */
+static gboolean
+read_exit_block (Bat   *bat,
+                 guint  line,
+                 char **message)
+{
+  g_autoptr(GString) msg = g_string_new (NULL);
+  gboolean exits = FALSE;
+
+  while (bat->i < bat->n_lines)
+    {
+      const char *text = g_strstrip (bat->lines[bat->i++]);
+      g_autoptr(GMatchInfo) m = NULL;
+
+      if (text[0] == '@')
+        text++;
+      if (text[0] == '\0')
+        continue;
+      if (g_str_equal (text, ")"))
+        {
+          if (!exits)
+            return fail (bat, line, _("Unbrick only understands stopping the script here"));
+          *message = msg->len ? g_strdup (msg->str) : NULL;
+          return TRUE;
+        }
+      if (exits)
+        return fail (bat, bat->i, _("Unbrick only understands stopping the script here"));
+      if (match ("^echo\\s+(.*)$", text, &m))
+        {
+          g_autofree char *t = fetch (m, 1);
+          g_autofree char *clean = unquote (t);
+          if (msg->len)
+            g_string_append_c (msg, ' ');
+          g_string_append (msg, clean);
+        }
+      else if (match ("^pause$", text, NULL))
+        ;
+      else if (match ("^exit(?:\\s+/b)?\\s+([1-9]\\d*)$", text, NULL))
+        exits = TRUE;
+      else
+        return fail (bat, bat->i, _("Unbrick only understands stopping the script here"));
+    }
+  return fail (bat, line, _("a “(” block is never closed"));
+}
+
+static gboolean
+is_number (const char *s)
+{
+  if (s == NULL || *s == '\0')
+    return FALSE;
+  for (; *s; s++)
+    if (!g_ascii_isdigit (*s))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+run_line (Bat        *bat,
+          guint       line,
+          const char *text)
+{
+  g_autoptr(GMatchInfo) m = NULL;
+
+  /* if exist "%~dp0images\x.txt" (for /f … %%a in ("%~dp0images\x.txt") do (set V=%%a)) */
+  if (match ("^if\\s+exist\\s+(\"?[^\"\\s]+\"?)\\s+\\(\\s*for\\s+/f\\s+(?:\"[^\"]*\"\\s+)?%%(\\w)\\s+in\\s+\\((\"?[^\"\\s]+\"?)\\)\\s+do\\s+\\(\\s*set\\s+(\\w+)=%%\\2\\s*\\)\\s*\\)$",
+             text, &m))
+    {
+      g_autofree char *p1 = fetch (m, 1), *p3 = fetch (m, 3), *name = fetch (m, 4);
+      g_autofree char *u1 = unquote (p1), *u3 = unquote (p3);
+      g_autofree char *e = expand (bat, u3);
+      g_autofree char *path = NULL;
+      const char *why = NULL;
+
+      if (g_ascii_strcasecmp (u1, u3) != 0 || e == NULL ||
+          (path = ub_script_rom_path (e, &why)) == NULL)
+        return fail (bat, line, why ? why : _("Unbrick cannot tell what this variable holds"));
+      store (bat, name, ub_script_val_new (UB_VAL_PKGFILE, path));
+      status_reset (bat);
+      return TRUE;
+    }
+
+  /* if exist PATH ( / if not exist PATH ( */
+  if (match ("^if\\s+(not\\s+)?exist\\s+(\"?[^\"\\s]+\"?)\\s*\\($", text, &m))
+    {
+      g_autofree char *neg = fetch (m, 1), *p = fetch (m, 2);
+      g_autofree char *u = unquote (p);
+      g_autofree char *e = expand (bat, u);
+      g_autofree char *path = NULL;
+      const char *why = NULL;
+
+      if (e == NULL || (path = ub_script_rom_path (e, &why)) == NULL)
+        return fail (bat, line, why ? why : _("Unbrick cannot resolve a variable on this line"));
+      status_reset (bat);
+      return run_if_block (bat, line, UB_CONDITION_FILE, path, NULL, neg != NULL && neg[0] != '\0');
+    }
+
+  /* if %errorlevel% equ 0 ( → the previous findstr matched */
+  if (match ("^if\\s+%errorlevel%\\s+(?:equ|==)\\s+0\\s*\\($", text, NULL))
+    {
+      g_autofree char *var = NULL, *pattern = NULL;
+
+      if (bat->status != STATUS_MATCH)
+        return fail (bat, line, _("this condition is not one Unbrick understands"));
+      var = g_strdup (bat->status_var);
+      pattern = g_strdup (bat->status_pattern);
+      status_reset (bat);
+      return run_if_block (bat, line, UB_CONDITION_VAR, var, pattern, FALSE);
+    }
+
+  /* if %errorlevel% neq 0 ( echo …  exit /B 1 ) → the previous command must succeed */
+  if (match ("^if\\s+(?:%errorlevel%\\s+(?:neq|gtr|geq)\\s+[01]|errorlevel\\s+1)\\s*\\($", text, NULL))
+    {
+      g_autofree char *message = NULL;
+
+      if (!read_exit_block (bat, line, &message))
+        return FALSE;
+      if (bat->status == STATUS_STEP)
+        {
+          bat->status_step->fatal = TRUE;
+          g_free (bat->status_step->error_message);
+          bat->status_step->error_message = g_steal_pointer (&message);
+        }
+      else if (bat->status == STATUS_MATCH)
+        {
+          if (!make_check (bat, message))
+            return FALSE;
+        }
+      else
+        return fail (bat, line, _("this checks the result of something that is not a fastboot command"));
+      status_reset (bat);
+      return TRUE;
+    }
+
+  /* if [%X%] EQU [] set X=0  (also "if "%X%"=="" set X=0") */
+  if (match ("^if\\s+(?:\\[%(\\w+)%\\]\\s+(?:equ|==)\\s+\\[\\]|\"%(\\w+)%\"\\s*==\\s*\"\")\\s+set\\s+\"?(\\w+)=0\"?$",
+             text, &m))
+    {
+      g_autofree char *name = fetch (m, 3);
+
+      if (lookup (bat, name) == NULL)
+        store (bat, name, ub_script_val_new (UB_VAL_INT, NULL));
+      status_reset (bat);
+      return TRUE;
+    }
+
+  /* if [%X%] EQU [] ( set Y=0 ) else ( … ): assignments only */
+  if (match ("^if\\s+\\[%(\\w+)%\\]\\s+(?:equ|==)\\s+\\[\\]\\s*\\($", text, NULL))
+    {
+      gboolean has_else = FALSE;
+      guint before = bat->b.steps->len;
+
+      status_reset (bat);
+      if (!run_block (bat, TRUE, &has_else))
+        return FALSE;
+      if (has_else && (!run_block (bat, TRUE, &has_else) || has_else))
+        return FALSE;
+      if (bat->b.steps->len != before)
+        return fail (bat, line, _("this condition is not one Unbrick understands"));
+      return TRUE;
+    }
+
+  /* for /f "tokens=2 delims=: " %%i in ('fastboot %* getvar anti 2^>^&1 ^| findstr /r /c:"anti:"') do (set version=%%i) */
+  if (match ("^for\\s+/f\\s+\"tokens=2\\s+delims=:\\s*\"\\s+%%(\\w)\\s+in\\s+\\('fastboot(?:\\s+%\\*)?\\s+getvar\\s+([\\w:.-]+)\\s+2\\^>\\^&1\\s+\\^\\|\\s+findstr\\s+(?:/r\\s+)?/c:\"\\^?([\\w:.-]+)\"'\\)\\s+do\\s+\\(?\\s*set\\s+(\\w+)=%%\\1\\s*\\)?$",
+             text, &m))
+    {
+      g_autofree char *var = fetch (m, 2), *pat = fetch (m, 3), *name = fetch (m, 4);
+      g_autofree char *expected = g_strdup_printf ("%s:", var);
+
+      if (!g_str_equal (pat, expected))
+        return fail (bat, line, _("Unbrick cannot tell what this variable holds"));
+      store (bat, name, ub_script_val_new (UB_VAL_DEVVAR, var));
+      status_reset (bat);
+      return TRUE;
+    }
+
+  /* for /f "delims=" %%a in ('powershell -Command "$dateString = '%X%'; $date = Get-Date $dateString; ($date - (Get-Date '1970-01-01')).TotalSeconds"') do set "Y=%%a" */
+  if (match ("^for\\s+/f\\s+\"delims=\"\\s+%%(\\w)\\s+in\\s+\\('powershell\\s+-Command\\s+\"\\$dateString\\s*=\\s*'%(\\w+)%';\\s*\\$date\\s*=\\s*Get-Date\\s+\\$dateString;\\s*\\(\\$date\\s*-\\s*\\(Get-Date\\s+'1970-01-01'\\)\\)\\.TotalSeconds\"'\\)\\s+do\\s+set\\s+\"(\\w+)=%%\\1\"$",
+             text, &m))
+    {
+      g_autofree char *from = fetch (m, 2), *name = fetch (m, 3);
+      UbScriptVal *src = lookup (bat, from);
+      UbScriptVal *val;
+
+      if (src == NULL || (src->kind != UB_VAL_PKGFILE && src->kind != UB_VAL_DEVVAR) || src->date)
+        return fail (bat, line, _("Unbrick cannot tell what this variable holds"));
+      val = ub_script_val_new (src->kind, src->s);
+      val->date = TRUE;
+      store (bat, name, val);
+      status_reset (bat);
+      return TRUE;
+    }
+
+  /* if %A% GTR %B% set FLAG="message" */
+  if (match ("^if\\s+%(\\w+)%\\s+gtr\\s+%(\\w+)%\\s+set\\s+(\\w+)=(.*)$", text, &m))
+    {
+      g_clear_pointer (&bat->compare.a, g_free);
+      g_clear_pointer (&bat->compare.b, g_free);
+      g_clear_pointer (&bat->compare.flag, g_free);
+      bat->compare.a = fetch (m, 1);
+      bat->compare.b = fetch (m, 2);
+      bat->compare.flag = fetch (m, 3);
+      bat->compare.line = line;
+      status_reset (bat);
+      return TRUE;
+    }
+
+  /* if %A% GTR %B% ( echo … exit /B 1 ) */
+  if (match ("^if\\s+%(\\w+)%\\s+gtr\\s+%(\\w+)%\\s*\\($", text, &m))
+    {
+      g_autofree char *a = fetch (m, 1), *b = fetch (m, 2);
+      g_autofree char *message = NULL;
+
+      status_reset (bat);
+      if (!read_exit_block (bat, line, &message))
+        return FALSE;
+      return ub_script_version_check (&bat->b, line, text, lookup (bat, a), lookup (bat, b),
+                                      message, bat->error) != NULL;
+    }
+
+  /* echo %FLAG% | findstr /r /c:"pass" || @echo "…" && exit /B 1 */
+  if (match ("^echo\\s+%(\\w+)%\\s*\\|\\s*findstr\\s+(?:/r\\s+)?/c:\"pass\"\\s*\\|\\|(.*)$", text, &m))
+    {
+      g_autofree char *flag = fetch (m, 1), *rest = fetch (m, 2);
+      g_autoptr(GArray) ops = g_array_new (FALSE, FALSE, sizeof (Op));
+      g_autoptr(GPtrArray) parts = split_chain (rest, ops);
+      g_autofree char *message = NULL;
+      gboolean fatal = FALSE;
+
+      status_reset (bat);
+      if (bat->compare.flag == NULL || g_ascii_strcasecmp (flag, bat->compare.flag) != 0 ||
+          !read_handler (bat, parts, ops, 0, &message, &fatal) || !fatal)
+        return fail (bat, line, _("this check is not one Unbrick understands"));
+      if (ub_script_version_check (&bat->b, bat->compare.line, text_of (bat, bat->compare.line),
+                                   lookup (bat, bat->compare.a), lookup (bat, bat->compare.b),
+                                   message, bat->error) == NULL)
+        return FALSE;
+      g_clear_pointer (&bat->compare.flag, g_free);
+      return TRUE;
+    }
+
+  /* set X=value / set "X=value" */
+  if (match ("^set\\s+(?:\"(\\w+)=([^\"]*)\"|(\\w+)=(.*))$", text, &m))
+    {
+      g_autofree char *n1 = fetch (m, 1), *v1 = fetch (m, 2), *n3 = fetch (m, 3), *v3 = fetch (m, 4);
+      const char *name = n1 && n1[0] ? n1 : n3;
+      g_autofree char *value = unquote (n1 && n1[0] ? v1 : v3);
+      UbScriptVal *val;
+
+      status_reset (bat);
+      if (strchr (value, '%') != NULL)
+        return fail (bat, line, _("Unbrick cannot tell what this variable holds"));
+      if (is_number (value))
+        {
+          val = ub_script_val_new (UB_VAL_INT, NULL);
+          val->n = g_ascii_strtoll (value, NULL, 10);
+        }
+      else
+        val = ub_script_val_new (UB_VAL_STRING, value);
+      store (bat, name, val);
+      return TRUE;
+    }
+
+  /* harmless console housekeeping */
+  if (match ("^(?:echo\\s+(?:off|on)|setlocal(?:\\s.*)?|endlocal|cls|pause|title(?:\\s.*)?|color(?:\\s.*)?|chcp(?:\\s.*)?|cd\\s+/d\\s+\"?%~dp0\"?|pushd\\s+\"?%~dp0\"?|popd|cd\\s+\"?%~dp0\"?)$",
+             text, NULL))
+    return TRUE;
+
+  if (match ("^fastboot(?:\\.exe)?(\\s|$)", text, NULL))
+    return run_fastboot_line (bat, line, text);
+
+  if (match ("^echo(?:\\s+(.*))?$", text, &m))
+    {
+      g_autofree char *t = fetch (m, 1);
+      UbFlashStep *step;
+
+      if (t != NULL && (strchr (t, '|') != NULL || strchr (t, '>') != NULL || strchr (t, '&') != NULL))
+        return fail (bat, line, _("this command chain is not one Unbrick understands"));
+      step = ub_script_builder_add (&bat->b, UB_STEP_ECHO, line, text);
+      step->arg = unquote (t ? t : "");
+      return TRUE;
+    }
+
+  if (match ("^exit(?:\\s+/b)?(?:\\s+(\\d+))?$", text, &m))
+    {
+      g_autofree char *code = fetch (m, 1);
+      if (code != NULL && code[0] != '\0' && !g_str_equal (code, "0"))
+        return fail (bat, line, _("the script stops with an error here"));
+      ub_script_builder_add (&bat->b, UB_STEP_EXIT, line, text);
+      return TRUE;
+    }
+
+  if (match ("^timeout\\s+/t\\s+(\\d+)(?:\\s+/nobreak)?(?:\\s*>\\s*nul)?$", text, &m))
+    {
+      UbFlashStep *step = ub_script_builder_add (&bat->b, UB_STEP_SLEEP, line, text);
+      step->arg = fetch (m, 1);
+      return TRUE;
+    }
+
+  return fail (bat, line, _("this is not a flash step Unbrick knows"));
+}
+
+/* After a :label, only the error exits that goto lands on may follow. */
+static gboolean
+run_labels (Bat *bat)
+{
+  while (bat->i < bat->n_lines)
+    {
+      guint line = bat->i + 1;
+      const char *text = g_strstrip (bat->lines[bat->i++]);
+
+      if (text[0] == '@')
+        text++;
+      if (text[0] == '\0' || g_str_has_prefix (text, "::") ||
+          match ("^(?:rem(?:\\s.*)?|:\\w+|pause|echo(?:\\s.*)?|exit(?:\\s+/b)?(?:\\s+\\d+)?)$", text, NULL))
+        continue;
+      return fail (bat, line, _("Unbrick only understands error messages after a label"));
+    }
+  return TRUE;
+}
+
+static gboolean
+run_block (Bat      *bat,
+           gboolean  in_block,
+           gboolean *closed_with_else)
+{
+  guint open_line = bat->i;
+
+  *closed_with_else = FALSE;
+  while (bat->i < bat->n_lines)
+    {
+      guint line = bat->i + 1;
+      char *text = g_strstrip (bat->lines[bat->i++]);
+
+      if (text[0] == '@')
+        text++;
+      if (text[0] == '\0' || g_str_has_prefix (text, "::") ||
+          match ("^rem(?:\\s.*)?$", text, NULL))
+        continue;
+      if (in_block && g_str_equal (text, ")"))
+        return TRUE;
+      if (in_block && match ("^\\)\\s*else\\s*\\($", text, NULL))
+        {
+          *closed_with_else = TRUE;
+          return TRUE;
+        }
+      if (text[0] == ':' && text[1] != ':')
+        {
+          if (in_block)
+            return fail (bat, line, _("a label inside a block is not supported"));
+          /* the main flow ends here; what follows is reached only by goto */
+          return run_labels (bat);
+        }
+      if (!run_line (bat, line, text))
+        return FALSE;
+    }
+  if (in_block)
+    return fail (bat, open_line, _("a “(” block is never closed"));
+  return TRUE;
+}
+
+GPtrArray *
+ub_script_parse_bat (const char  *name,
+                     const char  *text,
+                     GPtrArray  **notes,
+                     GError     **error)
+{
+  Bat bat = { 0 };
+  GPtrArray *steps = NULL;
+  gboolean has_else;
+
+  ub_script_builder_init (&bat.b, name);
+  bat.lines = g_strsplit (text, "\n", -1);
+  bat.n_lines = g_strv_length (bat.lines);
+  bat.vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                    (GDestroyNotify) ub_script_val_free);
+  bat.labels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  bat.error = error;
+
+  if (run_block (&bat, FALSE, &has_else))
+    {
+      steps = g_steal_pointer (&bat.b.steps);
+      *notes = g_steal_pointer (&bat.b.notes);
+    }
+  status_reset (&bat);
+  g_free (bat.pending_message);
+  g_free (bat.pending_key);
+  g_free (bat.compare.a);
+  g_free (bat.compare.b);
+  g_free (bat.compare.flag);
+  ub_script_builder_clear (&bat.b);
+  g_strfreev (bat.lines);
+  g_hash_table_unref (bat.vars);
+  g_hash_table_unref (bat.labels);
+  return steps;
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* Shared by the .sh and .bat readers of UbScript; not public. */
+
+#include "ub-flash-step.h"
+
+G_BEGIN_DECLS
+
+/* In statically evaluated words: the script's folder (`dirname $0`, %~dp0…)
+ * and the "pass the serial" argument ($*, %*). */
+#define UB_SCRIPT_ROOT "\001"
+#define UB_SCRIPT_ARGS "\002"
+
+typedef enum {
+  UB_PATTERN_BRE,      /* grep */
+  UB_PATTERN_ERE,      /* grep -E */
+  UB_PATTERN_FINDSTR,  /* findstr /r */
+} UbPatternSyntax;
+
+typedef struct {
+  const char *name;      /* script file name, for messages */
+  GPtrArray  *steps;     /* of UbFlashStep */
+  GPtrArray  *notes;     /* of char *: things worth telling that do not stop the script */
+  GPtrArray  *guards;    /* of UbCondition: the enclosing conditions */
+} UbScriptBuilder;
+
+void         ub_script_builder_init  (UbScriptBuilder *b,
+                                      const char      *name);
+void         ub_script_builder_clear (UbScriptBuilder *b);
+/* A new step carrying the enclosing conditions, appended to the script. */
+UbFlashStep *ub_script_builder_add   (UbScriptBuilder *b,
+                                      UbStepKind       kind,
+                                      guint            line,
+                                      const char      *text);
+void         ub_script_builder_push_guard (UbScriptBuilder *b,
+                                           UbConditionKind  kind,
+                                           const char      *name,
+                                           const char      *pattern,
+                                           gboolean         negate);
+void         ub_script_builder_pop_guard  (UbScriptBuilder *b);
+void         ub_script_builder_note  (UbScriptBuilder *b,
+                                      guint            line,
+                                      const char      *format,
+                                      ...) G_GNUC_PRINTF (3, 4);
+
+/* UB_ROM_ERROR_UNSUPPORTED_SCRIPT: "<name>, line <n>: <why>: “<text>”" */
+void         ub_script_error         (GError         **error,
+                                      const char      *name,
+                                      guint            line,
+                                      const char      *text,
+                                      const char      *why);
+
+/*
+ * Turns the words after "fastboot" (with UB_SCRIPT_ARGS where the script
+ * passes its arguments, and UB_SCRIPT_ROOT for the script's folder) into a
+ * step. @no_getvar: a lone getvar is not allowed here.
+ */
+UbFlashStep *ub_script_fastboot_step (UbScriptBuilder *b,
+                                      guint            line,
+                                      const char      *text,
+                                      char           **argv,
+                                      GError         **error);
+/* The variable a "fastboot [ARGS] getvar NAME" asks for, or NULL. */
+char        *ub_script_getvar_name   (char           **argv);
+
+/* A path from a script → relative to the ROM folder with '/' separators.
+ * NULL (and @why set) for absolute paths, "..", or variables left over. */
+char        *ub_script_rom_path      (const char      *raw,
+                                      const char     **why);
+
+/* A grep/findstr pattern → PCRE (for GRegex). */
+char        *ub_script_pattern_to_pcre (const char     *pattern,
+                                        UbPatternSyntax syntax);
+/*
+ * The codenames a product check accepts: "^product: *piano" → piano
+ * (prefix), "^product: *lancelot$" → lancelot (exact), alternations too.
+ * FALSE when the pattern is not a plain list of names.
+ */
+gboolean     ub_script_product_codenames (const char      *pattern,
+                                          UbPatternSyntax  syntax,
+                                          GStrv           *codenames,
+                                          gboolean        *prefix_match);
+
+/* What a script variable holds, symbolically. */
+typedef enum {
+  UB_VAL_INT,       /* a number */
+  UB_VAL_STRING,    /* a text (may hold UB_SCRIPT_ROOT) */
+  UB_VAL_PKGFILE,   /* the content of a file in the ROM (@s: its path) */
+  UB_VAL_DEVVAR,    /* a device variable (@s: its name) */
+} UbValKind;
+
+typedef struct {
+  UbValKind  kind;
+  gint64     n;
+  char      *s;
+  gboolean   date;  /* converted to seconds with date -d / Get-Date */
+} UbScriptVal;
+
+UbScriptVal *ub_script_val_new  (UbValKind   kind,
+                                 const char *s);
+void         ub_script_val_free (UbScriptVal *val);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (UbScriptVal, ub_script_val_free)
+
+/* "refuse when @device > @package": an anti-rollback or security-patch check. */
+UbFlashStep *ub_script_version_check (UbScriptBuilder   *b,
+                                      guint              line,
+                                      const char        *text,
+                                      const UbScriptVal *device,
+                                      const UbScriptVal *package,
+                                      const char        *message,
+                                      GError           **error);
+
+GPtrArray   *ub_script_parse_sh      (const char      *name,
+                                      const char      *text,
+                                      GPtrArray      **notes,
+                                      GError         **error);
+GPtrArray   *ub_script_parse_bat     (const char      *name,
+                                      const char      *text,
+                                      GPtrArray      **notes,
+                                      GError         **error);
+
+G_END_DECLS

@@ -1,0 +1,614 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "ub-rom-error.h"
+#include "ub-script.h"
+#include "ub-script-private.h"
+
+struct _UbScript
+{
+  GObject          parent_instance;
+  char            *name;
+  UbScriptDialect  dialect;
+  GPtrArray       *steps;
+  GPtrArray       *notes;
+};
+
+G_DEFINE_FINAL_TYPE (UbScript, ub_script, G_TYPE_OBJECT)
+
+static void
+ub_script_finalize (GObject *object)
+{
+  UbScript *self = UB_SCRIPT (object);
+
+  g_free (self->name);
+  g_clear_pointer (&self->steps, g_ptr_array_unref);
+  g_clear_pointer (&self->notes, g_ptr_array_unref);
+  G_OBJECT_CLASS (ub_script_parent_class)->finalize (object);
+}
+
+static void
+ub_script_class_init (UbScriptClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ub_script_finalize;
+}
+
+static void
+ub_script_init (UbScript *self)
+{
+}
+
+/* BOM, CRLF/CR → LF, trailing blanks of every line. */
+static char *
+normalize_text (const char *data,
+                gsize       length)
+{
+  GString *out = g_string_sized_new (length + 1);
+  gsize i = 0;
+
+  if (length >= 3 && memcmp (data, "\xef\xbb\xbf", 3) == 0)
+    i = 3;
+  for (; i < length; i++)
+    {
+      char c = data[i];
+
+      if (c == '\r')
+        {
+          if (i + 1 < length && data[i + 1] == '\n')
+            continue;
+          c = '\n';
+        }
+      if (c == '\n')
+        {
+          while (out->len > 0 && (out->str[out->len - 1] == ' ' || out->str[out->len - 1] == '\t'))
+            g_string_truncate (out, out->len - 1);
+        }
+      g_string_append_c (out, c);
+    }
+  while (out->len > 0 && (out->str[out->len - 1] == ' ' || out->str[out->len - 1] == '\t'))
+    g_string_truncate (out, out->len - 1);
+  return g_string_free (out, FALSE);
+}
+
+UbScript *
+ub_script_new_from_data (const char      *name,
+                         UbScriptDialect  dialect,
+                         const char      *data,
+                         gsize            length,
+                         GError         **error)
+{
+  g_autoptr(UbScript) self = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GPtrArray) notes = NULL;
+  GPtrArray *steps;
+
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+
+  if (memchr (data, '\0', length) != NULL)
+    {
+      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                   _("%s is not a text file"), name);
+      return NULL;
+    }
+  {
+    /* comments in other encodings (GBK rem lines) must not break messages */
+    g_autofree char *valid = g_utf8_make_valid (data, length);
+    text = normalize_text (valid, strlen (valid));
+  }
+  if (dialect == UB_SCRIPT_SH)
+    steps = ub_script_parse_sh (name, text, &notes, error);
+  else
+    steps = ub_script_parse_bat (name, text, &notes, error);
+  if (steps == NULL)
+    return NULL;
+
+  self = g_object_new (UB_TYPE_SCRIPT, NULL);
+  self->name = g_strdup (name);
+  self->dialect = dialect;
+  self->steps = steps;
+  self->notes = g_steal_pointer (&notes);
+  return g_steal_pointer (&self);
+}
+
+UbScript *
+ub_script_new_from_file (const char *path,
+                         GError    **error)
+{
+  g_autofree char *data = NULL;
+  g_autofree char *name = g_path_get_basename (path);
+  gsize length = 0;
+  UbScriptDialect dialect;
+
+  if (g_str_has_suffix (path, ".sh"))
+    dialect = UB_SCRIPT_SH;
+  else if (g_str_has_suffix (path, ".bat") || g_str_has_suffix (path, ".cmd"))
+    dialect = UB_SCRIPT_BAT;
+  else
+    {
+      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                   _("%s is not a flash script (.sh or .bat)"), name);
+      return NULL;
+    }
+  if (!g_file_get_contents (path, &data, &length, error))
+    return NULL;
+  return ub_script_new_from_data (name, dialect, data, length, error);
+}
+
+const char *
+ub_script_get_name (UbScript *self)
+{
+  g_return_val_if_fail (UB_IS_SCRIPT (self), NULL);
+  return self->name;
+}
+
+UbScriptDialect
+ub_script_get_dialect (UbScript *self)
+{
+  g_return_val_if_fail (UB_IS_SCRIPT (self), UB_SCRIPT_SH);
+  return self->dialect;
+}
+
+GPtrArray *
+ub_script_get_steps (UbScript *self)
+{
+  g_return_val_if_fail (UB_IS_SCRIPT (self), NULL);
+  return self->steps;
+}
+
+GPtrArray *
+ub_script_get_notes (UbScript *self)
+{
+  g_return_val_if_fail (UB_IS_SCRIPT (self), NULL);
+  return self->notes;
+}
+
+gboolean
+ub_script_locks (UbScript *self)
+{
+  g_return_val_if_fail (UB_IS_SCRIPT (self), FALSE);
+  for (guint i = 0; i < self->steps->len; i++)
+    if (ub_flash_step_is_lock (g_ptr_array_index (self->steps, i)))
+      return TRUE;
+  return FALSE;
+}
+
+/* ---- shared by the readers ---------------------------------------------- */
+
+void
+ub_script_builder_init (UbScriptBuilder *b,
+                        const char      *name)
+{
+  b->name = name;
+  b->steps = g_ptr_array_new_with_free_func ((GDestroyNotify) ub_flash_step_unref);
+  b->notes = g_ptr_array_new_with_free_func (g_free);
+  b->guards = g_ptr_array_new_with_free_func ((GDestroyNotify) ub_condition_free);
+}
+
+void
+ub_script_builder_clear (UbScriptBuilder *b)
+{
+  g_clear_pointer (&b->steps, g_ptr_array_unref);
+  g_clear_pointer (&b->notes, g_ptr_array_unref);
+  g_clear_pointer (&b->guards, g_ptr_array_unref);
+}
+
+UbFlashStep *
+ub_script_builder_add (UbScriptBuilder *b,
+                       UbStepKind       kind,
+                       guint            line,
+                       const char      *text)
+{
+  UbFlashStep *step = ub_flash_step_new (kind, line, text);
+
+  for (guint i = 0; i < b->guards->len; i++)
+    g_ptr_array_add (step->conditions, ub_condition_copy (g_ptr_array_index (b->guards, i)));
+  g_ptr_array_add (b->steps, step);
+  return step;
+}
+
+void
+ub_script_builder_push_guard (UbScriptBuilder *b,
+                              UbConditionKind  kind,
+                              const char      *name,
+                              const char      *pattern,
+                              gboolean         negate)
+{
+  g_ptr_array_add (b->guards, ub_condition_new (kind, name, pattern, negate));
+}
+
+void
+ub_script_builder_pop_guard (UbScriptBuilder *b)
+{
+  g_assert (b->guards->len > 0);
+  g_ptr_array_remove_index (b->guards, b->guards->len - 1);
+}
+
+void
+ub_script_builder_note (UbScriptBuilder *b,
+                        guint            line,
+                        const char      *format,
+                        ...)
+{
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  /* TRANSLATORS: "flash_all.sh, line 12: <remark>" */
+  g_ptr_array_add (b->notes, g_strdup_printf (_("%s, line %u: %s"), b->name, line, text));
+}
+
+void
+ub_script_error (GError    **error,
+                 const char *name,
+                 guint       line,
+                 const char *text,
+                 const char *why)
+{
+  g_autofree char *shown = NULL;
+
+  /* keep long lines readable */
+  if (g_utf8_strlen (text, -1) > 160)
+    {
+      g_autofree char *cut = g_utf8_substring (text, 0, 157);
+      shown = g_strconcat (cut, "…", NULL);
+    }
+  else
+    shown = g_strdup (text);
+  /* TRANSLATORS: "flash_all.sh, line 12: <why>: “<script line>”" */
+  g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_UNSUPPORTED_SCRIPT, _("%s, line %u: %s: “%s”"),
+               name, line, why, shown);
+}
+
+static gboolean
+valid_partition_name (const char *name)
+{
+  if (name == NULL || name[0] == '\0' || strlen (name) > 48)
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-' && *p != '.')
+      return FALSE;
+  return TRUE;
+}
+
+char *
+ub_script_rom_path (const char  *raw,
+                    const char **why)
+{
+  g_autoptr(GString) path = g_string_new (NULL);
+  g_auto(GStrv) parts = NULL;
+  const char *p = raw;
+
+  if (g_str_has_prefix (p, UB_SCRIPT_ROOT))
+    p += strlen (UB_SCRIPT_ROOT);
+  else if (p[0] == '/' || p[0] == '\\' || (g_ascii_isalpha (p[0]) && p[1] == ':'))
+    {
+      *why = _("the path is outside the ROM folder");
+      return NULL;
+    }
+  if (strchr (p, '\001') != NULL || strchr (p, '\002') != NULL || strchr (p, '$') != NULL ||
+      strchr (p, '%') != NULL || strchr (p, '`') != NULL || strchr (p, '*') != NULL ||
+      strchr (p, '?') != NULL)
+    {
+      *why = _("the path uses a variable or pattern Unbrick cannot resolve");
+      return NULL;
+    }
+  parts = g_strsplit_set (p, "/\\", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      if (parts[i][0] == '\0' || g_str_equal (parts[i], "."))
+        continue;
+      if (g_str_equal (parts[i], ".."))
+        {
+          *why = _("the path leaves the ROM folder");
+          return NULL;
+        }
+      if (path->len > 0)
+        g_string_append_c (path, '/');
+      g_string_append (path, parts[i]);
+    }
+  if (path->len == 0)
+    {
+      *why = _("the path names no file");
+      return NULL;
+    }
+  return g_string_free (g_steal_pointer (&path), FALSE);
+}
+
+char *
+ub_script_getvar_name (char **argv)
+{
+  guint i = 0;
+
+  if (argv[i] != NULL && g_str_equal (argv[i], UB_SCRIPT_ARGS))
+    i++;
+  if (argv[i] == NULL || !g_str_equal (argv[i], "getvar") || argv[i + 1] == NULL ||
+      argv[i + 2] != NULL)
+    return NULL;
+  return g_strdup (argv[i + 1]);
+}
+
+UbFlashStep *
+ub_script_fastboot_step (UbScriptBuilder *b,
+                         guint            line,
+                         const char      *text,
+                         char           **argv,
+                         GError         **error)
+{
+  guint n, i = 0;
+  const char *cmd;
+  UbFlashStep *step;
+  gboolean with_args = FALSE;
+
+  if (argv[0] != NULL && g_str_equal (argv[0], UB_SCRIPT_ARGS))
+    {
+      with_args = TRUE;
+      i++;
+    }
+  n = g_strv_length (argv + i);
+  cmd = argv[i];
+  if (cmd == NULL)
+    {
+      ub_script_error (error, b->name, line, text, _("fastboot without a command"));
+      return NULL;
+    }
+  for (guint k = i; argv[k] != NULL; k++)
+    if (strchr (argv[k], '\002') != NULL)
+      {
+        ub_script_error (error, b->name, line, text,
+                         _("the script's arguments are passed in an unusual place"));
+        return NULL;
+      }
+  if (cmd[0] == '-' && !g_str_has_prefix (cmd, "--set-active"))
+    {
+      ub_script_error (error, b->name, line, text, _("Unbrick does not support this fastboot option"));
+      return NULL;
+    }
+
+  if (g_str_equal (cmd, "flash") && n == 3)
+    {
+      const char *why = NULL;
+      g_autofree char *file = ub_script_rom_path (argv[i + 2], &why);
+
+      if (!valid_partition_name (argv[i + 1]))
+        {
+          ub_script_error (error, b->name, line, text, _("not a partition name"));
+          return NULL;
+        }
+      if (file == NULL)
+        {
+          g_autofree char *shown = g_strdelimit (g_strdup (argv[i + 2]), "\001\002", '$');
+          g_autofree char *msg = g_strdup_printf ("%s (%s)", why, shown);
+          ub_script_error (error, b->name, line, text, msg);
+          if (error != NULL && *error != NULL)
+            (*error)->code = UB_ROM_ERROR_UNSAFE_PATH;
+          return NULL;
+        }
+      step = ub_script_builder_add (b, UB_STEP_FLASH, line, text);
+      step->partition = g_strdup (argv[i + 1]);
+      step->file = g_steal_pointer (&file);
+    }
+  else if ((g_str_equal (cmd, "erase") || g_str_equal (cmd, "format") ||
+            g_str_has_prefix (cmd, "format:")) && n == 2)
+    {
+      if (!valid_partition_name (argv[i + 1]))
+        {
+          ub_script_error (error, b->name, line, text, _("not a partition name"));
+          return NULL;
+        }
+      step = ub_script_builder_add (b, cmd[0] == 'e' ? UB_STEP_ERASE : UB_STEP_FORMAT, line, text);
+      step->partition = g_strdup (argv[i + 1]);
+      if (g_str_has_prefix (cmd, "format:"))
+        step->arg = g_strdup (cmd + strlen ("format:"));
+    }
+  else if ((g_str_equal (cmd, "set_active") && n == 2) ||
+           (g_str_has_prefix (cmd, "--set-active=") && n == 1))
+    {
+      const char *slot = n == 2 ? argv[i + 1] : cmd + strlen ("--set-active=");
+      if (slot[0] == '_')
+        slot++;
+      if (!g_str_equal (slot, "a") && !g_str_equal (slot, "b"))
+        {
+          ub_script_error (error, b->name, line, text, _("not a slot name"));
+          return NULL;
+        }
+      step = ub_script_builder_add (b, UB_STEP_SET_ACTIVE, line, text);
+      step->arg = g_strdup (slot);
+    }
+  else if (g_str_equal (cmd, "oem") && n >= 2)
+    {
+      step = ub_script_builder_add (b, UB_STEP_OEM, line, text);
+      step->arg = g_strjoinv (" ", argv + i + 1);
+    }
+  else if (g_str_equal (cmd, "flashing") && n == 2 &&
+           (g_str_equal (argv[i + 1], "lock") || g_str_equal (argv[i + 1], "unlock") ||
+            g_str_equal (argv[i + 1], "lock_critical") ||
+            g_str_equal (argv[i + 1], "unlock_critical")))
+    {
+      step = ub_script_builder_add (b, UB_STEP_FLASHING, line, text);
+      step->arg = g_strdup (argv[i + 1]);
+    }
+  else if (g_str_equal (cmd, "reboot") && n <= 2)
+    {
+      const char *target = n == 2 ? argv[i + 1] : NULL;
+
+      if (target != NULL && g_str_equal (target, "system"))
+        target = NULL;
+      if (target != NULL && !g_str_equal (target, "bootloader") &&
+          !g_str_equal (target, "recovery") && !g_str_equal (target, "fastboot"))
+        {
+          ub_script_error (error, b->name, line, text, _("unknown reboot target"));
+          return NULL;
+        }
+      step = ub_script_builder_add (b, UB_STEP_REBOOT, line, text);
+      step->arg = g_strdup (target);
+    }
+  else if ((g_str_equal (cmd, "reboot-bootloader") || g_str_equal (cmd, "reboot-recovery") ||
+            g_str_equal (cmd, "reboot-fastboot")) && n == 1)
+    {
+      step = ub_script_builder_add (b, UB_STEP_REBOOT, line, text);
+      step->arg = g_strdup (cmd + strlen ("reboot-"));
+    }
+  else if (g_str_equal (cmd, "getvar") && n == 2)
+    {
+      step = ub_script_builder_add (b, UB_STEP_GETVAR, line, text);
+      step->var = g_strdup (argv[i + 1]);
+    }
+  else
+    {
+      ub_script_error (error, b->name, line, text, _("this fastboot command is not one Unbrick runs"));
+      return NULL;
+    }
+
+  if (!with_args && step->kind != UB_STEP_GETVAR)
+    ub_script_builder_note (b, line,
+                            _("this command does not name a phone; Unbrick sends it to the "
+                              "phone you picked"));
+  return step;
+}
+
+char *
+ub_script_pattern_to_pcre (const char     *pattern,
+                           UbPatternSyntax syntax)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = pattern; *p; p++)
+    {
+      if (syntax == UB_PATTERN_BRE)
+        {
+          /* BRE: \| \( \) \{ \} \+ \? are operators, the bare characters literals */
+          if (p[0] == '\\' && p[1] != '\0' && strchr ("|(){}+?", p[1]) != NULL)
+            {
+              g_string_append_c (out, p[1]);
+              p++;
+              continue;
+            }
+          if (strchr ("|(){}+?", p[0]) != NULL)
+            {
+              g_string_append_c (out, '\\');
+              g_string_append_c (out, p[0]);
+              continue;
+            }
+        }
+      else if (syntax == UB_PATTERN_FINDSTR)
+        {
+          /* findstr /r: . * ^ $ [] \ are special; everything else is literal */
+          if (strchr ("|(){}+?", p[0]) != NULL)
+            {
+              g_string_append_c (out, '\\');
+              g_string_append_c (out, p[0]);
+              continue;
+            }
+        }
+      if (p[0] == '\\' && p[1] != '\0')
+        {
+          g_string_append_c (out, p[0]);
+          g_string_append_c (out, p[1]);
+          p++;
+          continue;
+        }
+      g_string_append_c (out, p[0]);
+    }
+  return g_string_free (out, FALSE);
+}
+
+gboolean
+ub_script_product_codenames (const char      *pattern,
+                             UbPatternSyntax  syntax,
+                             GStrv           *codenames,
+                             gboolean        *prefix_match)
+{
+  g_autofree char *pcre = ub_script_pattern_to_pcre (pattern, syntax);
+  g_auto(GStrv) alternatives = g_strsplit (pcre, "|", -1);
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+  g_autoptr(GRegex) form = NULL;
+  gboolean prefix = FALSE;
+
+  /* ^product: *NAME with an optional $ (and an optional extra space) */
+  form = g_regex_new ("^\\^product:(?: \\*|  \\*| )?([A-Za-z0-9_-]+)(\\$?)$", 0, 0, NULL);
+  for (guint i = 0; alternatives[i] != NULL; i++)
+    {
+      g_autoptr(GMatchInfo) match = NULL;
+      g_autofree char *name = NULL;
+      g_autofree char *anchor = NULL;
+
+      if (!g_regex_match (form, alternatives[i], 0, &match))
+        return FALSE;
+      name = g_match_info_fetch (match, 1);
+      anchor = g_match_info_fetch (match, 2);
+      if (anchor[0] == '\0')
+        prefix = TRUE;
+      g_strv_builder_add (names, name);
+    }
+  *codenames = g_strv_builder_end (names);
+  *prefix_match = prefix;
+  return TRUE;
+}
+
+UbScriptVal *
+ub_script_val_new (UbValKind   kind,
+                   const char *s)
+{
+  UbScriptVal *val = g_new0 (UbScriptVal, 1);
+
+  val->kind = kind;
+  val->s = g_strdup (s);
+  return val;
+}
+
+void
+ub_script_val_free (UbScriptVal *val)
+{
+  if (val == NULL)
+    return;
+  g_free (val->s);
+  g_free (val);
+}
+
+UbFlashStep *
+ub_script_version_check (UbScriptBuilder   *b,
+                         guint              line,
+                         const char        *text,
+                         const UbScriptVal *device,
+                         const UbScriptVal *package,
+                         const char        *message,
+                         GError           **error)
+{
+  UbFlashStep *check;
+
+  if (device == NULL || device->kind != UB_VAL_DEVVAR || package == NULL)
+    {
+      ub_script_error (error, b->name, line, text, _("Unbrick cannot tell what this comparison checks"));
+      return NULL;
+    }
+  if (!device->date &&
+      (package->kind == UB_VAL_INT || (package->kind == UB_VAL_PKGFILE && !package->date)))
+    {
+      check = ub_script_builder_add (b, UB_STEP_CHECK_ANTI, line, text);
+      check->var = g_strdup (device->s);
+      if (package->kind == UB_VAL_INT)
+        check->package_value = package->n;
+      else
+        check->file = g_strdup (package->s);
+    }
+  else if (device->date && package->kind == UB_VAL_PKGFILE && package->date)
+    {
+      check = ub_script_builder_add (b, UB_STEP_CHECK_SPL, line, text);
+      check->var = g_strdup (device->s);
+      check->file = g_strdup (package->s);
+    }
+  else
+    {
+      ub_script_error (error, b->name, line, text, _("Unbrick cannot tell what this comparison checks"));
+      return NULL;
+    }
+  check->fatal = TRUE;
+  check->error_message = g_strdup (message);
+  return check;
+}

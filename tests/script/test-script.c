@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The flash-script interpreter on synthetic scripts: every statement form and every refusal. */
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+
+#include "ub-rom-error.h"
+#include "ub-script.h"
+
+static UbScript *
+parse (const char *name,
+       const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  UbScriptDialect dialect = g_str_has_suffix (name, ".bat") ? UB_SCRIPT_BAT : UB_SCRIPT_SH;
+  UbScript *script = ub_script_new_from_data (name, dialect, text, strlen (text), &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (script);
+  return script;
+}
+
+static void
+assert_refused (const char *name,
+                const char *text,
+                gint        code,
+                const char *message)
+{
+  g_autoptr(GError) error = NULL;
+  UbScriptDialect dialect = g_str_has_suffix (name, ".bat") ? UB_SCRIPT_BAT : UB_SCRIPT_SH;
+  g_autoptr(UbScript) script = ub_script_new_from_data (name, dialect, text, strlen (text), &error);
+
+  g_assert_null (script);
+  g_assert_error (error, UB_ROM_ERROR, code);
+  g_assert_cmpstr (error->message, ==, message);
+}
+
+static UbFlashStep *
+step (UbScript *script,
+      guint     i)
+{
+  GPtrArray *steps = ub_script_get_steps (script);
+
+  g_assert_cmpuint (i, <, steps->len);
+  return g_ptr_array_index (steps, i);
+}
+
+static void
+assert_step (UbScript   *script,
+             guint       i,
+             const char *description,
+             gboolean    fatal,
+             const char *message)
+{
+  UbFlashStep *s = step (script, i);
+  g_autofree char *desc = ub_flash_step_describe (s);
+
+  g_assert_cmpstr (desc, ==, description);
+  g_assert_cmpint (s->fatal, ==, fatal);
+  g_assert_cmpstr (s->error_message, ==, message);
+}
+
+static guint
+n_steps (UbScript *script)
+{
+  return ub_script_get_steps (script)->len;
+}
+
+static void
+test_crlf_bom_trailing (void)
+{
+  g_autoptr(UbScript) s = parse ("flash_all.sh",
+    "\xef\xbb\xbf" "fastboot $* flash boot `dirname $0`/images/boot.img \r\n"
+    "if [ $? -ne 0 ] ; then echo \"Flash boot error\"; exit 1; fi\r\n"
+    "\r\n");
+
+  g_assert_cmpuint (n_steps (s), ==, 1);
+  assert_step (s, 0, "flash boot images/boot.img", TRUE, "Flash boot error");
+  g_assert_cmpuint (step (s, 0)->line, ==, 1);
+}
+
+static void
+test_paths (void)
+{
+  g_autoptr(UbScript) s = parse ("flash_all.sh",
+    "SCRIPT_PATH=$(dirname $0)\n"
+    "fastboot $* flash a $(dirname $0)/images/a.img\n"
+    "fastboot $* flash b ${SCRIPT_PATH}/images/b.img\n"
+    "fastboot $* flash c \"$SCRIPT_PATH/images/c d.img\"\n"
+    "fastboot $* flash e `pwd`/images/e.img\n"
+    "fastboot $* flash f images/f.img\n"
+    "fastboot $* flash g \"$(dirname \"$0\")\"//images/./g.img\n");
+
+  g_assert_cmpuint (n_steps (s), ==, 6);
+  assert_step (s, 0, "flash a images/a.img", FALSE, NULL);
+  assert_step (s, 1, "flash b images/b.img", FALSE, NULL);
+  assert_step (s, 2, "flash c images/c d.img", FALSE, NULL);
+  assert_step (s, 3, "flash e images/e.img", FALSE, NULL);
+  assert_step (s, 4, "flash f images/f.img", FALSE, NULL);
+  assert_step (s, 5, "flash g images/g.img", FALSE, NULL);
+}
+
+static void
+test_handle_error_and_set_e (void)
+{
+  g_autoptr(UbScript) s = parse ("flash_all.sh",
+    "#!/bin/sh\n"
+    "handle_error() {\n  echo $@\n  exit 2\n}\n"
+    "fastboot $* flash abl_ab `dirname $0`/images/abl.elf || handle_error flash abl error\n"
+    "fastboot $* erase misc\n"
+    "set -e\n"
+    "fastboot $* oem cdms\n"
+    "fastboot $* reboot || { echo \"Reboot error\"; exit 1; }\n");
+
+  g_assert_cmpuint (n_steps (s), ==, 4);
+  assert_step (s, 0, "flash abl_ab images/abl.elf", TRUE, "flash abl error");
+  assert_step (s, 1, "erase misc", FALSE, NULL);
+  assert_step (s, 2, "oem cdms", TRUE, NULL);
+  assert_step (s, 3, "reboot", TRUE, "Reboot error");
+}
+
+static void
+test_product_forms (void)
+{
+  g_autoptr(UbScript) s = parse ("flash_all.sh",
+    "fastboot $* getvar product 2>&1 | grep -E \"^product: *lancelot$\"\n"
+    "if [ $? -ne 0 ] ; then echo \"Missmatching image and device\"; exit 1; fi\n"
+    "fastboot $* getvar product 2>&1 | grep \"^product: *MSM8953$\\|^product: *mido$\"\n"
+    "if [ $? -ne 0 ] ; then exit 1; fi\n"
+    "fastboot $* getvar product 2>&1 | grep -E  \"^product: *piano\"\n"
+    "if [ $? -ne 0  ] ; then echo Missmatching image and device; exit 1; fi\n");
+  UbFlashStep *a = step (s, 0), *b = step (s, 1), *c = step (s, 2);
+
+  g_assert_cmpuint (n_steps (s), ==, 3);
+  g_assert_cmpint (a->kind, ==, UB_STEP_CHECK_PRODUCT);
+  g_assert_cmpstrv (a->codenames, ((const char *[]) { "lancelot", NULL }));
+  g_assert_false (a->prefix_match);
+  g_assert_cmpstr (a->error_message, ==, "Missmatching image and device");
+  g_assert_cmpstrv (b->codenames, ((const char *[]) { "MSM8953", "mido", NULL }));
+  g_assert_false (b->prefix_match);
+  g_assert_null (b->error_message);
+  g_assert_cmpstrv (c->codenames, ((const char *[]) { "piano", NULL }));
+  g_assert_true (c->prefix_match);
+}
+
+static void
+test_anti_forms (void)
+{
+  /* lancelot (MediaTek): rollback_ver without $*, awk, the "x" idiom */
+  g_autoptr(UbScript) mtk = parse ("flash_all.sh",
+    "CURRENT_ANTI_VER=2\n"
+    "version=`fastboot getvar rollback_ver 2>&1 | grep \"rollback_ver:\" | awk -F \": \" '{print $2}'`\n"
+    "if [  \"${version}\"x == \"\"x ] ; then version=0 ; fi\n"
+    "if [ ${version} -gt ${CURRENT_ANTI_VER} ] ; then echo \"Current device antirollback version is greater than this package\"; exit 1; fi\n");
+  /* from a file, with the default when it is missing */
+  g_autoptr(UbScript) file = parse ("flash_all.sh",
+    "if [ -e $(dirname $0)/images/anti_version.txt ]; then\n"
+    "CURRENT_ANTI_VER=`cat $(dirname $0)/images/anti_version.txt`\n"
+    "fi\n"
+    "if [ -z \"$CURRENT_ANTI_VER\" ]; then CURRENT_ANTI_VER=0; fi\n"
+    "ver=`fastboot $* getvar anti 2>&1 | grep -oP \"anti: \\K[0-9]+\"`\n"
+    "if [ -z \"$ver\" ]; then ver=0; fi\n"
+    "if [ $ver -gt $CURRENT_ANTI_VER ]; then echo \"too new\"; exit 1; fi\n");
+
+  g_assert_cmpuint (n_steps (mtk), ==, 1);
+  assert_step (mtk, 0, "check-anti-rollback rollback_ver <= 2", TRUE,
+               "Current device antirollback version is greater than this package");
+  g_assert_cmpuint (n_steps (file), ==, 1);
+  assert_step (file, 0, "check-anti-rollback anti <= images/anti_version.txt", TRUE, "too new");
+}
+
+static void
+test_branches (void)
+{
+  g_autoptr(UbScript) s = parse ("flash_all.sh",
+    "fastboot $* getvar crc 2>&1 | grep \"^crc: 1\"\n"
+    "if [ $? -eq 0 ]; then\n"
+    "fastboot $* flash crclist `dirname $0`/images/crclist.txt\n"
+    "if [ $? -ne 0 ] ; then echo \"Flash crclist error\"; exit 1; fi\n"
+    "fi\n"
+    "fastboot $* getvar partition-type:opcust 2>&1 | grep \"^partition-type:opcust: raw\"\n"
+    "if [ $? -eq 0 ]; then\n"
+    "  fastboot $* erase opcust\n"
+    "else\n"
+    "  echo \"No partition opcust found, skip erase opcust\"\n"
+    "fi\n"
+    "if [ -f `dirname $0`/images/exaid.img ]; then\n"
+    "fastboot $* flash exaid `dirname $0`/images/exaid.img\n"
+    "else\n"
+    "fastboot $* erase exaid\n"
+    "fi\n");
+  UbFlashStep *crc = step (s, 0), *opcust = step (s, 1), *skip = step (s, 2);
+  UbFlashStep *flash = step (s, 3), *erase = step (s, 4);
+  UbCondition *c;
+
+  g_assert_cmpuint (n_steps (s), ==, 5);
+  assert_step (s, 0, "flash crclist images/crclist.txt", TRUE, "Flash crclist error");
+  g_assert_cmpuint (crc->conditions->len, ==, 1);
+  c = g_ptr_array_index (crc->conditions, 0);
+  g_assert_cmpint (c->kind, ==, UB_CONDITION_VAR);
+  g_assert_cmpstr (c->name, ==, "crc");
+  g_assert_cmpstr (c->pattern, ==, "^crc: 1");
+  g_assert_false (c->negate);
+
+  assert_step (s, 1, "erase opcust", FALSE, NULL);
+  c = g_ptr_array_index (opcust->conditions, 0);
+  g_assert_cmpstr (c->name, ==, "partition-type:opcust");
+  g_assert_false (c->negate);
+  g_assert_cmpint (skip->kind, ==, UB_STEP_ECHO);
+  g_assert_true (((UbCondition *) g_ptr_array_index (skip->conditions, 0))->negate);
+
+  assert_step (s, 3, "flash exaid images/exaid.img", FALSE, NULL);
+  c = g_ptr_array_index (flash->conditions, 0);
+  g_assert_cmpint (c->kind, ==, UB_CONDITION_FILE);
+  g_assert_cmpstr (c->name, ==, "images/exaid.img");
+  g_assert_false (c->negate);
+  assert_step (s, 4, "erase exaid", FALSE, NULL);
+  g_assert_true (((UbCondition *) g_ptr_array_index (erase->conditions, 0))->negate);
+}
+
+static void
+test_misc_statements (void)
+{
+  g_autoptr(UbScript) s = parse ("flash_all.sh",
+    "echo \"cereus fastboot flash tools\"\n"
+    "fastboot $* set_active a\n"
+    "fastboot $* --set-active=b\n"
+    "fastboot $* flashing lock\n"
+    "fastboot $* reboot bootloader\n"
+    "fastboot $* reboot-recovery\n"
+    "sleep 5\n"
+    "fastboot $* format:ext4 cache\n"
+    "fastboot $* getvar all\n"
+    "exit 0\n");
+
+  g_assert_cmpuint (n_steps (s), ==, 10);
+  assert_step (s, 0, "echo cereus fastboot flash tools", FALSE, NULL);
+  assert_step (s, 1, "set_active a", FALSE, NULL);
+  assert_step (s, 2, "set_active b", FALSE, NULL);
+  assert_step (s, 3, "flashing lock", FALSE, NULL);
+  g_assert_true (ub_script_locks (s));
+  assert_step (s, 4, "reboot bootloader", FALSE, NULL);
+  assert_step (s, 5, "reboot recovery", FALSE, NULL);
+  assert_step (s, 6, "sleep 5", FALSE, NULL);
+  assert_step (s, 7, "format cache", FALSE, NULL);
+  g_assert_cmpstr (step (s, 7)->arg, ==, "ext4");
+  assert_step (s, 8, "getvar all", FALSE, NULL);
+  assert_step (s, 9, "exit", FALSE, NULL);
+}
+
+static void
+test_bat_forms (void)
+{
+  g_autoptr(UbScript) s = parse ("flash_all.bat",
+    "@echo off\r\n"
+    "rem comment\r\n"
+    ":: another\r\n"
+    "fastboot %* getvar product 2>&1 | findstr /r /c:\"^product: *piano\" || echo Missmatching image and device\r\n"
+    "fastboot %* getvar product 2>&1 | findstr /r /c:\"^product: *piano\" || exit /B 1\r\n"
+    "fastboot %* flash a %~dp0images\\a.img || @echo \"Flash a error\" && exit /B 1\r\n"
+    "fastboot %* flash b \"%~dp0images\\b c.img\" || @echo \"Flash b error\" && pause && exit /B 1\r\n"
+    "fastboot %* flash c %~dp0\\images\\c.img || @echo \"Flash c error\" && goto error\r\n"
+    "fastboot %* flash d %~dp0images/d.img\r\n"
+    "if exist %~dp0images\\exaid.img (\r\n"
+    "    fastboot %* flash exaid %~dp0images\\exaid.img || @echo \"Flash exaid error\" && exit /B 1\r\n"
+    ") else (\r\n"
+    "    fastboot %* erase exaid || @echo \"Erase exaid error\" && exit /B 1\r\n"
+    ")\r\n"
+    "fastboot %* reboot || @echo \"Reboot error\" && exit /B 1\r\n"
+    "exit /B 0\r\n"
+    ":error\r\n"
+    "echo Flashing failed\r\n"
+    "pause\r\n"
+    "exit /B 1\r\n");
+  UbFlashStep *check = step (s, 0);
+
+  g_assert_cmpuint (n_steps (s), ==, 9);
+  g_assert_cmpint (check->kind, ==, UB_STEP_CHECK_PRODUCT);
+  g_assert_cmpstrv (check->codenames, ((const char *[]) { "piano", NULL }));
+  g_assert_cmpstr (check->error_message, ==, "Missmatching image and device");
+  assert_step (s, 1, "flash a images/a.img", TRUE, "Flash a error");
+  assert_step (s, 2, "flash b images/b c.img", TRUE, "Flash b error");
+  assert_step (s, 3, "flash c images/c.img", TRUE, "Flash c error");
+  assert_step (s, 4, "flash d images/d.img", FALSE, NULL);
+  assert_step (s, 5, "flash exaid images/exaid.img", TRUE, "Flash exaid error");
+  assert_step (s, 6, "erase exaid", TRUE, "Erase exaid error");
+  g_assert_true (((UbCondition *) g_ptr_array_index (step (s, 6)->conditions, 0))->negate);
+  assert_step (s, 7, "reboot", TRUE, "Reboot error");
+  assert_step (s, 8, "exit", FALSE, NULL);
+}
+
+static void
+test_bat_anti_and_crc (void)
+{
+  g_autoptr(UbScript) s = parse ("flash_all.bat",
+    "if exist \"%~dp0images\\anti_version.txt\" (for /f \"usebackq\" %%a in (\"%~dp0images\\anti_version.txt\") do (set CURRENT_ANTI_VER=%%a))\n"
+    "if [%CURRENT_ANTI_VER%] EQU [] set CURRENT_ANTI_VER=0\n"
+    "for /f \"tokens=2 delims=: \" %%i in ('fastboot %* getvar anti 2^>^&1 ^| findstr /r /c:\"anti:\"') do (set version=%%i)\n"
+    "if [%version%] EQU [] set version=0\n"
+    "set anticheck=\"antirollback check pass\"\n"
+    "if %version% GTR %CURRENT_ANTI_VER% set anticheck=\"Current device antirollback version is greater than this pakcage\"\n"
+    "echo %anticheck% | findstr /r /c:\"pass\" || @echo \"Antirollback check error\" && exit /B 1\n"
+    "fastboot %* getvar crc 2>&1 | findstr /r /c:\"^crc: 1\"\n"
+    "if %errorlevel% equ 0 (\n"
+    "fastboot %* flash crclist %~dp0images\\crclist.txt || @echo \"Flash crclist error\" && exit /B 1\n"
+    ")\n"
+    "set CURRENT_ANTI_VER=2\n"
+    "if %version% GTR %CURRENT_ANTI_VER% (\n"
+    "        echo current device antirollback version is greater than this package\n"
+    "        exit /B 1\n"
+    ")\n");
+
+  g_assert_cmpuint (n_steps (s), ==, 3);
+  assert_step (s, 0, "check-anti-rollback anti <= images/anti_version.txt", TRUE, "Antirollback check error");
+  assert_step (s, 1, "flash crclist images/crclist.txt", TRUE, "Flash crclist error");
+  g_assert_cmpuint (step (s, 1)->conditions->len, ==, 1);
+  assert_step (s, 2, "check-anti-rollback anti <= 2", TRUE,
+               "current device antirollback version is greater than this package");
+}
+
+static void
+test_refusals (void)
+{
+  assert_refused ("flash_all.sh", "rm -rf /\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.sh, line 1: this is not a flash step Unbrick knows: “rm -rf /”");
+  assert_refused ("flash_all.sh", "\n\nfastboot $* flash boot /etc/passwd\n", UB_ROM_ERROR_UNSAFE_PATH,
+                  "flash_all.sh, line 3: the path is outside the ROM folder (/etc/passwd): "
+                  "“fastboot $* flash boot /etc/passwd”");
+  assert_refused ("flash_all.sh", "fastboot $* flash boot `dirname $0`/images/../../boot.img\n",
+                  UB_ROM_ERROR_UNSAFE_PATH,
+                  "flash_all.sh, line 1: the path leaves the ROM folder ($/images/../../boot.img): "
+                  "“fastboot $* flash boot `dirname $0`/images/../../boot.img”");
+  assert_refused ("flash_all.sh", "fastboot $* -w\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.sh, line 1: Unbrick does not support this fastboot option: “fastboot $* -w”");
+  assert_refused ("flash_all.sh", "for i in a b; do echo $i; done\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.sh, line 1: “for” is not supported: “for i in a b; do echo $i; done”");
+  assert_refused ("flash_all.sh", "fastboot $* flash boot $IMG\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.sh, line 1: Unbrick cannot resolve a variable on this line: “fastboot $* flash boot $IMG”");
+  assert_refused ("flash_all.sh", "fastboot $* boot images/twrp.img\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.sh, line 1: this fastboot command is not one Unbrick runs: “fastboot $* boot images/twrp.img”");
+  assert_refused ("flash_all.sh", "fastboot $* flash boot images/boot.img\nexit 1\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.sh, line 2: the script stops with an error here: “exit 1”");
+  assert_refused ("flash_all.sh", "echo hi > /tmp/x\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.sh, line 1: this redirection is not supported: “echo hi > /tmp/x”");
+  assert_refused ("flash_all.sh", "echo \"unclosed\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.sh, line 2: a quote is never closed: “”");
+  assert_refused ("flash_all.sh", "x=$((1+2))\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.sh, line 1: arithmetic is not supported: “x=$((1+2))”");
+  assert_refused ("flash_all.sh", "fastboot $* flash boot images/boot.img && reboot\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.sh, line 1: this shell syntax is not supported: “fastboot $* flash boot images/boot.img && reboot”");
+  assert_refused ("flash_all.sh", "fastboot $* getvar product | tee log\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.sh, line 1: this pipeline is not one Unbrick understands: “fastboot $* getvar product | tee log”");
+  assert_refused ("flash_all.bat", "@echo off\ndel /q images\\*\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 2: this is not a flash step Unbrick knows: “del /q images\\*”");
+  assert_refused ("flash_all.bat", "fastboot %* flash boot C:\\boot.img\n", UB_ROM_ERROR_UNSAFE_PATH,
+                  "flash_all.bat, line 1: the path is outside the ROM folder (C:\\boot.img): "
+                  "“fastboot %* flash boot C:\\boot.img”");
+  assert_refused ("flash_all.bat", "if exist %~dp0images\\x.img (\nfastboot %* erase x\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 1: a “(” block is never closed: “if exist %~dp0images\\x.img (”");
+  assert_refused ("flash_all.bat", "fastboot %* flash boot %IMG%\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 1: Unbrick cannot resolve a variable on this line: “fastboot %* flash boot %IMG%”");
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "C.UTF-8");
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/script/crlf-bom-trailing", test_crlf_bom_trailing);
+  g_test_add_func ("/script/paths", test_paths);
+  g_test_add_func ("/script/handle-error-set-e", test_handle_error_and_set_e);
+  g_test_add_func ("/script/product", test_product_forms);
+  g_test_add_func ("/script/anti", test_anti_forms);
+  g_test_add_func ("/script/branches", test_branches);
+  g_test_add_func ("/script/misc", test_misc_statements);
+  g_test_add_func ("/script/bat", test_bat_forms);
+  g_test_add_func ("/script/bat-anti-crc", test_bat_anti_and_crc);
+  g_test_add_func ("/script/refusals", test_refusals);
+  return g_test_run ();
+}
