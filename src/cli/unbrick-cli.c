@@ -15,6 +15,7 @@
 #include "ub-cli-progress.h"
 #include "ub-cli-demo.h"
 #include "ub-cli-devices.h"
+#include "ub-cli-rom.h"
 
 typedef struct {
   UbCliDemo     *demo;
@@ -22,6 +23,7 @@ typedef struct {
   guint          timeout_s;
   gboolean       verbose;
   GCancellable  *cancellable;
+  GCancellable  *abort;        /* a second Ctrl+C */
   UbCliProgress *progress;
 } Cli;
 
@@ -261,6 +263,64 @@ run_command (Cli     *cli,
       return TRUE;
     }
 
+  if (g_str_equal (cmd, "inspect"))
+    {
+      const char *rom = NULL, *mode = NULL;
+      gboolean json = FALSE;
+
+      for (guint i = 1; i < argc; i++)
+        {
+          if (g_str_equal (argv[i], "--json"))
+            json = TRUE;
+          else if (g_str_equal (argv[i], "--mode") && i + 1 < argc)
+            mode = argv[++i];
+          else if (g_str_has_prefix (argv[i], "--mode="))
+            mode = argv[i] + strlen ("--mode=");
+          else if (argv[i][0] != '-' && rom == NULL)
+            rom = argv[i];
+          else
+            return need_args (argv, 0, 1, 0, "inspect ROM [--mode MODE] [--json]", error);
+        }
+      if (rom == NULL)
+        return need_args (argv, 0, 1, 0, "inspect ROM [--mode MODE] [--json]", error);
+      return ub_cli_rom_inspect (rom, mode, json, error);
+    }
+
+  if (g_str_equal (cmd, "flash-rom"))
+    {
+      static const char *usage = "flash-rom ROM --mode clean-all|keep-data|clean-all-lock "
+                                 "[--yes] [--allow-lock] [--resume] [--json]";
+      UbCliRomOptions opt = { 0 };
+
+      for (guint i = 1; i < argc; i++)
+        {
+          if (g_str_equal (argv[i], "--json"))
+            opt.json = TRUE;
+          else if (g_str_equal (argv[i], "--yes") || g_str_equal (argv[i], "-y"))
+            opt.yes = TRUE;
+          else if (g_str_equal (argv[i], "--allow-lock"))
+            opt.allow_lock = TRUE;
+          else if (g_str_equal (argv[i], "--resume"))
+            opt.resume = TRUE;
+          else if (g_str_equal (argv[i], "--mode") && i + 1 < argc)
+            opt.mode = argv[++i];
+          else if (g_str_has_prefix (argv[i], "--mode="))
+            opt.mode = argv[i] + strlen ("--mode=");
+          else if (argv[i][0] != '-' && opt.rom == NULL)
+            opt.rom = argv[i];
+          else
+            return need_args (argv, 0, 1, 0, usage, error);
+        }
+      if (opt.rom == NULL)
+        return need_args (argv, 0, 1, 0, usage, error);
+      opt.address = cli->address;
+      opt.timeout_s = cli->timeout_s;
+      opt.stop = cli->cancellable;
+      opt.abort = cli->abort;
+      opt.progress = cli->progress;
+      return ub_cli_rom_flash (&opt, error);
+    }
+
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION,
                _("Unknown command “%s”; see unbrick-cli --help"), cmd);
   return FALSE;
@@ -300,10 +360,15 @@ run_demo_tour (Cli     *cli,
   return TRUE;
 }
 
+/* The first Ctrl+C cancels (flash-rom: stops at a safe point), the second one aborts. */
 static gboolean
 on_sigint (gpointer user_data)
 {
-  g_cancellable_cancel (G_CANCELLABLE (user_data));
+  Cli *cli = user_data;
+
+  if (g_cancellable_is_cancelled (cli->cancellable))
+    g_cancellable_cancel (cli->abort);
+  g_cancellable_cancel (cli->cancellable);
   return G_SOURCE_CONTINUE;
 }
 
@@ -347,6 +412,10 @@ static const char *description =
      "  reboot [bootloader|fastboot|recovery]\n"
      "  oem ARGS…                        send a vendor command\n"
      "  flashing lock|unlock             lock or unlock the bootloader\n"
+     "  inspect ROM [--mode M] [--json]  show what a Xiaomi fastboot ROM is for and what it does\n"
+     "  flash-rom ROM --mode M [--yes] [--json] [--resume] [--allow-lock]\n"
+     "                                   check everything, then flash a Xiaomi fastboot ROM;\n"
+     "                                   M: clean-all, keep-data or clean-all-lock\n"
      "\n"
      "Devices: -s SERIAL, -s usb:BUS-PORT or -s tcp:HOST[:PORT] (port 5554 by default).\n");
 
@@ -356,6 +425,7 @@ main (int argc, char **argv)
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GCancellable) abort_cancellable = g_cancellable_new ();
   g_autofree char *address = NULL;
   gboolean verbose = FALSE;
   gboolean version = FALSE;
@@ -433,9 +503,10 @@ main (int argc, char **argv)
   cli.timeout_s = timeout_s;
   cli.verbose = verbose;
   cli.cancellable = cancellable;
+  cli.abort = abort_cancellable;
   cli.progress = ub_cli_progress_new (isatty (STDERR_FILENO));
-  g_unix_signal_add (SIGINT, on_sigint, cancellable);
-  g_unix_signal_add (SIGTERM, on_sigint, cancellable);
+  g_unix_signal_add (SIGINT, on_sigint, &cli);
+  g_unix_signal_add (SIGTERM, on_sigint, &cli);
 
   {
     g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);

@@ -475,6 +475,25 @@ ub_fastboot_client_flash (UbFastbootClient      *self,
                           GError               **error)
 {
   g_autoptr(UbSparseImage) image = NULL;
+
+  g_return_val_if_fail (UB_IS_FASTBOOT_CLIENT (self), FALSE);
+  image = ub_sparse_image_new_from_path (path, error);
+  if (image == NULL)
+    return FALSE;
+  return ub_fastboot_client_flash_image (self, partition, image, progress, progress_data, NULL,
+                                         cancellable, error);
+}
+
+gboolean
+ub_fastboot_client_flash_image (UbFastbootClient      *self,
+                                const char            *partition,
+                                UbSparseImage         *image,
+                                UbFastbootProgressFunc progress,
+                                gpointer               progress_data,
+                                GCancellable          *stop_between_pieces,
+                                GCancellable          *cancellable,
+                                GError               **error)
+{
   g_autofree char *resolved = NULL;
   g_autofree char *flash_cmd = NULL;
   FlashProgress fp = { self, progress, progress_data, { 0 }, 0 };
@@ -483,10 +502,8 @@ ub_fastboot_client_flash (UbFastbootClient      *self,
   guint n_pieces;
 
   g_return_val_if_fail (UB_IS_FASTBOOT_CLIENT (self), FALSE);
+  g_return_val_if_fail (UB_IS_SPARSE_IMAGE (image), FALSE);
 
-  image = ub_sparse_image_new_from_path (path, error);
-  if (image == NULL)
-    return FALSE;
   resolved = ub_fastboot_client_resolve_partition (self, partition, cancellable, error);
   if (resolved == NULL)
     return FALSE;
@@ -515,6 +532,8 @@ ub_fastboot_client_flash (UbFastbootClient      *self,
       g_autoptr(GInputStream) stream = NULL;
       guint64 piece_size = ub_sparse_image_get_piece_size (image, i);
 
+      if (i > 0 && g_cancellable_set_error_if_cancelled (stop_between_pieces, error))
+        return FALSE;
       fp.state.piece = i + 1;
       stream = ub_sparse_image_open_piece (image, i, error);
       if (stream == NULL)

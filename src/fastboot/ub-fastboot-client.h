@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "ub-sparse-image.h"
 #include "ub-transport.h"
 
 G_BEGIN_DECLS
@@ -86,6 +87,20 @@ gboolean  ub_fastboot_client_flash        (UbFastbootClient  *self,
                                            const char        *path,
                                            UbFastbootProgressFunc progress,
                                            gpointer           progress_data,
+                                           GCancellable      *cancellable,
+                                           GError           **error);
+/*
+ * The same for an image already opened (and maybe split) by the caller.
+ * When @stop_between_pieces is cancelled, the flash stops after the piece
+ * being sent has been written (the protocol stays in step) and fails with
+ * G_IO_ERROR_CANCELLED; @cancellable stops at once.
+ */
+gboolean  ub_fastboot_client_flash_image  (UbFastbootClient  *self,
+                                           const char        *partition,
+                                           UbSparseImage     *image,
+                                           UbFastbootProgressFunc progress,
+                                           gpointer           progress_data,
+                                           GCancellable      *stop_between_pieces,
                                            GCancellable      *cancellable,
                                            GError           **error);
 gboolean  ub_fastboot_client_erase        (UbFastbootClient  *self,

@@ -58,6 +58,8 @@ struct _UbSparseImage
   guint32  model_total_blocks;
 
   GArray  *pieces;         /* Piece */
+  gboolean split_done;
+  guint64  split_limit;    /* the limit of the last split */
 };
 
 G_DEFINE_FINAL_TYPE (UbSparseImage, ub_sparse_image, G_TYPE_OBJECT)
@@ -582,6 +584,10 @@ ub_sparse_image_split (UbSparseImage *self,
   g_return_val_if_fail (UB_IS_SPARSE_IMAGE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  /* the same limit gives the same pieces: keep them */
+  if (self->split_done && self->split_limit == limit)
+    return TRUE;
+  self->split_done = FALSE;
   g_array_set_size (self->pieces, 0);
 
   /* download:%08x cannot announce 4 GiB or more: past that, always split */
@@ -605,6 +611,8 @@ ub_sparse_image_split (UbSparseImage *self,
                                                 piece.end, NULL);
         }
       g_array_append_val (self->pieces, piece);
+      self->split_done = TRUE;
+      self->split_limit = limit;
       return TRUE;
     }
 
@@ -625,6 +633,8 @@ ub_sparse_image_split (UbSparseImage *self,
     }
 
   plan_resparse (self, (guint32) piece_limit);
+  self->split_done = TRUE;
+  self->split_limit = limit;
   return TRUE;
 }
 

@@ -48,7 +48,8 @@ guint32        ub_sparse_image_get_n_chunks    (UbSparseImage  *self);
  * most MIN(@limit, 1 GiB) bytes, byte-identical to what AOSP sends. A raw
  * image larger than @limit is first scanned (fill blocks detected, as
  * libsparse does) and padded to a whole block. May read the whole file, so
- * it honours @cancellable. Can be called again with another limit.
+ * it honours @cancellable. Can be called again with another limit; a
+ * call with the limit of the previous split does nothing.
  */
 gboolean       ub_sparse_image_split           (UbSparseImage  *self,
                                                 guint64         limit,

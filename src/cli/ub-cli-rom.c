@@ -1,0 +1,770 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* unbrick-cli inspect and flash-rom: Xiaomi fastboot ROMs from a terminal. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ub-cli-rom.h"
+#include "ub-fastboot-client.h"
+#include "ub-fastboot-error.h"
+#include "ub-flash-job.h"
+#include "ub-preflight.h"
+#include "ub-rom.h"
+#include "ub-rom-error.h"
+#include "ub-transport-open.h"
+
+/* ---- JSON lines ---------------------------------------------------------- */
+
+static void
+emit_json (JsonBuilder *builder)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (gen, root);
+  text = json_generator_to_data (gen, NULL);
+  fprintf (stdout, "%s\n", text);
+  fflush (stdout);
+}
+
+static void
+json_add_string (JsonBuilder *b,
+                 const char  *name,
+                 const char  *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value != NULL)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+json_add_int (JsonBuilder *b,
+              const char  *name,
+              gint64       value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, value);
+}
+
+static JsonBuilder *
+json_event (const char *event)
+{
+  JsonBuilder *b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_add_string (b, "event", event);
+  return b;
+}
+
+static void
+json_end (JsonBuilder *b)
+{
+  json_builder_end_object (b);
+  emit_json (b);
+  g_object_unref (b);
+}
+
+/* ---- ROMs ----------------------------------------------------------------- */
+
+static UbRom *
+open_rom (const char *path,
+          GError    **error)
+{
+  return ub_rom_new_for_folder (path, error);
+}
+
+static guint64
+file_size (UbRom      *rom,
+           const char *relative,
+           gboolean   *present)
+{
+  g_autofree char *path = ub_rom_resolve (rom, relative, NULL);
+  GStatBuf st;
+
+  *present = path != NULL && g_stat (path, &st) == 0 && S_ISREG (st.st_mode);
+  return *present ? (guint64) st.st_size : 0;
+}
+
+static char *
+conditions_text (const UbFlashStep *step)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint c = 0; c < step->conditions->len; c++)
+    {
+      UbCondition *cond = g_ptr_array_index (step->conditions, c);
+
+      if (out->len > 0)
+        g_string_append (out, _(" and "));
+      if (cond->kind == UB_CONDITION_FILE)
+        g_string_append_printf (out, cond->negate ? _("if %s is missing") : _("if %s exists"),
+                                cond->name);
+      else
+        g_string_append_printf (out, cond->negate ? _("unless the phone's %s matches /%s/")
+                                                  : _("if the phone's %s matches /%s/"),
+                                cond->name, cond->pattern);
+    }
+  return out->len ? g_strdup (out->str) : NULL;
+}
+
+static void
+inspect_mode_text (UbRom     *rom,
+                   UbRomMode  mode)
+{
+  g_autoptr(GError) error = NULL;
+  UbScript *script = ub_rom_get_script (rom, mode, &error);
+  GPtrArray *steps;
+  guint64 total = 0;
+
+  g_print (_("\nSteps of “%s” (%s):\n"), ub_rom_mode_get_title (mode), ub_rom_get_script_name (rom, mode));
+  if (script == NULL)
+    {
+      g_print ("  %s\n", error->message);
+      return;
+    }
+  steps = ub_script_get_steps (script);
+  for (guint i = 0; i < steps->len; i++)
+    {
+      UbFlashStep *step = g_ptr_array_index (steps, i);
+      g_autofree char *desc = ub_flash_step_describe (step);
+      g_autofree char *cond = conditions_text (step);
+      g_autofree char *size = NULL;
+
+      if (step->kind == UB_STEP_FLASH)
+        {
+          gboolean present;
+          guint64 bytes = file_size (rom, step->file, &present);
+          size = present ? g_format_size (bytes) : g_strdup (_("missing"));
+          total += bytes;
+        }
+      {
+        g_autofree char *line = g_strdup_printf ("  %3u  %-48s  %-10s  %s", step->line, desc,
+                                                 size ? size : "", cond ? cond : "");
+        g_print ("%s\n", g_strchomp (line));
+      }
+    }
+  {
+    g_autofree char *t = g_format_size (total);
+    g_print (_("  %u steps, %s of images\n"), steps->len, t);
+  }
+}
+
+static void
+inspect_json (UbRom *rom)
+{
+  JsonBuilder *b = json_event ("rom");
+  GStrv names = ub_rom_get_codenames (rom);
+
+  json_add_string (b, "path", ub_rom_get_path (rom));
+  json_builder_set_member_name (b, "codenames");
+  json_builder_begin_array (b);
+  for (guint i = 0; names[i] != NULL; i++)
+    json_builder_add_string_value (b, names[i]);
+  json_builder_end_array (b);
+  json_add_string (b, "device", ub_rom_get_device (rom));
+  json_add_string (b, "version", ub_rom_get_version (rom));
+  json_add_string (b, "android", ub_rom_get_android_version (rom));
+  json_add_string (b, "region", ub_rom_get_region (rom));
+  json_builder_set_member_name (b, "modes");
+  json_builder_begin_array (b);
+  for (guint m = 0; m < UB_ROM_N_MODES; m++)
+    {
+      g_autoptr(GError) error = NULL;
+      UbScript *script = ub_rom_get_script (rom, m, &error);
+
+      json_builder_begin_object (b);
+      json_add_string (b, "mode", ub_rom_mode_to_string (m));
+      json_add_string (b, "script", ub_rom_get_script_name (rom, m));
+      json_builder_set_member_name (b, "available");
+      json_builder_add_boolean_value (b, script != NULL);
+      json_add_string (b, "reason", error ? error->message : NULL);
+      if (script != NULL)
+        {
+          GPtrArray *steps = ub_script_get_steps (script);
+
+          json_builder_set_member_name (b, "locks");
+          json_builder_add_boolean_value (b, ub_script_locks (script));
+          json_builder_set_member_name (b, "steps");
+          json_builder_begin_array (b);
+          for (guint i = 0; i < steps->len; i++)
+            {
+              UbFlashStep *step = g_ptr_array_index (steps, i);
+              g_autofree char *desc = ub_flash_step_describe (step);
+              g_autofree char *cond = conditions_text (step);
+
+              json_builder_begin_object (b);
+              json_add_int (b, "line", step->line);
+              json_add_string (b, "kind", ub_step_kind_to_string (step->kind));
+              json_add_string (b, "description", desc);
+              json_add_string (b, "partition", step->partition);
+              json_add_string (b, "file", step->kind == UB_STEP_FLASH ? step->file : NULL);
+              if (step->kind == UB_STEP_FLASH)
+                {
+                  gboolean present;
+                  guint64 bytes = file_size (rom, step->file, &present);
+                  json_builder_set_member_name (b, "present");
+                  json_builder_add_boolean_value (b, present);
+                  json_add_int (b, "size", bytes);
+                }
+              json_add_string (b, "condition", cond);
+              json_builder_set_member_name (b, "stops_on_error");
+              json_builder_add_boolean_value (b, step->fatal);
+              json_builder_end_object (b);
+            }
+          json_builder_end_array (b);
+        }
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_end (b);
+}
+
+gboolean
+ub_cli_rom_inspect (const char *path,
+                    const char *mode_name,
+                    gboolean    json,
+                    GError    **error)
+{
+  g_autoptr(UbRom) rom = open_rom (path, error);
+  UbRomMode mode = UB_ROM_MODE_CLEAN_ALL;
+  GStrv names;
+  g_autofree char *joined = NULL;
+
+  if (rom == NULL)
+    return FALSE;
+  if (mode_name != NULL && !ub_rom_mode_from_string (mode_name, &mode))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("Unknown mode “%s” (use clean-all, keep-data or clean-all-lock)"), mode_name);
+      return FALSE;
+    }
+  if (json)
+    {
+      inspect_json (rom);
+      return TRUE;
+    }
+
+  names = ub_rom_get_codenames (rom);
+  joined = g_strjoinv (", ", names);
+  g_print (_("ROM:      %s\n"), ub_rom_get_path (rom));
+  g_print (_("For:      %s\n"), joined[0] ? joined : _("unknown"));
+  g_print (_("Version:  %s"), ub_rom_get_version (rom) ? ub_rom_get_version (rom) : _("unknown"));
+  if (ub_rom_get_android_version (rom))
+    g_print (_(", Android %s"), ub_rom_get_android_version (rom));
+  if (ub_rom_get_region (rom))
+    g_print (", %s", ub_rom_get_region (rom));
+  g_print ("\n");
+  g_print (_("Checksums: %s\n"), ub_rom_get_md5sums (rom) ? _("md5sum.xml") : _("none"));
+  g_print (_("Modes:\n"));
+  for (guint m = 0; m < UB_ROM_N_MODES; m++)
+    {
+      g_autoptr(GError) local = NULL;
+      UbScript *script = ub_rom_get_script (rom, m, &local);
+
+      if (script != NULL)
+        g_print ("  %-15s %s%s\n", ub_rom_mode_to_string (m), ub_rom_get_script_name (rom, m),
+                 ub_script_locks (script) ? _(" (locks the bootloader)") : "");
+      else
+        g_print (_("  %-15s unavailable: %s\n"), ub_rom_mode_to_string (m), local->message);
+    }
+  {
+    g_autoptr(GError) local = NULL;
+    UbScript *script = ub_rom_get_script (rom, mode, &local);
+    GPtrArray *steps = script ? ub_script_get_steps (script) : NULL;
+
+    if (steps != NULL)
+      {
+        g_print (_("Checks before anything is written:\n"));
+        for (guint i = 0; i < steps->len; i++)
+          {
+            UbFlashStep *step = g_ptr_array_index (steps, i);
+            g_autofree char *desc = NULL;
+
+            if (step->kind > UB_STEP_CHECK_VAR)
+              continue;
+            desc = ub_flash_step_describe (step);
+            g_print ("  %s\n", desc);
+          }
+        g_print (_("  plus: bootloader unlocked, battery, every image present, MD5, readable and "
+                   "fitting its partition\n"));
+      }
+  }
+  inspect_mode_text (rom, mode);
+  return TRUE;
+}
+
+/* ---- resume state --------------------------------------------------------- */
+
+static char *
+resume_path (const char *serial)
+{
+  g_autofree char *safe = g_strdup (serial);
+
+  g_strdelimit (safe, "/\\:. ", '_');
+  return g_build_filename (g_get_user_state_dir (), "unbrick", "resume", safe, NULL);
+}
+
+static void
+save_resume (UbFlashJob *job)
+{
+  UbFlashPlan *plan = ub_flash_job_get_plan (job);
+  g_autofree char *path = resume_path (ub_flash_plan_get_serial (plan));
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *fingerprint = ub_flash_plan_dup_fingerprint (plan);
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_key_file_set_string (kf, "resume", "rom", ub_flash_plan_get_rom_path (plan));
+  g_key_file_set_string (kf, "resume", "mode", ub_rom_mode_to_string (ub_flash_plan_get_mode (plan)));
+  g_key_file_set_string (kf, "resume", "fingerprint", fingerprint);
+  g_key_file_set_integer (kf, "resume", "step", ub_flash_job_get_resume_step (job));
+  if (g_mkdir_with_parents (dir, 0700) != 0 || !g_key_file_save_to_file (kf, path, &error))
+    g_printerr (_("Warning: could not save where to resume: %s\n"), error ? error->message : dir);
+}
+
+static gboolean
+load_resume (UbFlashPlan *plan,
+             guint       *step,
+             GError     **error)
+{
+  g_autofree char *path = resume_path (ub_flash_plan_get_serial (plan));
+  g_autofree char *fingerprint = ub_flash_plan_dup_fingerprint (plan);
+  g_autofree char *saved = NULL;
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  gint value;
+
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, NULL))
+    {
+      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_MISMATCH,
+                   _("There is no unfinished flash of this phone (serial %s) to resume."),
+                   ub_flash_plan_get_serial (plan));
+      return FALSE;
+    }
+  saved = g_key_file_get_string (kf, "resume", "fingerprint", NULL);
+  value = g_key_file_get_integer (kf, "resume", "step", NULL);
+  if (g_strcmp0 (saved, fingerprint) != 0 || value < 0 ||
+      (guint) value >= ub_flash_plan_get_n_steps (plan))
+    {
+      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_MISMATCH,
+                   _("The unfinished flash of this phone used another ROM or mode; flash it again "
+                     "from the start (without --resume)."));
+      return FALSE;
+    }
+  *step = value;
+  return TRUE;
+}
+
+static void
+clear_resume (UbFlashPlan *plan)
+{
+  g_autofree char *path = resume_path (ub_flash_plan_get_serial (plan));
+  g_unlink (path);
+}
+
+/* ---- flash-rom ------------------------------------------------------------ */
+
+typedef struct {
+  UbCliRomOptions *opt;
+  UbFlashJob      *job;
+  GMainLoop       *loop;
+  char            *label;
+  guint            n_steps;
+} Flash;
+
+static void
+print_check (UbCliRomOptions *opt,
+             const UbCheck   *check)
+{
+  static const char *const marks[] = { "✓", "!", "✗", "-" };
+
+  if (opt->json)
+    {
+      JsonBuilder *b = json_event ("check");
+      json_add_string (b, "id", check->id);
+      json_add_string (b, "status", ub_check_status_to_string (check->status));
+      json_add_string (b, "title", check->title);
+      json_add_string (b, "detail", check->detail);
+      json_add_string (b, "next_step", check->next_step);
+      json_end (b);
+      return;
+    }
+  g_printerr ("%s %s\n", marks[check->status], check->title);
+  if (check->status == UB_CHECK_FAILED || check->status == UB_CHECK_WARNING)
+    {
+      if (check->detail != NULL)
+        g_printerr ("    %s\n", check->detail);
+      if (check->next_step != NULL)
+        g_printerr (_("    Next step: %s\n"), check->next_step);
+    }
+}
+
+static void
+on_preflight_progress (const char *what,
+                       guint64     done,
+                       guint64     total,
+                       gpointer    user_data)
+{
+  UbCliRomOptions *opt = user_data;
+
+  if (!opt->json && total > 0)
+    ub_cli_progress_update (opt->progress, what, done, total);
+}
+
+static gboolean
+confirm (UbCliRomOptions *opt,
+         UbFlashPlan     *plan,
+         GError         **error)
+{
+  gboolean locks = ub_flash_plan_locks (plan);
+  char answer[64];
+
+  if (locks && !opt->allow_lock && (opt->yes || !isatty (STDIN_FILENO)))
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("This mode locks the bootloader, which can leave a phone that only a "
+                             "service centre can repair. Add --allow-lock to confirm."));
+      return FALSE;
+    }
+  if (opt->yes)
+    return TRUE;
+  if (!isatty (STDIN_FILENO))
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("Add --yes to flash without being asked."));
+      return FALSE;
+    }
+  g_printerr (_("\nFlash %s (serial %s) with “%s”? %s\nType yes to continue: "),
+              ub_flash_plan_get_product (plan), ub_flash_plan_get_serial (plan),
+              ub_rom_mode_get_title (ub_flash_plan_get_mode (plan)),
+              ub_flash_plan_erases_data (plan) ? _("Everything on the phone will be erased.")
+                                                : _("Your files and apps are kept."));
+  if (fgets (answer, sizeof answer, stdin) == NULL || !g_str_equal (g_strstrip (answer), "yes"))
+    goto no;
+  if (locks && !opt->allow_lock)
+    {
+      g_printerr (_("This also locks the bootloader. If anything on the phone is not Xiaomi's own "
+                    "firmware, it may never start again.\nType lock to lock it: "));
+      if (fgets (answer, sizeof answer, stdin) == NULL || !g_str_equal (g_strstrip (answer), "lock"))
+        goto no;
+    }
+  return TRUE;
+no:
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Nothing was done."));
+  return FALSE;
+}
+
+static void
+on_step_started (UbFlashJob *job,
+                 guint       index,
+                 Flash      *f)
+{
+  UbFlashStep *step = ub_flash_plan_get_step (ub_flash_job_get_plan (job), index);
+  g_autofree char *title = ub_flash_step_dup_title (step);
+
+  if (f->opt->json)
+    {
+      JsonBuilder *b = json_event ("step");
+      json_add_int (b, "index", index);
+      json_add_int (b, "n_steps", f->n_steps);
+      json_add_string (b, "kind", ub_step_kind_to_string (step->kind));
+      json_add_string (b, "partition", step->partition);
+      json_add_string (b, "title", title);
+      json_add_int (b, "bytes", ub_flash_plan_get_step_bytes (ub_flash_job_get_plan (job), index));
+      json_end (b);
+      return;
+    }
+  g_free (f->label);
+  f->label = g_strdup_printf ("[%u/%u] %s", index + 1, f->n_steps, title);
+  ub_cli_progress_clear (f->opt->progress);
+  if (step->kind == UB_STEP_ECHO)
+    g_printerr ("%s\n", step->arg ? step->arg : "");
+  else if (!isatty (STDERR_FILENO))
+    g_printerr ("%s\n", f->label);
+}
+
+static void
+on_progress (UbFlashJob            *job,
+             const UbFlashProgress *p,
+             Flash                 *f)
+{
+  if (f->opt->json)
+    {
+      JsonBuilder *b = json_event ("progress");
+      json_add_int (b, "step", p->step);
+      json_add_int (b, "step_done", p->step_done);
+      json_add_int (b, "step_total", p->step_total);
+      json_add_int (b, "done", p->done);
+      json_add_int (b, "total", p->total);
+      json_add_int (b, "piece", p->piece);
+      json_add_int (b, "n_pieces", p->n_pieces);
+      json_builder_set_member_name (b, "bytes_per_second");
+      json_builder_add_double_value (b, p->bytes_per_second);
+      json_add_int (b, "seconds_left", p->seconds_left);
+      json_end (b);
+      return;
+    }
+  if (f->label != NULL && isatty (STDERR_FILENO))
+    ub_cli_progress_update (f->opt->progress, f->label, p->done, p->total);
+}
+
+static void
+on_device_message (UbFlashJob *job,
+                   const char *text,
+                   Flash      *f)
+{
+  if (f->opt->json)
+    {
+      JsonBuilder *b = json_event ("device-message");
+      json_add_string (b, "text", text);
+      json_end (b);
+      return;
+    }
+  ub_cli_progress_clear (f->opt->progress);
+  g_printerr ("(bootloader) %s\n", text);
+}
+
+static void
+on_log (UbFlashJob *job,
+        const char *text,
+        Flash      *f)
+{
+  if (f->opt->json)
+    {
+      JsonBuilder *b = json_event ("log");
+      json_add_string (b, "text", text);
+      json_end (b);
+    }
+}
+
+static void
+on_finished (UbFlashJob *job,
+             Flash      *f)
+{
+  g_main_loop_quit (f->loop);
+}
+
+static gboolean
+on_stop (GCancellable *cancellable,
+         gpointer      user_data)
+{
+  Flash *f = user_data;
+
+  if (ub_flash_job_get_state (f->job) == UB_FLASH_JOB_RUNNING)
+    {
+      ub_cli_progress_clear (f->opt->progress);
+      if (!f->opt->json)
+        g_printerr (_("Stopping after the current step… (press Ctrl+C again to stop at once)\n"));
+    }
+  ub_flash_job_cancel (f->job);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_abort (GCancellable *cancellable,
+          gpointer      user_data)
+{
+  Flash *f = user_data;
+
+  ub_flash_job_cancel (f->job);
+  ub_flash_job_cancel (f->job);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+watch_cancellable (GCancellable          *cancellable,
+                   GMainContext          *context,
+                   GCancellableSourceFunc func,
+                   Flash                 *f)
+{
+  GSource *source = g_cancellable_source_new (cancellable);
+
+  g_source_set_callback (source, (GSourceFunc) (void (*) (void)) func, f, NULL);
+  g_source_attach (source, context);
+  g_source_unref (source);
+}
+
+static gboolean
+run_job (UbCliRomOptions *opt,
+         UbFlashPlan     *plan,
+         const char      *address,
+         guint            first_step,
+         GError         **error)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(UbFlashJob) job = NULL;
+  Flash f = { opt, NULL, NULL, NULL, ub_flash_plan_get_n_steps (plan) };
+  const GError *failure;
+  gboolean ok;
+
+  g_main_context_push_thread_default (context);
+  loop = g_main_loop_new (context, FALSE);
+  job = ub_flash_job_new (plan, address);
+  f.job = job;
+  f.loop = loop;
+  ub_flash_job_set_lock_confirmed (job, ub_flash_plan_locks (plan));
+  ub_flash_job_set_first_step (job, first_step);
+  if (opt->timeout_s > 0)
+    {
+      guint ms = opt->timeout_s * 1000;
+      ub_flash_job_set_timeouts (job, MIN (ms, UB_FASTBOOT_TIMEOUT_SHORT), ms, ms);
+    }
+  g_signal_connect (job, "step-started", G_CALLBACK (on_step_started), &f);
+  g_signal_connect (job, "progress", G_CALLBACK (on_progress), &f);
+  g_signal_connect (job, "device-message", G_CALLBACK (on_device_message), &f);
+  g_signal_connect (job, "log", G_CALLBACK (on_log), &f);
+  g_signal_connect (job, "finished", G_CALLBACK (on_finished), &f);
+  watch_cancellable (opt->stop, context, on_stop, &f);
+  watch_cancellable (opt->abort, context, on_abort, &f);
+
+  if (!ub_flash_job_start (job, error))
+    {
+      g_main_context_pop_thread_default (context);
+      return FALSE;
+    }
+  g_main_loop_run (loop);
+  g_main_context_pop_thread_default (context);
+
+  ub_cli_progress_finish (opt->progress);
+  failure = ub_flash_job_get_error (job);
+  ok = ub_flash_job_get_state (job) == UB_FLASH_JOB_SUCCEEDED;
+  if (ok)
+    clear_resume (plan);
+  else if (ub_flash_job_get_resume_step (job) < ub_flash_plan_get_n_steps (plan))
+    save_resume (job);
+
+  if (opt->json)
+    {
+      JsonBuilder *b = json_event ("result");
+      const char *status = ok ? "succeeded"
+                           : ub_flash_job_get_state (job) == UB_FLASH_JOB_CANCELLED ? "cancelled"
+                                                                                   : "failed";
+      json_add_string (b, "status", status);
+      json_add_string (b, "message", failure ? failure->message : NULL);
+      json_add_string (b, "next_step", ub_flash_job_get_next_step (job));
+      json_add_string (b, "phone_state", ub_flash_job_get_phone_state (job));
+      if (ub_flash_job_get_failed_step (job) != G_MAXUINT)
+        json_add_int (b, "failed_step", ub_flash_job_get_failed_step (job));
+      json_add_int (b, "resume_step", ub_flash_job_get_resume_step (job));
+      json_builder_set_member_name (b, "elapsed");
+      json_builder_add_double_value (b, ub_flash_job_get_elapsed (job));
+      json_end (b);
+    }
+  else if (ok)
+    g_printerr (_("Done in %.1f s. %s\n"), ub_flash_job_get_elapsed (job),
+                ub_flash_job_get_phone_state (job));
+  else
+    {
+      if (ub_flash_job_get_failed_step (job) != G_MAXUINT)
+        {
+          UbFlashStep *step = ub_flash_plan_get_step (plan, ub_flash_job_get_failed_step (job));
+          g_autofree char *title = ub_flash_step_dup_title (step);
+          g_printerr (_("Stopped at step %u of %u: %s (script line %u)\n"),
+                      ub_flash_job_get_failed_step (job) + 1, f.n_steps, title, step->line);
+        }
+      g_printerr ("%s\n", ub_flash_job_get_phone_state (job));
+      if (ub_flash_job_get_next_step (job) != NULL)
+        g_printerr (_("Next step: %s\n"), ub_flash_job_get_next_step (job));
+      if (ub_flash_job_get_resume_step (job) < f.n_steps && ub_flash_job_get_resume_step (job) > 0)
+        g_printerr (_("To continue: unbrick-cli -s %s flash-rom %s --mode %s --resume\n"),
+                    address, opt->rom, opt->mode);
+    }
+  g_free (f.label);
+  /* the advice was printed above: a plain ROM error keeps it from being repeated */
+  if (!ok)
+    g_set_error_literal (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED,
+                         failure ? failure->message : _("Flashing failed."));
+  return ok;
+}
+
+gboolean
+ub_cli_rom_flash (UbCliRomOptions *opt,
+                  GError         **error)
+{
+  g_autoptr(UbRom) rom = NULL;
+  g_autoptr(UbPreflight) preflight = NULL;
+  g_autoptr(UbTransport) transport = NULL;
+  g_autoptr(UbFastbootClient) client = NULL;
+  g_autofree char *address = NULL;
+  UbFlashPlan *plan;
+  UbRomMode mode;
+  guint first_step = 0;
+
+  if (opt->mode == NULL || !ub_rom_mode_from_string (opt->mode, &mode))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("Choose a mode with --mode clean-all, keep-data or clean-all-lock"));
+      return FALSE;
+    }
+  if ((rom = open_rom (opt->rom, error)) == NULL)
+    return FALSE;
+
+  transport = ub_transport_open (opt->address, opt->abort, error);
+  if (transport == NULL)
+    return FALSE;
+  client = ub_fastboot_client_new (transport);
+  preflight = ub_preflight_new (rom, mode);
+  if (!opt->json)
+    g_printerr (_("Checking the phone and the ROM…\n"));
+  if (!ub_preflight_run (preflight, client, on_preflight_progress, opt, opt->abort, error))
+    {
+      ub_cli_progress_clear (opt->progress);
+      return FALSE;
+    }
+  ub_cli_progress_clear (opt->progress);
+  /* the job opens its own connection */
+  ub_transport_close (transport);
+  {
+    GPtrArray *checks = ub_preflight_get_checks (preflight);
+    for (guint i = 0; i < checks->len; i++)
+      print_check (opt, g_ptr_array_index (checks, i));
+  }
+  if (!ub_preflight_get_passed (preflight))
+    {
+      g_autoptr(GError) full = ub_preflight_dup_error (preflight);
+      if (opt->json)
+        {
+          JsonBuilder *b = json_event ("result");
+          json_add_string (b, "status", "refused");
+          json_add_string (b, "message", full->message);
+          json_end (b);
+        }
+      g_set_error_literal (error, UB_ROM_ERROR, UB_ROM_ERROR_PREFLIGHT,
+                           _("Nothing was written to the phone: a check failed (see above)."));
+      return FALSE;
+    }
+  plan = ub_preflight_get_plan (preflight);
+  {
+    g_autofree char *size = g_format_size (ub_flash_plan_get_total_bytes (plan));
+    if (opt->json)
+      {
+        JsonBuilder *b = json_event ("plan");
+        json_add_string (b, "product", ub_flash_plan_get_product (plan));
+        json_add_string (b, "serial", ub_flash_plan_get_serial (plan));
+        json_add_string (b, "mode", ub_rom_mode_to_string (mode));
+        json_add_int (b, "n_steps", ub_flash_plan_get_n_steps (plan));
+        json_add_int (b, "bytes", ub_flash_plan_get_total_bytes (plan));
+        json_end (b);
+      }
+    else
+      g_printerr (_("Ready: %u steps, %s to send.\n"), ub_flash_plan_get_n_steps (plan), size);
+  }
+  if (opt->resume && !load_resume (plan, &first_step, error))
+    return FALSE;
+  if (!opt->resume && !confirm (opt, plan, error))
+    return FALSE;
+  if (opt->resume && !opt->json)
+    g_printerr (_("Resuming at step %u.\n"), first_step + 1);
+
+  /* USB phones are found again by serial; network ones by their address */
+  address = g_strdup (opt->address != NULL ? opt->address : ub_flash_plan_get_serial (plan));
+  return run_job (opt, plan, address, first_step, error);
+}

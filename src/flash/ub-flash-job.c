@@ -1,0 +1,938 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ub-fastboot-client.h"
+#include "ub-fastboot-error.h"
+#include "ub-flash-job.h"
+#include "ub-rom-error.h"
+#include "ub-transport-open.h"
+
+#define PROGRESS_INTERVAL_US (G_USEC_PER_SEC / 10)
+#define SPEED_WINDOW_US      (3 * G_USEC_PER_SEC)
+#define RECONNECT_TIMEOUT_S  90
+/* the slowest writes seen on phones, for the reply timeout after a data phase */
+#define SLOW_WRITE_BYTES_PER_S (2 * 1024 * 1024)
+
+G_DEFINE_BOXED_TYPE (UbFlashProgress, ub_flash_progress, ub_flash_progress_copy, ub_flash_progress_free)
+
+UbFlashProgress *
+ub_flash_progress_copy (const UbFlashProgress *progress)
+{
+  return g_memdup2 (progress, sizeof *progress);
+}
+
+void
+ub_flash_progress_free (UbFlashProgress *progress)
+{
+  g_free (progress);
+}
+
+/* ---- events from the worker to the main context ------------------------- */
+
+typedef enum {
+  EVENT_STEP_STARTED,
+  EVENT_STEP_FINISHED,
+  EVENT_PROGRESS,
+  EVENT_DEVICE_MESSAGE,
+  EVENT_LOG,
+  EVENT_FINISHED,
+} EventKind;
+
+typedef struct {
+  EventKind        kind;
+  guint            index;
+  char            *text;
+  UbFlashProgress  progress;
+  /* FINISHED */
+  UbFlashJobState  state;
+  GError          *error;
+  char            *next_step;
+  char            *phone_state;
+  guint            failed_step;
+  guint            resume_step;
+} Event;
+
+static void
+event_free (Event *event)
+{
+  g_free (event->text);
+  g_clear_error (&event->error);
+  g_free (event->next_step);
+  g_free (event->phone_state);
+  g_free (event);
+}
+
+struct _UbFlashJob
+{
+  GObject          parent_instance;
+  UbFlashPlan     *plan;
+  char            *address;
+  GMainContext    *context;
+  gboolean         lock_confirmed;
+  guint            first_step;
+  guint            short_ms, long_ms, stall_ms;
+
+  /* main thread */
+  UbFlashJobState  state;
+  GError          *error;
+  char            *next_step;
+  char            *phone_state;
+  guint            failed_step;
+  guint            resume_step;
+  GThread         *thread;
+  GCancellable    *stop;       /* soft: at the next safe point */
+  GCancellable    *abort;      /* hard: now */
+  gint64           started;
+  double           elapsed;
+
+  /* shared, under the lock */
+  GMutex           lock;
+  GQueue           events;
+  gboolean         dispatch_pending;
+
+  /* worker only */
+  UbFastbootClient *client;
+  guint             current;
+  gint64            last_progress;
+  GArray           *samples;   /* (time, done) pairs for the speed */
+  guint             destructive_done;
+};
+
+enum {
+  SIGNAL_STEP_STARTED,
+  SIGNAL_STEP_FINISHED,
+  SIGNAL_PROGRESS,
+  SIGNAL_DEVICE_MESSAGE,
+  SIGNAL_LOG,
+  SIGNAL_FINISHED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
+enum { PROP_0, PROP_STATE, N_PROPS };
+static GParamSpec *props[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (UbFlashJob, ub_flash_job, G_TYPE_OBJECT)
+
+static void
+ub_flash_job_finalize (GObject *object)
+{
+  UbFlashJob *self = UB_FLASH_JOB (object);
+
+  g_assert (self->thread == NULL);
+  g_clear_object (&self->plan);
+  g_free (self->address);
+  g_main_context_unref (self->context);
+  g_clear_error (&self->error);
+  g_free (self->next_step);
+  g_free (self->phone_state);
+  g_clear_object (&self->stop);
+  g_clear_object (&self->abort);
+  g_queue_clear_full (&self->events, (GDestroyNotify) event_free);
+  g_mutex_clear (&self->lock);
+  g_array_unref (self->samples);
+  G_OBJECT_CLASS (ub_flash_job_parent_class)->finalize (object);
+}
+
+static void
+ub_flash_job_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  UbFlashJob *self = UB_FLASH_JOB (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_int (value, self->state);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ub_flash_job_class_init (UbFlashJobClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = ub_flash_job_finalize;
+  object_class->get_property = ub_flash_job_get_property;
+
+  props[PROP_STATE] = g_param_spec_int ("state", NULL, NULL, UB_FLASH_JOB_READY,
+                                        UB_FLASH_JOB_CANCELLED, UB_FLASH_JOB_READY,
+                                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
+                                        G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+
+  signals[SIGNAL_STEP_STARTED] = g_signal_new ("step-started", G_TYPE_FROM_CLASS (klass),
+                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                               G_TYPE_NONE, 1, G_TYPE_UINT);
+  signals[SIGNAL_STEP_FINISHED] = g_signal_new ("step-finished", G_TYPE_FROM_CLASS (klass),
+                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                G_TYPE_NONE, 1, G_TYPE_UINT);
+  signals[SIGNAL_PROGRESS] = g_signal_new ("progress", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                           G_TYPE_NONE, 1,
+                                           UB_TYPE_FLASH_PROGRESS | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[SIGNAL_DEVICE_MESSAGE] = g_signal_new ("device-message", G_TYPE_FROM_CLASS (klass),
+                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                 G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_LOG] = g_signal_new ("log", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                      NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                           G_TYPE_NONE, 0);
+}
+
+static void
+ub_flash_job_init (UbFlashJob *self)
+{
+  g_mutex_init (&self->lock);
+  g_queue_init (&self->events);
+  self->samples = g_array_new (FALSE, FALSE, sizeof (gint64) * 2);
+  self->failed_step = G_MAXUINT;
+}
+
+UbFlashJob *
+ub_flash_job_new (UbFlashPlan *plan,
+                  const char  *address)
+{
+  UbFlashJob *self;
+
+  g_return_val_if_fail (UB_IS_FLASH_PLAN (plan), NULL);
+  self = g_object_new (UB_TYPE_FLASH_JOB, NULL);
+  self->plan = g_object_ref (plan);
+  self->address = g_strdup (address ? address : ub_flash_plan_get_serial (plan));
+  self->context = g_main_context_ref_thread_default ();
+  return self;
+}
+
+UbFlashPlan *
+ub_flash_job_get_plan (UbFlashJob *self)
+{
+  g_return_val_if_fail (UB_IS_FLASH_JOB (self), NULL);
+  return self->plan;
+}
+
+const char *
+ub_flash_job_get_address (UbFlashJob *self)
+{
+  g_return_val_if_fail (UB_IS_FLASH_JOB (self), NULL);
+  return self->address;
+}
+
+void
+ub_flash_job_set_lock_confirmed (UbFlashJob *self,
+                                 gboolean    confirmed)
+{
+  g_return_if_fail (UB_IS_FLASH_JOB (self));
+  self->lock_confirmed = confirmed;
+}
+
+void
+ub_flash_job_set_first_step (UbFlashJob *self,
+                             guint       index)
+{
+  g_return_if_fail (UB_IS_FLASH_JOB (self));
+  self->first_step = index;
+}
+
+void
+ub_flash_job_set_timeouts (UbFlashJob *self,
+                           guint       short_ms,
+                           guint       long_ms,
+                           guint       stall_ms)
+{
+  g_return_if_fail (UB_IS_FLASH_JOB (self));
+  self->short_ms = short_ms;
+  self->long_ms = long_ms;
+  self->stall_ms = stall_ms;
+}
+
+/* main thread: deliver queued events */
+static gboolean
+dispatch (gpointer user_data)
+{
+  UbFlashJob *self = user_data;
+
+  for (;;)
+    {
+      Event *event;
+
+      g_mutex_lock (&self->lock);
+      event = g_queue_pop_head (&self->events);
+      if (event == NULL)
+        self->dispatch_pending = FALSE;
+      g_mutex_unlock (&self->lock);
+      if (event == NULL)
+        break;
+
+      switch (event->kind)
+        {
+        case EVENT_STEP_STARTED:
+          g_signal_emit (self, signals[SIGNAL_STEP_STARTED], 0, event->index);
+          break;
+        case EVENT_STEP_FINISHED:
+          g_signal_emit (self, signals[SIGNAL_STEP_FINISHED], 0, event->index);
+          break;
+        case EVENT_PROGRESS:
+          g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, &event->progress);
+          break;
+        case EVENT_DEVICE_MESSAGE:
+          g_signal_emit (self, signals[SIGNAL_DEVICE_MESSAGE], 0, event->text);
+          break;
+        case EVENT_LOG:
+          g_signal_emit (self, signals[SIGNAL_LOG], 0, event->text);
+          break;
+        case EVENT_FINISHED:
+          g_thread_join (g_steal_pointer (&self->thread));
+          self->state = event->state;
+          g_clear_error (&self->error);
+          self->error = g_steal_pointer (&event->error);
+          g_free (self->next_step);
+          self->next_step = g_steal_pointer (&event->next_step);
+          g_free (self->phone_state);
+          self->phone_state = g_steal_pointer (&event->phone_state);
+          self->failed_step = event->failed_step;
+          self->resume_step = event->resume_step;
+          self->elapsed = (g_get_monotonic_time () - self->started) / 1e6;
+          g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
+          g_signal_emit (self, signals[SIGNAL_FINISHED], 0);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+      event_free (event);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* worker: queue an event (a progress event replaces a progress event not yet delivered) */
+static void
+post (UbFlashJob *self,
+      Event      *event)
+{
+  gboolean schedule;
+
+  g_mutex_lock (&self->lock);
+  if (event->kind == EVENT_PROGRESS)
+    {
+      Event *tail = g_queue_peek_tail (&self->events);
+      if (tail != NULL && tail->kind == EVENT_PROGRESS)
+        {
+          tail->progress = event->progress;
+          event_free (event);
+          event = NULL;
+        }
+    }
+  if (event != NULL)
+    g_queue_push_tail (&self->events, event);
+  schedule = !self->dispatch_pending;
+  self->dispatch_pending = TRUE;
+  g_mutex_unlock (&self->lock);
+  if (schedule)
+    {
+      GSource *source = g_idle_source_new ();
+      g_source_set_callback (source, dispatch, g_object_ref (self), g_object_unref);
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_static_name (source, "[unbrick] flash job events");
+      g_source_attach (source, self->context);
+      g_source_unref (source);
+    }
+}
+
+static void
+post_simple (UbFlashJob *self,
+             EventKind   kind,
+             guint       index,
+             const char *text)
+{
+  Event *event = g_new0 (Event, 1);
+
+  event->kind = kind;
+  event->index = index;
+  event->text = g_strdup (text);
+  post (self, event);
+}
+
+static void G_GNUC_PRINTF (2, 3)
+post_log (UbFlashJob *self,
+          const char *format,
+          ...)
+{
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  post_simple (self, EVENT_LOG, 0, text);
+}
+
+/* ---- the worker --------------------------------------------------------- */
+
+static void
+on_info (UbFastbootClient *client,
+         const char       *text,
+         UbFlashJob       *self)
+{
+  g_autofree char *clean = g_strchomp (g_strdup (text));
+
+  post_simple (self, EVENT_DEVICE_MESSAGE, 0, clean);
+  post_log (self, "(bootloader) %s", clean);
+}
+
+static void
+send_progress (UbFlashJob *self,
+               guint64     step_done,
+               guint       piece,
+               guint       n_pieces,
+               gboolean    force)
+{
+  Event *event;
+  gint64 now = g_get_monotonic_time ();
+  guint64 before = ub_flash_plan_get_bytes_before (self->plan, self->current);
+  guint64 done = before + step_done;
+  guint64 total = ub_flash_plan_get_total_bytes (self->plan);
+  gint64 sample[2] = { now, (gint64) done };
+  double speed = 0;
+
+  g_array_append_vals (self->samples, sample, 1);
+  while (self->samples->len > 2 &&
+         now - g_array_index (self->samples, gint64, 0) > SPEED_WINDOW_US)
+    g_array_remove_index (self->samples, 0);
+  if (!force && now - self->last_progress < PROGRESS_INTERVAL_US)
+    return;
+  self->last_progress = now;
+
+  if (self->samples->len >= 2)
+    {
+      gint64 *first = &g_array_index (self->samples, gint64, 0);
+      double seconds = (now - first[0]) / 1e6;
+      if (seconds > 0.2)
+        speed = (done - (guint64) first[1]) / seconds;
+    }
+  event = g_new0 (Event, 1);
+  event->kind = EVENT_PROGRESS;
+  event->progress.step = self->current;
+  event->progress.n_steps = ub_flash_plan_get_n_steps (self->plan);
+  event->progress.step_done = step_done;
+  event->progress.step_total = ub_flash_plan_get_step_bytes (self->plan, self->current);
+  event->progress.done = done;
+  event->progress.total = total;
+  event->progress.piece = piece;
+  event->progress.n_pieces = n_pieces;
+  event->progress.bytes_per_second = speed;
+  event->progress.seconds_left = speed > 0 ? (gint64) ((total - done) / speed) : -1;
+  post (self, event);
+}
+
+static void
+on_flash_progress (const UbFastbootProgress *p,
+                   gpointer                  user_data)
+{
+  UbFlashJob *self = user_data;
+
+  send_progress (self, p->done, p->piece, p->n_pieces, FALSE);
+}
+
+static UbFastbootClient *
+connect_phone (UbFlashJob    *self,
+               GCancellable  *cancellable,
+               GError       **error)
+{
+  g_autoptr(UbTransport) transport = ub_transport_open (self->address, cancellable, error);
+  UbFastbootClient *client;
+
+  if (transport == NULL)
+    return NULL;
+  client = ub_fastboot_client_new (transport);
+  g_signal_connect (client, "info", G_CALLBACK (on_info), self);
+  return client;
+}
+
+/* The phone must be the one the plan was made for, and still unlocked. */
+static gboolean
+verify_phone (UbFlashJob   *self,
+              GCancellable *cancellable,
+              GError      **error)
+{
+  const char *want_serial = ub_flash_plan_get_serial (self->plan);
+  const char *want_product = ub_flash_plan_get_product (self->plan);
+  g_autofree char *serial = ub_fastboot_client_getvar (self->client, "serialno", cancellable, NULL);
+  g_autofree char *product = NULL;
+  g_autofree char *unlocked = NULL;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  product = ub_fastboot_client_getvar (self->client, "product", cancellable, error);
+  if (product == NULL)
+    return FALSE;
+  g_strstrip (product);
+  if (serial != NULL)
+    g_strstrip (serial);
+  if ((want_serial != NULL && serial != NULL && g_strcmp0 (serial, want_serial) != 0) ||
+      g_strcmp0 (product, want_product) != 0)
+    {
+      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_MISMATCH,
+                   _("This is not the phone the checks were made for (it is %s, serial %s; "
+                     "expected %s, serial %s)."),
+                   product, serial ? serial : "?", want_product, want_serial ? want_serial : "?");
+      return FALSE;
+    }
+  unlocked = ub_fastboot_client_getvar (self->client, "unlocked", cancellable, NULL);
+  if (unlocked != NULL && g_str_equal (g_strstrip (unlocked), "no"))
+    {
+      g_set_error_literal (error, UB_ROM_ERROR, UB_ROM_ERROR_MISMATCH,
+                           _("The phone's bootloader is locked now."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+set_step_timeouts (UbFlashJob *self,
+                   guint       index)
+{
+  UbSparseImage *image = ub_flash_plan_get_image (self->plan, index);
+  UbFlashStep *step = ub_flash_plan_get_step (self->plan, index);
+  guint64 largest = 0;
+  guint long_ms;
+
+  for (guint p = 0; image != NULL && p < ub_sparse_image_get_n_pieces (image); p++)
+    largest = MAX (largest, ub_sparse_image_get_piece_size (image, p));
+  /* X_ab writes two copies */
+  if (step->partition != NULL && g_str_has_suffix (step->partition, "_ab"))
+    largest *= 2;
+  long_ms = self->long_ms ? self->long_ms
+                          : MAX (UB_FASTBOOT_TIMEOUT_LONG, largest * 1000 / SLOW_WRITE_BYTES_PER_S);
+  ub_fastboot_client_set_timeouts (self->client,
+                                   self->short_ms ? self->short_ms : UB_FASTBOOT_TIMEOUT_SHORT,
+                                   long_ms,
+                                   self->stall_ms ? self->stall_ms : UB_FASTBOOT_TIMEOUT_STALL);
+}
+
+/* After "reboot bootloader" in the middle of a plan: wait for the phone to come back. */
+static gboolean
+reconnect (UbFlashJob   *self,
+           GCancellable *cancellable,
+           GError      **error)
+{
+  gint64 deadline = g_get_monotonic_time () + RECONNECT_TIMEOUT_S * G_USEC_PER_SEC;
+
+  g_clear_object (&self->client);
+  post_log (self, _("Waiting for the phone to restart into fastboot mode…"));
+  for (;;)
+    {
+      g_autoptr(GError) local = NULL;
+
+      g_usleep (G_USEC_PER_SEC);
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      self->client = connect_phone (self, cancellable, &local);
+      if (self->client != NULL)
+        return verify_phone (self, cancellable, error);
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NOT_FOUND,
+                       _("The phone did not come back in fastboot mode within %u seconds."),
+                       RECONNECT_TIMEOUT_S);
+          return FALSE;
+        }
+    }
+}
+
+static gboolean
+more_device_steps (UbFlashJob *self,
+                   guint       after)
+{
+  for (guint i = after + 1; i < ub_flash_plan_get_n_steps (self->plan); i++)
+    if (ub_flash_step_uses_device (ub_flash_plan_get_step (self->plan, i)))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+run_step (UbFlashJob   *self,
+          guint         index,
+          GCancellable *cancellable,
+          GError      **error)
+{
+  UbFlashStep *step = ub_flash_plan_get_step (self->plan, index);
+  g_autofree char *value = NULL;
+
+  switch (step->kind)
+    {
+    case UB_STEP_FLASH:
+      {
+        UbSparseImage *image = ub_flash_plan_get_image (self->plan, index);
+        g_return_val_if_fail (image != NULL, FALSE);
+        return ub_fastboot_client_flash_image (self->client, step->partition, image,
+                                               on_flash_progress, self, self->stop, cancellable,
+                                               error);
+      }
+    case UB_STEP_ERASE:
+      return ub_fastboot_client_erase (self->client, step->partition, cancellable, error);
+    case UB_STEP_SET_ACTIVE:
+      return ub_fastboot_client_set_active (self->client, step->arg, cancellable, error);
+    case UB_STEP_OEM:
+      if (!ub_fastboot_client_oem (self->client, step->arg, &value, cancellable, error))
+        return FALSE;
+      if (value != NULL && value[0] != '\0')
+        post_log (self, "%s", value);
+      return TRUE;
+    case UB_STEP_FLASHING:
+      return ub_fastboot_client_flashing (self->client, step->arg, cancellable, error);
+    case UB_STEP_REBOOT:
+      if (!ub_fastboot_client_reboot (self->client, step->arg, cancellable, error))
+        return FALSE;
+      if (more_device_steps (self, index))
+        {
+          if (step->arg == NULL || g_str_equal (step->arg, "recovery"))
+            {
+              g_set_error_literal (error, UB_ROM_ERROR, UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                                   _("The script sends commands after the phone left fastboot mode."));
+              return FALSE;
+            }
+          return reconnect (self, cancellable, error);
+        }
+      return TRUE;
+    case UB_STEP_ECHO:
+      post_log (self, "%s", step->arg ? step->arg : "");
+      return TRUE;
+    case UB_STEP_SLEEP:
+      {
+        gint64 end = g_get_monotonic_time () + (gint64) (g_ascii_strtod (step->arg, NULL) * G_USEC_PER_SEC);
+        while (g_get_monotonic_time () < end)
+          {
+            if (g_cancellable_set_error_if_cancelled (cancellable, error))
+              return FALSE;
+            g_usleep (MIN (100000, MAX (0, end - g_get_monotonic_time ())));
+          }
+        return TRUE;
+      }
+    case UB_STEP_GETVAR:
+      value = ub_fastboot_client_getvar (self->client, step->var, cancellable, error);
+      if (value != NULL)
+        post_log (self, "%s: %s", step->var, value);
+      return value != NULL;
+    default:
+      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                   _("Unbrick cannot run the step “%s”."), ub_step_kind_to_string (step->kind));
+      return FALSE;
+    }
+}
+
+/* Errors after which nothing more can be sent to the phone. */
+static gboolean
+is_connection_error (const GError *error)
+{
+  return error->domain == UB_FASTBOOT_ERROR &&
+         (error->code == UB_FASTBOOT_ERROR_NO_DEVICE || error->code == UB_FASTBOOT_ERROR_TIMEOUT ||
+          error->code == UB_FASTBOOT_ERROR_IO || error->code == UB_FASTBOOT_ERROR_PROTOCOL ||
+          error->code == UB_FASTBOOT_ERROR_NOT_FOUND || error->code == UB_FASTBOOT_ERROR_BUSY ||
+          error->code == UB_FASTBOOT_ERROR_PERMISSION);
+}
+
+static char *
+advice_for (const GError *error,
+            const char   *address)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return NULL;
+  if (error->domain == UB_ROM_ERROR && error->code == UB_ROM_ERROR_MISMATCH)
+    return g_strdup (_("Connect the phone you checked, or check this phone again."));
+  if (error->domain != UB_FASTBOOT_ERROR)
+    return NULL;
+  if (address != NULL && g_str_has_prefix (address, "tcp:") &&
+      (error->code == UB_FASTBOOT_ERROR_NO_DEVICE || error->code == UB_FASTBOOT_ERROR_NOT_FOUND ||
+       error->code == UB_FASTBOOT_ERROR_TIMEOUT))
+    return g_strdup_printf (_("Check that the device at %s is running and in fastboot mode, "
+                              "then resume."), address + 4);
+  switch (error->code)
+    {
+    case UB_FASTBOOT_ERROR_TIMEOUT:
+      return g_strdup (_("No data moved for a while. Check the cable, try another USB port (one on "
+                         "the computer itself, not a hub) or another cable, make sure the phone "
+                         "still shows FASTBOOT, then resume."));
+    case UB_FASTBOOT_ERROR_NO_DEVICE:
+    case UB_FASTBOOT_ERROR_NOT_FOUND:
+    case UB_FASTBOOT_ERROR_IO:
+      return g_strdup (_("The phone was disconnected. Connect it again (if it left fastboot mode, "
+                         "hold Volume Down and Power until FASTBOOT appears), then resume."));
+    case UB_FASTBOOT_ERROR_PROTOCOL:
+      return g_strdup (_("Unplug the phone, connect it again, then resume."));
+    case UB_FASTBOOT_ERROR_PERMISSION:
+      return g_strdup (_("Install Unbrick's udev rule so your user may use the phone, reconnect it, "
+                         "then resume."));
+    case UB_FASTBOOT_ERROR_BUSY:
+      return g_strdup (_("Close other programs that use the phone (an adb server, another flashing "
+                         "tool), then resume."));
+    case UB_FASTBOOT_ERROR_DEFERRED:
+    case UB_FASTBOOT_ERROR_REMOTE:
+      return g_strdup (_("Resume to try this step again. If it fails again, the ROM may not suit "
+                         "this phone; write down the message and ask for help."));
+    default:
+      return NULL;
+    }
+}
+
+static gpointer
+worker (gpointer user_data)
+{
+  UbFlashJob *self = user_data;
+  guint n = ub_flash_plan_get_n_steps (self->plan);
+  g_autoptr(GError) error = NULL;
+  Event *finished = g_new0 (Event, 1);
+  guint i = self->first_step;
+  guint last_flash = G_MAXUINT;
+
+  self->client = connect_phone (self, self->abort, &error);
+  if (self->client != NULL && !verify_phone (self, self->abort, &error))
+    g_clear_object (&self->client);
+  if (self->client != NULL)
+    {
+      for (; i < n; i++)
+        {
+          UbFlashStep *step = ub_flash_plan_get_step (self->plan, i);
+          g_autofree char *title = ub_flash_step_dup_title (step);
+          g_autoptr(GError) local = NULL;
+          gint64 t0 = g_get_monotonic_time ();
+
+          if (g_cancellable_set_error_if_cancelled (self->stop, &error))
+            break;
+          self->current = i;
+          post_simple (self, EVENT_STEP_STARTED, i, NULL);
+          if (ub_flash_plan_get_step_bytes (self->plan, i) > 0)
+            {
+              g_autofree char *size = g_format_size (ub_flash_plan_get_step_bytes (self->plan, i));
+              post_log (self, "%s (%s)…", title, size);
+            }
+          else if (step->kind != UB_STEP_ECHO)
+            post_log (self, "%s…", title);
+          set_step_timeouts (self, i);
+          send_progress (self, 0, 0, 0, TRUE);
+
+          if (!run_step (self, i, self->abort, &local))
+            {
+              gboolean soft_stop = g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+                                   !g_cancellable_is_cancelled (self->abort);
+
+              if (!soft_stop && !step->fatal && local->domain == UB_FASTBOOT_ERROR &&
+                  local->code == UB_FASTBOOT_ERROR_REMOTE)
+                {
+                  /* the script does not check this step: it goes on */
+                  post_log (self, _("The phone refused this step (%s); the ROM's script goes on "
+                                    "without it."), local->message);
+                  post_simple (self, EVENT_STEP_FINISHED, i, NULL);
+                  continue;
+                }
+              if (error == NULL)
+                error = g_steal_pointer (&local);
+              break;
+            }
+          if (ub_flash_step_is_destructive (step))
+            self->destructive_done++;
+          if (step->kind == UB_STEP_FLASH)
+            last_flash = i;
+          send_progress (self, ub_flash_plan_get_step_bytes (self->plan, i), 0, 0, TRUE);
+          post_log (self, _("OK (%.1f s)"), (g_get_monotonic_time () - t0) / 1e6);
+          post_simple (self, EVENT_STEP_FINISHED, i, NULL);
+        }
+    }
+
+  finished->kind = EVENT_FINISHED;
+  finished->failed_step = G_MAXUINT;
+  finished->resume_step = MIN (i, n);
+  if (error == NULL)
+    {
+      finished->state = UB_FLASH_JOB_SUCCEEDED;
+      finished->phone_state = g_strdup (_("Your phone is restarting. The first start can take up to "
+                                           "10 minutes; leave it connected to power."));
+      post_log (self, _("Done."));
+    }
+  else
+    {
+      gboolean cancelled = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      gboolean wrote = self->destructive_done > 0 || self->first_step > 0;
+
+      finished->state = cancelled ? UB_FLASH_JOB_CANCELLED : UB_FLASH_JOB_FAILED;
+      if (self->client != NULL || i > self->first_step)
+        finished->failed_step = MIN (i, n - 1);
+      /* a write the phone reported late, or one it may not have finished when the
+       * link went down, is done again */
+      if (g_error_matches (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_DEFERRED) &&
+          last_flash != G_MAXUINT)
+        finished->resume_step = last_flash;
+      else if (is_connection_error (error) && i > 0 && i < n &&
+               ub_flash_plan_get_step (self->plan, i - 1)->kind == UB_STEP_FLASH)
+        finished->resume_step = i - 1;
+      if (!wrote)
+        finished->phone_state = g_strdup (_("Nothing was written to the phone; it is as it was."));
+      else if (cancelled && !g_cancellable_is_cancelled (self->abort))
+        finished->phone_state = g_strdup (_("Stopped between two steps. The phone is only partly "
+                                            "flashed: it will not start Android yet, but it stays in "
+                                            "fastboot mode. Resume to finish."));
+      else
+        finished->phone_state = g_strdup (_("The phone is only partly flashed: it will not start "
+                                            "Android yet, but it stays in fastboot mode and can be "
+                                            "flashed again. Resume to finish."));
+      finished->next_step = advice_for (error, self->address);
+      if (cancelled && g_cancellable_is_cancelled (self->abort))
+        {
+          g_free (finished->next_step);
+          finished->next_step = g_strdup (_("Unplug the phone and connect it again before you "
+                                            "resume."));
+        }
+      post_log (self, "%s", error->message);
+      finished->error = g_steal_pointer (&error);
+    }
+  g_clear_object (&self->client);
+  post (self, finished);
+  g_object_unref (self);
+  return NULL;
+}
+
+static gboolean
+launch (UbFlashJob *self,
+        guint       from,
+        GError    **error)
+{
+  g_clear_object (&self->stop);
+  g_clear_object (&self->abort);
+  self->stop = g_cancellable_new ();
+  self->abort = g_cancellable_new ();
+  self->first_step = from;
+  self->destructive_done = 0;
+  g_array_set_size (self->samples, 0);
+  self->last_progress = 0;
+  g_clear_error (&self->error);
+  g_clear_pointer (&self->next_step, g_free);
+  g_clear_pointer (&self->phone_state, g_free);
+  self->failed_step = G_MAXUINT;
+  self->state = UB_FLASH_JOB_RUNNING;
+  self->started = g_get_monotonic_time ();
+  self->thread = g_thread_try_new ("unbrick-flash", worker, g_object_ref (self), error);
+  if (self->thread == NULL)
+    {
+      g_object_unref (self);
+      self->state = UB_FLASH_JOB_FAILED;
+      return FALSE;
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
+  return TRUE;
+}
+
+gboolean
+ub_flash_job_start (UbFlashJob *self,
+                    GError    **error)
+{
+  g_return_val_if_fail (UB_IS_FLASH_JOB (self), FALSE);
+
+  if (self->state != UB_FLASH_JOB_READY)
+    {
+      g_set_error_literal (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED, _("This job has already run."));
+      return FALSE;
+    }
+  if (!ub_flash_plan_get_checked (self->plan))
+    {
+      g_set_error_literal (error, UB_ROM_ERROR, UB_ROM_ERROR_PREFLIGHT,
+                           _("The checks before flashing have not all passed."));
+      return FALSE;
+    }
+  if (ub_flash_plan_locks (self->plan) && !self->lock_confirmed)
+    {
+      g_set_error_literal (error, UB_ROM_ERROR, UB_ROM_ERROR_PREFLIGHT,
+                           _("This plan locks the bootloader and needs an extra confirmation."));
+      return FALSE;
+    }
+  if (self->first_step >= ub_flash_plan_get_n_steps (self->plan))
+    {
+      g_set_error_literal (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED, _("There is nothing left to do."));
+      return FALSE;
+    }
+  return launch (self, self->first_step, error);
+}
+
+gboolean
+ub_flash_job_resume (UbFlashJob *self,
+                     GError    **error)
+{
+  g_return_val_if_fail (UB_IS_FLASH_JOB (self), FALSE);
+
+  if (self->state != UB_FLASH_JOB_FAILED && self->state != UB_FLASH_JOB_CANCELLED)
+    {
+      g_set_error_literal (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED,
+                           _("Only a job that failed or was stopped can be resumed."));
+      return FALSE;
+    }
+  return launch (self, self->resume_step, error);
+}
+
+void
+ub_flash_job_cancel (UbFlashJob *self)
+{
+  g_return_if_fail (UB_IS_FLASH_JOB (self));
+
+  if (self->state == UB_FLASH_JOB_RUNNING)
+    {
+      g_cancellable_cancel (self->stop);
+      self->state = UB_FLASH_JOB_STOPPING;
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
+    }
+  else if (self->state == UB_FLASH_JOB_STOPPING)
+    g_cancellable_cancel (self->abort);
+}
+
+UbFlashJobState
+ub_flash_job_get_state (UbFlashJob *self)
+{
+  g_return_val_if_fail (UB_IS_FLASH_JOB (self), UB_FLASH_JOB_READY);
+  return self->state;
+}
+
+const GError *
+ub_flash_job_get_error (UbFlashJob *self)
+{
+  g_return_val_if_fail (UB_IS_FLASH_JOB (self), NULL);
+  return self->error;
+}
+
+const char *
+ub_flash_job_get_next_step (UbFlashJob *self)
+{
+  g_return_val_if_fail (UB_IS_FLASH_JOB (self), NULL);
+  return self->next_step;
+}
+
+const char *
+ub_flash_job_get_phone_state (UbFlashJob *self)
+{
+  g_return_val_if_fail (UB_IS_FLASH_JOB (self), NULL);
+  return self->phone_state;
+}
+
+guint
+ub_flash_job_get_failed_step (UbFlashJob *self)
+{
+  g_return_val_if_fail (UB_IS_FLASH_JOB (self), G_MAXUINT);
+  return self->failed_step;
+}
+
+guint
+ub_flash_job_get_resume_step (UbFlashJob *self)
+{
+  g_return_val_if_fail (UB_IS_FLASH_JOB (self), 0);
+  return self->resume_step;
+}
+
+double
+ub_flash_job_get_elapsed (UbFlashJob *self)
+{
+  g_return_val_if_fail (UB_IS_FLASH_JOB (self), 0);
+  return self->elapsed;
+}

@@ -1,0 +1,1171 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ub-fastboot-error.h"
+#include "ub-fastboot-protocol.h"
+#include "ub-preflight.h"
+#include "ub-rom-error.h"
+
+struct _UbPreflight
+{
+  GObject                  parent_instance;
+  UbRom                   *rom;
+  UbRomMode                mode;
+  GPtrArray               *checks;
+  UbFlashPlan             *plan;
+
+  /* while running */
+  UbFastbootClient        *client;
+  GCancellable            *cancellable;
+  GHashTable              *vars;      /* getvar name → value, or NULL when the phone said FAIL */
+  UbPreflightProgressFunc  progress;
+  gpointer                 progress_data;
+};
+
+G_DEFINE_FINAL_TYPE (UbPreflight, ub_preflight, G_TYPE_OBJECT)
+
+static void
+ub_preflight_finalize (GObject *object)
+{
+  UbPreflight *self = UB_PREFLIGHT (object);
+
+  g_clear_object (&self->rom);
+  g_clear_pointer (&self->checks, g_ptr_array_unref);
+  g_clear_object (&self->plan);
+  g_clear_pointer (&self->vars, g_hash_table_unref);
+  G_OBJECT_CLASS (ub_preflight_parent_class)->finalize (object);
+}
+
+static void
+ub_preflight_class_init (UbPreflightClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ub_preflight_finalize;
+}
+
+static void
+ub_preflight_init (UbPreflight *self)
+{
+  self->checks = g_ptr_array_new_with_free_func ((GDestroyNotify) ub_check_free);
+  self->vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+UbPreflight *
+ub_preflight_new (UbRom     *rom,
+                  UbRomMode  mode)
+{
+  UbPreflight *self;
+
+  g_return_val_if_fail (UB_IS_ROM (rom), NULL);
+  self = g_object_new (UB_TYPE_PREFLIGHT, NULL);
+  self->rom = g_object_ref (rom);
+  self->mode = mode;
+  return self;
+}
+
+static void
+add_check (UbPreflight   *self,
+           const char    *id,
+           UbCheckStatus  status,
+           const char    *title,
+           const char    *detail,
+           const char    *next_step)
+{
+  g_ptr_array_add (self->checks, ub_check_new (id, status, title, detail, next_step));
+}
+
+static void
+report (UbPreflight *self,
+        const char  *what,
+        guint64      done,
+        guint64      total)
+{
+  if (self->progress != NULL)
+    self->progress (what, done, total, self->progress_data);
+}
+
+/* getvar with a cache. FALSE only when the phone could not be asked. *value
+ * is NULL when the phone does not know the variable. */
+static gboolean
+fact (UbPreflight  *self,
+      const char   *name,
+      const char  **value,
+      GError      **error)
+{
+  g_autoptr(GError) local = NULL;
+  char *v;
+
+  if (g_hash_table_lookup_extended (self->vars, name, NULL, (gpointer *) value))
+    return TRUE;
+  v = ub_fastboot_client_getvar (self->client, name, self->cancellable, &local);
+  if (v == NULL)
+    {
+      if (!g_error_matches (local, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_REMOTE))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+    }
+  else
+    g_strstrip (v);
+  g_hash_table_insert (self->vars, g_strdup (name), v);
+  *value = v;
+  return TRUE;
+}
+
+/* ---- conditions ------------------------------------------------------- */
+
+static gboolean
+condition_holds (UbPreflight       *self,
+                 const UbCondition *c,
+                 gboolean          *holds,
+                 GError           **error)
+{
+  gboolean result;
+
+  if (c->kind == UB_CONDITION_FILE)
+    {
+      g_autofree char *path = ub_rom_resolve (self->rom, c->name, NULL);
+      result = path != NULL && g_file_test (path, G_FILE_TEST_IS_REGULAR);
+    }
+  else
+    {
+      const char *value;
+      g_autofree char *line = NULL;
+
+      if (!fact (self, c->name, &value, error))
+        return FALSE;
+      /* what the script's grep saw: AOSP prints "name: value" (or a FAILED line) */
+      line = value ? g_strdup_printf ("%s: %s", c->name, value)
+                   : g_strdup_printf ("getvar:%s FAILED", c->name);
+      result = g_regex_match_simple (c->pattern, line, 0, 0);
+    }
+  *holds = c->negate ? !result : result;
+  return TRUE;
+}
+
+/* The steps that apply to this phone, up to an exit. */
+static GPtrArray *
+resolve_steps (UbPreflight *self,
+               UbScript    *script,
+               GError     **error)
+{
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) ub_flash_step_unref);
+  GPtrArray *steps = ub_script_get_steps (script);
+
+  for (guint i = 0; i < steps->len; i++)
+    {
+      UbFlashStep *step = g_ptr_array_index (steps, i);
+      gboolean holds = TRUE;
+
+      for (guint c = 0; c < step->conditions->len && holds; c++)
+        if (!condition_holds (self, g_ptr_array_index (step->conditions, c), &holds, error))
+          return NULL;
+      if (!holds)
+        continue;
+      if (step->kind == UB_STEP_EXIT)
+        break;
+      g_ptr_array_add (out, ub_flash_step_ref (step));
+    }
+  return g_steal_pointer (&out);
+}
+
+/* ---- the phone -------------------------------------------------------- */
+
+static char *
+join_names (GStrv names)
+{
+  /* TRANSLATORS: joins phone codenames: "karna or surya" */
+  const char *sep = _(" or ");
+  return g_strjoinv (sep, names);
+}
+
+static gboolean
+check_connection (UbPreflight *self,
+                  char       **serial,
+                  GError     **error)
+{
+  const char *serialno, *userspace;
+
+  if (!fact (self, "serialno", &serialno, error) || !fact (self, "is-userspace", &userspace, error))
+    return FALSE;
+  *serial = g_strdup (serialno ? serialno : ub_transport_describe (ub_fastboot_client_get_transport (self->client)));
+  if (g_strcmp0 (userspace, "yes") == 0)
+    {
+      add_check (self, "connection", UB_CHECK_FAILED,
+                 _("The phone is in fastbootd, not in its bootloader."),
+                 _("It reports is-userspace: yes. Xiaomi ROMs are flashed from the bootloader."),
+                 _("Restart the phone into the bootloader (hold Volume Down and Power until FASTBOOT "
+                   "appears), then check again."));
+      return TRUE;
+    }
+  {
+    g_autofree char *title = g_strdup_printf (_("Connected to the phone in fastboot mode (serial %s)."),
+                                              *serial);
+    add_check (self, "connection", UB_CHECK_PASSED, title, NULL, NULL);
+  }
+  return TRUE;
+}
+
+static gboolean
+check_unlocked (UbPreflight *self,
+                GError     **error)
+{
+  const char *unlocked;
+
+  if (!fact (self, "unlocked", &unlocked, error))
+    return FALSE;
+  if (g_strcmp0 (unlocked, "yes") == 0)
+    add_check (self, "unlocked", UB_CHECK_PASSED, _("The bootloader is unlocked."), NULL, NULL);
+  else if (unlocked == NULL)
+    add_check (self, "unlocked", UB_CHECK_WARNING,
+               _("The phone does not say whether its bootloader is unlocked."),
+               _("getvar unlocked is not supported; if the bootloader is locked, the phone will "
+                 "refuse the first write and nothing will change."), NULL);
+  else
+    {
+      g_autofree char *detail = g_strdup_printf (_("The phone reports unlocked: %s. A locked "
+                                                   "bootloader refuses every write."), unlocked);
+      add_check (self, "unlocked", UB_CHECK_FAILED, _("The phone's bootloader is locked."), detail,
+                 _("Unlock the bootloader first with Xiaomi's Mi Unlock tool (unlocking erases the "
+                   "phone), then try again."));
+    }
+  return TRUE;
+}
+
+static gboolean
+check_product (UbPreflight *self,
+               GPtrArray   *steps,
+               char       **product_out,
+               GError     **error)
+{
+  const char *product;
+  gboolean any = FALSE;
+
+  if (!fact (self, "product", &product, error))
+    return FALSE;
+  *product_out = g_strdup (product);
+  for (guint i = 0; i < steps->len; i++)
+    {
+      UbFlashStep *step = g_ptr_array_index (steps, i);
+      g_autofree char *names = NULL;
+      const char *prefix_of = NULL;
+
+      if (step->kind != UB_STEP_CHECK_PRODUCT)
+        continue;
+      any = TRUE;
+      names = join_names (step->codenames);
+      if (product == NULL)
+        {
+          add_check (self, "product", UB_CHECK_FAILED,
+                     _("The phone does not say which model it is."),
+                     _("getvar product is not supported, so Unbrick cannot tell whether this ROM is "
+                       "for this phone."),
+                     _("Make sure the phone shows FASTBOOT (not another mode) and connect it again."));
+          return TRUE;
+        }
+      if (g_strv_contains ((const char *const *) step->codenames, product))
+        continue;
+      for (guint k = 0; step->codenames[k] != NULL; k++)
+        if (g_str_has_prefix (product, step->codenames[k]))
+          prefix_of = step->codenames[k];
+      {
+        g_autofree char *title = NULL, *detail = NULL, *next = NULL;
+
+        if (prefix_of != NULL && step->prefix_match)
+          {
+            title = g_strdup_printf (_("This ROM is for %s, but this phone is %s, a different model."),
+                                     names, product);
+            detail = g_strdup_printf (_("The ROM's own script only checks that the name starts with "
+                                        "“%s”, so it would have let this phone through. Flashing "
+                                        "another model's firmware can leave a phone that does not start."),
+                                      prefix_of);
+          }
+        else
+          {
+            title = g_strdup_printf (_("This ROM is for %s, but this phone is %s."), names, product);
+            detail = g_strdup_printf (_("The phone reports product “%s”; the ROM's script accepts %s."),
+                                      product, names);
+          }
+        next = g_strdup_printf (_("Download the fastboot ROM for %s (its file name starts with “%s_”)."),
+                                product, product);
+        add_check (self, "product", UB_CHECK_FAILED, title, detail, next);
+        return TRUE;
+      }
+    }
+  if (!any)
+    {
+      const char *device = ub_rom_get_device (self->rom);
+      g_autofree char *title = NULL;
+
+      if (device == NULL)
+        {
+          add_check (self, "product", UB_CHECK_FAILED,
+                     _("Unbrick cannot tell which phone this ROM is for."),
+                     _("Its script does not check the product and it has no misc.txt."),
+                     _("Use an official Xiaomi fastboot ROM downloaded for your phone."));
+          return TRUE;
+        }
+      if (g_strcmp0 (device, product) != 0)
+        {
+          g_autofree char *next = g_strdup_printf (_("Download the fastboot ROM for %s."), product);
+          title = g_strdup_printf (_("This ROM is for %s, but this phone is %s."), device,
+                                   product ? product : "?");
+          add_check (self, "product", UB_CHECK_FAILED, title,
+                     _("The ROM's misc.txt names the phone it is for."), next);
+          return TRUE;
+        }
+    }
+  {
+    g_autofree char *title = g_strdup_printf (_("The ROM is made for this phone (%s)."), product);
+    add_check (self, "product", UB_CHECK_PASSED, title, NULL, NULL);
+  }
+  return TRUE;
+}
+
+static gboolean
+parse_index (const char *text,
+             gint64     *out)
+{
+  char *end = NULL;
+
+  if (text == NULL || text[0] == '\0')
+    return FALSE;
+  *out = g_ascii_strtoll (text, &end, 10);
+  return end != NULL && *end == '\0' && *out >= 0;
+}
+
+static gboolean
+check_anti (UbPreflight *self,
+            GPtrArray   *steps,
+            GError     **error)
+{
+  UbFlashStep *check = NULL;
+  const char *var = "anti";
+  const char *device_text;
+  g_autofree char *package_text = NULL;
+  g_autoptr(GError) local = NULL;
+  gint64 device = 0, package = 0;
+  gboolean package_known = TRUE;
+
+  for (guint i = 0; i < steps->len && check == NULL; i++)
+    if (((UbFlashStep *) g_ptr_array_index (steps, i))->kind == UB_STEP_CHECK_ANTI)
+      check = g_ptr_array_index (steps, i);
+  if (check != NULL)
+    var = check->var;
+  if (!fact (self, var, &device_text, error))
+    return FALSE;
+  if (device_text == NULL && check == NULL && !fact (self, "rollback_ver", &device_text, error))
+    return FALSE;
+
+  /* the package's index: the script's constant, its file, or anti_version.txt */
+  if (check != NULL && check->file == NULL)
+    package = check->package_value;
+  else
+    {
+      const char *file = check != NULL ? check->file : "images/anti_version.txt";
+
+      package_text = ub_rom_read_text (self->rom, file, &local);
+      if (local != NULL)
+        {
+          add_check (self, "anti-rollback", UB_CHECK_FAILED,
+                     _("The ROM's anti-rollback version cannot be read."), local->message,
+                     _("Unpack or download the ROM again."));
+          return TRUE;
+        }
+      if (package_text == NULL)
+        package_known = check != NULL;  /* the script counts a missing file as 0 */
+      else if (!parse_index (package_text, &package))
+        {
+          g_autofree char *detail = g_strdup_printf (_("%s holds “%s”, not a number."), file, package_text);
+          add_check (self, "anti-rollback", UB_CHECK_FAILED,
+                     _("The ROM's anti-rollback version cannot be read."), detail,
+                     _("Unpack or download the ROM again."));
+          return TRUE;
+        }
+    }
+
+  /* the phone's: a missing value counts as 0, as in Xiaomi's scripts */
+  if (device_text != NULL && device_text[0] != '\0' && !parse_index (device_text, &device))
+    {
+      g_autofree char *detail = g_strdup_printf (_("The phone reports %s: “%s”."), var, device_text);
+      add_check (self, "anti-rollback", UB_CHECK_FAILED,
+                 _("The phone's anti-rollback version is not a number Unbrick understands."), detail,
+                 _("Do not flash this phone with Unbrick; ask for help in a support forum and "
+                   "include this message."));
+      return TRUE;
+    }
+
+  if (!package_known)
+    {
+      if (device > 0)
+        {
+          g_autofree char *title = g_strdup_printf (_("The ROM does not say its anti-rollback version, "
+                                                      "and this phone's is %" G_GINT64_FORMAT "."),
+                                                    device);
+          add_check (self, "anti-rollback", UB_CHECK_FAILED, title,
+                     _("Without it Unbrick cannot make sure the ROM is not older than the phone "
+                       "allows; flashing older firmware can leave a phone that never starts."),
+                     _("Use a newer official ROM for this phone (one with images/anti_version.txt)."));
+        }
+      else
+        add_check (self, "anti-rollback", UB_CHECK_PASSED,
+                   _("This phone has no anti-rollback protection to check."), NULL, NULL);
+      return TRUE;
+    }
+  if (device > package)
+    {
+      g_autofree char *title = g_strdup_printf (_("This ROM is too old for this phone: its anti-rollback "
+                                                  "version is %" G_GINT64_FORMAT ", the phone's is %"
+                                                  G_GINT64_FORMAT "."), package, device);
+      g_autofree char *next = g_strdup_printf (_("Download a newer ROM for this phone, with "
+                                                 "anti-rollback version %" G_GINT64_FORMAT " or higher."),
+                                               device);
+      add_check (self, "anti-rollback", UB_CHECK_FAILED, title,
+                 _("Phones refuse firmware with a lower anti-rollback version than their own; "
+                   "forcing it can leave a phone that never starts again."), next);
+      return TRUE;
+    }
+  {
+    g_autofree char *title = g_strdup_printf (_("The ROM's anti-rollback version (%" G_GINT64_FORMAT
+                                                ") is not lower than the phone's (%" G_GINT64_FORMAT ")."),
+                                              package, device);
+    add_check (self, "anti-rollback", UB_CHECK_PASSED, title, NULL, NULL);
+  }
+  return TRUE;
+}
+
+/* "2025-11-01" → days since 1970, or -1 */
+static gint64
+parse_date (const char *text)
+{
+  g_autoptr(GDateTime) dt = NULL;
+  int y, m, d;
+
+  if (text == NULL || sscanf (text, "%d-%d-%d", &y, &m, &d) != 3)
+    return -1;
+  dt = g_date_time_new_utc (y, m, d, 0, 0, 0);
+  return dt ? g_date_time_to_unix (dt) / 86400 : -1;
+}
+
+static gboolean
+check_spl (UbPreflight *self,
+           GPtrArray   *steps,
+           GError     **error)
+{
+  for (guint i = 0; i < steps->len; i++)
+    {
+      UbFlashStep *check = g_ptr_array_index (steps, i);
+      const char *device_text;
+      g_autofree char *package_text = NULL;
+      g_autoptr(GError) local = NULL;
+      gint64 device, package;
+
+      if (check->kind != UB_STEP_CHECK_SPL)
+        continue;
+      if (!fact (self, check->var, &device_text, error))
+        return FALSE;
+      package_text = ub_rom_read_text (self->rom, check->file, &local);
+      device = parse_date (device_text);
+      package = parse_date (package_text);
+      if (device < 0)
+        {
+          add_check (self, "security-patch", UB_CHECK_PASSED,
+                     _("The phone does not report a security patch level to compare."), NULL, NULL);
+        }
+      else if (package < 0)
+        {
+          g_autofree char *detail = g_strdup_printf (_("%s is missing or unreadable."), check->file);
+          add_check (self, "security-patch", UB_CHECK_FAILED,
+                     _("The ROM's security patch level cannot be read, so keeping your data is not safe."),
+                     detail, _("Choose “Clean all” instead (it erases the phone), or use another ROM."));
+        }
+      else if (device > package)
+        {
+          g_autofree char *title = g_strdup_printf (_("The phone has a newer security update (%s) than "
+                                                      "this ROM (%s), so your data cannot be kept."),
+                                                    device_text, package_text);
+          add_check (self, "security-patch", UB_CHECK_FAILED, title,
+                     _("Going back to older firmware while keeping data leaves a phone that cannot "
+                       "read its own data."),
+                     _("Choose “Clean all” (it erases the phone), or download a newer ROM."));
+        }
+      else
+        {
+          g_autofree char *title = g_strdup_printf (_("The ROM's security patch level (%s) is not older "
+                                                      "than the phone's (%s)."),
+                                                    package_text, device_text);
+          add_check (self, "security-patch", UB_CHECK_PASSED, title, NULL, NULL);
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+check_vars (UbPreflight *self,
+            GPtrArray   *steps,
+            GError     **error)
+{
+  for (guint i = 0; i < steps->len; i++)
+    {
+      UbFlashStep *check = g_ptr_array_index (steps, i);
+      const char *value;
+      g_autofree char *line = NULL;
+      g_autofree char *id = NULL;
+
+      if (check->kind != UB_STEP_CHECK_VAR)
+        continue;
+      if (!fact (self, check->var, &value, error))
+        return FALSE;
+      line = g_strdup_printf ("%s: %s", check->var, value ? value : "");
+      id = g_strdup_printf ("var:%s", check->var);
+      if (value != NULL && g_regex_match_simple (check->pattern, line, 0, 0))
+        {
+          g_autofree char *title = g_strdup_printf (_("The phone meets the ROM's condition on “%s”."),
+                                                    check->var);
+          add_check (self, id, UB_CHECK_PASSED, title, NULL, NULL);
+        }
+      else
+        {
+          g_autofree char *title = g_strdup_printf (_("The phone does not meet a condition of this ROM: "
+                                                      "“%s” is “%s”."), check->var,
+                                                    value ? value : _("unknown"));
+          add_check (self, id, UB_CHECK_FAILED, title, check->error_message,
+                     _("This ROM is not meant for this phone in its current state; use the ROM "
+                       "made for it."));
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+check_battery (UbPreflight *self,
+               GError     **error)
+{
+  const char *ok, *voltage;
+
+  if (!fact (self, "battery-soc-ok", &ok, error) || !fact (self, "battery-voltage", &voltage, error))
+    return FALSE;
+  if (ok == NULL)
+    return TRUE;
+  if (g_strcmp0 (ok, "yes") == 0)
+    add_check (self, "battery", UB_CHECK_PASSED, _("The battery is charged enough."), NULL, NULL);
+  else
+    {
+      g_autofree char *detail = voltage ? g_strdup_printf (_("Battery voltage: %s mV."), voltage) : NULL;
+      add_check (self, "battery", UB_CHECK_FAILED, _("The battery is too low to flash safely."), detail,
+                 _("Charge the phone for 30 minutes (it can stay in fastboot mode), then try again."));
+    }
+  return TRUE;
+}
+
+/* Steps Unbrick cannot run, and device steps after the phone left fastboot. */
+static void
+check_steps (UbPreflight *self,
+             GPtrArray   *steps)
+{
+  const UbFlashStep *left = NULL;
+
+  for (guint i = 0; i < steps->len; i++)
+    {
+      UbFlashStep *step = g_ptr_array_index (steps, i);
+      g_autofree char *detail = g_strdup_printf (_("Line %u: %s"), step->line, step->text);
+
+      if (step->kind == UB_STEP_FORMAT)
+        {
+          g_autofree char *title = g_strdup_printf (_("The script formats “%s”, which Unbrick cannot do."),
+                                                    step->partition);
+          add_check (self, "steps", UB_CHECK_FAILED, title, detail,
+                     _("Use an official ROM whose script erases instead of formatting."));
+          return;
+        }
+      if (left != NULL && ub_flash_step_uses_device (step) && step->kind < UB_STEP_ECHO)
+        {
+          g_autofree char *title = g_strdup_printf (_("The script restarts the phone out of fastboot "
+                                                      "mode (line %u) and then sends it more commands."),
+                                                    left->line);
+          add_check (self, "steps", UB_CHECK_FAILED, title, detail,
+                     _("This script was changed by someone; use the ROM's original script."));
+          return;
+        }
+      if (step->kind == UB_STEP_REBOOT && (step->arg == NULL || g_str_equal (step->arg, "recovery")))
+        left = step;
+    }
+}
+
+/* ---- images ------------------------------------------------------------ */
+
+static gboolean
+md5_file (UbPreflight *self,
+          const char  *path,
+          const char  *label,
+          guint64     *done,
+          guint64      total,
+          char       **hex,
+          GError     **error)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_MD5);
+  g_autofree guint8 *buf = g_malloc (1024 * 1024);
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  gint64 last = 0;
+
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s: %s", label, g_strerror (saved));
+      return FALSE;
+    }
+  posix_fadvise (fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  for (;;)
+    {
+      gssize n = read (fd, buf, 1024 * 1024);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved = errno;
+          close (fd);
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s: %s", label, g_strerror (saved));
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+      g_checksum_update (sum, buf, n);
+      *done += n;
+      if (g_cancellable_set_error_if_cancelled (self->cancellable, error))
+        {
+          close (fd);
+          return FALSE;
+        }
+      if (g_get_monotonic_time () - last > G_USEC_PER_SEC / 10)
+        {
+          report (self, _("Verifying the images"), *done, total);
+          last = g_get_monotonic_time ();
+        }
+    }
+  close (fd);
+  *hex = g_strdup (g_checksum_get_string (sum));
+  return TRUE;
+}
+
+static void
+list_append (GString    *list,
+             const char *item)
+{
+  if (list->len > 0)
+    g_string_append (list, ", ");
+  g_string_append (list, item);
+}
+
+/* partition-size of one exact name; *size 0 when not reported */
+static gboolean
+partition_size (UbPreflight *self,
+                const char  *name,
+                guint64     *size,
+                GError     **error)
+{
+  g_autofree char *var = g_strdup_printf ("partition-size:%s", name);
+  const char *value;
+
+  *size = 0;
+  if (!fact (self, var, &value, error))
+    return FALSE;
+  if (value != NULL && !ub_fastboot_parse_number (value, TRUE, size, NULL))
+    *size = 0;
+  return TRUE;
+}
+
+/* The real partitions a script name writes: X_ab → X_a X_b, X → X_<slot> when it has slots. */
+static GStrv
+target_partitions (UbPreflight *self,
+                   const char  *name,
+                   GError     **error)
+{
+  g_autoptr(GStrvBuilder) out = g_strv_builder_new ();
+
+  if (g_str_has_suffix (name, "_ab"))
+    {
+      g_autofree char *base = g_strndup (name, strlen (name) - 3);
+      g_autofree char *a = g_strconcat (base, "_a", NULL);
+      g_autofree char *b = g_strconcat (base, "_b", NULL);
+      g_strv_builder_add (out, a);
+      g_strv_builder_add (out, b);
+    }
+  else if (ub_fastboot_partition_has_suffix (name))
+    g_strv_builder_add (out, name);
+  else
+    {
+      g_autofree char *query = g_strdup_printf ("has-slot:%s", name);
+      const char *has_slot, *current;
+
+      if (!fact (self, query, &has_slot, error))
+        return NULL;
+      if (g_strcmp0 (has_slot, "yes") == 0)
+        {
+          g_autofree char *slot = NULL;
+          g_autofree char *full = NULL;
+
+          if (!fact (self, "current-slot", &current, error))
+            return NULL;
+          slot = ub_fastboot_normalize_slot (current);
+          full = g_strdup_printf ("%s_%s", name, slot ? slot : "a");
+          g_strv_builder_add (out, full);
+        }
+      else
+        g_strv_builder_add (out, name);
+    }
+  return g_strv_builder_end (out);
+}
+
+static gboolean
+is_pseudo_partition (const char *name)
+{
+  return g_str_equal (name, "crclist") || g_str_equal (name, "sparsecrclist");
+}
+
+typedef struct {
+  UbSparseImage *image;
+  char          *problem;    /* why it cannot be flashed */
+} ImageInfo;
+
+static void
+image_info_free (ImageInfo *info)
+{
+  g_clear_object (&info->image);
+  g_free (info->problem);
+  g_free (info);
+}
+
+static gboolean
+check_images (UbPreflight *self,
+              GPtrArray   *steps,
+              GHashTable  *images,   /* relative path → ImageInfo */
+              GError     **error)
+{
+  GHashTable *md5sums = ub_rom_get_md5sums (self->rom);
+  g_autoptr(GString) missing = g_string_new (NULL);
+  g_autoptr(GString) unsafe = g_string_new (NULL);
+  g_autoptr(GString) damaged = g_string_new (NULL);
+  g_autoptr(GString) damaged_detail = g_string_new (NULL);
+  g_autoptr(GString) md5_bad = g_string_new (NULL);
+  g_autoptr(GPtrArray) to_hash = g_ptr_array_new ();
+  guint n_verified = 0, n_flash = 0;
+  guint64 hash_total = 0, hash_done = 0;
+  guint64 limit;
+  g_autoptr(GError) local = NULL;
+
+  limit = ub_fastboot_client_get_max_download_size (self->client, self->cancellable, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+
+  /* exists and inside the folder */
+  for (guint i = 0; i < steps->len; i++)
+    {
+      UbFlashStep *step = g_ptr_array_index (steps, i);
+      g_autofree char *path = NULL;
+      ImageInfo *info;
+
+      if (step->kind != UB_STEP_FLASH || g_hash_table_contains (images, step->file))
+        continue;
+      n_flash++;
+      info = g_new0 (ImageInfo, 1);
+      g_hash_table_insert (images, g_strdup (step->file), info);
+      path = ub_rom_resolve (self->rom, step->file, &local);
+      if (path == NULL || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        {
+          if (g_error_matches (local, UB_ROM_ERROR, UB_ROM_ERROR_UNSAFE_PATH))
+            list_append (unsafe, step->file);
+          else
+            list_append (missing, step->file);
+          info->problem = g_strdup ("missing");
+          g_clear_error (&local);
+          continue;
+        }
+      if (md5sums != NULL && g_hash_table_contains (md5sums, step->file))
+        {
+          g_ptr_array_add (to_hash, step->file);
+          if (ub_rom_lookup_known_digest (self->rom, step->file) == NULL)
+            {
+              g_autoptr(GFile) file = g_file_new_for_path (path);
+              g_autoptr(GFileInfo) fi = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE,
+                                                           G_FILE_QUERY_INFO_NONE, NULL, NULL);
+              hash_total += fi ? g_file_info_get_size (fi) : 0;
+            }
+        }
+    }
+  if (missing->len > 0)
+    {
+      g_autofree char *title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                             "A file the ROM needs is missing: %s.",
+                                                             "Files the ROM needs are missing: %s.",
+                                                             strchr (missing->str, ',') ? 2 : 1),
+                                                missing->str);
+      add_check (self, "images", UB_CHECK_FAILED, title,
+                 _("The ROM folder is incomplete: unpacking or downloading it did not finish."),
+                 _("Unpack the .tgz file again, or download the ROM again."));
+    }
+  if (unsafe->len > 0)
+    {
+      g_autofree char *title = g_strdup_printf (_("Some files of the ROM are links to files outside "
+                                                  "it: %s."), unsafe->str);
+      add_check (self, "images", UB_CHECK_FAILED, title,
+                 _("Unbrick only flashes files that are inside the ROM folder."),
+                 _("Use the ROM folder exactly as unpacked from Xiaomi's .tgz file."));
+    }
+  if (missing->len == 0 && unsafe->len == 0)
+    {
+      g_autofree char *title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                             "The %u image the ROM flashes is there.",
+                                                             "All %u images the ROM flashes are there.",
+                                                             n_flash), n_flash);
+      add_check (self, "images", UB_CHECK_PASSED, title, NULL, NULL);
+    }
+
+  /* MD5 against md5sum.xml */
+  for (guint i = 0; i < to_hash->len; i++)
+    {
+      const char *rel = g_ptr_array_index (to_hash, i);
+      const char *expected = g_hash_table_lookup (md5sums, rel);
+      const char *known = ub_rom_lookup_known_digest (self->rom, rel);
+      g_autofree char *computed = NULL;
+      g_autofree char *path = ub_rom_resolve (self->rom, rel, NULL);
+      g_autofree char *base = g_path_get_basename (rel);
+
+      if (known == NULL)
+        {
+          if (!md5_file (self, path, base, &hash_done, hash_total, &computed, &local))
+            {
+              if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                {
+                  g_propagate_error (error, g_steal_pointer (&local));
+                  return FALSE;
+                }
+              list_append (md5_bad, base);
+              g_clear_error (&local);
+              continue;
+            }
+          known = computed;
+        }
+      n_verified++;
+      if (g_ascii_strcasecmp (known, expected) != 0)
+        {
+          ImageInfo *info = g_hash_table_lookup (images, rel);
+          list_append (md5_bad, base);
+          g_free (info->problem);
+          info->problem = g_strdup ("md5");
+        }
+    }
+  if (md5sums == NULL)
+    add_check (self, "md5", UB_CHECK_SKIPPED,
+               _("The ROM has no checksum list (md5sum.xml), so its files cannot be verified."),
+               NULL, NULL);
+  else if (md5_bad->len > 0)
+    {
+      g_autofree char *title = g_strdup_printf (_("Some files of the ROM are damaged (their checksums "
+                                                  "do not match md5sum.xml): %s."), md5_bad->str);
+      add_check (self, "md5", UB_CHECK_FAILED, title,
+                 _("A file changed after Xiaomi made the ROM, or the download or unpacking was damaged."),
+                 _("Download the ROM again and unpack it again."));
+    }
+  else
+    {
+      g_autofree char *title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                             "%u file matches its checksum in md5sum.xml.",
+                                                             "%u files match their checksums in md5sum.xml.",
+                                                             n_verified), n_verified);
+      add_check (self, "md5", UB_CHECK_PASSED, title, NULL, NULL);
+    }
+
+  /* every image parses and splits for this phone */
+  {
+    GHashTableIter iter;
+    const char *rel;
+    ImageInfo *info;
+
+    g_hash_table_iter_init (&iter, images);
+    while (g_hash_table_iter_next (&iter, (gpointer *) &rel, (gpointer *) &info))
+      {
+        g_autofree char *path = NULL;
+        g_autofree char *base = g_path_get_basename (rel);
+
+        if (info->problem != NULL)
+          continue;
+        path = ub_rom_resolve (self->rom, rel, NULL);
+        report (self, _("Reading the images"), 0, 0);
+        info->image = ub_sparse_image_new_from_path (path, &local);
+        if (info->image != NULL &&
+            !ub_sparse_image_split (info->image, limit, self->cancellable, &local))
+          g_clear_object (&info->image);
+        if (info->image == NULL)
+          {
+            if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+              {
+                g_propagate_error (error, g_steal_pointer (&local));
+                return FALSE;
+              }
+            list_append (damaged, base);
+            g_string_append_printf (damaged_detail, "%s%s: %s", damaged_detail->len ? "\n" : "",
+                                    base, local->message);
+            info->problem = g_strdup ("invalid");
+            g_clear_error (&local);
+          }
+      }
+  }
+  if (damaged->len > 0)
+    {
+      g_autofree char *title = g_strdup_printf (_("Some images are damaged or incomplete: %s."),
+                                                damaged->str);
+      add_check (self, "image-format", UB_CHECK_FAILED, title, damaged_detail->str,
+                 _("Download the ROM again and unpack it again."));
+    }
+  else if (missing->len == 0 && unsafe->len == 0)
+    add_check (self, "image-format", UB_CHECK_PASSED, _("Every image can be read."), NULL, NULL);
+  return TRUE;
+}
+
+/* Partitions exist and are large enough. */
+static gboolean
+check_partitions (UbPreflight *self,
+                  GPtrArray   *steps,
+                  GHashTable  *images,
+                  GError     **error)
+{
+  g_autoptr(GString) absent = g_string_new (NULL);
+  g_autoptr(GString) absent_soft = g_string_new (NULL);
+  g_autoptr(GString) too_big = g_string_new (NULL);
+  gboolean reported = FALSE;
+
+  for (guint i = 0; i < steps->len; i++)
+    {
+      UbFlashStep *step = g_ptr_array_index (steps, i);
+      g_auto(GStrv) targets = NULL;
+      ImageInfo *info = NULL;
+
+      if ((step->kind != UB_STEP_FLASH && step->kind != UB_STEP_ERASE) ||
+          is_pseudo_partition (step->partition))
+        continue;
+      if ((targets = target_partitions (self, step->partition, error)) == NULL)
+        return FALSE;
+      if (step->kind == UB_STEP_FLASH)
+        info = g_hash_table_lookup (images, step->file);
+      for (guint k = 0; targets[k] != NULL; k++)
+        {
+          guint64 size;
+
+          if (!partition_size (self, targets[k], &size, error))
+            return FALSE;
+          if (size == 0)
+            {
+              GString *list = step->fatal ? absent : absent_soft;
+              if (strstr (list->str, targets[k]) == NULL)
+                list_append (list, targets[k]);
+              continue;
+            }
+          reported = TRUE;
+          if (info != NULL && info->image != NULL &&
+              ub_sparse_image_get_expanded_size (info->image) > size)
+            {
+              g_autofree char *need = g_format_size (ub_sparse_image_get_expanded_size (info->image));
+              g_autofree char *have = g_format_size (size);
+              g_autofree char *base = g_path_get_basename (step->file);
+              g_autofree char *item = g_strdup_printf (_("%s needs %s but “%s” holds %s"), base, need,
+                                                       targets[k], have);
+              list_append (too_big, item);
+            }
+        }
+    }
+  if (!reported)
+    {
+      add_check (self, "partitions", UB_CHECK_SKIPPED,
+                 _("The phone does not report its partition sizes; it will check them itself."),
+                 NULL, NULL);
+      return TRUE;
+    }
+  if (absent->len > 0)
+    {
+      g_autofree char *title = g_strdup_printf (_("The phone has no partition named %s, which the ROM "
+                                                  "writes to."), absent->str);
+      add_check (self, "partitions", UB_CHECK_FAILED, title,
+                 _("This usually means the ROM is for another model."),
+                 _("Download the fastboot ROM made for this phone."));
+    }
+  if (too_big->len > 0)
+    {
+      g_autofree char *title = g_strdup_printf (_("Some images do not fit their partitions: %s."),
+                                                too_big->str);
+      add_check (self, "partitions", UB_CHECK_FAILED, title,
+                 _("Writing them would fail half-way."),
+                 _("Download the fastboot ROM made for this phone."));
+    }
+  if (absent->len == 0 && too_big->len == 0)
+    add_check (self, "partitions", UB_CHECK_PASSED,
+               _("Every image fits its partition on the phone."), NULL, NULL);
+  if (absent_soft->len > 0)
+    {
+      g_autofree char *title = g_strdup_printf (_("The phone has no partition named %s; the script "
+                                                  "goes on without it."), absent_soft->str);
+      add_check (self, "partitions-optional", UB_CHECK_WARNING, title, NULL, NULL);
+    }
+  return TRUE;
+}
+
+gboolean
+ub_preflight_run (UbPreflight             *self,
+                  UbFastbootClient        *client,
+                  UbPreflightProgressFunc  progress,
+                  gpointer                 user_data,
+                  GCancellable            *cancellable,
+                  GError                 **error)
+{
+  g_autoptr(GError) script_error = NULL;
+  g_autoptr(GPtrArray) steps = NULL;
+  g_autoptr(GHashTable) images = NULL;
+  g_autofree char *serial = NULL;
+  g_autofree char *product = NULL;
+  UbScript *script;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (UB_IS_PREFLIGHT (self), FALSE);
+  g_return_val_if_fail (UB_IS_FASTBOOT_CLIENT (client), FALSE);
+
+  g_ptr_array_set_size (self->checks, 0);
+  g_clear_object (&self->plan);
+  g_hash_table_remove_all (self->vars);
+  self->client = client;
+  self->cancellable = cancellable;
+  self->progress = progress;
+  self->progress_data = user_data;
+  images = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) image_info_free);
+
+  report (self, _("Checking the phone"), 0, 0);
+  script = ub_rom_get_script (self->rom, self->mode, &script_error);
+  if (script == NULL)
+    {
+      add_check (self, "script", UB_CHECK_FAILED,
+                 g_error_matches (script_error, UB_ROM_ERROR, UB_ROM_ERROR_MODE_UNAVAILABLE)
+                   ? _("This ROM cannot be flashed in this mode.")
+                   : _("Unbrick does not understand this ROM's flash script, so it will not use it."),
+                 script_error->message,
+                 _("Choose another mode, or use the ROM exactly as downloaded from Xiaomi."));
+      ok = TRUE;
+      goto out;
+    }
+
+  if (!check_connection (self, &serial, error) ||
+      (steps = resolve_steps (self, script, error)) == NULL ||
+      !check_unlocked (self, error) ||
+      !check_product (self, steps, &product, error) ||
+      !check_anti (self, steps, error) ||
+      !check_spl (self, steps, error) ||
+      !check_vars (self, steps, error) ||
+      !check_battery (self, error))
+    goto out;
+  check_steps (self, steps);
+  if (!check_images (self, steps, images, error) ||
+      !check_partitions (self, steps, images, error))
+    goto out;
+
+  self->plan = ub_flash_plan_new (ub_rom_get_path (self->rom), self->mode, serial, product);
+  for (guint i = 0; i < steps->len; i++)
+    {
+      UbFlashStep *step = g_ptr_array_index (steps, i);
+      UbSparseImage *image = NULL;
+      guint64 bytes = 0;
+
+      if (step->kind <= UB_STEP_CHECK_VAR || step->kind == UB_STEP_GETVAR)
+        continue;
+      if (step->kind == UB_STEP_FLASH)
+        {
+          ImageInfo *info = g_hash_table_lookup (images, step->file);
+          image = info ? info->image : NULL;
+          for (guint p = 0; image != NULL && p < ub_sparse_image_get_n_pieces (image); p++)
+            bytes += ub_sparse_image_get_piece_size (image, p);
+        }
+      ub_flash_plan_add_step (self->plan, step, image, bytes);
+    }
+
+  if (ub_flash_plan_locks (self->plan))
+    add_check (self, "lock", UB_CHECK_WARNING,
+               _("This mode locks the bootloader at the end."),
+               _("If anything on the phone is not Xiaomi's own firmware, a locked phone may not start "
+                 "and only a service centre can repair it."),
+               _("Choose “Clean all” unless you need a locked bootloader."));
+  if (ub_flash_plan_erases_data (self->plan))
+    add_check (self, "data", UB_CHECK_WARNING,
+               _("Everything on the phone will be erased: photos, apps, accounts and settings."),
+               NULL, NULL);
+  else
+    add_check (self, "data", UB_CHECK_PASSED, _("Your files and apps are kept."), NULL, NULL);
+
+  ub_flash_plan_set_checked (self->plan, ub_preflight_get_passed (self));
+  ok = TRUE;
+
+out:
+  self->client = NULL;
+  self->cancellable = NULL;
+  self->progress = NULL;
+  self->progress_data = NULL;
+  return ok;
+}
+
+GPtrArray *
+ub_preflight_get_checks (UbPreflight *self)
+{
+  g_return_val_if_fail (UB_IS_PREFLIGHT (self), NULL);
+  return self->checks;
+}
+
+gboolean
+ub_preflight_get_passed (UbPreflight *self)
+{
+  g_return_val_if_fail (UB_IS_PREFLIGHT (self), FALSE);
+  if (self->checks->len == 0)
+    return FALSE;
+  for (guint i = 0; i < self->checks->len; i++)
+    if (((UbCheck *) g_ptr_array_index (self->checks, i))->status == UB_CHECK_FAILED)
+      return FALSE;
+  return TRUE;
+}
+
+UbFlashPlan *
+ub_preflight_get_plan (UbPreflight *self)
+{
+  g_return_val_if_fail (UB_IS_PREFLIGHT (self), NULL);
+  return self->plan;
+}
+
+GError *
+ub_preflight_dup_error (UbPreflight *self)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  g_return_val_if_fail (UB_IS_PREFLIGHT (self), NULL);
+  if (ub_preflight_get_passed (self))
+    return NULL;
+  for (guint i = 0; i < self->checks->len; i++)
+    {
+      UbCheck *check = g_ptr_array_index (self->checks, i);
+
+      if (check->status != UB_CHECK_FAILED)
+        continue;
+      if (text->len > 0)
+        g_string_append_c (text, '\n');
+      g_string_append (text, check->title);
+      if (check->next_step != NULL)
+        g_string_append_printf (text, " %s", check->next_step);
+    }
+  if (text->len == 0)
+    g_string_append (text, _("The checks before flashing did not run."));
+  return g_error_new (UB_ROM_ERROR, UB_ROM_ERROR_PREFLIGHT, _("Nothing was written to the phone. %s"),
+                      text->str);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "ub-check.h"
+#include "ub-fastboot-client.h"
+#include "ub-flash-plan.h"
+#include "ub-rom.h"
+
+G_BEGIN_DECLS
+
+#define UB_TYPE_PREFLIGHT (ub_preflight_get_type ())
+G_DECLARE_FINAL_TYPE (UbPreflight, ub_preflight, UB, PREFLIGHT, GObject)
+
+/* Called on the thread running the checks. */
+typedef void (*UbPreflightProgressFunc) (const char *what,
+                                         guint64     done,
+                                         guint64     total,
+                                         gpointer    user_data);
+
+/*
+ * Everything checked before the first destructive command, with all
+ * problems reported together: the phone (bootloader fastboot, unlocked,
+ * the product the ROM is for, anti-rollback, security patch for keep-data,
+ * battery, the script's own variable checks) and every image the plan uses
+ * (exists, inside the ROM folder, MD5 from md5sum.xml, a valid sparse chunk
+ * table, fits its partition). Only getvar is sent to the phone.
+ */
+UbPreflight *ub_preflight_new        (UbRom                   *rom,
+                                      UbRomMode                mode);
+
+/*
+ * Blocking; run it on a worker thread. FALSE only when checking itself
+ * could not go on (the phone stopped answering, cancelled); failed checks
+ * are results, not errors.
+ */
+gboolean     ub_preflight_run        (UbPreflight             *self,
+                                      UbFastbootClient        *client,
+                                      UbPreflightProgressFunc  progress,
+                                      gpointer                 user_data,
+                                      GCancellable            *cancellable,
+                                      GError                 **error);
+
+/* Of UbCheck, in the order a person should read them. */
+GPtrArray   *ub_preflight_get_checks (UbPreflight             *self);
+/* TRUE when no check failed. */
+gboolean     ub_preflight_get_passed (UbPreflight             *self);
+/* The plan for this phone (also when checks failed, to show what it would do); NULL when the script is unusable. */
+UbFlashPlan *ub_preflight_get_plan   (UbPreflight             *self);
+/* UB_ROM_ERROR_PREFLIGHT naming every failed check, or NULL when all passed. */
+GError      *ub_preflight_dup_error  (UbPreflight             *self);
+
+G_END_DECLS
