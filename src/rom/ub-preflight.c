@@ -958,6 +958,8 @@ check_partitions (UbPreflight *self,
         return FALSE;
       if (step->kind == UB_STEP_FLASH)
         info = g_hash_table_lookup (images, step->file);
+      gboolean listed = FALSE;
+
       for (guint k = 0; targets[k] != NULL; k++)
         {
           guint64 size;
@@ -972,15 +974,17 @@ check_partitions (UbPreflight *self,
               continue;
             }
           reported = TRUE;
-          if (info != NULL && info->image != NULL &&
+          if (info != NULL && info->image != NULL && !listed &&
               ub_sparse_image_get_expanded_size (info->image) > size)
             {
               g_autofree char *need = g_format_size (ub_sparse_image_get_expanded_size (info->image));
               g_autofree char *have = g_format_size (size);
               g_autofree char *base = g_path_get_basename (step->file);
-              g_autofree char *item = g_strdup_printf (_("%s needs %s but “%s” holds %s"), base, need,
-                                                       targets[k], have);
+              /* TRANSLATORS: "boot.img (716.8 kB) is larger than “boot_a” (524.3 kB)" */
+              g_autofree char *item = g_strdup_printf (_("%s (%s) is larger than “%s” (%s)"), base,
+                                                       need, targets[k], have);
               list_append (too_big, item);
+              listed = TRUE;
             }
         }
     }

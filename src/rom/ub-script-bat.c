@@ -77,6 +77,8 @@ match (const char   *pattern,
   g_autoptr(GRegex) re = g_regex_new (pattern, G_REGEX_CASELESS, 0, NULL);
 
   g_assert (re != NULL);
+  if (m != NULL)
+    g_clear_pointer (m, g_match_info_unref);
   return g_regex_match (re, line, 0, m);
 }
 

@@ -1,0 +1,1085 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * ROM → checks → plan → flash job, in-process against emulated phones served
+ * over TCP: the bytes that land on the partitions, the exact refusals (with
+ * nothing written), unplug and resume, cancel, a late write error, two
+ * phones at once, and that every signal arrives on the main thread.
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <locale.h>
+#include <string.h>
+
+#include "ub-emu-phone.h"
+#include "ub-emu-tcp-server.h"
+#include "ub-fastboot-client.h"
+#include "ub-fastboot-error.h"
+#include "ub-flash-job.h"
+#include "ub-preflight.h"
+#include "ub-rom.h"
+#include "ub-rom-error.h"
+#include "ub-sparse-image.h"
+#include "ub-transport-open.h"
+
+#define KIB 1024
+#define MIB (1024 * 1024)
+
+static const char *script_text =
+  "fastboot $* getvar product 2>&1 | grep -E  \"^product: *piano\"\n"
+  "if [ $? -ne 0  ] ; then echo \"Missmatching image and device\"; exit 1; fi\n"
+  "if [ -e $(dirname $0)/images/anti_version.txt ]; then\n"
+  "CURRENT_ANTI_VER=`cat $(dirname $0)/images/anti_version.txt`\n"
+  "fi\n"
+  "if [ -z \"$CURRENT_ANTI_VER\" ]; then CURRENT_ANTI_VER=0; fi\n"
+  "ver=`fastboot $* getvar anti 2>&1 | grep -oP \"anti: \\K[0-9]+\"`\n"
+  "if [ -z \"$ver\" ]; then ver=0; fi\n"
+  "if [ $ver -gt $CURRENT_ANTI_VER ]; then echo \"Current device antirollback version is greater than this pakcage\"; exit 1; fi\n"
+  "fastboot $* getvar crc 2>&1 | grep \"^crc: 1\"\n"
+  "if [ $? -eq 0 ]; then\n"
+  "fastboot $* flash crclist `dirname $0`/images/crclist.txt\n"
+  "if [ $? -ne 0 ] ; then echo \"Flash crclist error\"; exit 1; fi\n"
+  "fi\n"
+  "fastboot $* erase boot_ab\n"
+  "if [ $? -ne 0 ] ; then echo \"Erase boot error\"; exit 1; fi\n"
+  "fastboot $* flash abl_ab `dirname $0`/images/abl.elf\n"
+  "if [ $? -ne 0 ] ; then echo \"Flash abl error\"; exit 1; fi\n"
+  "fastboot $* flash tz_ab `dirname $0`/images/tz.mbn\n"
+  "if [ $? -ne 0 ] ; then echo \"Flash tz error\"; exit 1; fi\n"
+  "fastboot $* erase apdp\n"
+  "fastboot $* flash super `dirname $0`/images/super.img\n"
+  "if [ $? -ne 0 ] ; then echo \"Flash super error\"; exit 1; fi\n"
+  "fastboot $* flash misc `dirname $0`/images/misc.img\n"
+  "if [ $? -ne 0 ] ; then echo \"Flash misc error\"; exit 1; fi\n"
+  "fastboot $* flash boot_ab `dirname $0`/images/boot.img\n"
+  "if [ $? -ne 0 ] ; then echo \"Flash boot error\"; exit 1; fi\n"
+  "fastboot $* set_active a\n"
+  "if [ $? -ne 0 ] ; then echo \"set_active a error\"; exit 1; fi\n"
+  "fastboot $* reboot\n"
+  "if [ $? -ne 0 ] ; then echo \"Reboot error\"; exit 1; fi\n";
+
+/* images/… and their sizes (super.img is built as a sparse image) */
+static const struct { const char *name; guint size; } raw_images[] = {
+  { "abl.elf", 200 * KIB + 123 }, { "tz.mbn", 64 * KIB }, { "misc.img", 8 * KIB },
+  { "boot.img", 700 * KIB },
+};
+
+typedef struct {
+  char           *dir;
+  char           *rom;          /* the ROM folder (inside a double folder) */
+  GBytes         *super_raw;    /* what super.img expands to */
+} Rom;
+
+typedef struct {
+  char           *dir;
+  UbEmuPhone     *phone;
+  UbEmuTcpServer *server;
+  char           *address;
+} Phone;
+
+static guint32
+rng_next (guint32 *state)
+{
+  *state ^= *state << 13;
+  *state ^= *state >> 17;
+  *state ^= *state << 5;
+  return *state;
+}
+
+static GBytes *
+random_bytes (gsize   size,
+              guint32 seed)
+{
+  guint8 *data = g_malloc (size);
+  guint32 state = seed | 1;
+
+  for (gsize i = 0; i < size; i++)
+    data[i] = rng_next (&state) >> 24;
+  return g_bytes_new_take (data, size);
+}
+
+static void
+put32 (GByteArray *b,
+       guint32     v)
+{
+  guint8 le[4] = { v, v >> 8, v >> 16, v >> 24 };
+  g_byte_array_append (b, le, 4);
+}
+
+static void
+put16 (GByteArray *b,
+       guint16     v)
+{
+  guint8 le[2] = { v, v >> 8 };
+  g_byte_array_append (b, le, 2);
+}
+
+static void
+chunk (GByteArray *b,
+       guint16     type,
+       guint32     blocks,
+       guint32     total_size)
+{
+  put16 (b, type);
+  put16 (b, 0);
+  put32 (b, blocks);
+  put32 (b, total_size);
+}
+
+/* A sparse super.img: raw, fill, don't care, raw (9 MiB expanded, 2.5 MiB of data). */
+static void
+write_super (const char *path,
+             GBytes    **expanded)
+{
+  const guint32 bs = 4096;
+  g_autoptr(GBytes) a = random_bytes (2 * MIB, 11);
+  g_autoptr(GBytes) c = random_bytes (512 * KIB, 12);
+  g_autoptr(GByteArray) file = g_byte_array_new ();
+  GByteArray *raw = g_byte_array_new ();
+  guint32 fill = 0xcafef00d;
+  guint32 blocks = (2 * MIB + 2 * MIB + 4 * MIB + 512 * KIB) / bs;
+  g_autoptr(GError) error = NULL;
+
+  put32 (file, UB_SPARSE_MAGIC);
+  put16 (file, 1);
+  put16 (file, 0);
+  put16 (file, 28);
+  put16 (file, 12);
+  put32 (file, bs);
+  put32 (file, blocks);
+  put32 (file, 4);
+  put32 (file, 0);
+  chunk (file, UB_SPARSE_CHUNK_RAW, 2 * MIB / bs, 12 + 2 * MIB);
+  g_byte_array_append (file, g_bytes_get_data (a, NULL), 2 * MIB);
+  chunk (file, UB_SPARSE_CHUNK_FILL, 2 * MIB / bs, 16);
+  put32 (file, fill);
+  chunk (file, UB_SPARSE_CHUNK_DONT_CARE, 4 * MIB / bs, 12);
+  chunk (file, UB_SPARSE_CHUNK_RAW, 512 * KIB / bs, 12 + 512 * KIB);
+  g_byte_array_append (file, g_bytes_get_data (c, NULL), 512 * KIB);
+  g_assert_true (g_file_set_contents (path, (const char *) file->data, file->len, &error));
+
+  g_byte_array_append (raw, g_bytes_get_data (a, NULL), 2 * MIB);
+  for (guint i = 0; i < 2 * MIB / 4; i++)
+    g_byte_array_append (raw, (guint8 *) &fill, 4);
+  g_byte_array_set_size (raw, raw->len + 4 * MIB);
+  memset (raw->data + raw->len - 4 * MIB, 0, 4 * MIB);
+  g_byte_array_append (raw, g_bytes_get_data (c, NULL), 512 * KIB);
+  *expanded = g_byte_array_free_to_bytes (raw);
+}
+
+static char *
+md5_of_file (const char *path)
+{
+  g_autofree char *data = NULL;
+  gsize len;
+
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  return g_compute_checksum_for_data (G_CHECKSUM_MD5, (const guchar *) data, len);
+}
+
+static Rom *
+rom_new (const char *script)
+{
+  Rom *rom = g_new0 (Rom, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *images = NULL;
+  g_autoptr(GString) md5 = g_string_new ("<?xml version=\"1.0\" ?>\n<root>\n  <digests>\n");
+  const char *names[] = { "abl.elf", "tz.mbn", "misc.img", "boot.img", "super.img",
+                          "crclist.txt", "anti_version.txt" };
+
+  rom->dir = g_dir_make_tmp ("ub-flash-rom-XXXXXX", &error);
+  g_assert_no_error (error);
+  /* the double folder an unpacked .tgz gives */
+  rom->rom = g_build_filename (rom->dir, "piano_images_OS3.0.9.0.WPYCNXM_16.0_0123456789",
+                               "piano_images_OS3.0.9.0.WPYCNXM_16.0", NULL);
+  images = g_build_filename (rom->rom, "images", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (images, 0755), ==, 0);
+  {
+    g_autofree char *p = g_build_filename (rom->rom, "flash_all.sh", NULL);
+    g_assert_true (g_file_set_contents (p, script ? script : script_text, -1, NULL));
+  }
+  {
+    g_autofree char *p = g_build_filename (rom->rom, "misc.txt", NULL);
+    g_assert_true (g_file_set_contents (p, "device=piano\nbuild_number=OS3.0.9.0.WPYCNXM\n", -1, NULL));
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS (raw_images); i++)
+    {
+      g_autofree char *p = g_build_filename (images, raw_images[i].name, NULL);
+      g_autoptr(GBytes) data = random_bytes (raw_images[i].size, 100 + i);
+      g_assert_true (g_file_set_contents (p, g_bytes_get_data (data, NULL), raw_images[i].size, NULL));
+    }
+  {
+    g_autofree char *p = g_build_filename (images, "super.img", NULL);
+    write_super (p, &rom->super_raw);
+  }
+  {
+    g_autofree char *p = g_build_filename (images, "crclist.txt", NULL);
+    g_assert_true (g_file_set_contents (p, "CRC-LIST\nboot 0x12345678\n", -1, NULL));
+  }
+  {
+    g_autofree char *p = g_build_filename (images, "anti_version.txt", NULL);
+    g_assert_true (g_file_set_contents (p, "1\n", -1, NULL));
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *p = g_build_filename (images, names[i], NULL);
+      g_autofree char *sum = md5_of_file (p);
+      g_string_append_printf (md5, "    <digest hash=\"md5\" name=\"%s\">%s</digest>\n", names[i], sum);
+    }
+  g_string_append (md5, "  </digests>\n</root>\n");
+  {
+    g_autofree char *p = g_build_filename (rom->rom, "md5sum.xml", NULL);
+    g_assert_true (g_file_set_contents (p, md5->str, -1, NULL));
+  }
+  return rom;
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+rom_free (Rom *rom)
+{
+  remove_tree (rom->dir);
+  g_free (rom->dir);
+  g_free (rom->rom);
+  g_bytes_unref (rom->super_raw);
+  g_free (rom);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Rom, rom_free)
+
+static char *
+rom_image (Rom        *rom,
+           const char *name)
+{
+  return g_build_filename (rom->rom, "images", name, NULL);
+}
+
+/* A piano-like phone; @extra is more profile lines ("key=value" in [device] or whole groups). */
+static Phone *
+phone_new (const char *serial,
+           const char *device_extra,
+           const char *partitions_extra)
+{
+  Phone *phone = g_new0 (Phone, 1);
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *profile = g_strdup_printf (
+    "[device]\n"
+    "product=piano\n"
+    "serialno=%s\n"
+    "unlocked=yes\n"
+    "anti=1\n"
+    "crc=1\n"
+    "current-slot=a\n"
+    "battery-soc-ok=yes\n"
+    "max-download-size=1048576\n"
+    "%s"
+    "[partitions]\n"
+    "abl_ab=0x100000\n"
+    "tz_ab=0x100000\n"
+    "apdp=0x40000\n"
+    "misc=0x10000\n"
+    "super=0x1000000\n"
+    "%s",
+    serial, device_extra ? device_extra : "",
+    partitions_extra ? partitions_extra : "boot_ab=0x100000\n");
+
+  phone->dir = g_dir_make_tmp ("ub-flash-phone-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_assert_true (g_key_file_load_from_data (kf, profile, -1, G_KEY_FILE_NONE, &error));
+  phone->phone = ub_emu_phone_new (kf, phone->dir, &error);
+  g_assert_no_error (error);
+  phone->server = ub_emu_tcp_server_new (phone->phone);
+  g_assert_true (ub_emu_tcp_server_start (phone->server, 0, &error));
+  phone->address = g_strdup_printf ("tcp:127.0.0.1:%u", ub_emu_tcp_server_get_port (phone->server));
+  return phone;
+}
+
+static void
+phone_free (Phone *phone)
+{
+  ub_emu_tcp_server_stop (phone->server);
+  g_object_unref (phone->server);
+  g_object_unref (phone->phone);
+  remove_tree (phone->dir);
+  g_free (phone->dir);
+  g_free (phone->address);
+  g_free (phone);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Phone, phone_free)
+
+static char *
+phone_log (Phone *phone)
+{
+  g_autofree char *path = g_build_filename (phone->dir, "writes.log", NULL);
+  char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return g_strdup ("");
+  return text;
+}
+
+static GBytes *
+partition_bytes (Phone      *phone,
+                 const char *name,
+                 gsize       length)
+{
+  g_autofree char *path = ub_emu_phone_get_partition_path (phone->phone, name);
+  g_autofree char *data = NULL;
+  gsize len;
+
+  g_assert_nonnull (path);
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  g_assert_cmpuint (len, >=, length);
+  return g_bytes_new (data, length);
+}
+
+static void
+assert_partition_holds (Phone      *phone,
+                        const char *partition,
+                        GBytes     *expected)
+{
+  g_autoptr(GBytes) got = partition_bytes (phone, partition, g_bytes_get_size (expected));
+  g_assert_true (g_bytes_equal (got, expected));
+}
+
+static void
+assert_partition_holds_file (Phone      *phone,
+                             const char *partition,
+                             const char *path)
+{
+  g_autofree char *data = NULL;
+  gsize len;
+  g_autoptr(GBytes) expected = NULL;
+
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  expected = g_bytes_new (data, len);
+  assert_partition_holds (phone, partition, expected);
+}
+
+static void
+assert_flashed (Rom   *rom,
+                Phone *phone)
+{
+  const struct { const char *partition; const char *image; } expect[] = {
+    { "abl_a", "abl.elf" }, { "abl_b", "abl.elf" }, { "tz_a", "tz.mbn" }, { "tz_b", "tz.mbn" },
+    { "misc", "misc.img" }, { "boot_a", "boot.img" }, { "boot_b", "boot.img" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (expect); i++)
+    {
+      g_autofree char *path = rom_image (rom, expect[i].image);
+      assert_partition_holds_file (phone, expect[i].partition, path);
+    }
+  assert_partition_holds (phone, "super", rom->super_raw);
+}
+
+/* Runs the checks in a thread (as front ends must) and returns them. */
+typedef struct {
+  UbPreflight *preflight;
+  const char  *address;
+  gboolean     ok;
+  GError      *error;
+} PreflightRun;
+
+static gpointer
+preflight_thread (gpointer data)
+{
+  PreflightRun *run = data;
+  g_autoptr(UbTransport) transport = ub_transport_open (run->address, NULL, &run->error);
+  g_autoptr(UbFastbootClient) client = NULL;
+
+  if (transport == NULL)
+    return NULL;
+  client = ub_fastboot_client_new (transport);
+  run->ok = ub_preflight_run (run->preflight, client, NULL, NULL, NULL, &run->error);
+  return NULL;
+}
+
+static UbPreflight *
+check (Rom       *rom,
+       Phone     *phone,
+       UbRomMode  mode)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbRom) r = ub_rom_new_for_folder (rom->dir, &error);
+  PreflightRun run = { NULL, phone->address, FALSE, NULL };
+
+  g_assert_no_error (error);
+  run.preflight = ub_preflight_new (r, mode);
+  g_thread_join (g_thread_new ("preflight", preflight_thread, &run));
+  g_assert_no_error (run.error);
+  g_assert_true (run.ok);
+  return run.preflight;
+}
+
+static const UbCheck *
+find_check (UbPreflight *preflight,
+            const char  *id,
+            UbCheckStatus status)
+{
+  GPtrArray *checks = ub_preflight_get_checks (preflight);
+
+  for (guint i = 0; i < checks->len; i++)
+    {
+      UbCheck *c = g_ptr_array_index (checks, i);
+      if (g_str_equal (c->id, id) && c->status == status)
+        return c;
+    }
+  return NULL;
+}
+
+static void
+assert_refused (UbPreflight *preflight,
+                Phone       *phone,
+                const char  *id,
+                const char  *title)
+{
+  const UbCheck *c = find_check (preflight, id, UB_CHECK_FAILED);
+  g_autofree char *log = phone_log (phone);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbFlashJob) job = NULL;
+
+  if (c == NULL)
+    {
+      GPtrArray *checks = ub_preflight_get_checks (preflight);
+      for (guint i = 0; i < checks->len; i++)
+        g_printerr ("%s %s: %s\n", ((UbCheck *) g_ptr_array_index (checks, i))->id,
+                    ub_check_status_to_string (((UbCheck *) g_ptr_array_index (checks, i))->status),
+                    ((UbCheck *) g_ptr_array_index (checks, i))->title);
+    }
+  g_assert_nonnull (c);
+  g_assert_cmpstr (c->title, ==, title);
+  g_assert_nonnull (c->next_step);
+  g_assert_false (ub_preflight_get_passed (preflight));
+  /* nothing reached the phone, and a job refuses the plan */
+  g_assert_cmpstr (log, ==, "");
+  g_assert_cmpuint (ub_emu_phone_get_n_writes (phone->phone), ==, 0);
+  if (ub_preflight_get_plan (preflight) != NULL)
+    {
+      job = ub_flash_job_new (ub_preflight_get_plan (preflight), phone->address);
+      g_assert_false (ub_flash_job_start (job, &error));
+      g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_PREFLIGHT);
+    }
+}
+
+/* ---- running jobs ---------------------------------------------------------- */
+
+typedef struct {
+  GThread *main_thread;
+  guint    wrong_thread;
+  guint    n_progress;
+  guint64  last_done;
+  guint64  total;
+  gboolean regressed;
+  guint    steps_started;
+  GString *log;
+  gboolean finished;
+  guint    cancel_at_step;   /* G_MAXUINT: never */
+  gboolean cancel_twice;
+  guint   *running;          /* shared among jobs: how many run at once */
+  guint    max_running;
+  guint   *max_running_out;
+} Watch;
+
+static void
+watch_thread (Watch *w)
+{
+  if (g_thread_self () != w->main_thread)
+    w->wrong_thread++;
+}
+
+static void
+on_step_started (UbFlashJob *job,
+                 guint       index,
+                 Watch      *w)
+{
+  watch_thread (w);
+  w->steps_started++;
+  if (index == w->cancel_at_step)
+    {
+      ub_flash_job_cancel (job);
+      g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_STOPPING);
+      if (w->cancel_twice)
+        ub_flash_job_cancel (job);
+    }
+}
+
+static void
+on_progress (UbFlashJob            *job,
+             const UbFlashProgress *p,
+             Watch                 *w)
+{
+  watch_thread (w);
+  w->n_progress++;
+  if (p->done < w->last_done)
+    w->regressed = TRUE;
+  w->last_done = p->done;
+  w->total = p->total;
+  g_assert_cmpuint (p->done, <=, p->total);
+  g_assert_cmpuint (p->step_done, <=, p->step_total);
+  if (w->running != NULL && *w->max_running_out < *w->running)
+    *w->max_running_out = *w->running;
+}
+
+static void
+on_log (UbFlashJob *job,
+        const char *line,
+        Watch      *w)
+{
+  watch_thread (w);
+  g_string_append_printf (w->log, "%s\n", line);
+}
+
+static void
+on_finished (UbFlashJob *job,
+             Watch      *w)
+{
+  watch_thread (w);
+  w->finished = TRUE;
+  if (w->running != NULL)
+    (*w->running)--;
+}
+
+static void
+watch_init (Watch      *w,
+            UbFlashJob *job)
+{
+  memset (w, 0, sizeof *w);
+  w->main_thread = g_thread_self ();
+  w->log = g_string_new (NULL);
+  w->cancel_at_step = G_MAXUINT;
+  g_signal_connect (job, "step-started", G_CALLBACK (on_step_started), w);
+  g_signal_connect (job, "progress", G_CALLBACK (on_progress), w);
+  g_signal_connect (job, "log", G_CALLBACK (on_log), w);
+  g_signal_connect (job, "finished", G_CALLBACK (on_finished), w);
+}
+
+static void
+watch_clear (Watch *w)
+{
+  g_string_free (w->log, TRUE);
+}
+
+static void
+run_until_finished (Watch *w)
+{
+  gint64 deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+
+  while (!w->finished)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    }
+}
+
+static UbFlashJob *
+start_job (UbPreflight *preflight,
+           Phone       *phone,
+           Watch       *w)
+{
+  g_autoptr(GError) error = NULL;
+  UbFlashJob *job;
+
+  g_assert_true (ub_preflight_get_passed (preflight));
+  job = ub_flash_job_new (ub_preflight_get_plan (preflight), phone->address);
+  watch_init (w, job);
+  g_assert_true (ub_flash_job_start (job, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_RUNNING);
+  return job;
+}
+
+static guint
+step_index (UbFlashPlan *plan,
+            const char  *description)
+{
+  for (guint i = 0; i < ub_flash_plan_get_n_steps (plan); i++)
+    {
+      g_autofree char *d = ub_flash_step_describe (ub_flash_plan_get_step (plan, i));
+      if (g_str_equal (d, description))
+        return i;
+    }
+  g_assert_not_reached ();
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+static void
+test_happy (void)
+{
+  g_autoptr(Rom) rom = rom_new (NULL);
+  g_autoptr(Phone) phone = phone_new ("PIANO001", NULL, NULL);
+  g_autoptr(UbPreflight) preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+  g_autoptr(UbFlashJob) job = NULL;
+  g_autofree char *log = NULL;
+  UbFlashPlan *plan = ub_preflight_get_plan (preflight);
+  Watch w;
+
+  g_assert_true (ub_preflight_get_passed (preflight));
+  g_assert_nonnull (find_check (preflight, "product", UB_CHECK_PASSED));
+  g_assert_cmpstr (find_check (preflight, "product", UB_CHECK_PASSED)->title, ==,
+                   "The ROM is made for this phone (piano).");
+  g_assert_cmpstr (find_check (preflight, "anti-rollback", UB_CHECK_PASSED)->title, ==,
+                   "The ROM's anti-rollback version (1) is not lower than the phone's (1).");
+  g_assert_cmpstr (find_check (preflight, "md5", UB_CHECK_PASSED)->title, ==,
+                   "6 files match their checksums in md5sum.xml.");
+  g_assert_nonnull (find_check (preflight, "data", UB_CHECK_PASSED));
+  /* crclist (crc: 1), erase boot_ab, abl, tz, erase apdp, super, misc, boot, set_active, reboot */
+  g_assert_cmpuint (ub_flash_plan_get_n_steps (plan), ==, 10);
+  g_assert_cmpstr (ub_flash_plan_get_serial (plan), ==, "PIANO001");
+  /* super goes in 1 MiB pieces */
+  g_assert_cmpuint (ub_sparse_image_get_n_pieces (ub_flash_plan_get_image (plan, step_index (plan, "flash super images/super.img"))),
+                    >=, 3);
+  g_assert_cmpuint (ub_emu_phone_get_n_writes (phone->phone), ==, 0);
+
+  job = start_job (preflight, phone, &w);
+  run_until_finished (&w);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
+  g_assert_null (ub_flash_job_get_error (job));
+  g_assert_cmpuint (w.wrong_thread, ==, 0);
+  g_assert_false (w.regressed);
+  g_assert_cmpuint (w.last_done, ==, ub_flash_plan_get_total_bytes (plan));
+  g_assert_cmpuint (w.steps_started, ==, 10);
+  g_assert_cmpstr (ub_flash_job_get_phone_state (job), ==,
+                   "Your phone is restarting. The first start can take up to 10 minutes; leave it "
+                   "connected to power.");
+  assert_flashed (rom, phone);
+  log = phone_log (phone);
+  g_assert_nonnull (strstr (log, "erase boot_a\nerase boot_b\n"));
+  g_assert_nonnull (strstr (log, "erase apdp\n"));
+  g_assert_nonnull (strstr (log, "set_active a\nreboot system\n"));
+  g_assert_nonnull (strstr (w.log->str, "(bootloader) Partition abl_a flashed successfully"));
+  watch_clear (&w);
+}
+
+static void
+test_refusals (void)
+{
+  g_autoptr(Rom) rom = rom_new (NULL);
+  g_autofree char *abl = rom_image (rom, "abl.elf");
+  g_autofree char *tz = rom_image (rom, "tz.mbn");
+  g_autofree char *super = rom_image (rom, "super.img");
+
+  {
+    g_autoptr(Phone) phone = phone_new ("P1", "product=alioth\n", NULL);
+    g_autoptr(UbPreflight) p = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+    assert_refused (p, phone, "product", "This ROM is for piano, but this phone is alioth.");
+  }
+  {
+    g_autoptr(Phone) phone = phone_new ("P2", "product=pianopro\n", NULL);
+    g_autoptr(UbPreflight) p = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+    assert_refused (p, phone, "product",
+                    "This ROM is for piano, but this phone is pianopro, a different model.");
+  }
+  {
+    g_autoptr(Phone) phone = phone_new ("P3", "anti=2\n", NULL);
+    g_autoptr(UbPreflight) p = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+    assert_refused (p, phone, "anti-rollback",
+                    "This ROM is too old for this phone: its anti-rollback version is 1, the "
+                    "phone's is 2.");
+  }
+  {
+    g_autoptr(Phone) phone = phone_new ("P4", "unlocked=no\n", NULL);
+    g_autoptr(UbPreflight) p = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+    assert_refused (p, phone, "unlocked", "The phone's bootloader is locked.");
+  }
+  {
+    g_autoptr(Phone) phone = phone_new ("P5", "battery-soc-ok=no\n", NULL);
+    g_autoptr(UbPreflight) p = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+    assert_refused (p, phone, "battery", "The battery is too low to flash safely.");
+  }
+  {
+    /* boot.img (700 KiB) does not fit a 512 KiB boot_a/boot_b */
+    g_autoptr(Phone) phone = phone_new ("P6", NULL, "boot_ab=0x80000\n");
+    g_autoptr(UbPreflight) p = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+    assert_refused (p, phone, "partitions",
+                    "Some images do not fit their partitions: boot.img (716.8\u00a0kB) is larger "
+                    "than “boot_a” (524.3\u00a0kB).");
+  }
+  {
+    /* no misc partition on this phone */
+    g_autoptr(Phone) phone = phone_new ("P7", NULL, "boot_ab=0x100000\n");
+    g_autoptr(UbPreflight) p = NULL;
+    g_autofree char *script = g_strconcat (script_text,
+                                           "fastboot $* flash cust `dirname $0`/images/misc.img\n"
+                                           "if [ $? -ne 0 ] ; then echo \"Flash cust error\"; exit 1; fi\n",
+                                           NULL);
+    g_autoptr(Rom) r2 = rom_new (script);
+    p = check (r2, phone, UB_ROM_MODE_CLEAN_ALL);
+    assert_refused (p, phone, "partitions",
+                    "The phone has no partition named cust, which the ROM writes to.");
+  }
+  {
+    g_autoptr(Phone) phone = phone_new ("P8", NULL, NULL);
+    g_autoptr(UbPreflight) p = NULL;
+
+    {
+      g_autofree char *moved = g_strconcat (abl, ".away", NULL);
+      g_assert_cmpint (g_rename (abl, moved), ==, 0);
+      p = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+      g_assert_cmpint (g_rename (moved, abl), ==, 0);
+    }
+    assert_refused (p, phone, "images", "A file the ROM needs is missing: images/abl.elf.");
+  }
+  {
+    /* one byte changed after Xiaomi made the ROM */
+    g_autoptr(Phone) phone = phone_new ("P9", NULL, NULL);
+    g_autoptr(UbPreflight) p = NULL;
+    g_autofree char *data = NULL;
+    gsize len;
+
+    g_assert_true (g_file_get_contents (tz, &data, &len, NULL));
+    data[len / 2] ^= 0x40;
+    g_assert_true (g_file_set_contents (tz, data, len, NULL));
+    p = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+    data[len / 2] ^= 0x40;
+    g_assert_true (g_file_set_contents (tz, data, len, NULL));
+    assert_refused (p, phone, "md5",
+                    "Some files of the ROM are damaged (their checksums do not match md5sum.xml): "
+                    "tz.mbn.");
+  }
+  {
+    /* a truncated sparse super.img (md5sum.xml without its entry, so only the chunk table catches it) */
+    g_autoptr(Phone) phone = phone_new ("P10", NULL, NULL);
+    g_autoptr(UbPreflight) p = NULL;
+    g_autofree char *md5 = g_build_filename (rom->rom, "md5sum.xml", NULL);
+    g_autofree char *xml = NULL;
+    g_autofree char *data = NULL;
+    gsize len;
+
+    g_assert_true (g_file_get_contents (md5, &xml, NULL, NULL));
+    g_assert_true (g_file_set_contents (md5, "<root><digests/></root>", -1, NULL));
+    g_assert_true (g_file_get_contents (super, &data, &len, NULL));
+    g_assert_true (g_file_set_contents (super, data, len - 1000, NULL));
+    p = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+    g_assert_true (g_file_set_contents (super, data, len, NULL));
+    g_assert_true (g_file_set_contents (md5, xml, -1, NULL));
+    assert_refused (p, phone, "image-format", "Some images are damaged or incomplete: super.img.");
+  }
+  {
+    /* a line the interpreter does not understand: nothing is read from the phone even */
+    g_autoptr(Phone) phone = phone_new ("P11", NULL, NULL);
+    g_autofree char *script = g_strconcat ("rm -rf /tmp/x\n", script_text, NULL);
+    g_autoptr(Rom) r2 = rom_new (script);
+    g_autoptr(UbPreflight) p = check (r2, phone, UB_ROM_MODE_CLEAN_ALL);
+    const UbCheck *c = find_check (p, "script", UB_CHECK_FAILED);
+
+    assert_refused (p, phone, "script",
+                    "Unbrick does not understand this ROM's flash script, so it will not use it.");
+    g_assert_cmpstr (c->detail, ==,
+                     "flash_all.sh, line 1: this is not a flash step Unbrick knows: “rm -rf /tmp/x”");
+    g_assert_null (ub_preflight_get_plan (p));
+  }
+  {
+    /* keep-data is not in this ROM */
+    g_autoptr(Phone) phone = phone_new ("P12", NULL, NULL);
+    g_autoptr(UbPreflight) p = check (rom, phone, UB_ROM_MODE_KEEP_DATA);
+    assert_refused (p, phone, "script", "This ROM cannot be flashed in this mode.");
+  }
+}
+
+static void
+test_unplug_resume (void)
+{
+  g_autoptr(Rom) rom = rom_new (NULL);
+  g_autoptr(Phone) phone = phone_new ("PIANO002", NULL, NULL);
+  g_autoptr(UbPreflight) preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+  g_autoptr(UbFlashJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  UbFlashPlan *plan = ub_preflight_get_plan (preflight);
+  guint super = step_index (plan, "flash super images/super.img");
+  guint64 before_super = ub_flash_plan_get_bytes_before (plan, super);
+  g_autofree char *fault = g_strdup_printf ("disconnect-after:%" G_GUINT64_FORMAT,
+                                            before_super + 1536 * KIB);
+  Watch w;
+
+  /* the cable goes in the middle of super's second piece */
+  g_assert_true (ub_emu_phone_add_fault (phone->phone, fault, &error));
+  job = start_job (preflight, phone, &w);
+  run_until_finished (&w);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_FAILED);
+  g_assert_nonnull (ub_flash_job_get_error (job));
+  g_assert_cmpuint (ub_flash_job_get_failed_step (job), ==, super);
+  /* the step before super is an erase: super is where it goes on */
+  g_assert_cmpuint (ub_flash_job_get_resume_step (job), ==, super);
+  g_assert_cmpstr (ub_flash_job_get_phone_state (job), ==,
+                   "The phone is only partly flashed: it will not start Android yet, but it stays "
+                   "in fastboot mode and can be flashed again. Resume to finish.");
+  g_assert_nonnull (ub_flash_job_get_next_step (job));
+
+  /* plugged in again */
+  ub_emu_phone_clear_faults (phone->phone);
+  w.finished = FALSE;
+  g_assert_true (ub_flash_job_resume (job, &error));
+  g_assert_no_error (error);
+  run_until_finished (&w);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
+  assert_flashed (rom, phone);
+  g_assert_cmpuint (w.wrong_thread, ==, 0);
+  watch_clear (&w);
+}
+
+static void
+test_unplug_after_write (void)
+{
+  g_autoptr(Rom) rom = rom_new (NULL);
+  g_autoptr(Phone) phone = phone_new ("PIANO007", NULL, NULL);
+  g_autoptr(UbPreflight) preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+  g_autoptr(UbFlashJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  UbFlashPlan *plan = ub_preflight_get_plan (preflight);
+  guint misc = step_index (plan, "flash misc images/misc.img");
+  g_autofree char *fault = g_strdup_printf ("disconnect-after:%" G_GUINT64_FORMAT,
+                                            ub_flash_plan_get_bytes_before (plan, misc) + 100);
+  Watch w;
+
+  /* the cable goes while misc is sent right after super: the phone may not have
+   * finished writing super (ABL writes in the background), so super is redone */
+  g_assert_true (ub_emu_phone_add_fault (phone->phone, fault, &error));
+  job = start_job (preflight, phone, &w);
+  run_until_finished (&w);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_FAILED);
+  g_assert_cmpuint (ub_flash_job_get_failed_step (job), ==, misc);
+  g_assert_cmpuint (ub_flash_job_get_resume_step (job), ==, misc - 1);
+  {
+    g_autofree char *desc = ub_flash_step_describe (ub_flash_plan_get_step (plan, misc - 1));
+    g_assert_cmpstr (desc, ==, "flash super images/super.img");
+  }
+
+  ub_emu_phone_clear_faults (phone->phone);
+  w.finished = FALSE;
+  g_assert_true (ub_flash_job_resume (job, &error));
+  run_until_finished (&w);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
+  assert_flashed (rom, phone);
+  watch_clear (&w);
+}
+
+static void
+test_cancel (void)
+{
+  g_autoptr(Rom) rom = rom_new (NULL);
+  g_autoptr(Phone) phone = phone_new ("PIANO003", NULL, NULL);
+  g_autoptr(UbPreflight) preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+  g_autoptr(UbFlashJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *log = NULL;
+  UbFlashPlan *plan = ub_preflight_get_plan (preflight);
+  guint super = step_index (plan, "flash super images/super.img");
+  Watch w;
+
+  /* slow enough that the cancel arrives while super is being sent */
+  g_assert_true (ub_emu_phone_add_fault (phone->phone, "delay:flash:super:100", &error));
+  job = ub_flash_job_new (plan, phone->address);
+  watch_init (&w, job);
+  w.cancel_at_step = super;
+  g_assert_true (ub_flash_job_start (job, &error));
+  run_until_finished (&w);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_CANCELLED);
+  g_assert_error ((GError *) ub_flash_job_get_error (job), G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpstr (ub_flash_job_get_phone_state (job), ==,
+                   "Stopped between two steps. The phone is only partly flashed: it will not start "
+                   "Android yet, but it stays in fastboot mode. Resume to finish.");
+  /* it stopped after the piece the phone was writing: super is incomplete, nothing after it ran */
+  log = phone_log (phone);
+  g_assert_nonnull (strstr (log, "flash super "));
+  g_assert_null (strstr (log, "flash misc "));
+  g_assert_cmpuint (ub_flash_job_get_resume_step (job), ==, super);
+
+  ub_emu_phone_clear_faults (phone->phone);
+  w.finished = FALSE;
+  w.cancel_at_step = G_MAXUINT;
+  g_assert_true (ub_flash_job_resume (job, &error));
+  run_until_finished (&w);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
+  assert_flashed (rom, phone);
+  watch_clear (&w);
+}
+
+static void
+test_deferred (void)
+{
+  g_autoptr(Rom) rom = rom_new (NULL);
+  /* super is larger than max-download-size: ABL writes it in the background */
+  g_autoptr(Phone) phone = phone_new ("PIANO004", "parallel-download-flash=yes\n", NULL);
+  g_autoptr(UbPreflight) preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+  g_autoptr(UbFlashJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  UbFlashPlan *plan = ub_preflight_get_plan (preflight);
+  guint super = step_index (plan, "flash super images/super.img");
+  Watch w;
+
+  g_assert_true (ub_emu_phone_add_fault (phone->phone, "deferred-fail:super:3", &error));
+  job = start_job (preflight, phone, &w);
+  run_until_finished (&w);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_FAILED);
+  g_assert_error ((GError *) ub_flash_job_get_error (job), UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_DEFERRED);
+  /* reported on the next command, blamed on super and resumed from super */
+  g_assert_cmpuint (ub_flash_job_get_resume_step (job), ==, super);
+
+  w.finished = FALSE;
+  g_assert_true (ub_flash_job_resume (job, &error));
+  run_until_finished (&w);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
+  assert_flashed (rom, phone);
+  watch_clear (&w);
+}
+
+static void
+test_unchecked_step (void)
+{
+  g_autoptr(Rom) rom = rom_new (NULL);
+  g_autoptr(Phone) phone = phone_new ("PIANO005", NULL, NULL);
+  g_autoptr(UbPreflight) preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+  g_autoptr(UbFlashJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  Watch w;
+
+  /* the script does not check "erase apdp": its failure must not stop the flash */
+  g_assert_true (ub_emu_phone_add_fault (phone->phone, "fail:erase:apdp:1:Check device console.", &error));
+  job = start_job (preflight, phone, &w);
+  run_until_finished (&w);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
+  g_assert_nonnull (strstr (w.log->str, "The phone refused this step (Erasing “apdp”: Check device "
+                                        "console.); the ROM's script goes on without it."));
+  assert_flashed (rom, phone);
+  watch_clear (&w);
+}
+
+static void
+test_two_phones (void)
+{
+  g_autoptr(Rom) rom = rom_new (NULL);
+  g_autoptr(Phone) a = phone_new ("PIANO00A", NULL, NULL);
+  g_autoptr(Phone) b = phone_new ("PIANO00B", NULL, NULL);
+  g_autoptr(UbPreflight) pa = check (rom, a, UB_ROM_MODE_CLEAN_ALL);
+  g_autoptr(UbPreflight) pb = check (rom, b, UB_ROM_MODE_CLEAN_ALL);
+  g_autoptr(UbFlashJob) ja = NULL;
+  g_autoptr(UbFlashJob) jb = NULL;
+  g_autoptr(GError) error = NULL;
+  guint running = 2, max_running = 0;
+  Watch wa, wb;
+
+  /* slow phones so that both jobs are busy at the same time */
+  g_assert_true (ub_emu_phone_add_fault (a->phone, "delay:flash:20", &error));
+  g_assert_true (ub_emu_phone_add_fault (b->phone, "delay:flash:20", &error));
+  ja = start_job (pa, a, &wa);
+  jb = start_job (pb, b, &wb);
+  wa.running = wb.running = &running;
+  wa.max_running_out = wb.max_running_out = &max_running;
+  while (!wa.finished || !wb.finished)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (ub_flash_job_get_state (ja), ==, UB_FLASH_JOB_SUCCEEDED);
+  g_assert_cmpint (ub_flash_job_get_state (jb), ==, UB_FLASH_JOB_SUCCEEDED);
+  g_assert_cmpuint (max_running, ==, 2);
+  g_assert_cmpuint (wa.wrong_thread + wb.wrong_thread, ==, 0);
+  assert_flashed (rom, a);
+  assert_flashed (rom, b);
+  watch_clear (&wa);
+  watch_clear (&wb);
+}
+
+static void
+test_other_phone (void)
+{
+  g_autoptr(Rom) rom = rom_new (NULL);
+  g_autoptr(Phone) a = phone_new ("PIANO0A1", NULL, NULL);
+  g_autoptr(Phone) b = phone_new ("PIANO0B1", NULL, NULL);
+  g_autoptr(UbPreflight) pa = check (rom, a, UB_ROM_MODE_CLEAN_ALL);
+  g_autoptr(UbFlashJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *log = NULL;
+  Watch w;
+
+  /* checked on A, pointed at B */
+  job = ub_flash_job_new (ub_preflight_get_plan (pa), b->address);
+  watch_init (&w, job);
+  g_assert_true (ub_flash_job_start (job, &error));
+  run_until_finished (&w);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_FAILED);
+  g_assert_error ((GError *) ub_flash_job_get_error (job), UB_ROM_ERROR, UB_ROM_ERROR_MISMATCH);
+  g_assert_cmpstr (ub_flash_job_get_error (job)->message, ==,
+                   "This is not the phone the checks were made for (it is piano, serial PIANO0B1; "
+                   "expected piano, serial PIANO0A1).");
+  g_assert_cmpstr (ub_flash_job_get_phone_state (job), ==,
+                   "Nothing was written to the phone; it is as it was.");
+  log = phone_log (b);
+  g_assert_cmpstr (log, ==, "");
+  watch_clear (&w);
+}
+
+static void
+test_lock_needs_confirmation (void)
+{
+  g_autoptr(GString) script = g_string_new (script_text);
+  g_autoptr(Rom) rom = NULL;
+  g_autoptr(Phone) phone = phone_new ("PIANO006", NULL, NULL);
+  g_autoptr(UbPreflight) preflight = NULL;
+  g_autoptr(UbFlashJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_string_replace (script, "fastboot $* reboot\n", "fastboot $* oem lock\nfastboot $* reboot\n", 1);
+  rom = rom_new (script->str);
+  preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+  g_assert_true (ub_preflight_get_passed (preflight));
+  g_assert_nonnull (find_check (preflight, "lock", UB_CHECK_WARNING));
+  g_assert_true (ub_flash_plan_locks (ub_preflight_get_plan (preflight)));
+  job = ub_flash_job_new (ub_preflight_get_plan (preflight), phone->address);
+  g_assert_false (ub_flash_job_start (job, &error));
+  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_PREFLIGHT);
+  g_assert_cmpuint (ub_emu_phone_get_n_writes (phone->phone), ==, 0);
+  g_clear_error (&error);
+
+  /* confirmed: it flashes, then locks */
+  {
+    g_autofree char *unlocked = NULL;
+    Watch w;
+
+    watch_init (&w, job);
+    ub_flash_job_set_lock_confirmed (job, TRUE);
+    g_assert_true (ub_flash_job_start (job, &error));
+    run_until_finished (&w);
+    g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
+    unlocked = ub_emu_phone_dup_var (phone->phone, "unlocked");
+    g_assert_cmpstr (unlocked, ==, "no");
+    assert_flashed (rom, phone);
+    watch_clear (&w);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "C.UTF-8");
+  g_setenv ("LANGUAGE", "", TRUE);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/flash/happy", test_happy);
+  g_test_add_func ("/flash/refusals", test_refusals);
+  g_test_add_func ("/flash/unplug-resume", test_unplug_resume);
+  g_test_add_func ("/flash/unplug-after-write", test_unplug_after_write);
+  g_test_add_func ("/flash/cancel", test_cancel);
+  g_test_add_func ("/flash/deferred", test_deferred);
+  g_test_add_func ("/flash/unchecked-step", test_unchecked_step);
+  g_test_add_func ("/flash/two-phones", test_two_phones);
+  g_test_add_func ("/flash/other-phone", test_other_phone);
+  g_test_add_func ("/flash/lock-needs-confirmation", test_lock_needs_confirmation);
+  return g_test_run ();
+}
