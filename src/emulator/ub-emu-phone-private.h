@@ -87,4 +87,10 @@ void            ub_emu_phone_log_locked          (UbEmuPhone *self,
                                                   const char *format,
                                                   ...) G_GNUC_PRINTF (2, 3);
 
+/* Digits in @base, at most @max; no sign, prefix or blanks. */
+gboolean ub_emu_parse_unsigned (const char *digits,
+                                guint       base,
+                                guint64     max,
+                                guint64    *out);
+
 G_END_DECLS

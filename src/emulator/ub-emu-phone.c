@@ -84,6 +84,33 @@ ub_emu_phone_init (UbEmuPhone *self)
 }
 
 /* Accepts "0x..." hex or decimal, with optional surrounding spaces. */
+/*
+ * Digits only (no sign, prefix or blanks), at most @max. By hand because
+ * g_ascii_string_to_unsigned() trusts errno, which an LD_PRELOAD (umockdev)
+ * may set while strtoull sets up its C locale: valid numbers were refused.
+ */
+gboolean
+ub_emu_parse_unsigned (const char *digits,
+                       guint       base,
+                       guint64     max,
+                       guint64    *out)
+{
+  guint64 v = 0;
+
+  if (digits == NULL || *digits == '\0')
+    return FALSE;
+  for (const char *p = digits; *p; p++)
+    {
+      int d = g_ascii_xdigit_value (*p);
+
+      if (d < 0 || (guint) d >= base || v > (max - d) / base)
+        return FALSE;
+      v = v * base + d;
+    }
+  *out = v;
+  return TRUE;
+}
+
 static gboolean
 parse_size (const char *text,
             guint64    *out)
@@ -99,7 +126,7 @@ parse_size (const char *text,
     }
   if (*digits == '\0')
     return FALSE;
-  return g_ascii_string_to_unsigned (digits, base, 0, G_MAXUINT64, out, NULL);
+  return ub_emu_parse_unsigned (digits, base, G_MAXUINT64, out);
 }
 
 static gboolean
@@ -506,7 +533,7 @@ parse_uint (const char *s,
             guint64     max,
             guint64    *out)
 {
-  return s && *s && g_ascii_string_to_unsigned (s, 10, 0, max, out, NULL);
+  return ub_emu_parse_unsigned (s, 10, max, out);
 }
 
 /* nth is a small decimal without leading zero; anything else belongs to
@@ -600,9 +627,14 @@ ub_emu_phone_add_fault (UbEmuPhone  *self,
   else if (g_str_equal (kind, "data-size"))
     {
       f->kind = UB_EMU_FAULT_DATA_SIZE;
-      if (!g_ascii_string_to_signed (rest, 10, -(gint64) G_MAXUINT32, G_MAXUINT32,
-                                     &f->delta, NULL))
-        goto bad_free;
+      {
+        gboolean negative = rest[0] == '-';
+        guint64 magnitude;
+
+        if (!ub_emu_parse_unsigned (rest + (negative ? 1 : 0), 10, G_MAXUINT32, &magnitude))
+          goto bad_free;
+        f->delta = negative ? -(gint64) magnitude : (gint64) magnitude;
+      }
     }
   else if (g_str_equal (kind, "deferred-fail"))
     {

@@ -790,7 +790,7 @@ cmd_download (UbEmuSession *self,
   char reply[16];
 
   if (strlen (arg) != 8 ||
-      !g_ascii_string_to_unsigned (arg, 16, 0, G_MAXUINT32, &size, NULL) ||
+      !ub_emu_parse_unsigned (arg, 16, G_MAXUINT32, &size) ||
       size == 0)
     {
       respond_fail (self, "Failed to get the number of bytes to download");
