@@ -15,6 +15,7 @@
 #include "ub-cli-progress.h"
 #include "ub-cli-demo.h"
 #include "ub-cli-devices.h"
+#include "ub-cli-download.h"
 
 typedef struct {
   UbCliDemo     *demo;
@@ -144,6 +145,9 @@ run_command (Cli     *cli,
         return FALSE;
       return ub_cli_devices_print (json, error);
     }
+
+  if (g_str_equal (cmd, "download"))
+    return ub_cli_download (argv, argc, cli->progress, cli->cancellable, error);
 
   if (g_str_equal (cmd, "getvar"))
     {
@@ -347,6 +351,7 @@ static const char *description =
      "  reboot [bootloader|fastboot|recovery]\n"
      "  oem ARGS…                        send a vendor command\n"
      "  flashing lock|unlock             lock or unlock the bootloader\n"
+     "  download URL [--md5 HEX] [--dir DIR]  download an official ROM (resumable)\n"
      "\n"
      "Devices: -s SERIAL, -s usb:BUS-PORT or -s tcp:HOST[:PORT] (port 5554 by default).\n");
 
