@@ -155,9 +155,16 @@ post_event (UbDownload *self,
   g_queue_push_tail (&self->events, ev);
   if (!self->dispatch_scheduled)
     {
+      /* always through the context: g_main_context_invoke() would run it here
+       * when nobody holds the context at this moment */
+      GSource *source = g_idle_source_new ();
+
       self->dispatch_scheduled = TRUE;
-      g_main_context_invoke_full (self->owner, G_PRIORITY_DEFAULT, dispatch_events,
-                                  g_object_ref (self), g_object_unref);
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, dispatch_events, g_object_ref (self), g_object_unref);
+      g_source_set_static_name (source, "[unbrick] download events");
+      g_source_attach (source, self->owner);
+      g_source_unref (source);
     }
   g_mutex_unlock (&self->mutex);
 }
@@ -475,6 +482,7 @@ typedef struct {
   gint64       total;         /* the file's size, -1 unknown */
   char        *validator;     /* strong ETag or Last-Modified of those bytes */
   gboolean     no_range;      /* the server's Range answers cannot be trusted */
+  gboolean     confirm_end;   /* a body of unknown length ended: check that nothing follows */
   gint64       final_size;    /* an existing final file to compare by size, or -1 */
   gboolean     already_present;
   /* progress */
@@ -813,9 +821,9 @@ http_status_error (Job         *job,
   if (SOUP_STATUS_IS_SERVER_ERROR (status) || status == SOUP_STATUS_REQUEST_TIMEOUT ||
       status == 429 /* Too Many Requests */)
     {
-      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
-                   _("The server %s is having trouble (HTTP %u %s). Try again later."),
-                   host, status, reason ? reason : "");
+      /* wrapped by job_transfer() when the tries run out */
+      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK, "HTTP %u %s",
+                   status, reason ? reason : "");
       return ATTEMPT_RETRY;
     }
   if (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_GONE ||
@@ -857,6 +865,7 @@ classify_error (Job     *job,
 /* Reads the body into the .part. */
 static AttemptResult
 receive_body (Job          *job,
+              gboolean      accepts_ranges,
               GInputStream *stream,
               GCancellable *cancellable,
               GError      **error)
@@ -908,7 +917,18 @@ receive_body (Job          *job,
       return ATTEMPT_RETRY;
     }
   if (job->total < 0)
-    job->total = job->offset;
+    {
+      /* libsoup takes a chunked body cut at a chunk boundary for a complete one:
+       * when the server does ranges, ask for the rest, which must be nothing (416) */
+      if (!job->no_range && job->offset > 0 && accepts_ranges)
+        {
+          job->confirm_end = TRUE;
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+                       _("The connection ended before the whole file arrived."));
+          return ATTEMPT_RETRY;
+        }
+      job->total = job->offset;
+    }
   job_progress (job, job->offset, job->total, TRUE);
   return ATTEMPT_DONE;
 }
@@ -1053,7 +1073,9 @@ attempt (Job          *job,
           return ATTEMPT_FATAL;
         }
       job_store_validator (job);
-      result = receive_body (job, stream, cancellable, error);
+      result = receive_body (job,
+                             soup_message_headers_header_equals (response, "Accept-Ranges", "bytes"),
+                             stream, cancellable, error);
       g_input_stream_close (stream, NULL, NULL);
       return result;
     }
@@ -1155,6 +1177,12 @@ job_transfer (Job     *job,
           failures = 0;
           delay_ms = self->first_delay_ms;
         }
+      if (job->confirm_end)
+        {
+          job->confirm_end = FALSE;
+          if (failures == 0)
+            continue;   /* at once: most likely the file is complete */
+        }
       if (++failures > self->max_retries)
         {
           g_autofree char *size = g_format_size (job->offset);
@@ -1162,13 +1190,13 @@ job_transfer (Job     *job,
 
           if (job->offset > 0)
             g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
-                         _("The connection to %s failed %u times in a row (%s). The %s "
+                         _("The download from %s failed %u times in a row (%s). The %s "
                            "downloaded so far were kept in %s; check the internet connection, "
                            "then start the same download again to continue."),
                          host, failures, local->message, size, self->part_path);
           else
             g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
-                         _("The connection to %s failed %u times in a row (%s). Check the "
+                         _("The download from %s failed %u times in a row (%s). Check the "
                            "internet connection and try again."),
                          host, failures, local->message);
           return FALSE;
@@ -1364,6 +1392,13 @@ run (UbDownload *self,
   g_cancellable_disconnect (self->cancellable, handler);
   if (job.fd >= 0)
     close (job.fd);
+  if (!ok && job.offset == 0)
+    {
+      GStatBuf st;
+      /* an empty .part is nothing to resume */
+      if (g_stat (self->part_path, &st) == 0 && S_ISREG (st.st_mode) && st.st_size == 0)
+        g_unlink (self->part_path);
+    }
   g_object_unref (job.session);
   if (job.checksum != NULL)
     g_checksum_free (job.checksum);
