@@ -337,7 +337,8 @@ run_thread (gpointer user_data)
     run->ok = run_demo_tour (run->cli, &run->error);
   else
     run->ok = run_command (run->cli, run->argv, run->argc, &run->error);
-  g_main_context_invoke (NULL, quit_loop, run->loop);
+  /* queued, never run here: the main thread may not be in the loop yet */
+  g_idle_add (quit_loop, run->loop);
   return NULL;
 }
 

@@ -566,7 +566,7 @@ set_cancelled_error (Job     *job,
 
   if (job->offset > 0)
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                 _("The download was stopped. The %s downloaded so far were kept in %s; "
+                 _("The download was stopped. The %s downloaded so far was kept in %s; "
                    "start the same download again to continue."), size, job->self->part_path);
   else
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The download was stopped."));
@@ -1191,7 +1191,7 @@ job_transfer (Job     *job,
           if (job->offset > 0)
             g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
                          _("The download from %s failed %u times in a row (%s). The %s "
-                           "downloaded so far were kept in %s; check the internet connection, "
+                           "downloaded so far was kept in %s; check the internet connection, "
                            "then start the same download again to continue."),
                          host, failures, local->message, size, self->part_path);
           else

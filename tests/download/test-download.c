@@ -1108,7 +1108,7 @@ test_cancel_keeps_part (void)
   g_assert_cmpuint (part, ==, MiB + 3);
   {
     g_autofree char *size = g_format_size (part);
-    message = g_strdup_printf ("The download was stopped. The %s downloaded so far were kept in "
+    message = g_strdup_printf ("The download was stopped. The %s downloaded so far was kept in "
                                "%s; start the same download again to continue.",
                                size, ub_download_get_part_path (download));
   }
