@@ -59,7 +59,6 @@ ub_cli_download (char          **argv,
   g_autofree char *md5 = NULL;
   g_autofree char *dir = NULL;
   g_auto(GStrv) args = g_new0 (char *, argc + 1);
-  int n_args = argc;
   g_autoptr(UbDownload) download = NULL;
   g_autoptr(GError) local = NULL;
   GStatBuf st;
@@ -74,7 +73,8 @@ ub_cli_download (char          **argv,
     args[i] = g_strdup (argv[i]);
   g_option_context_set_help_enabled (context, FALSE);
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &n_args, &args, &local) || n_args != 2)
+  /* the strv variant frees the arguments it consumes */
+  if (!g_option_context_parse_strv (context, &args, &local) || g_strv_length (args) != 2)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    _("Usage: unbrick-cli %s"), USAGE);

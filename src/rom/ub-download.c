@@ -368,6 +368,7 @@ ub_download_set_expected_md5 (UbDownload *self,
                               const char *md5_hex,
                               GError    **error)
 {
+  g_autofree char *copy = NULL;
   g_autofree char *md5 = NULL;
 
   g_return_val_if_fail (UB_IS_DOWNLOAD (self), FALSE);
@@ -377,7 +378,8 @@ ub_download_set_expected_md5 (UbDownload *self,
       g_clear_pointer (&self->expected_md5, g_free);
       return TRUE;
     }
-  md5 = g_ascii_strdown (g_strstrip (g_strdup (md5_hex)), -1);
+  copy = g_strdup (md5_hex);
+  md5 = g_ascii_strdown (g_strstrip (copy), -1);
   for (const char *p = md5; *p != '\0'; p++)
     if (!g_ascii_isxdigit (*p))
       {
@@ -694,7 +696,7 @@ job_open_part (Job     *job,
 {
   if (job->fd < 0)
     {
-      job->fd = g_open (job->self->part_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+      job->fd = g_open (job->self->part_path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
       if (job->fd < 0)
         {
           int errsv = errno;
@@ -889,6 +891,7 @@ receive_body (Job          *job,
               g_propagate_error (error, g_steal_pointer (&write_error));
               return ATTEMPT_FATAL;
             }
+          job_progress (job, job->offset, total, TRUE);   /* exact, for a pause */
           return classify_error (job, error);
         }
       if (n == 0)
@@ -1243,7 +1246,7 @@ job_finish (Job     *job,
     }
 
   if (job->fd < 0)
-    job->fd = g_open (self->part_path, O_WRONLY | O_CLOEXEC, 0);
+    job->fd = g_open (self->part_path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0);
   if (job->fd < 0 || fsync (job->fd) < 0)
     {
       int errsv = errno;

@@ -1140,6 +1140,7 @@ test_pause_resume (void)
   /* paused: the data so far is on disk under the partial name, nothing more is asked */
   part = file_size (ub_download_get_part_path (download));
   g_assert_cmpuint (part, ==, MiB + 100);
+  g_assert_cmpuint (w.last_done, ==, part);   /* the last progress before the pause is exact */
   g_assert_false (g_file_test (ub_download_get_final_path (download), G_FILE_TEST_EXISTS));
   g_usleep (300 * 1000);
   g_assert_cmpuint (server_requests (srv), ==, 1);
