@@ -31,6 +31,7 @@ typedef struct {
   gint64      range_skew;     /* answer ranges starting this much too early */
   guint       chunk_delay_ms;
   guint       status;         /* answer this status with no body instead */
+  char       *redirect_to;    /* Location for paths under /redirect/ */
 
   /* what happened */
   GMutex      lock;
@@ -185,6 +186,15 @@ handler (SoupServer        *server,
   size = g_bytes_get_size (r->content);
   r->end = size;
 
+  if (srv->redirect_to != NULL && g_str_has_prefix (path, "/redirect/"))
+    {
+      status = SOUP_STATUS_FOUND;
+      g_array_append_val (srv->statuses, status);
+      soup_server_message_set_redirect (msg, status, srv->redirect_to);
+      g_mutex_unlock (&srv->lock);
+      response_free (r);
+      return;
+    }
   if (srv->status != 0)
     {
       status = srv->status;
@@ -321,6 +331,7 @@ server_free (Server *srv)
   g_main_context_unref (srv->context);
   g_bytes_unref (srv->content);
   g_free (srv->etag);
+  g_free (srv->redirect_to);
   g_ptr_array_unref (srv->ranges);
   g_ptr_array_unref (srv->if_ranges);
   g_array_unref (srv->statuses);
@@ -964,6 +975,44 @@ test_http_error (void)
   remove_dir (dir);
 }
 
+/* Redirects are followed, but never to plain http on another machine. */
+static void
+test_redirects (void)
+{
+  g_autoptr(Server) srv = server_new (MiB);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *target = rom_url (srv, "moved", NULL);
+  g_autofree char *url = g_strdup_printf ("%s/redirect/moved.tgz", srv->base);
+  g_autoptr(UbDownload) download = NULL;
+  g_autoptr(UbDownload) unsafe = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *listing = NULL;
+
+  srv->redirect_to = g_strdup (target);
+  download = new_download (url, dir);
+  g_assert_true (ub_download_run_sync (download, NULL, &error));
+  g_assert_no_error (error);
+  /* the name comes from the link the user gave */
+  g_assert_cmpstr (ub_download_get_file_name (download), ==, "moved.tgz");
+  assert_file_equals (ub_download_get_final_path (download), srv->content);
+  g_assert_cmpuint (server_requests (srv), ==, 2);
+
+  g_free (srv->redirect_to);
+  srv->redirect_to = g_strdup ("http://example.com/moved.tgz");
+  g_free (url);
+  url = g_strdup_printf ("%s/redirect/unsafe.tgz", srv->base);
+  unsafe = new_download (url, dir);
+  g_assert_false (ub_download_run_sync (unsafe, NULL, &error));
+  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_BAD_URL);
+  g_assert_cmpstr (error->message, ==, "Unbrick downloads only over a secure connection, and "
+                   "“http://example.com/moved.tgz” is not one (http://). Use the same link with "
+                   "https:// at the start.");
+  g_assert_cmpuint (server_requests (srv), ==, 3);
+  listing = list_dir (dir);
+  g_assert_cmpstr (listing, ==, "moved.tgz");
+  remove_dir (dir);
+}
+
 /* A server that keeps failing: a bounded number of tries, then a plain error. */
 static void
 test_retries_exhausted (void)
@@ -1311,6 +1360,7 @@ main (int argc, char **argv)
   g_test_add_func ("/download/damaged-final-replaced", test_damaged_final_replaced);
   g_test_add_func ("/download/damaged-part", test_damaged_part);
   g_test_add_func ("/download/http-error", test_http_error);
+  g_test_add_func ("/download/redirects", test_redirects);
   g_test_add_func ("/download/retries-exhausted", test_retries_exhausted);
   g_test_add_func ("/download/no-space-announced", test_no_space_announced);
   g_test_add_func ("/download/disk-full/announced", test_disk_full_announced);
