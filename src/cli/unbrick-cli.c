@@ -16,6 +16,7 @@
 #include "ub-cli-demo.h"
 #include "ub-cli-devices.h"
 #include "ub-cli-rom.h"
+#include "ub-cli-download.h"
 
 typedef struct {
   UbCliDemo     *demo;
@@ -146,6 +147,9 @@ run_command (Cli     *cli,
         return FALSE;
       return ub_cli_devices_print (json, error);
     }
+
+  if (g_str_equal (cmd, "download"))
+    return ub_cli_download (argv, argc, cli->progress, cli->cancellable, error);
 
   if (g_str_equal (cmd, "getvar"))
     {
@@ -398,7 +402,8 @@ run_thread (gpointer user_data)
     run->ok = run_demo_tour (run->cli, &run->error);
   else
     run->ok = run_command (run->cli, run->argv, run->argc, &run->error);
-  g_main_context_invoke (NULL, quit_loop, run->loop);
+  /* queued, never run here: the main thread may not be in the loop yet */
+  g_idle_add (quit_loop, run->loop);
   return NULL;
 }
 
@@ -416,6 +421,7 @@ static const char *description =
      "  flash-rom ROM --mode M [--yes] [--json] [--resume] [--allow-lock]\n"
      "                                   check everything, then flash a Xiaomi fastboot ROM;\n"
      "                                   M: clean-all, keep-data or clean-all-lock\n"
+     "  download URL [--md5 HEX] [--dir DIR]  download an official ROM (resumable)\n"
      "\n"
      "Devices: -s SERIAL, -s usb:BUS-PORT or -s tcp:HOST[:PORT] (port 5554 by default).\n");
 

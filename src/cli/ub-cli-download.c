@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "ub-cli-download.h"
+#include "ub-download.h"
+#include "ub-rom-error.h"
+
+#define USAGE "download URL [--md5 HEX] [--dir DIR]"
+
+typedef struct {
+  UbDownload    *download;
+  UbCliProgress *progress;
+} Ctx;
+
+static void
+on_progress (UbDownload *download,
+             guint64     done,
+             guint64     total,
+             double      bytes_per_second,
+             gint64      seconds_left,
+             Ctx        *ctx)
+{
+  const char *label = ub_download_get_state (download) == UB_DOWNLOAD_STATE_CHECKING
+                      ? _("Checking") : _("Downloading");
+
+  ub_cli_progress_update (ctx->progress, label, done, total);
+}
+
+static void
+on_state_changed (UbDownload *download,
+                  Ctx        *ctx)
+{
+  switch (ub_download_get_state (download))
+    {
+    case UB_DOWNLOAD_STATE_RETRYING:
+      ub_cli_progress_clear (ctx->progress);
+      g_printerr (_("The connection was lost; trying again…\n"));
+      break;
+    case UB_DOWNLOAD_STATE_PAUSED:
+      ub_cli_progress_clear (ctx->progress);
+      g_printerr (_("Paused\n"));
+      break;
+    default:
+      break;
+    }
+}
+
+gboolean
+ub_cli_download (char          **argv,
+                 guint           argc,
+                 UbCliProgress  *progress,
+                 GCancellable   *cancellable,
+                 GError        **error)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("URL");
+  g_autofree char *md5 = NULL;
+  g_autofree char *dir = NULL;
+  g_auto(GStrv) args = g_new0 (char *, argc + 1);
+  g_autoptr(UbDownload) download = NULL;
+  g_autoptr(GError) local = NULL;
+  GStatBuf st;
+  Ctx ctx = { NULL, progress };
+  const GOptionEntry entries[] = {
+    { "md5", 0, 0, G_OPTION_ARG_STRING, &md5, NULL, NULL },
+    { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, NULL, NULL },
+    { NULL }
+  };
+
+  for (guint i = 0; i < argc; i++)
+    args[i] = g_strdup (argv[i]);
+  g_option_context_set_help_enabled (context, FALSE);
+  g_option_context_add_main_entries (context, entries, NULL);
+  /* the strv variant frees the arguments it consumes */
+  if (!g_option_context_parse_strv (context, &args, &local) || g_strv_length (args) != 2)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("Usage: unbrick-cli %s"), USAGE);
+      return FALSE;
+    }
+  if (dir == NULL)
+    {
+      const char *downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+      dir = g_strdup (downloads != NULL ? downloads : g_get_home_dir ());
+    }
+  {
+    char *absolute = g_canonicalize_filename (dir, NULL);
+    g_free (dir);
+    dir = absolute;
+  }
+
+  download = ub_download_new (args[1], dir, error);
+  if (download == NULL)
+    return FALSE;
+  if (md5 != NULL && !ub_download_set_expected_md5 (download, md5, error))
+    return FALSE;
+  ctx.download = download;
+  g_signal_connect (download, "progress", G_CALLBACK (on_progress), &ctx);
+  g_signal_connect (download, "state-changed", G_CALLBACK (on_state_changed), &ctx);
+
+  g_printerr (_("Downloading %s\n  into %s\n"), ub_download_get_file_name (download), dir);
+  if (g_stat (ub_download_get_part_path (download), &st) == 0)
+    {
+      g_autofree char *size = g_format_size (st.st_size);
+      g_printerr (_("Continuing the earlier download (%s already here)\n"), size);
+    }
+
+  if (!ub_download_run_sync (download, cancellable, &local))
+    {
+      ub_cli_progress_clear (progress);
+      /* not a phone operation: spare the user unbrick-cli's advice about phones */
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_set_error_literal (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED, local->message);
+      else
+        g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  ub_cli_progress_finish (progress);
+
+  if (ub_download_get_already_present (download))
+    g_printerr (_("Already downloaded and checked; nothing to do.\n"));
+  else if (ub_download_get_md5 (download) != NULL)
+    g_printerr (_("Downloaded and checked (MD5 %s).\n"), ub_download_get_md5 (download));
+  else
+    g_printerr (_("Downloaded. There was no MD5 to check it against; pass --md5 with the "
+                  "checksum from the download page to check it.\n"));
+  g_print ("%s\n", ub_download_get_final_path (download));
+  return TRUE;
+}

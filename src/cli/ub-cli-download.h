@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ub-cli-progress.h"
+
+G_BEGIN_DECLS
+
+/* `unbrick-cli download URL [--md5 HEX] [--dir DIR]`; @argv[0] is "download".
+ * Runs on the calling thread; prints the final path on stdout on success. */
+gboolean ub_cli_download (char          **argv,
+                          guint           argc,
+                          UbCliProgress  *progress,
+                          GCancellable   *cancellable,
+                          GError        **error);
+
+G_END_DECLS

@@ -1,0 +1,1525 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "ub-download.h"
+#include "ub-rom-error.h"
+
+#define BUFFER_SIZE        (1024 * 1024)          /* read, write and hash in 1 MiB pieces */
+#define PROGRESS_US        (G_USEC_PER_SEC / 10)  /* at most 10 "progress" a second */
+#define SPEED_TAU_S        3.0                    /* smoothing of the speed */
+#define MAX_REDIRECTS      10
+#define MAX_RESTARTS       3                      /* starts from 0 within one attempt */
+#define MAX_DELAY_MS       30000
+#define IO_TIMEOUT_S       30
+#define RESUME_XATTR       "user.unbrick.resume"  /* "<total> <validator>" on the .part */
+
+struct _UbDownload
+{
+  GObject          parent_instance;
+
+  /* immutable after construction */
+  char            *url;
+  GUri            *uri;
+  char            *dest_dir;
+  char            *file_name;
+  char            *final_path;
+  char            *part_path;
+  char            *name_md5;       /* 10 lower-case hex digits from the name, or NULL */
+  char            *expected_md5;   /* 32 lower-case hex digits, or NULL */
+  guint            max_retries;
+  guint            first_delay_ms;
+
+  /* owner thread: updated when events are dispatched */
+  UbDownloadState  state;
+  gboolean         already_present;
+  char            *md5;
+
+  /* shared with the worker, under mutex */
+  GMutex           mutex;
+  GCond            cond;
+  gboolean         running;
+  gboolean         paused;
+  GCancellable    *cancellable;          /* the caller's (or our own) */
+  GCancellable    *attempt_cancellable;  /* the request under way; cancelled to pause */
+  GMainContext    *owner;                /* NULL when running synchronously */
+  GQueue           events;
+  gboolean         dispatch_scheduled;
+};
+
+enum { SIGNAL_PROGRESS, SIGNAL_STATE_CHANGED, SIGNAL_FINISHED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (UbDownload, ub_download, G_TYPE_OBJECT)
+
+/* ---- events, delivered on the owner's main context */
+
+typedef enum { EVENT_STATE, EVENT_PROGRESS, EVENT_FINISHED } EventKind;
+
+typedef struct {
+  EventKind        kind;
+  UbDownloadState  state;
+  guint64          done;
+  guint64          total;
+  double           speed;
+  gint64           seconds_left;
+  GError          *error;
+  gboolean         already_present;
+  char            *md5;
+} Event;
+
+static void
+event_free (Event *ev)
+{
+  g_clear_error (&ev->error);
+  g_free (ev->md5);
+  g_free (ev);
+}
+
+static void
+dispatch_event (UbDownload *self,
+                Event      *ev)
+{
+  switch (ev->kind)
+    {
+    case EVENT_STATE:
+      self->state = ev->state;
+      g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0);
+      break;
+    case EVENT_PROGRESS:
+      g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, ev->done, ev->total, ev->speed,
+                     ev->seconds_left);
+      break;
+    case EVENT_FINISHED:
+      self->already_present = ev->already_present;
+      g_free (self->md5);
+      self->md5 = g_steal_pointer (&ev->md5);
+      self->state = ev->error == NULL ? UB_DOWNLOAD_STATE_SUCCEEDED : UB_DOWNLOAD_STATE_FAILED;
+      g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0);
+      g_signal_emit (self, signals[SIGNAL_FINISHED], 0, ev->error);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static gboolean
+dispatch_events (gpointer user_data)
+{
+  UbDownload *self = user_data;
+  GQueue pending = G_QUEUE_INIT;
+  Event *ev;
+
+  g_mutex_lock (&self->mutex);
+  pending = self->events;
+  g_queue_init (&self->events);
+  self->dispatch_scheduled = FALSE;
+  g_mutex_unlock (&self->mutex);
+
+  while ((ev = g_queue_pop_head (&pending)) != NULL)
+    {
+      dispatch_event (self, ev);
+      event_free (ev);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Takes @ev. Progress events replace a pending progress event. */
+static void
+post_event (UbDownload *self,
+            Event      *ev)
+{
+  Event *tail;
+
+  g_mutex_lock (&self->mutex);
+  if (self->owner == NULL)
+    {
+      g_mutex_unlock (&self->mutex);
+      dispatch_event (self, ev);
+      event_free (ev);
+      return;
+    }
+  tail = g_queue_peek_tail (&self->events);
+  if (ev->kind == EVENT_PROGRESS && tail != NULL && tail->kind == EVENT_PROGRESS)
+    event_free (g_queue_pop_tail (&self->events));
+  g_queue_push_tail (&self->events, ev);
+  if (!self->dispatch_scheduled)
+    {
+      /* always through the context: g_main_context_invoke() would run it here
+       * when nobody holds the context at this moment */
+      GSource *source = g_idle_source_new ();
+
+      self->dispatch_scheduled = TRUE;
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, dispatch_events, g_object_ref (self), g_object_unref);
+      g_source_set_static_name (source, "[unbrick] download events");
+      g_source_attach (source, self->owner);
+      g_source_unref (source);
+    }
+  g_mutex_unlock (&self->mutex);
+}
+
+/* ---- GObject */
+
+static void
+ub_download_finalize (GObject *object)
+{
+  UbDownload *self = UB_DOWNLOAD (object);
+
+  g_free (self->url);
+  g_clear_pointer (&self->uri, g_uri_unref);
+  g_free (self->dest_dir);
+  g_free (self->file_name);
+  g_free (self->final_path);
+  g_free (self->part_path);
+  g_free (self->name_md5);
+  g_free (self->expected_md5);
+  g_free (self->md5);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->owner, g_main_context_unref);
+  g_queue_clear_full (&self->events, (GDestroyNotify) event_free);
+  g_mutex_clear (&self->mutex);
+  g_cond_clear (&self->cond);
+  G_OBJECT_CLASS (ub_download_parent_class)->finalize (object);
+}
+
+static void
+ub_download_class_init (UbDownloadClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ub_download_finalize;
+
+  /**
+   * UbDownload::progress:
+   * @done: bytes in the file (or checked, in the CHECKING state)
+   * @total: the file's size, 0 when the server did not say
+   * @bytes_per_second: smoothed speed, 0 until known
+   * @seconds_left: estimated time left, -1 when unknown
+   *
+   * At most ten times a second.
+   */
+  signals[SIGNAL_PROGRESS] = g_signal_new ("progress", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                           G_TYPE_NONE, 4, G_TYPE_UINT64, G_TYPE_UINT64,
+                                           G_TYPE_DOUBLE, G_TYPE_INT64);
+  /**
+   * UbDownload::state-changed:
+   *
+   * See ub_download_get_state().
+   */
+  signals[SIGNAL_STATE_CHANGED] = g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass),
+                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                G_TYPE_NONE, 0);
+  /**
+   * UbDownload::finished:
+   * @error: (nullable): why it failed, or %NULL when the file is ready at the final path
+   */
+  signals[SIGNAL_FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                           G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+ub_download_init (UbDownload *self)
+{
+  g_mutex_init (&self->mutex);
+  g_cond_init (&self->cond);
+  g_queue_init (&self->events);
+  self->max_retries = 6;
+  self->first_delay_ms = 1000;
+}
+
+/* ---- URL checks */
+
+static gboolean
+is_loopback_host (const char *host)
+{
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+/* https anywhere, http only to this machine (tests, local mirrors). */
+static gboolean
+check_scheme (GUri       *uri,
+              const char *shown,
+              GError    **error)
+{
+  const char *scheme = g_uri_get_scheme (uri);
+  const char *host = g_uri_get_host (uri);
+
+  if (host == NULL || host[0] == '\0')
+    {
+      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_BAD_URL,
+                   _("The link “%s” has no server name. Copy the full download link "
+                     "again (it starts with https://)."), shown);
+      return FALSE;
+    }
+  if (g_ascii_strcasecmp (scheme, "https") == 0)
+    return TRUE;
+  if (g_ascii_strcasecmp (scheme, "http") == 0)
+    {
+      if (is_loopback_host (host))
+        return TRUE;
+      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_BAD_URL,
+                   _("Unbrick downloads only over a secure connection, and “%s” is not one "
+                     "(http://). Use the same link with https:// at the start."), shown);
+      return FALSE;
+    }
+  g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_BAD_URL,
+               _("Unbrick downloads only https:// links; “%s” starts with “%s:”. "
+                 "Copy the ROM’s https:// download link."), shown, scheme);
+  return FALSE;
+}
+
+/* The last path segment, percent-decoded, if it is a safe file name. */
+static char *
+file_name_from_uri (GUri       *uri,
+                    const char *shown,
+                    GError    **error)
+{
+  const char *path = g_uri_get_path (uri);
+  const char *slash = strrchr (path, '/');
+  const char *segment = slash != NULL ? slash + 1 : path;
+  g_autofree char *name = g_uri_unescape_string (segment, "/");
+  gboolean bad = name == NULL || name[0] == '\0' || name[0] == '.' ||
+                 strstr (name, "..") != NULL || !g_utf8_validate (name, -1, NULL) ||
+                 strlen (name) + strlen (".part") > 255;
+
+  for (const char *p = name; !bad && *p != '\0'; p++)
+    bad = g_ascii_iscntrl (*p) || *p == '\\';
+  if (bad)
+    {
+      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_BAD_URL,
+                   _("The link “%s” does not end with a usable file name. Copy the full "
+                     "download link of the ROM file (it usually ends in .tgz)."), shown);
+      return NULL;
+    }
+  return g_steal_pointer (&name);
+}
+
+/* Xiaomi names end in "_<first 10 hex digits of the MD5>.tgz". */
+static char *
+md5_prefix_from_name (const char *name)
+{
+  gsize len = strlen (name);
+  const char *hex;
+
+  if (len < 15 || !g_str_has_suffix (name, ".tgz") || name[len - 15] != '_')
+    return NULL;
+  hex = name + len - 14;
+  for (guint i = 0; i < 10; i++)
+    if (!g_ascii_isxdigit (hex[i]))
+      return NULL;
+  return g_ascii_strdown (hex, 10);
+}
+
+UbDownload *
+ub_download_new (const char *url,
+                 const char *dest_dir,
+                 GError    **error)
+{
+  g_autoptr(UbDownload) self = NULL;
+  g_autofree char *clean = NULL;
+  g_autoptr(GUri) uri = NULL;
+
+  g_return_val_if_fail (url != NULL, NULL);
+  g_return_val_if_fail (dest_dir != NULL, NULL);
+
+  clean = g_strstrip (g_strdup (url));
+  uri = g_uri_parse (clean, SOUP_HTTP_URI_FLAGS, NULL);
+  if (uri == NULL)
+    {
+      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_BAD_URL,
+                   _("“%s” is not a web address. Copy the ROM’s download link again "
+                     "(it starts with https://)."), clean);
+      return NULL;
+    }
+  if (!check_scheme (uri, clean, error))
+    return NULL;
+
+  self = g_object_new (UB_TYPE_DOWNLOAD, NULL);
+  self->file_name = file_name_from_uri (uri, clean, error);
+  if (self->file_name == NULL)
+    return NULL;
+  self->url = g_steal_pointer (&clean);
+  self->uri = g_steal_pointer (&uri);
+  self->dest_dir = g_strdup (dest_dir);
+  self->final_path = g_build_filename (dest_dir, self->file_name, NULL);
+  self->part_path = g_strconcat (self->final_path, ".part", NULL);
+  self->name_md5 = md5_prefix_from_name (self->file_name);
+  return g_steal_pointer (&self);
+}
+
+gboolean
+ub_download_set_expected_md5 (UbDownload *self,
+                              const char *md5_hex,
+                              GError    **error)
+{
+  g_autofree char *copy = NULL;
+  g_autofree char *md5 = NULL;
+
+  g_return_val_if_fail (UB_IS_DOWNLOAD (self), FALSE);
+
+  if (md5_hex == NULL)
+    {
+      g_clear_pointer (&self->expected_md5, g_free);
+      return TRUE;
+    }
+  copy = g_strdup (md5_hex);
+  md5 = g_ascii_strdown (g_strstrip (copy), -1);
+  for (const char *p = md5; *p != '\0'; p++)
+    if (!g_ascii_isxdigit (*p))
+      {
+        g_clear_pointer (&md5, g_free);
+        break;
+      }
+  if (md5 == NULL || strlen (md5) != 32)
+    {
+      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM,
+                   _("“%s” is not an MD5 checksum (32 characters 0–9 and a–f). Copy it "
+                     "again from the download page."), md5_hex);
+      return FALSE;
+    }
+  if (self->name_md5 != NULL && !g_str_has_prefix (md5, self->name_md5))
+    {
+      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM,
+                   _("The MD5 %s cannot belong to %s: the file name says its MD5 starts "
+                     "with %s. Check that you copied the checksum of this ROM."),
+                   md5, self->file_name, self->name_md5);
+      return FALSE;
+    }
+  g_free (self->expected_md5);
+  self->expected_md5 = g_steal_pointer (&md5);
+  return TRUE;
+}
+
+void
+ub_download_set_retry_policy (UbDownload *self,
+                              guint       max_retries,
+                              guint       first_delay_ms)
+{
+  g_return_if_fail (UB_IS_DOWNLOAD (self));
+  self->max_retries = max_retries;
+  self->first_delay_ms = first_delay_ms;
+}
+
+const char *
+ub_download_get_url (UbDownload *self)
+{
+  g_return_val_if_fail (UB_IS_DOWNLOAD (self), NULL);
+  return self->url;
+}
+
+const char *
+ub_download_get_file_name (UbDownload *self)
+{
+  g_return_val_if_fail (UB_IS_DOWNLOAD (self), NULL);
+  return self->file_name;
+}
+
+const char *
+ub_download_get_final_path (UbDownload *self)
+{
+  g_return_val_if_fail (UB_IS_DOWNLOAD (self), NULL);
+  return self->final_path;
+}
+
+const char *
+ub_download_get_part_path (UbDownload *self)
+{
+  g_return_val_if_fail (UB_IS_DOWNLOAD (self), NULL);
+  return self->part_path;
+}
+
+UbDownloadState
+ub_download_get_state (UbDownload *self)
+{
+  g_return_val_if_fail (UB_IS_DOWNLOAD (self), UB_DOWNLOAD_STATE_IDLE);
+  return self->state;
+}
+
+gboolean
+ub_download_get_already_present (UbDownload *self)
+{
+  g_return_val_if_fail (UB_IS_DOWNLOAD (self), FALSE);
+  return self->already_present;
+}
+
+const char *
+ub_download_get_md5 (UbDownload *self)
+{
+  g_return_val_if_fail (UB_IS_DOWNLOAD (self), NULL);
+  return self->md5;
+}
+
+gboolean
+ub_download_has_md5_check (UbDownload *self)
+{
+  g_return_val_if_fail (UB_IS_DOWNLOAD (self), FALSE);
+  return self->name_md5 != NULL || self->expected_md5 != NULL;
+}
+
+/* ---- the job, on the thread that runs it */
+
+typedef struct {
+  UbDownload  *self;
+  SoupSession *session;
+  guint8      *buffer;
+  GChecksum   *checksum;      /* NULL when no MD5 is known: nothing to check */
+  int          fd;            /* the .part, -1 until opened */
+  guint64      offset;        /* bytes in the .part (all of them hashed) */
+  gint64       total;         /* the file's size, -1 unknown */
+  char        *validator;     /* strong ETag or Last-Modified of those bytes */
+  gboolean     no_range;      /* the server's Range answers cannot be trusted */
+  gboolean     confirm_end;   /* a body of unknown length ended: check that nothing follows */
+  gint64       final_size;    /* an existing final file to compare by size, or -1 */
+  gboolean     already_present;
+  /* progress */
+  UbDownloadState state;
+  gint64       last_emit;
+  gint64       rate_time;
+  guint64      rate_done;
+  double       speed;
+} Job;
+
+typedef enum { ATTEMPT_DONE, ATTEMPT_RETRY, ATTEMPT_FATAL } AttemptResult;
+
+static void
+job_set_state (Job             *job,
+               UbDownloadState  state)
+{
+  Event *ev;
+
+  if (job->state == state)
+    return;
+  job->state = state;
+  job->rate_time = 0;
+  job->speed = 0;
+  job->last_emit = 0;
+  ev = g_new0 (Event, 1);
+  ev->kind = EVENT_STATE;
+  ev->state = state;
+  post_event (job->self, ev);
+}
+
+static void
+job_progress (Job     *job,
+              guint64  done,
+              guint64  total,
+              gboolean force)
+{
+  gint64 now = g_get_monotonic_time ();
+  Event *ev;
+
+  if (job->rate_time == 0)
+    {
+      job->rate_time = now;
+      job->rate_done = done;
+    }
+  else if (now - job->rate_time >= PROGRESS_US && done >= job->rate_done)
+    {
+      double dt = (now - job->rate_time) / 1e6;
+      double rate = (done - job->rate_done) / dt;
+
+      /* exponential smoothing, time constant SPEED_TAU_S */
+      job->speed = job->speed <= 0 ? rate : job->speed + dt / (SPEED_TAU_S + dt) * (rate - job->speed);
+      job->rate_time = now;
+      job->rate_done = done;
+    }
+  if (!force && job->last_emit != 0 && now - job->last_emit < PROGRESS_US)
+    return;
+  job->last_emit = now;
+
+  ev = g_new0 (Event, 1);
+  ev->kind = EVENT_PROGRESS;
+  ev->done = done;
+  ev->total = total;
+  ev->speed = job->speed;
+  ev->seconds_left = job->speed > 0 && total > done ? (gint64) ((total - done) / job->speed + 0.999) : -1;
+  if (total > 0 && done >= total)
+    ev->seconds_left = 0;
+  post_event (job->self, ev);
+}
+
+static gboolean
+user_cancelled (Job *job)
+{
+  return g_cancellable_is_cancelled (job->self->cancellable);
+}
+
+static void
+set_cancelled_error (Job     *job,
+                     GError **error)
+{
+  g_autofree char *size = g_format_size (job->offset);
+
+  if (job->offset > 0)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                 _("The download was stopped. The %s downloaded so far was kept in %s; "
+                   "start the same download again to continue."), size, job->self->part_path);
+  else
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The download was stopped."));
+}
+
+static void
+set_io_error (GError    **error,
+              int         errsv,
+              const char *what,
+              const char *path)
+{
+  if (errsv == ENOSPC || errsv == EDQUOT)
+    g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NO_SPACE,
+                 _("The disk is full: %s could not be written. The part downloaded so far "
+                   "was kept; free some space, then start the download again to continue."),
+                 path);
+  else
+    g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED,
+                 "%s %s: %s", what, path, g_strerror (errsv));
+}
+
+/* Reads @path to the end into job->checksum; returns its size in @size. */
+static gboolean
+hash_file (Job        *job,
+           const char *path,
+           guint64    *size,
+           GError    **error)
+{
+  struct stat st;
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  guint64 done = 0;
+  gboolean ok = TRUE;
+
+  if (fd < 0 || fstat (fd, &st) < 0)
+    {
+      int errsv = errno;
+      set_io_error (error, errsv, _("Could not read"), path);
+      if (fd >= 0)
+        close (fd);
+      return FALSE;
+    }
+  job_set_state (job, UB_DOWNLOAD_STATE_CHECKING);
+  for (;;)
+    {
+      gssize n = read (fd, job->buffer, BUFFER_SIZE);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int errsv = errno;
+          set_io_error (error, errsv, _("Could not read"), path);
+          ok = FALSE;
+          break;
+        }
+      if (n == 0)
+        break;
+      g_checksum_update (job->checksum, job->buffer, n);
+      done += n;
+      if (user_cancelled (job))
+        {
+          set_cancelled_error (job, error);
+          ok = FALSE;
+          break;
+        }
+      job_progress (job, done, MAX ((guint64) st.st_size, done), FALSE);
+    }
+  close (fd);
+  if (ok)
+    job_progress (job, done, done, TRUE);
+  *size = done;
+  return ok;
+}
+
+static void
+job_reset_checksum (Job *job)
+{
+  if (job->checksum != NULL)
+    g_checksum_reset (job->checksum);
+}
+
+static void
+job_store_validator (Job *job)
+{
+  g_autofree char *value = NULL;
+
+  if (job->fd < 0)
+    return;
+  if (job->validator == NULL && job->total < 0)
+    {
+      fremovexattr (job->fd, RESUME_XATTR);
+      return;
+    }
+  value = g_strdup_printf ("%" G_GINT64_FORMAT " %s", job->total,
+                           job->validator != NULL ? job->validator : "");
+  /* best effort: without it a later run resumes without If-Range */
+  if (fsetxattr (job->fd, RESUME_XATTR, value, strlen (value), 0) < 0)
+    g_debug ("%s: no resume information stored: %s", job->self->part_path, g_strerror (errno));
+}
+
+static void
+job_load_validator (Job *job,
+                    int  fd)
+{
+  char value[1024];
+  gssize n = fgetxattr (fd, RESUME_XATTR, value, sizeof value - 1);
+  char *end = NULL;
+  gint64 total;
+
+  if (n <= 0)
+    return;
+  value[n] = '\0';
+  total = g_ascii_strtoll (value, &end, 10);
+  if (end == value || *end != ' ')
+    return;
+  job->total = total >= 0 ? total : -1;
+  if (end[1] != '\0')
+    job->validator = g_strdup (end + 1);
+}
+
+/* Opens the .part for writing at job->offset (creating it when needed). */
+static gboolean
+job_open_part (Job     *job,
+               GError **error)
+{
+  if (job->fd < 0)
+    {
+      job->fd = g_open (job->self->part_path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+      if (job->fd < 0)
+        {
+          int errsv = errno;
+          set_io_error (error, errsv, _("Could not create"), job->self->part_path);
+          return FALSE;
+        }
+    }
+  if (ftruncate (job->fd, job->offset) < 0 || lseek (job->fd, job->offset, SEEK_SET) < 0)
+    {
+      int errsv = errno;
+      set_io_error (error, errsv, _("Could not write"), job->self->part_path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Drops what the .part holds and starts from byte 0. */
+static gboolean
+job_restart (Job     *job,
+             GError **error)
+{
+  g_debug ("%s: starting again from the beginning", job->self->file_name);
+  job->offset = 0;
+  job->total = -1;
+  g_clear_pointer (&job->validator, g_free);
+  job_reset_checksum (job);
+  if (job->fd < 0 && !g_file_test (job->self->part_path, G_FILE_TEST_EXISTS))
+    return TRUE;
+  return job_open_part (job, error);
+}
+
+static gboolean
+job_write (Job     *job,
+           gsize    length,
+           GError **error)
+{
+  gsize written = 0;
+
+  while (written < length)
+    {
+      gssize n = write (job->fd, job->buffer + written, length - written);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          int errsv = n < 0 ? errno : ENOSPC;
+          set_io_error (error, errsv, _("Could not write"), job->self->part_path);
+          return FALSE;
+        }
+      /* the bytes on disk stay a valid prefix of the file, hashed as they are */
+      if (job->checksum != NULL)
+        g_checksum_update (job->checksum, job->buffer + written, n);
+      written += n;
+      job->offset += n;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_free_space (Job     *job,
+                  guint64  needed,
+                  GError **error)
+{
+  struct statvfs sv;
+  guint64 available;
+
+  if (statvfs (job->self->dest_dir, &sv) < 0)
+    return TRUE;  /* the writes will tell */
+  available = (guint64) sv.f_bavail * sv.f_frsize;
+  if (needed <= available)
+    return TRUE;
+  {
+    g_autofree char *need_text = g_format_size (needed);
+    g_autofree char *have_text = g_format_size (available);
+
+    g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NO_SPACE,
+                 _("The download needs %s free in %s, but only %s is available. Free some "
+                   "space or choose another folder, then try again."),
+                 need_text, job->self->dest_dir, have_text);
+  }
+  return FALSE;
+}
+
+/* A strong ETag, else Last-Modified: what If-Range may carry. */
+static char *
+response_validator (SoupMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (msg);
+  const char *etag = soup_message_headers_get_one (headers, "ETag");
+  const char *modified = soup_message_headers_get_one (headers, "Last-Modified");
+
+  if (etag != NULL && etag[0] == '"')
+    return g_strdup (etag);
+  if (modified != NULL)
+    return g_strdup (modified);
+  return NULL;
+}
+
+/* The size in a 416 answer's "Content-Range: bytes * / SIZE" (without the spaces). */
+static gint64
+unsatisfied_range_total (SoupMessage *msg)
+{
+  const char *value = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                    "Content-Range");
+  char *end = NULL;
+  gint64 total;
+
+  if (value == NULL || !g_str_has_prefix (value, "bytes */"))
+    return -1;
+  total = g_ascii_strtoll (value + 8, &end, 10);
+  return end != value + 8 && *end == '\0' ? total : -1;
+}
+
+static AttemptResult
+http_status_error (Job         *job,
+                   SoupMessage *msg,
+                   GError     **error)
+{
+  guint status = soup_message_get_status (msg);
+  const char *reason = soup_message_get_reason_phrase (msg);
+  const char *host = g_uri_get_host (job->self->uri);
+
+  if (SOUP_STATUS_IS_SERVER_ERROR (status) || status == SOUP_STATUS_REQUEST_TIMEOUT ||
+      status == 429 /* Too Many Requests */)
+    {
+      /* wrapped by job_transfer() when the tries run out */
+      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK, "HTTP %u %s",
+                   status, reason ? reason : "");
+      return ATTEMPT_RETRY;
+    }
+  if (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_GONE ||
+      status == SOUP_STATUS_FORBIDDEN)
+    g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+                 _("The server %s has no file at this link (HTTP %u %s). Check that the link "
+                   "is complete, or copy it again from the download page."),
+                 host, status, reason ? reason : "");
+  else
+    g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+                 _("The server %s refused the download (HTTP %u %s). Check the link, or "
+                   "try again later."), host, status, reason ? reason : "");
+  return ATTEMPT_FATAL;
+}
+
+/* Network errors are worth another try; certificate and local errors are not. */
+static AttemptResult
+classify_error (Job     *job,
+                GError **error)
+{
+  const char *host = g_uri_get_host (job->self->uri);
+  GError *e = *error;
+
+  if (e->domain == G_TLS_ERROR && e->code != G_TLS_ERROR_EOF)
+    {
+      g_autofree char *text = g_strdup (e->message);
+      g_clear_error (error);
+      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+                   _("The secure connection to %s could not be trusted (%s). Check that the "
+                     "computer’s date and time are right and that the link is the official "
+                     "one."), host, text);
+      return ATTEMPT_FATAL;
+    }
+  if (e->domain == UB_ROM_ERROR)
+    return ATTEMPT_FATAL;
+  return ATTEMPT_RETRY;
+}
+
+/* Reads the body into the .part. */
+static AttemptResult
+receive_body (Job          *job,
+              gboolean      accepts_ranges,
+              GInputStream *stream,
+              GCancellable *cancellable,
+              GError      **error)
+{
+  guint64 total = job->total >= 0 ? (guint64) job->total : 0;
+  gsize fill = 0;
+
+  job_set_state (job, UB_DOWNLOAD_STATE_DOWNLOADING);
+  job_progress (job, job->offset, total, TRUE);
+  for (;;)
+    {
+      gssize n = g_input_stream_read (stream, job->buffer + fill, BUFFER_SIZE - fill,
+                                      cancellable, error);
+      if (n < 0)
+        {
+          /* what arrived is good data: keep it */
+          g_autoptr(GError) write_error = NULL;
+          if (fill > 0 && !job_write (job, fill, &write_error))
+            {
+              g_clear_error (error);
+              g_propagate_error (error, g_steal_pointer (&write_error));
+              return ATTEMPT_FATAL;
+            }
+          job_progress (job, job->offset, total, TRUE);   /* exact, for a pause */
+          return classify_error (job, error);
+        }
+      if (n == 0)
+        break;
+      fill += n;
+      if (job->total >= 0 && job->offset + fill > (guint64) job->total)
+        {
+          g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+                       _("The server sent more data than it announced. Try again later."));
+          return ATTEMPT_FATAL;
+        }
+      if (fill == BUFFER_SIZE)
+        {
+          if (!job_write (job, fill, error))
+            return ATTEMPT_FATAL;
+          fill = 0;
+        }
+      job_progress (job, job->offset + fill, total, FALSE);
+    }
+  if (fill > 0 && !job_write (job, fill, error))
+    return ATTEMPT_FATAL;
+  if (job->total >= 0 && job->offset < (guint64) job->total)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+                   _("The connection ended before the whole file arrived."));
+      return ATTEMPT_RETRY;
+    }
+  if (job->total < 0)
+    {
+      /* libsoup takes a chunked body cut at a chunk boundary for a complete one:
+       * when the server does ranges, ask for the rest, which must be nothing (416) */
+      if (!job->no_range && job->offset > 0 && accepts_ranges)
+        {
+          job->confirm_end = TRUE;
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+                       _("The connection ended before the whole file arrived."));
+          return ATTEMPT_RETRY;
+        }
+      job->total = job->offset;
+    }
+  job_progress (job, job->offset, job->total, TRUE);
+  return ATTEMPT_DONE;
+}
+
+/* One request (following redirects): on ATTEMPT_DONE the .part is complete. */
+static AttemptResult
+attempt (Job          *job,
+         GCancellable *cancellable,
+         GError      **error)
+{
+  UbDownload *self = job->self;
+  g_autoptr(GUri) uri = g_uri_ref (self->uri);
+  guint redirects = 0;
+  guint restarts = 0;
+
+  for (;;)
+    {
+      g_autoptr(SoupMessage) msg = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
+      SoupMessageHeaders *request = soup_message_get_request_headers (msg);
+      SoupMessageHeaders *response = soup_message_get_response_headers (msg);
+      g_autoptr(GInputStream) stream = NULL;
+      gboolean ranged = job->offset > 0 && !job->no_range;
+      guint status;
+      AttemptResult result;
+
+      soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
+      soup_message_headers_replace (request, "Accept-Encoding", "identity");
+      if (ranged)
+        {
+          soup_message_headers_set_range (request, job->offset, -1);
+          if (job->validator != NULL)
+            soup_message_headers_replace (request, "If-Range", job->validator);
+        }
+      job_set_state (job, UB_DOWNLOAD_STATE_CONNECTING);
+      stream = soup_session_send (job->session, msg, cancellable, error);
+      if (stream == NULL)
+        return classify_error (job, error);
+      status = soup_message_get_status (msg);
+
+      if (SOUP_STATUS_IS_REDIRECTION (status) &&
+          soup_message_headers_get_one (response, "Location") != NULL)
+        {
+          const char *location = soup_message_headers_get_one (response, "Location");
+          g_autoptr(GUri) next = g_uri_parse_relative (uri, location, SOUP_HTTP_URI_FLAGS, NULL);
+
+          g_input_stream_close (stream, NULL, NULL);
+          if (next == NULL || ++redirects > MAX_REDIRECTS)
+            {
+              g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+                           _("The server %s sent the download to an invalid address. Try "
+                             "again later."), g_uri_get_host (self->uri));
+              return ATTEMPT_FATAL;
+            }
+          if (!check_scheme (next, location, error))
+            return ATTEMPT_FATAL;
+          g_clear_pointer (&uri, g_uri_unref);
+          uri = g_steal_pointer (&next);
+          continue;
+        }
+
+      if (ranged && status == SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE)
+        {
+          gint64 total = unsatisfied_range_total (msg);
+
+          g_input_stream_close (stream, NULL, NULL);
+          if (total >= 0 && (guint64) total == job->offset &&
+              (job->total < 0 || job->total == total))
+            {
+              job->total = total;   /* the .part was already complete */
+              job_progress (job, job->offset, job->total, TRUE);
+              return ATTEMPT_DONE;
+            }
+          if (++restarts > MAX_RESTARTS || !job_restart (job, error))
+            goto restart_failed;
+          continue;
+        }
+
+      if (ranged && status == SOUP_STATUS_PARTIAL_CONTENT)
+        {
+          goffset start = -1, end = -1, total = -1;
+
+          if (!soup_message_headers_get_content_range (response, &start, &end, &total) ||
+              (guint64) start != job->offset)
+            {
+              /* never append bytes from the wrong place */
+              g_debug ("%s: the server answered another range than asked", self->file_name);
+              g_input_stream_close (stream, NULL, NULL);
+              job->no_range = TRUE;
+              if (++restarts > MAX_RESTARTS || !job_restart (job, error))
+                goto restart_failed;
+              continue;
+            }
+          if (total < 0)
+            total = end + 1;
+          if (job->total >= 0 && job->total != total)
+            {
+              /* the file on the server changed */
+              g_input_stream_close (stream, NULL, NULL);
+              if (++restarts > MAX_RESTARTS || !job_restart (job, error))
+                goto restart_failed;
+              continue;
+            }
+          job->total = total;
+          if (job->validator == NULL)
+            job->validator = response_validator (msg);
+        }
+      else if (status == SOUP_STATUS_OK)
+        {
+          /* a full body: whatever the .part held is replaced, never appended to */
+          if (job->offset > 0 && !job_restart (job, error))
+            return ATTEMPT_FATAL;
+          job->total = soup_message_headers_get_encoding (response) == SOUP_ENCODING_CONTENT_LENGTH
+                       ? soup_message_headers_get_content_length (response) : -1;
+          g_free (job->validator);
+          job->validator = response_validator (msg);
+        }
+      else
+        {
+          g_input_stream_close (stream, NULL, NULL);
+          return http_status_error (job, msg, error);
+        }
+
+      if (job->final_size >= 0)
+        {
+          /* no MD5 to check an existing finished file: its size must do */
+          if (job->total == job->final_size)
+            {
+              g_input_stream_close (stream, NULL, NULL);
+              job->already_present = TRUE;
+              return ATTEMPT_DONE;
+            }
+          job->final_size = -1;
+        }
+      if (job->total >= 0 && !check_free_space (job, job->total - job->offset, error))
+        {
+          g_input_stream_close (stream, NULL, NULL);
+          return ATTEMPT_FATAL;
+        }
+      if (!job_open_part (job, error))
+        {
+          g_input_stream_close (stream, NULL, NULL);
+          return ATTEMPT_FATAL;
+        }
+      job_store_validator (job);
+      result = receive_body (job,
+                             soup_message_headers_header_equals (response, "Accept-Ranges", "bytes"),
+                             stream, cancellable, error);
+      g_input_stream_close (stream, NULL, NULL);
+      return result;
+    }
+
+restart_failed:
+  if (error != NULL && *error == NULL)
+    g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+                 _("The server %s keeps sending the wrong parts of the file. Try again later."),
+                 g_uri_get_host (self->uri));
+  return ATTEMPT_FATAL;
+}
+
+/* Waits while paused; FALSE when cancelled meanwhile. */
+static gboolean
+wait_while_paused (Job *job)
+{
+  UbDownload *self = job->self;
+  gboolean paused;
+
+  g_mutex_lock (&self->mutex);
+  paused = self->paused && !user_cancelled (job);
+  g_mutex_unlock (&self->mutex);
+  if (!paused)
+    return !user_cancelled (job);
+
+  job_set_state (job, UB_DOWNLOAD_STATE_PAUSED);
+  g_mutex_lock (&self->mutex);
+  while (self->paused && !user_cancelled (job))
+    g_cond_wait (&self->cond, &self->mutex);
+  g_mutex_unlock (&self->mutex);
+  return !user_cancelled (job);
+}
+
+/* Sleeps @delay_ms unless paused or cancelled meanwhile. */
+static void
+wait_before_retry (Job   *job,
+                   guint  delay_ms)
+{
+  UbDownload *self = job->self;
+  gint64 end = g_get_monotonic_time () + (gint64) delay_ms * 1000;
+
+  job_set_state (job, UB_DOWNLOAD_STATE_RETRYING);
+  g_mutex_lock (&self->mutex);
+  while (!self->paused && !user_cancelled (job))
+    if (!g_cond_wait_until (&self->cond, &self->mutex, end))
+      break;
+  g_mutex_unlock (&self->mutex);
+}
+
+static gboolean
+job_transfer (Job     *job,
+              GError **error)
+{
+  UbDownload *self = job->self;
+  guint failures = 0;
+  guint delay_ms = self->first_delay_ms;
+
+  for (;;)
+    {
+      g_autoptr(GCancellable) cancellable = NULL;
+      g_autoptr(GError) local = NULL;
+      guint64 before = job->offset;
+      AttemptResult result;
+
+      if (!wait_while_paused (job))
+        {
+          set_cancelled_error (job, error);
+          return FALSE;
+        }
+      g_mutex_lock (&self->mutex);
+      if (!self->paused)
+        self->attempt_cancellable = cancellable = g_cancellable_new ();
+      g_mutex_unlock (&self->mutex);
+      if (cancellable == NULL)
+        continue;   /* paused again meanwhile */
+
+      result = attempt (job, cancellable, &local);
+
+      g_mutex_lock (&self->mutex);
+      self->attempt_cancellable = NULL;
+      g_mutex_unlock (&self->mutex);
+
+      if (result == ATTEMPT_DONE)
+        return TRUE;
+      if (user_cancelled (job))
+        {
+          set_cancelled_error (job, error);
+          return FALSE;
+        }
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        continue;   /* paused */
+      if (result == ATTEMPT_FATAL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      if (job->offset > before)
+        {
+          failures = 0;
+          delay_ms = self->first_delay_ms;
+        }
+      if (job->confirm_end)
+        {
+          job->confirm_end = FALSE;
+          if (failures == 0)
+            continue;   /* at once: most likely the file is complete */
+        }
+      if (++failures > self->max_retries)
+        {
+          g_autofree char *size = g_format_size (job->offset);
+          const char *host = g_uri_get_host (self->uri);
+
+          if (job->offset > 0)
+            g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+                         _("The download from %s failed %u times in a row (%s). The %s "
+                           "downloaded so far was kept in %s; check the internet connection, "
+                           "then start the same download again to continue."),
+                         host, failures, local->message, size, self->part_path);
+          else
+            g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+                         _("The download from %s failed %u times in a row (%s). Check the "
+                           "internet connection and try again."),
+                         host, failures, local->message);
+          return FALSE;
+        }
+      g_debug ("%s: attempt failed (%s); trying again in %u ms", self->file_name,
+               local->message, delay_ms);
+      wait_before_retry (job, delay_ms);
+      delay_ms = MIN (delay_ms * 2, MAX_DELAY_MS);
+    }
+}
+
+/* Checks the MD5s of a complete .part and gives it its final name. */
+static gboolean
+job_finish (Job     *job,
+            char   **md5_out,
+            GError **error)
+{
+  UbDownload *self = job->self;
+  const char *md5 = job->checksum != NULL ? g_checksum_get_string (job->checksum) : NULL;
+  const char *want = NULL;
+
+  gboolean whole = FALSE;
+
+  if (md5 != NULL && self->name_md5 != NULL && !g_str_has_prefix (md5, self->name_md5))
+    want = self->name_md5;
+  else if (md5 != NULL && self->expected_md5 != NULL && g_strcmp0 (md5, self->expected_md5) != 0)
+    want = self->expected_md5, whole = TRUE;
+  if (want != NULL)
+    {
+      if (job->fd >= 0)
+        close (job->fd);
+      job->fd = -1;
+      g_unlink (self->part_path);
+      if (whole)
+        g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM,
+                     _("The download was damaged: its MD5 is %s, but it must be %s. "
+                       "The damaged data was deleted; try the download again."), md5, want);
+      else
+        g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM,
+                     _("The download was damaged: its MD5 is %s, but the file name says it "
+                       "starts with %s. The damaged data was deleted; try the download again."),
+                     md5, want);
+      return FALSE;
+    }
+
+  if (job->fd < 0)
+    job->fd = g_open (self->part_path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+  if (job->fd < 0 || fsync (job->fd) < 0)
+    {
+      int errsv = errno;
+      set_io_error (error, errsv, _("Could not write"), self->part_path);
+      return FALSE;
+    }
+  fremovexattr (job->fd, RESUME_XATTR);
+  if (close (job->fd) < 0)
+    {
+      int errsv = errno;
+      job->fd = -1;
+      set_io_error (error, errsv, _("Could not write"), self->part_path);
+      return FALSE;
+    }
+  job->fd = -1;
+  if (g_rename (self->part_path, self->final_path) < 0)
+    {
+      int errsv = errno;
+      set_io_error (error, errsv, _("Could not rename"), self->part_path);
+      return FALSE;
+    }
+  {
+    int dir = g_open (self->dest_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    if (dir >= 0)
+      {
+        fsync (dir);
+        close (dir);
+      }
+  }
+  *md5_out = g_strdup (md5);
+  return TRUE;
+}
+
+static gboolean
+job_run (Job     *job,
+         char   **md5_out,
+         GError **error)
+{
+  UbDownload *self = job->self;
+  struct stat st;
+
+  if (g_mkdir_with_parents (self->dest_dir, 0755) < 0)
+    {
+      int errsv = errno;
+      set_io_error (error, errsv, _("Could not create the folder"), self->dest_dir);
+      return FALSE;
+    }
+
+  /* a finished file already here? */
+  if (g_stat (self->final_path, &st) == 0 && S_ISREG (st.st_mode))
+    {
+      if (job->checksum != NULL)
+        {
+          guint64 size;
+          const char *md5;
+
+          if (!hash_file (job, self->final_path, &size, error))
+            return FALSE;
+          md5 = g_checksum_get_string (job->checksum);
+          if ((self->name_md5 == NULL || g_str_has_prefix (md5, self->name_md5)) &&
+              (self->expected_md5 == NULL || g_str_equal (md5, self->expected_md5)))
+            {
+              job->already_present = TRUE;
+              *md5_out = g_strdup (md5);
+              return TRUE;
+            }
+          g_debug ("%s is damaged (MD5 %s); it is downloaded again", self->final_path, md5);
+          job_reset_checksum (job);
+        }
+      else
+        job->final_size = st.st_size;
+    }
+
+  /* resume what an earlier run left */
+  if (g_stat (self->part_path, &st) == 0 && S_ISREG (st.st_mode))
+    {
+      int fd = g_open (self->part_path, O_RDONLY | O_CLOEXEC, 0);
+
+      if (fd >= 0)
+        {
+          job_load_validator (job, fd);
+          close (fd);
+        }
+      if (job->checksum != NULL)
+        {
+          if (!hash_file (job, self->part_path, &job->offset, error))
+            return FALSE;
+        }
+      else
+        job->offset = st.st_size;
+      g_debug ("%s: resuming at byte %" G_GUINT64_FORMAT, self->file_name, job->offset);
+    }
+
+  if (!job_transfer (job, error))
+    return FALSE;
+  if (job->already_present)
+    return TRUE;
+  return job_finish (job, md5_out, error);
+}
+
+static void
+on_cancelled (GCancellable *cancellable,
+              gpointer      user_data)
+{
+  UbDownload *self = user_data;
+
+  g_mutex_lock (&self->mutex);
+  if (self->attempt_cancellable != NULL)
+    g_cancellable_cancel (self->attempt_cancellable);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->mutex);
+}
+
+/* Runs the whole download on the calling thread; posts "finished". */
+static gboolean
+run (UbDownload *self,
+     GError    **error)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GError) local = NULL;
+  g_autofree char *md5 = NULL;
+  Job job = { 0 };
+  gulong handler;
+  gboolean ok;
+  Event *ev;
+
+  /* libsoup binds a session to the thread-default context it was made in */
+  g_main_context_push_thread_default (context);
+  job.self = self;
+  job.fd = -1;
+  job.total = -1;
+  job.final_size = -1;
+  job.state = UB_DOWNLOAD_STATE_IDLE;
+  job.buffer = g_malloc (BUFFER_SIZE);
+  if (ub_download_has_md5_check (self))
+    job.checksum = g_checksum_new (G_CHECKSUM_MD5);
+  job.session = soup_session_new_with_options ("user-agent", "Unbrick/" PACKAGE_VERSION,
+                                               "timeout", IO_TIMEOUT_S,
+                                               NULL);
+  /* the bytes on disk must be the bytes on the server */
+  soup_session_remove_feature_by_type (job.session, SOUP_TYPE_CONTENT_DECODER);
+  handler = g_cancellable_connect (self->cancellable, G_CALLBACK (on_cancelled), self, NULL);
+
+  ok = job_run (&job, &md5, &local);
+
+  g_cancellable_disconnect (self->cancellable, handler);
+  if (job.fd >= 0)
+    close (job.fd);
+  if (!ok && job.offset == 0)
+    {
+      GStatBuf st;
+      /* an empty .part is nothing to resume */
+      if (g_stat (self->part_path, &st) == 0 && S_ISREG (st.st_mode) && st.st_size == 0)
+        g_unlink (self->part_path);
+    }
+  g_object_unref (job.session);
+  if (job.checksum != NULL)
+    g_checksum_free (job.checksum);
+  g_free (job.buffer);
+  g_free (job.validator);
+  g_main_context_pop_thread_default (context);
+
+  g_mutex_lock (&self->mutex);
+  self->running = FALSE;
+  self->attempt_cancellable = NULL;
+  g_mutex_unlock (&self->mutex);
+
+  ev = g_new0 (Event, 1);
+  ev->kind = EVENT_FINISHED;
+  ev->already_present = ok && job.already_present;
+  ev->md5 = ok ? g_steal_pointer (&md5) : NULL;
+  ev->error = local != NULL ? g_error_copy (local) : NULL;
+  post_event (self, ev);
+
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&local));
+  return ok;
+}
+
+static gboolean
+prepare_run (UbDownload   *self,
+             GCancellable *cancellable,
+             GMainContext *owner)
+{
+  g_mutex_lock (&self->mutex);
+  if (self->running)
+    {
+      g_mutex_unlock (&self->mutex);
+      g_critical ("ub_download: already running");
+      return FALSE;
+    }
+  self->running = TRUE;
+  self->paused = FALSE;
+  g_clear_object (&self->cancellable);
+  self->cancellable = cancellable != NULL ? g_object_ref (cancellable) : g_cancellable_new ();
+  g_clear_pointer (&self->owner, g_main_context_unref);
+  self->owner = owner;
+  g_mutex_unlock (&self->mutex);
+  self->already_present = FALSE;
+  g_clear_pointer (&self->md5, g_free);
+  return TRUE;
+}
+
+static gpointer
+run_thread (gpointer user_data)
+{
+  g_autoptr(UbDownload) self = user_data;
+
+  run (self, NULL);
+  return NULL;
+}
+
+void
+ub_download_start (UbDownload   *self,
+                   GCancellable *cancellable)
+{
+  g_return_if_fail (UB_IS_DOWNLOAD (self));
+
+  if (!prepare_run (self, cancellable, g_main_context_ref_thread_default ()))
+    return;
+  g_thread_unref (g_thread_new ("ub-download", run_thread, g_object_ref (self)));
+}
+
+gboolean
+ub_download_run_sync (UbDownload   *self,
+                      GCancellable *cancellable,
+                      GError      **error)
+{
+  g_return_val_if_fail (UB_IS_DOWNLOAD (self), FALSE);
+
+  if (!prepare_run (self, cancellable, NULL))
+    {
+      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED, "already running");
+      return FALSE;
+    }
+  return run (self, error);
+}
+
+void
+ub_download_pause (UbDownload *self)
+{
+  g_return_if_fail (UB_IS_DOWNLOAD (self));
+
+  g_mutex_lock (&self->mutex);
+  if (self->running && !self->paused)
+    {
+      self->paused = TRUE;
+      if (self->attempt_cancellable != NULL)
+        g_cancellable_cancel (self->attempt_cancellable);
+      g_cond_broadcast (&self->cond);
+    }
+  g_mutex_unlock (&self->mutex);
+}
+
+void
+ub_download_resume (UbDownload *self)
+{
+  g_return_if_fail (UB_IS_DOWNLOAD (self));
+
+  g_mutex_lock (&self->mutex);
+  self->paused = FALSE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->mutex);
+}
+
+gboolean
+ub_download_is_paused (UbDownload *self)
+{
+  gboolean paused;
+
+  g_return_val_if_fail (UB_IS_DOWNLOAD (self), FALSE);
+  g_mutex_lock (&self->mutex);
+  paused = self->paused;
+  g_mutex_unlock (&self->mutex);
+  return paused;
+}
