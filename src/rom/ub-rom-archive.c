@@ -21,17 +21,20 @@
 #include "ub-rom-error.h"
 
 /*
- * Unpacking runs on two threads:
+ * Unpacking runs on two threads (2 cores are the floor):
  *  - the caller's thread reads the archive file in READ_BLOCK_SIZE blocks
- *    (our own libarchive read callback) and hashes them (archive MD5);
- *    gzip is inflated here with zlib, which checks every member's CRC-32
- *    and length (libarchive's gzip filter ignores the trailer, so a damaged
- *    stored block would pass); libarchive parses the rest, every entry is
- *    validated and file data is copied into DATA_BLOCK_SIZE blocks;
+ *    (our own libarchive read callback); gzip is inflated here with zlib,
+ *    which checks every member's CRC-32 and length (libarchive's gzip filter
+ *    ignores the trailer, so a damaged stored block would pass); libarchive
+ *    parses the rest, every entry is validated and file data is copied into
+ *    DATA_BLOCK_SIZE blocks;
  *  - a writer thread hashes the file data (per-file MD5) and writes it
  *    through archive_write_disk.
- * Both talk through one ordered queue; blocks come from small fixed pools,
- * so memory stays bounded whatever the archive size.
+ * The archive MD5 is done by whichever thread would otherwise wait (see
+ * Hasher), which keeps both cores busy whether the data compresses well
+ * (inflating dominates) or not (hashing and copying dominate).
+ * The threads talk through one ordered queue; blocks come from small fixed
+ * pools, so memory stays bounded whatever the archive size.
  * archive_write_disk resolves paths against the current directory, which
  * is process-wide: the writer thread unshares its filesystem attributes
  * (CLONE_FS) and chdir()s into the partial unpack directory, so neither the
@@ -39,10 +42,10 @@
  */
 
 #define READ_BLOCK_SIZE   (1024 * 1024)
-#define N_READ_BLOCKS     4        /* one held by libarchive, the rest queued */
-#define DATA_BLOCK_SIZE   (1024 * 1024)
+#define N_READ_BLOCKS     3        /* one held by libarchive, the rest queued */
+#define DATA_BLOCK_SIZE   (512 * 1024)
 #define N_DATA_BLOCKS     4
-#define TAR_BLOCK_SIZE    (1024 * 1024)   /* inflated gzip */
+#define TAR_BLOCK_SIZE    (512 * 1024)   /* inflated gzip */
 #define N_TAR_BLOCKS      2
 #define PROGRESS_INTERVAL_USEC (50 * 1000)
 #define ENTRY_SPACE_MARGIN (1024 * 1024)
@@ -480,6 +483,11 @@ pool_new (guint n,
 static void
 pool_free (Pool *pool)
 {
+  if (g_async_queue_length (pool->free) != (gint) pool->n)
+    {
+      g_critical ("ub-rom-archive: %d blocks still in use", (gint) pool->n - g_async_queue_length (pool->free));
+      return;  /* leaked rather than freed under someone's feet */
+    }
   for (guint i = 0; i < pool->n; i++)
     g_free (pool->blocks[i].data);
   g_free (pool->blocks);
@@ -498,11 +506,103 @@ pool_get (Pool *pool)
   return block;
 }
 
+static Block *
+block_ref (Block *block)
+{
+  g_atomic_int_inc (&block->refs);
+  return block;
+}
+
 static void
 block_unref (Block *block)
 {
   if (block && g_atomic_int_dec_and_test (&block->refs))
     g_async_queue_push (block->pool->free, block);
+}
+
+/*
+ * The archive MD5 is work either thread can do: raw blocks wait in order in
+ * @pending, and whichever thread would otherwise wait (the reader for a free
+ * block, the writer for a message) hashes the oldest one. Popping and
+ * hashing happen under @md5_lock, so the order is kept.
+ */
+typedef struct {
+  GMutex     md5_lock;
+  GMutex     pending_lock;
+  GQueue     pending;       /* Block */
+  GChecksum *md5;
+} Hasher;
+
+static void
+hasher_init (Hasher *h)
+{
+  g_mutex_init (&h->md5_lock);
+  g_mutex_init (&h->pending_lock);
+  g_queue_init (&h->pending);
+  h->md5 = g_checksum_new (G_CHECKSUM_MD5);
+}
+
+static void
+hasher_clear (Hasher *h)
+{
+  Block *block;
+
+  while ((block = g_queue_pop_head (&h->pending)))
+    block_unref (block);
+  g_checksum_free (h->md5);
+  g_mutex_clear (&h->md5_lock);
+  g_mutex_clear (&h->pending_lock);
+}
+
+static void
+hasher_push (Hasher *h,
+             Block  *block)
+{
+  g_mutex_lock (&h->pending_lock);
+  g_queue_push_tail (&h->pending, block_ref (block));
+  g_mutex_unlock (&h->pending_lock);
+}
+
+/* Hashes the oldest pending block; FALSE if there was none (or, unless
+ * @wait, the other thread is hashing). */
+static gboolean
+hasher_work (Hasher  *h,
+             gboolean wait)
+{
+  Block *block;
+
+  if (wait)
+    g_mutex_lock (&h->md5_lock);
+  else if (!g_mutex_trylock (&h->md5_lock))
+    return FALSE;
+  g_mutex_lock (&h->pending_lock);
+  block = g_queue_pop_head (&h->pending);
+  g_mutex_unlock (&h->pending_lock);
+  if (block)
+    g_checksum_update (h->md5, block->data, (gssize) block->len);
+  g_mutex_unlock (&h->md5_lock);
+  block_unref (block);
+  return block != NULL;
+}
+
+/* A free block; while there is none, helps with the archive MD5. */
+static Block *
+pool_get_helping (Pool   *pool,
+                  Hasher *h)
+{
+  for (;;)
+    {
+      Block *block = g_async_queue_try_pop (pool->free);
+
+      if (block == NULL && !hasher_work (h, FALSE))
+        block = g_async_queue_pop (pool->free);
+      if (block)
+        {
+          block->len = 0;
+          block->refs = 1;
+          return block;
+        }
+    }
 }
 
 typedef enum {
@@ -541,7 +641,7 @@ typedef struct {
   Pool         *read_pool;
   Pool         *data_pool;
   Pool         *tar_pool;
-  GChecksum    *archive_md5;
+  Hasher        hasher;        /* the archive MD5 */
   gboolean      gzip;
   z_stream      zs;
   gboolean      zs_ready;
@@ -611,7 +711,7 @@ set_archive_error (GError    **error,
 static Block *
 read_block (Unpack *u)
 {
-  Block *block = pool_get (u->read_pool);
+  Block *block = pool_get_helping (u->read_pool, &u->hasher);
 
   while (block->len < u->read_pool->size)
     {
@@ -638,7 +738,7 @@ read_block (Unpack *u)
       return NULL;
     }
   u->done += block->len;
-  g_checksum_update (u->archive_md5, block->data, (gssize) block->len);
+  hasher_push (&u->hasher, block);
   report_progress (u, FALSE);
   return block;
 }
@@ -848,8 +948,17 @@ writer_main (gpointer data)
 
   for (;;)
     {
-      Msg *msg = g_async_queue_pop (u->queue);
-      MsgType type = msg->type;
+      Msg *msg;
+      MsgType type;
+
+      /* idle: help with the archive MD5 */
+      while ((msg = g_async_queue_try_pop (u->queue)) == NULL)
+        if (!hasher_work (&u->hasher, FALSE))
+          {
+            msg = g_async_queue_pop (u->queue);
+            break;
+          }
+      type = msg->type;
       gboolean live = !g_atomic_int_get (&u->failed) && !g_atomic_int_get (&u->stop);
 
       switch (type)
@@ -1331,6 +1440,7 @@ unpack_clear (Unpack *u)
   g_free (u->partial_dir);
   if (u->queue)
     g_async_queue_unref (u->queue);
+  hasher_clear (&u->hasher);  /* gives its blocks back: before the pools */
   g_clear_pointer (&u->read_pool, pool_free);
   g_clear_pointer (&u->data_pool, pool_free);
   g_clear_pointer (&u->tar_pool, pool_free);
@@ -1338,7 +1448,6 @@ unpack_clear (Unpack *u)
     inflateEnd (&u->zs);
   g_clear_error (&u->read_error);
   g_clear_error (&u->writer_error);
-  g_clear_pointer (&u->archive_md5, g_checksum_free);
   g_clear_pointer (&u->digests, g_hash_table_unref);
   g_clear_pointer (&u->digest_order, g_ptr_array_unref);
   g_clear_pointer (&u->nodes, g_hash_table_unref);
@@ -1386,7 +1495,7 @@ unpack_into (UbRomArchive             *self,
       if (!u.zs_ready)
         g_error ("zlib: out of memory");
     }
-  u.archive_md5 = g_checksum_new (G_CHECKSUM_MD5);
+  hasher_init (&u.hasher);
   u.digests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   u.digest_order = g_ptr_array_new_with_free_func (g_free);
   u.nodes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -1438,7 +1547,7 @@ unpack_into (UbRomArchive             *self,
 
               if (should_stop (&u))
                 break;
-              block = pool_get (u.data_pool);
+              block = pool_get_helping (u.data_pool, &u.hasher);
               n = archive_read_data (a, block->data, u.data_pool->size);
               if (n <= 0)
                 {
@@ -1493,7 +1602,11 @@ unpack_into (UbRomArchive             *self,
     set_archive_error (error, _("the file changed while it was being read"));
   else
     {
-      const char *md5 = g_checksum_get_string (u.archive_md5);
+      const char *md5;
+
+      while (hasher_work (&u.hasher, TRUE))
+        ;
+      md5 = g_checksum_get_string (u.hasher.md5);
 
       if (want_md5 && strncmp (md5, want_md5, 10) != 0)
         g_set_error_literal (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM,
