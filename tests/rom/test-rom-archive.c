@@ -1501,7 +1501,7 @@ test_prune (void)
 {
   g_autofree char *cache = NULL;
   g_autofree char *dir = new_case_dir (&cache);
-  g_autofree char *outs[4] = { NULL };
+  char *outs[4] = { NULL };
   g_autofree char *stale = NULL;
   g_autofree char *nomarker = NULL;
   g_autofree char *foreign = NULL;
@@ -1563,6 +1563,8 @@ test_prune (void)
   foreign = g_build_filename (dir, "none", NULL);
   g_assert_true (ub_rom_archive_prune_cache (foreign, 0, &error));
   g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (outs); i++)
+    g_free (outs[i]);
 }
 
 /* An unpack in progress (its key locked) is not pruned. */
