@@ -38,7 +38,10 @@
  * archive_write_disk resolves paths against the current directory, which
  * is process-wide: the writer thread unshares its filesystem attributes
  * (CLONE_FS) and chdir()s into the partial unpack directory, so neither the
- * rest of the process nor a second unpack is affected.
+ * rest of the process nor a second unpack is affected. Where unshare() is
+ * forbidden (Flatpak's seccomp filter), the writer enters the directory
+ * around each path-using libarchive call only, under a process-wide lock
+ * (see enter_dir()).
  */
 
 #define READ_BLOCK_SIZE   (1024 * 1024)
@@ -921,6 +924,68 @@ write_disk_error (Unpack         *u,
   return error;
 }
 
+/* Without a private working directory: the process-wide one is switched
+ * to the unpack directory only around calls that resolve paths. */
+static GMutex shared_cwd_lock;
+
+typedef struct {
+  gboolean private_cwd;
+  int      dir_fd;     /* shared mode: the partial directory */
+  int      saved_fd;   /* shared mode: the process's directory meanwhile */
+} WriterDir;
+
+static void
+enter_dir (WriterDir *d)
+{
+  if (d->private_cwd)
+    return;
+  g_mutex_lock (&shared_cwd_lock);
+  d->saved_fd = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fchdir (d->dir_fd) != 0)
+    g_critical ("ub-rom-archive: cannot enter the unpack directory: %s", g_strerror (errno));
+}
+
+static void
+leave_dir (WriterDir *d)
+{
+  if (d->private_cwd)
+    return;
+  if (d->saved_fd < 0 || fchdir (d->saved_fd) != 0)
+    (void) chdir ("/");
+  if (d->saved_fd >= 0)
+    close (d->saved_fd);
+  d->saved_fd = -1;
+  g_mutex_unlock (&shared_cwd_lock);
+}
+
+static gboolean
+writer_dir_init (WriterDir  *d,
+                 const char *partial_dir,
+                 GError    **error)
+{
+  int saved;
+
+  d->saved_fd = -1;
+  d->dir_fd = -1;
+  d->private_cwd = unshare (CLONE_FS) == 0;
+  if (d->private_cwd)
+    {
+      if (chdir (partial_dir) == 0)
+        return TRUE;
+    }
+  else
+    {
+      g_debug ("ub-rom-archive: no private working directory (unshare: %s)", g_strerror (errno));
+      d->dir_fd = open (partial_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (d->dir_fd >= 0)
+        return TRUE;
+    }
+  saved = errno;
+  g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED,
+               _("The ROM could not be unpacked into %s: %s."), partial_dir, g_strerror (saved));
+  return FALSE;
+}
+
 static gpointer
 writer_main (gpointer data)
 {
@@ -930,19 +995,16 @@ writer_main (gpointer data)
   char *path = NULL;          /* the current entry */
   char *hardlink = NULL;
   gboolean writing = FALSE;
+  WriterDir dir;
+  GError *error = NULL;
 
-  if (unshare (CLONE_FS) != 0 || chdir (u->partial_dir) != 0)
-    {
-      int saved = errno;
-      GError *error = NULL;
-
-      g_set_error (&error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED,
-                   _("The ROM could not be unpacked into %s: %s."), u->partial_dir, g_strerror (saved));
-      writer_fail (u, error);
-    }
+  if (!writer_dir_init (&dir, u->partial_dir, &error))
+    writer_fail (u, error);
   else
     {
+      enter_dir (&dir);  /* archive_write_disk_new() reads the umask by setting it */
       disk = archive_write_disk_new ();
+      leave_dir (&dir);
       archive_write_disk_set_options (disk, WRITE_DISK_FLAGS);
     }
 
@@ -985,9 +1047,17 @@ writer_main (gpointer data)
                                       u->written + size + ENTRY_SPACE_MARGIN, u->written + avail);
                   writer_fail (u, error);
                 }
-              else if (archive_write_header (disk, entry) < ARCHIVE_WARN)
-                writer_fail (u, write_disk_error (u, disk, path));
-              else if (writing)
+              else
+                {
+                  int r;
+
+                  enter_dir (&dir);
+                  r = archive_write_header (disk, entry);
+                  leave_dir (&dir);
+                  if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+                    writer_fail (u, write_disk_error (u, disk, path));
+                }
+              if (!g_atomic_int_get (&u->failed) && writing)
                 {
                   if (file_md5)
                     g_checksum_reset (file_md5);
@@ -1026,7 +1096,12 @@ writer_main (gpointer data)
         case MSG_END:
           if (live)
             {
-              if (archive_write_finish_entry (disk) < ARCHIVE_WARN)
+              int r;
+
+              enter_dir (&dir);
+              r = archive_write_finish_entry (disk);
+              leave_dir (&dir);
+              if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
                 writer_fail (u, write_disk_error (u, disk, path));
               else if (writing)
                 {
@@ -1047,8 +1122,16 @@ writer_main (gpointer data)
           break;
 
         case MSG_FINISH:
-          if (live && disk && archive_write_close (disk) < ARCHIVE_WARN)
-            writer_fail (u, write_disk_error (u, disk, path));
+          if (live && disk)
+            {
+              int r;
+
+              enter_dir (&dir);
+              r = archive_write_close (disk);
+              leave_dir (&dir);
+              if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+                writer_fail (u, write_disk_error (u, disk, path));
+            }
           break;
         }
 
@@ -1061,7 +1144,13 @@ writer_main (gpointer data)
     }
 
   if (disk)
-    archive_write_free (disk);
+    {
+      enter_dir (&dir);
+      archive_write_free (disk);
+      leave_dir (&dir);
+    }
+  if (dir.dir_fd >= 0)
+    close (dir.dir_fd);
   if (file_md5)
     g_checksum_free (file_md5);
   g_free (path);
@@ -1523,7 +1612,8 @@ unpack_into (UbRomArchive             *self,
         break;
       if (should_stop (&u))
         break;
-      if (r < ARCHIVE_WARN)
+      /* ARCHIVE_RETRY too: a damaged tar header */
+      if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
         {
           if (u.read_error)
             local = g_steal_pointer (&u.read_error);

@@ -12,10 +12,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -570,28 +575,22 @@ test_name_md5 (void)
   g_autofree char *wrong = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *out = NULL;
-  g_autofree char *out2 = NULL;
 
+  /* the same bytes under a name with other digits: refused, nothing kept */
+  wrong = g_strdup_printf ("%s/" TOP "_%s.tgz", dir, md5[0] == '0' ? "1234567890" : "0123456789");
+  g_assert_cmpint (g_rename (path, wrong), ==, 0);
+  out = unpack (wrong, cache, &error);
+  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM);
+  g_assert_cmpstr (error->message, ==, MSG_CHECKSUM);
+  g_assert_null (out);
+  g_clear_error (&error);
+  assert_dir_empty (cache);
+
+  /* under its own name */
+  g_assert_cmpint (g_rename (wrong, path), ==, 0);
   out = unpack (path, cache, &error);
   g_assert_no_error (error);
   assert_unpack_matches (out, expect);
-
-  /* the same bytes under a name with other digits */
-  wrong = g_strdup_printf ("%s/" TOP "_%s.tgz", dir, md5[0] == '0' ? "1234567890" : "0123456789");
-  g_assert_cmpint (g_rename (path, wrong), ==, 0);
-  g_assert_true (rmdir (cache) != 0);  /* holds the first unpack */
-  out2 = unpack (wrong, cache, &error);
-  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM);
-  g_assert_cmpstr (error->message, ==, MSG_CHECKSUM);
-  g_assert_null (out2);
-
-  /* only the earlier (good) unpack is there */
-  {
-    g_autoptr(GPtrArray) names = list_dir (cache);
-
-    g_assert_cmpuint (names->len, ==, 1);
-    g_assert_true (g_str_has_prefix (names->pdata[0], TOP "_"));
-  }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1078,6 +1077,32 @@ test_truncated_tar (void)
   check_damaged (path, cache);
 }
 
+/* A tar header whose checksum does not match (libarchive: ARCHIVE_RETRY). */
+static void
+test_damaged_tar_header (void)
+{
+  g_autofree char *cache = NULL;
+  g_autofree char *dir = new_case_dir (&cache);
+  g_autofree char *path = make_rom (dir, "tar", FALSE, NULL);
+  g_autofree char *contents = NULL;
+  gsize len, off = 0;
+  guint headers = 0;
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  /* find the header of boot.img and damage its name */
+  for (; off + 512 <= len; off += 512)
+    if (memcmp (contents + off + 257, "ustar", 5) == 0 &&
+        g_strstr_len (contents + off, 100, "boot.img"))
+      {
+        contents[off + 3] ^= 0x20;
+        headers++;
+        break;
+      }
+  g_assert_cmpuint (headers, ==, 1);
+  g_assert_true (g_file_set_contents (path, contents, (gssize) len, NULL));
+  check_damaged (path, cache);
+}
+
 static void
 test_garbage (void)
 {
@@ -1483,6 +1508,40 @@ test_no_space_tmpfs_enospc (void)
   g_assert_true (g_str_has_prefix (error->message, "The disk became full while unpacking the ROM"));
 }
 
+/* Where unshare() is forbidden (as in Flatpak's sandbox) unpacking works the
+ * same, and the process's working directory is left as it was. */
+static void
+test_no_unshare (void)
+{
+  struct sock_filter filter[] = {
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr)),
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_unshare, 0, 1),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = { G_N_ELEMENTS (filter), filter };
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC,
+                              G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  g_assert_cmpint (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), ==, 0);
+  g_assert_cmpint (prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog), ==, 0);
+  g_assert_cmpint (unshare (CLONE_FS), ==, -1);
+  g_assert_cmpint (errno, ==, EPERM);
+
+  before = g_get_current_dir ();
+  check_good ("tgz");
+  test_unsafe (&unsafe_cases[0]);
+  after = g_get_current_dir ();
+  g_assert_cmpstr (after, ==, before);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Prune */
 
@@ -1751,6 +1810,7 @@ main (int    argc,
   g_test_add_func ("/rom-archive/damaged/truncated-tgz", test_truncated_tgz);
   g_test_add_func ("/rom-archive/damaged/truncated-tar", test_truncated_tar);
   g_test_add_func ("/rom-archive/damaged/garbage", test_garbage);
+  g_test_add_func ("/rom-archive/damaged/tar-header", test_damaged_tar_header);
   g_test_add_func ("/rom-archive/damaged/bad-gzip", test_bad_gzip);
   g_test_add_func ("/rom-archive/damaged/empty", test_empty_file);
   g_test_add_func ("/rom-archive/damaged/gzip-trailer", test_gzip_trailer);
@@ -1760,6 +1820,7 @@ main (int    argc,
   g_test_add_func ("/rom-archive/no-space/tmpfs-start", test_no_space_tmpfs_start);
   g_test_add_func ("/rom-archive/no-space/tmpfs-entry", test_no_space_tmpfs_entry);
   g_test_add_func ("/rom-archive/no-space/tmpfs-enospc", test_no_space_tmpfs_enospc);
+  g_test_add_func ("/rom-archive/no-unshare", test_no_unshare);
   g_test_add_func ("/rom-archive/prune/keep-newest", test_prune);
   g_test_add_func ("/rom-archive/prune/skips-busy", test_prune_skips_busy);
   g_test_add_func ("/rom-archive/async", test_async);
