@@ -363,6 +363,8 @@ lock_key (const char   *lock_path,
           close (fd);
           continue;
         }
+      if (errno != EWOULDBLOCK && errno != EINTR)
+        return fd;  /* a file system without locks: go on unlocked */
       close (fd);
       if (!wait)
         return -2;
