@@ -24,8 +24,9 @@
  * Unpacking runs on two threads (2 cores are the floor):
  *  - the caller's thread reads the archive file in READ_BLOCK_SIZE blocks
  *    (our own libarchive read callback); gzip is inflated here with zlib,
- *    which checks every member's CRC-32 and length (libarchive's gzip filter
- *    ignores the trailer, so a damaged stored block would pass); libarchive
+ *    which checks every member's CRC-32 and length unless the name's MD5
+ *    covers that (libarchive's gzip filter ignores the trailer, so a damaged
+ *    stored block would pass); libarchive
  *    parses the rest, every entry is validated and file data is copied into
  *    DATA_BLOCK_SIZE blocks;
  *  - a writer thread hashes the file data (per-file MD5) and writes it
@@ -1585,6 +1586,9 @@ unpack_into (UbRomArchive             *self,
       u.zs_ready = inflateInit2 (&u.zs, 16 + MAX_WBITS) == Z_OK;
       if (!u.zs_ready)
         g_error ("zlib: out of memory");
+      /* the name's MD5 checks every byte already: spare the CRC-32 */
+      if (want_md5)
+        inflateValidate (&u.zs, 0);
     }
   hasher_init (&u.hasher);
   u.digests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);

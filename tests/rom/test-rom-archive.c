@@ -1132,10 +1132,29 @@ test_bad_gzip (void)
   check_damaged (path, cache);
 }
 
-/* The gzip trailer holds the CRC-32 and length of the data: both are checked. */
+/* The gzip trailer holds the CRC-32 and length of the data: both are
+ * checked; with an MD5 in the name, that catches it. */
 static void
 test_gzip_trailer (void)
 {
+  {
+    g_autofree char *cache = NULL;
+    g_autofree char *dir = new_case_dir (&cache);
+    g_autofree char *good = make_rom (dir, "tgz", TRUE, NULL);
+    g_autofree char *contents = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *out = NULL;
+    gsize len;
+
+    g_assert_true (g_file_get_contents (good, &contents, &len, NULL));
+    contents[len - 8] ^= 0x01;
+    g_assert_true (g_file_set_contents (good, contents, (gssize) len, NULL));
+    out = unpack (good, cache, &error);
+    g_assert_null (out);
+    g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM);
+    assert_dir_empty (cache);
+  }
+
   for (guint field = 0; field < 2; field++)
     {
       g_autofree char *cache = NULL;
