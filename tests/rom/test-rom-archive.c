@@ -191,7 +191,7 @@ add_text (GArray     *a,
   add_file (a, path, b);
 }
 
-/* kind: "tgz", "tar" or "zip" */
+/* kind: "tgz", "tar", "tar.xz" or "zip" */
 static void
 write_archive (const char *path,
                const char *kind,
@@ -206,6 +206,8 @@ write_archive (const char *path,
       archive_write_set_format_pax_restricted (a);
       if (strcmp (kind, "tgz") == 0)
         archive_write_add_filter_gzip (a);
+      else if (strcmp (kind, "tar.xz") == 0)
+        g_assert_cmpint (archive_write_add_filter_xz (a), ==, ARCHIVE_OK);
     }
   g_assert_cmpint (archive_write_open_filename (a, path), ==, ARCHIVE_OK);
   for (guint i = 0; i < entries->len; i++)
@@ -514,6 +516,17 @@ static void
 test_good_tar (void)
 {
   check_good ("tar");
+}
+
+static void
+test_good_xz (void)
+{
+  if (archive_liblzma_version () == NULL)
+    {
+      g_test_skip ("libarchive without xz");
+      return;
+    }
+  check_good ("tar.xz");
 }
 
 static void
@@ -1814,6 +1827,7 @@ main (int    argc,
   g_test_add_func ("/rom-archive/default-cache", test_default_cache);
   g_test_add_func ("/rom-archive/good/tgz", test_good_tgz);
   g_test_add_func ("/rom-archive/good/tar", test_good_tar);
+  g_test_add_func ("/rom-archive/good/tar-xz", test_good_xz);
   g_test_add_func ("/rom-archive/good/zip", test_good_zip);
   g_test_add_func ("/rom-archive/good/trailing-bytes", test_trailing_bytes);
   g_test_add_func ("/rom-archive/name-md5", test_name_md5);
