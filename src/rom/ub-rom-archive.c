@@ -491,7 +491,8 @@ pool_free (Pool *pool)
 {
   if (g_async_queue_length (pool->free) != (gint) pool->n)
     {
-      g_critical ("ub-rom-archive: %d blocks still in use", (gint) pool->n - g_async_queue_length (pool->free));
+      g_critical ("ub-rom-archive: %d blocks still in use",
+                  (gint) pool->n - g_async_queue_length (pool->free));
       return;  /* leaked rather than freed under someone's feet */
     }
   for (guint i = 0; i < pool->n; i++)
