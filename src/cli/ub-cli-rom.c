@@ -74,11 +74,44 @@ json_end (JsonBuilder *b)
 
 /* ---- ROMs ----------------------------------------------------------------- */
 
-static UbRom *
-open_rom (const char *path,
-          GError    **error)
+typedef struct {
+  UbCliProgress *progress;
+  gboolean       json;
+} Unpack;
+
+static void
+on_unpack_progress (guint64     done,
+                    guint64     total,
+                    const char *entry,
+                    gpointer    user_data)
 {
-  return ub_rom_new_for_folder (path, error);
+  Unpack *u = user_data;
+
+  if (u->json)
+    {
+      JsonBuilder *b = json_event ("unpack");
+      json_add_int (b, "done", done);
+      json_add_int (b, "total", total);
+      json_end (b);
+    }
+  else if (u->progress != NULL)
+    ub_cli_progress_update (u->progress, _("Unpacking the ROM"), done, total);
+}
+
+/* A folder, or an archive unpacked (or found unpacked) in the cache. */
+static UbRom *
+open_rom (const char    *path,
+          UbCliProgress *progress,
+          gboolean       json,
+          GCancellable  *cancellable,
+          GError       **error)
+{
+  Unpack u = { progress, json };
+  UbRom *rom = ub_rom_open (path, NULL, on_unpack_progress, &u, cancellable, error);
+
+  if (progress != NULL)
+    ub_cli_progress_finish (progress);
+  return rom;
 }
 
 static guint64
@@ -228,12 +261,14 @@ inspect_json (UbRom *rom)
 }
 
 gboolean
-ub_cli_rom_inspect (const char *path,
-                    const char *mode_name,
-                    gboolean    json,
-                    GError    **error)
+ub_cli_rom_inspect (const char    *path,
+                    const char    *mode_name,
+                    gboolean       json,
+                    UbCliProgress *progress,
+                    GCancellable  *cancellable,
+                    GError       **error)
 {
-  g_autoptr(UbRom) rom = open_rom (path, error);
+  g_autoptr(UbRom) rom = open_rom (path, progress, json, cancellable, error);
   UbRomMode mode = UB_ROM_MODE_CLEAN_ALL;
   GStrv names;
   g_autofree char *joined = NULL;
@@ -255,6 +290,8 @@ ub_cli_rom_inspect (const char *path,
   names = ub_rom_get_codenames (rom);
   joined = g_strjoinv (", ", names);
   g_print (_("ROM:      %s\n"), ub_rom_get_path (rom));
+  if (g_strcmp0 (ub_rom_get_source (rom), ub_rom_get_path (rom)) != 0)
+    g_print (_("From:     %s\n"), ub_rom_get_source (rom));
   g_print (_("For:      %s\n"), joined[0] ? joined : _("unknown"));
   g_print (_("Version:  %s"), ub_rom_get_version (rom) ? ub_rom_get_version (rom) : _("unknown"));
   if (ub_rom_get_android_version (rom))
@@ -704,7 +741,7 @@ ub_cli_rom_flash (UbCliRomOptions *opt,
                    _("Choose a mode with --mode clean-all, keep-data or clean-all-lock"));
       return FALSE;
     }
-  if ((rom = open_rom (opt->rom, error)) == NULL)
+  if ((rom = open_rom (opt->rom, opt->progress, opt->json, opt->abort, error)) == NULL)
     return FALSE;
 
   transport = ub_transport_open (opt->address, opt->abort, error);

@@ -22,10 +22,12 @@ typedef struct {
 } UbCliRomOptions;
 
 /* unbrick-cli inspect ROM [--mode M] [--json] */
-gboolean ub_cli_rom_inspect (const char  *rom,
-                             const char  *mode,
-                             gboolean     json,
-                             GError     **error);
+gboolean ub_cli_rom_inspect (const char    *rom,
+                             const char    *mode,
+                             gboolean       json,
+                             UbCliProgress *progress,
+                             GCancellable  *cancellable,
+                             GError       **error);
 /* unbrick-cli flash-rom ROM --mode M [--yes] [--json] [--resume]; runs on a worker thread. */
 gboolean ub_cli_rom_flash   (UbCliRomOptions *options,
                              GError         **error);

@@ -287,7 +287,7 @@ run_command (Cli     *cli,
         }
       if (rom == NULL)
         return need_args (argv, 0, 1, 0, "inspect ROM [--mode MODE] [--json]", error);
-      return ub_cli_rom_inspect (rom, mode, json, error);
+      return ub_cli_rom_inspect (rom, mode, json, cli->progress, cli->cancellable, error);
     }
 
   if (g_str_equal (cmd, "flash-rom"))

@@ -13,6 +13,7 @@
 struct _UbRom
 {
   GObject     parent_instance;
+  char       *source;
   char       *path;
   char       *real_path;      /* symlinks resolved, for containment checks */
   GHashTable *misc;           /* misc.txt */
@@ -82,6 +83,7 @@ ub_rom_finalize (GObject *object)
 {
   UbRom *self = UB_ROM (object);
 
+  g_free (self->source);
   g_free (self->path);
   g_free (self->real_path);
   g_clear_pointer (&self->misc, g_hash_table_unref);
@@ -381,6 +383,7 @@ ub_rom_new_for_folder (const char *path,
     }
 
   self = g_object_new (UB_TYPE_ROM, NULL);
+  self->source = g_strdup (path);
   self->path = g_strdup (g_ptr_array_index (found, 0));
   real = realpath (self->path, NULL);
   self->real_path = g_strdup (real ? real : self->path);
@@ -427,6 +430,71 @@ ub_rom_new_for_folder (const char *path,
     g_strv_builder_add (names, ub_rom_get_device (self));
   self->codenames = g_strv_builder_end (names);
   return g_steal_pointer (&self);
+}
+
+UbRom *
+ub_rom_open (const char               *path,
+             const char               *cache_dir,
+             UbRomArchiveProgressFunc  progress,
+             gpointer                  user_data,
+             GCancellable             *cancellable,
+             GError                  **error)
+{
+  g_autoptr(UbRomArchive) archive = NULL;
+  g_autoptr(GHashTable) digests = NULL;
+  g_autoptr(GHashTable) known = NULL;
+  g_autofree char *unpacked = NULL;
+  g_autofree char *prefix = NULL;
+  UbRom *self;
+  GHashTableIter iter;
+  const char *rel, *md5;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    return ub_rom_new_for_folder (path, error);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("“%s” does not exist."), path);
+      return NULL;
+    }
+  if (!ub_rom_archive_is_archive_name (path))
+    {
+      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NOT_A_ROM,
+                   _("“%s” is neither a ROM folder nor a .tgz ROM file. Pick the fastboot ROM "
+                     "(a .tgz file) you downloaded, or the folder you unpacked from it."), path);
+      return NULL;
+    }
+  archive = ub_rom_archive_new (path, cache_dir);
+  unpacked = ub_rom_archive_unpack (archive, progress, user_data, cancellable, error);
+  if (unpacked == NULL)
+    return NULL;
+  self = ub_rom_new_for_folder (unpacked, error);
+  if (self == NULL)
+    return NULL;
+  g_free (self->source);
+  self->source = g_strdup (path);
+
+  /* "name/images/boot.img" (from the unpack dir) → "images/boot.img" (from the ROM folder) */
+  digests = ub_rom_archive_load_digests (unpacked);
+  if (digests != NULL)
+    {
+      known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      prefix = g_str_equal (self->path, unpacked) ? g_strdup ("")
+               : g_strconcat (self->path + strlen (unpacked) + 1, "/", NULL);
+      g_hash_table_iter_init (&iter, digests);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &rel, (gpointer *) &md5))
+        if (g_str_has_prefix (rel, prefix))
+          g_hash_table_insert (known, g_strdup (rel + strlen (prefix)), g_strdup (md5));
+      ub_rom_set_known_digests (self, known);
+    }
+  return self;
+}
+
+const char *
+ub_rom_get_source (UbRom *self)
+{
+  g_return_val_if_fail (UB_IS_ROM (self), NULL);
+  return self->source;
 }
 
 const char *

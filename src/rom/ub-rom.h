@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "ub-rom-archive.h"
 #include "ub-script.h"
 
 G_BEGIN_DECLS
@@ -35,6 +36,22 @@ G_DECLARE_FINAL_TYPE (UbRom, ub_rom, UB, ROM, GObject)
  */
 UbRom       *ub_rom_new_for_folder     (const char   *path,
                                         GError      **error);
+
+/*
+ * A ROM folder or archive (.tgz…). An archive is first unpacked into the
+ * cache (UbRomArchive: checked against the MD5 in its name, reused when it
+ * was unpacked before), and the MD5s computed while unpacking become known
+ * digests, so the checks need not read the images again. Blocking; run it on
+ * a worker thread. @cache_dir: NULL for the default.
+ */
+UbRom       *ub_rom_open               (const char               *path,
+                                        const char               *cache_dir,
+                                        UbRomArchiveProgressFunc  progress,
+                                        gpointer                  user_data,
+                                        GCancellable             *cancellable,
+                                        GError                  **error);
+/* What the user picked: the archive, or the folder. */
+const char  *ub_rom_get_source         (UbRom        *self);
 
 /* The folder holding the scripts. */
 const char  *ub_rom_get_path           (UbRom        *self);
