@@ -12,7 +12,7 @@ profile for the phone the ROM is for) and DIR/romgen.json (what was
 generated, for load_rom()). See tests/flashrom/README.md.
 
 As a module: generate_rom(), load_rom(), Rom.profile() (with options that
-make the phone differ), expected_refusal(), expected_writes() and
+make the phone differ), expected_refusal(), expected_run(), expected_writes() and
 expected_hashes() (the final content of every partition file).
 """
 import argparse
@@ -120,7 +120,7 @@ class Script:
         with open(path, "rb") as f:
             self.data = f.read()
         self.steps = []
-        self.checks = []          # (kind, detail, message) in script order
+        self.checks = []          # [kind, detail, message] in script order
         self.codename = None
         self.product_pattern = None
         self.anti = None          # None (no ARB check), "file" or an int constant
@@ -138,11 +138,11 @@ class Script:
             if "getvar" in line:
                 var = re.search(r"getvar (\S+)", line).group(1)
                 if var == "product":
-                    m = self.PRODUCT.search(line)
-                    if not m:
+                    pm = self.PRODUCT.search(line)
+                    if not pm:
                         raise ValueError(f"{self.path}:{lineno}: unknown product check: {line}")
-                    self.product_pattern = m.group(1)
-                    self.codename = re.match(r"\^product: \*([\w-]+)", m.group(1)).group(1)
+                    self.product_pattern = pm.group(1)
+                    self.codename = re.match(r"\^product: \*([\w-]+)", pm.group(1)).group(1)
                     pending = ["product", self.product_pattern, None]
                     self.checks.append(pending)
                 elif var == "anti":
@@ -197,6 +197,8 @@ class Script:
             if line.startswith("if ") and not re.search(r"\bfi;?$", line):
                 stack.append("if")
             elif line in ("fi", "fi;"):
+                if not stack:
+                    raise ValueError(f"{self.path}:{lineno}: fi without if")
                 stack.pop()
         if self.anti is None and anti_const is not None:
             self.anti = anti_const
@@ -569,6 +571,8 @@ def generate_rom(script, out, seed=1, super_mib=512, super_data_mib=None, max_do
     script = os.path.abspath(script)
     fixture_scripts = device_scripts(script)
     parsed = {n: Script(p, n) for n, p in fixture_scripts.items() if n.endswith(".sh")}
+    if not parsed:
+        raise ValueError(f"{script}: romgen needs a .sh script (.bat-only devices are not supported)")
     main = parsed.get("flash_all.sh") or next(iter(parsed.values()))
     codename = main.codename or os.path.basename(script).split("_")[0]
     misc_fixture = os.path.join(os.path.dirname(script), f"{codename}_misc.txt")
@@ -752,31 +756,52 @@ def _steps(script, profile):
     return [s for s in script.steps if s.gate != "crc" or crc_on]
 
 
-def expected_writes(rom, script, profile):
-    """writes.log of a run of `script` by bash + AOSP fastboot on a fresh emulated phone
-    that accepts every command (each download, then one flash line per partition written)."""
-    if expected_refusal(rom, script, profile):
-        return []
+def expected_run(rom, script, profile):
+    """(exit code, last message, writes.log) of a run of `script` by bash + AOSP fastboot
+    on a fresh emulated phone. A step fails when its partition is missing or smaller than
+    the image (the download is logged, the flash is not); a checked step then ends the
+    script with its echo. Not modelled: the same failure reported late by ABL's parallel
+    flash of a single-piece sparse image (then the next step fails instead)."""
+    refusal = expected_refusal(rom, script, profile)
+    if refusal:
+        return 1, refusal, []
     lines = []
     cache = {}
+    files = profile.files()
     for s in _steps(script, profile):
+        failed = False
         if s.kind == "flash":
             path = os.path.join(rom.path, "images", s.file)
             if path not in cache:
                 cache[path] = [p.digest() for p in sparsemodel.pieces(path, profile.max_download)]
             targets = profile.resolve(s.part)
+            im = rom.images.get(s.file)
+            need = im.expanded if im else os.path.getsize(path)
+            failed = not targets or any(t not in PSEUDO and files[t] < need for t in targets)
             for size, sha in cache[path]:
                 lines.append(f"download {size} {sha}")
+                if failed:
+                    break
                 lines += [f"flash {t} {sha}" for t in targets]
         elif s.kind == "erase":
-            lines += [f"erase {t}" for t in profile.resolve(s.part)]
+            targets = profile.resolve(s.part)
+            failed = not targets
+            lines += [f"erase {t}" for t in targets]
         elif s.kind == "set_active":
             lines.append(f"set_active {s.args[0].lstrip('_')}")
         elif s.kind == "reboot":
             lines.append(f"reboot {s.args[0] if s.args else 'system'}")
         elif s.kind == "oem":
             lines.append("oem " + " ".join(s.args))
-    return lines
+        if failed and s.error:
+            return 1, s.error, lines
+    return 0, None, lines
+
+
+def expected_writes(rom, script, profile):
+    """writes.log of a run of `script` by bash + AOSP fastboot on a fresh emulated phone:
+    each download, then one flash line per partition written (X_ab: X_a and X_b)."""
+    return expected_run(rom, script, profile)[2]
 
 
 def expected_locked(rom, script, profile):

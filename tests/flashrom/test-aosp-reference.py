@@ -109,6 +109,21 @@ def refused(tmp, rom, script_name, profile, label, message):
     shutil.rmtree(state, ignore_errors=True)
 
 
+def failing_step(tmp, rom, profile, label, message):
+    """A phone the ROM does not fit: AOSP stops at the failing step, after its download."""
+    profile_path = profile.write(os.path.join(tmp, f"{label}.ini"))
+    state = os.path.join(tmp, f"state-{label}")
+    shutil.rmtree(state, ignore_errors=True)
+    r = aosp.run_script(rom.path, "flash_all.sh", profile_path, state)
+    code, msg, writes = romgen.expected_run(rom, rom.script("flash_all.sh"), profile)
+    check(r.returncode == 1 and code == 1, f"{label}: exit code 1", r.output[-2000:])
+    check(msg == message and message in r.output.splitlines(), f"{label}: stops with \"{message}\"",
+          r.output[-2000:])
+    check(r.log == writes, f"{label}: writes.log is the expected partial sequence ({len(writes)} lines)",
+          diff(writes, r.log))
+    shutil.rmtree(state, ignore_errors=True)
+
+
 def pieces(log, part):
     return sum(1 for line in log if line.startswith(f"flash {part} "))
 
@@ -147,6 +162,11 @@ def main():
                         "piano newer security patch",
                         "Current device security patch level version(2026-01-01) is greater than "
                         "this pakcage(2025-11-01)")
+            if dev == "piano":
+                failing_step(tmp, rom, rom.profile(missing=["rescue"]), "piano without rescue",
+                             "Flash rescue error")
+                failing_step(tmp, rom, rom.profile(smaller=["super"]), "piano with a small super",
+                             "Flash super error")
             shutil.rmtree(os.path.join(tmp, dev))
 
         # one larger run: super split in >= 4 pieces at 128 MiB, closer to real sizes
