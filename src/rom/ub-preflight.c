@@ -2,12 +2,14 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "ub-digest-cache.h"
 #include "ub-fastboot-error.h"
 #include "ub-fastboot-protocol.h"
 #include "ub-preflight.h"
@@ -601,30 +603,50 @@ check_steps (UbPreflight *self,
 
 /* ---- images ------------------------------------------------------------ */
 
+/* ---- hashing the images, on every core -------------------------------- */
+
+typedef struct {
+  const char *rel;
+  char       *path;
+  char       *stamp;    /* the file as it was before hashing (UbDigestCache) */
+  char       *md5;
+  GError     *error;
+} HashItem;
+
+typedef struct {
+  GPtrArray    *items;       /* of HashItem, largest first */
+  gint          next;        /* atomic: the next item to take */
+  gint          finished;    /* atomic: workers done */
+  guint64       done;        /* atomic: bytes hashed */
+  GCancellable *cancellable;
+  UbDigestCache *cache;
+} Hasher;
+
+static void
+hash_item_free (HashItem *item)
+{
+  g_free (item->path);
+  g_free (item->stamp);
+  g_free (item->md5);
+  g_clear_error (&item->error);
+  g_free (item);
+}
+
 static gboolean
-md5_file (UbPreflight *self,
-          const char  *path,
-          const char  *label,
-          guint64     *done,
-          guint64      total,
-          char       **hex,
-          GError     **error)
+md5_file (Hasher      *h,
+          HashItem    *item,
+          guint8      *buf,
+          gsize        buf_size)
 {
   g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_MD5);
-  g_autofree guint8 *buf = g_malloc (1024 * 1024);
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
-  gint64 last = 0;
+  int fd = open (item->path, O_RDONLY | O_CLOEXEC);
 
   if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s: %s", label, g_strerror (saved));
-      return FALSE;
-    }
+    goto fail;
   posix_fadvise (fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   for (;;)
     {
-      gssize n = read (fd, buf, 1024 * 1024);
+      gssize n = read (fd, buf, buf_size);
 
       if (n < 0 && errno == EINTR)
         continue;
@@ -632,27 +654,108 @@ md5_file (UbPreflight *self,
         {
           int saved = errno;
           close (fd);
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s: %s", label, g_strerror (saved));
-          return FALSE;
+          errno = saved;
+          goto fail;
         }
       if (n == 0)
         break;
       g_checksum_update (sum, buf, n);
-      *done += n;
-      if (g_cancellable_set_error_if_cancelled (self->cancellable, error))
+      __atomic_fetch_add (&h->done, (guint64) n, __ATOMIC_RELAXED);
+      if (g_cancellable_set_error_if_cancelled (h->cancellable, &item->error))
         {
           close (fd);
           return FALSE;
         }
-      if (g_get_monotonic_time () - last > G_USEC_PER_SEC / 10)
-        {
-          report (self, _("Verifying the images"), *done, total);
-          last = g_get_monotonic_time ();
-        }
     }
   close (fd);
-  *hex = g_strdup (g_checksum_get_string (sum));
+  item->md5 = g_strdup (g_checksum_get_string (sum));
   return TRUE;
+
+fail:
+  {
+    int saved = errno;
+    g_set_error (&item->error, G_IO_ERROR, g_io_error_from_errno (saved), "%s: %s", item->rel,
+                 g_strerror (saved));
+  }
+  return FALSE;
+}
+
+static gpointer
+hash_worker (gpointer data)
+{
+  Hasher *h = data;
+  g_autofree guint8 *buf = g_malloc (1024 * 1024);
+
+  for (;;)
+    {
+      gint i = g_atomic_int_add (&h->next, 1);
+
+      if (i >= (gint) h->items->len)
+        break;
+      HashItem *item = g_ptr_array_index (h->items, i);
+
+      if (item->md5 != NULL)
+        continue;   /* known from an earlier check */
+      item->stamp = ub_digest_cache_stamp (item->path);
+      if (md5_file (h, item, buf, 1024 * 1024))
+        ub_digest_cache_store (h->cache, item->path, item->stamp, item->md5);
+      else if (g_cancellable_is_cancelled (h->cancellable))
+        break;
+    }
+  g_atomic_int_inc (&h->finished);
+  return NULL;
+}
+
+static gint
+by_size_desc (gconstpointer a,
+              gconstpointer b)
+{
+  const HashItem *x = *(HashItem **) a, *y = *(HashItem **) b;
+  GStatBuf sx, sy;
+  gint64 ax = g_stat (x->path, &sx) == 0 ? sx.st_size : 0;
+  gint64 ay = g_stat (y->path, &sy) == 0 ? sy.st_size : 0;
+  return ax < ay ? 1 : ax > ay ? -1 : 0;
+}
+
+/* MD5 of every item, the files shared out over the cores; progress from this thread. */
+static void
+hash_all (UbPreflight *self,
+          GPtrArray   *items,
+          guint64      total)
+{
+  g_autoptr(UbDigestCache) cache = ub_digest_cache_new (NULL);
+  Hasher h = { items, 0, 0, 0, self->cancellable, cache };
+  guint n_threads = MAX (1, MIN ((guint) g_get_num_processors (), MIN (items->len, 4)));
+  g_autoptr(GPtrArray) threads = g_ptr_array_new ();
+  g_autoptr(GError) local = NULL;
+
+  if (items->len == 0)
+    return;
+  /* files verified before and not changed since need not be read again */
+  for (guint i = 0; i < items->len; i++)
+    {
+      HashItem *item = g_ptr_array_index (items, i);
+      item->md5 = ub_digest_cache_lookup (cache, item->path);
+      if (item->md5 != NULL)
+        {
+          GStatBuf st;
+          if (g_stat (item->path, &st) == 0)
+            total -= MIN (total, (guint64) st.st_size);
+        }
+    }
+  g_ptr_array_sort (items, by_size_desc);
+  for (guint i = 0; i < n_threads; i++)
+    g_ptr_array_add (threads, g_thread_new ("unbrick-md5", hash_worker, &h));
+  while (g_atomic_int_get (&h.finished) < (gint) n_threads)
+    {
+      report (self, _("Verifying the images"), __atomic_load_n (&h.done, __ATOMIC_RELAXED), total);
+      g_usleep (G_USEC_PER_SEC / 10);
+    }
+  for (guint i = 0; i < threads->len; i++)
+    g_thread_join (g_ptr_array_index (threads, i));
+  report (self, _("Verifying the images"), total, total);
+  if (!ub_digest_cache_save (cache, &local))
+    g_debug ("could not save the digest cache: %s", local->message);
 }
 
 static void
@@ -757,7 +860,7 @@ check_images (UbPreflight *self,
   g_autoptr(GString) md5_bad = g_string_new (NULL);
   g_autoptr(GPtrArray) to_hash = g_ptr_array_new ();
   guint n_verified = 0, n_flash = 0;
-  guint64 hash_total = 0, hash_done = 0;
+  guint64 hash_total = 0;
   guint64 limit;
   g_autoptr(GError) local = NULL;
 
@@ -831,40 +934,49 @@ check_images (UbPreflight *self,
       add_check (self, "images", UB_CHECK_PASSED, title, NULL, NULL);
     }
 
-  /* MD5 against md5sum.xml */
-  for (guint i = 0; i < to_hash->len; i++)
-    {
-      const char *rel = g_ptr_array_index (to_hash, i);
-      const char *expected = g_hash_table_lookup (md5sums, rel);
-      const char *known = ub_rom_lookup_known_digest (self->rom, rel);
-      g_autofree char *computed = NULL;
-      g_autofree char *path = ub_rom_resolve (self->rom, rel, NULL);
-      g_autofree char *base = g_path_get_basename (rel);
+  /* MD5 against md5sum.xml: what unpacking computed, else hashed now */
+  {
+    g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) hash_item_free);
 
-      if (known == NULL)
-        {
-          if (!md5_file (self, path, base, &hash_done, hash_total, &computed, &local))
-            {
-              if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-                {
-                  g_propagate_error (error, g_steal_pointer (&local));
-                  return FALSE;
-                }
-              list_append (md5_bad, base);
-              g_clear_error (&local);
-              continue;
-            }
-          known = computed;
-        }
-      n_verified++;
-      if (g_ascii_strcasecmp (known, expected) != 0)
-        {
-          ImageInfo *info = g_hash_table_lookup (images, rel);
-          list_append (md5_bad, base);
-          g_free (info->problem);
-          info->problem = g_strdup ("md5");
-        }
-    }
+    for (guint i = 0; i < to_hash->len; i++)
+      {
+        const char *rel = g_ptr_array_index (to_hash, i);
+
+        if (ub_rom_lookup_known_digest (self->rom, rel) == NULL)
+          {
+            HashItem *item = g_new0 (HashItem, 1);
+            item->rel = rel;
+            item->path = ub_rom_resolve (self->rom, rel, NULL);
+            g_ptr_array_add (items, item);
+          }
+      }
+    hash_all (self, items, hash_total);
+    if (g_cancellable_set_error_if_cancelled (self->cancellable, error))
+      return FALSE;
+    for (guint i = 0; i < to_hash->len; i++)
+      {
+        const char *rel = g_ptr_array_index (to_hash, i);
+        const char *expected = g_hash_table_lookup (md5sums, rel);
+        const char *known = ub_rom_lookup_known_digest (self->rom, rel);
+        g_autofree char *base = g_path_get_basename (rel);
+
+        for (guint k = 0; known == NULL && k < items->len; k++)
+          {
+            HashItem *item = g_ptr_array_index (items, k);
+            if (item->rel == rel)
+              known = item->md5;  /* NULL when it could not be read */
+          }
+        if (known == NULL || g_ascii_strcasecmp (known, expected) != 0)
+          {
+            ImageInfo *info = g_hash_table_lookup (images, rel);
+            list_append (md5_bad, base);
+            g_free (info->problem);
+            info->problem = g_strdup ("md5");
+            continue;
+          }
+        n_verified++;
+      }
+  }
   if (md5sums == NULL)
     add_check (self, "md5", UB_CHECK_SKIPPED,
                _("The ROM has no checksum list (md5sum.xml), so its files cannot be verified."),

@@ -1065,11 +1065,70 @@ test_lock_needs_confirmation (void)
   }
 }
 
+typedef struct {
+  guint64 hashed;
+} Verify;
+
+static void
+on_check_progress (const char *what,
+                   guint64     done,
+                   guint64     total,
+                   gpointer    user_data)
+{
+  Verify *v = user_data;
+
+  if (g_str_equal (what, "Verifying the images"))
+    v->hashed = MAX (v->hashed, total);
+}
+
+static guint64
+check_and_count (Rom   *rom,
+                 Phone *phone)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbRom) r = ub_rom_new_for_folder (rom->dir, &error);
+  g_autoptr(UbPreflight) p = ub_preflight_new (r, UB_ROM_MODE_CLEAN_ALL);
+  g_autoptr(UbTransport) transport = ub_transport_open (phone->address, NULL, &error);
+  g_autoptr(UbFastbootClient) client = ub_fastboot_client_new (transport);
+  Verify v = { 0 };
+
+  g_assert_true (ub_preflight_run (p, client, on_check_progress, &v, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (ub_preflight_get_passed (p));
+  return v.hashed;
+}
+
+static void
+test_digest_cache (void)
+{
+  g_autoptr(Rom) rom = rom_new (NULL);
+  g_autoptr(Phone) phone = phone_new ("PIANO008", NULL, NULL);
+  g_autofree char *boot = rom_image (rom, "boot.img");
+  g_autofree char *data = NULL;
+  gsize len;
+  guint64 first, second, third;
+
+  first = check_and_count (rom, phone);
+  second = check_and_count (rom, phone);
+  /* rewritten with the same bytes: a new mtime and ctime, so it is read again */
+  g_assert_true (g_file_get_contents (boot, &data, &len, NULL));
+  g_usleep (10000);
+  g_assert_true (g_file_set_contents (boot, data, len, NULL));
+  third = check_and_count (rom, phone);
+  g_assert_cmpuint (first, >, 3 * 1024 * 1024);
+  g_assert_cmpuint (second, ==, 0);
+  g_assert_cmpuint (third, ==, len);
+}
+
 int
 main (int argc, char **argv)
 {
+  g_autofree char *cache = g_dir_make_tmp ("ub-flash-cache-XXXXXX", NULL);
+
   setlocale (LC_ALL, "C.UTF-8");
   g_setenv ("LANGUAGE", "", TRUE);
+  /* the digest cache of the checks goes to a folder of the test */
+  g_setenv ("XDG_CACHE_HOME", cache, TRUE);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/flash/happy", test_happy);
   g_test_add_func ("/flash/refusals", test_refusals);
@@ -1081,5 +1140,10 @@ main (int argc, char **argv)
   g_test_add_func ("/flash/two-phones", test_two_phones);
   g_test_add_func ("/flash/other-phone", test_other_phone);
   g_test_add_func ("/flash/lock-needs-confirmation", test_lock_needs_confirmation);
-  return g_test_run ();
+  g_test_add_func ("/flash/digest-cache", test_digest_cache);
+  {
+    int status = g_test_run ();
+    remove_tree (cache);
+    return status;
+  }
 }
