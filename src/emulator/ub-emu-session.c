@@ -4,6 +4,7 @@
 
 #include "ub-emu-session.h"
 #include "ub-emu-phone-private.h"
+#include "ub-emu-sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -48,7 +49,7 @@ struct _UbEmuSession
   /* Data phase. */
   guint64          data_expected;
   guint64          data_received;
-  GChecksum       *checksum;
+  UbEmuSha256     *checksum;
 
   /* Download buffer: an unlinked temp file in the state dir. */
   int              buf_fd;
@@ -66,7 +67,7 @@ ub_emu_session_finalize (GObject *object)
 
   if (self->buf_fd >= 0)
     close (self->buf_fd);
-  g_clear_pointer (&self->checksum, g_checksum_free);
+  g_clear_pointer (&self->checksum, ub_emu_sha256_free);
   g_free (self->buf_sha256);
   g_clear_object (&self->phone);
 
@@ -819,8 +820,8 @@ cmd_download (UbEmuSession *self,
   self->have_data = FALSE;
   self->buf_size = 0;
   g_clear_pointer (&self->buf_sha256, g_free);
-  g_clear_pointer (&self->checksum, g_checksum_free);
-  self->checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_clear_pointer (&self->checksum, ub_emu_sha256_free);
+  self->checksum = ub_emu_sha256_new ();
   self->data_expected = (guint64) announced;
   self->data_received = 0;
 
@@ -834,10 +835,10 @@ finish_download (UbEmuSession *self)
   UbEmuPhone *phone = self->phone;
 
   self->buf_size = self->data_received;
-  self->buf_sha256 = g_strdup (g_checksum_get_string (self->checksum));
+  self->buf_sha256 = ub_emu_sha256_finish (self->checksum);
   self->have_data = TRUE;
   self->data_expected = self->data_received = 0;
-  g_clear_pointer (&self->checksum, g_checksum_free);
+  g_clear_pointer (&self->checksum, ub_emu_sha256_free);
 
   g_mutex_lock (&phone->lock);
   ub_emu_phone_log_locked (phone, "download %" G_GUINT64_FORMAT " %s",
@@ -1129,7 +1130,7 @@ handle_data (UbEmuSession *self,
 
   if (!pwrite_all (self->buf_fd, buf, n, self->data_received))
     g_warning ("emulator: cannot write download buffer: %s", g_strerror (errno));
-  g_checksum_update (self->checksum, buf, n);
+  ub_emu_sha256_update (self->checksum, buf, n);
   self->data_received += n;
 
   g_mutex_lock (&phone->lock);
@@ -1155,7 +1156,7 @@ handle_data (UbEmuSession *self,
     {
       /* The download never completes. */
       self->data_expected = self->data_received = 0;
-      g_clear_pointer (&self->checksum, g_checksum_free);
+      g_clear_pointer (&self->checksum, ub_emu_sha256_free);
       self->dead = action;
       return action;
     }
