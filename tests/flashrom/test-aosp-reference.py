@@ -28,6 +28,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import aosp  # noqa: E402
 import romgen  # noqa: E402
 import ubtest as t  # noqa: E402
+from report import check, diff, finish  # noqa: E402
 
 MiB = romgen.MiB
 DEVICES = ("piano", "liuqin", "raphaelin", "oxygen")
@@ -36,20 +37,6 @@ SIZES = {"liuqin": {"NON-HLOS.bin": 20 * MiB}}
 ANTI_MESSAGE = {"piano": "Current device antirollback version is greater than this pakcage",
                 "liuqin": "Current device antirollback version is greater than this pakcage",
                 "raphaelin": "current device antirollback version is greater then this pakcage"}
-FAILURES = []
-
-
-def check(cond, what, detail=""):
-    print(("ok - " if cond else "FAIL - ") + what)
-    if not cond:
-        FAILURES.append(what)
-        if detail:
-            print("  " + str(detail).replace("\n", "\n  ")[:4000])
-
-
-def diff(expected, got):
-    import difflib
-    return "\n".join(list(difflib.unified_diff(expected, got, "expected", "writes.log", lineterm=""))[:60])
 
 
 def seeded(tmp, rom, profile):
@@ -78,7 +65,7 @@ def flash_and_check(tmp, rom, script_name, profile, label, seed_old=True):
     check(r.returncode == 0, f"{label}: exit code 0 ({r.elapsed:.1f} s)", r.output[-3000:])
     expected = romgen.expected_writes(rom, script, profile)
     check(len(expected) > 20 and r.log == expected,
-          f"{label}: writes.log is the expected sequence ({len(expected)} lines)", diff(expected, r.log))
+          f"{label}: writes.log is the expected sequence ({len(expected)} lines)", diff(expected, r.log, "expected", "writes.log"))
     want = romgen.expected_hashes(rom, script, profile, initial)
     got = aosp.hash_state(state)
     bad = sorted(k for k in set(want) | set(got) if want.get(k) != got.get(k))
@@ -120,7 +107,7 @@ def failing_step(tmp, rom, profile, label, message):
     check(msg == message and message in r.output.splitlines(), f"{label}: stops with \"{message}\"",
           r.output[-2000:])
     check(r.log == writes, f"{label}: writes.log is the expected partial sequence ({len(writes)} lines)",
-          diff(writes, r.log))
+          diff(writes, r.log, "expected", "writes.log"))
     shutil.rmtree(state, ignore_errors=True)
 
 
@@ -178,9 +165,7 @@ def main():
         r = flash_and_check(tmp, rom, "flash_all.sh", rom.profile(), "piano big flash_all")
         check(pieces(r.log, "super") >= 4, f"piano big: super went in {pieces(r.log, 'super')} pieces (>= 4)")
     print(f"# total {time.monotonic() - start:.1f} s")
-    if FAILURES:
-        print(f"{len(FAILURES)} check(s) failed")
-        sys.exit(1)
+    finish()
 
 
 if __name__ == "__main__":

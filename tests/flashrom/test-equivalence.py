@@ -12,7 +12,6 @@ Exits 77 when fastboot, img2simg or simg2img is missing.
 """
 import os
 import shutil
-import subprocess
 import sys
 import tarfile
 import hashlib
@@ -23,26 +22,13 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import aosp  # noqa: E402
 import romgen  # noqa: E402
 import ubtest as t  # noqa: E402
+from report import check, diff, finish  # noqa: E402
 
 MiB = romgen.MiB
 DEVICES = ("piano", "liuqin", "raphaelin", "oxygen")
 SIZES = {"liuqin": {"NON-HLOS.bin": 20 * MiB}}
 MODES = {"flash_all.sh": "clean-all", "flash_all_except_storage.sh": "keep-data",
          "flash_all_lock.sh": "clean-all-lock"}
-FAILURES = []
-
-
-def check(cond, what, detail=""):
-    print(("ok - " if cond else "FAIL - ") + what)
-    if not cond:
-        FAILURES.append(what)
-        if detail:
-            print("  " + str(detail).replace("\n", "\n  ")[:4000])
-
-
-def diff(a, b):
-    import difflib
-    return "\n".join(list(difflib.unified_diff(a, b, "aosp", "unbrick", lineterm=""))[:60])
 
 
 def old_content(tmp, profile, codename):
@@ -87,7 +73,7 @@ def compare(tmp, rom, script_name, label, rom_arg=None, env=None):
           r.stderr[-3000:])
     check(len(ref.log) > 20 and log == ref.log,
           f"{label}: the same {len(ref.log)} device writes, in the same order, with the same data",
-          diff(ref.log, log))
+          diff(ref.log, log, "aosp", "unbrick"))
     want, got = aosp.hash_state(ref_state), aosp.hash_state(our_state)
     bad = sorted(k for k in set(want) | set(got) if want.get(k) != got.get(k))
     check(not bad, f"{label}: all {len(want)} partitions hold the same bytes", bad)
@@ -138,9 +124,7 @@ def main():
         ref, log = compare(tmp, rom, "flash_all.sh", "piano flash_all.sh, 512 MiB super", env=env)
         supers = [line for line in log if line.startswith("flash super ")]
         check(len(supers) >= 4, f"piano 512 MiB super went in {len(supers)} pieces (>= 4)")
-    if FAILURES:
-        print(f"{len(FAILURES)} check(s) failed")
-        sys.exit(1)
+    finish()
 
 
 if __name__ == "__main__":

@@ -32,17 +32,9 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import aosp  # noqa: E402
 import romgen  # noqa: E402
 import ubtest as t  # noqa: E402
+from report import check, finish  # noqa: E402
 
 MiB = romgen.MiB
-FAILURES = []
-
-
-def check(cond, what, detail=""):
-    print(("ok - " if cond else "FAIL - ") + what)
-    if not cond:
-        FAILURES.append(what)
-        if detail:
-            print("  " + str(detail).replace("\n", "\n  ")[:4000])
 
 
 def flash(env, addr, rom_path, mode="clean-all", extra=(), timeout=600):
@@ -262,7 +254,7 @@ def main():
         shutil.rmtree(state)
 
         # ---- two phones at once, two processes
-        procs, states = [], []
+        procs = []
         a, b = rom.profile(), rom.profile()
         a.device["serialno"], b.device["serialno"] = "PIANOA01", "PIANOB02"
         delay = ["delay:flash:30"]
@@ -304,9 +296,7 @@ def main():
               f"--json: one step event per step ({len(steps)})")
         check(any(e["event"] == "device-message" and e["text"] == "Partition boot_a flashed successfully"
                   for e in events), "--json: the phone's own messages")
-    if FAILURES:
-        print(f"{len(FAILURES)} check(s) failed")
-        sys.exit(1)
+    finish()
 
 
 if __name__ == "__main__":
