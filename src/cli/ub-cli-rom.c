@@ -796,7 +796,15 @@ ub_cli_rom_flash (UbCliRomOptions *opt,
   }
   if (opt->resume && !load_resume (plan, &first_step, error))
     return FALSE;
-  if (!opt->resume && !confirm (opt, plan, error))
+  /* a resume goes on with what was confirmed, except that a lock is confirmed again */
+  if (opt->resume)
+    {
+      UbCliRomOptions again = *opt;
+      again.yes = TRUE;
+      if (!confirm (&again, plan, error))
+        return FALSE;
+    }
+  else if (!confirm (opt, plan, error))
     return FALSE;
   if (opt->resume && !opt->json)
     g_printerr (_("Resuming at step %u.\n"), first_step + 1);

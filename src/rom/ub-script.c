@@ -268,7 +268,8 @@ ub_script_error (GError    **error,
 static gboolean
 valid_partition_name (const char *name)
 {
-  if (name == NULL || name[0] == '\0' || strlen (name) > 48)
+  /* GPT names hold 36 characters (ABL: "Invalid partition name" from 36) */
+  if (name == NULL || name[0] == '\0' || strlen (name) >= 36)
     return FALSE;
   for (const char *p = name; *p; p++)
     if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-' && *p != '.')
