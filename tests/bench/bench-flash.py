@@ -70,7 +70,10 @@ def main():
     ap.add_argument("--data-gib", type=float, default=1.2)
     ap.add_argument("--max-download-mib", type=int, default=768)
     ap.add_argument("--usb", action="store_true")
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--phone-dir", default="/dev/shm" if os.path.isdir("/dev/shm") else None,
+                    help="where the emulated phone keeps its partitions (default /dev/shm, a RAM disk, "
+                         "so that the host's disk writeback does not blur the figures)")
     opts = ap.parse_args()
     t.need("fastboot", "img2simg", t.EMULATOR, t.CLI)
     if opts.usb:
@@ -89,7 +92,7 @@ def main():
         for round_no in range(opts.rounds):
             order = ("fastboot", "unbrick-cli") if round_no % 2 == 0 else ("unbrick-cli", "fastboot")
             for tool in order:
-                state = os.path.join(tmp, tool)
+                state = os.path.join(opts.phone_dir or tmp, f"unbrick-bench-{os.getpid()}-{tool}")
                 os.sync()
                 if opts.usb and tool == "unbrick-cli":
                     figures = os.path.join(tmp, "figures")
