@@ -260,6 +260,37 @@ inspect_json (UbRom *rom)
   json_end (b);
 }
 
+/* A check of the script in words. */
+static char *
+describe_check (const UbFlashStep *step)
+{
+  g_autofree char *names = NULL;
+
+  switch (step->kind)
+    {
+    case UB_STEP_CHECK_PRODUCT:
+      names = g_strjoinv (_(" or "), step->codenames);
+      if (step->prefix_match)
+        /* TRANSLATORS: %s: phone codenames; the script's pattern only checks the start */
+        return g_strdup_printf (_("the phone is %s (the script accepts any name starting so; "
+                                  "Unbrick wants the exact name)"), names);
+      return g_strdup_printf (_("the phone is %s"), names);
+    case UB_STEP_CHECK_ANTI:
+      if (step->file != NULL)
+        return g_strdup_printf (_("the phone's anti-rollback version (%s) is not above the ROM's (%s)"),
+                                step->var, step->file);
+      return g_strdup_printf (_("the phone's anti-rollback version (%s) is not above %" G_GINT64_FORMAT),
+                              step->var, step->package_value);
+    case UB_STEP_CHECK_SPL:
+      return g_strdup_printf (_("the phone's security patch is not newer than the ROM's (%s)"),
+                              step->file);
+    case UB_STEP_CHECK_VAR:
+      return g_strdup_printf (_("the phone's “%s” matches /%s/"), step->var, step->pattern);
+    default:
+      return ub_flash_step_describe (step);
+    }
+}
+
 gboolean
 ub_cli_rom_inspect (const char    *path,
                     const char    *mode_name,
@@ -327,7 +358,7 @@ ub_cli_rom_inspect (const char    *path,
 
             if (step->kind > UB_STEP_CHECK_VAR)
               continue;
-            desc = ub_flash_step_describe (step);
+            desc = describe_check (step);
             g_print ("  %s\n", desc);
           }
         g_print (_("  plus: bootloader unlocked, battery, every image present, MD5, readable and "
