@@ -24,6 +24,8 @@ on_progress (UbDownload *download,
              Ctx        *ctx)
 {
   const char *label = ub_download_get_state (download) == UB_DOWNLOAD_STATE_CHECKING
+                      /* TRANSLATORS: a progress label: the download is being checked (its MD5), or
+                       * downloaded */
                       ? _("Checking") : _("Downloading");
 
   ub_cli_progress_update (ctx->progress, label, done, total);

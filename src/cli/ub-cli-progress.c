@@ -51,9 +51,16 @@ char *
 ub_cli_format_speed (double bytes_per_second)
 {
   if (bytes_per_second >= 1e9)
-    return g_strdup_printf (_("%.2f GB/s"), bytes_per_second / 1e9);
+    {
+      /* TRANSLATORS: a transfer speed, gigabytes per second */
+      return g_strdup_printf (_("%.2f GB/s"), bytes_per_second / 1e9);
+    }
   if (bytes_per_second >= 1e6)
-    return g_strdup_printf (_("%.1f MB/s"), bytes_per_second / 1e6);
+    {
+      /* TRANSLATORS: a transfer speed, megabytes per second */
+      return g_strdup_printf (_("%.1f MB/s"), bytes_per_second / 1e6);
+    }
+  /* TRANSLATORS: a transfer speed, kilobytes per second */
   return g_strdup_printf (_("%.0f kB/s"), bytes_per_second / 1e3);
 }
 

@@ -4,6 +4,7 @@
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <inttypes.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,7 +96,10 @@ on_unpack_progress (guint64     done,
       json_end (b);
     }
   else if (u->progress != NULL)
-    ub_cli_progress_update (u->progress, _("Unpacking the ROM"), done, total);
+    {
+      /* TRANSLATORS: a progress label */
+      ub_cli_progress_update (u->progress, _("Unpacking the ROM"), done, total);
+    }
 }
 
 /* A folder, or an archive unpacked (or found unpacked) in the cache. */
@@ -136,14 +140,26 @@ conditions_text (const UbFlashStep *step)
       UbCondition *cond = g_ptr_array_index (step->conditions, c);
 
       if (out->len > 0)
-        g_string_append (out, _(" and "));
+        {
+          /* TRANSLATORS: joins conditions: “if misc.txt exists and if the phone's anti matches /1/”
+           */
+          g_string_append (out, _(" and "));
+        }
       if (cond->kind == UB_CONDITION_FILE)
-        g_string_append_printf (out, cond->negate ? _("if %s is missing") : _("if %s exists"),
-                                cond->name);
+        {
+          /* TRANSLATORS: a condition of a script step; %s: a file of the ROM (e.g.
+           * images/super.img) */
+          g_string_append_printf (out, cond->negate ? _("if %s is missing") : _("if %s exists"),
+                                  cond->name);
+        }
       else
-        g_string_append_printf (out, cond->negate ? _("unless the phone's %s matches /%s/")
-                                                  : _("if the phone's %s matches /%s/"),
-                                cond->name, cond->pattern);
+        {
+          /* TRANSLATORS: a condition of a script step; %s: a variable the phone reports (e.g.
+           * “product”), /%s/: the pattern it is compared with */
+          g_string_append_printf (out, cond->negate ? _("unless the phone's %s matches /%s/")
+                                                    : _("if the phone's %s matches /%s/"),
+                                  cond->name, cond->pattern);
+        }
     }
   return out->len ? g_strdup (out->str) : NULL;
 }
@@ -157,6 +173,8 @@ inspect_mode_text (UbRom     *rom,
   GPtrArray *steps;
   guint64 total = 0;
 
+  /* TRANSLATORS: %s: a mode (“Clean all”, “Keep my data”…), then its script file (e.g.
+   * flash_all.sh) */
   g_print (_("\nSteps of “%s” (%s):\n"), ub_rom_mode_get_title (mode), ub_rom_get_script_name (rom, mode));
   if (script == NULL)
     {
@@ -175,6 +193,7 @@ inspect_mode_text (UbRom     *rom,
         {
           gboolean present;
           guint64 bytes = file_size (rom, step->file, &present);
+          /* TRANSLATORS: shown instead of an image's size when the file is not in the ROM */
           size = present ? g_format_size (bytes) : g_strdup (_("missing"));
           total += bytes;
         }
@@ -186,7 +205,9 @@ inspect_mode_text (UbRom     *rom,
     }
   {
     g_autofree char *t = g_format_size (total);
-    g_print (_("  %u steps, %s of images\n"), steps->len, t);
+    /* TRANSLATORS: %s: the images' total size, e.g. “6.1 GB” */
+    g_print (ngettext ("  %u step, %s of images\n", "  %u steps, %s of images\n", steps->len),
+             steps->len, t);
   }
 }
 
@@ -271,20 +292,31 @@ describe_check (const UbFlashStep *step)
     case UB_STEP_CHECK_PRODUCT:
       names = g_strjoinv (_(" or "), step->codenames);
       if (step->prefix_match)
-        /* TRANSLATORS: %s: phone codenames; the script's pattern only checks the start */
-        return g_strdup_printf (_("the phone is %s (the script accepts any name starting so; "
-                                  "Unbrick wants the exact name)"), names);
+        {
+          /* TRANSLATORS: %s: phone codenames; the script's pattern only checks the start */
+          return g_strdup_printf (_("the phone is %s (the script accepts any name starting so; "
+                                    "Unbrick wants the exact name)"), names);
+        }
       return g_strdup_printf (_("the phone is %s"), names);
     case UB_STEP_CHECK_ANTI:
       if (step->file != NULL)
-        return g_strdup_printf (_("the phone's anti-rollback version (%s) is not above the ROM's (%s)"),
-                                step->var, step->file);
-      return g_strdup_printf (_("the phone's anti-rollback version (%s) is not above %" G_GINT64_FORMAT),
+        {
+          /* TRANSLATORS: a check of the ROM's script; %s: the phone's variable name (e.g. “anti”),
+           * then a file of the ROM */
+          return g_strdup_printf (_("the phone's anti-rollback version (%s) is not above the ROM's (%s)"),
+                                  step->var, step->file);
+        }
+      /* TRANSLATORS: a check of the ROM's script; %s: the phone's variable name (e.g. “anti”), then
+       * a number */
+      return g_strdup_printf (_("the phone's anti-rollback version (%s) is not above %" PRId64),
                               step->var, step->package_value);
     case UB_STEP_CHECK_SPL:
+      /* TRANSLATORS: a check of the ROM's script; %s: a file of the ROM */
       return g_strdup_printf (_("the phone's security patch is not newer than the ROM's (%s)"),
                               step->file);
     case UB_STEP_CHECK_VAR:
+      /* TRANSLATORS: a check of the ROM's script; %s: a variable the phone reports, /%s/: a pattern
+       */
       return g_strdup_printf (_("the phone's “%s” matches /%s/"), step->var, step->pattern);
     default:
       return ub_flash_step_describe (step);
@@ -309,6 +341,8 @@ ub_cli_rom_inspect (const char    *path,
   if (mode_name != NULL && !ub_rom_mode_from_string (mode_name, &mode))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   /* TRANSLATORS: keep clean-all, keep-data and clean-all-lock: they are the words
+                    * to type */
                    _("Unknown mode “%s” (use clean-all, keep-data or clean-all-lock)"), mode_name);
       return FALSE;
     }
@@ -320,16 +354,22 @@ ub_cli_rom_inspect (const char    *path,
 
   names = ub_rom_get_codenames (rom);
   joined = g_strjoinv (", ", names);
+  /* TRANSLATORS: labels of `unbrick-cli inspect`: ROM, From, For, Version and Checksums; pad them
+   * with spaces so that the values line up */
   g_print (_("ROM:      %s\n"), ub_rom_get_path (rom));
   if (g_strcmp0 (ub_rom_get_source (rom), ub_rom_get_path (rom)) != 0)
     g_print (_("From:     %s\n"), ub_rom_get_source (rom));
   g_print (_("For:      %s\n"), joined[0] ? joined : _("unknown"));
   g_print (_("Version:  %s"), ub_rom_get_version (rom) ? ub_rom_get_version (rom) : _("unknown"));
   if (ub_rom_get_android_version (rom))
-    g_print (_(", Android %s"), ub_rom_get_android_version (rom));
+    {
+      /* TRANSLATORS: after the version: “, Android 13” */
+      g_print (_(", Android %s"), ub_rom_get_android_version (rom));
+    }
   if (ub_rom_get_region (rom))
     g_print (", %s", ub_rom_get_region (rom));
   g_print ("\n");
+  /* TRANSLATORS: “md5sum.xml” is a file name: keep it; “none”: the ROM has no checksum list */
   g_print (_("Checksums: %s\n"), ub_rom_get_md5sums (rom) ? _("md5sum.xml") : _("none"));
   g_print (_("Modes:\n"));
   for (guint m = 0; m < UB_ROM_N_MODES; m++)
@@ -339,9 +379,13 @@ ub_cli_rom_inspect (const char    *path,
 
       if (script != NULL)
         g_print ("  %-15s %s%s\n", ub_rom_mode_to_string (m), ub_rom_get_script_name (rom, m),
+                 /* TRANSLATORS: after a mode's script name */
                  ub_script_locks (script) ? _(" (locks the bootloader)") : "");
       else
-        g_print (_("  %-15s unavailable: %s\n"), ub_rom_mode_to_string (m), local->message);
+        {
+          /* TRANSLATORS: %-15s: a mode as typed (clean-all…), padded to 15 columns; %s: why */
+          g_print (_("  %-15s unavailable: %s\n"), ub_rom_mode_to_string (m), local->message);
+        }
     }
   {
     g_autoptr(GError) local = NULL;
@@ -361,6 +405,7 @@ ub_cli_rom_inspect (const char    *path,
             desc = describe_check (step);
             g_print ("  %s\n", desc);
           }
+        /* TRANSLATORS: the checks Unbrick adds to the script's own ones, listed just above */
         g_print (_("  plus: bootloader unlocked, battery, every image present, MD5, readable and "
                    "fitting its partition\n"));
       }
@@ -451,7 +496,19 @@ static void
 print_check (UbCliRomOptions *opt,
              const UbCheck   *check)
 {
-  static const char *const marks[] = { "✓", "!", "✗", "-" };
+  static const char *const marks[] = {
+    /* TRANSLATORS: the mark before a check that passed; one character */
+    NC_("check passed", "✓"),
+    /* TRANSLATORS: the mark before a warning; one character */
+    NC_("check warning", "!"),
+    /* TRANSLATORS: the mark before a check that failed; one character */
+    NC_("check failed", "✗"),
+    /* TRANSLATORS: the mark before a check that could not be made; one character */
+    NC_("check skipped", "-"),
+  };
+  static const char *const contexts[] = {
+    "check passed", "check warning", "check failed", "check skipped",
+  };
 
   if (opt->json)
     {
@@ -464,13 +521,17 @@ print_check (UbCliRomOptions *opt,
       json_end (b);
       return;
     }
-  g_printerr ("%s %s\n", marks[check->status], check->title);
+  g_printerr ("%s %s\n", g_dpgettext2 (NULL, contexts[check->status], marks[check->status]),
+              check->title);
   if (check->status == UB_CHECK_FAILED || check->status == UB_CHECK_WARNING)
     {
       if (check->detail != NULL)
         g_printerr ("    %s\n", check->detail);
       if (check->next_step != NULL)
-        g_printerr (_("    Next step: %s\n"), check->next_step);
+        {
+          /* TRANSLATORS: keep the four spaces at the start */
+          g_printerr (_("    Next step: %s\n"), check->next_step);
+        }
     }
 }
 
@@ -509,6 +570,9 @@ confirm (UbCliRomOptions *opt,
                            _("Add --yes to flash without being asked."));
       return FALSE;
     }
+  /* TRANSLATORS: %s: the phone's codename (e.g. “alioth”), its serial number, the mode
+   * (“Clean all”…), then what happens to the data. Keep the word “yes”: it is what the
+   * user must type */
   g_printerr (_("\nFlash %s (serial %s) with “%s”? %s\nType yes to continue: "),
               ub_flash_plan_get_product (plan), ub_flash_plan_get_serial (plan),
               ub_rom_mode_get_title (ub_flash_plan_get_mode (plan)),
@@ -518,6 +582,7 @@ confirm (UbCliRomOptions *opt,
     goto no;
   if (locks && !opt->allow_lock)
     {
+      /* TRANSLATORS: keep the word “lock”: it is what the user must type */
       g_printerr (_("This also locks the bootloader. If anything on the phone is not Xiaomi's own "
                     "firmware, it may never start again.\nType lock to lock it: "));
       if (fgets (answer, sizeof answer, stdin) == NULL || !g_str_equal (g_strstrip (answer), "lock"))
@@ -727,14 +792,19 @@ run_job (UbCliRomOptions *opt,
       json_end (b);
     }
   else if (ok)
-    g_printerr (_("Done in %.1f s. %s\n"), ub_flash_job_get_elapsed (job),
-                ub_flash_job_get_phone_state (job));
+    {
+      /* TRANSLATORS: %.1f s: seconds; %s: what the phone does now */
+      g_printerr (_("Done in %.1f s. %s\n"), ub_flash_job_get_elapsed (job),
+                  ub_flash_job_get_phone_state (job));
+    }
   else
     {
       if (ub_flash_job_get_failed_step (job) != G_MAXUINT)
         {
           UbFlashStep *step = ub_flash_plan_get_step (plan, ub_flash_job_get_failed_step (job));
           g_autofree char *title = ub_flash_step_dup_title (step);
+          /* TRANSLATORS: %s: the step (e.g. “Writing “boot_ab””); the last number is a line of the
+           * ROM's script */
           g_printerr (_("Stopped at step %u of %u: %s (script line %u)\n"),
                       ub_flash_job_get_failed_step (job) + 1, f.n_steps, title, step->line);
         }
@@ -742,8 +812,11 @@ run_job (UbCliRomOptions *opt,
       if (ub_flash_job_get_next_step (job) != NULL)
         g_printerr (_("Next step: %s\n"), ub_flash_job_get_next_step (job));
       if (ub_flash_job_get_resume_step (job) < f.n_steps && ub_flash_job_get_resume_step (job) > 0)
-        g_printerr (_("To continue: unbrick-cli -s %s flash-rom %s --mode %s --resume\n"),
-                    address, opt->rom, opt->mode);
+        {
+          /* TRANSLATORS: keep the command as it is: the user types it */
+          g_printerr (_("To continue: unbrick-cli -s %s flash-rom %s --mode %s --resume\n"),
+                      address, opt->rom, opt->mode);
+        }
     }
   g_free (f.label);
   /* the advice was printed above: a plain ROM error keeps it from being repeated */
@@ -769,6 +842,8 @@ ub_cli_rom_flash (UbCliRomOptions *opt,
   if (opt->mode == NULL || !ub_rom_mode_from_string (opt->mode, &mode))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   /* TRANSLATORS: keep --mode, clean-all, keep-data and clean-all-lock: they are
+                    * typed */
                    _("Choose a mode with --mode clean-all, keep-data or clean-all-lock"));
       return FALSE;
     }
@@ -823,7 +898,12 @@ ub_cli_rom_flash (UbCliRomOptions *opt,
         json_end (b);
       }
     else
-      g_printerr (_("Ready: %u steps, %s to send.\n"), ub_flash_plan_get_n_steps (plan), size);
+      {
+        /* TRANSLATORS: %s: how much data will be sent to the phone, e.g. “6.1 GB” */
+        g_printerr (ngettext ("Ready: %u step, %s to send.\n", "Ready: %u steps, %s to send.\n",
+                              ub_flash_plan_get_n_steps (plan)),
+                    ub_flash_plan_get_n_steps (plan), size);
+      }
   }
   if (opt->resume && !load_resume (plan, &first_step, error))
     return FALSE;
@@ -838,7 +918,10 @@ ub_cli_rom_flash (UbCliRomOptions *opt,
   else if (!confirm (opt, plan, error))
     return FALSE;
   if (opt->resume && !opt->json)
-    g_printerr (_("Resuming at step %u.\n"), first_step + 1);
+    {
+      /* TRANSLATORS: %u: a step number */
+      g_printerr (_("Resuming at step %u.\n"), first_step + 1);
+    }
 
   /* USB phones are found again by serial; network ones by their address */
   address = g_strdup (opt->address != NULL ? opt->address : ub_flash_plan_get_serial (plan));

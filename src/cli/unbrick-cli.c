@@ -47,6 +47,7 @@ print_error (const GError *error,
                   error->code == UB_FASTBOOT_ERROR_TIMEOUT ||
                   error->code == UB_FASTBOOT_ERROR_NOT_FOUND))
     {
+      /* TRANSLATORS: %s: a network address, e.g. 192.168.1.5:5554 */
       g_printerr (_("Next step: check that the device at %s is running and in fastboot mode.\n"),
                   address + 4);
       return;
@@ -116,9 +117,15 @@ on_flash_progress (const UbFastbootProgress *p,
   g_autofree char *label = NULL;
 
   if (p->n_pieces > 1)
-    label = g_strdup_printf (_("Sending “%s” %u/%u"), p->partition, p->piece, p->n_pieces);
+    {
+      /* TRANSLATORS: a progress label: a partition name, then “piece number/number of pieces” */
+      label = g_strdup_printf (_("Sending “%s” %u/%u"), p->partition, p->piece, p->n_pieces);
+    }
   else
-    label = g_strdup_printf (_("Sending “%s”"), p->partition);
+    {
+      /* TRANSLATORS: a progress label; %s: a partition name */
+      label = g_strdup_printf (_("Sending “%s”"), p->partition);
+    }
   ub_cli_progress_update (cli->progress, label, p->done, p->total);
 }
 
@@ -188,6 +195,7 @@ run_command (Cli     *cli,
           return FALSE;
         }
       ub_cli_progress_finish (cli->progress);
+      /* TRANSLATORS: %s: a partition name; %.1f s: seconds */
       g_printerr (_("Flashed “%s” in %.1f s\n"), argv[1],
                   (g_get_monotonic_time () - start) / 1e6);
       return TRUE;
@@ -201,6 +209,7 @@ run_command (Cli     *cli,
         return FALSE;
       if (!ub_fastboot_client_erase (client, argv[1], cli->cancellable, error))
         return FALSE;
+      /* TRANSLATORS: %s: a partition name */
       g_printerr (_("Erased “%s”\n"), argv[1]);
       return TRUE;
     }
@@ -213,6 +222,7 @@ run_command (Cli     *cli,
         return FALSE;
       if (!ub_fastboot_client_set_active (client, argv[1], cli->cancellable, error))
         return FALSE;
+      /* TRANSLATORS: %s: a slot letter, “a” or “b” (the phone's two copies of its system) */
       g_printerr (_("Slot %s is now active\n"), argv[1]);
       return TRUE;
     }
@@ -326,6 +336,7 @@ run_command (Cli     *cli,
     }
 
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION,
+               /* TRANSLATORS: keep unbrick-cli --help: it is a command to type */
                _("Unknown command “%s”; see unbrick-cli --help"), cmd);
   return FALSE;
 }
@@ -337,6 +348,7 @@ run_demo_tour (Cli     *cli,
 {
   g_autofree char *image = NULL;
 
+  /* TRANSLATORS: %s: a network address; alioth is a phone's codename */
   g_print (_("Demo: an emulated Xiaomi phone (alioth) is listening at %s\n"), cli->address);
   image = ub_cli_demo_make_image (cli->demo, 96 * 1024 * 1024, error);
   if (image == NULL)
@@ -360,6 +372,7 @@ run_demo_tour (Cli     *cli,
           return FALSE;
       }
   }
+  /* TRANSLATORS: keep the command: it is typed as it is */
   g_print (_("\nDone. Try: unbrick-cli --demo getvar all\n"));
   return TRUE;
 }
@@ -408,6 +421,9 @@ run_thread (gpointer user_data)
 }
 
 static const char *description =
+  /* TRANSLATORS: the commands and options (devices, --json, getvar, NAME, PARTITION…) are
+   * typed as they are: translate only the descriptions, keep the first column and keep the
+   * descriptions starting at the same column (35) */
   N_("Commands:\n"
      "  devices [--json]                 list connected phones in fastboot mode\n"
      "  getvar NAME|all                  read a device variable\n"
@@ -439,8 +455,11 @@ main (int argc, char **argv)
   gboolean demo = FALSE;
   g_autoptr(UbCliDemo) demo_phone = NULL;
   Cli cli = { 0 };
+  /* the tests run uninstalled, with the build tree's catalogues (build/po) */
+  const char *localedir = g_getenv ("UNBRICK_LOCALEDIR");
   const GOptionEntry entries[] = {
     { "serial", 's', 0, G_OPTION_ARG_STRING, &address,
+      /* TRANSLATORS: help of -s DEVICE; keep usb: and tcp: */
       N_("Use the device with this serial, usb: path or tcp: address"), N_("DEVICE") },
     { "timeout", 't', 0, G_OPTION_ARG_INT, &timeout_s,
       N_("Give up when the phone neither answers nor takes data for this long "
@@ -453,10 +472,11 @@ main (int argc, char **argv)
   };
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
+  /* TRANSLATORS: after “unbrick-cli [OPTION…]” in --help: a command and its arguments */
   context = g_option_context_new (_("COMMAND [ARGS…]"));
   g_option_context_set_summary (context, _("Talk to Android phones in fastboot mode."));
   g_option_context_set_description (context, _(description));
@@ -492,6 +512,7 @@ main (int argc, char **argv)
     {
       if (address != NULL)
         {
+          /* TRANSLATORS: keep --demo and -s */
           g_printerr (_("--demo and -s cannot be used together\n"));
           return 2;
         }

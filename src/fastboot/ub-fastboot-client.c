@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "ub-fastboot-client.h"
@@ -98,8 +100,8 @@ check_in_step (UbFastbootClient *self,
   if (!self->out_of_step)
     return TRUE;
   g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_PROTOCOL,
-                       "An earlier command to the phone did not finish; "
-                       "unplug the phone and connect it again");
+                       _("An earlier command to the phone did not finish; "
+                         "unplug the phone and connect it again"));
   return FALSE;
 }
 
@@ -130,15 +132,19 @@ set_remote_error (UbFastbootClient *self,
     {
       if (self->last_flashed != NULL)
         g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_DEFERRED,
-                     "Writing “%s” failed on the phone: %s", self->last_flashed, clean);
+                     /* TRANSLATORS: %s: a partition name (e.g. “boot_a”), then the
+                      * phone's own message in English */
+                     _("Writing “%s” failed on the phone: %s"), self->last_flashed, clean);
       else
         g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_DEFERRED,
-                     "The previous write failed on the phone: %s", clean);
+                     /* TRANSLATORS: %s: the phone's own message, in English */
+                     _("The previous write failed on the phone: %s"), clean);
       return;
     }
   if (clean[0] == '\0')
     g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_REMOTE,
-                 "The phone refused “%s” without a reason", command);
+                 /* TRANSLATORS: %s: a fastboot command (e.g. “flash:boot_a”), keep it */
+                 _("The phone refused “%s” without a reason"), command);
   else
     g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_REMOTE, clean);
 }
@@ -172,7 +178,9 @@ read_response (UbFastbootClient       *self,
           self->out_of_step = TRUE;
           if (error != NULL && *error != NULL &&
               g_error_matches (*error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_TIMEOUT))
-            g_prefix_error (error, "“%s”: ", command);
+            /* TRANSLATORS: put before an error: %s is the fastboot command that
+             * failed (e.g. “getvar:product”) */
+            g_prefix_error (error, _("“%s”: "), command);
           return FALSE;
         }
       if (!ub_fastboot_parse_response (buf, n, &k, &text, error))
@@ -221,7 +229,8 @@ command_full (UbFastbootClient *self,
       /* a DATA answer to a command without data: the link is now confused */
       self->out_of_step = TRUE;
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_PROTOCOL,
-                   "The phone answered “%s” with an unexpected data request", command);
+                   /* TRANSLATORS: %s: a fastboot command, do not translate it */
+                   _("The phone answered “%s” with an unexpected data request"), command);
       return FALSE;
     }
   if (value != NULL)
@@ -339,7 +348,9 @@ ub_fastboot_client_resolve_partition (UbFastbootClient *self,
   if (slot == NULL)
     {
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_PROTOCOL,
-                   "The phone says “%s” has slots but reports no current slot", name);
+                   /* TRANSLATORS: %s: a partition name; slots are the phone's two copies
+                    * of its system, A and B */
+                   _("The phone says “%s” has slots but reports no current slot"), name);
       return NULL;
     }
   return g_strdup_printf ("%s_%s", name, slot);
@@ -363,7 +374,7 @@ ub_fastboot_client_download (UbFastbootClient       *self,
   if (size == 0 || size > G_MAXUINT32)
     {
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
-                   "Cannot send %" G_GUINT64_FORMAT " bytes in one download", size);
+                   _("Cannot send %" PRIu64 " bytes in one download"), size);
       return FALSE;
     }
   command = g_strdup_printf ("download:%08x", (guint32) size);
@@ -375,7 +386,8 @@ ub_fastboot_client_download (UbFastbootClient       *self,
   if (kind != UB_FASTBOOT_RESPONSE_DATA)
     {
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_PROTOCOL,
-                   "The phone accepted “%s” without asking for the data", command);
+                   /* TRANSLATORS: %s: a fastboot command (e.g. “download:00001000”) */
+                   _("The phone accepted “%s” without asking for the data"), command);
       return FALSE;
     }
   if (!ub_fastboot_parse_data_size (payload, &asked, error))
@@ -388,8 +400,10 @@ ub_fastboot_client_download (UbFastbootClient       *self,
       /* the phone would read our surplus as commands or wait forever */
       self->out_of_step = TRUE;
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_PROTOCOL,
-                   "The phone asked for %u bytes instead of the %" G_GUINT64_FORMAT
-                   " announced; nothing was sent", asked, size);
+                   /* TRANSLATORS: the first number is what the phone asked for, the
+                    * second what Unbrick announced it would send */
+                   _("The phone asked for %u bytes instead of the %" PRIu64
+                     " announced; nothing was sent"), asked, size);
       return FALSE;
     }
   if (!ub_transport_write_stream (self->transport, stream, size, self->timeout_stall,
@@ -406,7 +420,7 @@ ub_fastboot_client_download (UbFastbootClient       *self,
     {
       self->out_of_step = TRUE;
       g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_PROTOCOL,
-                           "The phone asked for more data after the download");
+                           _("The phone asked for more data after the download"));
       return FALSE;
     }
   return TRUE;
@@ -457,8 +471,10 @@ check_fits_partition (UbFastbootClient *self,
   if (image_size > part_size)
     {
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_IMAGE,
-                   "The image for “%s” needs %" G_GUINT64_FORMAT " bytes but the partition "
-                   "holds only %" G_GUINT64_FORMAT "; nothing was written",
+                   /* TRANSLATORS: %s: a partition name; then the image's size and the
+                    * partition's size, in bytes */
+                   _("The image for “%s” needs %" PRIu64 " bytes but the partition "
+                     "holds only %" PRIu64 "; nothing was written"),
                    partition, image_size, part_size);
       return FALSE;
     }
@@ -541,13 +557,17 @@ ub_fastboot_client_flash_image (UbFastbootClient      *self,
       if (!ub_fastboot_client_download (self, stream, piece_size, flash_progress_cb, &fp,
                                         cancellable, error))
         {
-          g_prefix_error (error, "Sending “%s” (%u/%u): ", resolved, i + 1, n_pieces);
+          /* TRANSLATORS: put before an error: %s is a partition name, then “piece
+           * number/number of pieces” (big images are sent in pieces) */
+          g_prefix_error (error, _("Sending “%s” (%u/%u): "), resolved, i + 1, n_pieces);
           return FALSE;
         }
       fp.base += piece_size;
       if (!command_full (self, flash_cmd, self->timeout_long, NULL, NULL, cancellable, error))
         {
-          g_prefix_error (error, "Writing “%s” (%u/%u): ", resolved, i + 1, n_pieces);
+          /* TRANSLATORS: put before an error: %s is a partition name, then “piece
+           * number/number of pieces” */
+          g_prefix_error (error, _("Writing “%s” (%u/%u): "), resolved, i + 1, n_pieces);
           return FALSE;
         }
       g_free (self->last_flashed);
@@ -572,7 +592,8 @@ ub_fastboot_client_erase (UbFastbootClient *self,
   command = g_strdup_printf ("erase:%s", resolved);
   if (!command_full (self, command, self->timeout_long, NULL, NULL, cancellable, error))
     {
-      g_prefix_error (error, "Erasing “%s”: ", resolved);
+      /* TRANSLATORS: put before an error: %s is a partition name */
+      g_prefix_error (error, _("Erasing “%s”: "), resolved);
       return FALSE;
     }
   return TRUE;
@@ -591,7 +612,9 @@ ub_fastboot_client_set_active (UbFastbootClient *self,
   if (letter == NULL || strlen (letter) != 1 || !g_ascii_islower (letter[0]))
     {
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
-                   "“%s” is not a slot name (use a or b)", slot ? slot : "");
+                   /* TRANSLATORS: slots are the phone's two system copies; keep “a” and
+                    * “b” as they are */
+                   _("“%s” is not a slot name (use a or b)"), slot ? slot : "");
       return FALSE;
     }
   command = g_strdup_printf ("set_active:%s", letter);
@@ -615,7 +638,10 @@ ub_fastboot_client_reboot (UbFastbootClient *self,
   else
     {
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
-                   "Unknown reboot target “%s” (use system, bootloader, fastboot or recovery)",
+                   /* TRANSLATORS: keep system, bootloader, fastboot and recovery in
+                    * English: they are the words to type */
+                   _("Unknown reboot target “%s” (use system, bootloader, fastboot or "
+                     "recovery)"),
                    target);
       return FALSE;
     }
@@ -655,7 +681,9 @@ ub_fastboot_client_flashing (UbFastbootClient *self,
   if (action == NULL || !g_strv_contains (actions, action))
     {
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
-                   "Unknown flashing action “%s”", action ? action : "");
+                   /* TRANSLATORS: %s: what follows “flashing” in a fastboot command,
+                    * e.g. “unlock” */
+                   _("Unknown flashing action “%s”"), action ? action : "");
       return FALSE;
     }
   command = g_strdup_printf ("flashing %s", action);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,7 @@ ub_fastboot_parse_response (const guint8           *buf,
   if (len < 4)
     {
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_PROTOCOL,
-                   "The device sent a response of %" G_GSIZE_FORMAT " bytes, too short", len);
+                   _("The device sent a response of %zu bytes, too short"), len);
       return FALSE;
     }
   for (gsize i = 0; i < G_N_ELEMENTS (tags); i++)
@@ -43,7 +44,8 @@ ub_fastboot_parse_response (const guint8           *buf,
     g_autofree char *shown = g_strndup ((const char *) buf, MIN (len, 16));
     g_autofree char *escaped = g_strescape (shown, NULL);
     g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_PROTOCOL,
-                 "The device sent an unknown status: “%s”", escaped);
+                 /* TRANSLATORS: %s: the first letters of the phone's answer */
+                 _("The device sent an unknown status: “%s”"), escaped);
   }
   return FALSE;
 }
@@ -63,7 +65,7 @@ ub_fastboot_parse_number (const char *value,
   if (value == NULL)
     {
       g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_PROTOCOL,
-                           "The device did not report a number");
+                           _("The device did not report a number"));
       return FALSE;
     }
   trimmed = g_strstrip (g_strdup (value));
@@ -88,7 +90,7 @@ ub_fastboot_parse_number (const char *value,
 
 invalid:
   g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_PROTOCOL,
-               "The device reported “%s”, which is not a number", trimmed);
+               _("The device reported “%s”, which is not a number"), trimmed);
   return FALSE;
 }
 
@@ -113,7 +115,7 @@ ub_fastboot_parse_data_size (const char *payload,
 
 invalid:
   g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_PROTOCOL,
-               "The device sent an invalid data size “%s”", payload);
+               _("The device sent an invalid data size “%s”"), payload);
   return FALSE;
 }
 
@@ -126,7 +128,9 @@ ub_fastboot_check_command (const char *command,
   if (len == 0 || len > UB_FASTBOOT_MAX_COMMAND)
     {
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
-                   "The command “%s” is %" G_GSIZE_FORMAT " bytes long; phones accept 1 to %d",
+                   /* TRANSLATORS: %s: a fastboot command; its length in bytes; the
+                    * longest command phones accept, in bytes */
+                   _("The command “%s” is %zu bytes long; phones accept 1 to %d"),
                    command, len, UB_FASTBOOT_MAX_COMMAND);
       return FALSE;
     }
@@ -135,7 +139,7 @@ ub_fastboot_check_command (const char *command,
       if (!g_ascii_isprint (command[i]))
         {
           g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
-                       "The command contains a control character at position %" G_GSIZE_FORMAT, i);
+                       _("The command contains a control character at position %zu"), i);
           return FALSE;
         }
     }

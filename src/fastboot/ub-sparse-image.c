@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -123,8 +125,10 @@ read_at (UbSparseImage *self,
       if (r <= 0)
         {
           g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_IO,
-                       "Cannot read '%s' at offset %" G_GUINT64_FORMAT ": %s", self->path,
-                       offset + done, r < 0 ? g_strerror (errno) : "unexpected end of file");
+                       /* TRANSLATORS: %s: a file name; a position in the file, in bytes;
+                        * the system's reason */
+                       _("Cannot read '%s' at offset %" PRIu64 ": %s"), self->path,
+                       offset + done, r < 0 ? g_strerror (errno) : _("unexpected end of file"));
           return FALSE;
         }
       done += (gsize) r;
@@ -190,8 +194,9 @@ parse_sparse (UbSparseImage *self,
   g_autoptr(GArray) extents = g_array_new (FALSE, FALSE, sizeof (UbSparseExtent));
 
   if (self->file_size < UB_SPARSE_HEADER_SIZE)
-    return INVALID ("Sparse image is truncated: the file has %" G_GUINT64_FORMAT
-                    " bytes, less than the %u-byte sparse header",
+    /* TRANSLATORS: a sparse image is the packed form of a big partition image */
+    return INVALID (_("Sparse image is truncated: the file has %" PRIu64
+                      " bytes, less than the %u-byte sparse header"),
                     self->file_size, UB_SPARSE_HEADER_SIZE);
   if (!read_at (self, hdr, sizeof hdr, 0, error))
     return FALSE;
@@ -207,20 +212,21 @@ parse_sparse (UbSparseImage *self,
                       chunk_hdr_sz != UB_SPARSE_CHUNK_HEADER_SIZE;
 
   if (major != 1)
-    return INVALID ("Unsupported sparse image version %u.%u (only version 1 is supported)",
+    return INVALID (_("Unsupported sparse image version %u.%u (only version 1 is supported)"),
                     major, minor);
   if (file_hdr_sz < UB_SPARSE_HEADER_SIZE)
-    return INVALID ("Invalid sparse image: the file header size is %u bytes, less than %u",
+    return INVALID (_("Invalid sparse image: the file header size is %u bytes, less than %u"),
                     file_hdr_sz, UB_SPARSE_HEADER_SIZE);
   if (chunk_hdr_sz < UB_SPARSE_CHUNK_HEADER_SIZE)
-    return INVALID ("Invalid sparse image: the chunk header size is %u bytes, less than %u",
+    return INVALID (_("Invalid sparse image: the chunk header size is %u bytes, less than %u"),
                     chunk_hdr_sz, UB_SPARSE_CHUNK_HEADER_SIZE);
   if (self->block_size == 0 || self->block_size % 4 != 0)
-    return INVALID ("Invalid sparse image: the block size %u is not a non-zero multiple of 4",
+    return INVALID (_("Invalid sparse image: the block size %u is not a non-zero multiple "
+                      "of 4"),
                     self->block_size);
   if (file_hdr_sz > self->file_size)
-    return INVALID ("Sparse image is truncated: the %u-byte file header is longer than the "
-                    "file (%" G_GUINT64_FORMAT " bytes)",
+    return INVALID (_("Sparse image is truncated: the %u-byte file header is longer than the "
+                      "file (%" PRIu64 " bytes)"),
                     file_hdr_sz, self->file_size);
 
   offset = file_hdr_sz;
@@ -232,12 +238,12 @@ parse_sparse (UbSparseImage *self,
       guint64 expected, data_offset;
 
       if (offset == self->file_size)
-        return INVALID ("Sparse image is truncated: the header declares %u chunks but the "
-                        "file ends after chunk %u",
+        return INVALID (_("Sparse image is truncated: the header declares %u chunks but the "
+                          "file ends after chunk %u"),
                         total_chunks, i);
       if (offset + chunk_hdr_sz > self->file_size)
-        return INVALID ("Sparse image is truncated: chunk %u of %u needs a %u-byte header at "
-                        "offset %" G_GUINT64_FORMAT ", but the file ends at %" G_GUINT64_FORMAT,
+        return INVALID (_("Sparse image is truncated: chunk %u of %u needs a %u-byte header at "
+                          "offset %" PRIu64 ", but the file ends at %" PRIu64),
                         i + 1, total_chunks, chunk_hdr_sz, offset, self->file_size);
       if (!read_at (self, ch, sizeof ch, offset, error))
         return FALSE;
@@ -261,29 +267,29 @@ parse_sparse (UbSparseImage *self,
         case UB_SPARSE_CHUNK_CRC32:
           expected = chunk_hdr_sz + 4;
           if (chunk_sz != 0)
-            return INVALID ("Invalid sparse image: CRC32 chunk %u of %u at offset %"
-                            G_GUINT64_FORMAT " has a block count of %u, expected 0",
+            return INVALID (_("Invalid sparse image: CRC32 chunk %u of %u at offset %"
+                              PRIu64 " has a block count of %u, expected 0"),
                             i + 1, total_chunks, offset, chunk_sz);
           break;
         default:
-          return INVALID ("Invalid sparse image: chunk %u of %u at offset %" G_GUINT64_FORMAT
-                          " has unknown type 0x%04x",
+          return INVALID (_("Invalid sparse image: chunk %u of %u at offset %" PRIu64
+                            " has unknown type 0x%04x"),
                           i + 1, total_chunks, offset, type);
         }
 
       if (total_sz != expected)
-        return INVALID ("Invalid sparse image: %s chunk %u of %u at offset %" G_GUINT64_FORMAT
-                        " has total size %u, expected %" G_GUINT64_FORMAT,
+        /* TRANSLATORS: %s: a chunk type (RAW, FILL, DONT_CARE or CRC32), keep it */
+        return INVALID (_("Invalid sparse image: %s chunk %u of %u at offset %" PRIu64
+                          " has total size %u, expected %" PRIu64),
                         chunk_type_name (type), i + 1, total_chunks, offset, total_sz, expected);
       if (offset + total_sz > self->file_size)
-        return INVALID ("Sparse image is truncated: chunk %u of %u needs %" G_GUINT64_FORMAT
-                        " bytes at offset %" G_GUINT64_FORMAT ", but the file ends at %"
-                        G_GUINT64_FORMAT,
+        return INVALID (_("Sparse image is truncated: chunk %u of %u needs %" PRIu64
+                          " bytes at offset %" PRIu64 ", but the file ends at %" PRIu64),
                         i + 1, total_chunks, (guint64) total_sz - chunk_hdr_sz, data_offset,
                         self->file_size);
       if (cur_block + chunk_sz > self->total_blocks)
-        return INVALID ("Invalid sparse image: chunk %u of %u ends at block %" G_GUINT64_FORMAT
-                        ", past the %u blocks the header declares",
+        return INVALID (_("Invalid sparse image: chunk %u of %u ends at block %" PRIu64
+                          ", past the %u blocks the header declares"),
                         i + 1, total_chunks, cur_block + chunk_sz, self->total_blocks);
 
       /* Zero-block chunks carry nothing; they are left out of the model. */
@@ -313,12 +319,12 @@ parse_sparse (UbSparseImage *self,
     }
 
   if (offset < self->file_size)
-    return INVALID ("Invalid sparse image: the header declares %u chunks but %" G_GUINT64_FORMAT
-                    " more bytes follow the last one at offset %" G_GUINT64_FORMAT,
+    return INVALID (_("Invalid sparse image: the header declares %u chunks but %" PRIu64
+                      " more bytes follow the last one at offset %" PRIu64),
                     total_chunks, self->file_size - offset, offset);
   if (cur_block != self->total_blocks)
-    return INVALID ("Invalid sparse image: the chunks cover %" G_GUINT64_FORMAT
-                    " blocks but the header declares %u",
+    return INVALID (_("Invalid sparse image: the chunks cover %" PRIu64
+                      " blocks but the header declares %u"),
                     cur_block, self->total_blocks);
 
   self->n_chunks = total_chunks;
@@ -346,7 +352,8 @@ ub_sparse_image_new_from_path (const char  *path,
     {
       int saved = errno;
 
-      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_IO, "Cannot open '%s': %s", path,
+      /* TRANSLATORS: %s: a file name, then the system's reason */
+      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_IO, _("Cannot open '%s': %s"), path,
                    g_strerror (saved));
       return NULL;
     }
@@ -356,14 +363,15 @@ ub_sparse_image_new_from_path (const char  *path,
     {
       int saved = errno;
 
-      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_IO, "Cannot read '%s': %s", path,
+      /* TRANSLATORS: %s: a file name, then the system's reason */
+      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_IO, _("Cannot read '%s': %s"), path,
                    g_strerror (saved));
       return NULL;
     }
   if (!S_ISREG (st.st_mode))
     {
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_IMAGE,
-                   "'%s' is not a regular file", path);
+                   _("'%s' is not a regular file"), path);
       return NULL;
     }
   self->file_size = (guint64) st.st_size;
@@ -455,7 +463,7 @@ scan_raw (UbSparseImage *self,
   if (self->extents != NULL)
     return TRUE;
   if (n_blocks > G_MAXUINT32)
-    return INVALID ("The image is too large to be split (%" G_GUINT64_FORMAT " bytes)",
+    return INVALID (_("The image is too large to be split (%" PRIu64 " bytes)"),
                     self->file_size);
 
   extents = g_array_new (FALSE, FALSE, sizeof (UbSparseExtent));
@@ -625,9 +633,9 @@ ub_sparse_image_split (UbSparseImage *self,
   if (piece_limit < min_limit)
     {
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
-                   "The device accepts downloads of at most %" G_GUINT64_FORMAT
-                   " bytes, too little to split this image (at least %" G_GUINT64_FORMAT
-                   " bytes are needed)",
+                   _("The device accepts downloads of at most %" PRIu64
+                     " bytes, too little to split this image (at least %" PRIu64
+                     " bytes are needed)"),
                    limit, min_limit);
       return FALSE;
     }
@@ -669,7 +677,7 @@ ub_sparse_image_open_piece (UbSparseImage *self,
   if (index >= self->pieces->len)
     {
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
-                   "Piece %u does not exist (the image has %u pieces)", index,
+                   _("Piece %u does not exist (the image has %u pieces)"), index,
                    self->pieces->len);
       return NULL;
     }
@@ -679,7 +687,7 @@ ub_sparse_image_open_piece (UbSparseImage *self,
       (gint64) st.st_mtim.tv_sec * G_USEC_PER_SEC + st.st_mtim.tv_nsec / 1000 != self->mtime_usec)
     {
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_IMAGE,
-                   "'%s' changed since it was opened", self->path);
+                   _("'%s' changed since it was opened"), self->path);
       return NULL;
     }
 
@@ -688,7 +696,7 @@ ub_sparse_image_open_piece (UbSparseImage *self,
     {
       int saved = errno;
 
-      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_IO, "Cannot read '%s': %s",
+      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_IO, _("Cannot read '%s': %s"),
                    self->path, g_strerror (saved));
       return NULL;
     }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -235,15 +237,17 @@ read_data (UbSparsePieceStream *self,
           int saved = errno;
 
           g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_IO,
-                       "Cannot read the image at offset %" G_GUINT64_FORMAT ": %s",
+                       /* TRANSLATORS: a position in the file, in bytes; then the system's
+                        * reason */
+                       _("Cannot read the image at offset %" PRIu64 ": %s"),
                        offset + done, g_strerror (saved));
           return FALSE;
         }
       if (r == 0)
         {
           g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_IO,
-                       "The image file became shorter while it was being read "
-                       "(no data at offset %" G_GUINT64_FORMAT ")",
+                       _("The image file became shorter while it was being read "
+                         "(no data at offset %" PRIu64 ")"),
                        offset + done);
           return FALSE;
         }

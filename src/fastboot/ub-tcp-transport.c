@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -32,7 +33,7 @@ set_closed_error (UbTcpTransport *self,
   if (self->socket == NULL)
     {
       g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NO_DEVICE,
-                           "The connection to the device is closed");
+                           _("The connection to the device is closed"));
       return TRUE;
     }
   return FALSE;
@@ -57,7 +58,9 @@ propagate_io_error (GError **error,
            g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE) ||
            g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
     code = UB_FASTBOOT_ERROR_NO_DEVICE;
-  g_set_error (error, UB_FASTBOOT_ERROR, code, "%s: %s", what, io_error->message);
+  /* TRANSLATORS: what failed (e.g. “Sending to the device failed”), then the system's
+   * reason */
+  g_set_error (error, UB_FASTBOOT_ERROR, code, _("%s: %s"), what, io_error->message);
   g_error_free (io_error);
 }
 
@@ -77,15 +80,19 @@ wait_for (UbTcpTransport *self,
     {
       if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
         {
+          guint seconds = (timeout_ms + 999) / 1000;
+
           g_error_free (local);
           g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_TIMEOUT,
                        condition == G_IO_IN ?
-                       "The phone did not answer within %u seconds" :
-                       "The phone stopped accepting data for %u seconds",
-                       (timeout_ms + 999) / 1000);
+                       ngettext ("The phone did not answer within %u second",
+                                 "The phone did not answer within %u seconds", seconds) :
+                       ngettext ("The phone stopped accepting data for %u second",
+                                 "The phone stopped accepting data for %u seconds", seconds),
+                       seconds);
           return FALSE;
         }
-      propagate_io_error (error, local, "Waiting for the device failed");
+      propagate_io_error (error, local, _("Waiting for the device failed"));
       return FALSE;
     }
   return TRUE;
@@ -116,7 +123,7 @@ send_vectors (UbTcpTransport *self,
                 return FALSE;
               continue;
             }
-          propagate_io_error (error, local, "Sending to the device failed");
+          propagate_io_error (error, local, _("Sending to the device failed"));
           return FALSE;
         }
       /* advance over what went out */
@@ -161,13 +168,13 @@ recv_exact (UbTcpTransport *self,
                 return FALSE;
               continue;
             }
-          propagate_io_error (error, local, "Reading from the device failed");
+          propagate_io_error (error, local, _("Reading from the device failed"));
           return FALSE;
         }
       if (got == 0)
         {
           g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NO_DEVICE,
-                               "The device closed the connection");
+                               _("The device closed the connection"));
           return FALSE;
         }
       done += got;
@@ -293,21 +300,24 @@ handshake (UbTcpTransport *self,
     return FALSE;
   if (!recv_exact (self, reply, sizeof reply, HANDSHAKE_TIMEOUT_MS, cancellable, error))
     {
-      g_prefix_error (error, "No fastboot handshake: ");
+      /* TRANSLATORS: put before an error; a handshake is the greeting that starts a
+       * network connection to a phone */
+      g_prefix_error (error, _("No fastboot handshake: "));
       return FALSE;
     }
   if (reply[0] != 'F' || reply[1] != 'B' ||
       !g_ascii_isdigit (reply[2]) || !g_ascii_isdigit (reply[3]))
     {
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_PROTOCOL,
-                   "Not a fastboot device (handshake was \"%.4s\")", (const char *) reply);
+                   /* TRANSLATORS: %.4s: the 4 letters the device sent instead of “FB01” */
+                   _("Not a fastboot device (handshake was \"%.4s\")"), (const char *) reply);
       return FALSE;
     }
   version = (reply[2] - '0') * 10 + (reply[3] - '0');
   if (version < 1)
     {
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_PROTOCOL,
-                   "Unsupported fastboot TCP protocol version %u", version);
+                   _("Unsupported fastboot TCP protocol version %u"), version);
       return FALSE;
     }
   return TRUE;
@@ -330,7 +340,8 @@ ub_tcp_transport_connect (const char    *address,
   if (connectable == NULL)
     {
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
-                   "Invalid network address “%s”: %s", address, local->message);
+                   /* TRANSLATORS: %s: what was typed after tcp:, then the reason */
+                   _("Invalid network address “%s”: %s"), address, local->message);
       g_error_free (local);
       return NULL;
     }
@@ -341,7 +352,7 @@ ub_tcp_transport_connect (const char    *address,
   self->connection = g_socket_client_connect (client, connectable, cancellable, &local);
   if (self->connection == NULL)
     {
-      propagate_io_error (error, local, "Could not connect to the device");
+      propagate_io_error (error, local, _("Could not connect to the device"));
       if (error != NULL && *error != NULL && (*error)->code == UB_FASTBOOT_ERROR_IO)
         (*error)->code = UB_FASTBOOT_ERROR_NOT_FOUND;
       return NULL;

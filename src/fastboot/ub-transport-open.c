@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "ub-fastboot-error.h"
 #include "ub-tcp-transport.h"
 #include "ub-transport-open.h"
@@ -18,7 +20,9 @@ ub_transport_open (const char    *address,
   if (address != NULL && g_str_has_prefix (address, "udp:"))
     {
       g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
-                           "The UDP transport is not supported; use tcp:HOST[:PORT]");
+                           /* TRANSLATORS: keep tcp:HOST[:PORT]; HOST and PORT may be
+                            * translated (a computer's name or address, a port number) */
+                           _("The UDP transport is not supported; use tcp:HOST[:PORT]"));
       return NULL;
     }
   return ub_usb_transport_open (address, error);

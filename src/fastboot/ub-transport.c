@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
+#include <inttypes.h>
+
 #include "ub-fastboot-error.h"
 #include "ub-transport.h"
 
@@ -29,7 +32,7 @@ ub_transport_real_write_stream (UbTransport            *self,
       if (got != want)
         {
           g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_IMAGE,
-                       "Image ended early: expected %" G_GUINT64_FORMAT " more bytes",
+                       _("Image ended early: expected %" PRIu64 " more bytes"),
                        size - done);
           return FALSE;
         }

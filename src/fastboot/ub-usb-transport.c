@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
+#include <inttypes.h>
 #include <libusb.h>
 #include <string.h>
 
 #include "ub-fastboot-error.h"
 #include "ub-usb-transport.h"
+
+/* GIO's own words for a cancelled operation, in GLib's translation */
+#define CANCELLED_MESSAGE g_dgettext ("glib20", "Operation was cancelled")
 
 /*
  * Design notes
@@ -85,7 +90,8 @@ ub_usb_context (GError **error)
   if (init_result != 0)
     {
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_IO,
-                   "Cannot use USB: %s", libusb_strerror (init_result));
+                   /* TRANSLATORS: %s: libusb's reason, in English */
+                   _("Cannot use USB: %s"), libusb_strerror (init_result));
       return NULL;
     }
   return ctx;
@@ -173,51 +179,56 @@ set_usb_error (GError    **error,
     {
     case LIBUSB_ERROR_ACCESS:
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_PERMISSION,
-                   "Permission denied for the USB device %s — install the udev rule "
-                   "that gives your user access to phones, then unplug and replug the phone",
+                   /* TRANSLATORS: %s: the USB port's path (e.g. “1-2.3”); a udev rule is a
+                    * small system file that lets a user use a device */
+                   _("Permission denied for the USB device %s — install the udev rule "
+                     "that gives your user access to phones, then unplug and replug the phone"),
                    where);
       break;
     case LIBUSB_ERROR_BUSY:
       g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_BUSY,
-                           "Another program is using the phone (an adb server, "
-                           "ModemManager, fwupd?)");
+                           /* TRANSLATORS: adb, ModemManager and fwupd are program names */
+                           _("Another program is using the phone (an adb server, "
+                             "ModemManager, fwupd?)"));
       break;
     case LIBUSB_ERROR_NO_DEVICE:
       g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NO_DEVICE,
-                           "The phone was unplugged");
+                           _("The phone was unplugged"));
       break;
     case LIBUSB_ERROR_NOT_FOUND:
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NOT_FOUND,
-                   "The USB device %s has no usable fastboot interface", where);
+                   /* TRANSLATORS: %s: the USB port's path (e.g. “1-2.3”) */
+                   _("The USB device %s has no usable fastboot interface"), where);
       break;
     case LIBUSB_ERROR_TIMEOUT:
       if (op == OP_WRITE)
         g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_TIMEOUT,
-                             "The phone stopped accepting data — check the cable or "
-                             "try another USB port");
+                             _("The phone stopped accepting data — check the cable or "
+                               "try another USB port"));
       else
         g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_TIMEOUT,
-                             "The phone did not answer in time");
+                             _("The phone did not answer in time"));
       break;
     case LIBUSB_ERROR_PIPE:
       g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_IO,
-                           "The phone refused the USB transfer (endpoint stalled)");
+                           _("The phone refused the USB transfer (endpoint stalled)"));
       break;
     case LIBUSB_ERROR_OVERFLOW:
       g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_PROTOCOL,
-                           "The phone sent more data than expected");
+                           _("The phone sent more data than expected"));
       break;
     case LIBUSB_ERROR_NO_MEM:
       g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_IO,
-                           "Not enough memory for USB transfers");
+                           _("Not enough memory for USB transfers"));
       break;
     case LIBUSB_ERROR_INTERRUPTED:
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                           "Operation was cancelled");
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, CANCELLED_MESSAGE);
       break;
     default:
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_IO,
-                   "USB error on %s: %s", where, libusb_strerror (code));
+                   /* TRANSLATORS: %s: the USB port's path (e.g. “1-2.3”), then libusb's
+                    * reason in English */
+                   _("USB error on %s: %s"), where, libusb_strerror (code));
       break;
     }
 }
@@ -548,15 +559,15 @@ check_usable (UbUsbTransport *self,
   if (self->handle == NULL || self->gone)
     {
       g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NO_DEVICE,
-                           self->gone ? "The phone was unplugged"
-                                      : "The USB connection was closed");
+                           self->gone ? _("The phone was unplugged")
+                                      : _("The USB connection was closed"));
       return FALSE;
     }
   if (self->broken)
     {
       g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_IO,
-                           "The USB connection is in an unknown state — unplug and "
-                           "replug the phone");
+                           _("The USB connection is in an unknown state — unplug and "
+                             "replug the phone"));
       return FALSE;
     }
   return TRUE;
@@ -671,7 +682,7 @@ usb_read (UbUsbTransport *self,
     {
       g_warning ("USB read on %s was not reaped after cancelling; leaking it", self->path);
       self->broken = TRUE;
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, CANCELLED_MESSAGE);
       return -1;
     }
 
@@ -682,8 +693,8 @@ usb_read (UbUsbTransport *self,
       if ((gsize) op->actual > len)
         {
           g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_PROTOCOL,
-                       "The phone sent %d bytes where at most %" G_GSIZE_FORMAT
-                       " were expected", op->actual, len);
+                       _("The phone sent %d bytes where at most %zu were expected"),
+                       op->actual, len);
         }
       else
         {
@@ -693,7 +704,7 @@ usb_read (UbUsbTransport *self,
     }
   else if (cancel_sent)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, CANCELLED_MESSAGE);
     }
   else
     {
@@ -991,7 +1002,7 @@ usb_write_pipeline (UbUsbTransport         *self,
               if (got != want)
                 {
                   g_set_error (&local_error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_IMAGE,
-                               "Image ended early: expected %" G_GUINT64_FORMAT " more bytes",
+                               _("Image ended early: expected %" PRIu64 " more bytes"),
                                size - filled);
                   g_mutex_lock (&pl->lock);
                   slot->state = SLOT_FREE;
@@ -1324,21 +1335,25 @@ ub_usb_transport_open (const char *serial_or_path,
     {
       if (serial_or_path != NULL)
         g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NOT_FOUND,
-                     "No phone in fastboot mode with serial number or path “%s” was found",
+                     /* TRANSLATORS: %s: what the user gave as --serial */
+                     _("No phone in fastboot mode with serial number or path “%s” was found"),
                      serial_or_path);
       else if (n_other > 0)
         g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NOT_FOUND,
-                             "No phone in fastboot mode was found (a phone in another "
-                             "mode is connected)");
+                             _("No phone in fastboot mode was found (a phone in another "
+                               "mode is connected)"));
       else
         g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NOT_FOUND,
-                             "No phone in fastboot mode was found");
+                             _("No phone in fastboot mode was found"));
       return NULL;
     }
   if (serial_or_path == NULL && n_fastboot > 1)
     {
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
-                   "%u phones are connected in fastboot mode; choose one by serial number",
+                   ngettext ("%u phone is connected in fastboot mode; choose one by serial "
+                             "number",
+                             "%u phones are connected in fastboot mode; choose one by serial "
+                             "number", n_fastboot),
                    n_fastboot);
     }
   else

@@ -479,6 +479,8 @@ verify_phone (UbFlashJob   *self,
       g_strcmp0 (product, want_product) != 0)
     {
       g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_MISMATCH,
+                   /* TRANSLATORS: %s: a phone's codename (e.g. “alioth”), its serial number; then
+                    * the checked phone's codename and serial number */
                    _("This is not the phone the checks were made for (it is %s, serial %s; "
                      "expected %s, serial %s)."),
                    product, serial ? serial : "?", want_product, want_serial ? want_serial : "?");
@@ -539,7 +541,10 @@ reconnect (UbFlashJob   *self,
       if (g_get_monotonic_time () > deadline)
         {
           g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NOT_FOUND,
-                       _("The phone did not come back in fastboot mode within %u seconds."),
+                       ngettext ("The phone did not come back in fastboot mode within %u "
+                                 "second.",
+                                 "The phone did not come back in fastboot mode within %u "
+                                 "seconds.", RECONNECT_TIMEOUT_S),
                        RECONNECT_TIMEOUT_S);
           return FALSE;
         }
@@ -622,6 +627,7 @@ run_step (UbFlashJob   *self,
       return value != NULL;
     default:
       g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                   /* TRANSLATORS: %s: a step of the ROM's script */
                    _("Unbrick cannot run the step “%s”."), ub_step_kind_to_string (step->kind));
       return FALSE;
     }
@@ -651,6 +657,7 @@ advice_for (const GError *error,
   if (address != NULL && g_str_has_prefix (address, "tcp:") &&
       (error->code == UB_FASTBOOT_ERROR_NO_DEVICE || error->code == UB_FASTBOOT_ERROR_NOT_FOUND ||
        error->code == UB_FASTBOOT_ERROR_TIMEOUT))
+    /* TRANSLATORS: %s: a network address, e.g. 192.168.1.5:5554 */
     return g_strdup_printf (_("Check that the device at %s is running and in fastboot mode, "
                               "then resume."), address + 4);
   switch (error->code)
@@ -726,6 +733,7 @@ worker (gpointer user_data)
                   local->code == UB_FASTBOOT_ERROR_REMOTE)
                 {
                   /* the script does not check this step: it goes on */
+                  /* TRANSLATORS: %s: the phone's own message, in English */
                   post_log (self, _("The phone refused this step (%s); the ROM's script goes on "
                                     "without it."), local->message);
                   post_simple (self, EVENT_STEP_FINISHED, i, NULL);
@@ -740,6 +748,7 @@ worker (gpointer user_data)
           if (step->kind == UB_STEP_FLASH)
             last_flash = i;
           send_progress (self, ub_flash_plan_get_step_bytes (self->plan, i), 0, 0, TRUE);
+          /* TRANSLATORS: a step succeeded; %.1f s: how many seconds it took */
           post_log (self, _("OK (%.1f s)"), (g_get_monotonic_time () - t0) / 1e6);
           post_simple (self, EVENT_STEP_FINISHED, i, NULL);
         }

@@ -396,6 +396,8 @@ ub_download_set_expected_md5 (UbDownload *self,
   if (self->name_md5 != NULL && !g_str_has_prefix (md5, self->name_md5))
     {
       g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM,
+                   /* TRANSLATORS: an MD5 checksum (32 letters and digits), a file name, the first
+                    * letters of an MD5 */
                    _("The MD5 %s cannot belong to %s: the file name says its MD5 starts "
                      "with %s. Check that you copied the checksum of this ROM."),
                    md5, self->file_name, self->name_md5);
@@ -568,6 +570,7 @@ set_cancelled_error (Job     *job,
 
   if (job->offset > 0)
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                 /* TRANSLATORS: the size downloaded (e.g. “1.2 GB”), then a file name */
                  _("The download was stopped. The %s downloaded so far was kept in %s; "
                    "start the same download again to continue."), size, job->self->part_path);
   else
@@ -582,12 +585,15 @@ set_io_error (GError    **error,
 {
   if (errsv == ENOSPC || errsv == EDQUOT)
     g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NO_SPACE,
+                 /* TRANSLATORS: %s: a file name */
                  _("The disk is full: %s could not be written. The part downloaded so far "
                    "was kept; free some space, then start the download again to continue."),
                  path);
   else
     g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED,
-                 "%s %s: %s", what, path, g_strerror (errsv));
+                 /* TRANSLATORS: what failed (e.g. “Could not write”), a file name, then
+                  * the system's reason; reorder with %1$s %2$s %3$s if needed */
+                 _("%s %s: %s"), what, path, g_strerror (errsv));
 }
 
 /* Reads @path to the end into job->checksum; returns its size in @size. */
@@ -774,6 +780,7 @@ check_free_space (Job     *job,
     g_autofree char *have_text = g_format_size (available);
 
     g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NO_SPACE,
+                 /* TRANSLATORS: a size (e.g. “6.2 GB”), a folder, a size */
                  _("The download needs %s free in %s, but only %s is available. Free some "
                    "space or choose another folder, then try again."),
                  need_text, job->self->dest_dir, have_text);
@@ -831,11 +838,15 @@ http_status_error (Job         *job,
   if (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_GONE ||
       status == SOUP_STATUS_FORBIDDEN)
     g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+                 /* TRANSLATORS: %s: the server's name (e.g. bigota.d.miui.com); HTTP %u %s: the
+                  * server's answer, e.g. “HTTP 404 Not Found”, in English */
                  _("The server %s has no file at this link (HTTP %u %s). Check that the link "
                    "is complete, or copy it again from the download page."),
                  host, status, reason ? reason : "");
   else
     g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+                 /* TRANSLATORS: %s: the server's name; HTTP %u %s: its answer, e.g. “HTTP 403
+                  * Forbidden” */
                  _("The server %s refused the download (HTTP %u %s). Check the link, or "
                    "try again later."), host, status, reason ? reason : "");
   return ATTEMPT_FATAL;
@@ -854,6 +865,7 @@ classify_error (Job     *job,
       g_autofree char *text = g_strdup (e->message);
       g_clear_error (error);
       g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+                   /* TRANSLATORS: %s: the server's name, then the reason */
                    _("The secure connection to %s could not be trusted (%s). Check that the "
                      "computer’s date and time are right and that the link is the official "
                      "one."), host, text);
@@ -1193,14 +1205,23 @@ job_transfer (Job     *job,
 
           if (job->offset > 0)
             g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
-                         _("The download from %s failed %u times in a row (%s). The %s "
-                           "downloaded so far was kept in %s; check the internet connection, "
-                           "then start the same download again to continue."),
+                         /* TRANSLATORS: the server's name, how many times, the last
+                          * reason; then the size downloaded so far and a file name */
+                         ngettext ("The download from %s failed %u time in a row (%s). The %s "
+                                   "downloaded so far was kept in %s; check the internet "
+                                   "connection, then start the same download again to continue.",
+                                   "The download from %s failed %u times in a row (%s). The %s "
+                                   "downloaded so far was kept in %s; check the internet "
+                                   "connection, then start the same download again to continue.",
+                                   failures),
                          host, failures, local->message, size, self->part_path);
           else
             g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
-                         _("The download from %s failed %u times in a row (%s). Check the "
-                           "internet connection and try again."),
+                         /* TRANSLATORS: the server's name, how many times, the last reason */
+                         ngettext ("The download from %s failed %u time in a row (%s). Check "
+                                   "the internet connection and try again.",
+                                   "The download from %s failed %u times in a row (%s). Check "
+                                   "the internet connection and try again.", failures),
                          host, failures, local->message);
           return FALSE;
         }
@@ -1235,10 +1256,13 @@ job_finish (Job     *job,
       g_unlink (self->part_path);
       if (whole)
         g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM,
+                     /* TRANSLATORS: %s: MD5 checksums (32 letters and digits) */
                      _("The download was damaged: its MD5 is %s, but it must be %s. "
                        "The damaged data was deleted; try the download again."), md5, want);
       else
         g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM,
+                     /* TRANSLATORS: %s: an MD5 checksum, then its first letters as the file name
+                      * gives them */
                      _("The download was damaged: its MD5 is %s, but the file name says it "
                        "starts with %s. The damaged data was deleted; try the download again."),
                      md5, want);

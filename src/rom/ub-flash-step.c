@@ -238,8 +238,10 @@ ub_flash_step_dup_title (const UbFlashStep *step)
       /* TRANSLATORS: %s is a partition name such as "boot_ab" or "super" */
       return g_strdup_printf (_("Writing “%s”"), step->partition);
     case UB_STEP_ERASE:
+      /* TRANSLATORS: %s is a partition name such as "userdata" or "metadata" */
       return g_strdup_printf (_("Erasing “%s”"), step->partition);
     case UB_STEP_FORMAT:
+      /* TRANSLATORS: %s is a partition name */
       return g_strdup_printf (_("Formatting “%s”"), step->partition);
     case UB_STEP_SET_ACTIVE:
       /* TRANSLATORS: %s is a slot letter, "a" or "b" */
@@ -250,6 +252,7 @@ ub_flash_step_dup_title (const UbFlashStep *step)
         return g_strdup (_("Locking the bootloader"));
       if (g_strcmp0 (step->arg, "unlock") == 0)
         return g_strdup (_("Unlocking the bootloader"));
+      /* TRANSLATORS: %s is a fastboot command, e.g. "oem cdms" */
       return g_strdup_printf (_("Sending the command “%s”"), step->arg);
     case UB_STEP_REBOOT:
       if (g_strcmp0 (step->arg, "bootloader") == 0)
@@ -257,15 +260,21 @@ ub_flash_step_dup_title (const UbFlashStep *step)
       if (g_strcmp0 (step->arg, "recovery") == 0)
         return g_strdup (_("Restarting the phone into recovery"));
       if (g_strcmp0 (step->arg, "fastboot") == 0)
-        return g_strdup (_("Restarting the phone into fastbootd"));
+        {
+          /* TRANSLATORS: fastbootd is the name of a mode of the phone: keep it */
+          return g_strdup (_("Restarting the phone into fastbootd"));
+        }
       return g_strdup (_("Restarting the phone"));
     case UB_STEP_GETVAR:
+      /* TRANSLATORS: %s is a technical variable name, e.g. "anti" */
       return g_strdup_printf (_("Reading “%s”"), step->var);
     case UB_STEP_ECHO:
       return g_strdup (step->arg);
     case UB_STEP_SLEEP:
+      /* TRANSLATORS: a step of the script that waits a few seconds */
       return g_strdup (_("Waiting"));
     case UB_STEP_EXIT:
+      /* TRANSLATORS: the last step of the script */
       return g_strdup (_("Finished"));
     default:
       g_assert_not_reached ();

@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -202,6 +203,7 @@ check_connection (UbPreflight *self,
     {
       add_check (self, "connection", UB_CHECK_FAILED,
                  _("The phone is in fastbootd, not in its bootloader."),
+                 /* TRANSLATORS: keep “is-userspace: yes”: it is what the phone answers */
                  _("It reports is-userspace: yes. Xiaomi ROMs are flashed from the bootloader."),
                  _("Restart the phone into the bootloader (hold Volume Down and Power until FASTBOOT "
                    "appears), then check again."));
@@ -228,10 +230,12 @@ check_unlocked (UbPreflight *self,
   else if (unlocked == NULL)
     add_check (self, "unlocked", UB_CHECK_WARNING,
                _("The phone does not say whether its bootloader is unlocked."),
+               /* TRANSLATORS: keep “getvar unlocked”: it is the question asked to the phone */
                _("getvar unlocked is not supported; if the bootloader is locked, the phone will "
                  "refuse the first write and nothing will change."), NULL);
   else
     {
+      /* TRANSLATORS: %s: the phone's answer, e.g. “no”; keep “unlocked” */
       g_autofree char *detail = g_strdup_printf (_("The phone reports unlocked: %s. A locked "
                                                    "bootloader refuses every write."), unlocked);
       add_check (self, "unlocked", UB_CHECK_FAILED, _("The phone's bootloader is locked."), detail,
@@ -267,6 +271,7 @@ check_product (UbPreflight *self,
         {
           add_check (self, "product", UB_CHECK_FAILED,
                      _("The phone does not say which model it is."),
+                     /* TRANSLATORS: keep “getvar product” */
                      _("getvar product is not supported, so Unbrick cannot tell whether this ROM is "
                        "for this phone."),
                      _("Make sure the phone shows FASTBOOT (not another mode) and connect it again."));
@@ -282,8 +287,10 @@ check_product (UbPreflight *self,
 
         if (prefix_of != NULL && step->prefix_match)
           {
+            /* TRANSLATORS: %s: phone codenames, e.g. “alioth” */
             title = g_strdup_printf (_("This ROM is for %s, but this phone is %s, a different model."),
                                      names, product);
+            /* TRANSLATORS: %s: the start of a phone codename */
             detail = g_strdup_printf (_("The ROM's own script only checks that the name starts with "
                                         "“%s”, so it would have let this phone through. Flashing "
                                         "another model's firmware can leave a phone that does not start."),
@@ -292,9 +299,11 @@ check_product (UbPreflight *self,
         else
           {
             title = g_strdup_printf (_("This ROM is for %s, but this phone is %s."), names, product);
+            /* TRANSLATORS: %s: a phone codename; then the codenames the script accepts */
             detail = g_strdup_printf (_("The phone reports product “%s”; the ROM's script accepts %s."),
                                       product, names);
           }
+        /* TRANSLATORS: %s: a phone codename, twice */
         next = g_strdup_printf (_("Download the fastboot ROM for %s (its file name starts with “%s_”)."),
                                 product, product);
         add_check (self, "product", UB_CHECK_FAILED, title, detail, next);
@@ -310,6 +319,7 @@ check_product (UbPreflight *self,
         {
           add_check (self, "product", UB_CHECK_FAILED,
                      _("Unbrick cannot tell which phone this ROM is for."),
+                     /* TRANSLATORS: misc.txt is a file name: keep it */
                      _("Its script does not check the product and it has no misc.txt."),
                      _("Use an official Xiaomi fastboot ROM downloaded for your phone."));
           return TRUE;
@@ -385,6 +395,7 @@ check_anti (UbPreflight *self,
         package_known = check != NULL;  /* the script counts a missing file as 0 */
       else if (!parse_index (package_text, &package))
         {
+          /* TRANSLATORS: %s: a file of the ROM, then its text */
           g_autofree char *detail = g_strdup_printf (_("%s holds “%s”, not a number."), file, package_text);
           add_check (self, "anti-rollback", UB_CHECK_FAILED,
                      _("The ROM's anti-rollback version cannot be read."), detail,
@@ -396,6 +407,7 @@ check_anti (UbPreflight *self,
   /* the phone's: a missing value counts as 0, as in Xiaomi's scripts */
   if (device_text != NULL && device_text[0] != '\0' && !parse_index (device_text, &device))
     {
+      /* TRANSLATORS: %s: a variable the phone reports (e.g. “anti”), then its value */
       g_autofree char *detail = g_strdup_printf (_("The phone reports %s: “%s”."), var, device_text);
       add_check (self, "anti-rollback", UB_CHECK_FAILED,
                  _("The phone's anti-rollback version is not a number Unbrick understands."), detail,
@@ -409,7 +421,7 @@ check_anti (UbPreflight *self,
       if (device > 0)
         {
           g_autofree char *title = g_strdup_printf (_("The ROM does not say its anti-rollback version, "
-                                                      "and this phone's is %" G_GINT64_FORMAT "."),
+                                                      "and this phone's is %" PRId64 "."),
                                                     device);
           add_check (self, "anti-rollback", UB_CHECK_FAILED, title,
                      _("Without it Unbrick cannot make sure the ROM is not older than the phone "
@@ -424,10 +436,10 @@ check_anti (UbPreflight *self,
   if (device > package)
     {
       g_autofree char *title = g_strdup_printf (_("This ROM is too old for this phone: its anti-rollback "
-                                                  "version is %" G_GINT64_FORMAT ", the phone's is %"
-                                                  G_GINT64_FORMAT "."), package, device);
+                                                  "version is %" PRId64 ", the phone's is %"
+                                                  PRId64 "."), package, device);
       g_autofree char *next = g_strdup_printf (_("Download a newer ROM for this phone, with "
-                                                 "anti-rollback version %" G_GINT64_FORMAT " or higher."),
+                                                 "anti-rollback version %" PRId64 " or higher."),
                                                device);
       add_check (self, "anti-rollback", UB_CHECK_FAILED, title,
                  _("Phones refuse firmware with a lower anti-rollback version than their own; "
@@ -435,8 +447,8 @@ check_anti (UbPreflight *self,
       return TRUE;
     }
   {
-    g_autofree char *title = g_strdup_printf (_("The ROM's anti-rollback version (%" G_GINT64_FORMAT
-                                                ") is not lower than the phone's (%" G_GINT64_FORMAT ")."),
+    g_autofree char *title = g_strdup_printf (_("The ROM's anti-rollback version (%" PRId64
+                                                ") is not lower than the phone's (%" PRId64 ")."),
                                               package, device);
     add_check (self, "anti-rollback", UB_CHECK_PASSED, title, NULL, NULL);
   }
@@ -490,6 +502,7 @@ check_spl (UbPreflight *self,
         }
       else if (device > package)
         {
+          /* TRANSLATORS: %s: dates, e.g. “2024-05-01” */
           g_autofree char *title = g_strdup_printf (_("The phone has a newer security update (%s) than "
                                                       "this ROM (%s), so your data cannot be kept."),
                                                     device_text, package_text);
@@ -500,6 +513,7 @@ check_spl (UbPreflight *self,
         }
       else
         {
+          /* TRANSLATORS: %s: dates, e.g. “2024-05-01” */
           g_autofree char *title = g_strdup_printf (_("The ROM's security patch level (%s) is not older "
                                                       "than the phone's (%s)."),
                                                     package_text, device_text);
@@ -529,12 +543,14 @@ check_vars (UbPreflight *self,
       id = g_strdup_printf ("var:%s", check->var);
       if (value != NULL && g_regex_match_simple (check->pattern, line, 0, 0))
         {
+          /* TRANSLATORS: %s: a variable the phone reports */
           g_autofree char *title = g_strdup_printf (_("The phone meets the ROM's condition on “%s”."),
                                                     check->var);
           add_check (self, id, UB_CHECK_PASSED, title, NULL, NULL);
         }
       else
         {
+          /* TRANSLATORS: %s: a variable the phone reports, then its value */
           g_autofree char *title = g_strdup_printf (_("The phone does not meet a condition of this ROM: "
                                                       "“%s” is “%s”."), check->var,
                                                     value ? value : _("unknown"));
@@ -560,6 +576,7 @@ check_battery (UbPreflight *self,
     add_check (self, "battery", UB_CHECK_PASSED, _("The battery is charged enough."), NULL, NULL);
   else
     {
+      /* TRANSLATORS: mV: millivolts */
       g_autofree char *detail = voltage ? g_strdup_printf (_("Battery voltage: %s mV."), voltage) : NULL;
       add_check (self, "battery", UB_CHECK_FAILED, _("The battery is too low to flash safely."), detail,
                  _("Charge the phone for 30 minutes (it can stay in fastboot mode), then try again."));
@@ -577,10 +594,12 @@ check_steps (UbPreflight *self,
   for (guint i = 0; i < steps->len; i++)
     {
       UbFlashStep *step = g_ptr_array_index (steps, i);
+      /* TRANSLATORS: a line number of the ROM's script, then the line */
       g_autofree char *detail = g_strdup_printf (_("Line %u: %s"), step->line, step->text);
 
       if (step->kind == UB_STEP_FORMAT)
         {
+          /* TRANSLATORS: %s: a partition name */
           g_autofree char *title = g_strdup_printf (_("The script formats “%s”, which Unbrick cannot do."),
                                                     step->partition);
           add_check (self, "steps", UB_CHECK_FAILED, title, detail,
@@ -908,6 +927,7 @@ check_images (UbPreflight *self,
     }
   if (missing->len > 0)
     {
+      /* TRANSLATORS: %s: file names */
       g_autofree char *title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                                              "A file the ROM needs is missing: %s.",
                                                              "Files the ROM needs are missing: %s.",
@@ -919,6 +939,7 @@ check_images (UbPreflight *self,
     }
   if (unsafe->len > 0)
     {
+      /* TRANSLATORS: %s: file names */
       g_autofree char *title = g_strdup_printf (_("Some files of the ROM are links to files outside "
                                                   "it: %s."), unsafe->str);
       add_check (self, "images", UB_CHECK_FAILED, title,
@@ -983,6 +1004,7 @@ check_images (UbPreflight *self,
                NULL, NULL);
   else if (md5_bad->len > 0)
     {
+      /* TRANSLATORS: %s: file names; keep md5sum.xml */
       g_autofree char *title = g_strdup_printf (_("Some files of the ROM are damaged (their checksums "
                                                   "do not match md5sum.xml): %s."), md5_bad->str);
       add_check (self, "md5", UB_CHECK_FAILED, title,
@@ -1035,6 +1057,7 @@ check_images (UbPreflight *self,
   }
   if (damaged->len > 0)
     {
+      /* TRANSLATORS: %s: file names */
       g_autofree char *title = g_strdup_printf (_("Some images are damaged or incomplete: %s."),
                                                 damaged->str);
       add_check (self, "image-format", UB_CHECK_FAILED, title, damaged_detail->str,
@@ -1109,6 +1132,7 @@ check_partitions (UbPreflight *self,
     }
   if (absent->len > 0)
     {
+      /* TRANSLATORS: %s: a partition name */
       g_autofree char *title = g_strdup_printf (_("The phone has no partition named %s, which the ROM "
                                                   "writes to."), absent->str);
       add_check (self, "partitions", UB_CHECK_FAILED, title,
@@ -1117,6 +1141,7 @@ check_partitions (UbPreflight *self,
     }
   if (too_big->len > 0)
     {
+      /* TRANSLATORS: %s: e.g. “boot.img (716.8 kB) is larger than “boot_a” (524.3 kB)” */
       g_autofree char *title = g_strdup_printf (_("Some images do not fit their partitions: %s."),
                                                 too_big->str);
       add_check (self, "partitions", UB_CHECK_FAILED, title,
@@ -1128,6 +1153,7 @@ check_partitions (UbPreflight *self,
                _("Every image fits its partition on the phone."), NULL, NULL);
   if (absent_soft->len > 0)
     {
+      /* TRANSLATORS: %s: a partition name */
       g_autofree char *title = g_strdup_printf (_("The phone has no partition named %s; the script "
                                                   "goes on without it."), absent_soft->str);
       add_check (self, "partitions-optional", UB_CHECK_WARNING, title, NULL, NULL);
@@ -1282,6 +1308,7 @@ ub_preflight_dup_error (UbPreflight *self)
     }
   if (text->len == 0)
     g_string_append (text, _("The checks before flashing did not run."));
+  /* TRANSLATORS: %s: why the checks did not run */
   return g_error_new (UB_ROM_ERROR, UB_ROM_ERROR_PREFLIGHT, _("Nothing was written to the phone. %s"),
                       text->str);
 }

@@ -289,6 +289,7 @@ rm_rf (const char *path,
     return TRUE;
   saved = errno;
   g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED,
+               /* TRANSLATORS: %s: a file or folder, then the reason */
                _("Could not delete “%s”: %s"), path, g_strerror (saved ? saved : EBUSY));
   return FALSE;
 }
@@ -316,6 +317,7 @@ set_no_space_error (GError    **error,
   g_autofree char *have_s = g_format_size (available);
 
   g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NO_SPACE,
+               /* TRANSLATORS: a size (e.g. “9.4 GB”), a folder, a size */
                _("Unpacking the ROM needs at least %s of free disk space in %s, but only %s is free. "
                  "Free up some space and try again."),
                need_s, cache_dir, have_s);
@@ -353,6 +355,7 @@ lock_key (const char   *lock_path,
           int saved = errno;
 
           g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED,
+                       /* TRANSLATORS: %s: a folder, then the reason */
                        _("Could not use the ROM cache folder (%s): %s"), lock_path, g_strerror (saved));
           return -1;
         }
@@ -885,9 +888,9 @@ set_unsafe_error (GError    **error,
 {
   g_autofree char *shown = display_name (name);
 
-  /* Translators: the first %s is an entry of the archive, the second says
-   * what is wrong with it, e.g. "has an absolute path". */
   g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_UNSAFE_PATH,
+               /* TRANSLATORS: the first %s is an entry of the archive, the second says
+                * what is wrong with it, e.g. "has an absolute path" */
                _("The archive was refused because it is unsafe: the entry “%s” %s. Genuine ROM "
                  "archives never contain such entries; download the ROM again from the official source."),
                shown, reason);
@@ -908,6 +911,7 @@ write_disk_error (Unpack         *u,
       g_autofree char *size = g_format_size (u->written + u->entry_left);
 
       g_set_error (&error, UB_ROM_ERROR, UB_ROM_ERROR_NO_SPACE,
+                   /* TRANSLATORS: a size, then a folder */
                    _("The disk became full while unpacking the ROM: it needs more than %s of free "
                      "disk space in %s. Free up some space and try again."),
                    size, u->self->cache_dir);
@@ -915,6 +919,8 @@ write_disk_error (Unpack         *u,
   else if (err == -1)  /* ARCHIVE_ERRNO_MISC, libarchive-internal */
     {
       /* archive_write_disk's own security checks (a defence in depth) */
+      /* TRANSLATORS: completes “the entry “%s” %s” (see “The archive was refused…”); %s:
+       * libarchive's reason, in English */
       g_autofree char *reason = g_strdup_printf (_("was refused by the unpacker (%s)"),
                                                  text ? text : "?");
       set_unsafe_error (&error, entry, reason);
@@ -922,6 +928,7 @@ write_disk_error (Unpack         *u,
   else
     {
       g_set_error (&error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED,
+                   /* TRANSLATORS: %s: a folder, then the reason */
                    _("The ROM could not be unpacked into %s: %s. Check the disk and try again."),
                    u->self->cache_dir, err > 0 ? g_strerror (err) : (text ? text : "?"));
     }
@@ -1182,6 +1189,8 @@ check_name (const char *name,
 {
   if (name == NULL || !g_utf8_validate (name, -1, NULL))
     {
+      /* TRANSLATORS: this and the next reasons complete “the entry “%s” %s” in “The archive was
+       * refused because it is unsafe…” */
       set_unsafe_error (error, entry, _("has a name that is not valid text"));
       return FALSE;
     }
@@ -1427,6 +1436,7 @@ validate_entry (Unpack               *u,
   if (g_hash_table_size (u->nodes) >= MAX_ENTRIES)
     {
       g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_ARCHIVE,
+                   /* TRANSLATORS: %d: a number of files */
                    _("The file could not be unpacked: it holds more than %d entries, far more than a "
                      "ROM. Check that you chose the right file."), MAX_ENTRIES);
       return ENTRY_REFUSE;
@@ -1463,6 +1473,7 @@ set_archive_error (GError    **error,
                    const char *detail)
 {
   g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_ARCHIVE,
+               /* TRANSLATORS: %s: the unpacker's reason, in English */
                _("The file could not be unpacked: it is damaged or incomplete. Download it again. (%s)"),
                detail && *detail ? detail : _("unknown error"));
 }

@@ -68,10 +68,13 @@ ub_rom_mode_get_title (UbRomMode mode)
   switch (mode)
     {
     case UB_ROM_MODE_CLEAN_ALL:
+      /* TRANSLATORS: a mode: erase the phone and flash the ROM */
       return _("Clean all");
     case UB_ROM_MODE_KEEP_DATA:
+      /* TRANSLATORS: a mode: flash the ROM and keep the user's files and apps */
       return _("Keep my data");
     case UB_ROM_MODE_CLEAN_ALL_LOCK:
+      /* TRANSLATORS: a mode: erase the phone, flash the ROM and lock the bootloader */
       return _("Clean all and lock");
     default:
       g_return_val_if_reached (NULL);
@@ -274,6 +277,7 @@ read_md5sums (const char *root,
   if (!g_markup_parse_context_parse (context, text, len, error) ||
       !g_markup_parse_context_end_parse (context, error))
     {
+      /* TRANSLATORS: put before an error; md5sum.xml is a file name: keep it */
       g_prefix_error (error, _("md5sum.xml is damaged: "));
       g_hash_table_unref (p.table);
       p.table = NULL;
@@ -288,6 +292,7 @@ static const char *
 region_name (const char *code)
 {
   static const struct { const char *code; const char *name; } regions[] = {
+    /* TRANSLATORS: the regions Xiaomi makes ROMs for */
     { "MI", N_("Global") }, { "EU", N_("Europe (EEA)") }, { "CN", N_("China") },
     { "IN", N_("India") }, { "RU", N_("Russia") }, { "ID", N_("Indonesia") },
     { "TW", N_("Taiwan") }, { "TR", N_("Turkey") }, { "JP", N_("Japan") },
@@ -378,6 +383,7 @@ ub_rom_new_for_folder (const char *path,
           g_string_append_printf (list, "%s%s", i ? ", " : "", base);
         }
       g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_AMBIGUOUS,
+                   /* TRANSLATORS: %s: folder names */
                    _("This folder holds several ROMs (%s). Pick the one you want."), list->str);
       return NULL;
     }
@@ -411,6 +417,7 @@ ub_rom_new_for_folder (const char *path,
         }
       if (self->script_names[m] == NULL)
         g_set_error (&self->script_errors[m], UB_ROM_ERROR, UB_ROM_ERROR_MODE_UNAVAILABLE,
+                     /* TRANSLATORS: a mode (“Clean all”…), then its script's file name */
                      _("This ROM has no script for “%s” (%s)."), ub_rom_mode_get_title (m),
                      mode_scripts[m][0]);
       if (self->scripts[m] == NULL)
@@ -614,6 +621,7 @@ ub_rom_resolve (UbRom      *self,
   if (real == NULL)
     {
       int saved = errno;
+      /* TRANSLATORS: %s: a file of the ROM */
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("%s is missing"), relative);
       return NULL;
     }
@@ -623,6 +631,7 @@ ub_rom_resolve (UbRom      *self,
   if (!inside)
     {
       g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_UNSAFE_PATH,
+                   /* TRANSLATORS: %s: a file of the ROM */
                    _("%s is a link to a file outside the ROM folder"), relative);
       return NULL;
     }
@@ -649,6 +658,7 @@ ub_rom_read_text (UbRom      *self,
     return NULL;
   if (len > 4096 || memchr (text, '\0', len) != NULL)
     {
+      /* TRANSLATORS: %s: a file of the ROM */
       g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED, _("%s is not a short text file"),
                    relative);
       return NULL;

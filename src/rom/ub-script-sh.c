@@ -306,7 +306,10 @@ lex_dollar (Lexer   *lx,
       while (lx->pos < lx->len && (g_ascii_isalnum (lx->s[lx->pos]) || lx->s[lx->pos] == '_'))
         lx->pos++;
       if (lx->pos >= lx->len || lx->s[lx->pos] != '}' || lx->pos == start)
-        return lex_fail (lx, _("this ${…} form is not supported"));
+        {
+          /* TRANSLATORS: keep ${…}: shell syntax */
+          return lex_fail (lx, _("this ${…} form is not supported"));
+        }
       flush_lit (word, lit);
       add_var (word, lx->s + start, lx->pos - start);
       lx->pos++;

@@ -91,6 +91,7 @@ ub_script_new_from_data (const char      *name,
   if (memchr (data, '\0', length) != NULL)
     {
       g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                   /* TRANSLATORS: %s: a script's file name */
                    _("%s is not a text file"), name);
       return NULL;
     }
