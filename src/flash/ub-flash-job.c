@@ -95,6 +95,8 @@ struct _UbFlashJob
   /* worker only */
   UbFastbootClient *client;
   guint             current;
+  guint64           current_base;  /* bytes of the steps before it */
+  guint64           total;
   gint64            last_progress;
   GArray           *samples;   /* (time, done) pairs for the speed */
   guint             destructive_done;
@@ -395,9 +397,8 @@ send_progress (UbFlashJob *self,
 {
   Event *event;
   gint64 now = g_get_monotonic_time ();
-  guint64 before = ub_flash_plan_get_bytes_before (self->plan, self->current);
-  guint64 done = before + step_done;
-  guint64 total = ub_flash_plan_get_total_bytes (self->plan);
+  guint64 done = self->current_base + step_done;
+  guint64 total = self->total;
   gint64 sample[2] = { now, (gint64) done };
   double speed = 0;
 
@@ -713,6 +714,7 @@ worker (gpointer user_data)
           if (g_cancellable_set_error_if_cancelled (self->stop, &error))
             break;
           self->current = i;
+          self->current_base = ub_flash_plan_get_bytes_before (self->plan, i);
           post_simple (self, EVENT_STEP_STARTED, i, NULL);
           if (ub_flash_plan_get_step_bytes (self->plan, i) > 0)
             {
@@ -816,6 +818,7 @@ launch (UbFlashJob *self,
   self->stop = g_cancellable_new ();
   self->abort = g_cancellable_new ();
   self->first_step = from;
+  self->total = ub_flash_plan_get_total_bytes (self->plan);
   self->destructive_done = 0;
   g_array_set_size (self->samples, 0);
   self->last_progress = 0;
