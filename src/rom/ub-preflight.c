@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ub-digest-cache.h"
@@ -626,7 +627,8 @@ check_steps (UbPreflight *self,
 
 typedef struct {
   const char *rel;
-  char       *path;
+  const char *path;
+  guint64     size;
   char       *stamp;    /* the file as it was before hashing (UbDigestCache) */
   char       *md5;
   GError     *error;
@@ -644,7 +646,6 @@ typedef struct {
 static void
 hash_item_free (HashItem *item)
 {
-  g_free (item->path);
   g_free (item->stamp);
   g_free (item->md5);
   g_clear_error (&item->error);
@@ -730,10 +731,7 @@ by_size_desc (gconstpointer a,
               gconstpointer b)
 {
   const HashItem *x = *(HashItem **) a, *y = *(HashItem **) b;
-  GStatBuf sx, sy;
-  gint64 ax = g_stat (x->path, &sx) == 0 ? sx.st_size : 0;
-  gint64 ay = g_stat (y->path, &sy) == 0 ? sy.st_size : 0;
-  return ax < ay ? 1 : ax > ay ? -1 : 0;
+  return x->size < y->size ? 1 : x->size > y->size ? -1 : 0;
 }
 
 /* MD5 of every item, the files shared out over the cores; progress from this thread. */
@@ -756,11 +754,7 @@ hash_all (UbPreflight *self,
       HashItem *item = g_ptr_array_index (items, i);
       item->md5 = ub_digest_cache_lookup (cache, item->path);
       if (item->md5 != NULL)
-        {
-          GStatBuf st;
-          if (g_stat (item->path, &st) == 0)
-            total -= MIN (total, (guint64) st.st_size);
-        }
+        total -= MIN (total, item->size);
     }
   g_ptr_array_sort (items, by_size_desc);
   for (guint i = 0; i < n_threads; i++)
@@ -853,6 +847,9 @@ is_pseudo_partition (const char *name)
 }
 
 typedef struct {
+  char          *path;       /* resolved inside the ROM folder */
+  guint64        size;
+  char          *md5;        /* known or computed, when md5sum.xml lists it */
   UbSparseImage *image;
   char          *problem;    /* why it cannot be flashed */
 } ImageInfo;
@@ -861,6 +858,8 @@ static void
 image_info_free (ImageInfo *info)
 {
   g_clear_object (&info->image);
+  g_free (info->path);
+  g_free (info->md5);
   g_free (info->problem);
   g_free (info);
 }
@@ -894,16 +893,16 @@ check_images (UbPreflight *self,
   for (guint i = 0; i < steps->len; i++)
     {
       UbFlashStep *step = g_ptr_array_index (steps, i);
-      g_autofree char *path = NULL;
       ImageInfo *info;
+      GStatBuf st;
 
       if (step->kind != UB_STEP_FLASH || g_hash_table_contains (images, step->file))
         continue;
       n_flash++;
       info = g_new0 (ImageInfo, 1);
       g_hash_table_insert (images, g_strdup (step->file), info);
-      path = ub_rom_resolve (self->rom, step->file, &local);
-      if (path == NULL || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+      info->path = ub_rom_resolve (self->rom, step->file, &local);
+      if (info->path == NULL || g_stat (info->path, &st) != 0 || !S_ISREG (st.st_mode))
         {
           if (g_error_matches (local, UB_ROM_ERROR, UB_ROM_ERROR_UNSAFE_PATH))
             list_append (unsafe, step->file);
@@ -913,16 +912,13 @@ check_images (UbPreflight *self,
           g_clear_error (&local);
           continue;
         }
+      info->size = st.st_size;
       if (md5sums != NULL && g_hash_table_contains (md5sums, step->file))
         {
           g_ptr_array_add (to_hash, step->file);
-          if (ub_rom_lookup_known_digest (self->rom, step->file) == NULL)
-            {
-              g_autoptr(GFile) file = g_file_new_for_path (path);
-              g_autoptr(GFileInfo) fi = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE,
-                                                           G_FILE_QUERY_INFO_NONE, NULL, NULL);
-              hash_total += fi ? g_file_info_get_size (fi) : 0;
-            }
+          info->md5 = g_strdup (ub_rom_lookup_known_digest (self->rom, step->file));
+          if (info->md5 == NULL)
+            hash_total += info->size;
         }
     }
   if (missing->len > 0)
@@ -962,34 +958,35 @@ check_images (UbPreflight *self,
     for (guint i = 0; i < to_hash->len; i++)
       {
         const char *rel = g_ptr_array_index (to_hash, i);
+        ImageInfo *info = g_hash_table_lookup (images, rel);
 
-        if (ub_rom_lookup_known_digest (self->rom, rel) == NULL)
+        if (info->md5 == NULL)
           {
             HashItem *item = g_new0 (HashItem, 1);
             item->rel = rel;
-            item->path = ub_rom_resolve (self->rom, rel, NULL);
+            item->path = info->path;
+            item->size = info->size;
             g_ptr_array_add (items, item);
           }
       }
     hash_all (self, items, hash_total);
     if (g_cancellable_set_error_if_cancelled (self->cancellable, error))
       return FALSE;
+    for (guint k = 0; k < items->len; k++)
+      {
+        HashItem *item = g_ptr_array_index (items, k);
+        ImageInfo *info = g_hash_table_lookup (images, item->rel);
+        info->md5 = g_steal_pointer (&item->md5);  /* NULL when it could not be read */
+      }
     for (guint i = 0; i < to_hash->len; i++)
       {
         const char *rel = g_ptr_array_index (to_hash, i);
         const char *expected = g_hash_table_lookup (md5sums, rel);
-        const char *known = ub_rom_lookup_known_digest (self->rom, rel);
-        g_autofree char *base = g_path_get_basename (rel);
+        ImageInfo *info = g_hash_table_lookup (images, rel);
 
-        for (guint k = 0; known == NULL && k < items->len; k++)
+        if (info->md5 == NULL || g_ascii_strcasecmp (info->md5, expected) != 0)
           {
-            HashItem *item = g_ptr_array_index (items, k);
-            if (item->rel == rel)
-              known = item->md5;  /* NULL when it could not be read */
-          }
-        if (known == NULL || g_ascii_strcasecmp (known, expected) != 0)
-          {
-            ImageInfo *info = g_hash_table_lookup (images, rel);
+            g_autofree char *base = g_path_get_basename (rel);
             list_append (md5_bad, base);
             g_free (info->problem);
             info->problem = g_strdup ("md5");
@@ -1029,14 +1026,12 @@ check_images (UbPreflight *self,
     g_hash_table_iter_init (&iter, images);
     while (g_hash_table_iter_next (&iter, (gpointer *) &rel, (gpointer *) &info))
       {
-        g_autofree char *path = NULL;
         g_autofree char *base = g_path_get_basename (rel);
 
         if (info->problem != NULL)
           continue;
-        path = ub_rom_resolve (self->rom, rel, NULL);
         report (self, _("Reading the images"), 0, 0);
-        info->image = ub_sparse_image_new_from_path (path, &local);
+        info->image = ub_sparse_image_new_from_path (info->path, &local);
         if (info->image != NULL &&
             !ub_sparse_image_split (info->image, limit, self->cancellable, &local))
           g_clear_object (&info->image);

@@ -69,14 +69,35 @@ fail (Bat        *bat,
 }
 
 /* Regex match of a whole line, case-insensitive; captures in @m. */
+/* The line forms are string literals: each is compiled once for the process. */
+static GRegex *
+compiled (const char *pattern)
+{
+  static GHashTable *cache;
+  G_LOCK_DEFINE_STATIC (cache);
+  GRegex *re;
+
+  G_LOCK (cache);
+  if (cache == NULL)
+    cache = g_hash_table_new (g_direct_hash, g_direct_equal);
+  re = g_hash_table_lookup (cache, pattern);
+  if (re == NULL)
+    {
+      re = g_regex_new (pattern, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+      g_assert (re != NULL);
+      g_hash_table_insert (cache, (gpointer) pattern, re);
+    }
+  G_UNLOCK (cache);
+  return re;
+}
+
 static gboolean
 match (const char   *pattern,
        const char   *line,
        GMatchInfo  **m)
 {
-  g_autoptr(GRegex) re = g_regex_new (pattern, G_REGEX_CASELESS, 0, NULL);
+  GRegex *re = compiled (pattern);
 
-  g_assert (re != NULL);
   if (m != NULL)
     g_clear_pointer (m, g_match_info_unref);
   return g_regex_match (re, line, 0, m);
@@ -374,30 +395,10 @@ static gboolean
 make_check (Bat        *bat,
             const char *message)
 {
-  UbFlashStep *check;
   guint line = bat->status_line;
 
-  if (g_str_equal (bat->status_var, "product"))
-    {
-      GStrv names = NULL;
-      gboolean prefix = FALSE;
-
-      if (!ub_script_product_codenames (bat->status_pattern, UB_PATTERN_ERE, &names, &prefix))
-        return fail (bat, line, _("Unbrick cannot read which phones this product check accepts"));
-      check = ub_script_builder_add (&bat->b, UB_STEP_CHECK_PRODUCT, line, text_of (bat, line));
-      check->codenames = names;
-      check->prefix_match = prefix;
-      check->var = g_strdup ("product");
-    }
-  else
-    {
-      check = ub_script_builder_add (&bat->b, UB_STEP_CHECK_VAR, line, text_of (bat, line));
-      check->var = g_strdup (bat->status_var);
-      check->pattern = g_strdup (bat->status_pattern);
-    }
-  check->fatal = TRUE;
-  check->error_message = g_strdup (message);
-  return TRUE;
+  return ub_script_match_check (&bat->b, line, text_of (bat, line), bat->status_var,
+                                bat->status_pattern, message, bat->error) != NULL;
 }
 
 static gboolean run_if_block (Bat *bat, guint line, UbConditionKind kind, const char *name,

@@ -111,6 +111,18 @@ UbFlashStep *ub_script_version_check (UbScriptBuilder   *b,
                                       const char        *message,
                                       GError           **error);
 
+/*
+ * "getvar @var | grep @pcre" whose failure stops the script: a product check
+ * (with the codenames the pattern accepts) or a check on another variable.
+ */
+UbFlashStep *ub_script_match_check   (UbScriptBuilder *b,
+                                      guint            line,
+                                      const char      *text,
+                                      const char      *var,
+                                      const char      *pcre,
+                                      const char      *message,
+                                      GError         **error);
+
 GPtrArray   *ub_script_parse_sh      (const char      *name,
                                       const char      *text,
                                       GPtrArray      **notes,

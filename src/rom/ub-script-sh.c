@@ -1227,26 +1227,40 @@ eval_command (Sh   *sh,
   return NULL;
 }
 
+/* "NAME=…": the length of NAME, or 0 when the word is no assignment. */
+static gsize
+assignment_name_len (Word *word)
+{
+  Part *first = word->parts->len ? g_ptr_array_index (word->parts, 0) : NULL;
+  const char *eq;
+  gsize n;
+
+  if (first == NULL || first->kind != PART_LIT || (eq = strchr (first->text, '=')) == NULL)
+    return 0;
+  n = eq - first->text;
+  if (n == 0 || g_ascii_isdigit (first->text[0]))
+    return 0;
+  for (gsize i = 0; i < n; i++)
+    if (!g_ascii_isalnum (first->text[i]) && first->text[i] != '_')
+      return 0;
+  return n;
+}
+
+/* Splits "NAME=value" into the name and the value's parts; command
+ * substitutions are moved out of @word, which is spent. */
 static gboolean
 is_assignment (Word   *word,
                char  **name,
                Word  **value)
 {
+  gsize n = assignment_name_len (word);
   Part *first;
   const char *eq;
-  gsize n;
 
-  if (word->parts->len == 0)
+  if (n == 0)
     return FALSE;
   first = g_ptr_array_index (word->parts, 0);
-  if (first->kind != PART_LIT || (eq = strchr (first->text, '=')) == NULL || eq == first->text)
-    return FALSE;
-  n = eq - first->text;
-  for (gsize i = 0; i < n; i++)
-    if (!g_ascii_isalnum (first->text[i]) && first->text[i] != '_')
-      return FALSE;
-  if (g_ascii_isdigit (first->text[0]))
-    return FALSE;
+  eq = first->text + n;
   *name = g_strndup (first->text, n);
   *value = word_new ();
   if (eq[1] != '\0')
@@ -1333,22 +1347,8 @@ node_is_assignments (Node *node)
   if (node->kind != NODE_SIMPLE || node->words->len == 0)
     return FALSE;
   for (guint i = 0; i < node->words->len; i++)
-    {
-      g_autofree char *name = NULL;
-      Word *word = g_ptr_array_index (node->words, i);
-      Part *first = word->parts->len ? g_ptr_array_index (word->parts, 0) : NULL;
-      const char *eq;
-      gsize n;
-
-      if (first == NULL || first->kind != PART_LIT || (eq = strchr (first->text, '=')) == NULL)
-        return FALSE;
-      n = eq - first->text;
-      if (n == 0 || g_ascii_isdigit (first->text[0]))
-        return FALSE;
-      for (gsize k = 0; k < n; k++)
-        if (!g_ascii_isalnum (first->text[k]) && first->text[k] != '_')
-          return FALSE;
-    }
+    if (assignment_name_len (g_ptr_array_index (node->words, i)) == 0)
+      return FALSE;
   return TRUE;
 }
 
@@ -1447,35 +1447,17 @@ apply_error_handler (Sh         *sh,
     }
   else if (st->kind == STATUS_MATCH)
     {
-      UbFlashStep *check;
+      g_autofree char *pcre = NULL;
 
       if (!fatal)
         {
           status_reset (sh);
           return TRUE;  /* only says something; the script goes on either way */
         }
-      if (g_str_equal (st->var, "product"))
-        {
-          GStrv names = NULL;
-          gboolean prefix = FALSE;
-
-          if (!ub_script_product_codenames (st->pattern, st->syntax, &names, &prefix))
-            return fail (sh, st->line, _("Unbrick cannot read which phones this product check accepts"));
-          check = ub_script_builder_add (&sh->b, UB_STEP_CHECK_PRODUCT, st->line,
-                                         line_text (sh, st->line));
-          check->codenames = names;
-          check->prefix_match = prefix;
-          check->var = g_strdup ("product");
-        }
-      else
-        {
-          check = ub_script_builder_add (&sh->b, UB_STEP_CHECK_VAR, st->line,
-                                         line_text (sh, st->line));
-          check->var = g_strdup (st->var);
-          check->pattern = ub_script_pattern_to_pcre (st->pattern, st->syntax);
-        }
-      check->fatal = TRUE;
-      check->error_message = g_strdup (message);
+      pcre = ub_script_pattern_to_pcre (st->pattern, st->syntax);
+      if (ub_script_match_check (&sh->b, st->line, line_text (sh, st->line), st->var, pcre,
+                                 message, sh->error) == NULL)
+        return FALSE;
     }
   else
     return fail (sh, line, _("this checks the result of something that is not a fastboot command"));

@@ -614,3 +614,41 @@ ub_script_version_check (UbScriptBuilder   *b,
   check->error_message = g_strdup (message);
   return check;
 }
+
+UbFlashStep *
+ub_script_match_check (UbScriptBuilder *b,
+                       guint            line,
+                       const char      *text,
+                       const char      *var,
+                       const char      *pcre,
+                       const char      *message,
+                       GError         **error)
+{
+  UbFlashStep *check;
+
+  if (g_str_equal (var, "product"))
+    {
+      GStrv names = NULL;
+      gboolean prefix = FALSE;
+
+      if (!ub_script_product_codenames (pcre, UB_PATTERN_ERE, &names, &prefix))
+        {
+          ub_script_error (error, b->name, line, text,
+                           _("Unbrick cannot read which phones this product check accepts"));
+          return NULL;
+        }
+      check = ub_script_builder_add (b, UB_STEP_CHECK_PRODUCT, line, text);
+      check->codenames = names;
+      check->prefix_match = prefix;
+      check->var = g_strdup ("product");
+    }
+  else
+    {
+      check = ub_script_builder_add (b, UB_STEP_CHECK_VAR, line, text);
+      check->var = g_strdup (var);
+      check->pattern = g_strdup (pcre);
+    }
+  check->fatal = TRUE;
+  check->error_message = g_strdup (message);
+  return check;
+}

@@ -620,6 +620,25 @@ step_index (UbFlashPlan *plan,
   g_assert_not_reached ();
 }
 
+/* The phone is back (faults gone): a resume finishes and every partition is right. */
+static void
+resume_to_success (UbFlashJob *job,
+                   Watch      *w,
+                   Rom        *rom,
+                   Phone      *phone)
+{
+  g_autoptr(GError) error = NULL;
+
+  ub_emu_phone_clear_faults (phone->phone);
+  w->finished = FALSE;
+  w->cancel_at_step = G_MAXUINT;
+  g_assert_true (ub_flash_job_resume (job, &error));
+  g_assert_no_error (error);
+  run_until_finished (w);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
+  assert_flashed (rom, phone);
+}
+
 /* ---- tests ------------------------------------------------------------------ */
 
 static void
@@ -826,13 +845,7 @@ test_unplug_resume (void)
   g_assert_nonnull (ub_flash_job_get_next_step (job));
 
   /* plugged in again */
-  ub_emu_phone_clear_faults (phone->phone);
-  w.finished = FALSE;
-  g_assert_true (ub_flash_job_resume (job, &error));
-  g_assert_no_error (error);
-  run_until_finished (&w);
-  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
-  assert_flashed (rom, phone);
+  resume_to_success (job, &w, rom, phone);
   g_assert_cmpuint (w.wrong_thread, ==, 0);
   watch_clear (&w);
 }
@@ -864,12 +877,7 @@ test_unplug_after_write (void)
     g_assert_cmpstr (desc, ==, "flash super images/super.img");
   }
 
-  ub_emu_phone_clear_faults (phone->phone);
-  w.finished = FALSE;
-  g_assert_true (ub_flash_job_resume (job, &error));
-  run_until_finished (&w);
-  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
-  assert_flashed (rom, phone);
+  resume_to_success (job, &w, rom, phone);
   watch_clear (&w);
 }
 
@@ -904,13 +912,7 @@ test_cancel (void)
   g_assert_null (strstr (log, "flash misc "));
   g_assert_cmpuint (ub_flash_job_get_resume_step (job), ==, super);
 
-  ub_emu_phone_clear_faults (phone->phone);
-  w.finished = FALSE;
-  w.cancel_at_step = G_MAXUINT;
-  g_assert_true (ub_flash_job_resume (job, &error));
-  run_until_finished (&w);
-  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
-  assert_flashed (rom, phone);
+  resume_to_success (job, &w, rom, phone);
   watch_clear (&w);
 }
 
@@ -935,11 +937,7 @@ test_deferred (void)
   /* reported on the next command, blamed on super and resumed from super */
   g_assert_cmpuint (ub_flash_job_get_resume_step (job), ==, super);
 
-  w.finished = FALSE;
-  g_assert_true (ub_flash_job_resume (job, &error));
-  run_until_finished (&w);
-  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
-  assert_flashed (rom, phone);
+  resume_to_success (job, &w, rom, phone);
   watch_clear (&w);
 }
 
