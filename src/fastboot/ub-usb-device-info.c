@@ -229,6 +229,22 @@ ub_usb_device_info_get_problem (UbUsbDeviceInfo *self)
   return self->problem;
 }
 
+gboolean
+ub_usb_device_info_equal (UbUsbDeviceInfo *a,
+                          UbUsbDeviceInfo *b)
+{
+  g_return_val_if_fail (UB_IS_USB_DEVICE_INFO (a), FALSE);
+  g_return_val_if_fail (UB_IS_USB_DEVICE_INFO (b), FALSE);
+
+  return a->kind == b->kind &&
+         g_strcmp0 (a->path, b->path) == 0 &&
+         g_strcmp0 (a->serial, b->serial) == 0 &&
+         a->vendor_id == b->vendor_id &&
+         a->product_id == b->product_id &&
+         g_strcmp0 (a->interface_name, b->interface_name) == 0 &&
+         a->problem == b->problem;
+}
+
 const char *
 ub_usb_device_kind_to_string (UbUsbDeviceKind kind)
 {

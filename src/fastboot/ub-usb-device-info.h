@@ -62,6 +62,10 @@ guint16            ub_usb_device_info_get_product_id     (UbUsbDeviceInfo *self)
 const char        *ub_usb_device_info_get_interface_name (UbUsbDeviceInfo *self);
 UbUsbAccessProblem ub_usb_device_info_get_problem        (UbUsbDeviceInfo *self);
 
+/* TRUE when every field of @a and @b is the same. */
+gboolean           ub_usb_device_info_equal              (UbUsbDeviceInfo *a,
+                                                          UbUsbDeviceInfo *b);
+
 /* Short English name of @kind: "fastboot", "adb", "edl", "brom". */
 const char        *ub_usb_device_kind_to_string          (UbUsbDeviceKind kind);
 

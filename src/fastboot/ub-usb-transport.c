@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ub-fastboot-error.h"
+#include "ub-usb-private.h"
 #include "ub-usb-transport.h"
 
 /* GIO's own words for a cancelled operation, in GLib's translation */
@@ -477,6 +478,24 @@ probe_access (libusb_device *dev,
   return UB_USB_ACCESS_OK;
 }
 
+UbUsbDeviceInfo *
+ub_usb_classify_device (libusb_device *dev)
+{
+  UbUsbDeviceInfo *info = NULL;
+  UbUsbAccessProblem problem;
+  gboolean vanished;
+  Probe p;
+
+  if (!probe_device (dev, &p))
+    return NULL;
+  problem = probe_access (dev, &p, &vanished);
+  if (!vanished)
+    info = ub_usb_device_info_new (p.kind, p.path, p.serial, p.vendor_id, p.product_id,
+                                   p.interface_name, problem);
+  probe_clear (&p);
+  return info;
+}
+
 static gint
 compare_info_path (gconstpointer a,
                    gconstpointer b)
@@ -507,18 +526,10 @@ ub_usb_transport_list_devices (GError **error)
   result = g_ptr_array_new_with_free_func (g_object_unref);
   for (ssize_t i = 0; i < n; i++)
     {
-      Probe p;
-      UbUsbAccessProblem problem;
-      gboolean vanished;
+      UbUsbDeviceInfo *info = ub_usb_classify_device (list[i]);
 
-      if (!probe_device (list[i], &p))
-        continue;
-      problem = probe_access (list[i], &p, &vanished);
-      if (!vanished)
-        g_ptr_array_add (result, ub_usb_device_info_new (p.kind, p.path, p.serial,
-                                                         p.vendor_id, p.product_id,
-                                                         p.interface_name, problem));
-      probe_clear (&p);
+      if (info != NULL)
+        g_ptr_array_add (result, info);
     }
   libusb_free_device_list (list, 1);
   g_ptr_array_sort (result, compare_info_path);

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+
+#include "ub-fastboot-client.h"
+#include "ub-fastboot-error.h"
+#include "ub-phone-info.h"
+#include "ub-transport-open.h"
+
+struct _UbPhoneInfo
+{
+  GObject parent_instance;
+
+  GHashTable *vars;   /* name -> value */
+  char *slot;
+  int anti;
+  guint battery_mv;
+  guint64 max_download;
+};
+
+G_DEFINE_ENUM_TYPE (UbTristate, ub_tristate,
+                    G_DEFINE_ENUM_VALUE (UB_TRISTATE_UNKNOWN, "unknown"),
+                    G_DEFINE_ENUM_VALUE (UB_TRISTATE_NO, "no"),
+                    G_DEFINE_ENUM_VALUE (UB_TRISTATE_YES, "yes"))
+
+G_DEFINE_FINAL_TYPE (UbPhoneInfo, ub_phone_info, G_TYPE_OBJECT)
+
+static const char * const probe_vars[] = {
+  "product",
+  "serialno",
+  "unlocked",
+  "current-slot",
+  "anti",
+  "battery-voltage",
+  "battery-soc-ok",
+  "secure",
+  "max-download-size",
+  "is-userspace",
+  NULL
+};
+
+const char * const *
+ub_phone_info_get_probe_vars (void)
+{
+  return probe_vars;
+}
+
+/* ------------------------------------------------------------------ parsing */
+
+static UbTristate
+parse_tristate (const char *value)
+{
+  if (value == NULL)
+    return UB_TRISTATE_UNKNOWN;
+  if (g_ascii_strcasecmp (value, "yes") == 0 || g_ascii_strcasecmp (value, "true") == 0 ||
+      g_str_equal (value, "1"))
+    return UB_TRISTATE_YES;
+  if (g_ascii_strcasecmp (value, "no") == 0 || g_ascii_strcasecmp (value, "false") == 0 ||
+      g_str_equal (value, "0"))
+    return UB_TRISTATE_NO;
+  return UB_TRISTATE_UNKNOWN;
+}
+
+/* Leading unsigned number (decimal, or hex with 0x); FALSE when none. A
+ * unit may follow ("3747mV"). */
+static gboolean
+parse_leading_number (const char *value,
+                      guint64    *out)
+{
+  char *end = NULL;
+  guint64 v;
+
+  if (value == NULL || !g_ascii_isdigit (*value))
+    return FALSE;
+  errno = 0;
+  v = g_ascii_strtoull (value, &end, 0);
+  if (errno != 0 || end == value)
+    return FALSE;
+  *out = v;
+  return TRUE;
+}
+
+static void
+parse_values (UbPhoneInfo *self)
+{
+  const char *slot = g_hash_table_lookup (self->vars, "current-slot");
+  const char *v;
+  guint64 n;
+
+  if (slot != NULL && slot[0] == '_')
+    slot++;
+  self->slot = slot != NULL && *slot != '\0' ? g_strdup (slot) : NULL;
+
+  self->anti = -1;
+  v = g_hash_table_lookup (self->vars, "anti");
+  if (parse_leading_number (v, &n) && n <= G_MAXINT)
+    self->anti = (int) n;
+
+  /* mV as bootloaders report it; a value in µV is scaled down */
+  v = g_hash_table_lookup (self->vars, "battery-voltage");
+  if (parse_leading_number (v, &n))
+    {
+      if (n > 100000)
+        n /= 1000;
+      self->battery_mv = (guint) MIN (n, G_MAXUINT);
+    }
+
+  v = g_hash_table_lookup (self->vars, "max-download-size");
+  if (parse_leading_number (v, &n))
+    self->max_download = n;
+}
+
+/* ------------------------------------------------------------------ construction */
+
+UbPhoneInfo *
+ub_phone_info_new (GHashTable *vars)
+{
+  UbPhoneInfo *self = g_object_new (UB_TYPE_PHONE_INFO, NULL);
+
+  if (vars != NULL)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, vars);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        if (key != NULL && value != NULL)
+          g_hash_table_insert (self->vars, g_strdup (key), g_strstrip (g_strdup (value)));
+    }
+  parse_values (self);
+  return self;
+}
+
+UbPhoneInfo *
+ub_phone_info_probe (const char   *address,
+                     GCancellable *cancellable,
+                     GError      **error)
+{
+  g_autoptr(UbTransport) transport = NULL;
+  g_autoptr(UbFastbootClient) client = NULL;
+  g_autoptr(GHashTable) vars = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+
+  transport = ub_transport_open (address, cancellable, error);
+  if (transport == NULL)
+    return NULL;
+  client = ub_fastboot_client_new (transport);
+
+  for (guint i = 0; probe_vars[i] != NULL; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      char *value = ub_fastboot_client_getvar (client, probe_vars[i], cancellable, &local_error);
+
+      if (value != NULL)
+        {
+          g_hash_table_insert (vars, (gpointer) probe_vars[i], value);
+          continue;
+        }
+      /* FAIL: the phone has no such variable */
+      if (g_error_matches (local_error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_REMOTE))
+        continue;
+      ub_transport_close (transport);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  ub_transport_close (transport);
+  return ub_phone_info_new (vars);
+}
+
+static void
+probe_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  GError *error = NULL;
+  UbPhoneInfo *info = ub_phone_info_probe (task_data, cancellable, &error);
+
+  if (info == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, info, g_object_unref);
+}
+
+void
+ub_phone_info_probe_async (const char          *address,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, ub_phone_info_probe_async);
+  g_task_set_task_data (task, g_strdup (address), g_free);
+  g_task_run_in_thread (task, probe_thread);
+}
+
+UbPhoneInfo *
+ub_phone_info_probe_finish (GAsyncResult *result,
+                            GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ub_phone_info_probe_async,
+                        NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------ getters */
+
+const char *
+ub_phone_info_get_var (UbPhoneInfo *self,
+                       const char  *name)
+{
+  g_return_val_if_fail (UB_IS_PHONE_INFO (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  return g_hash_table_lookup (self->vars, name);
+}
+
+const char *
+ub_phone_info_get_product (UbPhoneInfo *self)
+{
+  return ub_phone_info_get_var (self, "product");
+}
+
+const char *
+ub_phone_info_get_serial (UbPhoneInfo *self)
+{
+  return ub_phone_info_get_var (self, "serialno");
+}
+
+UbTristate
+ub_phone_info_get_unlocked (UbPhoneInfo *self)
+{
+  g_return_val_if_fail (UB_IS_PHONE_INFO (self), UB_TRISTATE_UNKNOWN);
+  return parse_tristate (g_hash_table_lookup (self->vars, "unlocked"));
+}
+
+const char *
+ub_phone_info_get_current_slot (UbPhoneInfo *self)
+{
+  g_return_val_if_fail (UB_IS_PHONE_INFO (self), NULL);
+  return self->slot;
+}
+
+int
+ub_phone_info_get_anti (UbPhoneInfo *self)
+{
+  g_return_val_if_fail (UB_IS_PHONE_INFO (self), -1);
+  return self->anti;
+}
+
+guint
+ub_phone_info_get_battery_voltage (UbPhoneInfo *self)
+{
+  g_return_val_if_fail (UB_IS_PHONE_INFO (self), 0);
+  return self->battery_mv;
+}
+
+UbTristate
+ub_phone_info_get_battery_ok (UbPhoneInfo *self)
+{
+  g_return_val_if_fail (UB_IS_PHONE_INFO (self), UB_TRISTATE_UNKNOWN);
+  return parse_tristate (g_hash_table_lookup (self->vars, "battery-soc-ok"));
+}
+
+UbTristate
+ub_phone_info_get_secure (UbPhoneInfo *self)
+{
+  g_return_val_if_fail (UB_IS_PHONE_INFO (self), UB_TRISTATE_UNKNOWN);
+  return parse_tristate (g_hash_table_lookup (self->vars, "secure"));
+}
+
+gboolean
+ub_phone_info_get_is_userspace (UbPhoneInfo *self)
+{
+  g_return_val_if_fail (UB_IS_PHONE_INFO (self), FALSE);
+  return parse_tristate (g_hash_table_lookup (self->vars, "is-userspace")) == UB_TRISTATE_YES;
+}
+
+guint64
+ub_phone_info_get_max_download_size (UbPhoneInfo *self)
+{
+  g_return_val_if_fail (UB_IS_PHONE_INFO (self), 0);
+  return self->max_download;
+}
+
+/* ------------------------------------------------------------------ GObject */
+
+static void
+ub_phone_info_finalize (GObject *object)
+{
+  UbPhoneInfo *self = UB_PHONE_INFO (object);
+
+  g_hash_table_unref (self->vars);
+  g_free (self->slot);
+  G_OBJECT_CLASS (ub_phone_info_parent_class)->finalize (object);
+}
+
+static void
+ub_phone_info_class_init (UbPhoneInfoClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ub_phone_info_finalize;
+}
+
+static void
+ub_phone_info_init (UbPhoneInfo *self)
+{
+  self->vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->anti = -1;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/**
+ * UbTristate:
+ * @UB_TRISTATE_UNKNOWN: the phone did not say (variable missing or unparsable)
+ * @UB_TRISTATE_NO: "no"
+ * @UB_TRISTATE_YES: "yes"
+ */
+typedef enum {
+  UB_TRISTATE_UNKNOWN,
+  UB_TRISTATE_NO,
+  UB_TRISTATE_YES,
+} UbTristate;
+
+#define UB_TYPE_TRISTATE (ub_tristate_get_type ())
+GType ub_tristate_get_type (void);
+
+#define UB_TYPE_PHONE_INFO (ub_phone_info_get_type ())
+G_DECLARE_FINAL_TYPE (UbPhoneInfo, ub_phone_info, UB, PHONE_INFO, GObject)
+
+/*
+ * What a phone in fastboot mode says about itself: an immutable snapshot of
+ * getvar values (product, serialno, unlocked, current-slot, anti,
+ * battery-voltage, battery-soc-ok, secure, max-download-size,
+ * is-userspace). Variables the phone does not have are simply unknown.
+ */
+
+/* The variables a probe asks for (NULL-terminated). */
+const char * const *ub_phone_info_get_probe_vars (void);
+
+/* From getvar values: @vars maps a variable name to its value (copied;
+ * may be NULL for "nothing known"). */
+UbPhoneInfo *ub_phone_info_new                 (GHashTable          *vars);
+
+/*
+ * Opens @address (see ub_transport_open(): "tcp:HOST:PORT", "usb:B-P.P", a
+ * serial number, NULL for the only fastboot phone), asks for each probe
+ * variable with getvar and closes it again. Sends nothing but getvar. A
+ * FAIL answer leaves that variable unknown; transport errors (timeout,
+ * unplugged…) and cancellation fail the probe. Blocking; runs in a GTask
+ * thread for the async form.
+ */
+UbPhoneInfo *ub_phone_info_probe               (const char          *address,
+                                                GCancellable        *cancellable,
+                                                GError             **error);
+void         ub_phone_info_probe_async         (const char          *address,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+UbPhoneInfo *ub_phone_info_probe_finish        (GAsyncResult        *result,
+                                                GError             **error);
+
+/* The raw value of any variable that was read, or NULL. */
+const char  *ub_phone_info_get_var             (UbPhoneInfo *self,
+                                                const char  *name);
+
+/* "product" (the codename, e.g. "alioth"), or NULL. */
+const char  *ub_phone_info_get_product         (UbPhoneInfo *self);
+/* "serialno", or NULL. */
+const char  *ub_phone_info_get_serial          (UbPhoneInfo *self);
+UbTristate   ub_phone_info_get_unlocked        (UbPhoneInfo *self);
+/* "a", "b" (a leading "_" is dropped), or NULL without slots. */
+const char  *ub_phone_info_get_current_slot    (UbPhoneInfo *self);
+/* Xiaomi's anti-rollback index; -1 when unknown. */
+int          ub_phone_info_get_anti            (UbPhoneInfo *self);
+/* Battery voltage in mV; 0 when unknown. */
+guint        ub_phone_info_get_battery_voltage (UbPhoneInfo *self);
+/* "battery-soc-ok": whether the charge is enough to flash. */
+UbTristate   ub_phone_info_get_battery_ok      (UbPhoneInfo *self);
+UbTristate   ub_phone_info_get_secure          (UbPhoneInfo *self);
+/* TRUE in fastbootd (userspace fastboot), FALSE in the bootloader or unknown. */
+gboolean     ub_phone_info_get_is_userspace    (UbPhoneInfo *self);
+/* Bytes; 0 when unknown. */
+guint64      ub_phone_info_get_max_download_size (UbPhoneInfo *self);
+
+G_END_DECLS
