@@ -4,74 +4,40 @@
 #include <glib/gstdio.h>
 
 #include "ub-cli-demo.h"
-#include "ub-emu-phone.h"
-#include "ub-emu-tcp-server.h"
+#include "ub-emu-demo.h"
 
+/* The demo mode's phone, server and temporary folder. */
 struct _UbCliDemo
 {
-  char           *dir;
-  char           *address;
-  UbEmuPhone     *phone;
-  UbEmuTcpServer *server;
+  UbEmuDemo *demo;
 };
-
-static void
-remove_tree (GFile *file)
-{
-  g_autoptr(GFileEnumerator) children =
-    g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
-                               G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
-
-  if (children != NULL)
-    {
-      GFile *child = NULL;
-      while (g_file_enumerator_iterate (children, NULL, &child, NULL, NULL) && child != NULL)
-        remove_tree (child);
-    }
-  g_file_delete (file, NULL, NULL);
-}
 
 void
 ub_cli_demo_stop (UbCliDemo *self)
 {
   if (self == NULL)
     return;
-  if (self->server != NULL)
-    ub_emu_tcp_server_stop (self->server);
-  g_clear_object (&self->server);
-  g_clear_object (&self->phone);
-  if (self->dir != NULL)
-    {
-      g_autoptr(GFile) dir = g_file_new_for_path (self->dir);
-      remove_tree (dir);
-    }
-  g_free (self->dir);
-  g_free (self->address);
+  g_clear_object (&self->demo);
   g_free (self);
 }
 
 UbCliDemo *
 ub_cli_demo_start (GError **error)
 {
-  g_autoptr(UbCliDemo) self = g_new0 (UbCliDemo, 1);
+  g_autoptr(UbEmuDemo) demo = ub_emu_demo_new (error);
+  UbCliDemo *self;
 
-  self->dir = g_dir_make_tmp ("unbrick-demo-XXXXXX", error);
-  if (self->dir == NULL)
+  if (demo == NULL)
     return NULL;
-  self->phone = ub_emu_phone_new (NULL, self->dir, error);
-  if (self->phone == NULL)
-    return NULL;
-  self->server = ub_emu_tcp_server_new (self->phone);
-  if (!ub_emu_tcp_server_start (self->server, 0, error))
-    return NULL;
-  self->address = g_strdup_printf ("tcp:127.0.0.1:%u", ub_emu_tcp_server_get_port (self->server));
-  return g_steal_pointer (&self);
+  self = g_new0 (UbCliDemo, 1);
+  self->demo = g_steal_pointer (&demo);
+  return self;
 }
 
 const char *
 ub_cli_demo_get_address (UbCliDemo *self)
 {
-  return self->address;
+  return ub_emu_demo_get_address (self->demo);
 }
 
 char *
@@ -79,7 +45,7 @@ ub_cli_demo_make_image (UbCliDemo *self,
                         guint64    size,
                         GError   **error)
 {
-  g_autofree char *path = g_build_filename (self->dir, "demo-boot.img", NULL);
+  g_autofree char *path = g_build_filename (ub_emu_demo_get_dir (self->demo), "demo-boot.img", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GFileOutputStream) out = NULL;
   g_autofree guint32 *block = g_new (guint32, 1024 * 1024 / 4);

@@ -58,6 +58,7 @@ struct _UbEmuPhone
   GPtrArray  *slots;          /* "a", "b"; empty on non-A/B profiles */
 
   GPtrArray  *faults;         /* UbEmuFault* */
+  guint64     rate;           /* "rate:" download throughput limit, bytes/s; 0 = none */
 
   /* ABL's FlashResult: a background write failed, reported on the next
    * flash/download command. NULL when none is pending. */

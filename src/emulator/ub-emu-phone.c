@@ -636,6 +636,17 @@ ub_emu_phone_add_fault (UbEmuPhone  *self,
         f->delta = negative ? -(gint64) magnitude : (gint64) magnitude;
       }
     }
+  else if (g_str_equal (kind, "rate"))
+    {
+      /* a setting rather than a fault: the latest one applies */
+      if (!parse_uint (rest, G_MAXUINT64, &v))
+        goto bad_free;
+      fault_free (f);
+      g_mutex_lock (&self->lock);
+      self->rate = v;
+      g_mutex_unlock (&self->lock);
+      return TRUE;
+    }
   else if (g_str_equal (kind, "deferred-fail"))
     {
       const char *last = strrchr (rest, ':');
@@ -675,6 +686,7 @@ ub_emu_phone_clear_faults (UbEmuPhone *self)
 
   g_mutex_lock (&self->lock);
   g_ptr_array_set_size (self->faults, 0);
+  self->rate = 0;
   g_mutex_unlock (&self->lock);
 }
 

@@ -50,14 +50,17 @@ void         ub_emu_phone_set_var           (UbEmuPhone   *self,
  *   "data-size:<delta>"            answer DATA with the requested size plus delta
  *   "deferred-fail:<partition>"    a flash of it answers OKAY, the next flash/download
  *                                  answers "Error: Last flash failed : Device Error"
+ *   "rate:<bytes-per-second>"      download data is taken in no faster than that (the
+ *                                  session sleeps; TCP backpressure slows the host); 0 = no limit
  * fail, stall, *-after and deferred-fail fire once; delay and data-size
- * apply to every match. Details: docs/EMULATOR.md.
+ * apply to every match; rate is a setting (the latest one applies).
+ * Details: docs/EMULATOR.md.
  */
 gboolean     ub_emu_phone_add_fault         (UbEmuPhone   *self,
                                              const char   *spec,
                                              GError      **error);
 
-/* Remove every fault (configured or pending). */
+/* Remove every fault (configured or pending) and the rate limit. */
 void         ub_emu_phone_clear_faults      (UbEmuPhone   *self);
 
 /* Current value of a device variable (as `getvar` would answer for plain

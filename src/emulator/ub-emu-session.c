@@ -50,6 +50,8 @@ struct _UbEmuSession
   guint64          data_expected;
   guint64          data_received;
   UbEmuSha256     *checksum;
+  /* "rate:" limit: when the data taken in so far may be complete (monotonic µs) */
+  gint64           throttle_until;
 
   /* Download buffer: an unlinked temp file in the state dir. */
   int              buf_fd;
@@ -87,6 +89,22 @@ ub_emu_session_init (UbEmuSession *self)
   self->dead = UB_EMU_ACTION_CONTINUE;
 }
 
+/* Keep the data phase at @rate bytes/s: sleep until @n more bytes are due. */
+static void
+throttle (UbEmuSession *self,
+          gsize         n,
+          guint64       rate)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->throttle_until < now)
+    self->throttle_until = now;   /* idle time earns no credit */
+  /* rounded up, so a download never ends before size/rate */
+  self->throttle_until += (gint64) (((guint64) n * G_USEC_PER_SEC + rate - 1) / rate);
+  if (self->throttle_until > now)
+    g_usleep ((gulong) (self->throttle_until - now));
+}
+
 UbEmuSession *
 ub_emu_session_new (UbEmuPhone      *phone,
                     UbEmuOutputFunc  output,
@@ -109,6 +127,23 @@ ub_emu_session_get_data_remaining (UbEmuSession *self)
 {
   g_return_val_if_fail (UB_IS_EMU_SESSION (self), 0);
   return self->data_expected - self->data_received;
+}
+
+gsize
+ub_emu_session_get_feed_size (UbEmuSession *self,
+                              gsize         max)
+{
+  guint64 rate;
+
+  g_return_val_if_fail (UB_IS_EMU_SESSION (self), max);
+
+  g_mutex_lock (&self->phone->lock);
+  rate = self->phone->rate;
+  g_mutex_unlock (&self->phone->lock);
+  /* about 50 ms of data per feed, so the host never waits long between reads */
+  if (rate == 0)
+    return max;
+  return (gsize) CLAMP (rate / 20, (guint64) MIN ((gsize) 4096, max), (guint64) max);
 }
 
 /* ---- responses ---------------------------------------------------------- */
@@ -1125,6 +1160,7 @@ handle_data (UbEmuSession *self,
 {
   UbEmuPhone *phone = self->phone;
   UbEmuAction action = UB_EMU_ACTION_CONTINUE;
+  guint64 rate;
   /* ABL ignores surplus bytes beyond the announced size. */
   gsize n = (gsize) MIN ((guint64) len, self->data_expected - self->data_received);
 
@@ -1150,6 +1186,7 @@ handle_data (UbEmuSession *self,
           break;
         }
     }
+  rate = phone->rate;
   g_mutex_unlock (&phone->lock);
 
   if (action != UB_EMU_ACTION_CONTINUE)
@@ -1161,6 +1198,8 @@ handle_data (UbEmuSession *self,
       return action;
     }
 
+  if (rate > 0)
+    throttle (self, n, rate);
   if (self->data_received == self->data_expected)
     finish_download (self);
   return UB_EMU_ACTION_CONTINUE;

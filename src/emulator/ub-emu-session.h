@@ -33,5 +33,10 @@ UbEmuAction   ub_emu_session_feed       (UbEmuSession    *self,
                                          gsize            len);
 /* Bytes still expected in the current data phase (0 in command phase). */
 guint64       ub_emu_session_get_data_remaining (UbEmuSession *self);
+/* How many bytes a transport should read and feed at once, at most @max:
+ * less under a "rate:" limit (about 50 ms worth), so that each feed's
+ * sleep stays short. */
+gsize         ub_emu_session_get_feed_size (UbEmuSession *self,
+                                            gsize         max);
 
 G_END_DECLS

@@ -141,7 +141,7 @@ conn_thread (gpointer data)
 
       while (remaining > 0 && action == UB_EMU_ACTION_CONTINUE)
         {
-          gsize n = (gsize) MIN (remaining, (guint64) PIECE_SIZE);
+          gsize n = (gsize) MIN (remaining, (guint64) ub_emu_session_get_feed_size (session, PIECE_SIZE));
 
           if (!recv_exact (conn, piece, n))
             goto out;
