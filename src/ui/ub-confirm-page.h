@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "ub-rom.h"
+
+G_BEGIN_DECLS
+
+#define UB_TYPE_CONFIRM_PAGE (ub_confirm_page_get_type ())
+G_DECLARE_FINAL_TYPE (UbConfirmPage, ub_confirm_page, UB, CONFIRM_PAGE, GtkBox)
+
+/*
+ * Step 3: the mode (keep data / erase / erase and lock), every safety check
+ * for every phone as a checklist, what will be erased, and a Flash button
+ * that stays disabled, saying why, until all checks pass. Flash asks for a
+ * confirmation naming the phone (twice for a lock), then emits ::flash; the
+ * phones' preflights then hold the checked plans.
+ */
+void       ub_confirm_page_start            (UbConfirmPage *self,
+                                             UbRom         *rom,
+                                             GPtrArray     *phones);
+/* Stops checking (leaving the page). */
+void       ub_confirm_page_stop             (UbConfirmPage *self);
+UbRomMode  ub_confirm_page_get_mode         (UbConfirmPage *self);
+void       ub_confirm_page_set_mode         (UbConfirmPage *self,
+                                             UbRomMode      mode);
+gboolean   ub_confirm_page_get_checking     (UbConfirmPage *self);
+/* TRUE when the checks are done and all passed. */
+gboolean   ub_confirm_page_get_can_flash    (UbConfirmPage *self);
+/* Why Flash is disabled, or NULL. */
+const char *ub_confirm_page_get_reason      (UbConfirmPage *self);
+/* The person confirmed locking the bootloader. */
+gboolean   ub_confirm_page_get_lock_confirmed (UbConfirmPage *self);
+/* As if Flash was pressed: shows the confirmation dialog. */
+void       ub_confirm_page_request_flash    (UbConfirmPage *self);
+
+G_END_DECLS

@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ub-detect-page.h"
+
+struct _UbDetectPage
+{
+  GtkBox           parent_instance;
+
+  AdwPreferencesGroup *phones_group;
+  GtkListBox      *phone_list;
+  AdwPreferencesGroup *permission_group;
+  GtkLabel        *rule_label;
+  GtkLabel        *status_label;
+  GtkButton       *continue_button;
+
+  GListStore      *phones;       /* of UbPhone */
+  GHashTable      *unticked;     /* addresses */
+  UbDeviceMonitor *monitor;
+  char            *rule_command;
+};
+
+G_DEFINE_FINAL_TYPE (UbDetectPage, ub_detect_page, GTK_TYPE_BOX)
+
+enum { CONTINUE, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static guint
+count_usable (UbDetectPage *self)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->phones)); i++)
+    {
+      g_autoptr(UbPhone) phone = g_list_model_get_item (G_LIST_MODEL (self->phones), i);
+      n += ub_phone_get_usable (phone);
+    }
+  return n;
+}
+
+GPtrArray *
+ub_detect_page_get_selected (UbDetectPage *self)
+{
+  GPtrArray *selected = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_val_if_fail (UB_IS_DETECT_PAGE (self), selected);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->phones)); i++)
+    {
+      UbPhone *phone = g_list_model_get_item (G_LIST_MODEL (self->phones), i);
+
+      if (ub_phone_get_usable (phone) &&
+          !g_hash_table_contains (self->unticked, ub_phone_get_address (phone)))
+        g_ptr_array_add (selected, phone);
+      else
+        g_object_unref (phone);
+    }
+  return selected;
+}
+
+static void
+update_status (UbDetectPage *self)
+{
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->phones));
+  guint n_usable = count_usable (self);
+  g_autoptr(GPtrArray) selected = ub_detect_page_get_selected (self);
+  gboolean permission = FALSE;
+  gboolean probing = FALSE;
+
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(UbPhone) phone = g_list_model_get_item (G_LIST_MODEL (self->phones), i);
+      UbUsbDeviceInfo *device = ub_phone_get_device (phone);
+
+      if (device != NULL && ub_usb_device_info_get_problem (device) == UB_USB_ACCESS_PERMISSION)
+        permission = TRUE;
+      probing |= ub_phone_get_probing (phone);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->permission_group), permission);
+
+  if (n_items == 0)
+    gtk_label_set_text (self->status_label, _("Waiting for a phone in fastboot mode…"));
+  else if (n_usable == 0 && probing)
+    gtk_label_set_text (self->status_label, _("Asking the phone about itself…"));
+  else if (n_usable == 0)
+    gtk_label_set_text (self->status_label,
+                        _("No phone is ready to flash yet. See what to do next to the device above."));
+  else if (selected->len == 0)
+    gtk_label_set_text (self->status_label, _("Tick the phones you want to flash."));
+  else
+    {
+      g_autofree char *text =
+        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u phone is ready.", "%u phones are ready.",
+                                      selected->len),
+                         selected->len);
+      gtk_label_set_text (self->status_label, text);
+    }
+  gtk_widget_set_sensitive (GTK_WIDGET (self->continue_button), selected->len > 0);
+  if (selected->len > 1)
+    {
+      g_autofree char *label =
+        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "_Continue with %u Phone", "_Continue with %u Phones",
+                                      selected->len),
+                         selected->len);
+      gtk_button_set_label (self->continue_button, label);
+    }
+  else
+    gtk_button_set_label (self->continue_button, _("_Continue"));
+}
+
+static void
+on_tick_toggled (GtkCheckButton *check, UbDetectPage *self)
+{
+  UbPhone *phone = g_object_get_data (G_OBJECT (check), "phone");
+
+  ub_detect_page_set_selected (self, phone, gtk_check_button_get_active (check));
+}
+
+void
+ub_detect_page_set_selected (UbDetectPage *self, UbPhone *phone, gboolean selected)
+{
+  g_return_if_fail (UB_IS_DETECT_PAGE (self));
+  if (selected)
+    g_hash_table_remove (self->unticked, ub_phone_get_address (phone));
+  else
+    g_hash_table_add (self->unticked, g_strdup (ub_phone_get_address (phone)));
+  update_status (self);
+}
+
+static void
+update_row (UbPhone *phone, GParamSpec *pspec, AdwActionRow *row)
+{
+  UbDetectPage *self = g_object_get_data (G_OBJECT (row), "page");
+  GtkWidget *check = g_object_get_data (G_OBJECT (row), "check");
+  GtkWidget *spinner = g_object_get_data (G_OBJECT (row), "spinner");
+  GtkWidget *icon = g_object_get_data (G_OBJECT (row), "icon");
+  g_autofree char *title = ub_phone_dup_title (phone);
+  g_autofree char *summary = ub_phone_dup_summary (phone);
+  g_autofree char *diagnosis = ub_phone_dup_diagnosis (phone);
+  g_autofree char *subtitle = NULL;
+  gboolean usable = ub_phone_get_usable (phone);
+
+  if (diagnosis != NULL && *summary != '\0')
+    subtitle = g_strdup_printf ("%s\n%s", summary, diagnosis);
+  else
+    subtitle = g_strdup (diagnosis != NULL ? diagnosis : summary);
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (row, subtitle);
+  gtk_widget_set_visible (spinner, ub_phone_get_probing (phone));
+  gtk_spinner_set_spinning (GTK_SPINNER (spinner), ub_phone_get_probing (phone));
+  gtk_widget_set_visible (check, usable && count_usable (self) > 1);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
+                               !g_hash_table_contains (self->unticked, ub_phone_get_address (phone)));
+  gtk_widget_set_visible (icon, !ub_phone_get_probing (phone));
+  gtk_image_set_from_icon_name (GTK_IMAGE (icon),
+                                usable ? "emblem-ok-symbolic" : "dialog-warning-symbolic");
+  gtk_widget_remove_css_class (icon, usable ? "warning" : "success");
+  gtk_widget_add_css_class (icon, usable ? "success" : "warning");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  usable ? _("Ready") : _("Not ready"), -1);
+  if (pspec != NULL)
+    {
+      /* the tick boxes appear on every row once a second phone is usable */
+      for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->phone_list));
+           child != NULL; child = gtk_widget_get_next_sibling (child))
+        {
+          GtkWidget *other = g_object_get_data (G_OBJECT (child), "check");
+          UbPhone *other_phone = g_object_get_data (G_OBJECT (child), "phone");
+
+          if (other != NULL && other_phone != NULL)
+            gtk_widget_set_visible (other, ub_phone_get_usable (other_phone) && count_usable (self) > 1);
+        }
+      update_status (self);
+    }
+}
+
+static GtkWidget *
+create_row (gpointer item, gpointer user_data)
+{
+  UbDetectPage *self = user_data;
+  UbPhone *phone = item;
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *check = gtk_check_button_new ();
+  GtkWidget *spinner = gtk_spinner_new ();
+  GtkWidget *icon = gtk_image_new ();
+
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+  adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 0);
+  gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Flash this phone"), -1);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), spinner);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), icon);
+
+  g_object_set_data (G_OBJECT (row), "page", self);
+  g_object_set_data (G_OBJECT (row), "check", check);
+  g_object_set_data (G_OBJECT (row), "spinner", spinner);
+  g_object_set_data (G_OBJECT (row), "icon", icon);
+  g_object_set_data_full (G_OBJECT (row), "phone", g_object_ref (phone), g_object_unref);
+  g_object_set_data_full (G_OBJECT (check), "phone", g_object_ref (phone), g_object_unref);
+
+  update_row (phone, NULL, ADW_ACTION_ROW (row));
+  g_signal_connect (check, "toggled", G_CALLBACK (on_tick_toggled), self);
+  g_signal_connect_object (phone, "notify", G_CALLBACK (update_row), row, 0);
+  return row;
+}
+
+static gboolean
+find_phone (UbDetectPage *self, const char *address, guint *position)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->phones)); i++)
+    {
+      g_autoptr(UbPhone) phone = g_list_model_get_item (G_LIST_MODEL (self->phones), i);
+
+      if (g_strcmp0 (ub_phone_get_address (phone), address) == 0)
+        {
+          *position = i;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+sync_with_monitor (UbDetectPage *self)
+{
+  GListModel *devices = ub_device_monitor_get_devices (self->monitor);
+  guint n = g_list_model_get_n_items (devices);
+
+  /* drop USB phones that left */
+  for (guint i = g_list_model_get_n_items (G_LIST_MODEL (self->phones)); i > 0; i--)
+    {
+      g_autoptr(UbPhone) phone = g_list_model_get_item (G_LIST_MODEL (self->phones), i - 1);
+      gboolean present = FALSE;
+
+      if (ub_phone_get_device (phone) == NULL)
+        continue;
+      for (guint j = 0; j < n && !present; j++)
+        {
+          g_autoptr(UbUsbDeviceInfo) device = g_list_model_get_item (devices, j);
+          present = g_strcmp0 (ub_usb_device_info_get_path (device), ub_phone_get_address (phone)) == 0;
+        }
+      if (!present)
+        g_list_store_remove (self->phones, i - 1);
+    }
+
+  for (guint j = 0; j < n; j++)
+    {
+      g_autoptr(UbUsbDeviceInfo) device = g_list_model_get_item (devices, j);
+      guint position;
+
+      if (find_phone (self, ub_usb_device_info_get_path (device), &position))
+        {
+          g_autoptr(UbPhone) phone = g_list_model_get_item (G_LIST_MODEL (self->phones), position);
+
+          if (ub_phone_get_device (phone) != device)
+            {
+              ub_phone_set_device (phone, device);
+              ub_phone_probe (phone);
+            }
+        }
+      else
+        {
+          g_autoptr(UbPhone) phone = ub_phone_new_for_usb (device);
+
+          g_list_store_append (self->phones, phone);
+          ub_phone_probe (phone);
+        }
+    }
+  update_status (self);
+}
+
+void
+ub_detect_page_set_monitor (UbDetectPage *self, UbDeviceMonitor *monitor)
+{
+  g_return_if_fail (UB_IS_DETECT_PAGE (self));
+  g_set_object (&self->monitor, monitor);
+  g_signal_connect_object (ub_device_monitor_get_devices (monitor), "items-changed",
+                           G_CALLBACK (sync_with_monitor), self, G_CONNECT_SWAPPED);
+  sync_with_monitor (self);
+}
+
+void
+ub_detect_page_add_phone (UbDetectPage *self, UbPhone *phone)
+{
+  g_return_if_fail (UB_IS_DETECT_PAGE (self));
+  g_list_store_append (self->phones, phone);
+  ub_phone_probe (phone);
+  update_status (self);
+}
+
+void
+ub_detect_page_refresh (UbDetectPage *self)
+{
+  g_return_if_fail (UB_IS_DETECT_PAGE (self));
+  if (self->monitor != NULL)
+    ub_device_monitor_refresh (self->monitor);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->phones)); i++)
+    {
+      g_autoptr(UbPhone) phone = g_list_model_get_item (G_LIST_MODEL (self->phones), i);
+      ub_phone_probe (phone);
+    }
+  update_status (self);
+}
+
+GListModel *
+ub_detect_page_get_phones (UbDetectPage *self)
+{
+  g_return_val_if_fail (UB_IS_DETECT_PAGE (self), NULL);
+  return G_LIST_MODEL (self->phones);
+}
+
+static void
+on_refresh_clicked (UbDetectPage *self)
+{
+  ub_detect_page_refresh (self);
+}
+
+static void
+on_continue_clicked (UbDetectPage *self)
+{
+  g_signal_emit (self, signals[CONTINUE], 0);
+}
+
+static void
+on_copy_rule_clicked (UbDetectPage *self)
+{
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), self->rule_command);
+}
+
+static char *
+build_rule_command (void)
+{
+  g_autoptr(GBytes) bytes =
+    g_resources_lookup_data ("/io/github/unbrick/Unbrick/70-unbrick.rules", 0, NULL);
+  g_autoptr(GString) command = g_string_new ("printf '%s\\n'");
+  g_auto(GStrv) lines = NULL;
+
+  if (bytes == NULL)
+    return g_strdup ("");
+  lines = g_strsplit (g_bytes_get_data (bytes, NULL), "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (lines[i][0] != '#' && lines[i][0] != '\0')
+      g_string_append_printf (command, " '%s'", lines[i]);
+  g_string_append (command, " | sudo tee /etc/udev/rules.d/70-unbrick.rules"
+                   " && sudo udevadm control --reload-rules && sudo udevadm trigger");
+  return g_string_free (g_steal_pointer (&command), FALSE);
+}
+
+static void
+ub_detect_page_dispose (GObject *object)
+{
+  UbDetectPage *self = UB_DETECT_PAGE (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), UB_TYPE_DETECT_PAGE);
+  g_clear_object (&self->monitor);
+  g_clear_object (&self->phones);
+  g_clear_pointer (&self->unticked, g_hash_table_unref);
+  g_clear_pointer (&self->rule_command, g_free);
+  G_OBJECT_CLASS (ub_detect_page_parent_class)->dispose (object);
+}
+
+static void
+ub_detect_page_class_init (UbDetectPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ub_detect_page_dispose;
+
+  signals[CONTINUE] = g_signal_new ("continue", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/unbrick/Unbrick/ub-detect-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, UbDetectPage, phones_group);
+  gtk_widget_class_bind_template_child (widget_class, UbDetectPage, phone_list);
+  gtk_widget_class_bind_template_child (widget_class, UbDetectPage, permission_group);
+  gtk_widget_class_bind_template_child (widget_class, UbDetectPage, rule_label);
+  gtk_widget_class_bind_template_child (widget_class, UbDetectPage, status_label);
+  gtk_widget_class_bind_template_child (widget_class, UbDetectPage, continue_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_refresh_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_continue_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_copy_rule_clicked);
+}
+
+static GtkWidget *
+create_placeholder (void)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *spinner = gtk_spinner_new ();
+  GtkWidget *label = gtk_label_new (_("No phone found yet"));
+
+  gtk_spinner_start (GTK_SPINNER (spinner));
+  gtk_widget_set_margin_top (box, 18);
+  gtk_widget_set_margin_bottom (box, 18);
+  gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (box), spinner);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_widget_add_css_class (label, "dim-label");
+  return box;
+}
+
+static void
+ub_detect_page_init (UbDetectPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->phones = g_list_store_new (UB_TYPE_PHONE);
+  self->unticked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->rule_command = build_rule_command ();
+  gtk_label_set_text (self->rule_label, self->rule_command);
+  gtk_list_box_set_placeholder (self->phone_list, create_placeholder ());
+  gtk_list_box_bind_model (self->phone_list, G_LIST_MODEL (self->phones), create_row, self, NULL);
+  g_signal_connect_object (self->phones, "items-changed", G_CALLBACK (update_status), self,
+                           G_CONNECT_SWAPPED);
+  update_status (self);
+}

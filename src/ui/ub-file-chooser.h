@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  UB_CHOOSE_OPEN_FILE,
+  UB_CHOOSE_OPEN_FOLDER,
+  UB_CHOOSE_SAVE,
+} UbChooseKind;
+
+/*
+ * The system file chooser (through the portal inside Flatpak): GtkFileDialog
+ * where GTK has it, GtkFileChooserNative on GTK 4.8. @callback gets the
+ * chosen GFile, or NULL when the person cancelled.
+ */
+typedef void (*UbChooseCallback) (GFile *file, gpointer user_data);
+
+void ub_choose_file (GtkWindow        *parent,
+                     UbChooseKind      kind,
+                     const char       *title,
+                     const char       *accept_label,
+                     const char       *initial_name,
+                     GtkFileFilter    *filter,
+                     UbChooseCallback  callback,
+                     gpointer          user_data);
+
+G_END_DECLS

@@ -1,0 +1,550 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ub-file-chooser.h"
+#include "ub-firmware-page.h"
+#include "ub-phone.h"
+
+#define MAX_RECENT 10
+
+struct _UbFirmwarePage
+{
+  GtkBox           parent_instance;
+
+  GtkButton       *file_button;
+  GtkButton       *folder_button;
+  GtkButton       *demo_button;
+  GtkBox          *progress_box;
+  GtkLabel        *progress_label;
+  GtkProgressBar  *progress_bar;
+  GtkLabel        *error_label;
+  AdwPreferencesGroup *rom_group;
+  AdwActionRow    *match_row;
+  GtkImage        *match_icon;
+  AdwActionRow    *device_row;
+  AdwActionRow    *version_row;
+  AdwActionRow    *android_row;
+  AdwActionRow    *region_row;
+  AdwActionRow    *source_row;
+  AdwPreferencesGroup *recent_group;
+  GtkListBox      *recent_list;
+  GtkButton       *continue_button;
+
+  GSettings       *settings;
+  GPtrArray       *phones;
+  UbEmuDemo       *demo;
+  UbRom           *rom;
+  gboolean         ready;
+  GCancellable    *cancellable;
+  guint            progress_timer;
+
+  /* written by the unpacking thread */
+  GMutex           lock;
+  guint64          done;
+  guint64          total;
+};
+
+G_DEFINE_FINAL_TYPE (UbFirmwarePage, ub_firmware_page, GTK_TYPE_BOX)
+
+enum { CONTINUE, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void rebuild_recent (UbFirmwarePage *self);
+
+static void
+set_error (UbFirmwarePage *self, const char *message)
+{
+  gtk_label_set_text (self->error_label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+}
+
+static char *
+join_codenames (UbRom *rom)
+{
+  GStrv codenames = ub_rom_get_codenames (rom);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; codenames != NULL && codenames[i] != NULL; i++)
+    {
+      const char *model = ub_phone_lookup_model (codenames[i]);
+      g_ptr_array_add (names, model != NULL ? g_strdup_printf (_("%s (%s)"), model, codenames[i])
+                                            : g_strdup (codenames[i]));
+    }
+  if (names->len == 0)
+    return g_strdup (_("Unknown"));
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (", ", (char **) names->pdata);
+}
+
+static gboolean
+rom_is_for (UbRom *rom, const char *product)
+{
+  GStrv codenames = ub_rom_get_codenames (rom);
+
+  if (product == NULL || codenames == NULL)
+    return FALSE;
+  for (guint i = 0; codenames[i] != NULL; i++)
+    if (g_ascii_strcasecmp (codenames[i], product) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+update_match (UbFirmwarePage *self)
+{
+  g_autofree char *wrong = NULL;
+  guint n_wrong = 0;
+
+  self->ready = FALSE;
+  if (self->rom == NULL)
+    {
+      gtk_widget_set_sensitive (GTK_WIDGET (self->continue_button), FALSE);
+      return;
+    }
+  for (guint i = 0; self->phones != NULL && i < self->phones->len; i++)
+    {
+      UbPhone *phone = g_ptr_array_index (self->phones, i);
+      UbPhoneInfo *info = ub_phone_get_info (phone);
+      const char *product = info != NULL ? ub_phone_info_get_product (info) : NULL;
+
+      if (!rom_is_for (self->rom, product))
+        {
+          n_wrong++;
+          if (wrong == NULL)
+            wrong = ub_phone_dup_title (phone);
+        }
+    }
+
+  if (n_wrong == 0)
+    {
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->match_row),
+                                     _("This firmware is made for your phone"));
+      adw_action_row_set_subtitle (self->match_row, NULL);
+      gtk_image_set_from_icon_name (self->match_icon, "emblem-ok-symbolic");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->match_icon), "error");
+      gtk_widget_add_css_class (GTK_WIDGET (self->match_icon), "success");
+      self->ready = TRUE;
+    }
+  else
+    {
+      g_autofree char *for_whom = join_codenames (self->rom);
+      g_autofree char *subtitle =
+        /* Translators: "This firmware is for Xiaomi Mi 11 (venus); your phone is Redmi K40 (alioth). …" */
+        g_strdup_printf (_("This firmware is for %s; your phone is %s. Flashing it could leave the phone unable to start. Download the firmware made for your phone’s codename and select it here."),
+                         for_whom, wrong);
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->match_row),
+                                     _("This firmware is not for your phone"));
+      adw_action_row_set_subtitle (self->match_row, subtitle);
+      gtk_image_set_from_icon_name (self->match_icon, "dialog-error-symbolic");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->match_icon), "success");
+      gtk_widget_add_css_class (GTK_WIDGET (self->match_icon), "error");
+    }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->match_icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  self->ready ? _("Matches") : _("Does not match"), -1);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->continue_button), self->ready);
+}
+
+static void
+show_rom (UbFirmwarePage *self)
+{
+  const char *value;
+  g_autofree char *device = NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->rom_group), self->rom != NULL);
+  if (self->rom == NULL)
+    {
+      update_match (self);
+      return;
+    }
+  device = join_codenames (self->rom);
+  adw_action_row_set_subtitle (self->device_row, device);
+  value = ub_rom_get_version (self->rom);
+  adw_action_row_set_subtitle (self->version_row, value != NULL ? value : _("Unknown"));
+  value = ub_rom_get_android_version (self->rom);
+  adw_action_row_set_subtitle (self->android_row, value != NULL ? value : _("Unknown"));
+  value = ub_rom_get_region (self->rom);
+  adw_action_row_set_subtitle (self->region_row, value != NULL ? value : _("Unknown"));
+  adw_action_row_set_subtitle (self->source_row, ub_rom_get_source (self->rom));
+  update_match (self);
+}
+
+static void
+add_recent (UbFirmwarePage *self, const char *path)
+{
+  g_auto(GStrv) old = g_settings_get_strv (self->settings, "recent-roms");
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) recent = NULL;
+  guint n = 1;
+
+  g_strv_builder_add (builder, path);
+  for (guint i = 0; old[i] != NULL && n < MAX_RECENT; i++)
+    if (g_strcmp0 (old[i], path) != 0 && g_file_test (old[i], G_FILE_TEST_EXISTS))
+      {
+        g_strv_builder_add (builder, old[i]);
+        n++;
+      }
+  recent = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, "recent-roms", (const char *const *) recent);
+}
+
+static void
+set_busy (UbFirmwarePage *self, gboolean busy)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_box), busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->file_button), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->folder_button), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->demo_button), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->recent_list), !busy);
+  if (!busy)
+    g_clear_handle_id (&self->progress_timer, g_source_remove);
+}
+
+static gboolean
+progress_tick (gpointer user_data)
+{
+  UbFirmwarePage *self = user_data;
+  guint64 done, total;
+
+  g_mutex_lock (&self->lock);
+  done = self->done;
+  total = self->total;
+  g_mutex_unlock (&self->lock);
+
+  if (total > 0)
+    {
+      g_autofree char *done_text = g_format_size (done);
+      g_autofree char *total_text = g_format_size (total);
+      /* Translators: "Unpacking: 1.2 GB of 5.6 GB" */
+      g_autofree char *text = g_strdup_printf (_("Unpacking: %s of %s"), done_text, total_text);
+
+      gtk_progress_bar_set_fraction (self->progress_bar, (double) done / total);
+      gtk_label_set_text (self->progress_label, text);
+    }
+  else
+    gtk_progress_bar_pulse (self->progress_bar);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+unpack_progress (guint64 done, guint64 total, const char *entry, gpointer user_data)
+{
+  UbFirmwarePage *self = user_data;
+
+  g_mutex_lock (&self->lock);
+  self->done = done;
+  self->total = total;
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+open_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  UbRom *rom = ub_rom_open (task_data, NULL, unpack_progress, source, cancellable, &error);
+
+  if (rom == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, rom, g_object_unref);
+}
+
+static void
+open_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  UbFirmwarePage *self = UB_FIRMWARE_PAGE (source);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbRom) rom = g_task_propagate_pointer (G_TASK (result), &error);
+
+  set_busy (self, FALSE);
+  g_clear_object (&self->cancellable);
+  if (rom == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        set_error (self, error->message);
+      show_rom (self);
+      return;
+    }
+  g_set_object (&self->rom, rom);
+  add_recent (self, ub_rom_get_source (rom));
+  rebuild_recent (self);
+  show_rom (self);
+  if (self->ready)
+    gtk_widget_grab_focus (GTK_WIDGET (self->continue_button));
+}
+
+void
+ub_firmware_page_open (UbFirmwarePage *self, const char *path)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (UB_IS_FIRMWARE_PAGE (self));
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->rom);
+  self->ready = FALSE;
+  set_error (self, NULL);
+  show_rom (self);
+
+  self->cancellable = g_cancellable_new ();
+  self->done = self->total = 0;
+  gtk_label_set_text (self->progress_label, _("Opening the firmware…"));
+  gtk_progress_bar_set_fraction (self->progress_bar, 0);
+  set_busy (self, TRUE);
+  self->progress_timer = g_timeout_add (100, progress_tick, self);
+
+  task = g_task_new (self, self->cancellable, open_done, NULL);
+  g_task_set_source_tag (task, ub_firmware_page_open);
+  g_task_set_task_data (task, g_strdup (path), g_free);
+  g_task_run_in_thread (task, open_thread);
+}
+
+static void
+chosen (GFile *file, gpointer user_data)
+{
+  g_autoptr(UbFirmwarePage) self = user_data;
+  g_autofree char *path = NULL;
+
+  if (file == NULL)
+    return;
+  path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      set_error (self, _("This file is not on this computer. Download it first, then select it."));
+      return;
+    }
+  ub_firmware_page_open (self, path);
+}
+
+static void
+on_file_clicked (UbFirmwarePage *self)
+{
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, _("Fastboot ROMs (.tgz)"));
+  gtk_file_filter_add_pattern (filter, "*.tgz");
+  gtk_file_filter_add_pattern (filter, "*.tar.gz");
+  gtk_file_filter_add_pattern (filter, "*.tar");
+  ub_choose_file (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), UB_CHOOSE_OPEN_FILE,
+                  _("Select the Firmware File"), _("_Select"), NULL, filter, chosen, g_object_ref (self));
+}
+
+static void
+on_folder_clicked (UbFirmwarePage *self)
+{
+  ub_choose_file (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), UB_CHOOSE_OPEN_FOLDER,
+                  _("Select the Unpacked Firmware Folder"), _("_Select"), NULL, NULL,
+                  chosen, g_object_ref (self));
+}
+
+static void
+on_demo_clicked (UbFirmwarePage *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  if (self->demo == NULL)
+    return;
+  path = ub_emu_demo_write_rom (self->demo, "alioth", &error);
+  if (path == NULL)
+    {
+      set_error (self, error->message);
+      return;
+    }
+  ub_firmware_page_open (self, path);
+}
+
+static void
+on_cancel_clicked (UbFirmwarePage *self)
+{
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+}
+
+static void
+on_continue_clicked (UbFirmwarePage *self)
+{
+  if (self->ready)
+    g_signal_emit (self, signals[CONTINUE], 0);
+}
+
+static void
+recent_activated (GtkListBox *box, GtkListBoxRow *row, UbFirmwarePage *self)
+{
+  const char *path = g_object_get_data (G_OBJECT (row), "path");
+
+  if (path != NULL)
+    ub_firmware_page_open (self, path);
+}
+
+static void
+rebuild_recent (UbFirmwarePage *self)
+{
+  g_auto(GStrv) recent = g_settings_get_strv (self->settings, "recent-roms");
+  GtkWidget *child;
+  guint n = 0;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->recent_list))) != NULL)
+    gtk_list_box_remove (self->recent_list, child);
+  for (guint i = 0; recent[i] != NULL; i++)
+    {
+      g_autofree char *name = NULL;
+      g_autofree char *dir = NULL;
+      GtkWidget *row;
+
+      if (!g_file_test (recent[i], G_FILE_TEST_EXISTS))
+        continue;
+      name = g_path_get_basename (recent[i]);
+      dir = g_path_get_dirname (recent[i]);
+      row = adw_action_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+      adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), dir);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      g_object_set_data_full (G_OBJECT (row), "path", g_strdup (recent[i]), g_free);
+      gtk_list_box_append (self->recent_list, row);
+      n++;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->recent_group), n > 0);
+}
+
+static gboolean
+on_drop (GtkDropTarget *target, const GValue *value, double x, double y, UbFirmwarePage *self)
+{
+  GSList *files;
+  g_autofree char *path = NULL;
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+  files = g_value_get_boxed (value);
+  if (files == NULL)
+    return FALSE;
+  path = g_file_get_path (files->data);
+  if (path == NULL)
+    return FALSE;
+  ub_firmware_page_open (self, path);
+  return TRUE;
+}
+
+void
+ub_firmware_page_set_phones (UbFirmwarePage *self, GPtrArray *phones)
+{
+  g_return_if_fail (UB_IS_FIRMWARE_PAGE (self));
+  g_clear_pointer (&self->phones, g_ptr_array_unref);
+  self->phones = g_ptr_array_ref (phones);
+  update_match (self);
+}
+
+void
+ub_firmware_page_set_demo (UbFirmwarePage *self, UbEmuDemo *demo)
+{
+  g_return_if_fail (UB_IS_FIRMWARE_PAGE (self));
+  g_set_object (&self->demo, demo);
+  gtk_widget_set_visible (GTK_WIDGET (self->demo_button), demo != NULL);
+}
+
+UbRom *
+ub_firmware_page_get_rom (UbFirmwarePage *self)
+{
+  g_return_val_if_fail (UB_IS_FIRMWARE_PAGE (self), NULL);
+  return self->rom;
+}
+
+gboolean
+ub_firmware_page_get_busy (UbFirmwarePage *self)
+{
+  g_return_val_if_fail (UB_IS_FIRMWARE_PAGE (self), FALSE);
+  return self->cancellable != NULL;
+}
+
+gboolean
+ub_firmware_page_get_ready (UbFirmwarePage *self)
+{
+  g_return_val_if_fail (UB_IS_FIRMWARE_PAGE (self), FALSE);
+  return self->ready;
+}
+
+static void
+ub_firmware_page_dispose (GObject *object)
+{
+  UbFirmwarePage *self = UB_FIRMWARE_PAGE (object);
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->progress_timer, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), UB_TYPE_FIRMWARE_PAGE);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->demo);
+  g_clear_object (&self->rom);
+  g_clear_pointer (&self->phones, g_ptr_array_unref);
+  G_OBJECT_CLASS (ub_firmware_page_parent_class)->dispose (object);
+}
+
+static void
+ub_firmware_page_finalize (GObject *object)
+{
+  UbFirmwarePage *self = UB_FIRMWARE_PAGE (object);
+
+  g_mutex_clear (&self->lock);
+  G_OBJECT_CLASS (ub_firmware_page_parent_class)->finalize (object);
+}
+
+static void
+ub_firmware_page_class_init (UbFirmwarePageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ub_firmware_page_dispose;
+  object_class->finalize = ub_firmware_page_finalize;
+
+  signals[CONTINUE] = g_signal_new ("continue", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/unbrick/Unbrick/ub-firmware-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, file_button);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, folder_button);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, demo_button);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, progress_box);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, progress_label);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, error_label);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, rom_group);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, match_row);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, match_icon);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, device_row);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, version_row);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, android_row);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, region_row);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, source_row);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, recent_group);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, recent_list);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, continue_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_file_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_folder_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_demo_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_continue_clicked);
+}
+
+static void
+ub_firmware_page_init (UbFirmwarePage *self)
+{
+  GtkDropTarget *drop;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  g_mutex_init (&self->lock);
+  self->settings = g_settings_new ("io.github.unbrick.Unbrick");
+
+  drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+  g_signal_connect (self->recent_list, "row-activated", G_CALLBACK (recent_activated), self);
+  rebuild_recent (self);
+}

@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ub-phone.h"
+
+struct _UbPhone
+{
+  GObject          parent_instance;
+
+  char            *address;
+  UbUsbDeviceInfo *device;
+  UbPhoneInfo     *info;
+  gboolean         probing;
+  char            *problem;
+  GCancellable    *probe_cancellable;
+  UbPreflight     *preflight;
+  UbFlashJob      *job;
+  GString         *log;
+};
+
+G_DEFINE_FINAL_TYPE (UbPhone, ub_phone, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_ADDRESS,
+  PROP_DEVICE,
+  PROP_INFO,
+  PROP_PROBING,
+  PROP_PROBLEM,
+  PROP_PREFLIGHT,
+  PROP_JOB,
+  N_PROPS
+};
+static GParamSpec *props[N_PROPS];
+
+enum { LOG_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static const struct {
+  const char *codename;
+  const char *model;
+} models[] = {
+  { "alioth", "Redmi K40 / POCO F3 / Mi 11X" },
+  { "venus", "Xiaomi Mi 11" },
+  { "star", "Xiaomi Mi 11 Ultra" },
+  { "haydn", "Xiaomi Mi 11i / Redmi K40 Pro+" },
+  { "lisa", "Xiaomi 11 Lite 5G NE" },
+  { "renoir", "Xiaomi Mi 11 Lite 5G" },
+  { "courbet", "Xiaomi Mi 11 Lite" },
+  { "vayu", "POCO X3 Pro" },
+  { "surya", "POCO X3 NFC" },
+  { "karna", "POCO X3" },
+  { "sweet", "Redmi Note 10 Pro" },
+  { "mojito", "Redmi Note 10" },
+  { "spes", "Redmi Note 11" },
+  { "veux", "Redmi Note 11 Pro 5G / POCO X4 Pro" },
+  { "munch", "Redmi K40S / POCO F4" },
+  { "marble", "Redmi Note 12 Turbo / POCO F5" },
+  { "fuxi", "Xiaomi 13" },
+  { "nuwa", "Xiaomi 13 Pro" },
+  { "ishtar", "Xiaomi 13 Ultra" },
+  { "cupid", "Xiaomi 12" },
+  { "zeus", "Xiaomi 12 Pro" },
+  { "apollo", "Mi 10T / Redmi K30S" },
+  { "lmi", "Redmi K30 Pro / POCO F2 Pro" },
+  { "umi", "Xiaomi Mi 10" },
+  { "cmi", "Xiaomi Mi 10 Pro" },
+  { "raphael", "Redmi K20 Pro / Mi 9T Pro" },
+  { "davinci", "Redmi K20 / Mi 9T" },
+  { "ginkgo", "Redmi Note 8" },
+  { "begonia", "Redmi Note 8 Pro" },
+  { "lavender", "Redmi Note 7" },
+};
+
+const char *
+ub_phone_lookup_model (const char *codename)
+{
+  if (codename == NULL)
+    return NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS (models); i++)
+    if (g_ascii_strcasecmp (models[i].codename, codename) == 0)
+      return models[i].model;
+  return NULL;
+}
+
+static void
+ub_phone_dispose (GObject *object)
+{
+  UbPhone *self = UB_PHONE (object);
+
+  g_cancellable_cancel (self->probe_cancellable);
+  g_clear_object (&self->probe_cancellable);
+  g_clear_object (&self->device);
+  g_clear_object (&self->info);
+  g_clear_object (&self->preflight);
+  g_clear_object (&self->job);
+  G_OBJECT_CLASS (ub_phone_parent_class)->dispose (object);
+}
+
+static void
+ub_phone_finalize (GObject *object)
+{
+  UbPhone *self = UB_PHONE (object);
+
+  g_free (self->address);
+  g_free (self->problem);
+  g_string_free (self->log, TRUE);
+  G_OBJECT_CLASS (ub_phone_parent_class)->finalize (object);
+}
+
+static void
+ub_phone_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  UbPhone *self = UB_PHONE (object);
+
+  switch (prop_id)
+    {
+    case PROP_ADDRESS: g_value_set_string (value, self->address); break;
+    case PROP_DEVICE: g_value_set_object (value, self->device); break;
+    case PROP_INFO: g_value_set_object (value, self->info); break;
+    case PROP_PROBING: g_value_set_boolean (value, self->probing); break;
+    case PROP_PROBLEM: g_value_set_string (value, self->problem); break;
+    case PROP_PREFLIGHT: g_value_set_object (value, self->preflight); break;
+    case PROP_JOB: g_value_set_object (value, self->job); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ub_phone_class_init (UbPhoneClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ub_phone_dispose;
+  object_class->finalize = ub_phone_finalize;
+  object_class->get_property = ub_phone_get_property;
+
+  props[PROP_ADDRESS] = g_param_spec_string ("address", NULL, NULL, NULL,
+                                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  props[PROP_DEVICE] = g_param_spec_object ("device", NULL, NULL, UB_TYPE_USB_DEVICE_INFO,
+                                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  props[PROP_INFO] = g_param_spec_object ("info", NULL, NULL, UB_TYPE_PHONE_INFO,
+                                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  props[PROP_PROBING] = g_param_spec_boolean ("probing", NULL, NULL, FALSE,
+                                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  props[PROP_PROBLEM] = g_param_spec_string ("problem", NULL, NULL, NULL,
+                                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  props[PROP_PREFLIGHT] = g_param_spec_object ("preflight", NULL, NULL, UB_TYPE_PREFLIGHT,
+                                               G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  props[PROP_JOB] = g_param_spec_object ("job", NULL, NULL, UB_TYPE_FLASH_JOB,
+                                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+
+  signals[LOG_CHANGED] = g_signal_new ("log-changed", G_TYPE_FROM_CLASS (klass),
+                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                       G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+ub_phone_init (UbPhone *self)
+{
+  self->log = g_string_new (NULL);
+}
+
+UbPhone *
+ub_phone_new_for_usb (UbUsbDeviceInfo *device)
+{
+  UbPhone *self = g_object_new (UB_TYPE_PHONE, NULL);
+
+  self->device = g_object_ref (device);
+  self->address = g_strdup (ub_usb_device_info_get_path (device));
+  return self;
+}
+
+UbPhone *
+ub_phone_new_for_address (const char *address)
+{
+  UbPhone *self = g_object_new (UB_TYPE_PHONE, NULL);
+
+  self->address = g_strdup (address);
+  return self;
+}
+
+const char *
+ub_phone_get_address (UbPhone *self)
+{
+  g_return_val_if_fail (UB_IS_PHONE (self), NULL);
+  return self->address;
+}
+
+UbUsbDeviceInfo *
+ub_phone_get_device (UbPhone *self)
+{
+  g_return_val_if_fail (UB_IS_PHONE (self), NULL);
+  return self->device;
+}
+
+void
+ub_phone_set_device (UbPhone *self, UbUsbDeviceInfo *device)
+{
+  g_return_if_fail (UB_IS_PHONE (self));
+  if (g_set_object (&self->device, device))
+    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_DEVICE]);
+}
+
+gboolean
+ub_phone_get_usable (UbPhone *self)
+{
+  g_return_val_if_fail (UB_IS_PHONE (self), FALSE);
+  if (self->device != NULL &&
+      (ub_usb_device_info_get_kind (self->device) != UB_USB_DEVICE_KIND_FASTBOOT ||
+       ub_usb_device_info_get_problem (self->device) != UB_USB_ACCESS_OK))
+    return FALSE;
+  return self->info != NULL;
+}
+
+UbPhoneInfo *
+ub_phone_get_info (UbPhone *self)
+{
+  g_return_val_if_fail (UB_IS_PHONE (self), NULL);
+  return self->info;
+}
+
+gboolean
+ub_phone_get_probing (UbPhone *self)
+{
+  g_return_val_if_fail (UB_IS_PHONE (self), FALSE);
+  return self->probing;
+}
+
+const char *
+ub_phone_get_problem (UbPhone *self)
+{
+  g_return_val_if_fail (UB_IS_PHONE (self), NULL);
+  return self->problem;
+}
+
+static void
+set_probing (UbPhone *self, gboolean probing)
+{
+  if (self->probing == probing)
+    return;
+  self->probing = probing;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_PROBING]);
+}
+
+static void
+probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(UbPhone) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbPhoneInfo) info = ub_phone_info_probe_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_free (self->problem);
+  self->problem = info == NULL ? g_strdup (error->message) : NULL;
+  if (info == NULL)
+    ub_phone_log (self, "%s: %s", self->address, error->message);
+  g_set_object (&self->info, info);
+  set_probing (self, FALSE);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_PROBLEM]);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_INFO]);
+}
+
+void
+ub_phone_probe (UbPhone *self)
+{
+  g_return_if_fail (UB_IS_PHONE (self));
+
+  if (self->device != NULL &&
+      (ub_usb_device_info_get_kind (self->device) != UB_USB_DEVICE_KIND_FASTBOOT ||
+       ub_usb_device_info_get_problem (self->device) != UB_USB_ACCESS_OK))
+    return;
+  g_cancellable_cancel (self->probe_cancellable);
+  g_clear_object (&self->probe_cancellable);
+  self->probe_cancellable = g_cancellable_new ();
+  set_probing (self, TRUE);
+  ub_phone_info_probe_async (self->address, self->probe_cancellable, probe_done, g_object_ref (self));
+}
+
+char *
+ub_phone_dup_title (UbPhone *self)
+{
+  const char *product;
+  const char *model;
+
+  g_return_val_if_fail (UB_IS_PHONE (self), NULL);
+
+  if (self->device != NULL)
+    switch (ub_usb_device_info_get_kind (self->device))
+      {
+      case UB_USB_DEVICE_KIND_ADB:
+        return g_strdup (_("Android phone (started normally)"));
+      case UB_USB_DEVICE_KIND_EDL:
+        return g_strdup (_("Phone in Qualcomm emergency mode (EDL)"));
+      case UB_USB_DEVICE_KIND_BROM:
+        return g_strdup (_("Phone in MediaTek boot ROM mode"));
+      case UB_USB_DEVICE_KIND_FASTBOOT:
+      default:
+        break;
+      }
+
+  product = self->info != NULL ? ub_phone_info_get_product (self->info) : NULL;
+  if (product == NULL)
+    return g_strdup (_("Phone in fastboot mode"));
+  model = ub_phone_lookup_model (product);
+  if (model != NULL)
+    /* Translators: a phone's market name and its codename, "Redmi K40 (alioth)" */
+    return g_strdup_printf (_("%s (%s)"), model, product);
+  return g_strdup (product);
+}
+
+char *
+ub_phone_dup_summary (UbPhone *self)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+  const char *serial = NULL;
+
+  g_return_val_if_fail (UB_IS_PHONE (self), NULL);
+
+  if (self->info != NULL)
+    serial = ub_phone_info_get_serial (self->info);
+  if (serial == NULL && self->device != NULL)
+    serial = ub_usb_device_info_get_serial (self->device);
+  if (serial != NULL)
+    g_ptr_array_add (parts, g_strdup_printf (_("Serial %s"), serial));
+
+  if (self->info != NULL)
+    {
+      const char *slot = ub_phone_info_get_current_slot (self->info);
+      int anti = ub_phone_info_get_anti (self->info);
+      guint voltage = ub_phone_info_get_battery_voltage (self->info);
+
+      switch (ub_phone_info_get_unlocked (self->info))
+        {
+        case UB_TRISTATE_YES:
+          g_ptr_array_add (parts, g_strdup (_("bootloader unlocked")));
+          break;
+        case UB_TRISTATE_NO:
+          g_ptr_array_add (parts, g_strdup (_("bootloader locked")));
+          break;
+        case UB_TRISTATE_UNKNOWN:
+        default:
+          break;
+        }
+      if (slot != NULL && *slot != '\0')
+        g_ptr_array_add (parts, g_strdup_printf (_("slot %s"), slot));
+      if (anti >= 0)
+        g_ptr_array_add (parts, g_strdup_printf (_("anti-rollback %d"), anti));
+      if (voltage > 0)
+        g_ptr_array_add (parts, g_strdup_printf (_("battery %.1f V"), voltage / 1000.0));
+      else if (ub_phone_info_get_battery_ok (self->info) == UB_TRISTATE_NO)
+        g_ptr_array_add (parts, g_strdup (_("battery low")));
+    }
+  else if (self->probing)
+    g_ptr_array_add (parts, g_strdup (_("asking the phone…")));
+
+  g_ptr_array_add (parts, NULL);
+  return g_strjoinv (" · ", (char **) parts->pdata);
+}
+
+char *
+ub_phone_dup_diagnosis (UbPhone *self)
+{
+  g_return_val_if_fail (UB_IS_PHONE (self), NULL);
+
+  if (self->device != NULL)
+    {
+      switch (ub_usb_device_info_get_kind (self->device))
+        {
+        case UB_USB_DEVICE_KIND_ADB:
+          return g_strdup (_("This phone is running Android, not fastboot mode. Turn it off, then hold Volume Down and Power together until the FASTBOOT screen appears. If it is on, you can also choose “Reboot to bootloader” from developer tools."));
+        case UB_USB_DEVICE_KIND_EDL:
+          return g_strdup (_("This phone is in Qualcomm emergency download mode (EDL, 05c6:9008). Unbrick cannot flash it in this mode: it needs an authorised service tool. Try holding Power for 15 seconds, then Volume Down and Power to reach fastboot mode; if it always comes back here, take it to an authorised service centre."));
+        case UB_USB_DEVICE_KIND_BROM:
+          return g_strdup (_("This phone is in MediaTek boot ROM mode (0e8d:0003). Unbrick cannot flash it in this mode: it needs an authorised service tool. Unplug it, hold Volume Down and Power to reach fastboot mode and plug it in again."));
+        case UB_USB_DEVICE_KIND_FASTBOOT:
+        default:
+          break;
+        }
+      switch (ub_usb_device_info_get_problem (self->device))
+        {
+        case UB_USB_ACCESS_PERMISSION:
+          return g_strdup (_("This computer does not let Unbrick talk to the phone. Install the USB rule below once, then unplug the phone and plug it in again."));
+        case UB_USB_ACCESS_BUSY:
+          return g_strdup (_("Another program is using the phone. Close other flashing tools, stop an adb server (“adb kill-server”), and make sure ModemManager or fwupd are not holding it, then press Refresh."));
+        case UB_USB_ACCESS_OK:
+        default:
+          break;
+        }
+    }
+  if (self->info == NULL && !self->probing && self->problem != NULL)
+    return g_strdup_printf (_("The phone did not answer: %s Unplug it, plug it in again and press Refresh."),
+                            self->problem);
+  if (self->info != NULL && ub_phone_info_get_is_userspace (self->info))
+    return g_strdup (_("This phone is in fastbootd (the recovery’s fastboot). Official ROMs are flashed from the bootloader: choose “Reboot to bootloader” in Advanced, or hold Volume Down and Power while it restarts."));
+  return NULL;
+}
+
+void
+ub_phone_set_preflight (UbPhone *self, UbPreflight *preflight)
+{
+  g_return_if_fail (UB_IS_PHONE (self));
+  if (g_set_object (&self->preflight, preflight))
+    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_PREFLIGHT]);
+}
+
+UbPreflight *
+ub_phone_get_preflight (UbPhone *self)
+{
+  g_return_val_if_fail (UB_IS_PHONE (self), NULL);
+  return self->preflight;
+}
+
+void
+ub_phone_set_job (UbPhone *self, UbFlashJob *job)
+{
+  g_return_if_fail (UB_IS_PHONE (self));
+  if (g_set_object (&self->job, job))
+    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_JOB]);
+}
+
+UbFlashJob *
+ub_phone_get_job (UbPhone *self)
+{
+  g_return_val_if_fail (UB_IS_PHONE (self), NULL);
+  return self->job;
+}
+
+void
+ub_phone_log (UbPhone *self, const char *format, ...)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%H:%M:%S");
+  g_autofree char *line = NULL;
+  va_list args;
+
+  g_return_if_fail (UB_IS_PHONE (self));
+
+  va_start (args, format);
+  line = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_string_append_printf (self->log, "%s  %s\n", stamp, line);
+  g_signal_emit (self, signals[LOG_CHANGED], 0, line);
+}
+
+const char *
+ub_phone_get_log (UbPhone *self)
+{
+  g_return_val_if_fail (UB_IS_PHONE (self), NULL);
+  return self->log->str;
+}
+
+void
+ub_phone_clear_log (UbPhone *self)
+{
+  g_return_if_fail (UB_IS_PHONE (self));
+  g_string_truncate (self->log, 0);
+}

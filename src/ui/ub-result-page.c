@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ub-file-chooser.h"
+#include "ub-phone.h"
+#include "ub-result-page.h"
+
+struct _UbResultPage
+{
+  GtkBox           parent_instance;
+
+  AdwStatusPage   *status_page;
+  GtkLabel        *next_label;
+  GtkListBox      *phone_list;
+  GtkButton       *resume_button;
+  GtkButton       *retry_button;
+  GtkButton       *done_button;
+  GtkButton       *save_log_button;
+
+  GPtrArray       *phones;
+  gboolean         can_resume;
+};
+
+G_DEFINE_FINAL_TYPE (UbResultPage, ub_result_page, GTK_TYPE_BOX)
+
+enum { RESUME, RETRY, DONE, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static char *
+describe_failure (UbFlashJob *job)
+{
+  const GError *error = ub_flash_job_get_error (job);
+  const char *state = ub_flash_job_get_phone_state (job);
+  const char *next = ub_flash_job_get_next_step (job);
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  if (ub_flash_job_get_state (job) == UB_FLASH_JOB_CANCELLED)
+    g_string_append (text, _("You stopped flashing."));
+  else if (error != NULL)
+    g_string_append (text, error->message);
+  if (state != NULL)
+    g_string_append_printf (text, "%s%s", text->len > 0 ? " " : "", state);
+  if (next != NULL)
+    g_string_append_printf (text, "\n\n%s", next);
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+void
+ub_result_page_show (UbResultPage *self, GPtrArray *phones)
+{
+  guint n_ok = 0, n_cancelled = 0;
+  UbFlashJob *first_failed = NULL;
+  GtkWidget *child;
+
+  g_return_if_fail (UB_IS_RESULT_PAGE (self));
+
+  g_clear_pointer (&self->phones, g_ptr_array_unref);
+  self->phones = g_ptr_array_ref (phones);
+  self->can_resume = FALSE;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->phone_list))) != NULL)
+    gtk_list_box_remove (self->phone_list, child);
+
+  for (guint i = 0; i < phones->len; i++)
+    {
+      UbPhone *phone = g_ptr_array_index (phones, i);
+      UbFlashJob *job = ub_phone_get_job (phone);
+      UbFlashJobState state = job != NULL ? ub_flash_job_get_state (job) : UB_FLASH_JOB_READY;
+
+      if (state == UB_FLASH_JOB_SUCCEEDED)
+        n_ok++;
+      else if (job != NULL)
+        {
+          if (first_failed == NULL)
+            first_failed = job;
+          n_cancelled += state == UB_FLASH_JOB_CANCELLED;
+          self->can_resume |= state == UB_FLASH_JOB_FAILED || state == UB_FLASH_JOB_CANCELLED;
+        }
+
+      if (phones->len > 1)
+        {
+          GtkWidget *row = adw_action_row_new ();
+          g_autofree char *title = ub_phone_dup_title (phone);
+          g_autofree char *why = job != NULL && state != UB_FLASH_JOB_SUCCEEDED ? describe_failure (job) : NULL;
+          GtkWidget *icon = gtk_image_new_from_icon_name (state == UB_FLASH_JOB_SUCCEEDED ? "emblem-ok-symbolic"
+                                                                                           : "dialog-error-symbolic");
+
+          gtk_widget_add_css_class (icon, state == UB_FLASH_JOB_SUCCEEDED ? "success" : "error");
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+          adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), FALSE);
+          adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
+                                       why != NULL ? why : _("Done. It is restarting."));
+          adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+          adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+          gtk_list_box_append (self->phone_list, row);
+        }
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->phone_list), phones->len > 1);
+
+  if (first_failed == NULL)
+    {
+      adw_status_page_set_icon_name (self->status_page, "emblem-ok-symbolic");
+      adw_status_page_set_title (self->status_page,
+                                 phones->len > 1 ? _("Your Phones Are Restarting") : _("Your Phone Is Restarting"));
+      adw_status_page_set_description (self->status_page,
+                                       _("The first start can take up to 10 minutes; the screen may stay on the logo for a while. Leave the phone alone until you see the welcome screen. You can unplug the cable now."));
+      gtk_widget_set_visible (GTK_WIDGET (self->next_label), FALSE);
+      gtk_widget_add_css_class (GTK_WIDGET (self->status_page), "success-page");
+    }
+  else
+    {
+      g_autofree char *why = describe_failure (first_failed);
+
+      gtk_widget_remove_css_class (GTK_WIDGET (self->status_page), "success-page");
+      adw_status_page_set_icon_name (self->status_page,
+                                     n_cancelled > 0 && n_cancelled + n_ok == phones->len
+                                       ? "process-stop-symbolic" : "dialog-error-symbolic");
+      adw_status_page_set_title (self->status_page,
+                                 n_cancelled > 0 && n_cancelled + n_ok == phones->len
+                                   ? _("Flashing Stopped") : _("Flashing Did Not Finish"));
+      adw_status_page_set_description (self->status_page, phones->len > 1 ? NULL : why);
+      gtk_label_set_text (self->next_label,
+                          _("Nothing was lost on this computer. Resume continues from the step that did not finish; Retry checks everything again and starts over."));
+      gtk_widget_set_visible (GTK_WIDGET (self->next_label), TRUE);
+    }
+
+  if (self->can_resume && phones->len == 1)
+    {
+      UbFlashPlan *plan = ub_flash_job_get_plan (first_failed);
+      guint step = ub_flash_job_get_resume_step (first_failed);
+      /* Translators: "Resume from Step 7 of 21" */
+      g_autofree char *label = g_strdup_printf (_("_Resume from Step %u of %u"), step + 1,
+                                                ub_flash_plan_get_n_steps (plan));
+      gtk_button_set_label (self->resume_button, label);
+    }
+  else if (self->can_resume)
+    gtk_button_set_label (self->resume_button, _("_Resume"));
+  gtk_widget_set_visible (GTK_WIDGET (self->resume_button), self->can_resume);
+  gtk_widget_set_visible (GTK_WIDGET (self->retry_button), first_failed != NULL);
+  gtk_button_set_label (self->done_button, first_failed == NULL ? _("_Done") : _("_Start Over"));
+  if (self->can_resume)
+    gtk_widget_grab_focus (GTK_WIDGET (self->resume_button));
+  else
+    gtk_widget_grab_focus (GTK_WIDGET (self->done_button));
+}
+
+const char *
+ub_result_page_get_title (UbResultPage *self)
+{
+  g_return_val_if_fail (UB_IS_RESULT_PAGE (self), NULL);
+  return adw_status_page_get_title (self->status_page);
+}
+
+const char *
+ub_result_page_get_description (UbResultPage *self)
+{
+  g_return_val_if_fail (UB_IS_RESULT_PAGE (self), NULL);
+  return adw_status_page_get_description (self->status_page);
+}
+
+gboolean
+ub_result_page_get_can_resume (UbResultPage *self)
+{
+  g_return_val_if_fail (UB_IS_RESULT_PAGE (self), FALSE);
+  return self->can_resume;
+}
+
+gboolean
+ub_result_page_save_log (UbResultPage *self, GFile *file, GError **error)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  g_return_val_if_fail (UB_IS_RESULT_PAGE (self), FALSE);
+
+  g_string_append_printf (text, "Unbrick %s\n", PACKAGE_VERSION);
+  for (guint i = 0; self->phones != NULL && i < self->phones->len; i++)
+    {
+      UbPhone *phone = g_ptr_array_index (self->phones, i);
+      g_autofree char *title = ub_phone_dup_title (phone);
+      g_autofree char *summary = ub_phone_dup_summary (phone);
+
+      g_string_append_printf (text, "\n== %s (%s)\n%s\n\n%s", title, ub_phone_get_address (phone), summary,
+                              ub_phone_get_log (phone));
+    }
+  return g_file_replace_contents (file, text->str, text->len, NULL, FALSE,
+                                  G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, error);
+}
+
+static void
+save_chosen (GFile *file, gpointer user_data)
+{
+  g_autoptr(UbResultPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (file == NULL)
+    return;
+  if (!ub_result_page_save_log (self, file, &error))
+    {
+      AdwMessageDialog *dialog =
+        ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                                    _("The Log Could Not Be Saved"), error->message));
+      adw_message_dialog_add_response (dialog, "close", _("_Close"));
+      gtk_window_present (GTK_WINDOW (dialog));
+    }
+}
+
+static void
+on_save_log_clicked (UbResultPage *self)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+  g_autofree char *name = g_strdup_printf ("unbrick-%s.log", stamp);
+
+  ub_choose_file (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), UB_CHOOSE_SAVE,
+                  _("Save the Log"), _("_Save"), name, NULL, save_chosen, g_object_ref (self));
+}
+
+static void
+on_resume_clicked (UbResultPage *self)
+{
+  g_signal_emit (self, signals[RESUME], 0);
+}
+
+static void
+on_retry_clicked (UbResultPage *self)
+{
+  g_signal_emit (self, signals[RETRY], 0);
+}
+
+static void
+on_done_clicked (UbResultPage *self)
+{
+  g_signal_emit (self, signals[DONE], 0);
+}
+
+static void
+ub_result_page_dispose (GObject *object)
+{
+  UbResultPage *self = UB_RESULT_PAGE (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), UB_TYPE_RESULT_PAGE);
+  g_clear_pointer (&self->phones, g_ptr_array_unref);
+  G_OBJECT_CLASS (ub_result_page_parent_class)->dispose (object);
+}
+
+static void
+ub_result_page_class_init (UbResultPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ub_result_page_dispose;
+
+  signals[RESUME] = g_signal_new ("resume", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[RETRY] = g_signal_new ("retry", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[DONE] = g_signal_new ("done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/unbrick/Unbrick/ub-result-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, UbResultPage, status_page);
+  gtk_widget_class_bind_template_child (widget_class, UbResultPage, next_label);
+  gtk_widget_class_bind_template_child (widget_class, UbResultPage, phone_list);
+  gtk_widget_class_bind_template_child (widget_class, UbResultPage, resume_button);
+  gtk_widget_class_bind_template_child (widget_class, UbResultPage, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, UbResultPage, done_button);
+  gtk_widget_class_bind_template_child (widget_class, UbResultPage, save_log_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_resume_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_retry_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_done_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_save_log_clicked);
+}
+
+static void
+ub_result_page_init (UbResultPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}

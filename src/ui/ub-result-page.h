@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define UB_TYPE_RESULT_PAGE (ub_result_page_get_type ())
+G_DECLARE_FINAL_TYPE (UbResultPage, ub_result_page, UB, RESULT_PAGE, GtkBox)
+
+/*
+ * Step 5: what happened and what to do next. On success, that the phone is
+ * restarting; on failure, the plain reason, the phone's state and the next
+ * step, with Resume (from the failed step), Retry, and Save Log.
+ * ::resume, ::retry, ::done.
+ */
+void        ub_result_page_show          (UbResultPage *self,
+                                          GPtrArray    *phones);
+const char *ub_result_page_get_title     (UbResultPage *self);
+const char *ub_result_page_get_description (UbResultPage *self);
+gboolean    ub_result_page_get_can_resume (UbResultPage *self);
+/* Writes every phone's log to @file (what Save Log does). */
+gboolean    ub_result_page_save_log      (UbResultPage *self,
+                                          GFile        *file,
+                                          GError      **error);
+
+G_END_DECLS

@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ub-advanced-page.h"
+#include "ub-confirm-page.h"
+#include "ub-detect-page.h"
+#include "ub-device-monitor.h"
+#include "ub-firmware-page.h"
+#include "ub-flash-page.h"
+#include "ub-phone.h"
+#include "ub-result-page.h"
+#include "ub-window.h"
+
+struct _UbWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  AdwToastOverlay *toast_overlay;
+  GtkButton       *back_button;
+  AdwWindowTitle  *window_title;
+  GtkRevealer     *demo_revealer;
+  GtkStack        *stack;
+  UbDetectPage    *detect_page;
+  UbFirmwarePage  *firmware_page;
+  UbConfirmPage   *confirm_page;
+  UbFlashPage     *flash_page;
+  UbResultPage    *result_page;
+  UbAdvancedPage  *advanced_page;
+
+  GSettings       *settings;
+  UbEmuDemo       *demo;
+  UbDeviceMonitor *monitor;
+  GPtrArray       *phones;          /* of UbPhone: the ones this run is for */
+  char            *page_before_advanced;
+  guint            inhibit_cookie;
+  gboolean         close_confirmed;
+};
+
+G_DEFINE_FINAL_TYPE (UbWindow, ub_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static const char *const wizard_pages[] = { "detect", "firmware", "confirm", "flash", "result" };
+
+static void
+update_header (UbWindow *self)
+{
+  const char *name = gtk_stack_get_visible_child_name (self->stack);
+  GtkStackPage *page = gtk_stack_get_page (self->stack, gtk_stack_get_visible_child (self->stack));
+  g_autofree char *subtitle = NULL;
+  gboolean can_go_back;
+
+  for (guint i = 0; i < G_N_ELEMENTS (wizard_pages); i++)
+    if (g_strcmp0 (name, wizard_pages[i]) == 0)
+      /* Translators: "Step 2 of 5: Choose the firmware" */
+      subtitle = g_strdup_printf (_("Step %u of %u: %s"), i + 1, (guint) G_N_ELEMENTS (wizard_pages),
+                                  gtk_stack_page_get_title (page));
+  if (subtitle == NULL)
+    subtitle = g_strdup (gtk_stack_page_get_title (page));
+  adw_window_title_set_subtitle (self->window_title, subtitle);
+
+  can_go_back = g_strcmp0 (name, "firmware") == 0 || g_strcmp0 (name, "confirm") == 0 ||
+                g_strcmp0 (name, "advanced") == 0;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", can_go_back);
+  gtk_widget_set_visible (GTK_WIDGET (self->back_button), can_go_back);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.advanced",
+                                 !ub_window_get_busy (self) && g_strcmp0 (name, "advanced") != 0);
+}
+
+void
+ub_window_show_page (UbWindow *self, const char *name)
+{
+  g_return_if_fail (UB_IS_WINDOW (self));
+  gtk_stack_set_visible_child_name (self->stack, name);
+  update_header (self);
+}
+
+GtkStack *
+ub_window_get_stack (UbWindow *self)
+{
+  g_return_val_if_fail (UB_IS_WINDOW (self), NULL);
+  return self->stack;
+}
+
+GtkWidget *
+ub_window_get_page (UbWindow *self, const char *name)
+{
+  g_return_val_if_fail (UB_IS_WINDOW (self), NULL);
+  return gtk_stack_get_child_by_name (self->stack, name);
+}
+
+gboolean
+ub_window_get_busy (UbWindow *self)
+{
+  g_return_val_if_fail (UB_IS_WINDOW (self), FALSE);
+  return ub_flash_page_get_running (self->flash_page);
+}
+
+guint
+ub_window_get_n_progress_updates (UbWindow *self)
+{
+  g_return_val_if_fail (UB_IS_WINDOW (self), 0);
+  return ub_flash_page_get_n_updates (self->flash_page);
+}
+
+static void
+set_phones (UbWindow *self, GPtrArray *phones)
+{
+  g_clear_pointer (&self->phones, g_ptr_array_unref);
+  self->phones = g_ptr_array_ref (phones);
+}
+
+static void
+on_detect_continue (UbWindow *self)
+{
+  g_autoptr(GPtrArray) phones = ub_detect_page_get_selected (self->detect_page);
+
+  if (phones->len == 0)
+    return;
+  set_phones (self, phones);
+  ub_firmware_page_set_phones (self->firmware_page, phones);
+  ub_window_show_page (self, "firmware");
+}
+
+static void
+on_firmware_continue (UbWindow *self)
+{
+  UbRom *rom = ub_firmware_page_get_rom (self->firmware_page);
+
+  if (rom == NULL || self->phones == NULL)
+    return;
+  ub_window_show_page (self, "confirm");
+  ub_confirm_page_start (self->confirm_page, rom, self->phones);
+}
+
+static void
+uninhibit (UbWindow *self)
+{
+  if (self->inhibit_cookie != 0)
+    gtk_application_uninhibit (gtk_window_get_application (GTK_WINDOW (self)), self->inhibit_cookie);
+  self->inhibit_cookie = 0;
+}
+
+static void
+inhibit (UbWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (app == NULL || self->inhibit_cookie != 0)
+    return;
+  self->inhibit_cookie =
+    gtk_application_inhibit (app, GTK_WINDOW (self),
+                             GTK_APPLICATION_INHIBIT_SUSPEND | GTK_APPLICATION_INHIBIT_LOGOUT |
+                             GTK_APPLICATION_INHIBIT_IDLE,
+                             _("A phone is being flashed; stopping now could leave it unable to start"));
+}
+
+static void
+start_flash (UbWindow *self, gboolean resume)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean started;
+
+  if (resume)
+    started = ub_flash_page_resume (self->flash_page, &error);
+  else
+    started = ub_flash_page_start (self->flash_page, self->phones,
+                                   ub_confirm_page_get_lock_confirmed (self->confirm_page), &error);
+  if (!started)
+    {
+      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+      return;
+    }
+  inhibit (self);
+  ub_window_show_page (self, "flash");
+}
+
+static void
+on_confirm_flash (UbWindow *self)
+{
+  start_flash (self, FALSE);
+}
+
+static void
+notify_result (UbWindow *self, gboolean succeeded)
+{
+  GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  g_autoptr(GNotification) notification = NULL;
+
+  if (app == NULL || gtk_window_is_active (GTK_WINDOW (self)))
+    return;
+  notification = g_notification_new (succeeded ? _("Flashing finished") : _("Flashing did not finish"));
+  g_notification_set_body (notification,
+                           succeeded ? _("Your phone is restarting. The first start can take up to 10 minutes.")
+                                     : _("Open Unbrick to see what happened and what to do next."));
+  g_notification_set_priority (notification,
+                               succeeded ? G_NOTIFICATION_PRIORITY_NORMAL : G_NOTIFICATION_PRIORITY_HIGH);
+  g_application_send_notification (app, "flash-result", notification);
+}
+
+static void
+on_flash_finished (UbWindow *self)
+{
+  gboolean succeeded = ub_flash_page_get_succeeded (self->flash_page);
+
+  uninhibit (self);
+  ub_result_page_show (self->result_page, self->phones);
+  ub_window_show_page (self, "result");
+  notify_result (self, succeeded);
+  if (self->close_confirmed)
+    gtk_window_close (GTK_WINDOW (self));
+}
+
+static void
+on_result_resume (UbWindow *self)
+{
+  start_flash (self, TRUE);
+}
+
+static void
+on_result_retry (UbWindow *self)
+{
+  UbRom *rom = ub_firmware_page_get_rom (self->firmware_page);
+
+  if (rom == NULL || self->phones == NULL)
+    {
+      ub_window_show_page (self, "detect");
+      return;
+    }
+  for (guint i = 0; i < self->phones->len; i++)
+    ub_phone_probe (g_ptr_array_index (self->phones, i));
+  ub_window_show_page (self, "confirm");
+  ub_confirm_page_start (self->confirm_page, rom, self->phones);
+}
+
+static void
+on_result_done (UbWindow *self)
+{
+  ub_detect_page_refresh (self->detect_page);
+  ub_window_show_page (self, "detect");
+}
+
+static void
+back_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  UbWindow *self = UB_WINDOW (widget);
+  const char *name = gtk_stack_get_visible_child_name (self->stack);
+
+  if (g_strcmp0 (name, "firmware") == 0)
+    ub_window_show_page (self, "detect");
+  else if (g_strcmp0 (name, "confirm") == 0)
+    {
+      ub_confirm_page_stop (self->confirm_page);
+      ub_window_show_page (self, "firmware");
+    }
+  else if (g_strcmp0 (name, "advanced") == 0)
+    ub_window_show_page (self, self->page_before_advanced != NULL ? self->page_before_advanced : "detect");
+}
+
+static void
+advanced_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  UbWindow *self = UB_WINDOW (widget);
+  g_autoptr(GPtrArray) phones = ub_detect_page_get_selected (self->detect_page);
+  const char *name = gtk_stack_get_visible_child_name (self->stack);
+
+  if (ub_window_get_busy (self))
+    return;
+  if (g_strcmp0 (name, "advanced") != 0 && g_strcmp0 (name, "flash") != 0)
+    {
+      g_free (self->page_before_advanced);
+      self->page_before_advanced = g_strdup (name);
+    }
+  ub_advanced_page_set_phone (self->advanced_page,
+                              phones->len > 0 ? g_ptr_array_index (phones, 0) : NULL);
+  ub_window_show_page (self, "advanced");
+}
+
+static void
+close_response (AdwMessageDialog *dialog, const char *response, UbWindow *self)
+{
+  if (g_strcmp0 (response, "stop") != 0)
+    return;
+  /* close once the phone finished the piece it is writing */
+  self->close_confirmed = TRUE;
+  ub_flash_page_cancel (self->flash_page);
+}
+
+static gboolean
+ub_window_close_request (GtkWindow *window)
+{
+  UbWindow *self = UB_WINDOW (window);
+  AdwMessageDialog *dialog;
+
+  if (!ub_window_get_busy (self))
+    {
+      int width, height;
+
+      gtk_window_get_default_size (window, &width, &height);
+      g_settings_set_int (self->settings, "window-width", width);
+      g_settings_set_int (self->settings, "window-height", height);
+      g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+      return GTK_WINDOW_CLASS (ub_window_parent_class)->close_request (window);
+    }
+  if (self->close_confirmed)
+    return TRUE;   /* already stopping; closes when the job ends */
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, _("Stop Flashing and Close?"), NULL));
+  adw_message_dialog_set_body (dialog,
+                               _("The phone is being flashed. If you stop now, it will not start until it is flashed again; you can do that later by opening Unbrick and choosing Resume."));
+  adw_message_dialog_add_responses (dialog,
+                                    "keep", _("_Keep Flashing"),
+                                    "stop", _("_Stop and Close"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "stop", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "keep");
+  adw_message_dialog_set_close_response (dialog, "keep");
+  g_signal_connect (dialog, "response", G_CALLBACK (close_response), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return TRUE;
+}
+
+static void
+ub_window_dispose (GObject *object)
+{
+  UbWindow *self = UB_WINDOW (object);
+
+  uninhibit (self);
+  gtk_widget_dispose_template (GTK_WIDGET (self), UB_TYPE_WINDOW);
+  g_clear_object (&self->monitor);
+  g_clear_object (&self->demo);
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->phones, g_ptr_array_unref);
+  g_clear_pointer (&self->page_before_advanced, g_free);
+  G_OBJECT_CLASS (ub_window_parent_class)->dispose (object);
+}
+
+static void
+ub_window_class_init (UbWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = ub_window_dispose;
+  window_class->close_request = ub_window_close_request;
+
+  g_type_ensure (UB_TYPE_DETECT_PAGE);
+  g_type_ensure (UB_TYPE_FIRMWARE_PAGE);
+  g_type_ensure (UB_TYPE_CONFIRM_PAGE);
+  g_type_ensure (UB_TYPE_FLASH_PAGE);
+  g_type_ensure (UB_TYPE_RESULT_PAGE);
+  g_type_ensure (UB_TYPE_ADVANCED_PAGE);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/unbrick/Unbrick/ub-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, UbWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, UbWindow, back_button);
+  gtk_widget_class_bind_template_child (widget_class, UbWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, UbWindow, demo_revealer);
+  gtk_widget_class_bind_template_child (widget_class, UbWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, UbWindow, detect_page);
+  gtk_widget_class_bind_template_child (widget_class, UbWindow, firmware_page);
+  gtk_widget_class_bind_template_child (widget_class, UbWindow, confirm_page);
+  gtk_widget_class_bind_template_child (widget_class, UbWindow, flash_page);
+  gtk_widget_class_bind_template_child (widget_class, UbWindow, result_page);
+  gtk_widget_class_bind_template_child (widget_class, UbWindow, advanced_page);
+
+  gtk_widget_class_install_action (widget_class, "win.back", NULL, back_activated);
+  gtk_widget_class_install_action (widget_class, "win.advanced", NULL, advanced_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "win.back", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.back", NULL);
+}
+
+static void
+ub_window_init (UbWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = g_settings_new ("io.github.unbrick.Unbrick");
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+
+  g_signal_connect_swapped (self->detect_page, "continue", G_CALLBACK (on_detect_continue), self);
+  g_signal_connect_swapped (self->firmware_page, "continue", G_CALLBACK (on_firmware_continue), self);
+  g_signal_connect_swapped (self->confirm_page, "flash", G_CALLBACK (on_confirm_flash), self);
+  g_signal_connect_swapped (self->flash_page, "finished", G_CALLBACK (on_flash_finished), self);
+  g_signal_connect_swapped (self->result_page, "resume", G_CALLBACK (on_result_resume), self);
+  g_signal_connect_swapped (self->result_page, "retry", G_CALLBACK (on_result_retry), self);
+  g_signal_connect_swapped (self->result_page, "done", G_CALLBACK (on_result_done), self);
+  g_signal_connect_swapped (self->stack, "notify::visible-child", G_CALLBACK (update_header), self);
+  update_header (self);
+}
+
+UbWindow *
+ub_window_new (GtkApplication *application, UbEmuDemo *demo)
+{
+  UbWindow *self = g_object_new (UB_TYPE_WINDOW, "application", application, NULL);
+
+  if (demo != NULL)
+    {
+      g_autoptr(UbPhone) phone = ub_phone_new_for_address (ub_emu_demo_get_address (demo));
+
+      self->demo = g_object_ref (demo);
+      gtk_revealer_set_reveal_child (self->demo_revealer, TRUE);
+      ub_detect_page_add_phone (self->detect_page, phone);
+      ub_firmware_page_set_demo (self->firmware_page, demo);
+    }
+  else
+    {
+      g_autoptr(GError) error = NULL;
+
+      self->monitor = ub_device_monitor_new ();
+      if (!ub_device_monitor_start (self->monitor, &error))
+        adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+      ub_detect_page_set_monitor (self->detect_page, self->monitor);
+    }
+  return self;
+}

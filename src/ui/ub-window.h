@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "ub-emu-demo.h"
+
+G_BEGIN_DECLS
+
+#define UB_TYPE_WINDOW (ub_window_get_type ())
+G_DECLARE_FINAL_TYPE (UbWindow, ub_window, UB, WINDOW, AdwApplicationWindow)
+
+/*
+ * The wizard: Connect → Firmware → Confirm → Flash → Result, plus the
+ * advanced tools. @demo: the in-process emulated phone of demo mode, or
+ * NULL to watch the USB bus.
+ */
+UbWindow   *ub_window_new            (GtkApplication *application,
+                                      UbEmuDemo      *demo);
+GtkStack   *ub_window_get_stack      (UbWindow       *self);
+/* "detect", "firmware", "confirm", "flash", "result", "advanced" */
+GtkWidget  *ub_window_get_page       (UbWindow       *self,
+                                      const char     *name);
+void        ub_window_show_page      (UbWindow       *self,
+                                      const char     *name);
+/* TRUE while a phone is being flashed. */
+gboolean    ub_window_get_busy       (UbWindow       *self);
+/* Number of times the flash page redrew its progress, for the stall benchmark. */
+guint       ub_window_get_n_progress_updates (UbWindow *self);
+
+G_END_DECLS

@@ -1,0 +1,579 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The wizard in process, against the emulated phone of demo mode: the happy
+ * path to the success page, every refusal (wrong device, locked, anti-
+ * rollback), a cable pulled mid-flash then Resume, the device diagnoses,
+ * two phones at once, the advanced tools, and closing while flashing. Each
+ * step asserts what the person sees and writes a screenshot.
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "ub-advanced-page.h"
+#include "ub-confirm-page.h"
+#include "ub-detect-page.h"
+#include "ub-emu-demo.h"
+#include "ub-emu-phone.h"
+#include "ub-firmware-page.h"
+#include "ub-flash-page.h"
+#include "ub-result-page.h"
+#include "ub-ui-test.h"
+#include "ub-usb-device-info.h"
+#include "ub-window.h"
+
+typedef struct {
+  UbEmuDemo *demo;
+  UbWindow  *window;
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->demo = ub_emu_demo_new (&error);
+  g_assert_no_error (error);
+  f->window = ub_window_new (NULL, f->demo);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 800, 720);
+  ub_ui_present (GTK_WINDOW (f->window));
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  ub_ui_spin (0.1);
+  g_clear_object (&f->demo);
+}
+
+static GtkWidget *
+page (Fixture *f, const char *name)
+{
+  return ub_window_get_page (f->window, name);
+}
+
+static const char *
+visible_page (Fixture *f)
+{
+  return gtk_stack_get_visible_child_name (ub_window_get_stack (f->window));
+}
+
+static gboolean
+phone_ready (gpointer data)
+{
+  Fixture *f = data;
+  g_autoptr(GPtrArray) selected = ub_detect_page_get_selected (UB_DETECT_PAGE (page (f, "detect")));
+  return selected->len > 0;
+}
+
+static gboolean
+firmware_settled (gpointer data)
+{
+  Fixture *f = data;
+  return !ub_firmware_page_get_busy (UB_FIRMWARE_PAGE (page (f, "firmware")));
+}
+
+static gboolean
+checks_done (gpointer data)
+{
+  Fixture *f = data;
+  return !ub_confirm_page_get_checking (UB_CONFIRM_PAGE (page (f, "confirm")));
+}
+
+static gboolean
+on_result_page (gpointer data)
+{
+  Fixture *f = data;
+  return g_strcmp0 (visible_page (f), "result") == 0;
+}
+
+static gboolean
+flash_halfway (gpointer data)
+{
+  Fixture *f = data;
+  return ub_flash_page_get_fraction (UB_FLASH_PAGE (page (f, "flash"))) > 0.3 ||
+         g_strcmp0 (visible_page (f), "result") == 0;
+}
+
+/* Detect → Firmware (the demo ROM for @product) → Confirm, checks done. */
+static void
+go_to_confirm (Fixture *f, const char *product, const char *shot_prefix)
+{
+  g_autoptr(GError) error = NULL;
+  UbFirmwarePage *firmware = UB_FIRMWARE_PAGE (page (f, "firmware"));
+
+  g_assert_cmpstr (visible_page (f), ==, "detect");
+  g_assert_true (ub_ui_wait (phone_ready, f, 10));
+  g_assert_true (ub_ui_shows_text (page (f, "detect"), "Redmi K40 / POCO F3 / Mi 11X (alioth)"));
+  g_assert_true (ub_ui_shows_text (page (f, "detect"), "Serial 8d1cac2"));
+  if (shot_prefix != NULL)
+    {
+      g_autofree char *name = g_strdup_printf ("%s-1-detect", shot_prefix);
+      ub_ui_screenshot (GTK_WINDOW (f->window), name);
+    }
+  ub_ui_click (page (f, "detect"), "_Continue");
+  g_assert_cmpstr (visible_page (f), ==, "firmware");
+
+  if (product == NULL)
+    ub_ui_click (page (f, "firmware"), "Use the _Demo Firmware");
+  else
+    {
+      g_autofree char *path = ub_emu_demo_write_rom (f->demo, product, &error);
+      g_assert_no_error (error);
+      ub_firmware_page_open (firmware, path);
+    }
+  g_assert_true (ub_ui_wait (firmware_settled, f, 30));
+  g_assert_nonnull (ub_firmware_page_get_rom (firmware));
+  g_assert_true (ub_ui_shows_text (page (f, "firmware"), product == NULL ? UB_EMU_DEMO_ROM_VERSION : "V14.0.8.0.T"));
+  if (shot_prefix != NULL)
+    {
+      g_autofree char *name = g_strdup_printf ("%s-2-firmware", shot_prefix);
+      ub_ui_screenshot (GTK_WINDOW (f->window), name);
+    }
+  if (!ub_firmware_page_get_ready (firmware))
+    return;
+  ub_ui_click (page (f, "firmware"), "_Continue");
+  g_assert_cmpstr (visible_page (f), ==, "confirm");
+  g_assert_true (ub_ui_wait (checks_done, f, 60));
+}
+
+static void
+assert_partition_holds (Fixture *f, const char *partition, const char *image_name)
+{
+  UbRom *rom = ub_firmware_page_get_rom (UB_FIRMWARE_PAGE (page (f, "firmware")));
+  g_autofree char *image_path = g_build_filename (ub_rom_get_path (rom), "images", image_name, NULL);
+  g_autofree char *part_path = ub_emu_phone_get_partition_path (ub_emu_demo_get_phone (f->demo), partition);
+  g_autofree char *image = NULL;
+  g_autofree char *part = NULL;
+  gsize image_len, part_len;
+
+  g_assert_true (g_file_get_contents (image_path, &image, &image_len, NULL));
+  g_assert_true (g_file_get_contents (part_path, &part, &part_len, NULL));
+  g_assert_cmpuint (part_len, >=, image_len);
+  g_assert_true (memcmp (image, part, image_len) == 0);
+}
+
+static void
+test_happy_path (Fixture *f, gconstpointer data)
+{
+  UbConfirmPage *confirm = UB_CONFIRM_PAGE (page (f, "confirm"));
+  UbResultPage *result = UB_RESULT_PAGE (page (f, "result"));
+
+  go_to_confirm (f, NULL, "happy");
+  g_assert_true (ub_confirm_page_get_can_flash (confirm));
+  g_assert_null (ub_confirm_page_get_reason (confirm));
+  g_assert_true (ub_ui_shows_text (page (f, "confirm"), "Your apps, photos and accounts stay on the phone"));
+
+  /* erase everything: the page says so, and the dialog names the phone */
+  ub_confirm_page_set_mode (confirm, UB_ROM_MODE_CLEAN_ALL);
+  g_assert_true (ub_ui_wait (checks_done, f, 60));
+  g_assert_true (ub_confirm_page_get_can_flash (confirm));
+  g_assert_true (ub_ui_shows_text (page (f, "confirm"), "Everything on the phone will be erased"));
+  ub_ui_screenshot (GTK_WINDOW (f->window), "happy-3-confirm");
+
+  ub_ui_click (page (f, "confirm"), "_Flash");
+  {
+    AdwMessageDialog *dialog;
+    g_assert_nonnull (ub_ui_wait_for_dialog ());
+    dialog = ub_ui_find_dialog ();
+    g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Flash Redmi K40 / POCO F3 / Mi 11X (alioth)?");
+    g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "serial 8d1cac2"));
+    g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "Everything on it will be erased"));
+    ub_ui_screenshot (GTK_WINDOW (dialog), "happy-4-confirm-dialog");
+  }
+  /* slow enough to see the progress */
+  ub_emu_demo_set_rate (f->demo, 40 * 1024 * 1024);
+  ub_ui_answer_dialog ("flash");
+  g_assert_cmpstr (visible_page (f), ==, "flash");
+  g_assert_true (ub_window_get_busy (f->window));
+  g_assert_true (ub_ui_wait (flash_halfway, f, 60));
+  if (g_strcmp0 (visible_page (f), "flash") == 0)
+    {
+      g_assert_true (ub_ui_shows_text (page (f, "flash"), " of "));
+      ub_ui_screenshot (GTK_WINDOW (f->window), "happy-5-flash");
+    }
+  g_assert_true (ub_ui_wait (on_result_page, f, 120));
+  g_assert_false (ub_window_get_busy (f->window));
+  g_assert_cmpstr (ub_result_page_get_title (result), ==, "Your Phone Is Restarting");
+  g_assert_nonnull (strstr (ub_result_page_get_description (result), "up to 10 minutes"));
+  g_assert_false (ub_result_page_get_can_resume (result));
+  ub_ui_screenshot (GTK_WINDOW (f->window), "happy-6-result");
+  assert_partition_holds (f, "boot_a", "boot.img");
+  assert_partition_holds (f, "boot_b", "boot.img");
+
+  /* Save Log writes what happened */
+  {
+    g_autofree char *log_path = g_build_filename (g_get_tmp_dir (), "unbrick-test-ui.log", NULL);
+    g_autoptr(GFile) file = g_file_new_for_path (log_path);
+    g_autofree char *text = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (ub_result_page_save_log (result, file, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_file_get_contents (log_path, &text, NULL, NULL));
+    g_assert_nonnull (strstr (text, "tcp:127.0.0.1:"));
+    g_assert_nonnull (strstr (text, "boot"));
+    g_unlink (log_path);
+  }
+}
+
+static void
+test_wrong_device (Fixture *f, gconstpointer data)
+{
+  go_to_confirm (f, "venus", "wrong-device");
+  g_assert_cmpstr (visible_page (f), ==, "firmware");
+  g_assert_false (ub_firmware_page_get_ready (UB_FIRMWARE_PAGE (page (f, "firmware"))));
+  g_assert_true (ub_ui_shows_text (page (f, "firmware"), "This firmware is not for your phone"));
+  g_assert_true (ub_ui_shows_text (page (f, "firmware"),
+                                   "This firmware is for Xiaomi Mi 11 (venus); your phone is Redmi K40 / POCO F3 / Mi 11X (alioth)."));
+  {
+    GtkWidget *button = ub_ui_find_by_label (page (f, "firmware"), GTK_TYPE_BUTTON, "_Continue");
+    g_assert_nonnull (button);
+    g_assert_false (gtk_widget_get_sensitive (button));
+  }
+}
+
+static gboolean
+has_failed_check (Fixture *f, const char *id)
+{
+  /* the check rows carry their check's id and status */
+  g_autoptr(GPtrArray) todo = g_ptr_array_new ();
+
+  g_ptr_array_add (todo, page (f, "confirm"));
+  while (todo->len > 0)
+    {
+      GtkWidget *w = g_ptr_array_steal_index (todo, todo->len - 1);
+      const char *check_id = g_object_get_data (G_OBJECT (w), "check-id");
+
+      if (check_id != NULL && g_str_equal (check_id, id) &&
+          GPOINTER_TO_INT (g_object_get_data (G_OBJECT (w), "check-status")) == UB_CHECK_FAILED)
+        return TRUE;
+      for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+        g_ptr_array_add (todo, c);
+    }
+  return FALSE;
+}
+
+static void
+assert_refused (Fixture *f, const char *check_id, const char *shown, const char *shot)
+{
+  UbConfirmPage *confirm = UB_CONFIRM_PAGE (page (f, "confirm"));
+  GtkWidget *button = ub_ui_find_by_label (page (f, "confirm"), GTK_TYPE_BUTTON, "_Flash");
+
+  g_assert_false (ub_confirm_page_get_can_flash (confirm));
+  g_assert_nonnull (button);
+  g_assert_false (gtk_widget_get_sensitive (button));
+  g_assert_nonnull (ub_confirm_page_get_reason (confirm));
+  g_assert_nonnull (strstr (ub_confirm_page_get_reason (confirm), "Flashing is not possible"));
+  g_assert_true (has_failed_check (f, check_id));
+  if (!ub_ui_shows_text (page (f, "confirm"), shown))
+    g_error ("the confirm page does not show “%s”", shown);
+  ub_ui_screenshot (GTK_WINDOW (f->window), shot);
+  /* nothing was written */
+  g_assert_cmpuint (ub_emu_phone_get_n_writes (ub_emu_demo_get_phone (f->demo)), ==, 0);
+}
+
+static void
+test_locked (Fixture *f, gconstpointer data)
+{
+  ub_emu_phone_set_var (ub_emu_demo_get_phone (f->demo), "unlocked", "no");
+  go_to_confirm (f, NULL, NULL);
+  assert_refused (f, "unlocked", "locked", "refusal-locked");
+}
+
+static void
+test_anti_rollback (Fixture *f, gconstpointer data)
+{
+  ub_emu_phone_set_var (ub_emu_demo_get_phone (f->demo), "anti", "5");
+  go_to_confirm (f, NULL, NULL);
+  assert_refused (f, "anti-rollback", "anti-rollback", "refusal-anti-rollback");
+}
+
+static void
+test_unplug_resume (Fixture *f, gconstpointer data)
+{
+  UbResultPage *result = UB_RESULT_PAGE (page (f, "result"));
+  g_autoptr(GError) error = NULL;
+
+  go_to_confirm (f, NULL, NULL);
+  ub_confirm_page_set_mode (UB_CONFIRM_PAGE (page (f, "confirm")), UB_ROM_MODE_CLEAN_ALL);
+  g_assert_true (ub_ui_wait (checks_done, f, 60));
+  /* the cable comes out after 40 MiB */
+  g_assert_true (ub_emu_phone_add_fault (ub_emu_demo_get_phone (f->demo), "disconnect-after:41943040", &error));
+  g_assert_no_error (error);
+  ub_ui_click (page (f, "confirm"), "_Flash");
+  ub_ui_answer_dialog ("flash");
+  g_assert_true (ub_ui_wait (on_result_page, f, 120));
+  g_assert_cmpstr (ub_result_page_get_title (result), ==, "Flashing Did Not Finish");
+  g_assert_true (ub_result_page_get_can_resume (result));
+  g_assert_true (ub_ui_shows_text (page (f, "result"), "Nothing was lost"));
+  ub_ui_screenshot (GTK_WINDOW (f->window), "failure-1-unplugged");
+
+  /* plugged in again: resume from the failed step */
+  {
+    UbFlashJob *job = NULL;
+    g_autoptr(GPtrArray) phones = ub_detect_page_get_selected (UB_DETECT_PAGE (page (f, "detect")));
+    g_autofree char *label = NULL;
+
+    g_assert_cmpuint (phones->len, ==, 1);
+    job = ub_phone_get_job (g_ptr_array_index (phones, 0));
+    g_assert_nonnull (job);
+    label = g_strdup_printf ("_Resume from Step %u of %u", ub_flash_job_get_resume_step (job) + 1,
+                             ub_flash_plan_get_n_steps (ub_flash_job_get_plan (job)));
+    g_assert_cmpuint (ub_flash_job_get_resume_step (job), >, 0);
+    ub_ui_click (page (f, "result"), label);
+  }
+  g_assert_cmpstr (visible_page (f), ==, "flash");
+  g_assert_true (ub_ui_wait (on_result_page, f, 120));
+  g_assert_cmpstr (ub_result_page_get_title (result), ==, "Your Phone Is Restarting");
+  ub_ui_screenshot (GTK_WINDOW (f->window), "failure-2-resumed");
+  assert_partition_holds (f, "boot_a", "boot.img");
+}
+
+static void
+test_diagnoses (Fixture *f, gconstpointer data)
+{
+  UbDetectPage *detect = UB_DETECT_PAGE (page (f, "detect"));
+  struct {
+    UbUsbDeviceKind kind;
+    guint16 vid, pid;
+    UbUsbAccessProblem problem;
+    const char *title;
+    const char *says;
+  } devices[] = {
+    { UB_USB_DEVICE_KIND_ADB, 0x18d1, 0x4ee7, UB_USB_ACCESS_OK,
+      "Android phone (started normally)", "hold Volume Down and Power" },
+    { UB_USB_DEVICE_KIND_EDL, 0x05c6, 0x9008, UB_USB_ACCESS_OK,
+      "Phone in Qualcomm emergency mode (EDL)", "authorised service tool" },
+    { UB_USB_DEVICE_KIND_BROM, 0x0e8d, 0x0003, UB_USB_ACCESS_OK,
+      "Phone in MediaTek boot ROM mode", "authorised service tool" },
+    { UB_USB_DEVICE_KIND_FASTBOOT, 0x18d1, 0xd00d, UB_USB_ACCESS_PERMISSION,
+      "Phone in fastboot mode", "Install the USB rule below" },
+    { UB_USB_DEVICE_KIND_FASTBOOT, 0x18d1, 0xd00d, UB_USB_ACCESS_BUSY,
+      "Phone in fastboot mode", "ModemManager" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (devices); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("usb:1-%u", i + 1);
+      g_autoptr(UbUsbDeviceInfo) info = ub_usb_device_info_new (devices[i].kind, path, NULL, devices[i].vid,
+                                                                 devices[i].pid, NULL, devices[i].problem);
+      g_autoptr(UbPhone) phone = ub_phone_new_for_usb (info);
+
+      ub_detect_page_add_phone (detect, phone);
+      g_assert_false (ub_phone_get_usable (phone));
+    }
+  g_assert_true (ub_ui_wait (phone_ready, f, 10));
+  for (guint i = 0; i < G_N_ELEMENTS (devices); i++)
+    {
+      if (!ub_ui_shows_text (page (f, "detect"), devices[i].title))
+        g_error ("“%s” is not shown", devices[i].title);
+      if (!ub_ui_shows_text (page (f, "detect"), devices[i].says))
+        g_error ("“%s” is not shown", devices[i].says);
+    }
+  /* the udev rule and how to install it */
+  g_assert_true (ub_ui_shows_text (page (f, "detect"), "Allow Unbrick to Use Phones"));
+  g_assert_true (ub_ui_shows_text (page (f, "detect"), "TAG+=\"uaccess\""));
+  g_assert_true (ub_ui_shows_text (page (f, "detect"), "sudo tee /etc/udev/rules.d/70-unbrick.rules"));
+  /* only the demo phone can go on */
+  {
+    g_autoptr(GPtrArray) selected = ub_detect_page_get_selected (detect);
+    g_assert_cmpuint (selected->len, ==, 1);
+  }
+  ub_ui_screenshot (GTK_WINDOW (f->window), "detect-diagnoses");
+}
+
+static gboolean
+all_on_result (gpointer data)
+{
+  return on_result_page (data);
+}
+
+static void
+test_two_phones (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbEmuDemo) second = ub_emu_demo_new (&error);
+  g_autoptr(UbPhone) phone = NULL;
+  UbDetectPage *detect = UB_DETECT_PAGE (page (f, "detect"));
+
+  g_assert_no_error (error);
+  ub_emu_phone_set_var (ub_emu_demo_get_phone (second), "serialno", "5e7a9b1");
+  phone = ub_phone_new_for_address (ub_emu_demo_get_address (second));
+  ub_detect_page_add_phone (detect, phone);
+  {
+    g_autoptr(GPtrArray) selected = NULL;
+    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    do
+      {
+        g_clear_pointer (&selected, g_ptr_array_unref);
+        ub_ui_spin (0.05);
+        selected = ub_detect_page_get_selected (detect);
+      }
+    while (selected->len < 2 && g_get_monotonic_time () < deadline);
+    g_assert_cmpuint (selected->len, ==, 2);
+  }
+  g_assert_true (ub_ui_shows_text (page (f, "detect"), "Serial 5e7a9b1"));
+  ub_ui_screenshot (GTK_WINDOW (f->window), "multi-1-detect");
+  g_assert_nonnull (ub_ui_find_by_label (page (f, "detect"), GTK_TYPE_BUTTON, "_Continue with 2 Phones"));
+  ub_ui_click (page (f, "detect"), "_Continue with 2 Phones");
+  ub_ui_click (page (f, "firmware"), "Use the _Demo Firmware");
+  g_assert_true (ub_ui_wait (firmware_settled, f, 30));
+  g_assert_true (ub_firmware_page_get_ready (UB_FIRMWARE_PAGE (page (f, "firmware"))));
+  ub_ui_click (page (f, "firmware"), "_Continue");
+  g_assert_true (ub_ui_wait (checks_done, f, 60));
+  g_assert_true (ub_confirm_page_get_can_flash (UB_CONFIRM_PAGE (page (f, "confirm"))));
+  ub_ui_click (page (f, "confirm"), "_Flash");
+  {
+    AdwMessageDialog *dialog;
+    g_assert_nonnull (ub_ui_wait_for_dialog ());
+    dialog = ub_ui_find_dialog ();
+    g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Flash 2 Phones?");
+    g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "serial 8d1cac2"));
+    g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "serial 5e7a9b1"));
+  }
+  ub_emu_demo_set_rate (f->demo, 40 * 1024 * 1024);
+  ub_emu_demo_set_rate (second, 60 * 1024 * 1024);
+  ub_ui_answer_dialog ("flash");
+  g_assert_true (ub_ui_shows_text (page (f, "flash"), "Flashing 2 Phones"));
+  g_assert_true (ub_ui_wait (flash_halfway, f, 60));
+  if (g_strcmp0 (visible_page (f), "flash") == 0)
+    ub_ui_screenshot (GTK_WINDOW (f->window), "multi-2-flash");
+  g_assert_true (ub_ui_wait (all_on_result, f, 180));
+  g_assert_cmpstr (ub_result_page_get_title (UB_RESULT_PAGE (page (f, "result"))), ==, "Your Phones Are Restarting");
+  ub_ui_screenshot (GTK_WINDOW (f->window), "multi-3-result");
+  assert_partition_holds (f, "boot_a", "boot.img");
+  {
+    g_autofree char *second_boot = ub_emu_phone_get_partition_path (ub_emu_demo_get_phone (second), "boot_a");
+    g_autofree char *first_boot = ub_emu_phone_get_partition_path (ub_emu_demo_get_phone (f->demo), "boot_a");
+    g_autofree char *a = NULL, *b = NULL;
+    gsize alen, blen;
+    g_assert_true (g_file_get_contents (first_boot, &a, &alen, NULL));
+    g_assert_true (g_file_get_contents (second_boot, &b, &blen, NULL));
+    g_assert_cmpuint (alen, ==, blen);
+    g_assert_true (memcmp (a, b, alen) == 0);
+  }
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  f->window = ub_window_new (NULL, f->demo);   /* teardown destroys one */
+}
+
+static gboolean
+advanced_idle (gpointer data)
+{
+  return !ub_advanced_page_get_busy (data);
+}
+
+static void
+test_advanced (Fixture *f, gconstpointer data)
+{
+  UbAdvancedPage *advanced = UB_ADVANCED_PAGE (page (f, "advanced"));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *image = g_build_filename (ub_emu_demo_get_dir (f->demo), "recovery-test.img", NULL);
+  g_autofree char *big = g_build_filename (ub_emu_demo_get_dir (f->demo), "too-big.img", NULL);
+  g_autofree char *bytes = g_malloc (3 * 1024 * 1024);
+  g_autofree char *written = NULL;
+  g_autofree char *part_path = NULL;
+  gsize written_len;
+
+  for (gsize i = 0; i < 3 * 1024 * 1024; i++)
+    bytes[i] = (char) (i * 7 + (i >> 12));
+  g_assert_true (g_file_set_contents (image, bytes, 3 * 1024 * 1024, &error));
+  g_assert_true (ub_ui_wait (phone_ready, f, 10));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.advanced", NULL));
+  g_assert_cmpstr (visible_page (f), ==, "advanced");
+  ub_advanced_page_set_partition (advanced, "boot");
+  ub_advanced_page_set_image (advanced, image);
+  ub_ui_screenshot (GTK_WINDOW (f->window), "advanced");
+  ub_ui_click (page (f, "advanced"), "_Flash Image");
+  ub_ui_answer_dialog ("flash");
+  g_assert_true (ub_ui_wait (advanced_idle, advanced, 30));
+  /* the phone is on slot b: "boot" is boot_b */
+  g_assert_cmpstr (ub_advanced_page_get_status (advanced), ==, "Done: the image was written to boot.");
+  part_path = ub_emu_phone_get_partition_path (ub_emu_demo_get_phone (f->demo), "boot_b");
+  g_assert_true (g_file_get_contents (part_path, &written, &written_len, NULL));
+  g_assert_cmpuint (written_len, >=, 3 * 1024 * 1024);
+  g_assert_true (memcmp (written, bytes, 3 * 1024 * 1024) == 0);
+
+  /* an image larger than its partition is refused before anything is sent */
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (big);
+    g_autoptr(GFileOutputStream) out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, &error);
+    g_assert_no_error (error);
+    /* dtbo is 32 MiB on alioth */
+    g_assert_true (g_seekable_truncate (G_SEEKABLE (out), 33 * 1024 * 1024, NULL, &error));
+    g_assert_true (g_output_stream_close (G_OUTPUT_STREAM (out), NULL, &error));
+  }
+  {
+    guint writes = ub_emu_phone_get_n_writes (ub_emu_demo_get_phone (f->demo));
+    ub_advanced_page_set_partition (advanced, "dtbo");
+    ub_advanced_page_set_image (advanced, big);
+    ub_advanced_page_flash (advanced);
+    g_assert_true (ub_ui_wait (advanced_idle, advanced, 30));
+    if (strstr (ub_advanced_page_get_status (advanced), "is larger than the partition") == NULL)
+      g_error ("status: %s", ub_advanced_page_get_status (advanced));
+    g_assert_cmpuint (ub_emu_phone_get_n_writes (ub_emu_demo_get_phone (f->demo)), ==, writes);
+  }
+  /* a partition the phone does not have */
+  ub_advanced_page_set_partition (advanced, "nosuchpart");
+  ub_advanced_page_set_image (advanced, image);
+  ub_advanced_page_flash (advanced);
+  g_assert_true (ub_ui_wait (advanced_idle, advanced, 30));
+  g_assert_cmpstr (ub_advanced_page_get_status (advanced), ==,
+                   "The phone has no partition named “nosuchpart”. Check the name (for example boot, recovery or vendor_boot).");
+  ub_ui_screenshot (GTK_WINDOW (f->window), "advanced-refused");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.back", NULL));
+  g_assert_cmpstr (visible_page (f), ==, "detect");
+}
+
+static void
+test_close_while_flashing (Fixture *f, gconstpointer data)
+{
+  go_to_confirm (f, NULL, NULL);
+  ub_emu_demo_set_rate (f->demo, 8 * 1024 * 1024);
+  ub_ui_click (page (f, "confirm"), "_Flash");
+  ub_ui_answer_dialog ("flash");
+  g_assert_true (ub_window_get_busy (f->window));
+
+  /* closing asks, and "Keep Flashing" keeps the window */
+  gtk_window_close (GTK_WINDOW (f->window));
+  g_assert_nonnull (ub_ui_wait_for_dialog ());
+  g_assert_cmpstr (adw_message_dialog_get_heading (ub_ui_find_dialog ()), ==, "Stop Flashing and Close?");
+  ub_ui_screenshot (GTK_WINDOW (ub_ui_find_dialog ()), "flash-close-dialog");
+  ub_ui_answer_dialog ("keep");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (f->window)));
+  g_assert_true (ub_window_get_busy (f->window));
+
+  /* Cancel asks too, saying what state the phone is left in */
+  ub_ui_click (page (f, "flash"), "_Cancel");
+  g_assert_nonnull (ub_ui_wait_for_dialog ());
+  g_assert_cmpstr (adw_message_dialog_get_heading (ub_ui_find_dialog ()), ==, "Stop Flashing?");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ub_ui_find_dialog ()), "resume"));
+  ub_ui_screenshot (GTK_WINDOW (ub_ui_find_dialog ()), "flash-cancel-dialog");
+  ub_ui_answer_dialog ("stop");
+  g_assert_true (ub_ui_wait (on_result_page, f, 60));
+  g_assert_cmpstr (ub_result_page_get_title (UB_RESULT_PAGE (page (f, "result"))), ==, "Flashing Stopped");
+  g_assert_true (ub_result_page_get_can_resume (UB_RESULT_PAGE (page (f, "result"))));
+  ub_ui_screenshot (GTK_WINDOW (f->window), "result-stopped");
+}
+
+int
+main (int argc, char **argv)
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+#define ADD(name, func) g_test_add (name, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/ui/happy-path", test_happy_path);
+  ADD ("/ui/refusal/wrong-device", test_wrong_device);
+  ADD ("/ui/refusal/locked", test_locked);
+  ADD ("/ui/refusal/anti-rollback", test_anti_rollback);
+  ADD ("/ui/failure/unplug-resume", test_unplug_resume);
+  ADD ("/ui/detect/diagnoses", test_diagnoses);
+  ADD ("/ui/several-phones", test_two_phones);
+  ADD ("/ui/advanced", test_advanced);
+  ADD ("/ui/close-while-flashing", test_close_while_flashing);
+#undef ADD
+  return g_test_run ();
+}
