@@ -522,7 +522,7 @@ ub_confirm_page_request_flash (UbConfirmPage *self)
   if (self->phones->len == 1)
     {
       g_autofree char *title = ub_phone_dup_title (g_ptr_array_index (self->phones, 0));
-      /* Translators: "Flash Redmi K40 (alioth)?" */
+      /* TRANSLATORS: "Flash Redmi K40 (alioth)?" */
       heading = g_strdup_printf (_("Flash %s?"), title);
     }
   else

@@ -131,7 +131,7 @@ update_match (UbFirmwarePage *self)
     {
       g_autofree char *for_whom = join_codenames (self->rom);
       g_autofree char *subtitle =
-        /* Translators: "This firmware is for Xiaomi Mi 11 (venus); your phone is Redmi K40 (alioth). …" */
+        /* TRANSLATORS: "This firmware is for Xiaomi Mi 11 (venus); your phone is Redmi K40 (alioth). …" */
         g_strdup_printf (_("This firmware is for %s; your phone is %s. Flashing it could leave the phone unable to start. Download the firmware made for your phone’s codename and select it here."),
                          for_whom, wrong);
 
@@ -217,7 +217,7 @@ progress_tick (gpointer user_data)
     {
       g_autofree char *done_text = g_format_size (done);
       g_autofree char *total_text = g_format_size (total);
-      /* Translators: "Unpacking: 1.2 GB of 5.6 GB" */
+      /* TRANSLATORS: "Unpacking: 1.2 GB of 5.6 GB" */
       g_autofree char *text = g_strdup_printf (_("Unpacking: %s of %s"), done_text, total_text);
 
       gtk_progress_bar_set_fraction (self->progress_bar, (double) done / total);

@@ -73,7 +73,7 @@ format_time_left (gint64 seconds)
   {
     guint hours = (guint) (seconds / 3600);
     guint minutes = (guint) ((seconds % 3600) / 60);
-    /* Translators: "about 1 h 20 min left" */
+    /* TRANSLATORS: "about 1 h 20 min left" */
     return g_strdup_printf (_("about %u h %u min left"), hours, minutes);
   }
 }
@@ -89,10 +89,10 @@ format_speed (const UbFlashProgress *progress)
   if (progress->bytes_per_second > 0)
     {
       g_autofree char *rate = g_format_size ((guint64) progress->bytes_per_second);
-      /* Translators: a transfer speed, "38.2 MB/s" */
+      /* TRANSLATORS: a transfer speed, "38.2 MB/s" */
       speed = g_strdup_printf (_("%s/s"), rate);
     }
-  /* Translators: "1.2 GB of 5.6 GB · 38.2 MB/s · about 2 minutes left" */
+  /* TRANSLATORS: "1.2 GB of 5.6 GB · 38.2 MB/s · about 2 minutes left" */
   if (speed != NULL && left != NULL)
     return g_strdup_printf (_("%s of %s · %s · %s"), done, total, speed, left);
   if (speed != NULL)
@@ -372,7 +372,7 @@ ub_flash_page_start (UbFlashPage *self, GPtrArray *phones, gboolean lock_confirm
   if (phones->len == 1)
     {
       g_autofree char *name = ub_phone_dup_title (g_ptr_array_index (phones, 0));
-      /* Translators: "Flashing Redmi K40 (alioth)" */
+      /* TRANSLATORS: "Flashing Redmi K40 (alioth)" */
       title = g_strdup_printf (_("Flashing %s"), name);
     }
   else

@@ -308,7 +308,7 @@ ub_phone_dup_title (UbPhone *self)
     return g_strdup (_("Phone in fastboot mode"));
   model = ub_phone_lookup_model (product);
   if (model != NULL)
-    /* Translators: a phone's market name and its codename, "Redmi K40 (alioth)" */
+    /* TRANSLATORS: a phone's market name and its codename, "Redmi K40 (alioth)" */
     return g_strdup_printf (_("%s (%s)"), model, product);
   return g_strdup (product);
 }

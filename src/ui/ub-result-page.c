@@ -28,23 +28,33 @@ G_DEFINE_FINAL_TYPE (UbResultPage, ub_result_page, GTK_TYPE_BOX)
 enum { RESUME, RETRY, DONE, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
+/* What the phone is like now and what to do, in plain words. */
 static char *
 describe_failure (UbFlashJob *job)
 {
-  const GError *error = ub_flash_job_get_error (job);
   const char *state = ub_flash_job_get_phone_state (job);
   const char *next = ub_flash_job_get_next_step (job);
   g_autoptr(GString) text = g_string_new (NULL);
 
   if (ub_flash_job_get_state (job) == UB_FLASH_JOB_CANCELLED)
     g_string_append (text, _("You stopped flashing."));
-  else if (error != NULL)
-    g_string_append (text, error->message);
   if (state != NULL)
     g_string_append_printf (text, "%s%s", text->len > 0 ? " " : "", state);
   if (next != NULL)
-    g_string_append_printf (text, "\n\n%s", next);
+    g_string_append_printf (text, "%s%s", text->len > 0 ? "\n\n" : "", next);
   return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* The technical reason, for the details line and the log. */
+static char *
+describe_error (UbFlashJob *job)
+{
+  const GError *error = ub_flash_job_get_error (job);
+
+  if (error == NULL || ub_flash_job_get_state (job) == UB_FLASH_JOB_CANCELLED)
+    return NULL;
+  /* TRANSLATORS: followed by the technical error, e.g. "What went wrong: Sending “super” failed…" */
+  return g_strdup_printf (_("What went wrong: %s"), error->message);
 }
 
 void
@@ -84,12 +94,19 @@ ub_result_page_show (UbResultPage *self, GPtrArray *phones)
           GtkWidget *row = adw_action_row_new ();
           g_autofree char *title = ub_phone_dup_title (phone);
           g_autofree char *why = job != NULL && state != UB_FLASH_JOB_SUCCEEDED ? describe_failure (job) : NULL;
+          g_autofree char *what = job != NULL && state != UB_FLASH_JOB_SUCCEEDED ? describe_error (job) : NULL;
           GtkWidget *icon = gtk_image_new_from_icon_name (state == UB_FLASH_JOB_SUCCEEDED ? "emblem-ok-symbolic"
                                                                                            : "dialog-error-symbolic");
 
           gtk_widget_add_css_class (icon, state == UB_FLASH_JOB_SUCCEEDED ? "success" : "error");
           adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
           adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), FALSE);
+          if (what != NULL)
+            {
+              char *both = g_strdup_printf ("%s\n%s", why, what);
+              g_free (why);
+              why = both;
+            }
           adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
                                        why != NULL ? why : _("Done. It is restarting."));
           adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
@@ -112,6 +129,8 @@ ub_result_page_show (UbResultPage *self, GPtrArray *phones)
   else
     {
       g_autofree char *why = describe_failure (first_failed);
+      g_autofree char *what = describe_error (first_failed);
+      g_autofree char *next = NULL;
 
       gtk_widget_remove_css_class (GTK_WIDGET (self->status_page), "success-page");
       adw_status_page_set_icon_name (self->status_page,
@@ -121,8 +140,10 @@ ub_result_page_show (UbResultPage *self, GPtrArray *phones)
                                  n_cancelled > 0 && n_cancelled + n_ok == phones->len
                                    ? _("Flashing Stopped") : _("Flashing Did Not Finish"));
       adw_status_page_set_description (self->status_page, phones->len > 1 ? NULL : why);
-      gtk_label_set_text (self->next_label,
-                          _("Nothing was lost on this computer. Resume continues from the step that did not finish; Retry checks everything again and starts over."));
+      next = g_strdup_printf ("%s%s%s", phones->len == 1 && what != NULL ? what : "",
+                              phones->len == 1 && what != NULL ? "\n\n" : "",
+                              _("Nothing was lost on this computer. Resume continues from the step that did not finish; Retry checks everything again and starts over."));
+      gtk_label_set_text (self->next_label, next);
       gtk_widget_set_visible (GTK_WIDGET (self->next_label), TRUE);
     }
 
@@ -130,7 +151,7 @@ ub_result_page_show (UbResultPage *self, GPtrArray *phones)
     {
       UbFlashPlan *plan = ub_flash_job_get_plan (first_failed);
       guint step = ub_flash_job_get_resume_step (first_failed);
-      /* Translators: "Resume from Step 7 of 21" */
+      /* TRANSLATORS: "Resume from Step 7 of 21" */
       g_autofree char *label = g_strdup_printf (_("_Resume from Step %u of %u"), step + 1,
                                                 ub_flash_plan_get_n_steps (plan));
       gtk_button_set_label (self->resume_button, label);
@@ -139,7 +160,7 @@ ub_result_page_show (UbResultPage *self, GPtrArray *phones)
     gtk_button_set_label (self->resume_button, _("_Resume"));
   gtk_widget_set_visible (GTK_WIDGET (self->resume_button), self->can_resume);
   gtk_widget_set_visible (GTK_WIDGET (self->retry_button), first_failed != NULL);
-  gtk_button_set_label (self->done_button, first_failed == NULL ? _("_Done") : _("_Start Over"));
+  gtk_button_set_label (self->done_button, first_failed == NULL ? _("_Done") : _("_Back to the First Step"));
   if (self->can_resume)
     gtk_widget_grab_focus (GTK_WIDGET (self->resume_button));
   else

@@ -52,7 +52,7 @@ update_header (UbWindow *self)
 
   for (guint i = 0; i < G_N_ELEMENTS (wizard_pages); i++)
     if (g_strcmp0 (name, wizard_pages[i]) == 0)
-      /* Translators: "Step 2 of 5: Choose the firmware" */
+      /* TRANSLATORS: "Step 2 of 5: Choose the firmware" */
       subtitle = g_strdup_printf (_("Step %u of %u: %s"), i + 1, (guint) G_N_ELEMENTS (wizard_pages),
                                   gtk_stack_page_get_title (page));
   if (subtitle == NULL)

@@ -425,6 +425,7 @@ def check_install(meson, build_dir, udev_rules):
             f"share/icons/hicolor/scalable/apps/{APP_ID}.svg",
             f"share/icons/hicolor/symbolic/apps/{APP_ID}-symbolic.svg",
             f"share/glib-2.0/schemas/{APP_ID}.gschema.xml",
+            "bin/unbrick",
             "bin/unbrick-cli",
             "share/unbrick/70-unbrick.rules",
         ]

@@ -110,7 +110,7 @@ ub_ui_screenshot (GtkWindow *window, const char *name)
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   GskRenderer *renderer;
-  int width, height;
+  int width = 0, height = 0;
 
   /* let pending layout and drawing happen first; a window in the middle of
    * a transition may have nothing to draw for a frame */
