@@ -161,6 +161,17 @@ test_happy_path (Fixture *f, gconstpointer data)
   UbResultPage *result = UB_RESULT_PAGE (page (f, "result"));
 
   go_to_confirm (f, NULL, "happy");
+  /* the ROM is remembered, and offered again on the firmware page */
+  {
+    g_autoptr(GSettings) settings = g_settings_new ("io.github.unbrick.Unbrick");
+    g_auto(GStrv) recent = g_settings_get_strv (settings, "recent-roms");
+    UbRom *rom = ub_firmware_page_get_rom (UB_FIRMWARE_PAGE (page (f, "firmware")));
+    g_autofree char *name = g_path_get_basename (ub_rom_get_source (rom));
+
+    g_assert_cmpstr (recent[0], ==, ub_rom_get_source (rom));
+    g_assert_true (ub_ui_shows_text (page (f, "firmware"), "Recently Used"));
+    g_assert_nonnull (ub_ui_find_by_label (page (f, "firmware"), ADW_TYPE_ACTION_ROW, name));
+  }
   g_assert_true (ub_confirm_page_get_can_flash (confirm));
   g_assert_null (ub_confirm_page_get_reason (confirm));
   g_assert_true (ub_ui_shows_text (page (f, "confirm"), "Your apps, photos and accounts stay on the phone"));
