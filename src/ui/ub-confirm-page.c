@@ -453,8 +453,7 @@ ub_confirm_page_start (UbConfirmPage *self, UbRom *rom, GPtrArray *phones)
 static void
 on_recheck_clicked (UbConfirmPage *self)
 {
-  for (guint i = 0; self->phones != NULL && i < self->phones->len; i++)
-    ub_phone_probe (g_ptr_array_index (self->phones, i));
+  /* the checks ask the phone themselves; probing as well would compete for its USB interface */
   run_checks (self);
 }
 

@@ -20,6 +20,8 @@ struct _UbDetectPage
   GHashTable      *unticked;     /* addresses */
   UbDeviceMonitor *monitor;
   char            *rule_command;
+  gboolean         paused;       /* no probing: a phone is being flashed */
+  GHashTable      *to_probe;     /* UbPhone set, probed when unpaused */
 };
 
 G_DEFINE_FINAL_TYPE (UbDetectPage, ub_detect_page, GTK_TYPE_BOX)
@@ -209,6 +211,45 @@ create_row (gpointer item, gpointer user_data)
   return row;
 }
 
+static gboolean find_phone (UbDetectPage *self, const char *address, guint *position);
+
+/* Asking a phone about itself opens it: never while another connection
+ * (a flash job reconnecting after a reboot) may need it. */
+static void
+probe (UbDetectPage *self, UbPhone *phone)
+{
+  if (self->paused)
+    g_hash_table_add (self->to_probe, g_object_ref (phone));
+  else
+    ub_phone_probe (phone);
+}
+
+void
+ub_detect_page_set_paused (UbDetectPage *self, gboolean paused)
+{
+  GHashTableIter iter;
+  gpointer phone;
+
+  g_return_if_fail (UB_IS_DETECT_PAGE (self));
+  self->paused = paused;
+  if (paused)
+    return;
+  g_hash_table_iter_init (&iter, self->to_probe);
+  while (g_hash_table_iter_next (&iter, &phone, NULL))
+    {
+      guint position;
+
+      /* only those still connected */
+      if (find_phone (self, ub_phone_get_address (phone), &position))
+        {
+          g_autoptr(UbPhone) listed = g_list_model_get_item (G_LIST_MODEL (self->phones), position);
+          if (listed == phone)
+            ub_phone_probe (phone);
+        }
+    }
+  g_hash_table_remove_all (self->to_probe);
+}
+
 static gboolean
 find_phone (UbDetectPage *self, const char *address, guint *position)
 {
@@ -260,7 +301,7 @@ sync_with_monitor (UbDetectPage *self)
           if (ub_phone_get_device (phone) != device)
             {
               ub_phone_set_device (phone, device);
-              ub_phone_probe (phone);
+              probe (self, phone);
             }
         }
       else
@@ -268,7 +309,7 @@ sync_with_monitor (UbDetectPage *self)
           g_autoptr(UbPhone) phone = ub_phone_new_for_usb (device);
 
           g_list_store_append (self->phones, phone);
-          ub_phone_probe (phone);
+          probe (self, phone);
         }
     }
   update_status (self);
@@ -289,7 +330,7 @@ ub_detect_page_add_phone (UbDetectPage *self, UbPhone *phone)
 {
   g_return_if_fail (UB_IS_DETECT_PAGE (self));
   g_list_store_append (self->phones, phone);
-  ub_phone_probe (phone);
+  probe (self, phone);
   update_status (self);
 }
 
@@ -302,7 +343,7 @@ ub_detect_page_refresh (UbDetectPage *self)
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->phones)); i++)
     {
       g_autoptr(UbPhone) phone = g_list_model_get_item (G_LIST_MODEL (self->phones), i);
-      ub_phone_probe (phone);
+      probe (self, phone);
     }
   update_status (self);
 }
@@ -360,6 +401,7 @@ ub_detect_page_dispose (GObject *object)
   g_clear_object (&self->monitor);
   g_clear_object (&self->phones);
   g_clear_pointer (&self->unticked, g_hash_table_unref);
+  g_clear_pointer (&self->to_probe, g_hash_table_unref);
   g_clear_pointer (&self->rule_command, g_free);
   G_OBJECT_CLASS (ub_detect_page_parent_class)->dispose (object);
 }
@@ -411,6 +453,7 @@ ub_detect_page_init (UbDetectPage *self)
 
   self->phones = g_list_store_new (UB_TYPE_PHONE);
   self->unticked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->to_probe = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->rule_command = build_rule_command ();
   gtk_label_set_text (self->rule_label, self->rule_command);
   gtk_list_box_set_placeholder (self->phone_list, create_placeholder ());

@@ -22,6 +22,9 @@ void        ub_detect_page_set_monitor   (UbDetectPage    *self,
 void        ub_detect_page_add_phone     (UbDetectPage    *self,
                                           UbPhone         *phone);
 void        ub_detect_page_refresh       (UbDetectPage    *self);
+/* While paused, phones that arrive are listed but not opened (a flash is running). */
+void        ub_detect_page_set_paused    (UbDetectPage    *self,
+                                          gboolean         paused);
 /* The phones of the list (GListModel of UbPhone). */
 GListModel *ub_detect_page_get_phones    (UbDetectPage    *self);
 /* Usable phones that are ticked (all of them unless unticked). Transfer container. */

@@ -172,6 +172,7 @@ start_flash (UbWindow *self, gboolean resume)
       return;
     }
   inhibit (self);
+  ub_detect_page_set_paused (self->detect_page, TRUE);
   ub_window_show_page (self, "flash");
 }
 
@@ -204,6 +205,7 @@ on_flash_finished (UbWindow *self)
   gboolean succeeded = ub_flash_page_get_succeeded (self->flash_page);
 
   uninhibit (self);
+  ub_detect_page_set_paused (self->detect_page, FALSE);
   ub_result_page_show (self->result_page, self->phones);
   ub_window_show_page (self, "result");
   notify_result (self, succeeded);
@@ -227,8 +229,7 @@ on_result_retry (UbWindow *self)
       ub_window_show_page (self, "detect");
       return;
     }
-  for (guint i = 0; i < self->phones->len; i++)
-    ub_phone_probe (g_ptr_array_index (self->phones, i));
+  /* the checks ask the phone again; a probe now would compete for the USB interface */
   ub_window_show_page (self, "confirm");
   ub_confirm_page_start (self->confirm_page, rom, self->phones);
 }
