@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
 
 #include "ub-detect-page.h"
 
@@ -13,6 +15,7 @@ struct _UbDetectPage
   GtkListBox      *phone_list;
   AdwPreferencesGroup *permission_group;
   GtkLabel        *rule_label;
+  GtkButton       *install_rule_button;
   GtkLabel        *status_label;
   GtkButton       *continue_button;
 
@@ -373,6 +376,101 @@ on_copy_rule_clicked (UbDetectPage *self)
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), self->rule_command);
 }
 
+/*
+ * On a host install (not inside Flatpak, whose sandbox cannot touch the
+ * host's udev), pkexec can install the rule after asking for the password:
+ * the only program Unbrick ever starts, and only when the person asks.
+ * UNBRICK_PKEXEC replaces pkexec in tests.
+ */
+static char *
+find_pkexec (void)
+{
+  const char *override = g_getenv ("UNBRICK_PKEXEC");
+
+  if (g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
+    return NULL;
+  if (override != NULL)
+    return g_strdup (override);
+  return g_find_program_in_path ("pkexec");
+}
+
+static void
+installed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(UbDetectPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  char *rule_path = g_object_get_data (source, "rule-path");
+  AdwMessageDialog *dialog;
+  gboolean ok = g_subprocess_wait_check_finish (G_SUBPROCESS (source), result, &error);
+
+  g_unlink (rule_path);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->install_rule_button), TRUE);
+  if (ok)
+    dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                                         _("The Rule Is Installed"),
+                                                         _("Unplug the phone and plug it in again: it then appears here, ready.")));
+  else
+    {
+      g_autofree char *body =
+        g_strdup_printf (_("The rule was not installed (%s). You can still copy the command and run it in a terminal."),
+                         error->message);
+      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                                           _("The Rule Was Not Installed"), body));
+    }
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+  ub_detect_page_refresh (self);
+}
+
+static void
+install_response (AdwMessageDialog *dialog, const char *response, UbDetectPage *self)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autofree char *pkexec = NULL;
+  g_autofree char *rule_path = NULL;
+  int fd;
+
+  if (g_strcmp0 (response, "install") != 0)
+    return;
+  pkexec = find_pkexec ();
+  bytes = g_resources_lookup_data ("/io/github/unbrick/Unbrick/70-unbrick.rules", 0, NULL);
+  fd = g_file_open_tmp ("unbrick-rule-XXXXXX.rules", &rule_path, &error);
+  if (pkexec == NULL || bytes == NULL || fd < 0)
+    return;
+  close (fd);
+  if (!g_file_set_contents_full (rule_path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                 G_FILE_SET_CONTENTS_NONE, 0644, &error))
+    return;
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, pkexec,
+                              "install", "-m", "0644", rule_path, "/etc/udev/rules.d/70-unbrick.rules", NULL);
+  if (process == NULL)
+    {
+      g_unlink (rule_path);
+      return;
+    }
+  g_object_set_data_full (G_OBJECT (process), "rule-path", g_steal_pointer (&rule_path), g_free);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->install_rule_button), FALSE);
+  g_subprocess_wait_check_async (process, NULL, installed, g_object_ref (self));
+}
+
+static void
+on_install_rule_clicked (UbDetectPage *self)
+{
+  AdwMessageDialog *dialog =
+    ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                                _("Install the USB Rule?"),
+                                                _("Unbrick adds the file /etc/udev/rules.d/70-unbrick.rules, which lets the person at this computer use phones in fastboot mode. Your password is asked for once.")));
+
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "install", _("_Install"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "install", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "install");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (install_response), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static char *
 build_rule_command (void)
 {
@@ -422,11 +520,13 @@ ub_detect_page_class_init (UbDetectPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UbDetectPage, phone_list);
   gtk_widget_class_bind_template_child (widget_class, UbDetectPage, permission_group);
   gtk_widget_class_bind_template_child (widget_class, UbDetectPage, rule_label);
+  gtk_widget_class_bind_template_child (widget_class, UbDetectPage, install_rule_button);
   gtk_widget_class_bind_template_child (widget_class, UbDetectPage, status_label);
   gtk_widget_class_bind_template_child (widget_class, UbDetectPage, continue_button);
   gtk_widget_class_bind_template_callback (widget_class, on_refresh_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_continue_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_copy_rule_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_install_rule_clicked);
 }
 
 static GtkWidget *
@@ -456,6 +556,10 @@ ub_detect_page_init (UbDetectPage *self)
   self->to_probe = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->rule_command = build_rule_command ();
   gtk_label_set_text (self->rule_label, self->rule_command);
+  {
+    g_autofree char *pkexec = find_pkexec ();
+    gtk_widget_set_visible (GTK_WIDGET (self->install_rule_button), pkexec != NULL);
+  }
   gtk_list_box_set_placeholder (self->phone_list, create_placeholder ());
   gtk_list_box_bind_model (self->phone_list, G_LIST_MODEL (self->phones), create_row, self, NULL);
   g_signal_connect_object (self->phones, "items-changed", G_CALLBACK (update_status), self,

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ub-download-panel.h"
 #include "ub-file-chooser.h"
 #include "ub-firmware-page.h"
 #include "ub-phone.h"
@@ -16,6 +17,8 @@ struct _UbFirmwarePage
   GtkButton       *file_button;
   GtkButton       *folder_button;
   GtkButton       *demo_button;
+  GtkToggleButton *download_button;
+  UbDownloadPanel *download_panel;
   GtkBox          *progress_box;
   GtkLabel        *progress_label;
   GtkProgressBar  *progress_bar;
@@ -197,6 +200,7 @@ set_busy (UbFirmwarePage *self, gboolean busy)
   gtk_widget_set_sensitive (GTK_WIDGET (self->file_button), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->folder_button), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->demo_button), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->download_button), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->recent_list), !busy);
   if (!busy)
     g_clear_handle_id (&self->progress_timer, g_source_remove);
@@ -359,6 +363,13 @@ on_demo_clicked (UbFirmwarePage *self)
 }
 
 static void
+on_downloaded (UbFirmwarePage *self, const char *path)
+{
+  gtk_toggle_button_set_active (self->download_button, FALSE);
+  ub_firmware_page_open (self, path);
+}
+
+static void
 on_cancel_clicked (UbFirmwarePage *self)
 {
   if (self->cancellable != NULL)
@@ -448,6 +459,13 @@ ub_firmware_page_set_demo (UbFirmwarePage *self, UbEmuDemo *demo)
   gtk_widget_set_visible (GTK_WIDGET (self->demo_button), demo != NULL);
 }
 
+GtkWidget *
+ub_firmware_page_get_download_panel (UbFirmwarePage *self)
+{
+  g_return_val_if_fail (UB_IS_FIRMWARE_PAGE (self), NULL);
+  return GTK_WIDGET (self->download_panel);
+}
+
 UbRom *
 ub_firmware_page_get_rom (UbFirmwarePage *self)
 {
@@ -504,6 +522,7 @@ ub_firmware_page_class_init (UbFirmwarePageClass *klass)
   object_class->dispose = ub_firmware_page_dispose;
   object_class->finalize = ub_firmware_page_finalize;
 
+  g_type_ensure (UB_TYPE_DOWNLOAD_PANEL);
   signals[CONTINUE] = g_signal_new ("continue", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                     0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
@@ -511,6 +530,8 @@ ub_firmware_page_class_init (UbFirmwarePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, file_button);
   gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, folder_button);
   gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, demo_button);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, download_button);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, download_panel);
   gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, progress_box);
   gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, progress_label);
   gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, progress_bar);
@@ -529,6 +550,7 @@ ub_firmware_page_class_init (UbFirmwarePageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_file_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_folder_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_demo_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_downloaded);
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_continue_clicked);
 }

@@ -23,6 +23,8 @@ void      ub_firmware_page_set_demo   (UbFirmwarePage *self,
 /* Opens @path (folder or .tgz) as if the person had selected it. */
 void      ub_firmware_page_open       (UbFirmwarePage *self,
                                        const char     *path);
+/* The download part of the page (shown by the Download… button). */
+GtkWidget *ub_firmware_page_get_download_panel (UbFirmwarePage *self);
 /* The opened ROM, or NULL. */
 UbRom    *ub_firmware_page_get_rom    (UbFirmwarePage *self);
 /* TRUE while a ROM is being opened or unpacked. */

@@ -9,10 +9,12 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <libsoup/soup.h>
 
 #include "ub-advanced-page.h"
 #include "ub-confirm-page.h"
 #include "ub-detect-page.h"
+#include "ub-download-panel.h"
 #include "ub-emu-demo.h"
 #include "ub-emu-phone.h"
 #include "ub-firmware-page.h"
@@ -387,6 +389,36 @@ test_diagnoses (Fixture *f, gconstpointer data)
   g_assert_true (ub_ui_shows_text (page (f, "detect"), "Allow Unbrick to Use Phones"));
   g_assert_true (ub_ui_shows_text (page (f, "detect"), "TAG+=\"uaccess\""));
   g_assert_true (ub_ui_shows_text (page (f, "detect"), "sudo tee /etc/udev/rules.d/70-unbrick.rules"));
+  /* the rule installed through pkexec, after asking (a stand-in pkexec records what it was asked) */
+  {
+    const char *log = g_getenv ("UB_FAKE_PKEXEC_LOG");
+    g_autofree char *rule_copy = g_strconcat (log, ".rule", NULL);
+    g_autofree char *args = NULL;
+    g_autofree char *copied = NULL;
+    g_autofree char *source = g_build_filename (g_getenv ("UB_SOURCE_DIR"), "data", "udev", "70-unbrick.rules", NULL);
+    g_autofree char *expected = NULL;
+    g_auto(GStrv) argv = NULL;
+    AdwMessageDialog *dialog;
+
+    ub_ui_click (page (f, "detect"), "_Install the Rule…");
+    g_assert_cmpstr (adw_message_dialog_get_heading (ub_ui_wait_for_dialog ()), ==, "Install the USB Rule?");
+    ub_ui_answer_dialog ("install");
+    dialog = ub_ui_wait_for_dialog ();
+    g_assert_nonnull (dialog);
+    g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "The Rule Is Installed");
+    ub_ui_answer_dialog ("close");
+    g_assert_true (g_file_get_contents (log, &args, NULL, NULL));
+    argv = g_strsplit (args, "\n", -1);
+    g_assert_cmpuint (g_strv_length (argv), ==, 6);
+    g_assert_cmpstr (argv[0], ==, "install");
+    g_assert_cmpstr (argv[1], ==, "-m");
+    g_assert_cmpstr (argv[2], ==, "0644");
+    g_assert_cmpstr (argv[4], ==, "/etc/udev/rules.d/70-unbrick.rules");
+    g_assert_false (g_file_test (argv[3], G_FILE_TEST_EXISTS));   /* the temporary copy is gone */
+    g_assert_true (g_file_get_contents (rule_copy, &copied, NULL, NULL));
+    g_assert_true (g_file_get_contents (source, &expected, NULL, NULL));
+    g_assert_cmpstr (copied, ==, expected);
+  }
   /* only the demo phone can go on */
   {
     g_autoptr(GPtrArray) selected = ub_detect_page_get_selected (detect);
@@ -569,9 +601,88 @@ test_close_while_flashing (Fixture *f, gconstpointer data)
   ub_ui_screenshot (GTK_WINDOW (f->window), "result-stopped");
 }
 
+static void
+serve_file (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer data)
+{
+  GBytes *body = data;
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "application/octet-stream", SOUP_MEMORY_COPY,
+                                    g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+}
+
+static gboolean
+download_idle (gpointer data)
+{
+  return !ub_download_panel_get_busy (data);
+}
+
+static void
+test_download (Fixture *f, gconstpointer data)
+{
+  UbFirmwarePage *firmware = UB_FIRMWARE_PAGE (page (f, "firmware"));
+  UbDownloadPanel *panel = UB_DOWNLOAD_PANEL (ub_firmware_page_get_download_panel (firmware));
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.unbrick.Unbrick");
+  g_autofree char *folder = g_build_filename (ub_emu_demo_get_dir (f->demo), "downloads", NULL);
+  g_autofree char *saved = g_build_filename (folder, "notes.txt", NULL);
+  g_autofree char *part = g_build_filename (folder, "notes.txt.part", NULL);
+  g_autofree char *content = g_strnfill (300000, 'x');
+  g_autoptr(GBytes) body = g_bytes_new (content, 300000);
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSList) uris = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *got = NULL;
+  gsize got_len;
+
+  g_settings_set_string (settings, "download-folder", folder);
+  soup_server_add_handler (server, "/notes.txt", serve_file, body, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  url = g_strdup_printf ("http://127.0.0.1:%d/notes.txt", g_uri_get_port (uris->data));
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+
+  g_assert_true (ub_ui_wait (phone_ready, f, 10));
+  ub_ui_click (page (f, "detect"), "_Continue");
+  ub_ui_click (page (f, "firmware"), "Do_wnload…");
+
+  /* a wrong MD5: refused, and no file is left under the final name */
+  ub_download_panel_set_url (panel, url, "0123456789abcdef0123456789abcdef");
+  ub_ui_click (page (f, "firmware"), "_Start Download");
+  g_assert_true (ub_ui_wait (download_idle, panel, 30));
+  g_assert_nonnull (ub_download_panel_get_error (panel));
+  g_assert_false (g_file_test (saved, G_FILE_TEST_EXISTS));
+  ub_ui_screenshot (GTK_WINDOW (f->window), "firmware-download-refused");
+
+  /* without: it is saved, then handed to the ROM opener, which says it is no ROM */
+  ub_download_panel_set_url (panel, url, NULL);
+  ub_ui_click (page (f, "firmware"), "_Start Download");
+  g_assert_true (ub_ui_wait (download_idle, panel, 30));
+  g_assert_null (ub_download_panel_get_error (panel));
+  g_assert_true (g_file_get_contents (saved, &got, &got_len, NULL));
+  g_assert_cmpuint (got_len, ==, 300000);
+  g_assert_true (memcmp (got, content, got_len) == 0);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  g_assert_true (ub_ui_wait (firmware_settled, f, 30));
+  g_assert_null (ub_firmware_page_get_rom (firmware));
+  g_assert_true (ub_ui_shows_text (page (f, "firmware"), "is neither a ROM folder nor a .tgz ROM file"));
+  ub_ui_screenshot (GTK_WINDOW (f->window), "firmware-downloaded-not-a-rom");
+  g_settings_reset (settings, "download-folder");
+}
+
 int
 main (int argc, char **argv)
 {
+  g_autofree char *tmp = g_dir_make_tmp ("unbrick-ui-XXXXXX", NULL);
+  g_autofree char *fake = g_build_filename (tmp, "pkexec", NULL);
+  g_autofree char *log = g_build_filename (tmp, "pkexec.log", NULL);
+  g_autofree char *script = g_strdup_printf ("#!/bin/sh\nprintf '%%s\\n' \"$@\" > '%s'\ncp \"$4\" '%s.rule'\n", log, log);
+  int status;
+
+  g_assert_true (g_file_set_contents_full (fake, script, -1, G_FILE_SET_CONTENTS_NONE, 0755, NULL));
+  g_setenv ("UNBRICK_PKEXEC", fake, TRUE);
+  g_setenv ("UB_FAKE_PKEXEC_LOG", log, TRUE);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
@@ -585,6 +696,15 @@ main (int argc, char **argv)
   ADD ("/ui/several-phones", test_two_phones);
   ADD ("/ui/advanced", test_advanced);
   ADD ("/ui/close-while-flashing", test_close_while_flashing);
+  ADD ("/ui/firmware/download", test_download);
 #undef ADD
-  return g_test_run ();
+  status = g_test_run ();
+  g_unlink (fake);
+  g_unlink (log);
+  {
+    g_autofree char *rule = g_strconcat (log, ".rule", NULL);
+    g_unlink (rule);
+  }
+  g_rmdir (tmp);
+  return status;
 }

@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+
+#include "ub-download.h"
+#include "ub-download-panel.h"
+
+struct _UbDownloadPanel
+{
+  GtkBox           parent_instance;
+
+  AdwEntryRow     *url_row;
+  AdwEntryRow     *md5_row;
+  GtkBox          *progress_box;
+  GtkProgressBar  *progress_bar;
+  GtkLabel        *progress_label;
+  GtkLabel        *error_label;
+  GtkButton       *pause_button;
+  GtkButton       *stop_button;
+  GtkButton       *download_button;
+
+  GSettings       *settings;
+  UbDownload      *download;
+  GCancellable    *cancellable;
+};
+
+G_DEFINE_FINAL_TYPE (UbDownloadPanel, ub_download_panel, GTK_TYPE_BOX)
+
+enum { DOWNLOADED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void
+set_error (UbDownloadPanel *self, const char *message)
+{
+  gtk_label_set_text (self->error_label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+}
+
+static void
+update_buttons (UbDownloadPanel *self)
+{
+  gboolean busy = self->download != NULL;
+  const char *url = gtk_editable_get_text (GTK_EDITABLE (self->url_row));
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->download_button), !busy && url != NULL && *url != '\0');
+  gtk_widget_set_sensitive (GTK_WIDGET (self->url_row), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->md5_row), !busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->pause_button), busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->stop_button), busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_box), busy);
+  if (busy)
+    gtk_button_set_label (self->pause_button,
+                          ub_download_is_paused (self->download) ? _("_Resume") : _("Pa_use"));
+}
+
+static void
+on_progress (UbDownload *download, guint64 done, guint64 total, double bytes_per_second,
+             gint64 seconds_left, UbDownloadPanel *self)
+{
+  g_autofree char *done_text = g_format_size (done);
+  g_autofree char *text = NULL;
+
+  if (ub_download_get_state (download) == UB_DOWNLOAD_STATE_CHECKING)
+    {
+      text = g_strdup_printf (_("Checking what was already downloaded: %s"), done_text);
+      gtk_progress_bar_set_fraction (self->progress_bar, total > 0 ? (double) done / total : 0);
+      gtk_label_set_text (self->progress_label, text);
+      return;
+    }
+  if (total > 0)
+    {
+      g_autofree char *total_text = g_format_size (total);
+      g_autofree char *speed = g_format_size ((guint64) bytes_per_second);
+
+      gtk_progress_bar_set_fraction (self->progress_bar, (double) done / total);
+      if (bytes_per_second > 0 && seconds_left >= 0)
+        {
+          guint minutes = (guint) ((seconds_left + 59) / 60);
+          /* TRANSLATORS: "1.2 GB of 5.6 GB · 4.1 MB/s · about 20 minutes left" */
+          text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                               "%s of %s · %s/s · about %u minute left",
+                                               "%s of %s · %s/s · about %u minutes left", minutes),
+                                  done_text, total_text, speed, minutes);
+        }
+      else
+        text = g_strdup_printf (_("%s of %s"), done_text, total_text);
+    }
+  else
+    {
+      gtk_progress_bar_pulse (self->progress_bar);
+      text = g_strdup (done_text);
+    }
+  gtk_label_set_text (self->progress_label, text);
+}
+
+static void
+on_state_changed (UbDownload *download, UbDownloadPanel *self)
+{
+  switch (ub_download_get_state (download))
+    {
+    case UB_DOWNLOAD_STATE_CONNECTING:
+      gtk_label_set_text (self->progress_label, _("Connecting…"));
+      break;
+    case UB_DOWNLOAD_STATE_PAUSED:
+      gtk_label_set_text (self->progress_label, _("Paused. Resume continues where it stopped."));
+      break;
+    case UB_DOWNLOAD_STATE_RETRYING:
+      gtk_label_set_text (self->progress_label, _("The connection was lost. Trying again…"));
+      break;
+    case UB_DOWNLOAD_STATE_IDLE:
+    case UB_DOWNLOAD_STATE_CHECKING:
+    case UB_DOWNLOAD_STATE_DOWNLOADING:
+    case UB_DOWNLOAD_STATE_SUCCEEDED:
+    case UB_DOWNLOAD_STATE_FAILED:
+    default:
+      break;
+    }
+  update_buttons (self);
+}
+
+static void
+on_finished (UbDownload *download, const GError *error, UbDownloadPanel *self)
+{
+  g_autoptr(UbDownload) done = g_steal_pointer (&self->download);
+  g_autofree char *path = g_strdup (ub_download_get_final_path (done));
+
+  g_signal_handlers_disconnect_by_data (done, self);
+  g_clear_object (&self->cancellable);
+  update_buttons (self);
+  if (error != NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        set_error (self, error->message);
+      return;
+    }
+  g_signal_emit (self, signals[DOWNLOADED], 0, path);
+}
+
+static char *
+download_folder (UbDownloadPanel *self)
+{
+  g_autofree char *folder = g_settings_get_string (self->settings, "download-folder");
+  const char *downloads;
+
+  if (folder != NULL && *folder != '\0')
+    return g_steal_pointer (&folder);
+  downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+  return g_strdup (downloads != NULL ? downloads : g_get_home_dir ());
+}
+
+void
+ub_download_panel_start (UbDownloadPanel *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbDownload) download = NULL;
+  g_autofree char *folder = NULL;
+  g_autofree char *url = NULL;
+  const char *md5;
+
+  g_return_if_fail (UB_IS_DOWNLOAD_PANEL (self));
+  if (self->download != NULL)
+    return;
+
+  url = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->url_row))));
+  md5 = gtk_editable_get_text (GTK_EDITABLE (self->md5_row));
+  folder = download_folder (self);
+  set_error (self, NULL);
+  if (g_mkdir_with_parents (folder, 0755) != 0)
+    {
+      g_autofree char *message = g_strdup_printf (_("The download folder %s cannot be created: %s"),
+                                                  folder, g_strerror (errno));
+      set_error (self, message);
+      return;
+    }
+  download = ub_download_new (url, folder, &error);
+  if (download == NULL ||
+      (md5 != NULL && *md5 != '\0' && !ub_download_set_expected_md5 (download, md5, &error)))
+    {
+      set_error (self, error->message);
+      return;
+    }
+  self->download = g_steal_pointer (&download);
+  self->cancellable = g_cancellable_new ();
+  g_signal_connect (self->download, "progress", G_CALLBACK (on_progress), self);
+  g_signal_connect (self->download, "state-changed", G_CALLBACK (on_state_changed), self);
+  g_signal_connect (self->download, "finished", G_CALLBACK (on_finished), self);
+  gtk_progress_bar_set_fraction (self->progress_bar, 0);
+  gtk_label_set_text (self->progress_label, _("Connecting…"));
+  ub_download_start (self->download, self->cancellable);
+  update_buttons (self);
+}
+
+void
+ub_download_panel_pause (UbDownloadPanel *self)
+{
+  g_return_if_fail (UB_IS_DOWNLOAD_PANEL (self));
+  if (self->download == NULL)
+    return;
+  if (ub_download_is_paused (self->download))
+    ub_download_resume (self->download);
+  else
+    ub_download_pause (self->download);
+  update_buttons (self);
+}
+
+void
+ub_download_panel_stop (UbDownloadPanel *self)
+{
+  g_return_if_fail (UB_IS_DOWNLOAD_PANEL (self));
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+}
+
+void
+ub_download_panel_set_url (UbDownloadPanel *self, const char *url, const char *md5)
+{
+  g_return_if_fail (UB_IS_DOWNLOAD_PANEL (self));
+  gtk_editable_set_text (GTK_EDITABLE (self->url_row), url != NULL ? url : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->md5_row), md5 != NULL ? md5 : "");
+  update_buttons (self);
+}
+
+gboolean
+ub_download_panel_get_busy (UbDownloadPanel *self)
+{
+  g_return_val_if_fail (UB_IS_DOWNLOAD_PANEL (self), FALSE);
+  return self->download != NULL;
+}
+
+const char *
+ub_download_panel_get_error (UbDownloadPanel *self)
+{
+  g_return_val_if_fail (UB_IS_DOWNLOAD_PANEL (self), NULL);
+  return gtk_widget_get_visible (GTK_WIDGET (self->error_label)) ? gtk_label_get_text (self->error_label) : NULL;
+}
+
+static void
+on_input_changed (UbDownloadPanel *self)
+{
+  update_buttons (self);
+}
+
+static void
+on_download_clicked (UbDownloadPanel *self)
+{
+  ub_download_panel_start (self);
+}
+
+static void
+on_pause_clicked (UbDownloadPanel *self)
+{
+  ub_download_panel_pause (self);
+}
+
+static void
+on_stop_clicked (UbDownloadPanel *self)
+{
+  ub_download_panel_stop (self);
+}
+
+static void
+ub_download_panel_dispose (GObject *object)
+{
+  UbDownloadPanel *self = UB_DOWNLOAD_PANEL (object);
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  if (self->download != NULL)
+    g_signal_handlers_disconnect_by_data (self->download, self);
+  g_clear_object (&self->download);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->settings);
+  gtk_widget_dispose_template (GTK_WIDGET (self), UB_TYPE_DOWNLOAD_PANEL);
+  G_OBJECT_CLASS (ub_download_panel_parent_class)->dispose (object);
+}
+
+static void
+ub_download_panel_class_init (UbDownloadPanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ub_download_panel_dispose;
+
+  signals[DOWNLOADED] = g_signal_new ("downloaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                      0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/unbrick/Unbrick/ub-download-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, UbDownloadPanel, url_row);
+  gtk_widget_class_bind_template_child (widget_class, UbDownloadPanel, md5_row);
+  gtk_widget_class_bind_template_child (widget_class, UbDownloadPanel, progress_box);
+  gtk_widget_class_bind_template_child (widget_class, UbDownloadPanel, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, UbDownloadPanel, progress_label);
+  gtk_widget_class_bind_template_child (widget_class, UbDownloadPanel, error_label);
+  gtk_widget_class_bind_template_child (widget_class, UbDownloadPanel, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, UbDownloadPanel, stop_button);
+  gtk_widget_class_bind_template_child (widget_class, UbDownloadPanel, download_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_input_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_download_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_pause_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_stop_clicked);
+}
+
+static void
+ub_download_panel_init (UbDownloadPanel *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->settings = g_settings_new ("io.github.unbrick.Unbrick");
+}
