@@ -140,10 +140,11 @@ ub_emu_session_get_feed_size (UbEmuSession *self,
   g_mutex_lock (&self->phone->lock);
   rate = self->phone->rate;
   g_mutex_unlock (&self->phone->lock);
-  /* about 50 ms of data per feed, so the host never waits long between reads */
+  /* about 50 ms of data per feed, so the host never waits long between reads
+   * (and a stop never waits long for a sleeping session) */
   if (rate == 0)
     return max;
-  return (gsize) CLAMP (rate / 20, (guint64) MIN ((gsize) 4096, max), (guint64) max);
+  return (gsize) CLAMP (rate / 20, 1, (guint64) MAX (max, (gsize) 1));
 }
 
 /* ---- responses ---------------------------------------------------------- */
