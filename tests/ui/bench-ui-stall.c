@@ -9,8 +9,14 @@
  * clock records what each frame costs, and the progress signals of the job
  * and the redraws of the flash page are counted.
  *
+ * A stall is wall-clock time, so on a loaded machine it also holds the time
+ * the main thread waited for a CPU (preempted, or Xvfb slow to answer); the
+ * main thread's CPU time in each stall is printed too: that part is work the
+ * UI did itself.
+ *
  * Prints one figure a line; exits 0 unless the flash itself fails. Run it
- * with `meson test -C build --benchmark ui-stall`.
+ * with `meson test -C build --benchmark ui-stall`; UB_BENCH_TRACE=1 also
+ * prints every stall and frame over 8 ms, the job's log lines, with times.
  */
 #define _GNU_SOURCE  /* RUSAGE_THREAD */
 #include "config.h"
