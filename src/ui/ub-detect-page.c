@@ -536,7 +536,10 @@ create_placeholder (void)
   GtkWidget *spinner = gtk_spinner_new ();
   GtkWidget *label = gtk_label_new (_("No phone found yet"));
 
-  gtk_spinner_start (GTK_SPINNER (spinner));
+  /* spin only while shown: a spinning spinner keeps the window validating
+   * its styles every frame even when the page is hidden */
+  g_signal_connect (spinner, "map", G_CALLBACK (gtk_spinner_start), NULL);
+  g_signal_connect (spinner, "unmap", G_CALLBACK (gtk_spinner_stop), NULL);
   gtk_widget_set_margin_top (box, 18);
   gtk_widget_set_margin_bottom (box, 18);
   gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
