@@ -243,11 +243,36 @@ unpack_progress (guint64 done, guint64 total, const char *entry, gpointer user_d
   g_mutex_unlock (&self->lock);
 }
 
+typedef struct {
+  char      *path;
+  UbEmuDemo *demo;     /* write the demo ROM first */
+} OpenData;
+
+static void
+open_data_free (OpenData *data)
+{
+  g_free (data->path);
+  g_clear_object (&data->demo);
+  g_free (data);
+}
+
 static void
 open_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
+  OpenData *data = task_data;
   GError *error = NULL;
-  UbRom *rom = ub_rom_open (task_data, NULL, unpack_progress, source, cancellable, &error);
+  UbRom *rom;
+
+  if (data->demo != NULL)
+    {
+      data->path = ub_emu_demo_write_rom (data->demo, "alioth", &error);
+      if (data->path == NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+    }
+  rom = ub_rom_open (data->path, NULL, unpack_progress, source, cancellable, &error);
 
   if (rom == NULL)
     g_task_return_error (task, error);
@@ -262,6 +287,8 @@ open_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autoptr(UbRom) rom = g_task_propagate_pointer (G_TASK (result), &error);
 
+  if (g_task_get_cancellable (G_TASK (result)) != self->cancellable)
+    return;   /* replaced by a newer choice */
   set_busy (self, FALSE);
   g_clear_object (&self->cancellable);
   if (rom == NULL)
@@ -279,12 +306,11 @@ open_done (GObject *source, GAsyncResult *result, gpointer user_data)
     gtk_widget_grab_focus (GTK_WIDGET (self->continue_button));
 }
 
-void
-ub_firmware_page_open (UbFirmwarePage *self, const char *path)
+static void
+start_open (UbFirmwarePage *self, const char *path, UbEmuDemo *demo)
 {
   g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (UB_IS_FIRMWARE_PAGE (self));
+  OpenData *data = g_new0 (OpenData, 1);
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
@@ -295,16 +321,27 @@ ub_firmware_page_open (UbFirmwarePage *self, const char *path)
   show_rom (self);
 
   self->cancellable = g_cancellable_new ();
+  g_clear_handle_id (&self->progress_timer, g_source_remove);
   self->done = self->total = 0;
-  gtk_label_set_text (self->progress_label, _("Opening the firmware…"));
+  gtk_label_set_text (self->progress_label, demo != NULL ? _("Preparing the demo firmware…")
+                                                         : _("Opening the firmware…"));
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
   set_busy (self, TRUE);
   self->progress_timer = g_timeout_add (100, progress_tick, self);
 
+  data->path = g_strdup (path);
+  data->demo = demo != NULL ? g_object_ref (demo) : NULL;
   task = g_task_new (self, self->cancellable, open_done, NULL);
-  g_task_set_source_tag (task, ub_firmware_page_open);
-  g_task_set_task_data (task, g_strdup (path), g_free);
+  g_task_set_source_tag (task, start_open);
+  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
   g_task_run_in_thread (task, open_thread);
+}
+
+void
+ub_firmware_page_open (UbFirmwarePage *self, const char *path)
+{
+  g_return_if_fail (UB_IS_FIRMWARE_PAGE (self));
+  start_open (self, path, NULL);
 }
 
 static void
@@ -348,18 +385,8 @@ on_folder_clicked (UbFirmwarePage *self)
 static void
 on_demo_clicked (UbFirmwarePage *self)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = NULL;
-
-  if (self->demo == NULL)
-    return;
-  path = ub_emu_demo_write_rom (self->demo, "alioth", &error);
-  if (path == NULL)
-    {
-      set_error (self, error->message);
-      return;
-    }
-  ub_firmware_page_open (self, path);
+  if (self->demo != NULL)
+    start_open (self, NULL, self->demo);
 }
 
 static void

@@ -39,6 +39,7 @@ struct _UbFlashPage
   gboolean         dirty;
   guint            n_updates;
   gboolean         running;
+  GString         *pending_log;   /* lines not yet in the text view */
 };
 
 G_DEFINE_FINAL_TYPE (UbFlashPage, ub_flash_page, GTK_TYPE_BOX)
@@ -127,6 +128,8 @@ run_state_text (PhoneRun *run)
     }
 }
 
+static void flush_log (UbFlashPage *self);
+
 static void
 redraw (UbFlashPage *self)
 {
@@ -156,6 +159,7 @@ redraw (UbFlashPage *self)
           gtk_label_set_text (run->status, run_state_text (run));
         }
     }
+  flush_log (self);
   fraction = self->runs->len == 1 ? run_fraction (first) : (total > 0 ? (double) done / total : 0.0);
   gtk_progress_bar_set_fraction (self->progress_bar, fraction);
   {
@@ -196,28 +200,39 @@ update_tick (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Into the text view at the next redraw: appending and scrolling per line
+ * would relayout the log for every line the phone prints. */
 static void
-append_log (UbFlashPage *self, PhoneRun *run, const char *line)
+flush_log (UbFlashPage *self)
 {
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->log_view);
   GtkTextIter end;
-  g_autofree char *text = NULL;
 
-  ub_phone_log (run->phone, "%s", line);
-  if (self->runs->len > 1)
-    text = g_strdup_printf ("[%s] %s\n", ub_phone_get_address (run->phone), line);
-  else
-    text = g_strdup_printf ("%s\n", line);
+  if (self->pending_log->len == 0)
+    return;
   gtk_text_buffer_get_end_iter (buffer, &end);
-  gtk_text_buffer_insert (buffer, &end, text, -1);
+  gtk_text_buffer_insert (buffer, &end, self->pending_log->str, (int) self->pending_log->len);
+  g_string_truncate (self->pending_log, 0);
   if (gtk_expander_get_expanded (self->log_expander))
     {
       GtkTextMark *mark = gtk_text_buffer_get_insert (buffer);
 
       gtk_text_buffer_get_end_iter (buffer, &end);
       gtk_text_buffer_place_cursor (buffer, &end);
-      gtk_text_view_scroll_mark_onscreen (self->log_view, mark);
+      /* scrolls once the lines are laid out, in an idle */
+      gtk_text_view_scroll_to_mark (self->log_view, mark, 0.0, FALSE, 0.0, 1.0);
     }
+}
+
+static void
+append_log (UbFlashPage *self, PhoneRun *run, const char *line)
+{
+  ub_phone_log (run->phone, "%s", line);
+  if (self->runs->len > 1)
+    g_string_append_printf (self->pending_log, "[%s] %s\n", ub_phone_get_address (run->phone), line);
+  else
+    g_string_append_printf (self->pending_log, "%s\n", line);
+  self->dirty = TRUE;
 }
 
 static void
@@ -336,6 +351,7 @@ ub_flash_page_start (UbFlashPage *self, GPtrArray *phones, gboolean lock_confirm
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->phone_list))) != NULL)
     gtk_list_box_remove (self->phone_list, child);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->log_view), "", -1);
+  g_string_truncate (self->pending_log, 0);
 
   for (guint i = 0; i < phones->len; i++)
     {
@@ -546,6 +562,8 @@ ub_flash_page_dispose (GObject *object)
           ub_flash_job_cancel (run->job);
       }
   g_clear_pointer (&self->runs, g_ptr_array_unref);
+  if (self->pending_log != NULL)
+    g_string_free (g_steal_pointer (&self->pending_log), TRUE);
   gtk_widget_dispose_template (GTK_WIDGET (self), UB_TYPE_FLASH_PAGE);
   G_OBJECT_CLASS (ub_flash_page_parent_class)->dispose (object);
 }
@@ -578,4 +596,13 @@ ub_flash_page_init (UbFlashPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->runs = g_ptr_array_new_with_free_func ((GDestroyNotify) phone_run_free);
+  self->pending_log = g_string_new (NULL);
+  /* these change ten times a second: one line each, so a change never
+   * needs a height-for-width relayout of the page */
+  gtk_label_set_wrap (self->step_label, FALSE);
+  gtk_label_set_ellipsize (self->step_label, PANGO_ELLIPSIZE_END);
+  gtk_label_set_single_line_mode (self->step_label, TRUE);
+  gtk_label_set_wrap (self->speed_label, FALSE);
+  gtk_label_set_ellipsize (self->speed_label, PANGO_ELLIPSIZE_END);
+  gtk_label_set_single_line_mode (self->speed_label, TRUE);
 }
