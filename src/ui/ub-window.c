@@ -71,7 +71,11 @@ void
 ub_window_show_page (UbWindow *self, const char *name)
 {
   g_return_if_fail (UB_IS_WINDOW (self));
-  gtk_stack_set_visible_child_name (self->stack, name);
+  /* the flash page appears at once: a slide would lay out and draw both pages
+   * in the first frames of the flash */
+  gtk_stack_set_visible_child_full (self->stack, name,
+                                    g_strcmp0 (name, "flash") == 0 ? GTK_STACK_TRANSITION_TYPE_NONE
+                                                                   : GTK_STACK_TRANSITION_TYPE_SLIDE_LEFT_RIGHT);
   update_header (self);
 }
 
