@@ -370,7 +370,7 @@ ub_flash_page_start (UbFlashPage *self, GPtrArray *phones, gboolean lock_confirm
       run = g_new0 (PhoneRun, 1);
       run->page = self;
       run->phone = g_object_ref (phone);
-      run->job = ub_flash_job_new (plan, ub_phone_get_address (phone));
+      run->job = ub_flash_job_new (plan, ub_phone_get_stable_address (phone));
       ub_flash_job_set_lock_confirmed (run->job, lock_confirmed);
       g_signal_connect (run->job, "progress", G_CALLBACK (on_progress), run);
       g_signal_connect (run->job, "step-started", G_CALLBACK (on_step_started), run);

@@ -190,6 +190,20 @@ ub_phone_get_address (UbPhone *self)
   return self->address;
 }
 
+const char *
+ub_phone_get_stable_address (UbPhone *self)
+{
+  const char *serial = NULL;
+
+  g_return_val_if_fail (UB_IS_PHONE (self), NULL);
+  if (self->device == NULL)
+    return self->address;
+  serial = ub_usb_device_info_get_serial (self->device);
+  if (serial == NULL && self->info != NULL)
+    serial = ub_phone_info_get_serial (self->info);
+  return serial != NULL && *serial != '\0' ? serial : self->address;
+}
+
 UbUsbDeviceInfo *
 ub_phone_get_device (UbPhone *self)
 {

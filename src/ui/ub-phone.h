@@ -24,6 +24,9 @@ UbPhone         *ub_phone_new_for_address (const char      *address);
 
 /* "usb:1-4", "tcp:127.0.0.1:5554"… */
 const char      *ub_phone_get_address     (UbPhone         *self);
+/* How to reach it again after it was unplugged: the serial for a USB phone
+ * (plugged back into any port), else the address. */
+const char      *ub_phone_get_stable_address (UbPhone      *self);
 /* NULL for a phone reached over the network. */
 UbUsbDeviceInfo *ub_phone_get_device      (UbPhone         *self);
 void             ub_phone_set_device      (UbPhone         *self,
