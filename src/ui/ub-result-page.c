@@ -139,7 +139,7 @@ ub_result_page_show (UbResultPage *self, GPtrArray *phones)
     gtk_button_set_label (self->resume_button, _("_Resume"));
   gtk_widget_set_visible (GTK_WIDGET (self->resume_button), self->can_resume);
   gtk_widget_set_visible (GTK_WIDGET (self->retry_button), first_failed != NULL);
-  gtk_button_set_label (self->done_button, first_failed == NULL ? _("_Done") : _("_Start Over"));
+  gtk_button_set_label (self->done_button, first_failed == NULL ? _("_Done") : _("Start _Over"));
   if (self->can_resume)
     gtk_widget_grab_focus (GTK_WIDGET (self->resume_button));
   else
