@@ -445,7 +445,19 @@ ub_advanced_page_class_init (UbAdvancedPageClass *klass)
 static void
 ub_advanced_page_init (UbAdvancedPage *self)
 {
+  GtkEditable *text;
+
   gtk_widget_init_template (GTK_WIDGET (self));
   g_mutex_init (&self->lock);
   ub_advanced_page_set_phone (self, NULL);
+
+  /* libadwaita 1.2 leaves the entry row's text field unnamed: name it by the row title */
+  text = gtk_editable_get_delegate (GTK_EDITABLE (self->partition_row));
+  if (text != NULL)
+    {
+      g_auto(GStrv) parts = g_strsplit (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (self->partition_row)), "_", -1);
+      g_autofree char *title = g_strjoinv ("", parts);
+
+      gtk_accessible_update_property (GTK_ACCESSIBLE (text), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+    }
 }

@@ -67,6 +67,34 @@ update_header (UbWindow *self)
                                  !ub_window_get_busy (self) && g_strcmp0 (name, "advanced") != 0);
 }
 
+/* Keyboard and screen reader users land on the new page: on its main
+ * (suggested) button when it can be pressed, else on its first control,
+ * unless the page already put the focus somewhere in itself. */
+static void
+focus_page (UbWindow *self)
+{
+  GtkWidget *page = gtk_stack_get_visible_child (self->stack);
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  g_autoptr(GPtrArray) todo = g_ptr_array_new ();
+
+  if (page == NULL || (focus != NULL && gtk_widget_is_ancestor (focus, page)))
+    return;
+  g_ptr_array_add (todo, page);
+  while (todo->len > 0)
+    {
+      GtkWidget *w = g_ptr_array_steal_index (todo, 0);
+
+      if (!gtk_widget_get_visible (w))
+        continue;
+      if (GTK_IS_BUTTON (w) && gtk_widget_has_css_class (w, "suggested-action") &&
+          gtk_widget_is_sensitive (w) && gtk_widget_grab_focus (w))
+        return;
+      for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+        g_ptr_array_add (todo, c);
+    }
+  gtk_widget_child_focus (page, GTK_DIR_TAB_FORWARD);
+}
+
 void
 ub_window_show_page (UbWindow *self, const char *name)
 {
@@ -77,6 +105,7 @@ ub_window_show_page (UbWindow *self, const char *name)
                                     g_strcmp0 (name, "flash") == 0 ? GTK_STACK_TRANSITION_TYPE_NONE
                                                                    : GTK_STACK_TRANSITION_TYPE_SLIDE_LEFT_RIGHT);
   update_header (self);
+  focus_page (self);
 }
 
 GtkStack *

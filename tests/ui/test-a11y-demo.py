@@ -1,0 +1,395 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The demo flow end to end through the accessibility bus, as a screen reader
+or switch-access user's tool would drive it: `unbrick --demo` is started, found
+on the AT-SPI desktop, and every step is done by finding a control by role and
+accessible name and invoking its action (the one exception: GTK 4.8 gives check
+buttons no AT-SPI action, so the mode is chosen with its row's mnemonic, typed
+through the registry like a keyboard user would). Along the way it asserts what an AT
+user depends on: named buttons and progress bars, a Flash button that stays
+insensitive while the checks run, and the result announced as text.
+
+Run inside `xvfb-run -a dbus-run-session -- /usr/bin/python3 test-a11y-demo.py
+path/to/unbrick` (xvfb-run outermost, so that the bus-activated registry has a
+display).
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import pyatspi
+from gi.repository import Atspi, GLib
+
+START = time.monotonic()
+APP_PATH = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+    os.environ.get('UB_BUILD_DIR', 'build'), 'src', 'ui', 'unbrick')
+TYPE_NAME_PREFIXES = ('Gtk', 'Adw')
+
+app_proc = None
+app_log = None
+pages_seen = []
+controls_seen = {}   # (page, role, name) → name, for the final naming assertions
+name_issues = []     # controls met without a real accessible name
+
+
+def step(text):
+    print(f'[{time.monotonic() - START:6.1f}s] {text}', flush=True)
+
+
+def dump(node, depth=0, out=None, limit=40):
+    out = [] if out is None else out
+    if node is None or depth > limit:
+        return out
+    try:
+        states = [pyatspi.stateToString(s) for s in node.getState().getStates()
+                  if s in (pyatspi.STATE_SENSITIVE, pyatspi.STATE_CHECKED)]
+        out.append('  ' * depth + f'[{node.getRoleName()}] {node.name!r} {states}')
+        for child in node:
+            dump(child, depth + 1, out, limit)
+    except GLib.GError as e:
+        out.append('  ' * depth + f'(gone: {e})')
+    return out
+
+
+def stop_app():
+    if app_proc is not None and app_proc.poll() is None:
+        app_proc.terminate()
+        try:
+            app_proc.wait(10)
+        except subprocess.TimeoutExpired:
+            app_proc.kill()
+            app_proc.wait()
+
+
+def fail(message, scope=None):
+    print(f'FAIL: {message}', file=sys.stderr, flush=True)
+    if scope is not None:
+        print('--- accessible tree of the current scope:', file=sys.stderr)
+        print('\n'.join(dump(scope)), file=sys.stderr)
+    stop_app()
+    if app_log is not None:
+        app_log.seek(0)
+        print('--- app output:', file=sys.stderr)
+        sys.stderr.write(app_log.read().decode(errors='replace'))
+    sys.exit(1)
+
+
+def wait_for(what, probe, timeout, scope=None):
+    """Polls probe() every 0.1 s until it returns something truthy; fails after timeout s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if app_proc.poll() is not None:
+            fail(f'the app exited (rc {app_proc.returncode}) while waiting for {what}')
+        try:
+            value = probe()
+        except GLib.GError:
+            value = None   # an object went away while we looked: try again
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            fail(f'timed out after {timeout} s waiting for {what}', scope)
+        pump(0.1)
+
+
+def pump(seconds):
+    """Sleeps while dispatching the AT-SPI events that arrive meanwhile."""
+    context = GLib.MainContext.default()
+    end = time.monotonic() + seconds
+    while True:
+        while context.pending():
+            context.iteration(False)
+        if time.monotonic() >= end:
+            return
+        time.sleep(0.01)
+
+
+events = []   # (role, name, event type, detail1), in the order the app sent them
+
+
+def on_event(event):
+    try:
+        events.append((event.source.getRoleName(), event.source.name or '', event.type, event.detail1))
+    except GLib.GError:
+        events.append(('?', '?', event.type, event.detail1))
+
+
+def walk(node):
+    """Every descendant of node (depth first), skipping objects that vanish meanwhile."""
+    try:
+        children = list(node)
+    except GLib.GError:
+        return
+    for child in children:
+        if child is None:
+            continue
+        yield child
+        yield from walk(child)
+
+
+def find_all(scope, predicate):
+    found = []
+    for node in walk(scope):
+        try:
+            if predicate(node):
+                found.append(node)
+        except GLib.GError:
+            pass
+    return found
+
+
+def find(scope, predicate):
+    for node in walk(scope):
+        try:
+            if predicate(node):
+                return node
+        except GLib.GError:
+            pass
+    return None
+
+
+def plain(label):
+    return label.replace('_', '')
+
+
+def names_label(name, label):
+    """True when an accessible name is the one of a control labelled `label`.
+    GTK 4.8 names a use-underline button '<label> <text>' ('_Continue Continue')."""
+    return name in (label, plain(label), f'{label} {plain(label)}')
+
+
+def has_state(node, state):
+    return node.getState().contains(state)
+
+
+def sensitive(node):
+    # GTK 4.8 exposes STATE_SENSITIVE only (no STATE_ENABLED) for a sensitive widget
+    return has_state(node, pyatspi.STATE_SENSITIVE)
+
+
+def control(scope, role, label):
+    return find(scope, lambda n: n.getRoleName() == role and names_label(n.name or '', label))
+
+
+def invoke(node, what):
+    """Does the node's main action (click/activate), as an assistive technology would."""
+    try:
+        action = node.queryAction()
+    except NotImplementedError:
+        fail(f'{what} has no Action interface', node.parent)
+    names = [action.getName(i) for i in range(action.nActions)]
+    for wanted in ('click', 'activate', 'press', 'toggle'):
+        if wanted in names:
+            if not action.doAction(names.index(wanted)):
+                fail(f'{what}: the {wanted!r} action was refused')
+            return
+    fail(f'{what} offers no click/activate action (it has {names})')
+
+
+def press_mnemonic(letter):
+    """Types Alt+letter into the focused window through the AT-SPI registry."""
+    alt = 1 << 3   # Mod1
+    Atspi.generate_keyboard_event(alt, None, Atspi.KeySynthType.LOCKMODIFIERS)
+    try:
+        Atspi.generate_keyboard_event(ord(letter), None, Atspi.KeySynthType.SYM)
+    finally:
+        Atspi.generate_keyboard_event(alt, None, Atspi.KeySynthType.UNLOCKMODIFIERS)
+
+
+def remember_controls(page_name, scope):
+    """Records every push button, check/radio button and progress bar now in scope."""
+    for node in find_all(scope, lambda n: n.getRoleName() in
+                         ('push button', 'check box', 'radio button', 'progress bar', 'toggle button')):
+        name = node.name or ''
+        if not name.strip() or name.startswith(TYPE_NAME_PREFIXES):
+            path, up = [], node.parent
+            while up is not None and up.getRoleName() != 'frame' and len(path) < 6:
+                path.append(f'[{up.getRoleName()}] {up.name!r}')
+                up = up.parent
+            name_issues.append(f'{node.getRoleName()} {name!r} on {page_name} (inside {" < ".join(path)}; '
+                               f'children {[(c.getRoleName(), c.name) for c in node]})')
+        controls_seen.setdefault((page_name, node.getRoleName(), name), name)
+
+
+def subtitle(frame):
+    label = find(frame, lambda n: n.getRoleName() == 'label' and (n.name or '').startswith('Step '))
+    return label.name if label is not None else None
+
+
+def go_to_page(frame, number, title, timeout=10):
+    """Waits until the window subtitle says the wizard is on `title`; returns that page's panel."""
+    expected = f'Step {number} of 5: {title}'
+    wait_for(f'the page “{expected}”', lambda: subtitle(frame) == expected, timeout, frame)
+    panel = find(frame, lambda n: n.getRoleName() == 'panel' and n.name == title)
+    if panel is None:
+        fail(f'no panel named “{title}” for the page', frame)
+    pages_seen.append(title)
+    step(f'on “{expected}”')
+    return panel
+
+
+def press(scope, label, what, timeout=10, role='push button'):
+    """Waits for a sensitive control named `label` in scope and invokes it."""
+    def ready():
+        node = control(scope, role, label)
+        return node if node is not None and sensitive(node) else None
+    node = wait_for(f'{what} (a sensitive {role} named “{plain(label)}”)', ready, timeout, scope)
+    invoke(node, what)
+    step(f'pressed {role} {node.name!r}')
+    return node
+
+
+def shows_text(scope, text):
+    return find(scope, lambda n: n.getRoleName() == 'label' and text in (n.name or ''))
+
+
+def main():
+    global app_proc, app_log
+
+    env = dict(os.environ)
+    env.pop('GTK_A11Y', None)   # the app must talk to the accessibility bus
+    env.setdefault('GSETTINGS_BACKEND', 'memory')
+    env.setdefault('GDK_BACKEND', 'x11')
+    env.setdefault('GSK_RENDERER', 'cairo')
+    env.setdefault('UNBRICK_DEMO_RATE', '50000000')
+    if 'DBUS_SESSION_BUS_ADDRESS' not in env or 'DISPLAY' not in env:
+        fail('run me under xvfb-run -a dbus-run-session -- (no DISPLAY or session bus)')
+
+    app_log = tempfile.TemporaryFile()
+    app_proc = subprocess.Popen([APP_PATH, '--demo'], env=env, stdout=app_log, stderr=subprocess.STDOUT)
+    step(f'started {APP_PATH} --demo (pid {app_proc.pid})')
+
+    def our_app():
+        for candidate in pyatspi.Registry.getDesktop(0):
+            if candidate is not None and candidate.get_process_id() == app_proc.pid:
+                return candidate
+        return None
+    app = wait_for('the app on the AT-SPI desktop', our_app, 30)
+    frame = wait_for('the main window',
+                     lambda: find(app, lambda n: n.getRoleName() == 'frame' and n.name == 'Unbrick'), 10, app)
+    step(f'found application {app.name!r} with window {frame.name!r}')
+
+    # 1. Connect your phone: the demo phone is listed, Continue goes on
+    page = go_to_page(frame, 1, 'Connect your phone')
+    phones = wait_for('the list “Connected phones”',
+                      lambda: find(page, lambda n: n.getRoleName() == 'list' and n.name == 'Connected phones'),
+                      10, page)
+    phone = wait_for('the demo phone in the list',
+                     lambda: find(phones, lambda n: n.getRoleName() == 'list item' and '(alioth)' in (n.name or '')),
+                     15, phones)
+    step(f'phone listed: {phone.name!r}')
+    remember_controls('the window at start', frame)
+    remember_controls('detect', page)
+    press(page, '_Continue', 'Continue on “Connect your phone”')
+
+    # 2. Choose the firmware: the demo ROM opens, Continue becomes sensitive
+    page = go_to_page(frame, 2, 'Choose the firmware')
+    press(page, 'Use the _Demo Firmware', 'Use the Demo Firmware')
+    wait_for('the demo firmware to be opened (“Selected Firmware” shown)',
+             lambda: shows_text(page, 'Selected Firmware'), 60, page)
+    remember_controls('firmware', page)
+    press(page, '_Continue', 'Continue on “Choose the firmware”', timeout=60)
+
+    # 3. Check and confirm: the Flash button waits for the checks
+    page = go_to_page(frame, 3, 'Check and confirm')
+    flash = wait_for('the Flash button', lambda: control(page, 'push button', '_Flash'), 10, page)
+    wait_for('the first checks to finish (Flash sensitive)', lambda: sensitive(flash), 60, page)
+    row_check = find(page, lambda n: n.getRoleName() in ('radio button', 'check box')
+                     and names_label(n.name or '', '_Erase everything'))
+    keep = find(page, lambda n: n.getRoleName() in ('radio button', 'check box')
+                and names_label(n.name or '', '_Keep my data'))
+    if row_check is None or keep is None:
+        fail('no radio/check button named “Erase everything” or “Keep my data”', page)
+    if row_check.getRoleName() != 'radio button':
+        fail(f'the mode choices are exposed as {row_check.getRoleName()!r}, not as radio buttons', page)
+    if not has_state(keep, pyatspi.STATE_CHECKED) or has_state(row_check, pyatspi.STATE_CHECKED):
+        fail('the default mode should be “Keep my data”', page)
+
+    # choosing a mode runs the checks again: watch what the app announces meanwhile
+    pyatspi.Registry.registerEventListener(on_event, 'object:state-changed:sensitive', 'object:children-changed')
+    pump(0.2)
+    events.clear()
+    # GTK 4.8 gives check buttons no AT-SPI action, so choose the way a keyboard user does:
+    # the row's mnemonic (Alt+E), typed through the registry (XTest)
+    press_mnemonic('e')
+    step(f'typed Alt+E to choose {row_check.getRoleName()} {row_check.name!r}')
+    wait_for('“Erase everything” to be checked', lambda: has_state(row_check, pyatspi.STATE_CHECKED), 10, page)
+    if has_state(keep, pyatspi.STATE_CHECKED):
+        fail('“Keep my data” is still checked after choosing “Erase everything”', page)
+    wait_for('the checks to finish again (Flash sensitive)', lambda: sensitive(flash), 60, page)
+    pump(0.3)
+    pyatspi.Registry.deregisterEventListener(on_event, 'object:state-changed:sensitive', 'object:children-changed')
+    flash_events = [(i, e[3]) for i, e in enumerate(events)
+                    if e[0] == 'push button' and names_label(e[1], '_Flash') and e[2].endswith(':sensitive')]
+    if not flash_events or flash_events[0][1] != 0 or flash_events[-1][1] != 1:
+        fail(f'expected the Flash button to turn insensitive while the checks ran, then sensitive; '
+             f'its sensitivity events were {flash_events}; all events: {events}')
+    step(f'Flash went insensitive while the checks ran, sensitive after ({len(events)} events)')
+    checks = find(page, lambda n: n.getRoleName() == 'list' and n.name == 'Safety checks')
+    if checks is None or checks.childCount == 0:
+        fail('the list “Safety checks” is missing or empty', page)
+    step(f'{checks.childCount} safety checks listed, e.g. {checks[0].name!r}')
+    wait_for('“Everything on the phone will be erased”',
+             lambda: shows_text(page, 'Everything on the phone will be erased'), 10, page)
+    remember_controls('confirm', page)
+    press(page, '_Flash', 'Flash', timeout=10)
+
+    # the confirmation dialog, a separate window of the app
+    def dialog():
+        return find(app, lambda n: n.getRoleName() in ('dialog', 'alert', 'frame') and n.name != 'Unbrick'
+                    and control(n, 'push button', '_Erase and Flash') is not None)
+    box = wait_for('the confirmation dialog with “Erase and Flash”', dialog, 10, app)
+    if not shows_text(box, 'Everything on it will be erased'):
+        fail('the dialog does not say that everything will be erased', box)
+    if control(box, 'push button', '_Cancel') is None:
+        fail('the dialog has no Cancel button', box)
+    step(f'dialog {box.getRoleName()} {box.name!r}')
+    remember_controls('dialog', box)
+    press(box, '_Erase and Flash', 'Erase and Flash in the dialog')
+
+    # 4. Flashing: a named progress bar
+    page = go_to_page(frame, 4, 'Flashing')
+    remember_controls('flash', page)
+    bar = wait_for('the flashing progress bar', lambda: find(page, lambda n: n.getRoleName() == 'progress bar'),
+                   10, page)
+    if not bar.name or bar.name.startswith(TYPE_NAME_PREFIXES):
+        fail(f'the flashing progress bar has no real accessible name ({bar.name!r})', page)
+    try:
+        value = bar.queryValue()
+        step(f'progress bar {bar.name!r}: {value.currentValue:.2f} of {value.maximumValue:.0f}')
+    except (NotImplementedError, GLib.GError):
+        step(f'progress bar {bar.name!r}')
+
+    # 5. the result, announced as text
+    page = go_to_page(frame, 5, 'Result', timeout=180)
+    wait_for('“Your Phone Is Restarting”', lambda: shows_text(page, 'Your Phone Is Restarting'), 10, page)
+    step('result shown: “Your Phone Is Restarting”')
+    remember_controls('result', page)
+    press(page, '_Done', 'Done')
+    go_to_page(frame, 1, 'Connect your phone')
+
+    # what an AT user needs from every control met on the way
+    if name_issues:
+        fail('controls without an accessible name:\n  ' + '\n  '.join(sorted(set(name_issues))))
+    buttons = sorted({name for (_, role, name) in controls_seen if role == 'push button'})
+    step(f'{len(controls_seen)} controls met, all named; push buttons: {buttons}')
+
+    # closing the window (its own action) ends the app cleanly
+    frame_action = frame.queryAction()
+    names = [frame_action.getName(i) for i in range(frame_action.nActions)]
+    if 'window.close' not in names:
+        fail(f'the window offers no window.close action ({names})')
+    frame_action.doAction(names.index('window.close'))
+    try:
+        rc = app_proc.wait(30)
+    except subprocess.TimeoutExpired:
+        fail('the app did not quit within 30 s of closing its window')
+    if rc != 0:
+        fail(f'the app exited with status {rc}')
+    step('window closed, app exited with status 0')
+    print(f'OK: pages {pages_seen}')
+
+
+if __name__ == '__main__':
+    main()
