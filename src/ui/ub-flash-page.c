@@ -187,6 +187,8 @@ redraw (UbFlashPage *self)
       gtk_label_set_text (self->step_label, "");
       gtk_label_set_text (self->speed_label, text);
     }
+  /* with several phones, each row says its own step */
+  gtk_widget_set_visible (GTK_WIDGET (self->step_label), self->runs->len == 1);
   self->dirty = FALSE;
 }
 
