@@ -52,7 +52,7 @@ update_buttons (UbDownloadPanel *self)
   gtk_widget_set_visible (GTK_WIDGET (self->progress_box), busy);
   if (busy)
     gtk_button_set_label (self->pause_button,
-                          ub_download_is_paused (self->download) ? _("_Resume") : _("Pa_use"));
+                          ub_download_is_paused (self->download) ? C_("download", "_Resume") : _("Pa_use"));
 }
 
 static void
