@@ -99,28 +99,6 @@ visible_page (Run *run)
 }
 
 static gboolean
-phone_ready (gpointer data)
-{
-  Run *run = data;
-  g_autoptr(GPtrArray) selected = ub_detect_page_get_selected (UB_DETECT_PAGE (page (run, "detect")));
-  return selected->len > 0;
-}
-
-static gboolean
-firmware_settled (gpointer data)
-{
-  Run *run = data;
-  return !ub_firmware_page_get_busy (UB_FIRMWARE_PAGE (page (run, "firmware")));
-}
-
-static gboolean
-checks_done (gpointer data)
-{
-  Run *run = data;
-  return !ub_confirm_page_get_checking (UB_CONFIRM_PAGE (page (run, "confirm")));
-}
-
-static gboolean
 flash_finished (gpointer data)
 {
   Run *run = data;
@@ -335,18 +313,18 @@ run_once (Run *run)
   firmware = UB_FIRMWARE_PAGE (page (run, "firmware"));
 
   /* Detect → Firmware → Confirm (clean all: every partition) */
-  g_assert_true (ub_ui_wait (phone_ready, run, 10));
+  g_assert_true (ub_ui_wait (ub_ui_phone_ready, run->window, 10));
   selected = ub_detect_page_get_selected (UB_DETECT_PAGE (page (run, "detect")));
   run->phone = g_object_ref (g_ptr_array_index (selected, 0));
   ub_ui_click (page (run, "detect"), "_Continue");
   ub_ui_click (page (run, "firmware"), "Use the _Demo Firmware");
-  g_assert_true (ub_ui_wait (firmware_settled, run, 30));
+  g_assert_true (ub_ui_wait (ub_ui_firmware_settled, run->window, 30));
   g_assert_true (ub_firmware_page_get_ready (firmware));
   ub_ui_click (page (run, "firmware"), "_Continue");
   g_assert_cmpstr (visible_page (run), ==, "confirm");
-  g_assert_true (ub_ui_wait (checks_done, run, 60));
+  g_assert_true (ub_ui_wait (ub_ui_checks_done, run->window, 60));
   ub_confirm_page_set_mode (confirm, UB_ROM_MODE_CLEAN_ALL);
-  g_assert_true (ub_ui_wait (checks_done, run, 60));
+  g_assert_true (ub_ui_wait (ub_ui_checks_done, run->window, 60));
   g_assert_true (ub_confirm_page_get_can_flash (confirm));
   if (run->show_log)
     expand_log (page (run, "flash"));

@@ -200,52 +200,23 @@ assert_focus_is (Fixture *f, const char *name, const char *button_label)
              focus != NULL ? describe (focus) : "nothing");
 }
 
-static gboolean
-phone_ready (gpointer data)
-{
-  Fixture *f = data;
-  g_autoptr(GPtrArray) selected = ub_detect_page_get_selected (UB_DETECT_PAGE (page (f, "detect")));
-  return selected->len > 0;
-}
-
-static gboolean
-firmware_settled (gpointer data)
-{
-  Fixture *f = data;
-  return !ub_firmware_page_get_busy (UB_FIRMWARE_PAGE (page (f, "firmware")));
-}
-
-static gboolean
-checks_done (gpointer data)
-{
-  Fixture *f = data;
-  return !ub_confirm_page_get_checking (UB_CONFIRM_PAGE (page (f, "confirm")));
-}
-
-static gboolean
-on_result_page (gpointer data)
-{
-  Fixture *f = data;
-  return g_strcmp0 (gtk_stack_get_visible_child_name (ub_window_get_stack (f->window)), "result") == 0;
-}
-
 static void
 go_to_confirm (Fixture *f)
 {
-  g_assert_true (ub_ui_wait (phone_ready, f, 10));
+  g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 10));
   assert_accessible (GTK_WINDOW (f->window), "detect");
   ub_ui_click (page (f, "detect"), "_Continue");
   assert_focus_on (f, "firmware");
   assert_accessible (GTK_WINDOW (f->window), "firmware");
   ub_ui_click (page (f, "firmware"), "Use the _Demo Firmware");
-  g_assert_true (ub_ui_wait (firmware_settled, f, 30));
+  g_assert_true (ub_ui_wait (ub_ui_firmware_settled, f->window, 30));
   assert_focus_is (f, "firmware", "_Continue");
   assert_accessible (GTK_WINDOW (f->window), "firmware, the ROM opened");
   ub_ui_click (page (f, "firmware"), "_Continue");
   assert_focus_on (f, "confirm");
   /* the checks: the "Checking" bar is labelled too */
   assert_accessible (GTK_WINDOW (f->window), "confirm, checking");
-  g_assert_true (ub_ui_wait (checks_done, f, 60));
+  g_assert_true (ub_ui_wait (ub_ui_checks_done, f->window, 60));
   assert_accessible (GTK_WINDOW (f->window), "confirm");
 }
 
@@ -276,7 +247,7 @@ test_demo_flow (Fixture *f, gconstpointer data)
       }
   }
   ub_confirm_page_set_mode (confirm, UB_ROM_MODE_CLEAN_ALL);
-  g_assert_true (ub_ui_wait (checks_done, f, 60));
+  g_assert_true (ub_ui_wait (ub_ui_checks_done, f->window, 60));
   g_assert_true (ub_confirm_page_get_can_flash (confirm));
   ub_ui_click (page (f, "confirm"), "_Flash");
   g_assert_nonnull (ub_ui_wait_for_dialog ());
@@ -296,7 +267,7 @@ test_demo_flow (Fixture *f, gconstpointer data)
     gtk_test_accessible_assert_property (GTK_ACCESSIBLE (bar), GTK_ACCESSIBLE_PROPERTY_LABEL, "Flashing progress");
   }
   assert_accessible (GTK_WINDOW (f->window), "flash");
-  g_assert_true (ub_ui_wait (on_result_page, f, 120));
+  g_assert_true (ub_ui_wait (ub_ui_on_result_page, f->window, 120));
   assert_focus_is (f, "result", "_Done");
   assert_accessible (GTK_WINDOW (f->window), "result");
   ub_ui_click (page (f, "result"), "_Done");
@@ -315,7 +286,7 @@ test_failure_result (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   ub_ui_click (page (f, "confirm"), "_Flash");
   ub_ui_answer_dialog ("flash");
-  g_assert_true (ub_ui_wait (on_result_page, f, 120));
+  g_assert_true (ub_ui_wait (ub_ui_on_result_page, f->window, 120));
   g_assert_nonnull (ub_ui_find_by_label (page (f, "result"), GTK_TYPE_BUTTON, "Re_try from the Start"));
   g_assert_nonnull (ub_ui_find_by_label (page (f, "result"), GTK_TYPE_BUTTON, "_Back to the First Step"));
   assert_focus_on (f, "result");
@@ -333,7 +304,7 @@ test_detect_diagnoses (Fixture *f, gconstpointer data)
   GtkWidget *help;
 
   ub_detect_page_add_phone (detect, phone);
-  g_assert_true (ub_ui_wait (phone_ready, f, 10));
+  g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 10));
   g_assert_nonnull (ub_ui_find_by_label (page (f, "detect"), GTK_TYPE_BUTTON, "C_opy Command"));
   help = ub_ui_find_by_label (page (f, "detect"), ADW_TYPE_EXPANDER_ROW, "How do I get to fastboot mode?");
   g_assert_nonnull (help);
@@ -345,7 +316,7 @@ test_detect_diagnoses (Fixture *f, gconstpointer data)
 static void
 test_advanced (Fixture *f, gconstpointer data)
 {
-  g_assert_true (ub_ui_wait (phone_ready, f, 10));
+  g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 10));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.advanced", NULL));
   assert_focus_on (f, "advanced");
   assert_accessible (GTK_WINDOW (f->window), "advanced");

@@ -40,35 +40,6 @@ visible_page (Fixture *f)
   return gtk_stack_get_visible_child_name (ub_window_get_stack (f->window));
 }
 
-static gboolean
-phone_ready (gpointer data)
-{
-  Fixture *f = data;
-  g_autoptr(GPtrArray) selected = ub_detect_page_get_selected (UB_DETECT_PAGE (page (f, "detect")));
-  return selected->len == 1;
-}
-
-static gboolean
-on_result_page (gpointer data)
-{
-  Fixture *f = data;
-  return g_strcmp0 (visible_page (f), "result") == 0;
-}
-
-static gboolean
-firmware_settled (gpointer data)
-{
-  Fixture *f = data;
-  return !ub_firmware_page_get_busy (UB_FIRMWARE_PAGE (page (f, "firmware")));
-}
-
-static gboolean
-checks_done (gpointer data)
-{
-  Fixture *f = data;
-  return !ub_confirm_page_get_checking (UB_CONFIRM_PAGE (page (f, "confirm")));
-}
-
 typedef struct {
   GtkWidget  *root;
   const char *text;
@@ -131,16 +102,16 @@ go_to_confirm (Fixture *f)
   g_autofree char *rom = ub_emu_demo_write_rom (f->demo, NULL, &error);
 
   g_assert_no_error (error);
-  g_assert_true (ub_ui_wait (phone_ready, f, 15));
+  g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 15));
   g_assert_true (ub_ui_shows_text (page (f, "detect"), "Serial 8d1cac2"));
   ub_ui_click (page (f, "detect"), "_Continue");
   ub_firmware_page_open (UB_FIRMWARE_PAGE (page (f, "firmware")), rom);
-  g_assert_true (ub_ui_wait (firmware_settled, f, 30));
+  g_assert_true (ub_ui_wait (ub_ui_firmware_settled, f->window, 30));
   g_assert_true (ub_firmware_page_get_ready (UB_FIRMWARE_PAGE (page (f, "firmware"))));
   ub_ui_click (page (f, "firmware"), "_Continue");
-  g_assert_true (ub_ui_wait (checks_done, f, 60));
+  g_assert_true (ub_ui_wait (ub_ui_checks_done, f->window, 60));
   ub_confirm_page_set_mode (UB_CONFIRM_PAGE (page (f, "confirm")), UB_ROM_MODE_CLEAN_ALL);
-  g_assert_true (ub_ui_wait (checks_done, f, 60));
+  g_assert_true (ub_ui_wait (ub_ui_checks_done, f->window, 60));
   if (!ub_confirm_page_get_can_flash (UB_CONFIRM_PAGE (page (f, "confirm"))))
     g_error ("cannot flash: %s", ub_confirm_page_get_reason (UB_CONFIRM_PAGE (page (f, "confirm"))));
 }
@@ -168,7 +139,7 @@ test_hotplug (Fixture *f, gconstpointer data)
   UbEmuUsbDevice *adb, *edl;
   GtkWidget *detect = page (f, "detect");
 
-  g_assert_true (ub_ui_wait (phone_ready, f, 15));
+  g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 15));
   adb = ub_emu_usb_add_device (bus, UB_EMU_USB_ADB, 0x2717, 0xff48, 0xff, 0x42, 0x01, "adb0001", "1-4", &error);
   g_assert_no_error (error);
   edl = ub_emu_usb_add_device (bus, UB_EMU_USB_OTHER, 0x05c6, 0x9008, 0xff, 0xff, 0xff, NULL, "1-5", &error);
@@ -180,15 +151,15 @@ test_hotplug (Fixture *f, gconstpointer data)
   ub_emu_usb_device_unplug (edl);
   wait_shows (detect, "Android phone (started normally)", FALSE);
   wait_shows (detect, "Phone in Qualcomm emergency mode (EDL)", FALSE);
-  g_assert_true (phone_ready (f));
+  g_assert_true (ub_ui_phone_ready (f->window));
 
   /* the phone itself leaves and comes back */
   ub_emu_usb_device_unplug (f->device);
   wait_shows (detect, "Serial 8d1cac2", FALSE);
-  g_assert_false (phone_ready (f));
+  g_assert_false (ub_ui_phone_ready (f->window));
   g_assert_true (ub_emu_usb_device_replug (f->device, &error));
   g_assert_no_error (error);
-  g_assert_true (ub_ui_wait (phone_ready, f, 15));
+  g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 15));
 }
 
 static GtkWidget *
@@ -220,14 +191,14 @@ test_flash_and_resume (Fixture *f, gconstpointer data)
   g_assert_true (ub_emu_phone_add_fault (f->phone, "disconnect-after:41943040", &error));
   ub_ui_click (page (f, "confirm"), "_Flash");
   ub_ui_answer_dialog ("flash");
-  g_assert_true (ub_ui_wait (on_result_page, f, 120));
+  g_assert_true (ub_ui_wait (ub_ui_on_result_page, f->window, 120));
   g_assert_cmpstr (ub_result_page_get_title (result), ==, "Flashing Did Not Finish");
   g_assert_true (ub_result_page_get_can_resume (result));
   ub_ui_screenshot (GTK_WINDOW (f->window), "usb-result-unplugged");
 
   /* back on the bus (the monitor lists it again), Resume finishes */
   g_assert_true (ub_emu_usb_settle (bus, 5000));
-  g_assert_true (ub_ui_wait (phone_ready, f, 15));
+  g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 15));
   {
     GtkWidget *resume = find_resume_button (page (f, "result"));
 
@@ -236,7 +207,7 @@ test_flash_and_resume (Fixture *f, gconstpointer data)
     g_signal_emit_by_name (resume, "clicked");
   }
   g_assert_cmpstr (visible_page (f), ==, "flash");
-  g_assert_true (ub_ui_wait (on_result_page, f, 120));
+  g_assert_true (ub_ui_wait (ub_ui_on_result_page, f->window, 120));
   g_assert_cmpstr (ub_result_page_get_title (result), ==, "Your Phone Is Restarting");
   ub_ui_screenshot (GTK_WINDOW (f->window), "usb-result-resumed");
   assert_boot_flashed (f);

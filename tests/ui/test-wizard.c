@@ -62,35 +62,6 @@ visible_page (Fixture *f)
 }
 
 static gboolean
-phone_ready (gpointer data)
-{
-  Fixture *f = data;
-  g_autoptr(GPtrArray) selected = ub_detect_page_get_selected (UB_DETECT_PAGE (page (f, "detect")));
-  return selected->len > 0;
-}
-
-static gboolean
-firmware_settled (gpointer data)
-{
-  Fixture *f = data;
-  return !ub_firmware_page_get_busy (UB_FIRMWARE_PAGE (page (f, "firmware")));
-}
-
-static gboolean
-checks_done (gpointer data)
-{
-  Fixture *f = data;
-  return !ub_confirm_page_get_checking (UB_CONFIRM_PAGE (page (f, "confirm")));
-}
-
-static gboolean
-on_result_page (gpointer data)
-{
-  Fixture *f = data;
-  return g_strcmp0 (visible_page (f), "result") == 0;
-}
-
-static gboolean
 flash_halfway (gpointer data)
 {
   Fixture *f = data;
@@ -106,7 +77,7 @@ go_to_confirm (Fixture *f, const char *product, const char *shot_prefix)
   UbFirmwarePage *firmware = UB_FIRMWARE_PAGE (page (f, "firmware"));
 
   g_assert_cmpstr (visible_page (f), ==, "detect");
-  g_assert_true (ub_ui_wait (phone_ready, f, 10));
+  g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 10));
   g_assert_true (ub_ui_shows_text (page (f, "detect"), "Redmi K40 / POCO F3 / Mi 11X (alioth)"));
   g_assert_true (ub_ui_shows_text (page (f, "detect"), "Serial 8d1cac2"));
   if (shot_prefix != NULL)
@@ -125,7 +96,7 @@ go_to_confirm (Fixture *f, const char *product, const char *shot_prefix)
       g_assert_no_error (error);
       ub_firmware_page_open (firmware, path);
     }
-  g_assert_true (ub_ui_wait (firmware_settled, f, 30));
+  g_assert_true (ub_ui_wait (ub_ui_firmware_settled, f->window, 30));
   g_assert_nonnull (ub_firmware_page_get_rom (firmware));
   g_assert_true (ub_ui_shows_text (page (f, "firmware"), product == NULL ? UB_EMU_DEMO_ROM_VERSION : "V14.0.8.0.T"));
   if (shot_prefix != NULL)
@@ -137,7 +108,7 @@ go_to_confirm (Fixture *f, const char *product, const char *shot_prefix)
     return;
   ub_ui_click (page (f, "firmware"), "_Continue");
   g_assert_cmpstr (visible_page (f), ==, "confirm");
-  g_assert_true (ub_ui_wait (checks_done, f, 60));
+  g_assert_true (ub_ui_wait (ub_ui_checks_done, f->window, 60));
 }
 
 static void
@@ -180,7 +151,7 @@ test_happy_path (Fixture *f, gconstpointer data)
 
   /* erase everything: the page says so, and the dialog names the phone */
   ub_confirm_page_set_mode (confirm, UB_ROM_MODE_CLEAN_ALL);
-  g_assert_true (ub_ui_wait (checks_done, f, 60));
+  g_assert_true (ub_ui_wait (ub_ui_checks_done, f->window, 60));
   g_assert_true (ub_confirm_page_get_can_flash (confirm));
   g_assert_true (ub_ui_shows_text (page (f, "confirm"), "Everything on the phone will be erased"));
   ub_ui_screenshot (GTK_WINDOW (f->window), "happy-3-confirm");
@@ -206,7 +177,7 @@ test_happy_path (Fixture *f, gconstpointer data)
       g_assert_true (ub_ui_shows_text (page (f, "flash"), " of "));
       ub_ui_screenshot (GTK_WINDOW (f->window), "happy-5-flash");
     }
-  g_assert_true (ub_ui_wait (on_result_page, f, 120));
+  g_assert_true (ub_ui_wait (ub_ui_on_result_page, f->window, 120));
   g_assert_false (ub_window_get_busy (f->window));
   g_assert_cmpstr (ub_result_page_get_title (result), ==, "Your Phone Is Restarting");
   g_assert_nonnull (strstr (ub_result_page_get_description (result), "up to 10 minutes"));
@@ -311,13 +282,13 @@ test_unplug_resume (Fixture *f, gconstpointer data)
 
   go_to_confirm (f, NULL, NULL);
   ub_confirm_page_set_mode (UB_CONFIRM_PAGE (page (f, "confirm")), UB_ROM_MODE_CLEAN_ALL);
-  g_assert_true (ub_ui_wait (checks_done, f, 60));
+  g_assert_true (ub_ui_wait (ub_ui_checks_done, f->window, 60));
   /* the cable comes out after 40 MiB */
   g_assert_true (ub_emu_phone_add_fault (ub_emu_demo_get_phone (f->demo), "disconnect-after:41943040", &error));
   g_assert_no_error (error);
   ub_ui_click (page (f, "confirm"), "_Flash");
   ub_ui_answer_dialog ("flash");
-  g_assert_true (ub_ui_wait (on_result_page, f, 120));
+  g_assert_true (ub_ui_wait (ub_ui_on_result_page, f->window, 120));
   g_assert_cmpstr (ub_result_page_get_title (result), ==, "Flashing Did Not Finish");
   g_assert_true (ub_result_page_get_can_resume (result));
   g_assert_true (ub_ui_shows_text (page (f, "result"), "Nothing was lost"));
@@ -338,7 +309,7 @@ test_unplug_resume (Fixture *f, gconstpointer data)
     ub_ui_click (page (f, "result"), label);
   }
   g_assert_cmpstr (visible_page (f), ==, "flash");
-  g_assert_true (ub_ui_wait (on_result_page, f, 120));
+  g_assert_true (ub_ui_wait (ub_ui_on_result_page, f->window, 120));
   g_assert_cmpstr (ub_result_page_get_title (result), ==, "Your Phone Is Restarting");
   ub_ui_screenshot (GTK_WINDOW (f->window), "failure-2-resumed");
   assert_partition_holds (f, "boot_a", "boot.img");
@@ -377,7 +348,7 @@ test_diagnoses (Fixture *f, gconstpointer data)
       ub_detect_page_add_phone (detect, phone);
       g_assert_false (ub_phone_get_usable (phone));
     }
-  g_assert_true (ub_ui_wait (phone_ready, f, 10));
+  g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 10));
   for (guint i = 0; i < G_N_ELEMENTS (devices); i++)
     {
       if (!ub_ui_shows_text (page (f, "detect"), devices[i].title))
@@ -427,12 +398,6 @@ test_diagnoses (Fixture *f, gconstpointer data)
   ub_ui_screenshot (GTK_WINDOW (f->window), "detect-diagnoses");
 }
 
-static gboolean
-all_on_result (gpointer data)
-{
-  return on_result_page (data);
-}
-
 static void
 test_two_phones (Fixture *f, gconstpointer data)
 {
@@ -462,10 +427,10 @@ test_two_phones (Fixture *f, gconstpointer data)
   g_assert_nonnull (ub_ui_find_by_label (page (f, "detect"), GTK_TYPE_BUTTON, "_Continue with 2 Phones"));
   ub_ui_click (page (f, "detect"), "_Continue with 2 Phones");
   ub_ui_click (page (f, "firmware"), "Use the _Demo Firmware");
-  g_assert_true (ub_ui_wait (firmware_settled, f, 30));
+  g_assert_true (ub_ui_wait (ub_ui_firmware_settled, f->window, 30));
   g_assert_true (ub_firmware_page_get_ready (UB_FIRMWARE_PAGE (page (f, "firmware"))));
   ub_ui_click (page (f, "firmware"), "_Continue");
-  g_assert_true (ub_ui_wait (checks_done, f, 60));
+  g_assert_true (ub_ui_wait (ub_ui_checks_done, f->window, 60));
   g_assert_true (ub_confirm_page_get_can_flash (UB_CONFIRM_PAGE (page (f, "confirm"))));
   ub_ui_click (page (f, "confirm"), "_Flash");
   {
@@ -483,7 +448,7 @@ test_two_phones (Fixture *f, gconstpointer data)
   g_assert_true (ub_ui_wait (flash_halfway, f, 60));
   if (g_strcmp0 (visible_page (f), "flash") == 0)
     ub_ui_screenshot (GTK_WINDOW (f->window), "multi-2-flash");
-  g_assert_true (ub_ui_wait (all_on_result, f, 180));
+  g_assert_true (ub_ui_wait (ub_ui_on_result_page, f->window, 180));
   g_assert_cmpstr (ub_result_page_get_title (UB_RESULT_PAGE (page (f, "result"))), ==, "Your Phones Are Restarting");
   ub_ui_screenshot (GTK_WINDOW (f->window), "multi-3-result");
   assert_partition_holds (f, "boot_a", "boot.img");
@@ -522,7 +487,7 @@ test_advanced (Fixture *f, gconstpointer data)
   for (gsize i = 0; i < 3 * 1024 * 1024; i++)
     bytes[i] = (char) (i * 7 + (i >> 12));
   g_assert_true (g_file_set_contents (image, bytes, 3 * 1024 * 1024, &error));
-  g_assert_true (ub_ui_wait (phone_ready, f, 10));
+  g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 10));
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.advanced", NULL));
   g_assert_cmpstr (visible_page (f), ==, "advanced");
@@ -595,7 +560,7 @@ test_close_while_flashing (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (adw_message_dialog_get_body (ub_ui_find_dialog ()), "resume"));
   ub_ui_screenshot (GTK_WINDOW (ub_ui_find_dialog ()), "flash-cancel-dialog");
   ub_ui_answer_dialog ("stop");
-  g_assert_true (ub_ui_wait (on_result_page, f, 60));
+  g_assert_true (ub_ui_wait (ub_ui_on_result_page, f->window, 60));
   g_assert_cmpstr (ub_result_page_get_title (UB_RESULT_PAGE (page (f, "result"))), ==, "Flashing Stopped");
   g_assert_true (ub_result_page_get_can_resume (UB_RESULT_PAGE (page (f, "result"))));
   ub_ui_screenshot (GTK_WINDOW (f->window), "result-stopped");
@@ -643,7 +608,7 @@ test_download (Fixture *f, gconstpointer data)
   url = g_strdup_printf ("http://127.0.0.1:%d/notes.txt", g_uri_get_port (uris->data));
   g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
 
-  g_assert_true (ub_ui_wait (phone_ready, f, 10));
+  g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 10));
   ub_ui_click (page (f, "detect"), "_Continue");
   ub_ui_click (page (f, "firmware"), "Do_wnload…");
 
@@ -664,7 +629,7 @@ test_download (Fixture *f, gconstpointer data)
   g_assert_cmpuint (got_len, ==, 300000);
   g_assert_true (memcmp (got, content, got_len) == 0);
   g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
-  g_assert_true (ub_ui_wait (firmware_settled, f, 30));
+  g_assert_true (ub_ui_wait (ub_ui_firmware_settled, f->window, 30));
   g_assert_null (ub_firmware_page_get_rom (firmware));
   g_assert_true (ub_ui_shows_text (page (f, "firmware"), "is neither a ROM folder nor a .tgz ROM file"));
   ub_ui_screenshot (GTK_WINDOW (f->window), "firmware-downloaded-not-a-rom");

@@ -3,6 +3,9 @@
 
 #include <glib/gstdio.h>
 
+#include "ub-confirm-page.h"
+#include "ub-detect-page.h"
+#include "ub-firmware-page.h"
 #include "ub-ui-test.h"
 
 static gboolean
@@ -210,4 +213,30 @@ gboolean
 ub_ui_shows_text (GtkWidget *root, const char *text)
 {
   return shows_text (root, root, text);
+}
+
+gboolean
+ub_ui_phone_ready (gpointer window)
+{
+  g_autoptr(GPtrArray) selected =
+    ub_detect_page_get_selected (UB_DETECT_PAGE (ub_window_get_page (window, "detect")));
+  return selected->len > 0;
+}
+
+gboolean
+ub_ui_firmware_settled (gpointer window)
+{
+  return !ub_firmware_page_get_busy (UB_FIRMWARE_PAGE (ub_window_get_page (window, "firmware")));
+}
+
+gboolean
+ub_ui_checks_done (gpointer window)
+{
+  return !ub_confirm_page_get_checking (UB_CONFIRM_PAGE (ub_window_get_page (window, "confirm")));
+}
+
+gboolean
+ub_ui_on_result_page (gpointer window)
+{
+  return g_strcmp0 (gtk_stack_get_visible_child_name (ub_window_get_stack (window)), "result") == 0;
 }

@@ -35,4 +35,12 @@ void              ub_ui_click           (GtkWidget   *root,
 gboolean          ub_ui_shows_text      (GtkWidget   *root,
                                          const char  *text);
 
+/* Conditions for ub_ui_wait() on a UbWindow (@window): a phone is ticked and
+ * ready; the firmware page is not opening anything; the checks are not
+ * running; the result page is shown. */
+gboolean          ub_ui_phone_ready       (gpointer     window);
+gboolean          ub_ui_firmware_settled  (gpointer     window);
+gboolean          ub_ui_checks_done       (gpointer     window);
+gboolean          ub_ui_on_result_page    (gpointer     window);
+
 G_END_DECLS
