@@ -341,6 +341,8 @@ def check_svg(path, size, symbolic):
 REQUIRED_ARGS = {"--socket=wayland", "--socket=fallback-x11", "--share=ipc", "--device=dri",
                  "--share=network"}
 USB_ARGS = {"--device=all", "--device=usb"}
+# downloaded ROMs are saved in the Downloads folder, the only folder the sandbox may write
+DOWNLOAD_ARGS = {"--filesystem=xdg-download"}
 
 
 def manifest_reasons(m):
@@ -356,7 +358,7 @@ def manifest_reasons(m):
     if not USB_ARGS & set(args):
         reasons.append("finish-args gives no USB access (--device=all)")
     for arg in args:
-        if arg not in REQUIRED_ARGS | USB_ARGS:
+        if arg not in REQUIRED_ARGS | USB_ARGS | DOWNLOAD_ARGS:
             reasons.append(f"finish-arg {arg} is not needed (files come through the portal)")
     modules = m.get("modules", [])
     if not modules or not isinstance(modules[-1], dict) or modules[-1].get("name") != "unbrick":
