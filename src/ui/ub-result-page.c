@@ -124,6 +124,7 @@ ub_result_page_show (UbResultPage *self, GPtrArray *phones)
       adw_status_page_set_description (self->status_page,
                                        _("The first start can take up to 10 minutes; the screen may stay on the logo for a while. Leave the phone alone until you see the welcome screen. You can unplug the cable now."));
       gtk_widget_set_visible (GTK_WIDGET (self->next_label), FALSE);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->status_page), "failure-page");
       gtk_widget_add_css_class (GTK_WIDGET (self->status_page), "success-page");
     }
   else
@@ -133,6 +134,7 @@ ub_result_page_show (UbResultPage *self, GPtrArray *phones)
       g_autofree char *next = NULL;
 
       gtk_widget_remove_css_class (GTK_WIDGET (self->status_page), "success-page");
+      gtk_widget_add_css_class (GTK_WIDGET (self->status_page), "failure-page");
       adw_status_page_set_icon_name (self->status_page,
                                      n_cancelled > 0 && n_cancelled + n_ok == phones->len
                                        ? "process-stop-symbolic" : "dialog-error-symbolic");

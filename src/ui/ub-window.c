@@ -379,6 +379,17 @@ ub_window_class_init (UbWindowClass *klass)
   object_class->dispose = ub_window_dispose;
   window_class->close_request = ub_window_close_request;
 
+  /* loaded here, not as the application's style.css, so that windows made
+   * without an application (the UI tests) look the same */
+  {
+    GtkCssProvider *css = gtk_css_provider_new ();
+
+    gtk_css_provider_load_from_resource (css, "/io/github/unbrick/Unbrick/ui-style.css");
+    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+    g_object_unref (css);
+  }
+
   g_type_ensure (UB_TYPE_DETECT_PAGE);
   g_type_ensure (UB_TYPE_FIRMWARE_PAGE);
   g_type_ensure (UB_TYPE_CONFIRM_PAGE);
