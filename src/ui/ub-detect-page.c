@@ -16,6 +16,7 @@ struct _UbDetectPage
   AdwPreferencesGroup *permission_group;
   GtkLabel        *rule_label;
   GtkButton       *install_rule_button;
+  AdwActionRow    *fastboot_row;
   GtkLabel        *status_label;
   GtkButton       *continue_button;
 
@@ -521,12 +522,47 @@ ub_detect_page_class_init (UbDetectPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UbDetectPage, permission_group);
   gtk_widget_class_bind_template_child (widget_class, UbDetectPage, rule_label);
   gtk_widget_class_bind_template_child (widget_class, UbDetectPage, install_rule_button);
+  gtk_widget_class_bind_template_child (widget_class, UbDetectPage, fastboot_row);
   gtk_widget_class_bind_template_child (widget_class, UbDetectPage, status_label);
   gtk_widget_class_bind_template_child (widget_class, UbDetectPage, continue_button);
   gtk_widget_class_bind_template_callback (widget_class, on_refresh_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_continue_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_copy_rule_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_install_rule_clicked);
+}
+
+/* A small picture of what a Xiaomi phone shows in fastboot mode: a dark
+ * screen with FASTBOOT in orange at the bottom (the row's text says it too). */
+static void
+draw_fastboot_screen (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
+{
+  double w = MIN (width, height * 0.5), h = w * 2, x = (width - w) / 2, y = (height - h) / 2;
+  double r = w * 0.12;
+  cairo_text_extents_t extents;
+
+  cairo_new_sub_path (cr);
+  cairo_arc (cr, x + w - r, y + r, r, -G_PI / 2, 0);
+  cairo_arc (cr, x + w - r, y + h - r, r, 0, G_PI / 2);
+  cairo_arc (cr, x + r, y + h - r, r, G_PI / 2, G_PI);
+  cairo_arc (cr, x + r, y + r, r, G_PI, 3 * G_PI / 2);
+  cairo_close_path (cr);
+  cairo_set_source_rgb (cr, 0.24, 0.24, 0.26);
+  cairo_fill (cr);
+  cairo_rectangle (cr, x + w * 0.07, y + w * 0.1, w * 0.86, h - w * 0.2);
+  cairo_set_source_rgb (cr, 0.02, 0.02, 0.03);
+  cairo_fill (cr);
+
+  /* the mascot: a round head with two antennae, just a hint */
+  cairo_set_source_rgb (cr, 0.55, 0.75, 0.95);
+  cairo_arc (cr, x + w / 2, y + h * 0.42, w * 0.16, 0, 2 * G_PI);
+  cairo_fill (cr);
+
+  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+  cairo_set_font_size (cr, w * 0.16);
+  cairo_text_extents (cr, "FASTBOOT", &extents);
+  cairo_move_to (cr, x + (w - extents.width) / 2 - extents.x_bearing, y + h * 0.78);
+  cairo_set_source_rgb (cr, 0.98, 0.45, 0.1);
+  cairo_show_text (cr, "FASTBOOT");
 }
 
 static GtkWidget *
@@ -564,6 +600,19 @@ ub_detect_page_init (UbDetectPage *self)
     gtk_widget_set_visible (GTK_WIDGET (self->install_rule_button), pkexec != NULL);
   }
   gtk_list_box_set_placeholder (self->phone_list, create_placeholder ());
+  {
+    /* decorative: the row's text says the same */
+    GtkWidget *picture = g_object_new (GTK_TYPE_DRAWING_AREA,
+                                       "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION, NULL);
+
+    gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (picture), 56);
+    gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (picture), 112);
+    gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (picture), draw_fastboot_screen, NULL, NULL);
+    gtk_widget_set_valign (picture, GTK_ALIGN_CENTER);
+    gtk_widget_set_margin_top (picture, 6);
+    gtk_widget_set_margin_bottom (picture, 6);
+    adw_action_row_add_suffix (self->fastboot_row, picture);
+  }
   gtk_list_box_bind_model (self->phone_list, G_LIST_MODEL (self->phones), create_row, self, NULL);
   g_signal_connect_object (self->phones, "items-changed", G_CALLBACK (update_status), self,
                            G_CONNECT_SWAPPED);

@@ -396,6 +396,19 @@ test_diagnoses (Fixture *f, gconstpointer data)
     g_assert_cmpuint (selected->len, ==, 1);
   }
   ub_ui_screenshot (GTK_WINDOW (f->window), "detect-diagnoses");
+  /* the help, opened */
+  {
+    GtkWidget *help = ub_ui_find_by_label (page (f, "detect"), ADW_TYPE_EXPANDER_ROW, "How do I get to fastboot mode?");
+    GtkWidget *scrolled = gtk_widget_get_ancestor (help, GTK_TYPE_SCROLLED_WINDOW);
+
+    g_assert_nonnull (help);
+    adw_expander_row_set_expanded (ADW_EXPANDER_ROW (help), TRUE);
+    ub_ui_spin (0.4);
+    gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled)),
+                              gtk_adjustment_get_upper (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled))));
+    g_assert_true (ub_ui_shows_text (page (f, "detect"), "2. Hold Volume Down and Power together"));
+    ub_ui_screenshot (GTK_WINDOW (f->window), "detect-help");
+  }
 }
 
 static void
