@@ -6,6 +6,7 @@
 #include "ub-advanced-page.h"
 #include "ub-fastboot-client.h"
 #include "ub-file-chooser.h"
+#include "ub-progress-share.h"
 #include "ub-sparse-image.h"
 #include "ub-transport-open.h"
 
@@ -27,9 +28,7 @@ struct _UbAdvancedPage
   GCancellable    *cancellable;
   guint            progress_timer;
 
-  GMutex           lock;
-  guint64          done;
-  guint64          total;
+  UbProgressShare  sent;          /* written by the flashing thread */
 };
 
 G_DEFINE_FINAL_TYPE (UbAdvancedPage, ub_advanced_page, GTK_TYPE_BOX)
@@ -121,10 +120,7 @@ flash_progress (const UbFastbootProgress *progress, gpointer user_data)
 {
   UbAdvancedPage *self = user_data;
 
-  g_mutex_lock (&self->lock);
-  self->done = progress->done;
-  self->total = progress->total;
-  g_mutex_unlock (&self->lock);
+  ub_progress_share_set (&self->sent, NULL, progress->done, progress->total);
 }
 
 static gboolean
@@ -235,13 +231,13 @@ static gboolean
 progress_tick (gpointer user_data)
 {
   UbAdvancedPage *self = user_data;
+  guint64 done, total;
 
-  g_mutex_lock (&self->lock);
-  if (self->total > 0)
-    gtk_progress_bar_set_fraction (self->progress_bar, (double) self->done / self->total);
+  ub_progress_share_get (&self->sent, NULL, &done, &total);
+  if (total > 0)
+    gtk_progress_bar_set_fraction (self->progress_bar, (double) done / total);
   else
     gtk_progress_bar_pulse (self->progress_bar);
-  g_mutex_unlock (&self->lock);
   return G_SOURCE_CONTINUE;
 }
 
@@ -274,7 +270,7 @@ run (UbAdvancedPage *self, Request *request)
   g_autoptr(GTask) task = NULL;
 
   self->cancellable = g_cancellable_new ();
-  self->done = self->total = 0;
+  ub_progress_share_set (&self->sent, NULL, 0, 0);
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
   task = g_task_new (self, self->cancellable, work_done, NULL);
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
@@ -414,7 +410,7 @@ ub_advanced_page_finalize (GObject *object)
 {
   UbAdvancedPage *self = UB_ADVANCED_PAGE (object);
 
-  g_mutex_clear (&self->lock);
+  ub_progress_share_clear (&self->sent);
   G_OBJECT_CLASS (ub_advanced_page_parent_class)->finalize (object);
 }
 
@@ -448,7 +444,7 @@ ub_advanced_page_init (UbAdvancedPage *self)
   GtkEditable *text;
 
   gtk_widget_init_template (GTK_WIDGET (self));
-  g_mutex_init (&self->lock);
+  ub_progress_share_init (&self->sent);
   ub_advanced_page_set_phone (self, NULL);
 
   /* libadwaita 1.2 leaves the entry row's text field unnamed: name it by the row title */

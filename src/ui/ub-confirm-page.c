@@ -5,6 +5,7 @@
 
 #include "ub-confirm-page.h"
 #include "ub-phone.h"
+#include "ub-progress-share.h"
 #include "ub-transport-open.h"
 
 struct _UbConfirmPage
@@ -40,11 +41,7 @@ struct _UbConfirmPage
   gboolean         setting_mode;
   guint            progress_timer;
 
-  /* written by the checking threads */
-  GMutex           lock;
-  char            *what;
-  guint64          done;
-  guint64          total;
+  UbProgressShare  checked;       /* written by the checking threads */
 };
 
 G_DEFINE_FINAL_TYPE (UbConfirmPage, ub_confirm_page, GTK_TYPE_BOX)
@@ -264,12 +261,7 @@ preflight_progress (const char *what, guint64 done, guint64 total, gpointer user
 {
   UbConfirmPage *self = user_data;
 
-  g_mutex_lock (&self->lock);
-  g_free (self->what);
-  self->what = g_strdup (what);
-  self->done = done;
-  self->total = total;
-  g_mutex_unlock (&self->lock);
+  ub_progress_share_set (&self->checked, what, done, total);
 }
 
 static void
@@ -309,15 +301,10 @@ check_done (GObject *source, GAsyncResult *result, gpointer user_data)
         return;   /* a newer run replaced this one */
       ub_phone_log (data->phone, "%s", error->message);
       g_hash_table_insert (self->errors, g_strdup (data->address), g_strdup (error->message));
-      self->n_running--;
-      if (self->n_running == 0)
-        g_clear_handle_id (&self->progress_timer, g_source_remove);
-      update_summary (self);
-      return;
     }
-  ub_phone_set_preflight (data->phone, data->preflight);
-  self->n_running--;
-  if (self->n_running == 0)
+  else
+    ub_phone_set_preflight (data->phone, data->preflight);
+  if (--self->n_running == 0)
     g_clear_handle_id (&self->progress_timer, g_source_remove);
   update_summary (self);
 }
@@ -329,12 +316,7 @@ progress_tick (gpointer user_data)
   g_autofree char *what = NULL;
   guint64 done, total;
 
-  g_mutex_lock (&self->lock);
-  what = g_strdup (self->what);
-  done = self->done;
-  total = self->total;
-  g_mutex_unlock (&self->lock);
-
+  ub_progress_share_get (&self->checked, &what, &done, &total);
   gtk_label_set_text (self->checking_label, what != NULL ? what : _("Asking the phone…"));
   if (total > 0)
     gtk_progress_bar_set_fraction (self->checking_bar, (double) done / total);
@@ -366,6 +348,7 @@ run_checks (UbConfirmPage *self)
       self->n_running++;
       g_task_run_in_thread (task, check_thread);
     }
+  ub_progress_share_set (&self->checked, NULL, 0, 0);
   gtk_label_set_text (self->checking_label, _("Asking the phone…"));
   gtk_progress_bar_set_fraction (self->checking_bar, 0);
   self->progress_timer = g_timeout_add (100, progress_tick, self);
@@ -615,8 +598,7 @@ ub_confirm_page_finalize (GObject *object)
 {
   UbConfirmPage *self = UB_CONFIRM_PAGE (object);
 
-  g_mutex_clear (&self->lock);
-  g_free (self->what);
+  ub_progress_share_clear (&self->checked);
   g_free (self->reason);
   g_hash_table_unref (self->errors);
   G_OBJECT_CLASS (ub_confirm_page_parent_class)->finalize (object);
@@ -660,7 +642,7 @@ static void
 ub_confirm_page_init (UbConfirmPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  g_mutex_init (&self->lock);
+  ub_progress_share_init (&self->checked);
   self->settings = g_settings_new ("io.github.unbrick.Unbrick");
   self->mode = UB_ROM_MODE_KEEP_DATA;
   self->errors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);

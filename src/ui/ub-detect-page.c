@@ -85,6 +85,17 @@ update_status (UbDetectPage *self)
     }
   gtk_widget_set_visible (GTK_WIDGET (self->permission_group), permission);
 
+  /* the tick boxes show on every usable row once a second phone is usable */
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->phone_list)); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      GtkWidget *check = g_object_get_data (G_OBJECT (row), "check");
+      UbPhone *phone = g_object_get_data (G_OBJECT (row), "phone");
+
+      if (check != NULL && phone != NULL)
+        gtk_widget_set_visible (check, n_usable > 1 && ub_phone_get_usable (phone));
+    }
+
   if (n_items == 0)
     gtk_label_set_text (self->status_label, _("Waiting for a phone in fastboot mode…"));
   else if (n_usable == 0 && probing)
@@ -156,7 +167,6 @@ update_row (UbPhone *phone, GParamSpec *pspec, AdwActionRow *row)
   adw_action_row_set_subtitle (row, subtitle);
   gtk_widget_set_visible (spinner, ub_phone_get_probing (phone));
   gtk_spinner_set_spinning (GTK_SPINNER (spinner), ub_phone_get_probing (phone));
-  gtk_widget_set_visible (check, usable && count_usable (self) > 1);
   gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
                                !g_hash_table_contains (self->unticked, ub_phone_get_address (phone)));
   gtk_widget_set_visible (icon, !ub_phone_get_probing (phone));
@@ -166,20 +176,8 @@ update_row (UbPhone *phone, GParamSpec *pspec, AdwActionRow *row)
   gtk_widget_add_css_class (icon, usable ? "success" : "warning");
   gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   usable ? _("Ready") : _("Not ready"), -1);
-  if (pspec != NULL)
-    {
-      /* the tick boxes appear on every row once a second phone is usable */
-      for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->phone_list));
-           child != NULL; child = gtk_widget_get_next_sibling (child))
-        {
-          GtkWidget *other = g_object_get_data (G_OBJECT (child), "check");
-          UbPhone *other_phone = g_object_get_data (G_OBJECT (child), "phone");
-
-          if (other != NULL && other_phone != NULL)
-            gtk_widget_set_visible (other, ub_phone_get_usable (other_phone) && count_usable (self) > 1);
-        }
-      update_status (self);
-    }
+  if (pspec != NULL)   /* a change, not the row's creation */
+    update_status (self);
 }
 
 static GtkWidget *
@@ -215,7 +213,21 @@ create_row (gpointer item, gpointer user_data)
   return row;
 }
 
-static gboolean find_phone (UbDetectPage *self, const char *address, guint *position);
+static gboolean
+find_phone (UbDetectPage *self, const char *address, guint *position)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->phones)); i++)
+    {
+      g_autoptr(UbPhone) phone = g_list_model_get_item (G_LIST_MODEL (self->phones), i);
+
+      if (g_strcmp0 (ub_phone_get_address (phone), address) == 0)
+        {
+          *position = i;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
 
 /* Asking a phone about itself opens it: never while another connection
  * (a flash job reconnecting after a reboot) may need it. */
@@ -252,22 +264,6 @@ ub_detect_page_set_paused (UbDetectPage *self, gboolean paused)
         }
     }
   g_hash_table_remove_all (self->to_probe);
-}
-
-static gboolean
-find_phone (UbDetectPage *self, const char *address, guint *position)
-{
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->phones)); i++)
-    {
-      g_autoptr(UbPhone) phone = g_list_model_get_item (G_LIST_MODEL (self->phones), i);
-
-      if (g_strcmp0 (ub_phone_get_address (phone), address) == 0)
-        {
-          *position = i;
-          return TRUE;
-        }
-    }
-  return FALSE;
 }
 
 static void
@@ -350,13 +346,6 @@ ub_detect_page_refresh (UbDetectPage *self)
       probe (self, phone);
     }
   update_status (self);
-}
-
-GListModel *
-ub_detect_page_get_phones (UbDetectPage *self)
-{
-  g_return_val_if_fail (UB_IS_DETECT_PAGE (self), NULL);
-  return G_LIST_MODEL (self->phones);
 }
 
 static void

@@ -25,8 +25,6 @@ void        ub_detect_page_refresh       (UbDetectPage    *self);
 /* While paused, phones that arrive are listed but not opened (a flash is running). */
 void        ub_detect_page_set_paused    (UbDetectPage    *self,
                                           gboolean         paused);
-/* The phones of the list (GListModel of UbPhone). */
-GListModel *ub_detect_page_get_phones    (UbDetectPage    *self);
 /* Usable phones that are ticked (all of them unless unticked). Transfer container. */
 GPtrArray  *ub_detect_page_get_selected  (UbDetectPage    *self);
 void        ub_detect_page_set_selected  (UbDetectPage    *self,

@@ -7,6 +7,7 @@
 #include "ub-file-chooser.h"
 #include "ub-firmware-page.h"
 #include "ub-phone.h"
+#include "ub-progress-share.h"
 
 #define MAX_RECENT 10
 
@@ -43,10 +44,7 @@ struct _UbFirmwarePage
   GCancellable    *cancellable;
   guint            progress_timer;
 
-  /* written by the unpacking thread */
-  GMutex           lock;
-  guint64          done;
-  guint64          total;
+  UbProgressShare  unpacked;      /* written by the unpacking thread */
 };
 
 G_DEFINE_FINAL_TYPE (UbFirmwarePage, ub_firmware_page, GTK_TYPE_BOX)
@@ -70,11 +68,7 @@ join_codenames (UbRom *rom)
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
 
   for (guint i = 0; codenames != NULL && codenames[i] != NULL; i++)
-    {
-      const char *model = ub_phone_lookup_model (codenames[i]);
-      g_ptr_array_add (names, model != NULL ? g_strdup_printf (_("%s (%s)"), model, codenames[i])
-                                            : g_strdup (codenames[i]));
-    }
+    g_ptr_array_add (names, ub_phone_dup_model_name (codenames[i]));
   if (names->len == 0)
     return g_strdup (_("Unknown"));
   g_ptr_array_add (names, NULL);
@@ -212,11 +206,7 @@ progress_tick (gpointer user_data)
   UbFirmwarePage *self = user_data;
   guint64 done, total;
 
-  g_mutex_lock (&self->lock);
-  done = self->done;
-  total = self->total;
-  g_mutex_unlock (&self->lock);
-
+  ub_progress_share_get (&self->unpacked, NULL, &done, &total);
   if (total > 0)
     {
       g_autofree char *done_text = g_format_size (done);
@@ -237,10 +227,7 @@ unpack_progress (guint64 done, guint64 total, const char *entry, gpointer user_d
 {
   UbFirmwarePage *self = user_data;
 
-  g_mutex_lock (&self->lock);
-  self->done = done;
-  self->total = total;
-  g_mutex_unlock (&self->lock);
+  ub_progress_share_set (&self->unpacked, NULL, done, total);
 }
 
 typedef struct {
@@ -322,7 +309,7 @@ start_open (UbFirmwarePage *self, const char *path, UbEmuDemo *demo)
 
   self->cancellable = g_cancellable_new ();
   g_clear_handle_id (&self->progress_timer, g_source_remove);
-  self->done = self->total = 0;
+  ub_progress_share_set (&self->unpacked, NULL, 0, 0);
   gtk_label_set_text (self->progress_label, demo != NULL ? _("Preparing the demo firmware…")
                                                          : _("Opening the firmware…"));
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
@@ -536,7 +523,7 @@ ub_firmware_page_finalize (GObject *object)
 {
   UbFirmwarePage *self = UB_FIRMWARE_PAGE (object);
 
-  g_mutex_clear (&self->lock);
+  ub_progress_share_clear (&self->unpacked);
   G_OBJECT_CLASS (ub_firmware_page_parent_class)->finalize (object);
 }
 
@@ -588,7 +575,7 @@ ub_firmware_page_init (UbFirmwarePage *self)
   GtkDropTarget *drop;
 
   gtk_widget_init_template (GTK_WIDGET (self));
-  g_mutex_init (&self->lock);
+  ub_progress_share_init (&self->unpacked);
   self->settings = g_settings_new ("io.github.unbrick.Unbrick");
 
   drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);

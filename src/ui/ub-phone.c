@@ -35,9 +35,6 @@ enum {
 };
 static GParamSpec *props[N_PROPS];
 
-enum { LOG_CHANGED, N_SIGNALS };
-static guint signals[N_SIGNALS];
-
 static const struct {
   const char *codename;
   const char *model;
@@ -73,6 +70,17 @@ static const struct {
   { "begonia", "Redmi Note 8 Pro" },
   { "lavender", "Redmi Note 7" },
 };
+
+char *
+ub_phone_dup_model_name (const char *codename)
+{
+  const char *model = ub_phone_lookup_model (codename);
+
+  if (model == NULL)
+    return g_strdup (codename);
+  /* TRANSLATORS: a phone's market name and its codename, "Redmi K40 (alioth)" */
+  return g_strdup_printf (_("%s (%s)"), model, codename);
+}
 
 const char *
 ub_phone_lookup_model (const char *codename)
@@ -153,9 +161,6 @@ ub_phone_class_init (UbPhoneClass *klass)
                                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
-  signals[LOG_CHANGED] = g_signal_new ("log-changed", G_TYPE_FROM_CLASS (klass),
-                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                       G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -219,15 +224,20 @@ ub_phone_set_device (UbPhone *self, UbUsbDeviceInfo *device)
     g_object_notify_by_pspec (G_OBJECT (self), props[PROP_DEVICE]);
 }
 
+/* A fastboot device this process may open (always, over the network). */
+static gboolean
+can_open (UbPhone *self)
+{
+  return self->device == NULL ||
+         (ub_usb_device_info_get_kind (self->device) == UB_USB_DEVICE_KIND_FASTBOOT &&
+          ub_usb_device_info_get_problem (self->device) == UB_USB_ACCESS_OK);
+}
+
 gboolean
 ub_phone_get_usable (UbPhone *self)
 {
   g_return_val_if_fail (UB_IS_PHONE (self), FALSE);
-  if (self->device != NULL &&
-      (ub_usb_device_info_get_kind (self->device) != UB_USB_DEVICE_KIND_FASTBOOT ||
-       ub_usb_device_info_get_problem (self->device) != UB_USB_ACCESS_OK))
-    return FALSE;
-  return self->info != NULL;
+  return can_open (self) && self->info != NULL;
 }
 
 UbPhoneInfo *
@@ -242,13 +252,6 @@ ub_phone_get_probing (UbPhone *self)
 {
   g_return_val_if_fail (UB_IS_PHONE (self), FALSE);
   return self->probing;
-}
-
-const char *
-ub_phone_get_problem (UbPhone *self)
-{
-  g_return_val_if_fail (UB_IS_PHONE (self), NULL);
-  return self->problem;
 }
 
 static void
@@ -284,9 +287,7 @@ ub_phone_probe (UbPhone *self)
 {
   g_return_if_fail (UB_IS_PHONE (self));
 
-  if (self->device != NULL &&
-      (ub_usb_device_info_get_kind (self->device) != UB_USB_DEVICE_KIND_FASTBOOT ||
-       ub_usb_device_info_get_problem (self->device) != UB_USB_ACCESS_OK))
+  if (!can_open (self))
     return;
   g_cancellable_cancel (self->probe_cancellable);
   g_clear_object (&self->probe_cancellable);
@@ -299,7 +300,6 @@ char *
 ub_phone_dup_title (UbPhone *self)
 {
   const char *product;
-  const char *model;
 
   g_return_val_if_fail (UB_IS_PHONE (self), NULL);
 
@@ -320,11 +320,7 @@ ub_phone_dup_title (UbPhone *self)
   product = self->info != NULL ? ub_phone_info_get_product (self->info) : NULL;
   if (product == NULL)
     return g_strdup (_("Phone in fastboot mode"));
-  model = ub_phone_lookup_model (product);
-  if (model != NULL)
-    /* TRANSLATORS: a phone's market name and its codename, "Redmi K40 (alioth)" */
-    return g_strdup_printf (_("%s (%s)"), model, product);
-  return g_strdup (product);
+  return ub_phone_dup_model_name (product);
 }
 
 char *
@@ -458,7 +454,6 @@ ub_phone_log (UbPhone *self, const char *format, ...)
   line = g_strdup_vprintf (format, args);
   va_end (args);
   g_string_append_printf (self->log, "%s  %s\n", stamp, line);
-  g_signal_emit (self, signals[LOG_CHANGED], 0, line);
 }
 
 const char *

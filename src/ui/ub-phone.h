@@ -36,8 +36,6 @@ gboolean         ub_phone_get_usable      (UbPhone         *self);
 /* NULL until probed. */
 UbPhoneInfo     *ub_phone_get_info        (UbPhone         *self);
 gboolean         ub_phone_get_probing     (UbPhone         *self);
-/* Why probing failed, or NULL. */
-const char      *ub_phone_get_problem     (UbPhone         *self);
 /* Asks the phone about itself again (getvar), in a thread. */
 void             ub_phone_probe           (UbPhone         *self);
 
@@ -48,6 +46,8 @@ char            *ub_phone_dup_summary     (UbPhone         *self);
 /* What this device's state means and what to do, for devices that cannot be flashed now; NULL otherwise. */
 char            *ub_phone_dup_diagnosis   (UbPhone         *self);
 
+/* "Redmi K40 / POCO F3 / Mi 11X (alioth)", or the codename when its names are not known. */
+char            *ub_phone_dup_model_name  (const char      *codename);
 /* The market names of a codename ("alioth" → "Redmi K40 / POCO F3 / Mi 11X"), or NULL. */
 const char      *ub_phone_lookup_model    (const char      *codename);
 

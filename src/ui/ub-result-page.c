@@ -190,12 +190,10 @@ ub_result_page_get_can_resume (UbResultPage *self)
   return self->can_resume;
 }
 
-gboolean
-ub_result_page_save_log (UbResultPage *self, GFile *file, GError **error)
+static GBytes *
+build_log (UbResultPage *self)
 {
-  g_autoptr(GString) text = g_string_new (NULL);
-
-  g_return_val_if_fail (UB_IS_RESULT_PAGE (self), FALSE);
+  GString *text = g_string_new (NULL);
 
   g_string_append_printf (text, "Unbrick %s\n", PACKAGE_VERSION);
   for (guint i = 0; self->phones != NULL && i < self->phones->len; i++)
@@ -207,26 +205,52 @@ ub_result_page_save_log (UbResultPage *self, GFile *file, GError **error)
       g_string_append_printf (text, "\n== %s (%s)\n%s\n\n%s", title, ub_phone_get_address (phone), summary,
                               ub_phone_get_log (phone));
     }
-  return g_file_replace_contents (file, text->str, text->len, NULL, FALSE,
-                                  G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, error);
+  return g_string_free_to_bytes (text);
+}
+
+void
+ub_result_page_save_log_async (UbResultPage        *self,
+                               GFile               *file,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GBytes) log = NULL;
+
+  g_return_if_fail (UB_IS_RESULT_PAGE (self));
+  log = build_log (self);
+  /* the write happens in GIO's threads, off the main loop */
+  g_file_replace_contents_bytes_async (file, log, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
+                                       NULL, callback, user_data);
+}
+
+gboolean
+ub_result_page_save_log_finish (GFile *file, GAsyncResult *result, GError **error)
+{
+  return g_file_replace_contents_finish (file, result, NULL, error);
+}
+
+static void
+saved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(UbResultPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  AdwMessageDialog *dialog;
+
+  if (ub_result_page_save_log_finish (G_FILE (source), result, &error))
+    return;
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                                       _("The Log Could Not Be Saved"), error->message));
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
 save_chosen (GFile *file, gpointer user_data)
 {
   g_autoptr(UbResultPage) self = user_data;
-  g_autoptr(GError) error = NULL;
 
-  if (file == NULL)
-    return;
-  if (!ub_result_page_save_log (self, file, &error))
-    {
-      AdwMessageDialog *dialog =
-        ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
-                                                    _("The Log Could Not Be Saved"), error->message));
-      adw_message_dialog_add_response (dialog, "close", _("_Close"));
-      gtk_window_present (GTK_WINDOW (dialog));
-    }
+  if (file != NULL)
+    ub_result_page_save_log_async (self, file, saved, g_object_ref (self));
 }
 
 static void

@@ -19,9 +19,13 @@ void        ub_result_page_show          (UbResultPage *self,
 const char *ub_result_page_get_title     (UbResultPage *self);
 const char *ub_result_page_get_description (UbResultPage *self);
 gboolean    ub_result_page_get_can_resume (UbResultPage *self);
-/* Writes every phone's log to @file (what Save Log does). */
-gboolean    ub_result_page_save_log      (UbResultPage *self,
-                                          GFile        *file,
-                                          GError      **error);
+/* Writes every phone's log to @file (what Save Log does), off the main loop. */
+void        ub_result_page_save_log_async  (UbResultPage        *self,
+                                            GFile               *file,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+gboolean    ub_result_page_save_log_finish (GFile               *file,
+                                            GAsyncResult        *result,
+                                            GError             **error);
 
 G_END_DECLS

@@ -128,6 +128,18 @@ assert_partition_holds (Fixture *f, const char *partition, const char *image_nam
 }
 
 static void
+got_result (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static gboolean
+have_result (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+static void
 test_happy_path (Fixture *f, gconstpointer data)
 {
   UbConfirmPage *confirm = UB_CONFIRM_PAGE (page (f, "confirm"));
@@ -192,8 +204,11 @@ test_happy_path (Fixture *f, gconstpointer data)
     g_autoptr(GFile) file = g_file_new_for_path (log_path);
     g_autofree char *text = NULL;
     g_autoptr(GError) error = NULL;
+    g_autoptr(GAsyncResult) saved = NULL;
 
-    g_assert_true (ub_result_page_save_log (result, file, &error));
+    ub_result_page_save_log_async (result, file, got_result, &saved);
+    g_assert_true (ub_ui_wait (have_result, &saved, 10));
+    g_assert_true (ub_result_page_save_log_finish (file, saved, &error));
     g_assert_no_error (error);
     g_assert_true (g_file_get_contents (log_path, &text, NULL, NULL));
     g_assert_nonnull (strstr (text, "tcp:127.0.0.1:"));
