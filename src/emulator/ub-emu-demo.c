@@ -277,20 +277,27 @@ writer_put_random (Writer   *w,
   return TRUE;
 }
 
-/* Closes the file, made @size bytes long (the tail a hole); returns the MD5. */
-static char *
+/* Closes the file, made @size bytes long when not 0 (the tail a hole), and
+ * clears @w; returns what was written, NULL on error. */
+static Written *
 writer_finish (Writer   *w,
                guint64   size,
+               uLong     crc,
+               gboolean  sparse,
                GError  **error)
 {
-  char *md5;
+  Written *result = NULL;
 
-  if (size > 0 && !g_seekable_truncate (G_SEEKABLE (w->out), (goffset) size, NULL, error))
-    return NULL;
-  if (!g_output_stream_close (G_OUTPUT_STREAM (w->out), NULL, error))
-    return NULL;
-  md5 = g_strdup (g_checksum_get_string (w->md5));
-  return md5;
+  if ((size == 0 || g_seekable_truncate (G_SEEKABLE (w->out), (goffset) size, NULL, error)) &&
+      g_output_stream_close (G_OUTPUT_STREAM (w->out), NULL, error))
+    {
+      result = g_new0 (Written, 1);
+      result->md5 = g_strdup (g_checksum_get_string (w->md5));
+      result->crc = (guint32) crc;
+      result->sparse = sparse;
+    }
+  writer_clear (w);
+  return result;
 }
 
 static Written *
@@ -299,17 +306,18 @@ write_raw_image (const char      *dir,
                  GError         **error)
 {
   g_autofree char *path = g_build_filename (dir, image->name, NULL);
-  g_autoptr(GError) local = NULL;
   Writer w = { 0 };
   guint64 data = (guint64) image->size * image->data_percent / 100;
   guint64 zeros = image->size - data;
   uLong crc = crc32 (0, NULL, 0);
-  Written *result;
 
   if (!writer_open (&w, path, image->name, error))
     return NULL;
-  if (!writer_put_random (&w, data, &crc, &local))
-    goto fail;
+  if (!writer_put_random (&w, data, &crc, error))
+    {
+      writer_clear (&w);
+      return NULL;
+    }
   /* the zero tail stays a hole: only checksummed */
   memset (w.buf, 0, BUFFER_SIZE);
   for (guint64 left = zeros; left > 0;)
@@ -320,21 +328,7 @@ write_raw_image (const char      *dir,
       crc = crc32 (crc, w.buf, (uInt) n);
       left -= n;
     }
-  result = g_new0 (Written, 1);
-  result->crc = (guint32) crc;
-  result->md5 = writer_finish (&w, image->size, &local);
-  if (result->md5 == NULL)
-    {
-      written_free (result);
-      goto fail;
-    }
-  writer_clear (&w);
-  return result;
-
-fail:
-  writer_clear (&w);
-  g_propagate_error (error, g_steal_pointer (&local));
-  return NULL;
+  return writer_finish (&w, image->size, crc, FALSE, error);
 }
 
 static void
@@ -376,13 +370,11 @@ write_sparse_image (const char         *dir,
                     GError            **error)
 {
   g_autofree char *path = g_build_filename (dir, image->name, NULL);
-  g_autoptr(GError) local = NULL;
   Writer w = { 0 };
   guint32 total_blocks = image->expanded_mib * (MIB / BLOCK);
   guint32 used = 0, n_chunks = 0;
   guint8 header[UB_SPARSE_HEADER_SIZE];
   uLong crc = crc32 (0, NULL, 0);
-  Written *result;
 
   for (const Chunk *c = image->chunks; c->kib != 0; c++)
     {
@@ -405,7 +397,7 @@ write_sparse_image (const char         *dir,
 
   if (!writer_open (&w, path, image->name, error))
     return NULL;
-  if (!writer_put (&w, header, sizeof header, &local))
+  if (!writer_put (&w, header, sizeof header, error))
     goto fail;
   for (const Chunk *c = image->chunks; c->kib != 0; c++)
     {
@@ -415,8 +407,8 @@ write_sparse_image (const char         *dir,
       switch (c->type)
         {
         case UB_SPARSE_CHUNK_RAW:
-          if (!put_chunk_header (&w, c->type, blocks, UB_SPARSE_CHUNK_HEADER_SIZE + bytes, &local) ||
-              !writer_put_random (&w, bytes, &crc, &local))
+          if (!put_chunk_header (&w, c->type, blocks, UB_SPARSE_CHUNK_HEADER_SIZE + bytes, error) ||
+              !writer_put_random (&w, bytes, &crc, error))
             goto fail;
           break;
         case UB_SPARSE_CHUNK_FILL:
@@ -424,8 +416,8 @@ write_sparse_image (const char         *dir,
             guint8 pattern[4];
 
             put_le32 (pattern, c->fill);
-            if (!put_chunk_header (&w, c->type, blocks, UB_SPARSE_CHUNK_HEADER_SIZE + 4, &local) ||
-                !writer_put (&w, pattern, 4, &local))
+            if (!put_chunk_header (&w, c->type, blocks, UB_SPARSE_CHUNK_HEADER_SIZE + 4, error) ||
+                !writer_put (&w, pattern, 4, error))
               goto fail;
             /* sparsecrclist covers the filled bytes too */
             for (gsize i = 0; i < BUFFER_SIZE; i += 4)
@@ -440,31 +432,19 @@ write_sparse_image (const char         *dir,
           break;
         default:
           if (!put_chunk_header (&w, UB_SPARSE_CHUNK_DONT_CARE, blocks, UB_SPARSE_CHUNK_HEADER_SIZE,
-                                 &local))
+                                 error))
             goto fail;
           break;
         }
     }
   if (used < total_blocks &&
       !put_chunk_header (&w, UB_SPARSE_CHUNK_DONT_CARE, total_blocks - used,
-                         UB_SPARSE_CHUNK_HEADER_SIZE, &local))
+                         UB_SPARSE_CHUNK_HEADER_SIZE, error))
     goto fail;
-
-  result = g_new0 (Written, 1);
-  result->crc = (guint32) crc;
-  result->sparse = TRUE;
-  result->md5 = writer_finish (&w, 0, &local);
-  if (result->md5 == NULL)
-    {
-      written_free (result);
-      goto fail;
-    }
-  writer_clear (&w);
-  return result;
+  return writer_finish (&w, 0, crc, TRUE, error);
 
 fail:
   writer_clear (&w);
-  g_propagate_error (error, g_steal_pointer (&local));
   return NULL;
 }
 
@@ -760,6 +740,14 @@ ub_emu_demo_write_rom (UbEmuDemo   *self,
 
 /* ---- the phone ----------------------------------------------------------- */
 
+static void
+apply_rate (UbEmuDemo *self)
+{
+  g_autofree char *spec = g_strdup_printf ("rate:%" G_GUINT64_FORMAT, self->rate);
+
+  ub_emu_phone_add_fault (self->phone, spec, NULL);
+}
+
 static gboolean
 start_phone (UbEmuDemo  *self,
              guint16     port,
@@ -770,11 +758,7 @@ start_phone (UbEmuDemo  *self,
   self->phone = ub_emu_phone_new (NULL, self->phone_dir, error);
   if (self->phone == NULL)
     return FALSE;
-  if (self->rate > 0)
-    {
-      g_autofree char *spec = g_strdup_printf ("rate:%" G_GUINT64_FORMAT, self->rate);
-      ub_emu_phone_add_fault (self->phone, spec, NULL);
-    }
+  apply_rate (self);
   self->server = ub_emu_tcp_server_new (self->phone);
   if (!ub_emu_tcp_server_start (self->server, port, &local))
     {
@@ -873,14 +857,11 @@ void
 ub_emu_demo_set_rate (UbEmuDemo *self,
                       guint64    bytes_per_second)
 {
-  g_autofree char *spec = NULL;
-
   g_return_if_fail (UB_IS_EMU_DEMO (self));
 
   self->rate = bytes_per_second;
-  spec = g_strdup_printf ("rate:%" G_GUINT64_FORMAT, bytes_per_second);
   if (self->phone != NULL)
-    ub_emu_phone_add_fault (self->phone, spec, NULL);
+    apply_rate (self);
 }
 
 gboolean

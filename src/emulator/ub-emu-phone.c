@@ -83,7 +83,6 @@ ub_emu_phone_init (UbEmuPhone *self)
   self->unlock_allowed = TRUE;
 }
 
-/* Accepts "0x..." hex or decimal, with optional surrounding spaces. */
 /*
  * Digits only (no sign, prefix or blanks), at most @max. By hand because
  * g_ascii_string_to_unsigned() trusts errno, which an LD_PRELOAD (umockdev)
@@ -111,6 +110,7 @@ ub_emu_parse_unsigned (const char *digits,
   return TRUE;
 }
 
+/* Accepts "0x..." hex or decimal, with optional surrounding spaces. */
 static gboolean
 parse_size (const char *text,
             guint64    *out)
@@ -124,8 +124,6 @@ parse_size (const char *text,
       digits = s + 2;
       base = 16;
     }
-  if (*digits == '\0')
-    return FALSE;
   return ub_emu_parse_unsigned (digits, base, G_MAXUINT64, out);
 }
 

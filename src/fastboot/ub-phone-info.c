@@ -5,6 +5,7 @@
 
 #include "ub-fastboot-client.h"
 #include "ub-fastboot-error.h"
+#include "ub-fastboot-protocol.h"
 #include "ub-phone-info.h"
 #include "ub-transport-open.h"
 
@@ -84,13 +85,10 @@ parse_leading_number (const char *value,
 static void
 parse_values (UbPhoneInfo *self)
 {
-  const char *slot = g_hash_table_lookup (self->vars, "current-slot");
   const char *v;
   guint64 n;
 
-  if (slot != NULL && slot[0] == '_')
-    slot++;
-  self->slot = slot != NULL && *slot != '\0' ? g_strdup (slot) : NULL;
+  self->slot = ub_fastboot_normalize_slot (g_hash_table_lookup (self->vars, "current-slot"));
 
   self->anti = -1;
   v = g_hash_table_lookup (self->vars, "anti");
@@ -106,8 +104,9 @@ parse_values (UbPhoneInfo *self)
       self->battery_mv = (guint) MIN (n, G_MAXUINT);
     }
 
+  /* parsed as UbFastbootClient does for splitting, so the two agree */
   v = g_hash_table_lookup (self->vars, "max-download-size");
-  if (parse_leading_number (v, &n))
+  if (v != NULL && ub_fastboot_parse_number (v, FALSE, &n, NULL))
     self->max_download = n;
 }
 

@@ -59,8 +59,7 @@ struct _UbSparseImage
   guint32  model_block_size;
   guint32  model_total_blocks;
 
-  GArray  *pieces;         /* Piece */
-  gboolean split_done;
+  GArray  *pieces;         /* Piece; empty until a split succeeds */
   guint64  split_limit;    /* the limit of the last split */
 };
 
@@ -593,10 +592,10 @@ ub_sparse_image_split (UbSparseImage *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   /* the same limit gives the same pieces: keep them */
-  if (self->split_done && self->split_limit == limit)
+  if (self->pieces->len > 0 && self->split_limit == limit)
     return TRUE;
-  self->split_done = FALSE;
   g_array_set_size (self->pieces, 0);
+  self->split_limit = limit;
 
   /* download:%08x cannot announce 4 GiB or more: past that, always split */
   unsplit_max = limit == 0 ? G_MAXUINT32 : MIN (limit, (guint64) G_MAXUINT32);
@@ -619,8 +618,6 @@ ub_sparse_image_split (UbSparseImage *self,
                                                 piece.end, NULL);
         }
       g_array_append_val (self->pieces, piece);
-      self->split_done = TRUE;
-      self->split_limit = limit;
       return TRUE;
     }
 
@@ -641,8 +638,6 @@ ub_sparse_image_split (UbSparseImage *self,
     }
 
   plan_resparse (self, (guint32) piece_limit);
-  self->split_done = TRUE;
-  self->split_limit = limit;
   return TRUE;
 }
 

@@ -792,13 +792,11 @@ worker (gpointer user_data)
         finished->phone_state = g_strdup (_("The phone is only partly flashed: it will not start "
                                             "Android yet, but it stays in fastboot mode and can be "
                                             "flashed again. Resume to finish."));
-      finished->next_step = advice_for (error, self->address);
       if (cancelled && g_cancellable_is_cancelled (self->abort))
-        {
-          g_free (finished->next_step);
-          finished->next_step = g_strdup (_("Unplug the phone and connect it again before you "
-                                            "resume."));
-        }
+        finished->next_step = g_strdup (_("Unplug the phone and connect it again before you "
+                                          "resume."));
+      else
+        finished->next_step = advice_for (error, self->address);
       post_log (self, "%s", error->message);
       finished->error = g_steal_pointer (&error);
     }
