@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ub-fastboot-client.h"
+#include "ub-transport-open.h"
 #include "ub-fastboot-error.h"
 #include "ub-fastboot-protocol.h"
 #include "ub-sparse-image.h"
@@ -79,6 +80,21 @@ ub_fastboot_client_get_transport (UbFastbootClient *self)
 {
   g_return_val_if_fail (UB_IS_FASTBOOT_CLIENT (self), NULL);
   return self->transport;
+}
+
+UbFastbootClient *
+ub_fastboot_client_open (const char *address, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(UbTransport) transport = ub_transport_open (address, cancellable, error);
+
+  return transport != NULL ? ub_fastboot_client_new (transport) : NULL;
+}
+
+void
+ub_fastboot_client_close (UbFastbootClient *self)
+{
+  g_return_if_fail (UB_IS_FASTBOOT_CLIENT (self));
+  ub_transport_close (self->transport);
 }
 
 void

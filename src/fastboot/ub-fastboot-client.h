@@ -28,6 +28,12 @@ typedef void (*UbFastbootProgressFunc) (const UbFastbootProgress *progress,
 
 UbFastbootClient *ub_fastboot_client_new            (UbTransport      *transport);
 UbTransport      *ub_fastboot_client_get_transport  (UbFastbootClient *self);
+/* A client on ub_transport_open (@address): "tcp:…", "usb:…", a serial, NULL. Blocking. */
+UbFastbootClient *ub_fastboot_client_open           (const char       *address,
+                                                     GCancellable     *cancellable,
+                                                     GError          **error);
+/* Closes the transport (releases the USB interface for the next opener). */
+void              ub_fastboot_client_close          (UbFastbootClient *self);
 void              ub_fastboot_client_set_timeouts   (UbFastbootClient *self,
                                                      guint             short_ms,
                                                      guint             long_ms,

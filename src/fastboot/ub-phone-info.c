@@ -7,7 +7,6 @@
 #include "ub-fastboot-error.h"
 #include "ub-fastboot-protocol.h"
 #include "ub-phone-info.h"
-#include "ub-transport-open.h"
 
 struct _UbPhoneInfo
 {
@@ -136,14 +135,12 @@ ub_phone_info_probe (const char   *address,
                      GCancellable *cancellable,
                      GError      **error)
 {
-  g_autoptr(UbTransport) transport = NULL;
-  g_autoptr(UbFastbootClient) client = NULL;
-  g_autoptr(GHashTable) vars = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autoptr(UbFastbootClient) client = ub_fastboot_client_open (address, cancellable, error);
+  g_autoptr(GHashTable) vars = NULL;
 
-  transport = ub_transport_open (address, cancellable, error);
-  if (transport == NULL)
+  if (client == NULL)
     return NULL;
-  client = ub_fastboot_client_new (transport);
+  vars = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
 
   for (guint i = 0; probe_vars[i] != NULL; i++)
     {
@@ -158,11 +155,11 @@ ub_phone_info_probe (const char   *address,
       /* FAIL: the phone has no such variable */
       if (g_error_matches (local_error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_REMOTE))
         continue;
-      ub_transport_close (transport);
+      ub_fastboot_client_close (client);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
-  ub_transport_close (transport);
+  ub_fastboot_client_close (client);
   return ub_phone_info_new (vars);
 }
 

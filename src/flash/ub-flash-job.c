@@ -7,7 +7,6 @@
 #include "ub-fastboot-error.h"
 #include "ub-flash-job.h"
 #include "ub-rom-error.h"
-#include "ub-transport-open.h"
 
 #define PROGRESS_INTERVAL_US (G_USEC_PER_SEC / 10)
 #define SPEED_WINDOW_US      (3 * G_USEC_PER_SEC)
@@ -446,13 +445,10 @@ connect_phone (UbFlashJob    *self,
                GCancellable  *cancellable,
                GError       **error)
 {
-  g_autoptr(UbTransport) transport = ub_transport_open (self->address, cancellable, error);
-  UbFastbootClient *client;
+  UbFastbootClient *client = ub_fastboot_client_open (self->address, cancellable, error);
 
-  if (transport == NULL)
-    return NULL;
-  client = ub_fastboot_client_new (transport);
-  g_signal_connect (client, "info", G_CALLBACK (on_info), self);
+  if (client != NULL)
+    g_signal_connect (client, "info", G_CALLBACK (on_info), self);
   return client;
 }
 

@@ -8,7 +8,6 @@
 #include "ub-file-chooser.h"
 #include "ub-progress-share.h"
 #include "ub-sparse-image.h"
-#include "ub-transport-open.h"
 
 struct _UbAdvancedPage
 {
@@ -205,22 +204,20 @@ work_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
 {
   Request *request = task_data;
   GError *error = NULL;
-  g_autoptr(UbTransport) transport = ub_transport_open (request->address, cancellable, &error);
-  g_autoptr(UbFastbootClient) client = NULL;
+  g_autoptr(UbFastbootClient) client = ub_fastboot_client_open (request->address, cancellable, &error);
   gboolean ok;
 
-  if (transport == NULL)
+  if (client == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-  client = ub_fastboot_client_new (transport);
   if (request->partition != NULL)
     ok = flash_one (source, client, request, cancellable, &error);
   else
     ok = ub_fastboot_client_reboot (client, g_str_equal (request->target, "system") ? NULL : request->target,
                                     cancellable, &error);
-  ub_transport_close (transport);
+  ub_fastboot_client_close (client);
   if (ok)
     g_task_return_boolean (task, TRUE);
   else

@@ -6,7 +6,6 @@
 #include "ub-confirm-page.h"
 #include "ub-phone.h"
 #include "ub-progress-share.h"
-#include "ub-transport-open.h"
 
 struct _UbConfirmPage
 {
@@ -269,19 +268,17 @@ check_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
 {
   CheckData *data = task_data;
   GError *error = NULL;
-  g_autoptr(UbTransport) transport = ub_transport_open (data->address, cancellable, &error);
-  g_autoptr(UbFastbootClient) client = NULL;
+  g_autoptr(UbFastbootClient) client = ub_fastboot_client_open (data->address, cancellable, &error);
   gboolean ok;
 
-  if (transport == NULL)
+  if (client == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-  client = ub_fastboot_client_new (transport);
   ok = ub_preflight_run (data->preflight, client, preflight_progress, source, cancellable, &error);
   /* the flash job opens its own connection */
-  ub_transport_close (transport);
+  ub_fastboot_client_close (client);
   if (!ok)
     g_task_return_error (task, error);
   else
