@@ -94,19 +94,22 @@ def main():
             for tool in order:
                 state = os.path.join(opts.phone_dir or tmp, f"unbrick-bench-{os.getpid()}-{tool}")
                 os.sync()
-                if opts.usb and tool == "unbrick-cli":
-                    figures = os.path.join(tmp, "figures")
-                    args = ["umockdev-wrapper", t.USB_HARNESS, "--profile", profile, "--state-dir", state,
-                            "--", sys.executable, os.path.abspath(__file__), "--measure", figures, "--",
-                            t.CLI, "flash", "super", image]
-                    subprocess.run(args, check=True)
-                    with open(figures, encoding="utf-8") as f:
-                        results[tool].append(tuple(float(x) for x in f.read().split()))
-                else:
-                    host = ["fastboot"] if tool == "fastboot" else [t.CLI]
-                    with t.emulator(profile, state) as addr:
-                        results[tool].append(measure(host + ["-s", addr, "flash", "super", image]))
-                shutil.rmtree(state)
+                try:
+                    if opts.usb and tool == "unbrick-cli":
+                        figures = os.path.join(tmp, "figures")
+                        args = ["umockdev-wrapper", t.USB_HARNESS, "--profile", profile, "--state-dir",
+                                state, "--", sys.executable, os.path.abspath(__file__), "--measure",
+                                figures, "--", t.CLI, "flash", "super", image]
+                        subprocess.run(args, check=True)
+                        with open(figures, encoding="utf-8") as f:
+                            results[tool].append(tuple(float(x) for x in f.read().split()))
+                    else:
+                        host = ["fastboot"] if tool == "fastboot" else [t.CLI]
+                        with t.emulator(profile, state) as addr:
+                            results[tool].append(measure(host + ["-s", addr, "flash", "super", image]))
+                finally:
+                    # outside tmp (a RAM disk by default): never left behind, even on a failure
+                    shutil.rmtree(state, ignore_errors=True)
         os.sync()
 
         gib = size / GiB

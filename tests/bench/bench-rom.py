@@ -211,16 +211,21 @@ def main():
                 elif not os.path.isdir(cache):
                     # warm up, untimed: the first check of a ROM reads every image
                     warm_state = os.path.join(opts.phone_dir or tmp, f"unbrick-bench-warm-{os.getpid()}")
-                    with t.emulator(profile_path, warm_state) as addr:
-                        measure(build(addr), watch, env=dict(env, XDG_CACHE_HOME=cache), cwd=tmp)
-                    shutil.rmtree(warm_state)
+                    try:
+                        with t.emulator(profile_path, warm_state) as addr:
+                            measure(build(addr), watch, env=dict(env, XDG_CACHE_HOME=cache), cwd=tmp)
+                    finally:
+                        shutil.rmtree(warm_state, ignore_errors=True)
                 run_env = dict(env, XDG_CACHE_HOME=cache, XDG_STATE_HOME=os.path.join(tmp, "xdg-state"))
-                with t.emulator(profile_path, state) as addr:
-                    code, wall, cpu, rss, output = measure(build(addr), watch, env=run_env, cwd=tmp)
+                try:
+                    with t.emulator(profile_path, state) as addr:
+                        code, wall, cpu, rss, output = measure(build(addr), watch, env=run_env, cwd=tmp)
+                    log = t.read_log(state)
+                finally:
+                    # outside tmp (a RAM disk by default): never left behind, even on a failure
+                    shutil.rmtree(state, ignore_errors=True)
                 if name != "unbrick again":
                     shutil.rmtree(cache, ignore_errors=True)
-                log = t.read_log(state)
-                shutil.rmtree(state)
                 if code != 0:
                     failures[name] = f"exit {code}: {output[-1500:]}"
                     if name == "fastboot":

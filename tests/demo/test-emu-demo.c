@@ -21,6 +21,9 @@
 #include "ub-sparse-image.h"
 #include "ub-transport-open.h"
 
+#include "../common/ub-test-fs.h"
+#include "../common/ub-test-preflight.h"
+
 #define MIB (1024 * 1024)
 
 static UbEmuDemo *
@@ -59,28 +62,6 @@ connect_to (const char *address)
   return ub_fastboot_client_new (transport);
 }
 
-/* Runs the checks in a thread (as front ends must). */
-typedef struct {
-  UbPreflight *preflight;
-  const char  *address;
-  gboolean     ok;
-  GError      *error;
-} PreflightRun;
-
-static gpointer
-preflight_thread (gpointer data)
-{
-  PreflightRun *run = data;
-  g_autoptr(UbTransport) transport = ub_transport_open (run->address, NULL, &run->error);
-  g_autoptr(UbFastbootClient) client = NULL;
-
-  if (transport == NULL)
-    return NULL;
-  client = ub_fastboot_client_new (transport);
-  run->ok = ub_preflight_run (run->preflight, client, NULL, NULL, NULL, &run->error);
-  return NULL;
-}
-
 static UbPreflight *
 check (UbEmuDemo  *demo,
        const char *rom_path,
@@ -88,51 +69,16 @@ check (UbEmuDemo  *demo,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(UbRom) rom = ub_rom_open (rom_path, NULL, NULL, NULL, NULL, &error);
-  PreflightRun run = { NULL, ub_emu_demo_get_address (demo), FALSE, NULL };
 
   g_assert_no_error (error);
-  run.preflight = ub_preflight_new (rom, mode);
-  g_thread_join (g_thread_new ("preflight", preflight_thread, &run));
-  g_assert_no_error (run.error);
-  g_assert_true (run.ok);
-  return run.preflight;
-}
-
-static void
-print_checks (UbPreflight *preflight)
-{
-  GPtrArray *checks = ub_preflight_get_checks (preflight);
-
-  for (guint i = 0; i < checks->len; i++)
-    {
-      UbCheck *c = g_ptr_array_index (checks, i);
-      g_printerr ("%s %s: %s (%s)\n", c->id, ub_check_status_to_string (c->status), c->title,
-                  c->detail ? c->detail : "");
-    }
-}
-
-static const UbCheck *
-find_check (UbPreflight   *preflight,
-            const char    *id,
-            UbCheckStatus  status)
-{
-  GPtrArray *checks = ub_preflight_get_checks (preflight);
-
-  for (guint i = 0; i < checks->len; i++)
-    {
-      UbCheck *c = g_ptr_array_index (checks, i);
-      if (g_str_equal (c->id, id) && c->status == status)
-        return c;
-    }
-  print_checks (preflight);
-  return NULL;
+  return ub_test_preflight_run (rom, mode, ub_emu_demo_get_address (demo));
 }
 
 static void
 assert_passed (UbPreflight *preflight)
 {
   if (!ub_preflight_get_passed (preflight))
-    print_checks (preflight);
+    ub_test_print_checks (preflight);
   g_assert_true (ub_preflight_get_passed (preflight));
 }
 
@@ -164,10 +110,10 @@ test_rom (void)
       g_test_message ("%s: %u steps, %" G_GUINT64_FORMAT " bytes", ub_rom_mode_to_string (m),
                       ub_flash_plan_get_n_steps (plan), ub_flash_plan_get_total_bytes (plan));
       assert_passed (preflight);
-      g_assert_nonnull (find_check (preflight, "product", UB_CHECK_PASSED));
-      g_assert_cmpstr (find_check (preflight, "anti-rollback", UB_CHECK_PASSED)->title, ==,
+      g_assert_nonnull (ub_test_find_check (preflight, "product", UB_CHECK_PASSED));
+      g_assert_cmpstr (ub_test_find_check (preflight, "anti-rollback", UB_CHECK_PASSED)->title, ==,
                        "The ROM's anti-rollback version (1) is not lower than the phone's (1).");
-      g_assert_nonnull (find_check (preflight, "md5", UB_CHECK_PASSED));
+      g_assert_nonnull (ub_test_find_check (preflight, "md5", UB_CHECK_PASSED));
       g_assert_cmpuint (ub_flash_plan_get_total_bytes (plan), >=, 64 * MIB);
       g_assert_cmpuint (ub_flash_plan_get_total_bytes (plan), <=, 200 * MIB);
       g_assert_cmpint (ub_flash_plan_erases_data (plan), ==, m != UB_ROM_MODE_KEEP_DATA);
@@ -206,7 +152,7 @@ test_refusals (void)
   for (guint m = 0; m < UB_ROM_N_MODES; m++)
     {
       g_autoptr(UbPreflight) preflight = check (demo, venus, m);
-      const UbCheck *c = find_check (preflight, "product", UB_CHECK_FAILED);
+      const UbCheck *c = ub_test_find_check (preflight, "product", UB_CHECK_FAILED);
 
       g_assert_false (ub_preflight_get_passed (preflight));
       g_assert_nonnull (c);
@@ -217,13 +163,13 @@ test_refusals (void)
   for (guint m = 0; m < UB_ROM_N_MODES; m++)
     {
       g_autoptr(UbPreflight) preflight = check (demo, alioth, m);
-      const UbCheck *c = find_check (preflight, "anti-rollback", UB_CHECK_FAILED);
+      const UbCheck *c = ub_test_find_check (preflight, "anti-rollback", UB_CHECK_FAILED);
 
       g_assert_false (ub_preflight_get_passed (preflight));
       g_assert_nonnull (c);
       g_assert_cmpstr (c->title, ==, "This ROM is too old for this phone: its anti-rollback "
                                      "version is 1, the phone's is 2.");
-      g_assert_nonnull (find_check (preflight, "product", UB_CHECK_PASSED));
+      g_assert_nonnull (ub_test_find_check (preflight, "product", UB_CHECK_PASSED));
     }
   g_assert_cmpuint (ub_emu_phone_get_n_writes (ub_emu_demo_get_phone (demo)), ==, 0);
 }
@@ -427,15 +373,20 @@ test_flash (void)
     g_assert_no_error (error);
     g_assert_cmpstr (unlocked, ==, "yes");
     {
+      /* boot_a is whole-sized and empty again: its first MiB is zeros (read only that,
+       * not the whole 192 MiB) */
       g_autofree char *path = ub_emu_phone_get_partition_path (phone, "boot_a");
-      g_autofree char *data = NULL;
-      gsize len = 0;
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+      g_autoptr(GInputStream) in = G_INPUT_STREAM (g_file_read (file, NULL, &error));
+      g_autofree guint8 *head = g_malloc (MIB);
+      g_autofree guint8 *zeros = g_malloc0 (MIB);
+      GStatBuf st;
 
-      g_assert_true (g_file_get_contents (path, &data, &len, NULL));
-      g_assert_cmpuint (len, ==, 0xC000000);
-      for (gsize i = 0; i < 1024 * 1024; i++)
-        if (data[i] != 0)
-          g_assert_not_reached ();
+      g_assert_no_error (error);
+      g_assert_cmpint (g_stat (path, &st), ==, 0);
+      g_assert_cmpuint (st.st_size, ==, 0xC000000);
+      read_exact (in, head, MIB);
+      g_assert_true (memcmp (head, zeros, MIB) == 0);
     }
   }
 
@@ -522,23 +473,6 @@ test_cleanup (void)
   g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -556,6 +490,6 @@ main (int argc, char **argv)
   g_test_add_func ("/demo/rate", test_rate);
   g_test_add_func ("/demo/cleanup", test_cleanup);
   status = g_test_run ();
-  remove_tree (cache);
+  ub_test_rm_rf (cache);
   return status;
 }

@@ -12,6 +12,8 @@
 #include "ub-download.h"
 #include "ub-rom-error.h"
 
+#include "../common/ub-test-fs.h"
+
 #define KiB 1024
 #define MiB (1024 * 1024)
 #define SERVER_CHUNK (64 * KiB)
@@ -491,20 +493,6 @@ make_dir (void)
   return dir;
 }
 
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (dir);
-}
-
 /* The names in @dir, sorted and joined with spaces. */
 static char *
 list_dir (const char *dir)
@@ -547,6 +535,24 @@ static char *
 base_name (UbDownload *download)
 {
   return g_strdup (ub_download_get_file_name (download));
+}
+
+/* The download fails with @code (and @message, unless NULL) and leaves @dir empty. */
+static void
+assert_fails_leaving_nothing (UbDownload *download,
+                              const char *dir,
+                              gint        code,
+                              const char *message)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *listing = NULL;
+
+  g_assert_false (ub_download_run_sync (download, NULL, &error));
+  g_assert_error (error, UB_ROM_ERROR, code);
+  if (message != NULL)
+    g_assert_cmpstr (error->message, ==, message);
+  listing = list_dir (dir);
+  g_assert_cmpstr (listing, ==, "");
 }
 
 /* ---- URL checks: no network needed */
@@ -700,7 +706,7 @@ test_full (void)
     g_assert_cmpuint (server_requests (srv), ==, 1);
     g_clear_error (&w2.error);
   }
-  remove_dir (dir);
+  ub_test_rm_rf (dir);
 }
 
 /* Without an MD5 to check, an existing file of the announced size counts as done. */
@@ -722,7 +728,7 @@ test_already_present_by_size (void)
   g_assert_true (ub_download_get_already_present (second));
   g_assert_cmpuint (server_requests (srv), ==, 2);
   assert_file_equals (ub_download_get_final_path (second), srv->content);
-  remove_dir (dir);
+  ub_test_rm_rf (dir);
 }
 
 static void
@@ -749,7 +755,7 @@ test_progress_rate (void)
   g_assert_true (w.saw_speed);
   g_assert_true (w.saw_seconds_left);
   assert_file_equals (ub_download_get_final_path (download), srv->content);
-  remove_dir (dir);
+  ub_test_rm_rf (dir);
 }
 
 static void
@@ -780,7 +786,7 @@ test_drop_resumes (void)
   g_assert_cmpstr (g_ptr_array_index (srv->if_ranges, 1), ==, "\"v1\"");
   g_assert_cmpuint (g_array_index (srv->statuses, guint, 1), ==, 206);
   g_clear_error (&w.error);
-  remove_dir (dir);
+  ub_test_rm_rf (dir);
 }
 
 /* A server that answers 200 to a Range request: the file starts over, never appended. */
@@ -802,7 +808,7 @@ test_range_ignored (void)
   g_assert_cmpuint (server_requests (srv), ==, 2);
   g_assert_cmpstr (g_ptr_array_index (srv->ranges, 1), ==, "bytes=1048576-");
   g_assert_cmpuint (g_array_index (srv->statuses, guint, 1), ==, 200);
-  remove_dir (dir);
+  ub_test_rm_rf (dir);
 }
 
 /* Chunked (no Content-Length), cut at a chunk boundary: libsoup sees a clean end, so
@@ -839,7 +845,7 @@ test_chunked_cut (void)
     g_assert_cmpstr (g_ptr_array_index (whole->ranges, 1), ==, "bytes=1048581-");
     g_assert_cmpuint (g_array_index (whole->statuses, guint, 1), ==, 416);
   }
-  remove_dir (dir);
+  ub_test_rm_rf (dir);
 }
 
 /* Chunked, cut, and no ranges: only an MD5 can tell; the name's MD5 does. */
@@ -850,18 +856,13 @@ test_chunked_cut_no_range (void)
   g_autofree char *dir = make_dir ();
   g_autofree char *url = rom_url (srv, "chunked-norange", NULL);
   g_autoptr(UbDownload) download = new_download (url, dir);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *listing = NULL;
 
   srv->honour_range = FALSE;
   srv->chunked = TRUE;
   srv->drop_at = MiB;
   srv->drop_times = 1;
-  g_assert_false (ub_download_run_sync (download, NULL, &error));
-  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM);
-  listing = list_dir (dir);
-  g_assert_cmpstr (listing, ==, "");
-  remove_dir (dir);
+  assert_fails_leaving_nothing (download, dir, UB_ROM_ERROR_CHECKSUM, NULL);
+  ub_test_rm_rf (dir);
 }
 
 /* A 206 that starts elsewhere than asked is not appended. */
@@ -884,7 +885,7 @@ test_wrong_content_range (void)
   g_assert_cmpstr (g_ptr_array_index (srv->ranges, 1), ==, "bytes=1048576-");
   g_assert_cmpuint (g_array_index (srv->statuses, guint, 1), ==, 206);
   g_assert_cmpstr (g_ptr_array_index (srv->ranges, 2), ==, "");
-  remove_dir (dir);
+  ub_test_rm_rf (dir);
 }
 
 static void
@@ -894,20 +895,14 @@ test_md5_name_wrong (void)
   g_autofree char *dir = make_dir ();
   g_autofree char *url = rom_url (srv, "bad", "0123456789");
   g_autoptr(UbDownload) download = new_download (url, dir);
-  g_autoptr(GError) error = NULL;
   g_autofree char *md5 = g_compute_checksum_for_bytes (G_CHECKSUM_MD5, srv->content);
   g_autofree char *message = g_strdup_printf (
       "The download was damaged: its MD5 is %s, but the file name says it starts with "
       "0123456789. The damaged data was deleted; try the download again.", md5);
-  g_autofree char *listing = NULL;
 
-  g_assert_false (ub_download_run_sync (download, NULL, &error));
-  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM);
-  g_assert_cmpstr (error->message, ==, message);
+  assert_fails_leaving_nothing (download, dir, UB_ROM_ERROR_CHECKSUM, message);
   g_assert_cmpint (ub_download_get_state (download), ==, UB_DOWNLOAD_STATE_FAILED);
-  listing = list_dir (dir);
-  g_assert_cmpstr (listing, ==, "");
-  remove_dir (dir);
+  ub_test_rm_rf (dir);
 }
 
 static void
@@ -923,15 +918,11 @@ test_md5_full_wrong (void)
   g_autofree char *message = g_strdup_printf (
       "The download was damaged: its MD5 is %s, but it must be %s. The damaged data was "
       "deleted; try the download again.", md5, wrong);
-  g_autofree char *listing = NULL;
 
   g_assert_true (ub_download_set_expected_md5 (download, wrong, &error));
-  g_assert_false (ub_download_run_sync (download, NULL, &error));
-  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM);
-  g_assert_cmpstr (error->message, ==, message);
-  listing = list_dir (dir);
-  g_assert_cmpstr (listing, ==, "");
-  remove_dir (dir);
+  g_assert_no_error (error);
+  assert_fails_leaving_nothing (download, dir, UB_ROM_ERROR_CHECKSUM, message);
+  ub_test_rm_rf (dir);
 }
 
 /* A finished-looking file that fails its MD5 is not taken: it is downloaded again. */
@@ -950,7 +941,7 @@ test_damaged_final_replaced (void)
   g_assert_false (ub_download_get_already_present (download));
   assert_file_equals (ub_download_get_final_path (download), srv->content);
   g_assert_cmpuint (server_requests (srv), ==, 1);
-  remove_dir (dir);
+  ub_test_rm_rf (dir);
 }
 
 static void
@@ -960,19 +951,14 @@ test_http_error (void)
   g_autofree char *dir = make_dir ();
   g_autofree char *url = g_strdup_printf ("%s/gone/rom.tgz", srv->base);
   g_autoptr(UbDownload) download = new_download (url, dir);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *listing = NULL;
 
   srv->status = 404;
-  g_assert_false (ub_download_run_sync (download, NULL, &error));
-  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK);
-  g_assert_cmpstr (error->message, ==, "The server 127.0.0.1 has no file at this link (HTTP 404 "
-                   "Not Found). Check that the link is complete, or copy it again from the "
-                   "download page.");
+  assert_fails_leaving_nothing (download, dir, UB_ROM_ERROR_NETWORK,
+                                "The server 127.0.0.1 has no file at this link (HTTP 404 Not "
+                                "Found). Check that the link is complete, or copy it again from "
+                                "the download page.");
   g_assert_cmpuint (server_requests (srv), ==, 1);
-  listing = list_dir (dir);
-  g_assert_cmpstr (listing, ==, "");
-  remove_dir (dir);
+  ub_test_rm_rf (dir);
 }
 
 /* Redirects are followed, but never to plain http on another machine. */
@@ -1010,7 +996,7 @@ test_redirects (void)
   g_assert_cmpuint (server_requests (srv), ==, 3);
   listing = list_dir (dir);
   g_assert_cmpstr (listing, ==, "moved.tgz");
-  remove_dir (dir);
+  ub_test_rm_rf (dir);
 }
 
 /* A server that keeps failing: a bounded number of tries, then a plain error. */
@@ -1021,18 +1007,14 @@ test_retries_exhausted (void)
   g_autofree char *dir = make_dir ();
   g_autofree char *url = g_strdup_printf ("%s/busy/rom.tgz", srv->base);
   g_autoptr(UbDownload) download = new_download (url, dir);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *listing = NULL;
 
   srv->status = 503;
-  g_assert_false (ub_download_run_sync (download, NULL, &error));
-  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK);
-  g_assert_cmpstr (error->message, ==, "The download from 127.0.0.1 failed 4 times in a row "
-                   "(HTTP 503 Service Unavailable). Check the internet connection and try again.");
+  assert_fails_leaving_nothing (download, dir, UB_ROM_ERROR_NETWORK,
+                                "The download from 127.0.0.1 failed 4 times in a row (HTTP 503 "
+                                "Service Unavailable). Check the internet connection and try "
+                                "again.");
   g_assert_cmpuint (server_requests (srv), ==, 4);   /* 1 + 3 retries */
-  listing = list_dir (dir);
-  g_assert_cmpstr (listing, ==, "");
-  remove_dir (dir);
+  ub_test_rm_rf (dir);
 }
 
 /* The server announces more than the disk holds: refused before any byte is written. */
@@ -1056,7 +1038,7 @@ test_no_space_announced (void)
                                    "another folder, then try again."));
   listing = list_dir (dir);
   g_assert_cmpstr (listing, ==, "");
-  remove_dir (dir);
+  ub_test_rm_rf (dir);
 }
 
 /* Needs UB_SMALL_DIR: an empty 1 MiB tmpfs (see small-disk.sh). */
@@ -1067,9 +1049,7 @@ test_disk_full_announced (void)
   g_autoptr(Server) srv = NULL;
   g_autofree char *url = NULL;
   g_autoptr(UbDownload) download = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *prefix = NULL;
-  g_autofree char *listing = NULL;
+  g_autofree char *message = NULL;
 
   if (dir == NULL)
     {
@@ -1082,15 +1062,11 @@ test_disk_full_announced (void)
   {
     g_autofree char *need = g_format_size (2 * MiB);   /* "2.1 MB" */
     g_autofree char *have = g_format_size (MiB);
-    prefix = g_strdup_printf ("The download needs %s free in %s, but only %s is available. "
-                              "Free some space or choose another folder, then try again.",
-                              need, dir, have);
+    message = g_strdup_printf ("The download needs %s free in %s, but only %s is available. "
+                               "Free some space or choose another folder, then try again.",
+                               need, dir, have);
   }
-  g_assert_false (ub_download_run_sync (download, NULL, &error));
-  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NO_SPACE);
-  g_assert_cmpstr (error->message, ==, prefix);
-  listing = list_dir (dir);
-  g_assert_cmpstr (listing, ==, "");
+  assert_fails_leaving_nothing (download, dir, UB_ROM_ERROR_NO_SPACE, message);
 }
 
 static void
@@ -1163,7 +1139,7 @@ test_cancel_keeps_part (void)
   }
   g_assert_cmpstr (w.error->message, ==, message);
   g_clear_error (&w.error);
-  remove_dir (dir);
+  ub_test_rm_rf (dir);
 }
 
 static void
@@ -1205,7 +1181,7 @@ test_pause_resume (void)
   want_range = g_strdup_printf ("bytes=%" G_GUINT64_FORMAT "-", part);
   g_assert_cmpstr (g_ptr_array_index (srv->ranges, 1), ==, want_range);
   g_assert_cmpstr (g_ptr_array_index (srv->if_ranges, 1), ==, "\"v1\"");
-  remove_dir (dir);
+  ub_test_rm_rf (dir);
 }
 
 /* Stops a download after @at bytes with a cancellation; returns the .part size. */
@@ -1259,7 +1235,7 @@ test_resume_across_runs (void)
   /* the ETag of the first run came along with the .part */
   g_assert_cmpstr (g_ptr_array_index (srv->if_ranges, 1), ==, "\"v1\"");
   g_clear_error (&w.error);
-  remove_dir (dir);
+  ub_test_rm_rf (dir);
 }
 
 /* The file changed on the server between runs: If-Range gets the whole new file. */
@@ -1289,7 +1265,7 @@ test_resume_changed_file (void)
   g_assert_cmpstr (g_ptr_array_index (srv->ranges, 1), ==, "bytes=1048576-");
   g_assert_cmpstr (g_ptr_array_index (srv->if_ranges, 1), ==, "\"v1\"");
   g_assert_cmpuint (g_array_index (srv->statuses, guint, 1), ==, 200);
-  remove_dir (dir);
+  ub_test_rm_rf (dir);
 }
 
 /* A .part that already holds the whole file: the server answers 416, nothing is refetched. */
@@ -1310,7 +1286,7 @@ test_part_already_complete (void)
   assert_file_equals (ub_download_get_final_path (download), srv->content);
   g_assert_false (g_file_test (ub_download_get_part_path (download), G_FILE_TEST_EXISTS));
   g_assert_cmpuint (g_array_index (srv->statuses, guint, 0), ==, 416);
-  remove_dir (dir);
+  ub_test_rm_rf (dir);
 }
 
 /* A damaged .part (wrong bytes at the start) is caught by the MD5 and deleted. */
@@ -1322,22 +1298,17 @@ test_damaged_part (void)
   g_autofree char *url = rom_url (srv, "damagedpart", NULL);
   g_autoptr(UbDownload) download = new_download (url, dir);
   g_autoptr(GError) error = NULL;
-  g_autofree char *listing = NULL;
   g_autofree char *junk = g_malloc0 (MiB);
 
   g_assert_true (g_file_set_contents (ub_download_get_part_path (download), junk, MiB, NULL));
-  g_assert_false (ub_download_run_sync (download, NULL, &error));
-  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM);
-  listing = list_dir (dir);
-  g_assert_cmpstr (listing, ==, "");
+  assert_fails_leaving_nothing (download, dir, UB_ROM_ERROR_CHECKSUM, NULL);
   /* and the next try starts clean */
-  g_clear_error (&error);
   g_clear_object (&download);
   download = new_download (url, dir);
   g_assert_true (ub_download_run_sync (download, NULL, &error));
   g_assert_no_error (error);
   assert_file_equals (ub_download_get_final_path (download), srv->content);
-  remove_dir (dir);
+  ub_test_rm_rf (dir);
 }
 
 int

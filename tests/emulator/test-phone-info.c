@@ -12,31 +12,14 @@
 #include "ub-fastboot-error.h"
 #include "ub-phone-info.h"
 
+#include "../common/ub-test-fs.h"
+
 typedef struct {
   char *dir;
   UbEmuPhone *phone;
   UbEmuTcpServer *server;
   char *address;
 } Fixture;
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-          rm_rf (child);
-        else
-          g_unlink (child);
-      }
-  g_rmdir (path);
-}
 
 static void
 fixture_setup (Fixture      *f,
@@ -61,7 +44,7 @@ fixture_teardown (Fixture      *f,
   ub_emu_tcp_server_stop (f->server);
   g_clear_object (&f->server);
   g_clear_object (&f->phone);
-  rm_rf (f->dir);
+  ub_test_rm_rf (f->dir);
   g_free (f->dir);
   g_free (f->address);
 }

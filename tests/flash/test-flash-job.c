@@ -22,6 +22,9 @@
 #include "ub-sparse-image.h"
 #include "ub-transport-open.h"
 
+#include "../common/ub-test-fs.h"
+#include "../common/ub-test-preflight.h"
+
 #define KIB 1024
 #define MIB (1024 * 1024)
 
@@ -235,26 +238,9 @@ rom_new (const char *script)
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 rom_free (Rom *rom)
 {
-  remove_tree (rom->dir);
+  ub_test_rm_rf (rom->dir);
   g_free (rom->dir);
   g_free (rom->rom);
   g_bytes_unref (rom->super_raw);
@@ -317,7 +303,7 @@ phone_free (Phone *phone)
   ub_emu_tcp_server_stop (phone->server);
   g_object_unref (phone->server);
   g_object_unref (phone->phone);
-  remove_tree (phone->dir);
+  ub_test_rm_rf (phone->dir);
   g_free (phone->dir);
   g_free (phone->address);
   g_free (phone);
@@ -391,28 +377,6 @@ assert_flashed (Rom   *rom,
   assert_partition_holds (phone, "super", rom->super_raw);
 }
 
-/* Runs the checks in a thread (as front ends must) and returns them. */
-typedef struct {
-  UbPreflight *preflight;
-  const char  *address;
-  gboolean     ok;
-  GError      *error;
-} PreflightRun;
-
-static gpointer
-preflight_thread (gpointer data)
-{
-  PreflightRun *run = data;
-  g_autoptr(UbTransport) transport = ub_transport_open (run->address, NULL, &run->error);
-  g_autoptr(UbFastbootClient) client = NULL;
-
-  if (transport == NULL)
-    return NULL;
-  client = ub_fastboot_client_new (transport);
-  run->ok = ub_preflight_run (run->preflight, client, NULL, NULL, NULL, &run->error);
-  return NULL;
-}
-
 static UbPreflight *
 check (Rom       *rom,
        Phone     *phone,
@@ -420,30 +384,9 @@ check (Rom       *rom,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(UbRom) r = ub_rom_new_for_folder (rom->dir, &error);
-  PreflightRun run = { NULL, phone->address, FALSE, NULL };
 
   g_assert_no_error (error);
-  run.preflight = ub_preflight_new (r, mode);
-  g_thread_join (g_thread_new ("preflight", preflight_thread, &run));
-  g_assert_no_error (run.error);
-  g_assert_true (run.ok);
-  return run.preflight;
-}
-
-static const UbCheck *
-find_check (UbPreflight *preflight,
-            const char  *id,
-            UbCheckStatus status)
-{
-  GPtrArray *checks = ub_preflight_get_checks (preflight);
-
-  for (guint i = 0; i < checks->len; i++)
-    {
-      UbCheck *c = g_ptr_array_index (checks, i);
-      if (g_str_equal (c->id, id) && c->status == status)
-        return c;
-    }
-  return NULL;
+  return ub_test_preflight_run (r, mode, phone->address);
 }
 
 static void
@@ -452,19 +395,11 @@ assert_refused (UbPreflight *preflight,
                 const char  *id,
                 const char  *title)
 {
-  const UbCheck *c = find_check (preflight, id, UB_CHECK_FAILED);
+  const UbCheck *c = ub_test_find_check (preflight, id, UB_CHECK_FAILED);
   g_autofree char *log = phone_log (phone);
   g_autoptr(GError) error = NULL;
   g_autoptr(UbFlashJob) job = NULL;
 
-  if (c == NULL)
-    {
-      GPtrArray *checks = ub_preflight_get_checks (preflight);
-      for (guint i = 0; i < checks->len; i++)
-        g_printerr ("%s %s: %s\n", ((UbCheck *) g_ptr_array_index (checks, i))->id,
-                    ub_check_status_to_string (((UbCheck *) g_ptr_array_index (checks, i))->status),
-                    ((UbCheck *) g_ptr_array_index (checks, i))->title);
-    }
   g_assert_nonnull (c);
   g_assert_cmpstr (c->title, ==, title);
   g_assert_nonnull (c->next_step);
@@ -482,21 +417,18 @@ assert_refused (UbPreflight *preflight,
 
 /* ---- running jobs ---------------------------------------------------------- */
 
-typedef struct {
+typedef struct _Watch {
   GThread *main_thread;
   guint    wrong_thread;
-  guint    n_progress;
   guint64  last_done;
-  guint64  total;
   gboolean regressed;
   guint    steps_started;
   GString *log;
   gboolean finished;
   guint    cancel_at_step;   /* G_MAXUINT: never */
   gboolean cancel_twice;
-  guint   *running;          /* shared among jobs: how many run at once */
-  guint    max_running;
-  guint   *max_running_out;
+  struct _Watch *other;      /* another job's watch (two phones at once) */
+  gboolean other_was_busy;   /* at the finish, the other job had sent bytes and was not done */
 } Watch;
 
 static void
@@ -528,15 +460,11 @@ on_progress (UbFlashJob            *job,
              Watch                 *w)
 {
   watch_thread (w);
-  w->n_progress++;
   if (p->done < w->last_done)
     w->regressed = TRUE;
   w->last_done = p->done;
-  w->total = p->total;
   g_assert_cmpuint (p->done, <=, p->total);
   g_assert_cmpuint (p->step_done, <=, p->step_total);
-  if (w->running != NULL && *w->max_running_out < *w->running)
-    *w->max_running_out = *w->running;
 }
 
 static void
@@ -554,8 +482,8 @@ on_finished (UbFlashJob *job,
 {
   watch_thread (w);
   w->finished = TRUE;
-  if (w->running != NULL)
-    (*w->running)--;
+  if (w->other != NULL)
+    w->other_was_busy = !w->other->finished && w->other->last_done > 0;
 }
 
 static void
@@ -653,14 +581,14 @@ test_happy (void)
   Watch w;
 
   g_assert_true (ub_preflight_get_passed (preflight));
-  g_assert_nonnull (find_check (preflight, "product", UB_CHECK_PASSED));
-  g_assert_cmpstr (find_check (preflight, "product", UB_CHECK_PASSED)->title, ==,
+  g_assert_nonnull (ub_test_find_check (preflight, "product", UB_CHECK_PASSED));
+  g_assert_cmpstr (ub_test_find_check (preflight, "product", UB_CHECK_PASSED)->title, ==,
                    "The ROM is made for this phone (piano).");
-  g_assert_cmpstr (find_check (preflight, "anti-rollback", UB_CHECK_PASSED)->title, ==,
+  g_assert_cmpstr (ub_test_find_check (preflight, "anti-rollback", UB_CHECK_PASSED)->title, ==,
                    "The ROM's anti-rollback version (1) is not lower than the phone's (1).");
-  g_assert_cmpstr (find_check (preflight, "md5", UB_CHECK_PASSED)->title, ==,
+  g_assert_cmpstr (ub_test_find_check (preflight, "md5", UB_CHECK_PASSED)->title, ==,
                    "6 files match their checksums in md5sum.xml.");
-  g_assert_nonnull (find_check (preflight, "data", UB_CHECK_PASSED));
+  g_assert_nonnull (ub_test_find_check (preflight, "data", UB_CHECK_PASSED));
   /* crclist (crc: 1), erase boot_ab, abl, tz, erase apdp, super, misc, boot, set_active, reboot */
   g_assert_cmpuint (ub_flash_plan_get_n_steps (plan), ==, 10);
   g_assert_cmpstr (ub_flash_plan_get_serial (plan), ==, "PIANO001");
@@ -697,42 +625,34 @@ test_refusals (void)
   g_autofree char *tz = rom_image (rom, "tz.mbn");
   g_autofree char *super = rom_image (rom, "super.img");
 
-  {
-    g_autoptr(Phone) phone = phone_new ("P1", "product=alioth\n", NULL);
-    g_autoptr(UbPreflight) p = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
-    assert_refused (p, phone, "product", "This ROM is for piano, but this phone is alioth.");
-  }
-  {
-    g_autoptr(Phone) phone = phone_new ("P2", "product=pianopro\n", NULL);
-    g_autoptr(UbPreflight) p = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
-    assert_refused (p, phone, "product",
-                    "This ROM is for piano, but this phone is pianopro, a different model.");
-  }
-  {
-    g_autoptr(Phone) phone = phone_new ("P3", "anti=2\n", NULL);
-    g_autoptr(UbPreflight) p = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
-    assert_refused (p, phone, "anti-rollback",
-                    "This ROM is too old for this phone: its anti-rollback version is 1, the "
-                    "phone's is 2.");
-  }
-  {
-    g_autoptr(Phone) phone = phone_new ("P4", "unlocked=no\n", NULL);
-    g_autoptr(UbPreflight) p = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
-    assert_refused (p, phone, "unlocked", "The phone's bootloader is locked.");
-  }
-  {
-    g_autoptr(Phone) phone = phone_new ("P5", "battery-soc-ok=no\n", NULL);
-    g_autoptr(UbPreflight) p = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
-    assert_refused (p, phone, "battery", "The battery is too low to flash safely.");
-  }
-  {
+  /* phones that differ from the ROM's in one setting */
+  const struct {
+    const char *device_extra;
+    const char *partitions_extra;
+    const char *check_id;
+    const char *title;
+  } phones[] = {
+    { "product=alioth\n", NULL, "product", "This ROM is for piano, but this phone is alioth." },
+    { "product=pianopro\n", NULL, "product",
+      "This ROM is for piano, but this phone is pianopro, a different model." },
+    { "anti=2\n", NULL, "anti-rollback",
+      "This ROM is too old for this phone: its anti-rollback version is 1, the phone's is 2." },
+    { "unlocked=no\n", NULL, "unlocked", "The phone's bootloader is locked." },
+    { "battery-soc-ok=no\n", NULL, "battery", "The battery is too low to flash safely." },
     /* boot.img (700 KiB) does not fit a 512 KiB boot_a/boot_b */
-    g_autoptr(Phone) phone = phone_new ("P6", NULL, "boot_ab=0x80000\n");
-    g_autoptr(UbPreflight) p = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
-    assert_refused (p, phone, "partitions",
-                    "Some images do not fit their partitions: boot.img (716.8\u00a0kB) is larger "
-                    "than “boot_a” (524.3\u00a0kB).");
-  }
+    { NULL, "boot_ab=0x80000\n", "partitions",
+      "Some images do not fit their partitions: boot.img (716.8\u00a0kB) is larger than "
+      "“boot_a” (524.3\u00a0kB)." },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (phones); i++)
+    {
+      g_autofree char *serial = g_strdup_printf ("P%" G_GSIZE_FORMAT, i + 1);
+      g_autoptr(Phone) phone = phone_new (serial, phones[i].device_extra, phones[i].partitions_extra);
+      g_autoptr(UbPreflight) p = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+
+      assert_refused (p, phone, phones[i].check_id, phones[i].title);
+    }
   {
     /* no misc partition on this phone */
     g_autoptr(Phone) phone = phone_new ("P7", NULL, "boot_ab=0x100000\n");
@@ -799,7 +719,7 @@ test_refusals (void)
     g_autofree char *script = g_strconcat ("rm -rf /tmp/x\n", script_text, NULL);
     g_autoptr(Rom) r2 = rom_new (script);
     g_autoptr(UbPreflight) p = check (r2, phone, UB_ROM_MODE_CLEAN_ALL);
-    const UbCheck *c = find_check (p, "script", UB_CHECK_FAILED);
+    const UbCheck *c = ub_test_find_check (p, "script", UB_CHECK_FAILED);
 
     assert_refused (p, phone, "script",
                     "Unbrick does not understand this ROM's flash script, so it will not use it.");
@@ -916,6 +836,42 @@ test_cancel (void)
   watch_clear (&w);
 }
 
+/* A second cancel while stopping aborts the step under way (the transfer is cut). */
+static void
+test_abort (void)
+{
+  g_autoptr(Rom) rom = rom_new (NULL);
+  g_autoptr(Phone) phone = phone_new ("PIANO009", NULL, NULL);
+  g_autoptr(UbPreflight) preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+  g_autoptr(UbFlashJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *log = NULL;
+  UbFlashPlan *plan = ub_preflight_get_plan (preflight);
+  guint super = step_index (plan, "flash super images/super.img");
+  Watch w;
+
+  g_assert_true (ub_emu_phone_add_fault (phone->phone, "delay:flash:super:100", &error));
+  job = ub_flash_job_new (plan, phone->address);
+  watch_init (&w, job);
+  w.cancel_at_step = super;
+  w.cancel_twice = TRUE;
+  g_assert_true (ub_flash_job_start (job, &error));
+  run_until_finished (&w);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_CANCELLED);
+  g_assert_error ((GError *) ub_flash_job_get_error (job), G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpstr (ub_flash_job_get_phone_state (job), ==,
+                   "The phone is only partly flashed: it will not start Android yet, but it stays "
+                   "in fastboot mode and can be flashed again. Resume to finish.");
+  g_assert_cmpstr (ub_flash_job_get_next_step (job), ==,
+                   "Unplug the phone and connect it again before you resume.");
+  log = phone_log (phone);
+  g_assert_null (strstr (log, "flash misc "));
+  g_assert_cmpuint (ub_flash_job_get_resume_step (job), ==, super);
+
+  resume_to_success (job, &w, rom, phone);
+  watch_clear (&w);
+}
+
 static void
 test_deferred (void)
 {
@@ -973,7 +929,6 @@ test_two_phones (void)
   g_autoptr(UbFlashJob) ja = NULL;
   g_autoptr(UbFlashJob) jb = NULL;
   g_autoptr(GError) error = NULL;
-  guint running = 2, max_running = 0;
   Watch wa, wb;
 
   /* slow phones so that both jobs are busy at the same time */
@@ -981,13 +936,14 @@ test_two_phones (void)
   g_assert_true (ub_emu_phone_add_fault (b->phone, "delay:flash:20", &error));
   ja = start_job (pa, a, &wa);
   jb = start_job (pb, b, &wb);
-  wa.running = wb.running = &running;
-  wa.max_running_out = wb.max_running_out = &max_running;
+  wa.other = &wb;
+  wb.other = &wa;
   while (!wa.finished || !wb.finished)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpint (ub_flash_job_get_state (ja), ==, UB_FLASH_JOB_SUCCEEDED);
   g_assert_cmpint (ub_flash_job_get_state (jb), ==, UB_FLASH_JOB_SUCCEEDED);
-  g_assert_cmpuint (max_running, ==, 2);
+  /* whichever finished first did so while the other was under way */
+  g_assert_true (wa.other_was_busy || wb.other_was_busy);
   g_assert_cmpuint (wa.wrong_thread + wb.wrong_thread, ==, 0);
   assert_flashed (rom, a);
   assert_flashed (rom, b);
@@ -1038,7 +994,7 @@ test_lock_needs_confirmation (void)
   rom = rom_new (script->str);
   preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
   g_assert_true (ub_preflight_get_passed (preflight));
-  g_assert_nonnull (find_check (preflight, "lock", UB_CHECK_WARNING));
+  g_assert_nonnull (ub_test_find_check (preflight, "lock", UB_CHECK_WARNING));
   g_assert_true (ub_flash_plan_locks (ub_preflight_get_plan (preflight)));
   job = ub_flash_job_new (ub_preflight_get_plan (preflight), phone->address);
   g_assert_false (ub_flash_job_start (job, &error));
@@ -1133,6 +1089,7 @@ main (int argc, char **argv)
   g_test_add_func ("/flash/unplug-resume", test_unplug_resume);
   g_test_add_func ("/flash/unplug-after-write", test_unplug_after_write);
   g_test_add_func ("/flash/cancel", test_cancel);
+  g_test_add_func ("/flash/abort", test_abort);
   g_test_add_func ("/flash/deferred", test_deferred);
   g_test_add_func ("/flash/unchecked-step", test_unchecked_step);
   g_test_add_func ("/flash/two-phones", test_two_phones);
@@ -1141,7 +1098,7 @@ main (int argc, char **argv)
   g_test_add_func ("/flash/digest-cache", test_digest_cache);
   {
     int status = g_test_run ();
-    remove_tree (cache);
+    ub_test_rm_rf (cache);
     return status;
   }
 }

@@ -8,13 +8,18 @@
 #include "ub-rom-error.h"
 #include "ub-script.h"
 
+static UbScriptDialect
+dialect_of (const char *name)
+{
+  return g_str_has_suffix (name, ".bat") ? UB_SCRIPT_BAT : UB_SCRIPT_SH;
+}
+
 static UbScript *
 parse (const char *name,
        const char *text)
 {
   g_autoptr(GError) error = NULL;
-  UbScriptDialect dialect = g_str_has_suffix (name, ".bat") ? UB_SCRIPT_BAT : UB_SCRIPT_SH;
-  UbScript *script = ub_script_new_from_data (name, dialect, text, strlen (text), &error);
+  UbScript *script = ub_script_new_from_data (name, dialect_of (name), text, strlen (text), &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (script);
@@ -28,8 +33,8 @@ assert_refused (const char *name,
                 const char *message)
 {
   g_autoptr(GError) error = NULL;
-  UbScriptDialect dialect = g_str_has_suffix (name, ".bat") ? UB_SCRIPT_BAT : UB_SCRIPT_SH;
-  g_autoptr(UbScript) script = ub_script_new_from_data (name, dialect, text, strlen (text), &error);
+  g_autoptr(UbScript) script = ub_script_new_from_data (name, dialect_of (name), text,
+                                                        strlen (text), &error);
 
   g_assert_null (script);
   g_assert_error (error, UB_ROM_ERROR, code);

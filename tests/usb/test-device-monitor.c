@@ -14,6 +14,8 @@
 #include "ub-device-monitor.h"
 #include "ub-emu-usb.h"
 
+#include "../common/ub-test-fs.h"
+
 #define WAIT_MS 5000
 
 static UbEmuUsb *bus;
@@ -34,25 +36,6 @@ typedef struct {
   GArray *changes;   /* Change */
   guint n_changed;   /* "changed" signals */
 } Fixture;
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-          rm_rf (child);
-        else
-          g_unlink (child);
-      }
-  g_rmdir (path);
-}
 
 static void
 on_items_changed (GListModel *model,
@@ -113,7 +96,7 @@ fixture_teardown (Fixture      *f,
   ub_emu_usb_device_unplug (f->dev);
   g_assert_true (ub_emu_usb_settle (bus, WAIT_MS));
   g_clear_object (&f->phone);
-  rm_rf (f->state_dir);
+  ub_test_rm_rf (f->state_dir);
   g_free (f->state_dir);
   g_free (f->serial);
   g_array_unref (f->changes);
@@ -335,7 +318,7 @@ test_hotplug (Fixture      *f,
   g_assert_cmpuint (f->changes->len, ==, 0);
 
   g_clear_object (&phone2);
-  rm_rf (state2);
+  ub_test_rm_rf (state2);
 }
 
 static void
@@ -460,7 +443,7 @@ test_busy_on_arrival (Fixture      *f,
   g_assert_cmpuint (f->changes->len, ==, 0);
 
   g_clear_object (&phone2);
-  rm_rf (state2);
+  ub_test_rm_rf (state2);
 }
 
 /* Disposing a running monitor with events and retries pending. */
@@ -480,7 +463,7 @@ test_dispose_running (Fixture      *f,
   g_clear_object (&f->monitor);   /* teardown: ASan/LSan find any leak */
   ub_emu_usb_device_unplug (dev2);
   g_clear_object (&phone2);
-  rm_rf (state2);
+  ub_test_rm_rf (state2);
 
   /* a new monitor (new libusb context) still works */
   f->monitor = ub_device_monitor_new ();
