@@ -11,7 +11,6 @@
 #define USAGE "download URL [--md5 HEX] [--dir DIR]"
 
 typedef struct {
-  UbDownload    *download;
   UbCliProgress *progress;
 } Ctx;
 
@@ -64,7 +63,7 @@ ub_cli_download (char          **argv,
   g_autoptr(UbDownload) download = NULL;
   g_autoptr(GError) local = NULL;
   GStatBuf st;
-  Ctx ctx = { NULL, progress };
+  Ctx ctx = { progress };
   const GOptionEntry entries[] = {
     { "md5", 0, 0, G_OPTION_ARG_STRING, &md5, NULL, NULL },
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, NULL, NULL },
@@ -98,7 +97,6 @@ ub_cli_download (char          **argv,
     return FALSE;
   if (md5 != NULL && !ub_download_set_expected_md5 (download, md5, error))
     return FALSE;
-  ctx.download = download;
   g_signal_connect (download, "progress", G_CALLBACK (on_progress), &ctx);
   g_signal_connect (download, "state-changed", G_CALLBACK (on_state_changed), &ctx);
 

@@ -676,11 +676,10 @@ job_store_validator (Job *job)
 }
 
 static void
-job_load_validator (Job *job,
-                    int  fd)
+job_load_validator (Job *job)
 {
   char value[1024];
-  gssize n = fgetxattr (fd, RESUME_XATTR, value, sizeof value - 1);
+  gssize n = getxattr (job->self->part_path, RESUME_XATTR, value, sizeof value - 1);
   char *end = NULL;
   gint64 total;
 
@@ -1232,6 +1231,18 @@ job_transfer (Job     *job,
     }
 }
 
+/* What @md5 should have been (the name's prefix or the expected MD5), or NULL when it fits both. */
+static const char *
+md5_mismatch (UbDownload *self,
+              const char *md5)
+{
+  if (self->name_md5 != NULL && !g_str_has_prefix (md5, self->name_md5))
+    return self->name_md5;
+  if (self->expected_md5 != NULL && !g_str_equal (md5, self->expected_md5))
+    return self->expected_md5;
+  return NULL;
+}
+
 /* Checks the MD5s of a complete .part and gives it its final name. */
 static gboolean
 job_finish (Job     *job,
@@ -1240,21 +1251,15 @@ job_finish (Job     *job,
 {
   UbDownload *self = job->self;
   const char *md5 = job->checksum != NULL ? g_checksum_get_string (job->checksum) : NULL;
-  const char *want = NULL;
+  const char *want = md5 != NULL ? md5_mismatch (self, md5) : NULL;
 
-  gboolean whole = FALSE;
-
-  if (md5 != NULL && self->name_md5 != NULL && !g_str_has_prefix (md5, self->name_md5))
-    want = self->name_md5;
-  else if (md5 != NULL && self->expected_md5 != NULL && g_strcmp0 (md5, self->expected_md5) != 0)
-    want = self->expected_md5, whole = TRUE;
   if (want != NULL)
     {
       if (job->fd >= 0)
         close (job->fd);
       job->fd = -1;
       g_unlink (self->part_path);
-      if (whole)
+      if (want == self->expected_md5)
         g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM,
                      /* TRANSLATORS: %s: MD5 checksums (32 letters and digits) */
                      _("The download was damaged: its MD5 is %s, but it must be %s. "
@@ -1330,8 +1335,7 @@ job_run (Job     *job,
           if (!hash_file (job, self->final_path, &size, error))
             return FALSE;
           md5 = g_checksum_get_string (job->checksum);
-          if ((self->name_md5 == NULL || g_str_has_prefix (md5, self->name_md5)) &&
-              (self->expected_md5 == NULL || g_str_equal (md5, self->expected_md5)))
+          if (md5_mismatch (self, md5) == NULL)
             {
               job->already_present = TRUE;
               *md5_out = g_strdup (md5);
@@ -1347,13 +1351,7 @@ job_run (Job     *job,
   /* resume what an earlier run left */
   if (g_stat (self->part_path, &st) == 0 && S_ISREG (st.st_mode))
     {
-      int fd = g_open (self->part_path, O_RDONLY | O_CLOEXEC, 0);
-
-      if (fd >= 0)
-        {
-          job_load_validator (job, fd);
-          close (fd);
-        }
+      job_load_validator (job);
       if (job->checksum != NULL)
         {
           if (!hash_file (job, self->part_path, &job->offset, error))

@@ -125,6 +125,19 @@ fact (UbPreflight  *self,
 
 /* ---- conditions ------------------------------------------------------- */
 
+/* Whether the script's grep would match what the phone said about @name (@value NULL: FAILED). */
+static gboolean
+var_matches (const char *name,
+             const char *value,
+             const char *pattern)
+{
+  /* what the script's grep saw: AOSP prints "name: value" (or a FAILED line) */
+  g_autofree char *line = value ? g_strdup_printf ("%s: %s", name, value)
+                                : g_strdup_printf ("getvar:%s FAILED", name);
+
+  return g_regex_match_simple (pattern, line, 0, 0);
+}
+
 static gboolean
 condition_holds (UbPreflight       *self,
                  const UbCondition *c,
@@ -141,14 +154,10 @@ condition_holds (UbPreflight       *self,
   else
     {
       const char *value;
-      g_autofree char *line = NULL;
 
       if (!fact (self, c->name, &value, error))
         return FALSE;
-      /* what the script's grep saw: AOSP prints "name: value" (or a FAILED line) */
-      line = value ? g_strdup_printf ("%s: %s", c->name, value)
-                   : g_strdup_printf ("getvar:%s FAILED", c->name);
-      result = g_regex_match_simple (c->pattern, line, 0, 0);
+      result = var_matches (c->name, value, c->pattern);
     }
   *holds = c->negate ? !result : result;
   return TRUE;
@@ -533,16 +542,14 @@ check_vars (UbPreflight *self,
     {
       UbFlashStep *check = g_ptr_array_index (steps, i);
       const char *value;
-      g_autofree char *line = NULL;
       g_autofree char *id = NULL;
 
       if (check->kind != UB_STEP_CHECK_VAR)
         continue;
       if (!fact (self, check->var, &value, error))
         return FALSE;
-      line = g_strdup_printf ("%s: %s", check->var, value ? value : "");
       id = g_strdup_printf ("var:%s", check->var);
-      if (value != NULL && g_regex_match_simple (check->pattern, line, 0, 0))
+      if (value != NULL && var_matches (check->var, value, check->pattern))
         {
           /* TRANSLATORS: %s: a variable the phone reports */
           g_autofree char *title = g_strdup_printf (_("The phone meets the ROM's condition on “%s”."),

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ub-rom.h"
 #include "ub-rom-error.h"
@@ -160,11 +161,13 @@ find_roots (const char *dir,
   while ((name = g_dir_read_name (d)) != NULL)
     {
       g_autofree char *child = NULL;
+      GStatBuf st;
 
       if (name[0] == '.')
         continue;
       child = g_build_filename (dir, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+      /* one lstat: a folder, not a link to one */
+      if (g_lstat (child, &st) == 0 && S_ISDIR (st.st_mode))
         find_roots (child, depth - 1, found);
     }
 }

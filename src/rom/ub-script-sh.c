@@ -345,6 +345,19 @@ tok_new (TokKind kind,
   return tok;
 }
 
+/* After "$" or "`", inside double quotes or not. */
+static gboolean
+lex_expansion (Lexer   *lx,
+               Word    *word,
+               GString *lit,
+               char     c)
+{
+  if (c == '$')
+    return lex_dollar (lx, word, lit);
+  flush_lit (word, lit);
+  return lex_backquote (lx, word);
+}
+
 static gboolean
 lex_word (Lexer     *lx,
           GPtrArray *toks)
@@ -400,15 +413,9 @@ lex_word (Lexer     *lx,
                     }
                   g_string_append_c (lit, d);
                 }
-              else if (d == '$')
+              else if (d == '$' || d == '`')
                 {
-                  if (!lex_dollar (lx, word, lit))
-                    return FALSE;
-                }
-              else if (d == '`')
-                {
-                  flush_lit (word, lit);
-                  if (!lex_backquote (lx, word))
+                  if (!lex_expansion (lx, word, lit, d))
                     return FALSE;
                 }
               else
@@ -422,15 +429,9 @@ lex_word (Lexer     *lx,
             return lex_fail (lx, _("a quote is never closed"));
           lx->pos++;
         }
-      else if (c == '$')
+      else if (c == '$' || c == '`')
         {
-          if (!lex_dollar (lx, word, lit))
-            return FALSE;
-        }
-      else if (c == '`')
-        {
-          flush_lit (word, lit);
-          if (!lex_backquote (lx, word))
+          if (!lex_expansion (lx, word, lit, c))
             return FALSE;
         }
       else
