@@ -17,7 +17,6 @@
 #include "ub-preflight.h"
 #include "ub-rom.h"
 #include "ub-rom-error.h"
-#include "ub-transport-open.h"
 
 /* ---- JSON lines ---------------------------------------------------------- */
 
@@ -832,7 +831,6 @@ ub_cli_rom_flash (UbCliRomOptions *opt,
 {
   g_autoptr(UbRom) rom = NULL;
   g_autoptr(UbPreflight) preflight = NULL;
-  g_autoptr(UbTransport) transport = NULL;
   g_autoptr(UbFastbootClient) client = NULL;
   g_autofree char *address = NULL;
   UbFlashPlan *plan;
@@ -850,10 +848,9 @@ ub_cli_rom_flash (UbCliRomOptions *opt,
   if ((rom = open_rom (opt->rom, opt->progress, opt->json, opt->abort, error)) == NULL)
     return FALSE;
 
-  transport = ub_transport_open (opt->address, opt->abort, error);
-  if (transport == NULL)
+  client = ub_fastboot_client_open (opt->address, opt->abort, error);
+  if (client == NULL)
     return FALSE;
-  client = ub_fastboot_client_new (transport);
   preflight = ub_preflight_new (rom, mode);
   if (!opt->json)
     g_printerr (_("Checking the phone and the ROM…\n"));
@@ -864,7 +861,7 @@ ub_cli_rom_flash (UbCliRomOptions *opt,
     }
   ub_cli_progress_clear (opt->progress);
   /* the job opens its own connection */
-  ub_transport_close (transport);
+  ub_fastboot_client_close (client);
   {
     GPtrArray *checks = ub_preflight_get_checks (preflight);
     for (guint i = 0; i < checks->len; i++)

@@ -11,7 +11,6 @@
 
 #include "ub-fastboot-client.h"
 #include "ub-fastboot-error.h"
-#include "ub-transport-open.h"
 #include "ub-cli-progress.h"
 #include "ub-cli-demo.h"
 #include "ub-cli-devices.h"
@@ -94,12 +93,10 @@ static UbFastbootClient *
 open_client (Cli     *cli,
              GError **error)
 {
-  g_autoptr(UbTransport) transport = ub_transport_open (cli->address, cli->cancellable, error);
-  UbFastbootClient *client;
+  UbFastbootClient *client = ub_fastboot_client_open (cli->address, cli->cancellable, error);
 
-  if (transport == NULL)
+  if (client == NULL)
     return NULL;
-  client = ub_fastboot_client_new (transport);
   if (cli->timeout_s > 0)
     {
       guint ms = cli->timeout_s * 1000;
