@@ -544,7 +544,7 @@ write_md5sums (const char  *rom,
   return g_file_set_contents (path, xml->str, -1, error);
 }
 
-/* The statements of Xiaomi's own scripts (shared/fixtures/xiaomi/scripts, piano and liuqin). */
+/* The statements of Xiaomi's own scripts (tests/fixtures/xiaomi/scripts, piano and liuqin). */
 static char *
 script_text (const char *product,
              guint       script)

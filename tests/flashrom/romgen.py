@@ -40,7 +40,7 @@ IO = 8 * MiB
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.environ.get("UB_SOURCE_DIR", os.path.join(HERE, "..", ".."))
-FIXTURES = os.environ.get("UB_FIXTURES_DIR", os.path.join(SOURCE, "..", "shared", "fixtures"))
+FIXTURES = os.environ.get("UB_FIXTURES_DIR", os.path.join(SOURCE, "tests", "fixtures"))
 SCRIPTS = os.path.join(FIXTURES, "xiaomi", "scripts")
 
 # script file name -> unbrick-cli flash-rom --mode

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Every real Xiaomi flash script in shared/fixtures/xiaomi/scripts is read into
+"""Every real Xiaomi flash script in tests/fixtures/xiaomi/scripts is read into
 exactly the steps recorded in tests/script/expected/<script>.steps (reviewed by
 hand against the script), or refused with the recorded reason. A new fixture
 without an expected file fails the test."""
