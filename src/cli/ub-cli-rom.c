@@ -174,7 +174,14 @@ inspect_mode_text (UbRom     *rom,
 
   /* TRANSLATORS: %s: a mode (“Clean all”, “Keep my data”…), then its script file (e.g.
    * flash_all.sh) */
-  g_print (_("\nSteps of “%s” (%s):\n"), ub_rom_mode_get_title (mode), ub_rom_get_script_name (rom, mode));
+  if (ub_rom_get_script_name (rom, mode) != NULL)
+    g_print (_("\nSteps of “%s” (%s):\n"), ub_rom_mode_get_title (mode),
+             ub_rom_get_script_name (rom, mode));
+  else
+    {
+      /* TRANSLATORS: %s: a mode (“Clean all”, “Keep my data”…) that has no script in this ROM */
+      g_print (_("\nSteps of “%s”:\n"), ub_rom_mode_get_title (mode));
+    }
   if (script == NULL)
     {
       g_print ("  %s\n", error->message);
@@ -188,7 +195,7 @@ inspect_mode_text (UbRom     *rom,
       g_autofree char *cond = conditions_text (step);
       g_autofree char *size = NULL;
 
-      if (step->kind == UB_STEP_FLASH)
+      if (step->kind == UB_STEP_FLASH || step->kind == UB_STEP_BOOT)
         {
           gboolean present;
           guint64 bytes = file_size (rom, step->file, &present);
@@ -258,8 +265,9 @@ inspect_json (UbRom *rom)
               json_add_string (b, "kind", ub_step_kind_to_string (step->kind));
               json_add_string (b, "description", desc);
               json_add_string (b, "partition", step->partition);
-              json_add_string (b, "file", step->kind == UB_STEP_FLASH ? step->file : NULL);
-              if (step->kind == UB_STEP_FLASH)
+              json_add_string (b, "file", step->kind == UB_STEP_FLASH || step->kind == UB_STEP_BOOT
+                                          ? step->file : NULL);
+              if (step->kind == UB_STEP_FLASH || step->kind == UB_STEP_BOOT)
                 {
                   gboolean present;
                   guint64 bytes = file_size (rom, step->file, &present);
@@ -314,9 +322,34 @@ describe_check (const UbFlashStep *step)
       return g_strdup_printf (_("the phone's security patch is not newer than the ROM's (%s)"),
                               step->file);
     case UB_STEP_CHECK_VAR:
+      if (step->refuse_match)
+        {
+          /* TRANSLATORS: a check of the ROM's script; %s: a variable the phone reports, /%s/: a
+           * pattern */
+          return g_strdup_printf (_("the phone's “%s” does not match /%s/"), step->var, step->pattern);
+        }
       /* TRANSLATORS: a check of the ROM's script; %s: a variable the phone reports, /%s/: a pattern
        */
       return g_strdup_printf (_("the phone's “%s” matches /%s/"), step->var, step->pattern);
+    case UB_STEP_CHECK_FOLDER:
+      /* TRANSLATORS: a check of the ROM's script; /%s/: a pattern */
+      return g_strdup_printf (step->refuse_match ? _("the ROM folder's name does not match /%s/")
+                                                 : _("the ROM folder's name matches /%s/"),
+                              step->pattern);
+    case UB_STEP_CHECK_NUMBER:
+      {
+        static const char *const ops[] = { "equ", "=", "neq", "≠", "lss", "<", "leq", "≤",
+                                           "gtr", ">", "geq", "≥", NULL };
+        const char *sign = step->arg;
+
+        for (guint k = 0; ops[k] != NULL; k += 2)
+          if (g_strcmp0 (step->arg, ops[k]) == 0)
+            sign = ops[k + 1];
+        /* TRANSLATORS: a check of the ROM's script; %s: a variable the phone reports, then a
+         * comparison sign (≤, >…) and a number */
+        return g_strdup_printf (_("not (the phone's “%s” %s %" PRId64 ")"), step->var, sign,
+                                step->package_value);
+      }
     default:
       return ub_flash_step_describe (step);
     }
@@ -350,6 +383,14 @@ ub_cli_rom_inspect (const char    *path,
       inspect_json (rom);
       return TRUE;
     }
+  /* without --mode: the first mode the ROM has (a lock-only ROM has no “Clean all”) */
+  if (mode_name == NULL)
+    for (guint m = 0; m < UB_ROM_N_MODES; m++)
+      if (ub_rom_get_script_name (rom, m) != NULL)
+        {
+          mode = m;
+          break;
+        }
 
   names = ub_rom_get_codenames (rom);
   joined = g_strjoinv (", ", names);

@@ -1037,6 +1037,31 @@ cmd_reboot (UbEmuSession *self,
   return UB_EMU_ACTION_DISCONNECT;
 }
 
+/* "boot": ABL checks the downloaded image's header, answers OKAY and jumps
+ * into it; the phone leaves fastboot mode (here: the link drops). */
+static UbEmuAction
+cmd_boot (UbEmuSession *self)
+{
+  char magic[8];
+
+  if (!self->have_data || self->buf_size < sizeof magic ||
+      pread (self->buf_fd, magic, sizeof magic, 0) != (gssize) sizeof magic)
+    {
+      respond_fail (self, "No image downloaded");
+      return UB_EMU_ACTION_CONTINUE;
+    }
+  if (memcmp (magic, "ANDROID!", sizeof magic) != 0)
+    {
+      respond_fail (self, "Invalid boot image header");
+      return UB_EMU_ACTION_CONTINUE;
+    }
+  ub_emu_phone_log_locked (self->phone, "boot %" G_GUINT64_FORMAT " %s", self->buf_size,
+                           self->buf_sha256);
+  respond_okay (self, "");
+  self->dead = UB_EMU_ACTION_DISCONNECT;
+  return UB_EMU_ACTION_DISCONNECT;
+}
+
 /* ---- dispatch ----------------------------------------------------------- */
 
 static UbEmuAction
@@ -1070,6 +1095,8 @@ dispatch_locked (UbEmuSession *self,
     cmd_flashing (self, cmd + strlen ("flashing "));
   else if (g_str_has_prefix (cmd, "oem "))
     cmd_oem (self, cmd + strlen ("oem "));
+  else if (g_str_equal (cmd, "boot"))
+    return cmd_boot (self);
   else if (g_str_equal (cmd, "reboot-bootloader"))
     return cmd_reboot (self, "bootloader");
   else if (g_str_equal (cmd, "reboot-fastboot"))

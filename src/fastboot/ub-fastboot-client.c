@@ -670,6 +670,20 @@ ub_fastboot_client_reboot (UbFastbootClient *self,
 }
 
 gboolean
+ub_fastboot_client_boot (UbFastbootClient *self,
+                         GCancellable     *cancellable,
+                         GError          **error)
+{
+  g_return_val_if_fail (UB_IS_FASTBOOT_CLIENT (self), FALSE);
+  if (!command_full (self, "boot", self->timeout_short, NULL, NULL, cancellable, error))
+    return FALSE;
+  /* the phone runs the image now; what it answers after OKAY does not matter */
+  self->have_max_download = FALSE;
+  ub_transport_close (self->transport);
+  return TRUE;
+}
+
+gboolean
 ub_fastboot_client_oem (UbFastbootClient *self,
                         const char       *args,
                         char            **value,

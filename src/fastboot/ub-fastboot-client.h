@@ -122,6 +122,11 @@ gboolean  ub_fastboot_client_reboot       (UbFastbootClient  *self,
                                            const char        *target,
                                            GCancellable      *cancellable,
                                            GError           **error);
+/* "boot" (after a download of the image): the phone starts it and leaves
+ * fastboot mode, so the transport is closed once it said OKAY. */
+gboolean  ub_fastboot_client_boot         (UbFastbootClient  *self,
+                                           GCancellable      *cancellable,
+                                           GError           **error);
 /* "oem ARGS"; @value receives the OKAY payload. */
 gboolean  ub_fastboot_client_oem          (UbFastbootClient  *self,
                                            const char        *args,

@@ -548,6 +548,21 @@ reconnect (UbFlashJob   *self,
     }
 }
 
+typedef struct {
+  UbFlashJob *self;
+  guint64     size;
+} BootProgress;
+
+static void
+on_boot_progress (guint64  done,
+                  gpointer user_data)
+{
+  BootProgress *bp = user_data;
+  UbFastbootProgress p = { "boot", 1, 1, done, bp->size };
+
+  on_flash_progress (&p, bp->self);
+}
+
 static gboolean
 more_device_steps (UbFlashJob *self,
                    guint       after)
@@ -603,6 +618,28 @@ run_step (UbFlashJob   *self,
           return reconnect (self, cancellable, error);
         }
       return TRUE;
+    case UB_STEP_BOOT:
+      {
+        UbSparseImage *image = ub_flash_plan_get_image (self->plan, index);
+        g_autoptr(GInputStream) stream = NULL;
+        BootProgress bp = { self, image ? ub_sparse_image_get_piece_size (image, 0) : 0 };
+
+        /* preflight made sure it is one raw piece */
+        g_return_val_if_fail (image != NULL && ub_sparse_image_get_n_pieces (image) == 1, FALSE);
+        if ((stream = ub_sparse_image_open_piece (image, 0, error)) == NULL ||
+            !ub_fastboot_client_download (self->client, stream, bp.size, on_boot_progress, &bp,
+                                          cancellable, error))
+          return FALSE;
+        if (!ub_fastboot_client_boot (self->client, cancellable, error))
+          return FALSE;
+        if (more_device_steps (self, index))
+          {
+            g_set_error_literal (error, UB_ROM_ERROR, UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                                 _("The script sends commands after the phone left fastboot mode."));
+            return FALSE;
+          }
+        return TRUE;
+      }
     case UB_STEP_ECHO:
       post_log (self, "%s", step->arg ? step->arg : "");
       return TRUE;

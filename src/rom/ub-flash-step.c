@@ -109,6 +109,8 @@ ub_flash_step_copy_with_condition (const UbFlashStep *step,
   copy->var = g_strdup (step->var);
   copy->package_value = step->package_value;
   copy->pattern = g_strdup (step->pattern);
+  copy->refuse_match = step->refuse_match;
+  copy->empty_is_zero = step->empty_is_zero;
   return copy;
 }
 
@@ -144,6 +146,7 @@ ub_flash_step_uses_device (const UbFlashStep *step)
 {
   switch (step->kind)
     {
+    case UB_STEP_CHECK_FOLDER:
     case UB_STEP_ECHO:
     case UB_STEP_SLEEP:
     case UB_STEP_EXIT:
@@ -165,8 +168,9 @@ const char *
 ub_step_kind_to_string (UbStepKind kind)
 {
   static const char *const names[] = {
-    "check-product", "check-anti-rollback", "check-security-patch", "check-var",
-    "flash", "erase", "format", "set-active", "oem", "flashing", "reboot", "getvar",
+    "check-product", "check-anti-rollback", "check-security-patch", "check-folder",
+    "check-number", "check-var", "flash", "erase", "format", "set-active", "oem", "flashing",
+    "reboot", "boot", "getvar",
     "echo", "sleep", "exit",
   };
   G_STATIC_ASSERT (G_N_ELEMENTS (names) == UB_STEP_EXIT + 1);
@@ -191,8 +195,15 @@ ub_flash_step_describe (const UbFlashStep *step)
     case UB_STEP_CHECK_SPL:
       return g_strdup_printf ("check-security-patch %s <= %s", step->var,
                               step->file ? step->file : "?");
+    case UB_STEP_CHECK_FOLDER:
+      return g_strdup_printf ("check-folder %s/%s/", step->refuse_match ? "!" : "", step->pattern);
+    case UB_STEP_CHECK_NUMBER:
+      return g_strdup_printf ("check-number refuse-if %s %s %" G_GINT64_FORMAT "%s", step->var,
+                              step->arg, step->package_value,
+                              step->empty_is_zero ? " (empty = 0)" : "");
     case UB_STEP_CHECK_VAR:
-      return g_strdup_printf ("check-var %s /%s/", step->var, step->pattern);
+      return g_strdup_printf ("check-var %s %s/%s/", step->var, step->refuse_match ? "!" : "",
+                              step->pattern);
     case UB_STEP_FLASH:
       return g_strdup_printf ("flash %s %s", step->partition, step->file);
     case UB_STEP_ERASE:
@@ -207,6 +218,8 @@ ub_flash_step_describe (const UbFlashStep *step)
       return g_strdup_printf ("flashing %s", step->arg);
     case UB_STEP_REBOOT:
       return step->arg ? g_strdup_printf ("reboot %s", step->arg) : g_strdup ("reboot");
+    case UB_STEP_BOOT:
+      return g_strdup_printf ("boot %s", step->file);
     case UB_STEP_GETVAR:
       return g_strdup_printf ("getvar %s", step->var);
     case UB_STEP_ECHO:
@@ -231,6 +244,9 @@ ub_flash_step_dup_title (const UbFlashStep *step)
       return g_strdup (_("Checking the anti-rollback version"));
     case UB_STEP_CHECK_SPL:
       return g_strdup (_("Checking the security patch level"));
+    case UB_STEP_CHECK_FOLDER:
+      return g_strdup (_("Checking the ROM folder's name"));
+    case UB_STEP_CHECK_NUMBER:
     case UB_STEP_CHECK_VAR:
       /* TRANSLATORS: %s is a technical variable name, e.g. "secure" */
       return g_strdup_printf (_("Checking “%s”"), step->var);
@@ -265,6 +281,12 @@ ub_flash_step_dup_title (const UbFlashStep *step)
           return g_strdup (_("Restarting the phone into fastbootd"));
         }
       return g_strdup (_("Restarting the phone"));
+    case UB_STEP_BOOT:
+      {
+        g_autofree char *base = g_path_get_basename (step->file);
+        /* TRANSLATORS: %s is an image file name, e.g. "recovery.img" */
+        return g_strdup_printf (_("Starting the phone from “%s”"), base);
+      }
     case UB_STEP_GETVAR:
       /* TRANSLATORS: %s is a technical variable name, e.g. "anti" */
       return g_strdup_printf (_("Reading “%s”"), step->var);

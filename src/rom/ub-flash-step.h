@@ -13,6 +13,8 @@ typedef enum {
   UB_STEP_CHECK_PRODUCT,  /* the phone must be one of @codenames */
   UB_STEP_CHECK_ANTI,     /* device anti-rollback index ≤ the package's */
   UB_STEP_CHECK_SPL,      /* device security patch level ≤ the package's */
+  UB_STEP_CHECK_FOLDER,   /* the ROM folder's name must match @pattern (findstr on %cd%) */
+  UB_STEP_CHECK_NUMBER,   /* refuse when "getvar @var" @arg @package_value holds (cmd's if … LEQ …) */
   UB_STEP_CHECK_VAR,      /* "getvar @var" must match @pattern (e.g. secure: yes) */
   UB_STEP_FLASH,
   UB_STEP_ERASE,
@@ -21,6 +23,7 @@ typedef enum {
   UB_STEP_OEM,            /* @arg: "lock", "cdms", … */
   UB_STEP_FLASHING,       /* @arg: "lock", "unlock" */
   UB_STEP_REBOOT,         /* @arg: NULL (system), "bootloader", "fastboot", "recovery" */
+  UB_STEP_BOOT,           /* @file: an image sent and booted; the phone leaves fastboot */
   UB_STEP_GETVAR,         /* a getvar whose answer nothing uses */
   UB_STEP_ECHO,           /* @arg: the text */
   UB_STEP_SLEEP,          /* @arg: seconds */
@@ -49,7 +52,7 @@ typedef struct {
   guint       line;          /* 1-based line in the script */
   char       *text;          /* the script line(s), for messages */
   char       *partition;     /* FLASH, ERASE, FORMAT: as written in the script */
-  char       *file;          /* FLASH: path relative to the ROM folder ('/' separators);
+  char       *file;          /* FLASH, BOOT: path relative to the ROM folder ('/' separators);
                                 CHECK_ANTI/CHECK_SPL: the package's version file or NULL */
   char       *arg;           /* see UbStepKind */
   char       *error_message; /* the script's own words when this step fails, or NULL */
@@ -59,10 +62,13 @@ typedef struct {
   /* CHECK_PRODUCT */
   GStrv       codenames;
   gboolean    prefix_match;  /* the script's pattern accepts any name starting with a codename */
-  /* CHECK_ANTI / CHECK_SPL / CHECK_VAR */
+  /* CHECK_ANTI / CHECK_SPL / CHECK_VAR / CHECK_NUMBER */
   char       *var;           /* device variable: anti, rollback_ver, security-patch-level, … */
-  gint64      package_value; /* CHECK_ANTI: constant index when @file is NULL; -1 none */
-  char       *pattern;       /* CHECK_VAR: PCRE on "var: value" */
+  gint64      package_value; /* CHECK_ANTI: constant index when @file is NULL; -1 none;
+                                CHECK_NUMBER: the number compared with */
+  char       *pattern;       /* CHECK_VAR: PCRE on "var: value"; CHECK_FOLDER: PCRE on the name */
+  gboolean    refuse_match;  /* CHECK_VAR, CHECK_FOLDER: the script stops when @pattern matches */
+  gboolean    empty_is_zero; /* CHECK_NUMBER: a missing value counts as 0 (else it refuses) */
 } UbFlashStep;
 
 #define UB_TYPE_FLASH_STEP (ub_flash_step_get_type ())

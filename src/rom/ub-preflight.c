@@ -16,6 +16,7 @@
 #include "ub-fastboot-protocol.h"
 #include "ub-preflight.h"
 #include "ub-rom-error.h"
+#include "ub-script-private.h"
 
 struct _UbPreflight
 {
@@ -533,6 +534,98 @@ check_spl (UbPreflight *self,
   return TRUE;
 }
 
+/* "echo %folder% | findstr …": the ROM folder's name, as cmd's %cd% gives it. */
+static void
+check_folder (UbPreflight       *self,
+              const UbFlashStep *check)
+{
+  g_autofree char *name = g_path_get_basename (ub_rom_get_path (self->rom));
+  /* echo adds a space before the pipe: "echo %folder% | findstr" sees "NAME " */
+  g_autofree char *line = g_strconcat (name, " ", NULL);
+  gboolean matches = g_regex_match_simple (check->pattern, line, 0, 0);
+
+  if (matches != check->refuse_match)
+    {
+      /* TRANSLATORS: %s: the name of the ROM's folder */
+      g_autofree char *title = g_strdup_printf (_("The ROM folder's name (%s) is what its script "
+                                                  "expects."), name);
+      add_check (self, "folder", UB_CHECK_PASSED, title, NULL, NULL);
+    }
+  else
+    {
+      /* TRANSLATORS: %s: the name of the ROM's folder */
+      g_autofree char *title = g_strdup_printf (_("The ROM's script refuses the name of its folder "
+                                                  "(%s)."), name);
+      add_check (self, "folder", UB_CHECK_FAILED, title, check->error_message,
+                 _("Give the folder the name it had in Xiaomi's .tgz file, or download the ROM "
+                   "again."));
+    }
+}
+
+static gboolean
+check_number (UbPreflight       *self,
+              const UbFlashStep *check,
+              GError           **error)
+{
+  const char *value;
+  g_autofree char *id = g_strdup_printf ("var:%s", check->var);
+  g_autofree char *token = NULL;
+  gint64 n = 0;
+  gboolean refuse;
+
+  if (!fact (self, check->var, &value, error))
+    return FALSE;
+  /* for /f "tokens=2 delims=: " keeps the first word of the value */
+  if (value != NULL)
+    {
+      g_auto(GStrv) words = g_strsplit_set (value, ": \t", -1);
+      for (guint k = 0; words[k] != NULL && token == NULL; k++)
+        if (words[k][0] != '\0')
+          token = g_strdup (words[k]);
+    }
+  if (token == NULL && check->empty_is_zero)
+    token = g_strdup ("0");
+  if (token == NULL || !ub_script_cmd_number (token, &n))
+    {
+      /* an empty value breaks cmd's if (the script stops); text compares depend on the locale */
+      g_autofree char *title = g_strdup_printf (_("The phone does not meet a condition of this ROM: "
+                                                  "“%s” is “%s”."), check->var,
+                                                value ? value : _("unknown"));
+      add_check (self, id, UB_CHECK_FAILED, title,
+                 _("The ROM's script compares it with a number, and it is not one."),
+                 _("This ROM is not meant for this phone in its current state; use the ROM "
+                   "made for it."));
+      return TRUE;
+    }
+  if (g_str_equal (check->arg, "equ"))
+    refuse = n == check->package_value;
+  else if (g_str_equal (check->arg, "neq"))
+    refuse = n != check->package_value;
+  else if (g_str_equal (check->arg, "lss"))
+    refuse = n < check->package_value;
+  else if (g_str_equal (check->arg, "leq"))
+    refuse = n <= check->package_value;
+  else if (g_str_equal (check->arg, "gtr"))
+    refuse = n > check->package_value;
+  else
+    refuse = n >= check->package_value;
+  if (refuse)
+    {
+      g_autofree char *title = g_strdup_printf (_("The phone does not meet a condition of this ROM: "
+                                                  "“%s” is “%s”."), check->var, value ? value : "0");
+      add_check (self, id, UB_CHECK_FAILED, title, check->error_message,
+                 _("This ROM is not meant for this phone in its current state; use the ROM "
+                   "made for it."));
+    }
+  else
+    {
+      g_autofree char *title = g_strdup_printf (_("The phone meets the ROM's condition on “%s”."),
+                                                check->var);
+      add_check (self, id, UB_CHECK_PASSED, title, NULL, NULL);
+    }
+  return TRUE;
+}
+
 static gboolean
 check_vars (UbPreflight *self,
             GPtrArray   *steps,
@@ -544,11 +637,41 @@ check_vars (UbPreflight *self,
       const char *value;
       g_autofree char *id = NULL;
 
+      if (check->kind == UB_STEP_CHECK_FOLDER)
+        {
+          check_folder (self, check);
+          continue;
+        }
+      if (check->kind == UB_STEP_CHECK_NUMBER)
+        {
+          if (!check_number (self, check, error))
+            return FALSE;
+          continue;
+        }
       if (check->kind != UB_STEP_CHECK_VAR)
         continue;
       if (!fact (self, check->var, &value, error))
         return FALSE;
       id = g_strdup_printf ("var:%s", check->var);
+      if (check->refuse_match)
+        {
+          /* the script stops when it matches; an unknown variable does not match */
+          if (!var_matches (check->var, value, check->pattern))
+            {
+              g_autofree char *title = g_strdup_printf (_("The phone meets the ROM's condition on “%s”."),
+                                                        check->var);
+              add_check (self, id, UB_CHECK_PASSED, title, NULL, NULL);
+            }
+          else
+            {
+              g_autofree char *title = g_strdup_printf (_("The phone does not meet a condition of this ROM: "
+                                                          "“%s” is “%s”."), check->var, value);
+              add_check (self, id, UB_CHECK_FAILED, title, check->error_message,
+                         _("This ROM is not meant for this phone in its current state; use the ROM "
+                           "made for it."));
+            }
+          continue;
+        }
       if (value != NULL && var_matches (check->var, value, check->pattern))
         {
           /* TRANSLATORS: %s: a variable the phone reports */
@@ -623,7 +746,8 @@ check_steps (UbPreflight *self,
                      _("This script was changed by someone; use the ROM's original script."));
           return;
         }
-      if (step->kind == UB_STEP_REBOOT && (step->arg == NULL || g_str_equal (step->arg, "recovery")))
+      if ((step->kind == UB_STEP_REBOOT && (step->arg == NULL || g_str_equal (step->arg, "recovery"))) ||
+          step->kind == UB_STEP_BOOT)
         left = step;
     }
 }
@@ -903,7 +1027,8 @@ check_images (UbPreflight *self,
       ImageInfo *info;
       GStatBuf st;
 
-      if (step->kind != UB_STEP_FLASH || g_hash_table_contains (images, step->file))
+      if ((step->kind != UB_STEP_FLASH && step->kind != UB_STEP_BOOT) ||
+          g_hash_table_contains (images, step->file))
         continue;
       n_flash++;
       info = g_new0 (ImageInfo, 1);
@@ -1070,6 +1195,61 @@ check_images (UbPreflight *self,
   return TRUE;
 }
 
+/* Minimum size of an image AOSP fastboot 29 boots as it is (sizeof (boot_img_hdr_v2)). */
+#define BOOT_HEADER_SIZE 1660
+
+/*
+ * "fastboot boot FILE": AOSP sends FILE as it is only when it is a boot image
+ * (it starts with ANDROID!); anything else it would wrap as a kernel, which
+ * Unbrick does not do. The image goes in one download.
+ */
+static void
+check_boot_images (UbPreflight *self,
+                   GPtrArray   *steps,
+                   GHashTable  *images)
+{
+  for (guint i = 0; i < steps->len; i++)
+    {
+      UbFlashStep *step = g_ptr_array_index (steps, i);
+      ImageInfo *info;
+      g_autofree char *base = NULL;
+      char magic[8] = { 0 };
+      FILE *f;
+      gboolean is_boot = FALSE;
+
+      if (step->kind != UB_STEP_BOOT)
+        continue;
+      info = g_hash_table_lookup (images, step->file);
+      if (info == NULL || info->image == NULL)
+        continue;  /* reported with the other images */
+      base = g_path_get_basename (step->file);
+      f = fopen (info->path, "rb");
+      if (f != NULL)
+        {
+          is_boot = fread (magic, 1, sizeof magic, f) == sizeof magic &&
+                    memcmp (magic, "ANDROID!", sizeof magic) == 0;
+          fclose (f);
+        }
+      if (!is_boot || ub_sparse_image_is_sparse (info->image) || info->size < BOOT_HEADER_SIZE)
+        {
+          /* TRANSLATORS: %s: an image file name, e.g. recovery.img */
+          g_autofree char *title = g_strdup_printf (_("The script starts the phone from %s, which is "
+                                                      "not a boot image."), base);
+          add_check (self, "boot-image", UB_CHECK_FAILED, title, NULL,
+                     _("Download the ROM again and unpack it again."));
+          return;
+        }
+      if (ub_sparse_image_get_n_pieces (info->image) != 1)
+        {
+          /* TRANSLATORS: %s: an image file name, e.g. recovery.img */
+          g_autofree char *title = g_strdup_printf (_("%s is too large for the phone to start it "
+                                                      "from fastboot mode."), base);
+          add_check (self, "boot-image", UB_CHECK_FAILED, title, NULL, NULL);
+          return;
+        }
+    }
+}
+
 /* Partitions exist and are large enough. */
 static gboolean
 check_partitions (UbPreflight *self,
@@ -1218,6 +1398,7 @@ ub_preflight_run (UbPreflight             *self,
   if (!check_images (self, steps, images, error) ||
       !check_partitions (self, steps, images, error))
     goto out;
+  check_boot_images (self, steps, images);
 
   self->plan = ub_flash_plan_new (ub_rom_get_path (self->rom), self->mode, serial, product);
   for (guint i = 0; i < steps->len; i++)
@@ -1228,7 +1409,7 @@ ub_preflight_run (UbPreflight             *self,
 
       if (step->kind <= UB_STEP_CHECK_VAR || step->kind == UB_STEP_GETVAR)
         continue;
-      if (step->kind == UB_STEP_FLASH)
+      if (step->kind == UB_STEP_FLASH || step->kind == UB_STEP_BOOT)
         {
           ImageInfo *info = g_hash_table_lookup (images, step->file);
           image = info ? info->image : NULL;

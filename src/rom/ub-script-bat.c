@@ -297,13 +297,35 @@ fastboot_argv (Bat        *bat,
   return g_strv_builder_end (argv);
 }
 
-/* findstr [/r] [/i] /c:"PAT" → PCRE */
+/* A literal string as PCRE (blanks stay as they are, for the product recognizer). */
+static char *
+escape_literal (const char *s)
+{
+  GString *out = g_string_new (NULL);
+
+  for (; *s; s++)
+    {
+      if (strchr ("\\^$.|?*+()[]{}", *s) != NULL)
+        g_string_append_c (out, '\\');
+      g_string_append_c (out, *s);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/*
+ * findstr [/r|/l] [/x] [/i] (/c:"STRING"… | "WORD WORD…") → PCRE, or NULL.
+ * Without /c: a quoted string is a list of words, any of which may match.
+ * Without /r or /l, findstr guesses from the first string whether it is a
+ * regex; Unbrick only takes such strings when both readings agree.
+ */
 static char *
 findstr_pattern (const char *cmd)
 {
+  static const char *const meta = ".*^$[]\\";
   g_auto(GStrv) words = split_words (cmd);
-  char *pattern = NULL;
-  gboolean regex = FALSE;
+  g_autoptr(GPtrArray) strings = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) out = g_string_new (NULL);
+  gboolean regex = FALSE, literal = FALSE, line = FALSE, caseless = FALSE;
 
   if (words[0] == NULL || g_ascii_strcasecmp (words[0], "findstr") != 0)
     return NULL;
@@ -311,27 +333,47 @@ findstr_pattern (const char *cmd)
     {
       if (g_ascii_strcasecmp (words[i], "/r") == 0)
         regex = TRUE;
-      else if (g_ascii_strncasecmp (words[i], "/c:", 3) == 0 && pattern == NULL)
-        pattern = g_strdup (words[i] + 3);
-      else
+      else if (g_ascii_strcasecmp (words[i], "/l") == 0)
+        literal = TRUE;
+      else if (g_ascii_strcasecmp (words[i], "/x") == 0)
+        line = TRUE;
+      else if (g_ascii_strcasecmp (words[i], "/i") == 0)
+        caseless = TRUE;
+      else if (g_ascii_strncasecmp (words[i], "/c:", 3) == 0 && words[i][3] != '\0')
+        g_ptr_array_add (strings, g_strdup (words[i] + 3));
+      else if (words[i][0] != '/' && strings->len == 0 && words[i + 1] == NULL)
         {
-          g_free (pattern);
-          return NULL;
+          g_auto(GStrv) list = g_strsplit (words[i], " ", -1);
+          for (guint k = 0; list[k] != NULL; k++)
+            if (list[k][0] != '\0')
+              g_ptr_array_add (strings, g_strdup (list[k]));
         }
+      else
+        return NULL;
     }
-  if (pattern == NULL)
+  if (strings->len == 0 || (regex && literal))
     return NULL;
-  if (!regex)
+  if (!regex && !literal)
+    for (guint k = 0; k < strings->len; k++)
+      if (strpbrk (g_ptr_array_index (strings, k), meta) != NULL)
+        return NULL;
+  if (caseless)
+    g_string_append (out, "(?i)");
+  for (guint k = 0; k < strings->len; k++)
     {
-      char *literal = g_regex_escape_string (pattern, -1);
-      g_free (pattern);
-      return literal;
+      const char *s = g_ptr_array_index (strings, k);
+      g_autofree char *pcre = regex ? ub_script_pattern_to_pcre (s, UB_PATTERN_FINDSTR)
+                                    : escape_literal (s);
+
+      if (k > 0)
+        g_string_append_c (out, '|');
+      if (line && pcre[0] != '^')
+        g_string_append_c (out, '^');
+      g_string_append (out, pcre);
+      if (line && !(regex && g_str_has_suffix (pcre, "$") && !g_str_has_suffix (pcre, "\\$")))
+        g_string_append_c (out, '$');
     }
-  {
-    char *pcre = ub_script_pattern_to_pcre (pattern, UB_PATTERN_FINDSTR);
-    g_free (pattern);
-    return pcre;
-  }
+  return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
 /*
@@ -398,7 +440,7 @@ make_check (Bat        *bat,
   guint line = bat->status_line;
 
   return ub_script_match_check (&bat->b, line, text_of (bat, line), bat->status_var,
-                                bat->status_pattern, message, bat->error) != NULL;
+                                bat->status_pattern, FALSE, message, bat->error) != NULL;
 }
 
 static gboolean run_if_block (Bat *bat, guint line, UbConditionKind kind, const char *name,
@@ -460,6 +502,17 @@ run_fastboot_line (Bat        *bat,
 
           status_reset (bat);
           return run_if_block (bat, line, UB_CONDITION_VAR, v, p, FALSE);
+        }
+      /* "… | findstr … && echo … && exit /B 1": the script stops when it matched */
+      if (g_array_index (ops, Op, i - 1) == OP_AND)
+        {
+          if (!read_handler (bat, parts, ops, i, &message, &fatal))
+            return fail (bat, line, _("this check is not one Unbrick understands"));
+          ok = !fatal || ub_script_match_check (&bat->b, line, text_of (bat, line), bat->status_var,
+                                                bat->status_pattern, TRUE, message,
+                                                bat->error) != NULL;
+          status_reset (bat);
+          return ok;
         }
       if (g_array_index (ops, Op, i - 1) != OP_OR ||
           !read_handler (bat, parts, ops, i, &message, &fatal))
@@ -578,6 +631,17 @@ read_exit_block (Bat   *bat,
   return fail (bat, line, _("a “(” block is never closed"));
 }
 
+static UbValKind
+lookup_kind (Bat        *bat,
+             GMatchInfo *m,
+             guint       group)
+{
+  g_autofree char *name = fetch (m, group);
+  UbScriptVal *val = lookup (bat, name);
+
+  return val != NULL ? val->kind : UB_VAL_INT;
+}
+
 static gboolean
 is_number (const char *s)
 {
@@ -671,9 +735,12 @@ run_line (Bat        *bat,
              text, &m))
     {
       g_autofree char *name = fetch (m, 3);
+      UbScriptVal *val = lookup (bat, name);
 
-      if (lookup (bat, name) == NULL)
+      if (val == NULL)
         store (bat, name, ub_script_val_new (UB_VAL_INT, NULL));
+      else if (val->kind == UB_VAL_DEVVAR)
+        val->empty_is_zero = TRUE;
       status_reset (bat);
       return TRUE;
     }
@@ -695,7 +762,7 @@ run_line (Bat        *bat,
     }
 
   /* for /f "tokens=2 delims=: " %%i in ('fastboot %* getvar anti 2^>^&1 ^| findstr /r /c:"anti:"') do (set version=%%i) */
-  if (match ("^for\\s+/f\\s+\"tokens=2\\s+delims=:\\s*\"\\s+%%(\\w)\\s+in\\s+\\('fastboot(?:\\s+%\\*)?\\s+getvar\\s+([\\w:.-]+)\\s+2\\^>\\^&1\\s+\\^\\|\\s+findstr\\s+(?:/r\\s+)?/c:\"\\^?([\\w:.-]+)\"'\\)\\s+do\\s+\\(?\\s*set\\s+(\\w+)=%%\\1\\s*\\)?$",
+  if (match ("^for\\s+/f\\s+\"tokens=2\\s+delims=:\\s*\"\\s+%%(\\w)\\s+in\\s+\\('fastboot(?:\\s+%\\*)?\\s+getvar\\s+([\\w:.-]+)\\s+2\\^>\\^&1\\s+\\^\\|\\s+findstr\\s+(?:/r\\s+)?/c:\"\\^?([\\w:.-]+) ?\"'\\)\\s+do\\s+\\(?\\s*set\\s+(\\w+)=%%\\1\\s*\\)?$",
              text, &m))
     {
       g_autofree char *var = fetch (m, 2), *pat = fetch (m, 3), *name = fetch (m, 4);
@@ -722,6 +789,86 @@ run_line (Bat        *bat,
       val->date = TRUE;
       store (bat, name, val);
       status_reset (bat);
+      return TRUE;
+    }
+
+  /* for /f "delims=" %%i in ("%cd%") do set folder=%%~nxi: the ROM folder's name */
+  if (match ("^for\\s+/f\\s+\"delims=\"\\s+%%(\\w)\\s+in\\s+\\(\"%cd%\"\\)\\s+do\\s+\\(?\\s*set\\s+\"?(\\w+)=%%~nx\\1\"?\\s*\\)?$",
+             text, &m))
+    {
+      g_autofree char *name = fetch (m, 2);
+
+      store (bat, name, ub_script_val_new (UB_VAL_FOLDER, NULL));
+      status_reset (bat);
+      return TRUE;
+    }
+
+  /* echo %folder% | findstr … || echo … && exit /B 1 (or && … when it must not match) */
+  if (match ("^echo\\s+%(\\w+)%\\s*\\|\\s*(findstr\\s.*)$", text, &m) &&
+      lookup_kind (bat, m, 1) == UB_VAL_FOLDER)
+    {
+      g_autofree char *rest = fetch (m, 2);
+      g_autoptr(GArray) ops = g_array_new (FALSE, FALSE, sizeof (Op));
+      g_autoptr(GPtrArray) parts = split_chain (rest, ops);
+      g_autofree char *pcre = findstr_pattern (g_ptr_array_index (parts, 0));
+      g_autofree char *message = NULL;
+      gboolean fatal = FALSE;
+      UbFlashStep *check;
+
+      status_reset (bat);
+      if (pcre == NULL || parts->len < 2 || g_array_index (ops, Op, 0) == OP_PIPE ||
+          !read_handler (bat, parts, ops, 1, &message, &fatal) || !fatal)
+        return fail (bat, line, _("this check is not one Unbrick understands"));
+      check = ub_script_builder_add (&bat->b, UB_STEP_CHECK_FOLDER, line, text);
+      check->pattern = g_steal_pointer (&pcre);
+      check->refuse_match = g_array_index (ops, Op, 0) == OP_AND;
+      check->fatal = TRUE;
+      check->error_message = g_steal_pointer (&message);
+      return TRUE;
+    }
+
+  /* if %X% LEQ 10000 ( echo … exit /B 1 ): a device value compared with a number */
+  if (match ("^if\\s+%(\\w+)%\\s+(equ|neq|lss|leq|gtr|geq)\\s+([^\\s%()]+)\\s*\\((.*)$", text, &m))
+    {
+      g_autofree char *name = fetch (m, 1), *op = fetch (m, 2), *number = fetch (m, 3);
+      g_autofree char *inline_part = fetch (m, 4);
+      g_autofree char *message = NULL;
+      UbScriptVal *val = lookup (bat, name);
+      UbFlashStep *check;
+      gint64 n;
+
+      status_reset (bat);
+      if (val == NULL || val->kind != UB_VAL_DEVVAR || val->date ||
+          !ub_script_cmd_number (number, &n))
+        return fail (bat, line, _("this comparison is not one Unbrick understands"));
+      g_strstrip (inline_part);
+      if (inline_part[0] == '\0')
+        {
+          if (!read_exit_block (bat, line, &message))
+            return FALSE;
+        }
+      else
+        {
+          /* one line: ( echo … && exit /B 1 ) */
+          g_autoptr(GArray) ops = g_array_new (FALSE, FALSE, sizeof (Op));
+          g_autoptr(GPtrArray) parts = NULL;
+          gboolean fatal = FALSE;
+          gsize len = strlen (inline_part);
+
+          if (len == 0 || inline_part[len - 1] != ')')
+            return fail (bat, line, _("Unbrick only understands stopping the script here"));
+          inline_part[len - 1] = '\0';
+          parts = split_chain (inline_part, ops);
+          if (!read_handler (bat, parts, ops, 0, &message, &fatal) || !fatal)
+            return fail (bat, line, _("Unbrick only understands stopping the script here"));
+        }
+      check = ub_script_builder_add (&bat->b, UB_STEP_CHECK_NUMBER, line, text);
+      check->var = g_strdup (val->s);
+      check->arg = g_ascii_strdown (op, -1);
+      check->package_value = n;
+      check->empty_is_zero = val->empty_is_zero;
+      check->fatal = TRUE;
+      check->error_message = g_steal_pointer (&message);
       return TRUE;
     }
 

@@ -88,6 +88,7 @@ typedef enum {
   UB_VAL_STRING,    /* a text (may hold UB_SCRIPT_ROOT) */
   UB_VAL_PKGFILE,   /* the content of a file in the ROM (@s: its path) */
   UB_VAL_DEVVAR,    /* a device variable (@s: its name) */
+  UB_VAL_FOLDER,    /* the name of the ROM folder (cmd: %%~nx of %cd%) */
 } UbValKind;
 
 typedef struct {
@@ -95,6 +96,7 @@ typedef struct {
   gint64     n;
   char      *s;
   gboolean   date;  /* converted to seconds with date -d / Get-Date */
+  gboolean   empty_is_zero;  /* DEVVAR: the script puts 0 in it when the phone says nothing */
 } UbScriptVal;
 
 UbScriptVal *ub_script_val_new  (UbValKind   kind,
@@ -114,14 +116,20 @@ UbFlashStep *ub_script_version_check (UbScriptBuilder   *b,
 /*
  * "getvar @var | grep @pcre" whose failure stops the script: a product check
  * (with the codenames the pattern accepts) or a check on another variable.
+ * @refuse_match: the other way round, the script stops when it matches.
  */
 UbFlashStep *ub_script_match_check   (UbScriptBuilder *b,
                                       guint            line,
                                       const char      *text,
                                       const char      *var,
                                       const char      *pcre,
+                                      gboolean         refuse_match,
                                       const char      *message,
                                       GError         **error);
+
+/* cmd's idea of a number: the whole word, decimal, 0x hex or 0 octal, signed. */
+gboolean     ub_script_cmd_number    (const char      *text,
+                                      gint64          *out);
 
 GPtrArray   *ub_script_parse_sh      (const char      *name,
                                       const char      *text,

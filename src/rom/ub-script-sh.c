@@ -879,7 +879,8 @@ parse_script (const char  *name,
 
 /* ---- recognizer ----------------------------------------------------------- */
 
-typedef enum { STATUS_NONE, STATUS_STEP, STATUS_MATCH } StatusKind;
+/* What $? holds: unknown, a step's result, a getvar|grep's, or 0 (set -e went on). */
+typedef enum { STATUS_NONE, STATUS_STEP, STATUS_MATCH, STATUS_OK } StatusKind;
 
 typedef struct {
   StatusKind       kind;
@@ -896,6 +897,8 @@ typedef struct {
   GHashTable      *vars;       /* name → UbScriptVal */
   GHashTable      *handlers;   /* names of error-handler functions */
   gboolean         errexit;    /* set -e */
+  guint            exempt;     /* inside the left of || (set -e does not stop there) */
+  guint            file_known; /* inside "if [ -e FILE ]": cat FILE cannot fail */
   Status           status;
   GError         **error;
 } Sh;
@@ -1287,6 +1290,41 @@ is_assignment (Word   *word,
   return TRUE;
 }
 
+/*
+ * Under set -e an assignment X=$(…) stops the script when the command fails:
+ * getvar … | grep -oP … finds nothing (a check that the phone reports it),
+ * cat of a file that may be missing, date -d of what the phone said.
+ */
+static gboolean
+errexit_assignment (Sh                *sh,
+                    guint              line,
+                    Node              *cmd,
+                    const UbScriptVal *val)
+{
+  if (val->kind == UB_VAL_DEVVAR && val->date)
+    return fail (sh, line, _("with “set -e”, Unbrick cannot tell when this date conversion stops the script"));
+  if (val->kind == UB_VAL_PKGFILE && !val->date && sh->file_known == 0)
+    return fail (sh, line, _("with “set -e”, a missing file stops the script here, which Unbrick does not follow"));
+  if (val->kind == UB_VAL_DEVVAR && cmd != NULL && cmd->kind == NODE_PIPELINE &&
+      simple_is (g_ptr_array_index (cmd->children, cmd->children->len - 1), "grep"))
+    {
+      g_autofree char *pattern = NULL;
+      UbPatternSyntax syntax;
+      gboolean only = FALSE;
+      UbFlashStep *check;
+
+      if (!grep_of (sh, g_ptr_array_index (cmd->children, cmd->children->len - 1), &pattern,
+                    &syntax, &only))
+        return fail (sh, line, _("Unbrick cannot tell what this variable holds"));
+      /* grep -oP "anti: \K[0-9]+": PCRE as it is */
+      check = ub_script_builder_add (&sh->b, UB_STEP_CHECK_VAR, line, line_text (sh, line));
+      check->var = g_strdup (val->s);
+      check->pattern = g_steal_pointer (&pattern);
+      check->fatal = TRUE;
+    }
+  return TRUE;
+}
+
 static gboolean
 assign (Sh     *sh,
         guint   line,
@@ -1312,7 +1350,17 @@ assign (Sh     *sh,
     }
   else if (value->parts->len == 1 &&
            ((Part *) g_ptr_array_index (value->parts, 0))->kind == PART_CMD)
-    val = eval_command (sh, ((Part *) g_ptr_array_index (value->parts, 0))->cmd);
+    {
+      Node *cmd = ((Part *) g_ptr_array_index (value->parts, 0))->cmd;
+
+      val = eval_command (sh, cmd);
+      if (val != NULL && sh->errexit && sh->exempt == 0 &&
+          !errexit_assignment (sh, line, single (cmd), val))
+        {
+          ub_script_val_free (val);
+          return FALSE;
+        }
+    }
   else
     {
       g_autoptr(GString) s = g_string_new (NULL);
@@ -1457,7 +1505,7 @@ apply_error_handler (Sh         *sh,
         }
       pcre = ub_script_pattern_to_pcre (st->pattern, st->syntax);
       if (ub_script_match_check (&sh->b, st->line, line_text (sh, st->line), st->var, pcre,
-                                 message, sh->error) == NULL)
+                                 FALSE, message, sh->error) == NULL)
         return FALSE;
     }
   else
@@ -1516,7 +1564,7 @@ run_simple (Sh   *sh,
                                                    argv + 1, sh->error);
       if (step == NULL)
         return FALSE;
-      if (sh->errexit)
+      if (sh->errexit && sh->exempt == 0)
         step->fatal = TRUE;
       sh->status.kind = STATUS_STEP;
       sh->status.step = step;
@@ -1545,18 +1593,38 @@ run_simple (Sh   *sh,
     return TRUE;
   if (g_str_equal (cmd, "set") && n >= 2)
     {
+      gboolean errexit = sh->errexit;
+
       for (guint i = 1; i < n; i++)
         {
+          gboolean on = argv[i][0] == '-';
+
           if (argv[i][0] != '-' && argv[i][0] != '+')
             return fail (sh, node->line, _("this shell syntax is not supported"));
           for (const char *f = argv[i] + 1; *f; f++)
             {
+              if (*f == 'o')
+                {
+                  /* set -o errexit, set -eo nounset: the name is the next word */
+                  const char *opt = f[1] == '\0' && i + 1 < n ? argv[++i] : NULL;
+
+                  if (opt != NULL && g_str_equal (opt, "errexit"))
+                    errexit = on;
+                  else if (opt == NULL || (!g_str_equal (opt, "nounset") &&
+                                           !g_str_equal (opt, "xtrace") &&
+                                           !g_str_equal (opt, "verbose")))
+                    return fail (sh, node->line, _("this shell option is not supported"));
+                  break;
+                }
               if (*f == 'e')
-                sh->errexit = argv[i][0] == '-';
+                errexit = on;
               else if (*f != 'x' && *f != 'u' && *f != 'v')
                 return fail (sh, node->line, _("this shell option is not supported"));
             }
         }
+      if (errexit != sh->errexit && (sh->b.guards->len > 0 || sh->exempt > 0))
+        return fail (sh, node->line, _("Unbrick only understands “set -e” outside conditions"));
+      sh->errexit = errexit;
       return TRUE;
     }
   if ((g_str_equal (cmd, ":") || g_str_equal (cmd, "true")) && n == 1)
@@ -1580,6 +1648,17 @@ run_pipeline (Sh   *sh,
       (var = getvar_of (sh, g_ptr_array_index (node->children, 0))) != NULL &&
       grep_of (sh, g_ptr_array_index (node->children, 1), &pattern, &syntax, &only) && !only)
     {
+      if (sh->errexit && sh->exempt == 0)
+        {
+          /* set -e: a grep that finds nothing stops the script right here */
+          g_autofree char *pcre = ub_script_pattern_to_pcre (pattern, syntax);
+
+          if (ub_script_match_check (&sh->b, node->line, line_text (sh, node->line), var, pcre,
+                                     FALSE, NULL, sh->error) == NULL)
+            return FALSE;
+          sh->status.kind = STATUS_OK;
+          return TRUE;
+        }
       sh->status.kind = STATUS_MATCH;
       sh->status.var = g_steal_pointer (&var);
       sh->status.pattern = g_steal_pointer (&pattern);
@@ -1728,6 +1807,15 @@ run_if (Sh   *sh,
       gboolean failed = lit_is (op, "-ne") || lit_is (op, "!=");
       gboolean ok = lit_is (op, "-eq") || lit_is (op, "=") || lit_is (op, "==");
 
+      if ((failed || ok) && sh->status.kind == STATUS_OK)
+        {
+          /* after set -e went on, $? is 0: one branch always runs, the other never */
+          Node *taken = ok ? then_body : else_body;
+
+          status_reset (sh);
+          return taken == NULL || run_list (sh, taken);
+        }
+
       if (failed && else_body == NULL)
         {
           if (is_error_exit (sh, then_body, &message))
@@ -1740,8 +1828,13 @@ run_if (Sh   *sh,
         {
           g_autofree char *var = g_strdup (sh->status.var);
           g_autofree char *pcre = ub_script_pattern_to_pcre (sh->status.pattern, sh->status.syntax);
+          guint line = sh->status.line;
 
           status_reset (sh);
+          /* grep found it → stop: the script refuses phones that match (board_version 4.4) */
+          if (else_body == NULL && is_error_exit (sh, then_body, &message))
+            return ub_script_match_check (&sh->b, line, line_text (sh, line), var, pcre, TRUE,
+                                          message, sh->error) != NULL;
           if (!run_guarded (sh, then_body, UB_CONDITION_VAR, var, pcre, FALSE))
             return FALSE;
           return else_body == NULL ||
@@ -1759,6 +1852,7 @@ run_if (Sh   *sh,
       g_autofree char *path = NULL;
       const char *why = NULL;
       gboolean negate = n == 3;
+      gboolean ok;
 
       if (!word_eval (sh, g_ptr_array_index (w, n - 1), raw) ||
           (path = ub_script_rom_path (raw->str, &why)) == NULL)
@@ -1767,9 +1861,17 @@ run_if (Sh   *sh,
       if (!negate && bodies_assign_only (then_body, else_body) && else_body == NULL)
         {
           /* CURRENT_ANTI_VER=`cat …/anti_version.txt`: a missing file leaves it empty */
-          return run_body_assignments (sh, then_body);
+          sh->file_known++;
+          ok = run_body_assignments (sh, then_body);
+          sh->file_known--;
+          return ok;
         }
-      if (!run_guarded (sh, then_body, UB_CONDITION_FILE, path, NULL, negate))
+      if (!negate)
+        sh->file_known++;
+      ok = run_guarded (sh, then_body, UB_CONDITION_FILE, path, NULL, negate);
+      if (!negate)
+        sh->file_known--;
+      if (!ok)
         return FALSE;
       return else_body == NULL || run_guarded (sh, else_body, UB_CONDITION_FILE, path, NULL, !negate);
     }
@@ -1849,8 +1951,13 @@ run_node (Sh   *sh,
     case NODE_OR:
       if (node->left->kind != NODE_SIMPLE && node->left->kind != NODE_PIPELINE)
         return fail (sh, node->line, _("this shell syntax is not supported"));
+      sh->exempt++;
       if (!run_node (sh, node->left))
-        return FALSE;
+        {
+          sh->exempt--;
+          return FALSE;
+        }
+      sh->exempt--;
       if (is_error_exit (sh, node->right, &message))
         return apply_error_handler (sh, node->line, message, TRUE);
       if (is_echo_only (node->right, &message))

@@ -456,6 +456,23 @@ ub_script_fastboot_step (UbScriptBuilder *b,
       step = ub_script_builder_add (b, UB_STEP_REBOOT, line, text);
       step->arg = g_strdup (cmd + strlen ("reboot-"));
     }
+  else if (g_str_equal (cmd, "boot") && n == 2)
+    {
+      const char *why = NULL;
+      g_autofree char *file = ub_script_rom_path (argv[i + 1], &why);
+
+      if (file == NULL)
+        {
+          g_autofree char *shown = g_strdelimit (g_strdup (argv[i + 1]), "\001\002", '$');
+          g_autofree char *msg = g_strdup_printf ("%s (%s)", why, shown);
+          ub_script_error (error, b->name, line, text, msg);
+          if (error != NULL && *error != NULL)
+            (*error)->code = UB_ROM_ERROR_UNSAFE_PATH;
+          return NULL;
+        }
+      step = ub_script_builder_add (b, UB_STEP_BOOT, line, text);
+      step->file = g_steal_pointer (&file);
+    }
   else if (g_str_equal (cmd, "getvar") && n == 2)
     {
       step = ub_script_builder_add (b, UB_STEP_GETVAR, line, text);
@@ -533,7 +550,7 @@ ub_script_product_codenames (const char      *pattern,
   gboolean prefix = FALSE;
 
   /* ^product: *NAME with an optional $ (and an optional extra space) */
-  form = g_regex_new ("^\\^product:(?: \\*|  \\*| )?([A-Za-z0-9_-]+)(\\$?)$", 0, 0, NULL);
+  form = g_regex_new ("^(?:\\^?product:(?: \\*|  \\*| )?)?([A-Za-z0-9_-]+)(\\$?)$", 0, 0, NULL);
   for (guint i = 0; alternatives[i] != NULL; i++)
     {
       g_autoptr(GMatchInfo) match = NULL;
@@ -550,6 +567,41 @@ ub_script_product_codenames (const char      *pattern,
     }
   *codenames = g_strv_builder_end (names);
   *prefix_match = prefix;
+  return TRUE;
+}
+
+/*
+ * cmd's number: decimal, 0x hex or 0 octal, with an optional sign, the whole
+ * word (else cmd compares the words as text, which depends on the locale).
+ */
+gboolean
+ub_script_cmd_number (const char *text,
+                      gint64     *out)
+{
+  const char *p = text;
+  gboolean negative = FALSE;
+  char *end = NULL;
+  guint base = 10;
+
+  if (text == NULL || *p == '\0')
+    return FALSE;
+  if (*p == '+' || *p == '-')
+    negative = *p++ == '-';
+  if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+    {
+      base = 16;
+      p += 2;
+    }
+  else if (p[0] == '0' && p[1] != '\0')
+    base = 8;
+  if (*p == '\0' || !g_ascii_isxdigit (*p))
+    return FALSE;
+  *out = (gint64) g_ascii_strtoull (p, &end, base);
+  /* beyond 32 bits cmd saturates: not worth copying */
+  if (end == NULL || *end != '\0' || *out > G_MAXINT32)
+    return FALSE;
+  if (negative)
+    *out = -*out;
   return TRUE;
 }
 
@@ -621,12 +673,13 @@ ub_script_match_check (UbScriptBuilder *b,
                        const char      *text,
                        const char      *var,
                        const char      *pcre,
+                       gboolean         refuse_match,
                        const char      *message,
                        GError         **error)
 {
   UbFlashStep *check;
 
-  if (g_str_equal (var, "product"))
+  if (g_str_equal (var, "product") && !refuse_match)
     {
       GStrv names = NULL;
       gboolean prefix = FALSE;
@@ -647,6 +700,7 @@ ub_script_match_check (UbScriptBuilder *b,
       check = ub_script_builder_add (b, UB_STEP_CHECK_VAR, line, text);
       check->var = g_strdup (var);
       check->pattern = g_strdup (pcre);
+      check->refuse_match = refuse_match;
     }
   check->fatal = TRUE;
   check->error_message = g_strdup (message);

@@ -324,6 +324,210 @@ test_bat_anti_and_crc (void)
                "current device antirollback version is greater than this package");
 }
 
+/* board_version 4.4 must NOT match: the script refuses the phones it finds */
+static void
+test_inverted_check (void)
+{
+  g_autoptr(UbScript) sh = parse ("flash_all.sh",
+    "fastboot $* getvar board_version 2>&1 | grep \"^board_version: *4.4\"\n"
+    "if [ $? -eq 0 ] ; then echo \"Missmatching board version\"; exit 1; fi\n"
+    "fastboot $* getvar product 2>&1 | grep \"^product: *cancro\"\n"
+    "if [ $? -eq 0 ] ; then exit 1; fi\n"
+    "fastboot $* flash boot `dirname $0`/images/boot.img\n");
+  g_autoptr(UbScript) bat = parse ("flash_all.bat",
+    "fastboot %* getvar board_version 2>&1 | findstr /r /c:\"^board_version: *4\\.4\" && echo Missmatching board version && exit /B 1\n"
+    "fastboot %* getvar board_version 2>&1 | findstr /r /c:\"^board_version: *5\" && echo only a warning\n"
+    "fastboot %* flash boot %~dp0images\\boot.img\n");
+
+  g_assert_cmpuint (n_steps (sh), ==, 3);
+  assert_step (sh, 0, "check-var board_version !/^board_version: *4.4/", TRUE,
+               "Missmatching board version");
+  g_assert_true (step (sh, 0)->refuse_match);
+  /* a product the script refuses is no product check: it names no phone */
+  assert_step (sh, 1, "check-var product !/^product: *cancro/", TRUE, NULL);
+  assert_step (sh, 2, "flash boot images/boot.img", FALSE, NULL);
+  g_assert_cmpuint (n_steps (bat), ==, 2);
+  assert_step (bat, 0, "check-var board_version !/^board_version: *4\\.4/", TRUE,
+               "Missmatching board version");
+  assert_step (bat, 1, "flash boot images/boot.img", FALSE, NULL);
+
+  /* the body must stop the script: anything else is refused, naming the line */
+  assert_refused ("flash_all.sh",
+                  "fastboot $* getvar board_version 2>&1 | grep \"^board_version: *4.4\"\n"
+                  "if [ $? -eq 0 ] ; then fastboot $* erase boot; exit 1; fi\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.sh, line 2: the script stops with an error here: "
+                  "“if [ $? -eq 0 ] ; then fastboot $* erase boot; exit 1; fi”");
+  assert_refused ("flash_all.bat",
+                  "fastboot %* getvar board_version 2>&1 | findstr /r /c:\"^board_version: *4\" && fastboot %* erase boot\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 1: this check is not one Unbrick understands: "
+                  "“fastboot %* getvar board_version 2>&1 | findstr /r /c:\"^board_version: *4\" && fastboot %* erase boot”");
+}
+
+/* set -e as bash reads it: every later command stops the script, except on the left of || */
+static void
+test_set_e (void)
+{
+  g_autoptr(UbScript) s = parse ("flash_all.sh",
+    "set -o errexit\n"
+    "fastboot $* getvar product 2>&1 | grep \"^product: *piano\"\n"
+    "if [ $? -ne 0 ] ; then echo \"Missmatching image and device\"; exit 1; fi\n"
+    "fastboot $* getvar crc 2>&1 | grep \"^crc: 1\"\n"
+    "if [ $? -eq 0 ]; then\n"
+    "fastboot $* flash crclist `dirname $0`/images/crclist.txt\n"
+    "fi\n"
+    "fastboot $* getvar secure 2>&1 | grep \"^secure: yes\" || echo \"not secure\"\n"
+    "fastboot $* erase misc || echo \"no misc\"\n"
+    "fastboot $* erase logfs\n"
+    "ver=`fastboot $* getvar anti 2>&1 | grep -oP \"anti: \\K[0-9]+\"`\n"
+    "if [ -z \"$ver\" ]; then ver=0; fi\n"
+    "CURRENT_ANTI_VER=1\n"
+    "if [ $ver -gt $CURRENT_ANTI_VER ]; then echo \"too new\"; exit 1; fi\n"
+    "set +e\n"
+    "fastboot $* erase cache\n");
+  g_autoptr(UbScript) flags = parse ("flash_all.sh", "set -eu\nfastboot $* oem cdms\n");
+
+  g_assert_cmpuint (n_steps (s), ==, 8);
+  /* the grep stops the script itself: the message after it never shows */
+  assert_step (s, 0, "check-product piano (prefix)", TRUE, NULL);
+  /* the crc gate: a phone without crc: 1 stops the script before anything */
+  assert_step (s, 1, "check-var crc /^crc: 1/", TRUE, NULL);
+  assert_step (s, 2, "flash crclist images/crclist.txt", TRUE, NULL);
+  g_assert_cmpuint (step (s, 2)->conditions->len, ==, 0);
+  /* on the left of || set -e does not count */
+  assert_step (s, 3, "erase misc", FALSE, "no misc");
+  assert_step (s, 4, "erase logfs", TRUE, NULL);
+  /* X=`… | grep -oP …` fails when the phone says nothing: the script stops */
+  assert_step (s, 5, "check-var anti /anti: \\K[0-9]+/", TRUE, NULL);
+  g_assert_cmpint (step (s, 6)->kind, ==, UB_STEP_CHECK_ANTI);
+  assert_step (s, 7, "erase cache", FALSE, NULL);
+  assert_step (flags, 0, "oem cdms", TRUE, NULL);
+
+  /* set -e and a check that must not match: bash always stops there */
+  assert_refused ("flash_all.sh",
+                  "set -e\n"
+                  "fastboot $* getvar board_version 2>&1 | grep \"^board_version: *4.4\"\n"
+                  "if [ $? -eq 0 ] ; then echo \"Missmatching board version\"; exit 1; fi\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.sh, line 3: the script stops with an error here: "
+                  "“if [ $? -eq 0 ] ; then echo \"Missmatching board version\"; exit 1; fi”");
+  assert_refused ("flash_all.sh", "set -o pipefail\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.sh, line 1: this shell option is not supported: “set -o pipefail”");
+  assert_refused ("flash_all.sh",
+                  "if [ -e `dirname $0`/images/x.img ]; then\nset -e\nfi\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.sh, line 2: Unbrick only understands “set -e” outside conditions: “set -e”");
+  assert_refused ("flash_all.sh",
+                  "set -e\nCURRENT_ANTI_VER=`cat $(dirname $0)/images/anti_version.txt`\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.sh, line 2: with “set -e”, a missing file stops the script here, which "
+                  "Unbrick does not follow: “CURRENT_ANTI_VER=`cat $(dirname $0)/images/anti_version.txt`”");
+}
+
+static void
+test_boot_and_reboot_bootloader (void)
+{
+  g_autoptr(UbScript) sh = parse ("flash_all.sh",
+    "fastboot $* flash boot `dirname $0`/images/boot.img\n"
+    "fastboot $* reboot-bootloader\n"
+    "fastboot $* erase misc\n"
+    "fastboot $* boot `dirname $0`/images/recovery.img\n");
+  g_autoptr(UbScript) bat = parse ("flash_all.bat",
+    "fastboot %* boot %~dp0images\\recovery.img || @echo \"Boot error\" && exit /B 1\n");
+
+  g_assert_cmpuint (n_steps (sh), ==, 4);
+  assert_step (sh, 1, "reboot bootloader", FALSE, NULL);
+  assert_step (sh, 3, "boot images/recovery.img", FALSE, NULL);
+  g_assert_cmpint (step (sh, 3)->kind, ==, UB_STEP_BOOT);
+  g_assert_false (ub_flash_step_is_destructive (step (sh, 3)));
+  assert_step (bat, 0, "boot images/recovery.img", TRUE, "Boot error");
+  assert_refused ("flash_all.sh", "fastboot $* boot /tmp/twrp.img\n", UB_ROM_ERROR_UNSAFE_PATH,
+                  "flash_all.sh, line 1: the path is outside the ROM folder (/tmp/twrp.img): "
+                  "“fastboot $* boot /tmp/twrp.img”");
+}
+
+static void
+test_bat_findstr_forms (void)
+{
+  g_autoptr(UbScript) s = parse ("flash_all.bat",
+    /* no /r: literal substrings, and a space-separated string is a list of words */
+    "fastboot %* getvar product 2>&1 | findstr \"corot\" || echo Missmatching image and device && exit /B 1\n"
+    "fastboot %* getvar product 2>&1 | findstr \"corot rubens\" || exit /B 1\n"
+    "fastboot %* getvar product 2>&1 | findstr /c:\"product: corot\" || exit /B 1\n"
+    /* /r /x: the whole line */
+    "fastboot %* getvar product 2>&1 | findstr /r /x /c:\"product: *corot\" || exit /B 1\n"
+    "fastboot %* getvar secure 2>&1 | findstr /i /l \"YES\" || exit /B 1\n");
+  UbFlashStep *a = step (s, 0), *b = step (s, 1), *d = step (s, 3);
+
+  g_assert_cmpuint (n_steps (s), ==, 5);
+  g_assert_cmpint (a->kind, ==, UB_STEP_CHECK_PRODUCT);
+  g_assert_cmpstrv (a->codenames, ((const char *[]) { "corot", NULL }));
+  g_assert_true (a->prefix_match);
+  g_assert_cmpstr (a->error_message, ==, "Missmatching image and device");
+  g_assert_cmpstrv (b->codenames, ((const char *[]) { "corot", "rubens", NULL }));
+  /* "product: corot" as one literal (with /c:): not a codename list Unbrick can read as such */
+  assert_step (s, 2, "check-product corot (prefix)", TRUE, NULL);
+  g_assert_cmpstrv (d->codenames, ((const char *[]) { "corot", NULL }));
+  g_assert_false (d->prefix_match);
+  assert_step (s, 4, "check-var secure /(?i)YES/", TRUE, NULL);
+
+  /* without /c: and with /r, "^product: *corot" is two regexes, "^product:" accepts every phone */
+  assert_refused ("flash_all.bat",
+                  "fastboot %* getvar product 2>&1 | findstr /r \"^product: *corot\" || exit /B 1\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 1: Unbrick cannot read which phones this product check accepts: "
+                  "“fastboot %* getvar product 2>&1 | findstr /r \"^product: *corot\" || exit /B 1”");
+  /* no /r nor /l and a regex character: findstr's own guess decides, Unbrick does not */
+  assert_refused ("flash_all.bat",
+                  "fastboot %* getvar product 2>&1 | findstr \"^product: corot\" || exit /B 1\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 1: this check is not one Unbrick understands: "
+                  "“fastboot %* getvar product 2>&1 | findstr \"^product: corot\" || exit /B 1”");
+}
+
+static void
+test_bat_folder_and_number (void)
+{
+  g_autoptr(UbScript) s = parse ("flash_all.bat",
+    "for /f \"delims=\" %%i in (\"%cd%\") do set folder=%%~nxi\n"
+    "echo %folder% | findstr /r /c:\"^corot_\" || echo Missmatching image and folder && exit /B 1\n"
+    "echo %folder% | findstr \"_lock\" && echo This is a lock ROM && exit /B 1\n"
+    "for /f \"tokens=2 delims=: \" %%i in ('fastboot %* getvar hw-revision 2^>^&1 ^| findstr /r /c:\"hw-revision: \"') do (set hwversion=%%i)\n"
+    "if %hwversion% LEQ 10000 (\n"
+    "  echo \"hardware revision too old\"\n"
+    "  exit /B 1\n"
+    ")\n"
+    "for /f \"tokens=2 delims=: \" %%i in ('fastboot %* getvar anti 2^>^&1 ^| findstr /r /c:\"anti:\"') do (set version=%%i)\n"
+    "if [%version%] EQU [] set version=0\n"
+    "if %version% GEQ 0x10 (echo too new && exit /B 1)\n"
+    "fastboot %* flash boot %~dp0images\\boot.img\n");
+
+  g_assert_cmpuint (n_steps (s), ==, 5);
+  assert_step (s, 0, "check-folder /^corot_/", TRUE, "Missmatching image and folder");
+  assert_step (s, 1, "check-folder !/_lock/", TRUE, "This is a lock ROM");
+  assert_step (s, 2, "check-number refuse-if hw-revision leq 10000", TRUE, "hardware revision too old");
+  assert_step (s, 3, "check-number refuse-if anti geq 16 (empty = 0)", TRUE, "too new");
+  g_assert_false (ub_flash_step_uses_device (step (s, 0)));
+
+  assert_refused ("flash_all.bat",
+                  "for /f \"tokens=2 delims=: \" %%i in ('fastboot %* getvar hw-revision 2^>^&1 ^| findstr /r /c:\"hw-revision: \"') do (set hwversion=%%i)\n"
+                  "if %hwversion% LEQ 08 (\nexit /B 1\n)\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 2: this comparison is not one Unbrick understands: “if %hwversion% LEQ 08 (”");
+  assert_refused ("flash_all.bat",
+                  "for /f \"tokens=2 delims=: \" %%i in ('fastboot %* getvar hw-revision 2^>^&1 ^| findstr /r /c:\"hw-revision: \"') do (set hwversion=%%i)\n"
+                  "if %hwversion% LEQ 10000 (\nfastboot %* erase boot\n)\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 3: Unbrick only understands stopping the script here: “fastboot %* erase boot”");
+  assert_refused ("flash_all.bat",
+                  "for /f \"delims=\" %%i in (\"%cd%\") do set folder=%%~nxi\n"
+                  "echo %folder% | findstr /r /c:\"^corot_\" || echo wrong folder\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 2: this check is not one Unbrick understands: "
+                  "“echo %folder% | findstr /r /c:\"^corot_\" || echo wrong folder”");
+}
+
 static void
 test_refusals (void)
 {
@@ -342,8 +546,10 @@ test_refusals (void)
                   "flash_all.sh, line 1: “for” is not supported: “for i in a b; do echo $i; done”");
   assert_refused ("flash_all.sh", "fastboot $* flash boot $IMG\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
                   "flash_all.sh, line 1: Unbrick cannot resolve a variable on this line: “fastboot $* flash boot $IMG”");
-  assert_refused ("flash_all.sh", "fastboot $* boot images/twrp.img\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
-                  "flash_all.sh, line 1: this fastboot command is not one Unbrick runs: “fastboot $* boot images/twrp.img”");
+  assert_refused ("flash_all.sh", "fastboot $* boot images/kernel images/ramdisk.img\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.sh, line 1: this fastboot command is not one Unbrick runs: "
+                  "“fastboot $* boot images/kernel images/ramdisk.img”");
   assert_refused ("flash_all.sh", "fastboot $* flash boot images/boot.img\nexit 1\n",
                   UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
                   "flash_all.sh, line 2: the script stops with an error here: “exit 1”");
@@ -384,6 +590,11 @@ main (int argc, char **argv)
   g_test_add_func ("/script/misc", test_misc_statements);
   g_test_add_func ("/script/bat", test_bat_forms);
   g_test_add_func ("/script/bat-anti-crc", test_bat_anti_and_crc);
+  g_test_add_func ("/script/inverted-check", test_inverted_check);
+  g_test_add_func ("/script/set-e", test_set_e);
+  g_test_add_func ("/script/boot-reboot-bootloader", test_boot_and_reboot_bootloader);
+  g_test_add_func ("/script/bat-findstr", test_bat_findstr_forms);
+  g_test_add_func ("/script/bat-folder-number", test_bat_folder_and_number);
   g_test_add_func ("/script/refusals", test_refusals);
   return g_test_run ();
 }
