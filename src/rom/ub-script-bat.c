@@ -978,6 +978,24 @@ run_line (Bat        *bat,
       return TRUE;
     }
 
+  /* The old cmd idiom for a pause: "ping 127.0.0.1 -n 5 -w 1000 > nul" sends N echo
+   * requests to this computer, one a second, so it waits N − 1 seconds. */
+  if (match ("^ping\\s+(?:(?:127\\.0\\.0\\.1|localhost)\\s+-n\\s+(\\d+)|-n\\s+(\\d+)\\s+(?:127\\.0\\.0\\.1|localhost))"
+             "(?:\\s+-w\\s+\\d+)?(?:\\s*>\\s*nul)?$", text, &m))
+    {
+      g_autofree char *a = fetch (m, 1);
+      g_autofree char *b = fetch (m, 2);
+      const char *count = (a != NULL && a[0] != '\0') ? a : b;
+      guint64 n = g_ascii_strtoull (count, NULL, 10);
+      UbFlashStep *step;
+
+      if (n > 600)
+        return fail (bat, line, _("this is not a flash step Unbrick knows"));
+      step = ub_script_builder_add (&bat->b, UB_STEP_SLEEP, line, text);
+      step->arg = g_strdup_printf ("%" G_GUINT64_FORMAT, n > 0 ? n - 1 : 0);
+      return TRUE;
+    }
+
   return fail (bat, line, _("this is not a flash step Unbrick knows"));
 }
 

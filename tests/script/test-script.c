@@ -295,6 +295,28 @@ test_bat_forms (void)
   assert_step (s, 8, "exit", FALSE, NULL);
 }
 
+/* cmd's "ping localhost" pause: N echo requests one second apart wait N − 1 seconds. */
+static void
+test_bat_ping_pause (void)
+{
+  g_autoptr(UbScript) s = parse ("flash_all.bat",
+    "fastboot %* reboot-bootloader\r\n"
+    "ping 127.0.0.1 -n 5 -w 1000 > nul\r\n"
+    "PING -n 3 localhost >nul\r\n"
+    "ping 127.0.0.1 -n 1\r\n"
+    "fastboot %* erase DDR\r\n");
+
+  g_assert_cmpuint (n_steps (s), ==, 5);
+  g_assert_cmpint (step (s, 1)->kind, ==, UB_STEP_SLEEP);
+  g_assert_cmpstr (step (s, 1)->arg, ==, "4");
+  g_assert_cmpstr (step (s, 2)->arg, ==, "2");
+  g_assert_cmpstr (step (s, 3)->arg, ==, "0");
+
+  /* pinging another computer is not a pause */
+  assert_refused ("flash_all.bat", "ping 8.8.8.8 -n 5 > nul\r\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 1: this is not a flash step Unbrick knows: “ping 8.8.8.8 -n 5 > nul”");
+}
+
 static void
 test_bat_anti_and_crc (void)
 {
@@ -590,6 +612,7 @@ main (int argc, char **argv)
   g_test_add_func ("/script/misc", test_misc_statements);
   g_test_add_func ("/script/bat", test_bat_forms);
   g_test_add_func ("/script/bat-anti-crc", test_bat_anti_and_crc);
+  g_test_add_func ("/script/bat-ping-pause", test_bat_ping_pause);
   g_test_add_func ("/script/inverted-check", test_inverted_check);
   g_test_add_func ("/script/set-e", test_set_e);
   g_test_add_func ("/script/boot-reboot-bootloader", test_boot_and_reboot_bootloader);
