@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Every real Xiaomi flash script in tests/fixtures/xiaomi/scripts is read into
+"""Every real Xiaomi flash script in tests/fixtures/xiaomi/scripts and
+tests/fixtures/xiaomi-extra/scripts is read into
 exactly the steps recorded in tests/script/expected/<script>.steps (reviewed by
 hand against the script), or refused with the recorded reason. A new fixture
 without an expected file fails the test."""
@@ -10,14 +11,15 @@ import subprocess
 import sys
 
 build = os.environ["UB_BUILD_DIR"]
-fixtures = os.path.join(os.environ["UB_FIXTURES_DIR"], "xiaomi", "scripts")
+folders = [os.path.join(os.environ["UB_FIXTURES_DIR"], kind, "scripts") for kind in ("xiaomi", "xiaomi-extra")]
 expected_dir = os.path.join(os.environ["UB_SOURCE_DIR"], "tests", "script", "expected")
 dump = os.path.join(build, "tests", "script", "ub-script-dump")
 
-scripts = sorted(f for f in os.listdir(fixtures) if f.endswith((".sh", ".bat")))
-assert len(scripts) >= 26, scripts
+scripts = sorted((f, d) for d in folders for f in os.listdir(d) if f.endswith((".sh", ".bat")))
+assert len(scripts) >= 49, scripts
+assert len({name for name, _ in scripts}) == len(scripts), "two fixtures share a name"
 failures = 0
-for name in scripts:
+for name, fixtures in scripts:
     env = dict(os.environ, LC_ALL="C.UTF-8", LANGUAGE="")
     out = subprocess.run([dump, os.path.join(fixtures, name)], capture_output=True, text=True,
                          env=env, timeout=60)
