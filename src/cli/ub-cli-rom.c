@@ -827,6 +827,8 @@ run_job (UbCliRomOptions *opt,
       if (ub_flash_job_get_failed_step (job) != G_MAXUINT)
         json_add_int (b, "failed_step", ub_flash_job_get_failed_step (job));
       json_add_int (b, "resume_step", ub_flash_job_get_resume_step (job));
+      json_builder_set_member_name (b, "locked");
+      json_builder_add_boolean_value (b, ub_flash_job_get_locked (job));
       json_builder_set_member_name (b, "elapsed");
       json_builder_add_double_value (b, ub_flash_job_get_elapsed (job));
       json_end (b);

@@ -65,6 +65,8 @@ struct _UbEmuPhone
   char       *pending_flash_error;
 
   gboolean    unlock_allowed;
+  /* after OKAY to `oem lock`/`flashing lock` the phone restarts (drops the connection) */
+  gboolean    restart_on_lock;
   guint       n_writes;
 };
 

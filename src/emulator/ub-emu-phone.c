@@ -332,6 +332,9 @@ load_profile (UbEmuPhone  *self,
   if (g_key_file_has_group (profile, "emulator") &&
       g_key_file_has_key (profile, "emulator", "unlock-allowed", NULL))
     self->unlock_allowed = g_key_file_get_boolean (profile, "emulator", "unlock-allowed", NULL);
+  if (g_key_file_has_group (profile, "emulator") &&
+      g_key_file_has_key (profile, "emulator", "restart-on-lock", NULL))
+    self->restart_on_lock = g_key_file_get_boolean (profile, "emulator", "restart-on-lock", NULL);
 
   if (g_key_file_has_group (profile, "partition-types"))
     {
@@ -510,6 +513,28 @@ ub_emu_phone_set_var (UbEmuPhone *self,
   g_mutex_lock (&self->lock);
   ub_emu_phone_set_var_locked (self, name, value);
   g_mutex_unlock (&self->lock);
+}
+
+void
+ub_emu_phone_set_restart_on_lock (UbEmuPhone *self,
+                                  gboolean    restart)
+{
+  g_return_if_fail (UB_IS_EMU_PHONE (self));
+  g_mutex_lock (&self->lock);
+  self->restart_on_lock = restart;
+  g_mutex_unlock (&self->lock);
+}
+
+gboolean
+ub_emu_phone_get_restart_on_lock (UbEmuPhone *self)
+{
+  gboolean restart;
+
+  g_return_val_if_fail (UB_IS_EMU_PHONE (self), FALSE);
+  g_mutex_lock (&self->lock);
+  restart = self->restart_on_lock;
+  g_mutex_unlock (&self->lock);
+  return restart;
 }
 
 char *

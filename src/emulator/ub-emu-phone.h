@@ -40,6 +40,12 @@ void         ub_emu_phone_set_var           (UbEmuPhone   *self,
                                              const char   *name,
                                              const char   *value);
 
+/* Whether the phone restarts (drops the connection) right after answering OKAY
+ * to `oem lock` / `flashing lock`, as Xiaomi phones do; the profile's
+ * [emulator] restart-on-lock, default off (on in the built-in profile). */
+void         ub_emu_phone_set_restart_on_lock (UbEmuPhone *self,
+                                               gboolean    restart);
+gboolean     ub_emu_phone_get_restart_on_lock (UbEmuPhone *self);
 /*
  * Fault injection, also settable from the profile's [faults] group:
  *   "fail:<command-prefix>[:<nth>][:<message>]"  answer FAIL to the nth matching command (default 1st)

@@ -970,7 +970,18 @@ set_lock_state_locked (UbEmuSession *self,
   return TRUE;
 }
 
-static void
+/* A Xiaomi phone answers OKAY to a lock, then restarts at once to erase itself. */
+static UbEmuAction
+lock_locked (UbEmuSession *self)
+{
+  if (!set_lock_state_locked (self, FALSE) || !self->phone->restart_on_lock)
+    return UB_EMU_ACTION_CONTINUE;
+  ub_emu_phone_log_locked (self->phone, "restart after lock");
+  self->dead = UB_EMU_ACTION_DISCONNECT;
+  return UB_EMU_ACTION_DISCONNECT;
+}
+
+static UbEmuAction
 cmd_flashing (UbEmuSession *self,
               const char   *args)
 {
@@ -981,7 +992,7 @@ cmd_flashing (UbEmuSession *self,
   if (g_str_equal (args, "unlock"))
     set_lock_state_locked (self, TRUE);
   else if (g_str_equal (args, "lock"))
-    set_lock_state_locked (self, FALSE);
+    return lock_locked (self);
   else if (g_str_equal (args, "unlock_critical") || g_str_equal (args, "lock_critical"))
     respond_okay (self, "");
   else if (g_str_equal (args, "get_unlock_ability"))
@@ -991,9 +1002,10 @@ cmd_flashing (UbEmuSession *self,
     }
   else
     respond_fail (self, "unknown command");
+  return UB_EMU_ACTION_CONTINUE;
 }
 
-static void
+static UbEmuAction
 cmd_oem (UbEmuSession *self,
          const char   *args)
 {
@@ -1014,7 +1026,7 @@ cmd_oem (UbEmuSession *self,
       respond_okay (self, "");
     }
   else if (g_str_equal (args, "lock"))
-    set_lock_state_locked (self, FALSE);
+    return lock_locked (self);
   else if (g_str_equal (args, "unlock"))
     set_lock_state_locked (self, TRUE);
   else if (g_str_equal (args, "get_token") &&
@@ -1025,6 +1037,7 @@ cmd_oem (UbEmuSession *self,
     }
   else
     respond_fail (self, "unknown command");
+  return UB_EMU_ACTION_CONTINUE;
 }
 
 static UbEmuAction
@@ -1092,9 +1105,9 @@ dispatch_locked (UbEmuSession *self,
   else if (g_str_has_prefix (cmd, "set_active"))
     cmd_set_active (self, cmd + strlen ("set_active"));
   else if (g_str_has_prefix (cmd, "flashing "))
-    cmd_flashing (self, cmd + strlen ("flashing "));
+    return cmd_flashing (self, cmd + strlen ("flashing "));
   else if (g_str_has_prefix (cmd, "oem "))
-    cmd_oem (self, cmd + strlen ("oem "));
+    return cmd_oem (self, cmd + strlen ("oem "));
   else if (g_str_equal (cmd, "boot"))
     return cmd_boot (self);
   else if (g_str_equal (cmd, "reboot-bootloader"))

@@ -11,6 +11,8 @@
 #define PROGRESS_INTERVAL_US (G_USEC_PER_SEC / 10)
 #define SPEED_WINDOW_US      (3 * G_USEC_PER_SEC)
 #define RECONNECT_TIMEOUT_S  90
+/* the reboot sent after a lock, to a phone that has most likely gone already */
+#define LOCK_REBOOT_TIMEOUT_MS 5000
 /* the slowest writes seen on phones, for the reply timeout after a data phase */
 #define SLOW_WRITE_BYTES_PER_S (2 * 1024 * 1024)
 
@@ -51,6 +53,7 @@ typedef struct {
   char            *phone_state;
   guint            failed_step;
   guint            resume_step;
+  gboolean         locked;
 } Event;
 
 static void
@@ -80,6 +83,7 @@ struct _UbFlashJob
   char            *phone_state;
   guint            failed_step;
   guint            resume_step;
+  gboolean         locked;
   GThread         *thread;
   GCancellable    *stop;       /* soft: at the next safe point */
   GCancellable    *abort;      /* hard: now */
@@ -300,6 +304,7 @@ dispatch (gpointer user_data)
           self->phone_state = g_steal_pointer (&event->phone_state);
           self->failed_step = event->failed_step;
           self->resume_step = event->resume_step;
+          self->locked = event->locked;
           self->elapsed = (g_get_monotonic_time () - self->started) / 1e6;
           g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
           g_signal_emit (self, signals[SIGNAL_FINISHED], 0);
@@ -722,6 +727,53 @@ advice_for (const GError *error,
     }
 }
 
+/* oem lock / flashing lock: a Xiaomi phone restarts at once after its OKAY */
+static gboolean
+restarts_phone (const UbFlashStep *step)
+{
+  return ub_flash_step_is_lock (step) && g_strcmp0 (step->arg, "lock") == 0;
+}
+
+/*
+ * The lock at @index answered OKAY: the phone is erasing itself to lock, and
+ * nothing after it can run, so the rest of the plan is skipped. When the
+ * script restarts the phone next, that restart is still sent, for phones
+ * that stay in fastboot mode after a lock; an error there only means that
+ * the phone has already gone, as a Xiaomi phone does.
+ */
+static void
+finish_after_lock (UbFlashJob *self,
+                   guint       index)
+{
+  guint n = ub_flash_plan_get_n_steps (self->plan);
+  gboolean reboot = FALSE;
+  g_autoptr(GError) local = NULL;
+
+  for (guint i = index + 1; i < n; i++)
+    {
+      UbFlashStep *step = ub_flash_plan_get_step (self->plan, i);
+      g_autofree char *description = NULL;
+
+      if (!ub_flash_step_uses_device (step))
+        continue;
+      description = ub_flash_step_describe (step);
+      /* TRANSLATORS: %s: a step of the ROM's script, e.g. “reboot” (untranslated) */
+      post_log (self, _("Skipped after the lock: %s"), description);
+      reboot |= step->kind == UB_STEP_REBOOT && step->arg == NULL;
+    }
+  if (!reboot)
+    return;
+  ub_fastboot_client_set_timeouts (self->client, LOCK_REBOOT_TIMEOUT_MS, LOCK_REBOOT_TIMEOUT_MS,
+                                   LOCK_REBOOT_TIMEOUT_MS);
+  if (ub_fastboot_client_reboot (self->client, NULL, self->abort, &local))
+    post_log (self, _("The phone was still in fastboot mode after the lock; it was restarted."));
+  else
+    {
+      /* TRANSLATORS: %s: the technical reason, e.g. “The device closed the connection.” */
+      post_log (self, _("The phone restarted by itself after the lock (%s)."), local->message);
+    }
+}
+
 static gpointer
 worker (gpointer user_data)
 {
@@ -786,6 +838,13 @@ worker (gpointer user_data)
           /* TRANSLATORS: a step succeeded; %.1f s: how many seconds it took */
           post_log (self, _("OK (%.1f s)"), (g_get_monotonic_time () - t0) / 1e6);
           post_simple (self, EVENT_STEP_FINISHED, i, NULL);
+          if (restarts_phone (step))
+            {
+              finish_after_lock (self, i);
+              finished->locked = TRUE;
+              i = n;
+              break;
+            }
         }
     }
 
@@ -795,8 +854,13 @@ worker (gpointer user_data)
   if (error == NULL)
     {
       finished->state = UB_FLASH_JOB_SUCCEEDED;
-      finished->phone_state = g_strdup (_("Your phone is restarting. The first start can take up to "
-                                           "10 minutes; leave it connected to power."));
+      if (finished->locked)
+        finished->phone_state = g_strdup (_("The phone is restarting to finish locking the "
+                                             "bootloader. It erases itself, and the first start "
+                                             "can take up to 10 minutes."));
+      else
+        finished->phone_state = g_strdup (_("Your phone is restarting. The first start can take up to "
+                                             "10 minutes; leave it connected to power."));
       post_log (self, _("Done."));
     }
   else
@@ -857,6 +921,7 @@ launch (UbFlashJob *self,
   g_clear_pointer (&self->next_step, g_free);
   g_clear_pointer (&self->phone_state, g_free);
   self->failed_step = G_MAXUINT;
+  self->locked = FALSE;
   self->state = UB_FLASH_JOB_RUNNING;
   self->started = g_get_monotonic_time ();
   self->thread = g_thread_try_new ("unbrick-flash", worker, g_object_ref (self), error);
@@ -971,6 +1036,13 @@ ub_flash_job_get_resume_step (UbFlashJob *self)
 {
   g_return_val_if_fail (UB_IS_FLASH_JOB (self), 0);
   return self->resume_step;
+}
+
+gboolean
+ub_flash_job_get_locked (UbFlashJob *self)
+{
+  g_return_val_if_fail (UB_IS_FLASH_JOB (self), FALSE);
+  return self->locked;
 }
 
 double

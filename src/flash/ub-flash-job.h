@@ -92,6 +92,12 @@ const char      *ub_flash_job_get_phone_state (UbFlashJob *self);
 guint            ub_flash_job_get_failed_step (UbFlashJob *self);
 /* Where a resume starts: the failed step, or the write before it when the phone may not have finished it. */
 guint            ub_flash_job_get_resume_step (UbFlashJob *self);
+/*
+ * TRUE after a run that locked the bootloader (oem lock / flashing lock
+ * answered OKAY): the job succeeded there, the phone restarts by itself to
+ * erase itself and lock, and the steps after the lock were skipped.
+ */
+gboolean         ub_flash_job_get_locked   (UbFlashJob   *self);
 /* Seconds the last run took. */
 double           ub_flash_job_get_elapsed  (UbFlashJob   *self);
 

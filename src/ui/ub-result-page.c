@@ -60,7 +60,7 @@ describe_error (UbFlashJob *job)
 void
 ub_result_page_show (UbResultPage *self, GPtrArray *phones)
 {
-  guint n_ok = 0, n_cancelled = 0;
+  guint n_ok = 0, n_cancelled = 0, n_locked = 0;
   UbFlashJob *first_failed = NULL;
   GtkWidget *child;
 
@@ -80,7 +80,10 @@ ub_result_page_show (UbResultPage *self, GPtrArray *phones)
       UbFlashJobState state = job != NULL ? ub_flash_job_get_state (job) : UB_FLASH_JOB_READY;
 
       if (state == UB_FLASH_JOB_SUCCEEDED)
-        n_ok++;
+        {
+          n_ok++;
+          n_locked += ub_flash_job_get_locked (job);
+        }
       else if (job != NULL)
         {
           if (first_failed == NULL)
@@ -107,8 +110,11 @@ ub_result_page_show (UbResultPage *self, GPtrArray *phones)
               g_free (why);
               why = both;
             }
-          adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                                       why != NULL ? why : _("Done. It is restarting."));
+          if (why == NULL)
+            why = g_strdup (state == UB_FLASH_JOB_SUCCEEDED && ub_flash_job_get_locked (job)
+                            ? _("Done. It is restarting to finish locking the bootloader.")
+                            : _("Done. It is restarting."));
+          adw_action_row_set_subtitle (ADW_ACTION_ROW (row), why);
           adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
           adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
           gtk_list_box_append (self->phone_list, row);
@@ -121,8 +127,13 @@ ub_result_page_show (UbResultPage *self, GPtrArray *phones)
       adw_status_page_set_icon_name (self->status_page, "emblem-ok-symbolic");
       adw_status_page_set_title (self->status_page,
                                  phones->len > 1 ? _("Your Phones Are Restarting") : _("Your Phone Is Restarting"));
-      adw_status_page_set_description (self->status_page,
-                                       _("The first start can take up to 10 minutes; the screen may stay on the logo for a while. Leave the phone alone until you see the welcome screen. You can unplug the cable now."));
+      /* several phones: each row says which ones lock */
+      if (n_locked > 0 && phones->len == 1)
+        adw_status_page_set_description (self->status_page,
+                                         _("The phone is restarting to finish locking the bootloader. It erases itself, and the first start can take up to 10 minutes. Leave it alone until you see the welcome screen. You can unplug the cable now."));
+      else
+        adw_status_page_set_description (self->status_page,
+                                         _("The first start can take up to 10 minutes; the screen may stay on the logo for a while. Leave the phone alone until you see the welcome screen. You can unplug the cable now."));
       gtk_widget_set_visible (GTK_WIDGET (self->next_label), FALSE);
       gtk_widget_remove_css_class (GTK_WIDGET (self->status_page), "failure-page");
       gtk_widget_add_css_class (GTK_WIDGET (self->status_page), "success-page");

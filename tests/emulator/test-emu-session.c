@@ -341,6 +341,8 @@ test_default_profile_matches_alioth (Fixture       *fx,
   g_auto(GStrv) lines = NULL;
   g_autofree char *r = NULL;
 
+  /* the built-in phone restarts after a lock, as Xiaomi phones do */
+  g_assert_true (ub_emu_phone_get_restart_on_lock (fx->phone));
   if (fixtures == NULL)
     {
       g_test_skip ("UB_FIXTURES_DIR not set");
@@ -664,6 +666,47 @@ test_locked (Fixture       *fx,
   assert_cmd (fx, "getvar:unlocked", "OKAYyes");
   assert_cmd (fx, "flashing unlock", "FAIL\tDevice already : unlocked!");
   assert_cmd (fx, "flash:misc", "OKAY");
+}
+
+/* A lock answers OKAY, then the phone restarts (the session is gone); the
+ * next connection finds it locked. Off (the test profile's default), the
+ * session goes on. */
+static void
+test_restart_on_lock (Fixture       *fx,
+                      gconstpointer  data)
+{
+  const char *lock = data;
+  g_autofree char *log_path = g_build_filename (fx->dir, "writes.log", NULL);
+  g_autofree char *log = NULL;
+
+  g_assert_false (ub_emu_phone_get_restart_on_lock (fx->phone));
+  assert_cmd (fx, lock, "OKAY");
+  assert_cmd (fx, "getvar:unlocked", "OKAYno");
+  assert_cmd (fx, "flashing unlock", "OKAY");
+
+  ub_emu_phone_set_restart_on_lock (fx->phone, TRUE);
+  g_ptr_array_set_size (fx->out, 0);
+  g_assert_cmpint (ub_emu_session_feed (fx->session, (const guint8 *) lock, strlen (lock)), ==,
+                   UB_EMU_ACTION_DISCONNECT);
+  g_assert_cmpuint (fx->out->len, ==, 1);
+  g_assert_cmpstr (fx->out->pdata[0], ==, "OKAY");
+  /* nothing more reaches it */
+  g_ptr_array_set_size (fx->out, 0);
+  g_assert_cmpint (ub_emu_session_feed (fx->session, (const guint8 *) "reboot", 6), ==,
+                   UB_EMU_ACTION_DISCONNECT);
+  g_assert_cmpuint (fx->out->len, ==, 0);
+  g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
+  {
+    g_autofree char *expected = g_strdup_printf ("%s\nflashing unlock\n%s\nrestart after lock\n",
+                                                 lock, lock);
+    g_assert_cmpstr (log, ==, expected);
+  }
+  /* a failed lock does not restart it */
+  g_object_unref (fx->session);
+  fx->session = ub_emu_session_new (fx->phone, collect, fx);
+  assert_cmd (fx, "getvar:unlocked", "OKAYno");
+  assert_cmd (fx, lock, "FAIL\tDevice already : locked!");
+  assert_cmd (fx, "getvar:unlocked", "OKAYno");
 }
 
 static void
@@ -1179,6 +1222,10 @@ main (int    argc,
 
   ADD ("/emulator/getvar", test_getvar);
   ADD ("/emulator/getvar-all", test_getvar_all);
+  g_test_add ("/emulator/restart-on-lock/oem", Fixture, "oem lock", fixture_setup,
+              test_restart_on_lock, fixture_teardown);
+  g_test_add ("/emulator/restart-on-lock/flashing", Fixture, "flashing lock", fixture_setup,
+              test_restart_on_lock, fixture_teardown);
   g_test_add ("/emulator/default-profile-alioth", Fixture, NULL,
               fixture_setup_default, test_default_profile_matches_alioth, fixture_teardown);
   ADD ("/emulator/partition-files-sparse", test_partition_files_sparse);

@@ -1015,8 +1015,88 @@ test_lock_needs_confirmation (void)
     unlocked = ub_emu_phone_dup_var (phone->phone, "unlocked");
     g_assert_cmpstr (unlocked, ==, "no");
     assert_flashed (rom, phone);
+    /* this phone stays in fastboot mode after the lock: the script's reboot still reaches it */
+    g_assert_true (ub_flash_job_get_locked (job));
+    g_assert_cmpstr (ub_flash_job_get_phone_state (job), ==,
+                     "The phone is restarting to finish locking the bootloader. It erases itself, "
+                     "and the first start can take up to 10 minutes.");
+    {
+      g_autofree char *log = phone_log (phone);
+      g_assert_true (g_str_has_suffix (log, "set_active a\noem lock\nreboot system\n"));
+    }
+    g_assert_nonnull (strstr (w.log->str, "Skipped after the lock: reboot\n"));
+    g_assert_nonnull (strstr (w.log->str, "The phone was still in fastboot mode after the lock; it "
+                                          "was restarted.\n"));
     watch_clear (&w);
   }
+}
+
+/*
+ * A Xiaomi phone restarts at once after the OKAY of `oem lock`: the job ends
+ * there, successfully, without sending the script's steps after the lock.
+ */
+static void
+test_lock_restarts (void)
+{
+  g_autoptr(GString) script = g_string_new (script_text);
+  g_autoptr(Rom) rom = NULL;
+  g_autoptr(Phone) phone = phone_new ("PIANO009", "[emulator]\nrestart-on-lock=true\n", NULL);
+  g_autoptr(UbPreflight) preflight = NULL;
+  g_autoptr(UbFlashJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *unlocked = NULL;
+  g_autofree char *log = NULL;
+  UbFlashPlan *plan;
+  guint lock;
+  Watch w;
+
+  g_assert_true (ub_emu_phone_get_restart_on_lock (phone->phone));
+  /* as oxygen_flash_all_lock.sh: oem lock, then reboot, each checked */
+  g_string_replace (script, "fastboot $* reboot\n",
+                    "fastboot $* oem lock\n"
+                    "if [ $? -ne 0 ] ; then echo \"Oem lock error\"; exit 1; fi\n"
+                    "fastboot $* reboot\n", 1);
+  rom = rom_new (script->str);
+  preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+  plan = ub_preflight_get_plan (preflight);
+  lock = step_index (plan, "oem lock");
+  g_assert_cmpuint (lock, ==, ub_flash_plan_get_n_steps (plan) - 2);
+  job = ub_flash_job_new (plan, phone->address);
+  watch_init (&w, job);
+  ub_flash_job_set_lock_confirmed (job, TRUE);
+  g_assert_true (ub_flash_job_start (job, &error));
+  g_assert_no_error (error);
+  run_until_finished (&w);
+
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
+  g_assert_null (ub_flash_job_get_error (job));
+  g_assert_true (ub_flash_job_get_locked (job));
+  g_assert_cmpstr (ub_flash_job_get_phone_state (job), ==,
+                   "The phone is restarting to finish locking the bootloader. It erases itself, "
+                   "and the first start can take up to 10 minutes.");
+  g_assert_null (ub_flash_job_get_next_step (job));
+  g_assert_cmpuint (ub_flash_job_get_failed_step (job), ==, G_MAXUINT);
+  /* nothing is left to resume */
+  g_assert_cmpuint (ub_flash_job_get_resume_step (job), ==, ub_flash_plan_get_n_steps (plan));
+  g_assert_false (ub_flash_job_resume (job, &error));
+  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED);
+  g_clear_error (&error);
+  /* the reboot step never started */
+  g_assert_cmpuint (w.steps_started, ==, lock + 1);
+  g_assert_cmpuint (w.wrong_thread, ==, 0);
+
+  /* everything written, the phone locked, and nothing sent after the lock */
+  assert_flashed (rom, phone);
+  unlocked = ub_emu_phone_dup_var (phone->phone, "unlocked");
+  g_assert_cmpstr (unlocked, ==, "no");
+  log = phone_log (phone);
+  g_assert_true (g_str_has_suffix (log, "set_active a\noem lock\nrestart after lock\n"));
+  g_assert_null (strstr (log, "reboot"));
+  g_assert_nonnull (strstr (w.log->str, "Locking the bootloader…\n"));
+  g_assert_nonnull (strstr (w.log->str, "Skipped after the lock: reboot\n"));
+  g_assert_nonnull (strstr (w.log->str, "The phone restarted by itself after the lock ("));
+  g_assert_null (strstr (w.log->str, "Restarting"));
+  watch_clear (&w);
 }
 
 typedef struct {
@@ -1095,6 +1175,7 @@ main (int argc, char **argv)
   g_test_add_func ("/flash/two-phones", test_two_phones);
   g_test_add_func ("/flash/other-phone", test_other_phone);
   g_test_add_func ("/flash/lock-needs-confirmation", test_lock_needs_confirmation);
+  g_test_add_func ("/flash/lock-restarts", test_lock_restarts);
   g_test_add_func ("/flash/digest-cache", test_digest_cache);
   {
     int status = g_test_run ();

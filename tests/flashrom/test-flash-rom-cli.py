@@ -11,6 +11,9 @@ piano's real scripts (romgen.py), against the emulated phone over TCP:
   match its name);
 * the cable pulled in the middle of super, then `--resume` in a new process
   finishes with every partition right;
+* clean-all-lock on a phone that restarts at once after `oem lock` (exit 0, the
+  lock's own success sentence, nothing after the lock sent, no resume) and on one
+  that stays in fastboot mode (the script's reboot still sent);
 * two phones flashed at once by two processes;
 * --json: one event per line, progress by bytes up to the total, a result.
 Exits 77 when img2simg or simg2img is missing.
@@ -95,6 +98,65 @@ def tgz_of_rom(rom_path, tmp, extra_members=()):
             info.size = len(data)
             members.append((info, data))
     return make_tgz(tmp, base, members + list(extra_members))
+
+
+LOCK_DONE = re.compile(r"Done in [0-9.]+ s\. The phone is restarting to finish locking the bootloader\. "
+                       r"It erases itself, and the first start can take up to 10 minutes\.")
+
+
+def lock_locked_phone(env, tmp, rom):
+    """clean-all-lock, the script's lock followed by a checked reboot (as oxygen's): on a
+    phone that restarts after the lock's OKAY (restart-on-lock) and on one that stays."""
+    expected = romgen.expected_hashes(rom, rom.script("flash_all_lock.sh"), rom.profile())
+    path = copy_rom(rom, tmp, "lock")
+    with open(os.path.join(path, "flash_all_lock.sh"), "a", encoding="utf-8") as f:
+        f.write('fastboot $* reboot\nif [ $? -ne 0 ] ; then echo "Reboot error"; exit 1; fi\n')
+    for restart in (True, False):
+        label = "lock, phone restarts" if restart else "lock, phone stays in fastboot"
+        profile = rom.profile()
+        profile.emulator["restart-on-lock"] = "true" if restart else "false"
+        profile_path = profile.write(os.path.join(tmp, "lock.ini"))
+        state = os.path.join(tmp, "state-lock")
+        shutil.rmtree(state, ignore_errors=True)
+        extra = ["--yes", "--allow-lock"] + ([] if restart else ["--json"])
+        with t.emulator(profile_path, state) as addr:
+            r = flash(env, addr, path, "clean-all-lock", extra)
+            unlocked = t.run([t.CLI, "-s", addr, "getvar", "unlocked"], env=env)
+        check(r.returncode == 0, f"{label}: exit code 0", r.stderr[-2000:])
+        if restart:
+            lines = r.stderr.splitlines()
+            check(any(LOCK_DONE.fullmatch(line) for line in lines), f"{label}: says it is restarting to lock",
+                  r.stderr[-1500:])
+            check(not any(w in r.stderr for w in ("To continue", "--resume", "closed the connection", "Stopped at step",
+                                                   "Resume")),
+                  f"{label}: no failure and no resume offered", r.stderr[-1500:])
+        else:
+            events = [json.loads(line) for line in r.stdout.splitlines()]
+            result = events[-1]
+            check(result["event"] == "result" and result["status"] == "succeeded" and result["locked"] is True and
+                  result["message"] is None and result["next_step"] is None and
+                  result["phone_state"] == "The phone is restarting to finish locking the bootloader. It erases "
+                  "itself, and the first start can take up to 10 minutes.",
+                  f"{label}: --json result succeeded, locked", result)
+            check(any(e["event"] == "log" and e["text"] == "Skipped after the lock: reboot" for e in events) and
+                  any(e["event"] == "log" and e["text"] == "The phone was still in fastboot mode after the lock; "
+                      "it was restarted." for e in events),
+                  f"{label}: --json logs the skipped reboot and the restart", [e for e in events if e["event"] == "log"][-4:])
+        log = t.read_log(state)
+        tail = ["oem lock", "restart after lock"] if restart else ["oem lock", "reboot system"]
+        check(log[-2:] == tail and log.count("oem lock") == 1,
+              f"{label}: the phone's log ends with {' / '.join(tail)}", log[-4:])
+        if restart:
+            check(not any(line.startswith("reboot") for line in log),
+                  f"{label}: the reboot after the lock was not sent", log[-4:])
+        check(unlocked.returncode == 0 and unlocked.stdout == "unlocked: no\n",
+              f"{label}: the phone is locked afterwards", (unlocked.stdout, unlocked.stderr))
+        got = aosp.hash_state(state)
+        bad = sorted(k for k in expected if expected[k] != got.get(k))
+        check(not bad, f"{label}: all {len(expected)} partitions hold the right bytes", bad)
+        resume_file = os.path.join(env["XDG_STATE_HOME"], "unbrick", "resume", profile.device["serialno"])
+        check(not os.path.exists(resume_file), f"{label}: nothing is left to resume")
+        shutil.rmtree(state)
 
 
 def main():
@@ -252,6 +314,9 @@ def main():
               f"{good.device['serialno']}) to resume." in again.stderr.splitlines(),
               "a finished flash cannot be resumed again", again.stderr[-500:])
         shutil.rmtree(state)
+
+        # ---- clean-all-lock: a Xiaomi phone restarts at once after `oem lock`
+        lock_locked_phone(env, tmp, rom)
 
         # ---- two phones at once, two processes
         procs = []

@@ -69,9 +69,9 @@ flash_halfway (gpointer data)
          g_strcmp0 (visible_page (f), "result") == 0;
 }
 
-/* Detect → Firmware (the demo ROM for @product) → Confirm, checks done. */
+/* Detect → Firmware (the demo ROM for @product, or the ROM folder @rom_path) → Confirm, checks done. */
 static void
-go_to_confirm (Fixture *f, const char *product, const char *shot_prefix)
+go_to_confirm_rom (Fixture *f, const char *product, const char *rom_path, const char *shot_prefix)
 {
   g_autoptr(GError) error = NULL;
   UbFirmwarePage *firmware = UB_FIRMWARE_PAGE (page (f, "firmware"));
@@ -88,7 +88,9 @@ go_to_confirm (Fixture *f, const char *product, const char *shot_prefix)
   ub_ui_click (page (f, "detect"), "_Continue");
   g_assert_cmpstr (visible_page (f), ==, "firmware");
 
-  if (product == NULL)
+  if (rom_path != NULL)
+    ub_firmware_page_open (firmware, rom_path);
+  else if (product == NULL)
     ub_ui_click (page (f, "firmware"), "Use the _Demo Firmware");
   else
     {
@@ -98,7 +100,7 @@ go_to_confirm (Fixture *f, const char *product, const char *shot_prefix)
     }
   g_assert_true (ub_ui_wait (ub_ui_firmware_settled, f->window, 30));
   g_assert_nonnull (ub_firmware_page_get_rom (firmware));
-  g_assert_true (ub_ui_shows_text (page (f, "firmware"), product == NULL ? UB_EMU_DEMO_ROM_VERSION : "V14.0.8.0.T"));
+  g_assert_true (ub_ui_shows_text (page (f, "firmware"), product == NULL && rom_path == NULL ? UB_EMU_DEMO_ROM_VERSION : "V14.0.8.0.T"));
   if (shot_prefix != NULL)
     {
       g_autofree char *name = g_strdup_printf ("%s-2-firmware", shot_prefix);
@@ -109,6 +111,12 @@ go_to_confirm (Fixture *f, const char *product, const char *shot_prefix)
   ub_ui_click (page (f, "firmware"), "_Continue");
   g_assert_cmpstr (visible_page (f), ==, "confirm");
   g_assert_true (ub_ui_wait (ub_ui_checks_done, f->window, 60));
+}
+
+static void
+go_to_confirm (Fixture *f, const char *product, const char *shot_prefix)
+{
+  go_to_confirm_rom (f, product, NULL, shot_prefix);
 }
 
 static void
@@ -328,6 +336,98 @@ test_unplug_resume (Fixture *f, gconstpointer data)
   g_assert_cmpstr (ub_result_page_get_title (result), ==, "Your Phone Is Restarting");
   ub_ui_screenshot (GTK_WINDOW (f->window), "failure-2-resumed");
   assert_partition_holds (f, "boot_a", "boot.img");
+}
+
+static gboolean
+lock_dialog_shown (gpointer data)
+{
+  AdwMessageDialog *dialog = ub_ui_find_dialog ();
+  return dialog != NULL && g_strcmp0 (adw_message_dialog_get_heading (dialog), "Lock the Bootloader?") == 0;
+}
+
+/*
+ * "Clean all and lock", the lock followed by the script's reboot: @data TRUE,
+ * the phone restarts at once after the lock's OKAY (as Xiaomi phones do, the
+ * demo's default); FALSE, it stays in fastboot mode. Both end in success.
+ */
+static void
+test_lock (Fixture *f, gconstpointer data)
+{
+  gboolean restart = GPOINTER_TO_INT (data);
+  UbResultPage *result = UB_RESULT_PAGE (page (f, "result"));
+  UbEmuPhone *phone = ub_emu_demo_get_phone (f->demo);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rom = ub_emu_demo_write_rom (f->demo, NULL, &error);
+  g_autofree char *script_path = NULL;
+  g_autofree char *script = NULL;
+  g_autofree char *log_path = g_build_filename (ub_emu_phone_get_state_dir (phone), "writes.log", NULL);
+  g_autofree char *log = NULL;
+  g_autofree char *unlocked = NULL;
+  g_autofree char *tail = NULL;
+  g_autoptr(GPtrArray) phones = NULL;
+  UbFlashJob *job;
+
+  g_assert_no_error (error);
+  g_assert_true (ub_emu_phone_get_restart_on_lock (phone));
+  ub_emu_phone_set_restart_on_lock (phone, restart);
+  script_path = g_build_filename (rom, "flash_all_lock.sh", NULL);
+  g_assert_true (g_file_get_contents (script_path, &script, NULL, NULL));
+  g_assert_true (g_str_has_suffix (script, "fastboot $* oem lock\n"
+                                           "if [ $? -ne 0 ] ; then echo \"Reboot error\"; exit 1; fi\n"));
+  {
+    g_autofree char *more = g_strconcat (script, "fastboot $* reboot\n", NULL);
+    g_assert_true (g_file_set_contents (script_path, more, -1, NULL));
+  }
+
+  go_to_confirm_rom (f, NULL, rom, NULL);
+  ub_confirm_page_set_mode (UB_CONFIRM_PAGE (page (f, "confirm")), UB_ROM_MODE_CLEAN_ALL_LOCK);
+  g_assert_true (ub_ui_wait (ub_ui_checks_done, f->window, 60));
+  g_assert_true (ub_confirm_page_get_can_flash (UB_CONFIRM_PAGE (page (f, "confirm"))));
+  ub_ui_click (page (f, "confirm"), "_Flash");
+  {
+    /* the flash dialog, then the lock's own */
+    AdwMessageDialog *dialog = ub_ui_wait_for_dialog ();
+    g_assert_nonnull (dialog);
+    adw_message_dialog_response (dialog, "flash");
+    gtk_window_close (GTK_WINDOW (dialog));
+    g_assert_true (ub_ui_wait (lock_dialog_shown, NULL, 5));
+  }
+  ub_ui_answer_dialog ("lock");
+  g_assert_cmpstr (visible_page (f), ==, "flash");
+  g_assert_true (ub_ui_wait (ub_ui_on_result_page, f->window, 120));
+
+  /* success, the lock's own next step, no resume */
+  g_assert_cmpstr (ub_result_page_get_title (result), ==, "Your Phone Is Restarting");
+  g_assert_cmpstr (ub_result_page_get_description (result), ==,
+                   "The phone is restarting to finish locking the bootloader. It erases itself, and "
+                   "the first start can take up to 10 minutes. Leave it alone until you see the "
+                   "welcome screen. You can unplug the cable now.");
+  g_assert_false (ub_result_page_get_can_resume (result));
+  g_assert_null (ub_ui_find_by_label (page (f, "result"), GTK_TYPE_BUTTON, "_Resume"));
+  {
+    GtkWidget *retry = ub_ui_find_by_label (page (f, "result"), GTK_TYPE_BUTTON, "_Retry");
+    g_assert_true (retry == NULL || !gtk_widget_get_visible (retry));
+  }
+  g_assert_false (ub_ui_shows_text (page (f, "result"), "Nothing was lost"));
+  ub_ui_screenshot (GTK_WINDOW (f->window), restart ? "lock-1-restarting" : "lock-2-stays");
+  phones = ub_detect_page_get_selected (UB_DETECT_PAGE (page (f, "detect")));
+  job = ub_phone_get_job (g_ptr_array_index (phones, 0));
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
+  g_assert_true (ub_flash_job_get_locked (job));
+  g_assert_null (ub_flash_job_get_error (job));
+
+  /* written, locked, and nothing after the lock reached a restarting phone */
+  assert_partition_holds (f, "boot_a", "boot.img");
+  assert_partition_holds (f, "boot_b", "boot.img");
+  unlocked = ub_emu_phone_dup_var (phone, "unlocked");
+  g_assert_cmpstr (unlocked, ==, "no");
+  g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
+  tail = g_strdup (restart ? "set_active a\noem lock\nrestart after lock\n"
+                           : "set_active a\noem lock\nreboot system\n");
+  g_assert_true (g_str_has_suffix (log, tail));
+  if (restart)
+    g_assert_null (strstr (log, "reboot"));
+  g_assert_nonnull (strstr (ub_phone_get_log (g_ptr_array_index (phones, 0)), "Skipped after the lock: reboot"));
 }
 
 static void
@@ -721,6 +821,8 @@ main (int argc, char **argv)
   ADD ("/ui/refusal/anti-rollback", test_anti_rollback);
   ADD ("/ui/failure/unplug-resume", test_unplug_resume);
   ADD ("/ui/detect/diagnoses", test_diagnoses);
+  g_test_add ("/ui/lock/restarts", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_lock, fixture_teardown);
+  g_test_add ("/ui/lock/stays", Fixture, GINT_TO_POINTER (FALSE), fixture_setup, test_lock, fixture_teardown);
   ADD ("/ui/several-phones", test_two_phones);
   ADD ("/ui/advanced", test_advanced);
   ADD ("/ui/close-while-flashing", test_close_while_flashing);

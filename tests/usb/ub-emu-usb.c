@@ -422,8 +422,10 @@ decide_replug_locked (Plug       *plug,
     {
       plug->replug_ms = -1;
     }
-  else if (g_str_has_prefix (command, "reboot") || g_str_equal (command, "continue"))
+  else if (g_str_has_prefix (command, "reboot") || g_str_equal (command, "continue") ||
+           g_str_equal (command, "oem lock") || g_str_equal (command, "flashing lock"))
     {
+      /* a lock with restart-on-lock: the phone erases itself and starts Android */
       plug->replug_ms = reboot_ms;
       plug->replug_kind = UB_EMU_USB_ADB;
     }

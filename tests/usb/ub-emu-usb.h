@@ -18,6 +18,7 @@
  * Emulator actions: UB_EMU_ACTION_DISCONNECT unplugs the device (after the
  * queued responses were read, e.g. the OKAY of a reboot) and replugs it for
  * reboot-bootloader / reboot-fastboot (fastboot again) and reboot to system
+ * or a lock that restarts the phone (restart-on-lock)
  * (an adb device with the same serial); UB_EMU_ACTION_STALL stops
  * completing URBs (only cancelling them works, like a real stuck device).
  */
