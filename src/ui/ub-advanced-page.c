@@ -6,6 +6,7 @@
 #include "ub-advanced-page.h"
 #include "ub-fastboot-client.h"
 #include "ub-file-chooser.h"
+#include "ub-mnemonic.h"
 #include "ub-progress-share.h"
 #include "ub-sparse-image.h"
 
@@ -348,6 +349,7 @@ on_flash_clicked (UbAdvancedPage *self)
   adw_message_dialog_set_default_response (dialog, "cancel");
   adw_message_dialog_set_close_response (dialog, "cancel");
   g_signal_connect (dialog, "response", G_CALLBACK (flash_response), self);
+  ub_mnemonic_dialog_fix_names (dialog);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "ub-detect-page.h"
+#include "ub-mnemonic.h"
 
 struct _UbDetectPage
 {
@@ -120,10 +121,10 @@ update_status (UbDetectPage *self)
         g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "_Continue with %u Phone", "_Continue with %u Phones",
                                       selected->len),
                          selected->len);
-      gtk_button_set_label (self->continue_button, label);
+      ub_mnemonic_button_set_label (self->continue_button, label);
     }
   else
-    gtk_button_set_label (self->continue_button, _("_Continue"));
+    ub_mnemonic_button_set_label (self->continue_button, _("_Continue"));
 }
 
 static void
@@ -408,6 +409,7 @@ installed (GObject *source, GAsyncResult *result, gpointer user_data)
                                                            _("The Rule Was Not Installed"), body));
     }
   adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  ub_mnemonic_dialog_fix_names (dialog);
   gtk_window_present (GTK_WINDOW (dialog));
   ub_detect_page_refresh (self);
 }
@@ -458,6 +460,7 @@ on_install_rule_clicked (UbDetectPage *self)
   adw_message_dialog_set_default_response (dialog, "install");
   adw_message_dialog_set_close_response (dialog, "cancel");
   g_signal_connect (dialog, "response", G_CALLBACK (install_response), self);
+  ub_mnemonic_dialog_fix_names (dialog);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

@@ -4,8 +4,9 @@
 #include <errno.h>
 #include <glib/gi18n.h>
 
-#include "ub-download.h"
 #include "ub-download-panel.h"
+#include "ub-download.h"
+#include "ub-mnemonic.h"
 
 struct _UbDownloadPanel
 {
@@ -51,7 +52,7 @@ update_buttons (UbDownloadPanel *self)
   gtk_widget_set_visible (GTK_WIDGET (self->stop_button), busy);
   gtk_widget_set_visible (GTK_WIDGET (self->progress_box), busy);
   if (busy)
-    gtk_button_set_label (self->pause_button,
+    ub_mnemonic_button_set_label (self->pause_button,
                           ub_download_is_paused (self->download) ? C_("download", "_Resume") : _("Pa_use"));
 }
 

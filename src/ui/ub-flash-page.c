@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "ub-flash-page.h"
+#include "ub-mnemonic.h"
 #include "ub-phone.h"
 
 #define UPDATE_INTERVAL_MS 100   /* ≤ 10 redraws a second */
@@ -335,7 +336,7 @@ begin (UbFlashPage *self)
   self->dirty = TRUE;
   g_clear_handle_id (&self->update_timer, g_source_remove);
   self->update_timer = g_timeout_add (UPDATE_INTERVAL_MS, update_tick, self);
-  gtk_button_set_label (self->cancel_button, _("_Cancel"));
+  ub_mnemonic_button_set_label (self->cancel_button, _("_Cancel"));
   gtk_widget_set_sensitive (GTK_WIDGET (self->cancel_button), TRUE);
   redraw (self);
 }
@@ -540,6 +541,7 @@ ub_flash_page_request_cancel (UbFlashPage *self)
   adw_message_dialog_set_default_response (dialog, "keep");
   adw_message_dialog_set_close_response (dialog, "keep");
   g_signal_connect (dialog, "response", G_CALLBACK (cancel_response), self);
+  ub_mnemonic_dialog_fix_names (dialog);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

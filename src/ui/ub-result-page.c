@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "ub-file-chooser.h"
+#include "ub-mnemonic.h"
 #include "ub-phone.h"
 #include "ub-result-page.h"
 
@@ -167,13 +168,13 @@ ub_result_page_show (UbResultPage *self, GPtrArray *phones)
       /* TRANSLATORS: "Resume from Step 7 of 21" */
       g_autofree char *label = g_strdup_printf (_("_Resume from Step %u of %u"), step + 1,
                                                 ub_flash_plan_get_n_steps (plan));
-      gtk_button_set_label (self->resume_button, label);
+      ub_mnemonic_button_set_label (self->resume_button, label);
     }
   else if (self->can_resume)
-    gtk_button_set_label (self->resume_button, _("_Resume"));
+    ub_mnemonic_button_set_label (self->resume_button, _("_Resume"));
   gtk_widget_set_visible (GTK_WIDGET (self->resume_button), self->can_resume);
   gtk_widget_set_visible (GTK_WIDGET (self->retry_button), first_failed != NULL);
-  gtk_button_set_label (self->done_button, first_failed == NULL ? _("_Done") : _("_Back to the First Step"));
+  ub_mnemonic_button_set_label (self->done_button, first_failed == NULL ? _("_Done") : _("_Back to the First Step"));
   if (self->can_resume)
     gtk_widget_grab_focus (GTK_WIDGET (self->resume_button));
   else
@@ -252,6 +253,7 @@ saved (GObject *source, GAsyncResult *result, gpointer user_data)
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
                                                        _("The Log Could Not Be Saved"), error->message));
   adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  ub_mnemonic_dialog_fix_names (dialog);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

@@ -9,6 +9,7 @@
 #include "ub-device-monitor.h"
 #include "ub-firmware-page.h"
 #include "ub-flash-page.h"
+#include "ub-mnemonic.h"
 #include "ub-phone.h"
 #include "ub-result-page.h"
 #include "ub-window.h"
@@ -350,6 +351,7 @@ ub_window_close_request (GtkWindow *window)
   adw_message_dialog_set_default_response (dialog, "keep");
   adw_message_dialog_set_close_response (dialog, "keep");
   g_signal_connect (dialog, "response", G_CALLBACK (close_response), self);
+  ub_mnemonic_dialog_fix_names (dialog);
   gtk_window_present (GTK_WINDOW (dialog));
   return TRUE;
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Accessibility and keyboard use of the wizard, in process with GTK's test AT
- * context (GTK_A11Y=test): on every page of the demo flow, every visible
- * button, check button, progress bar, expander and text field has an
- * accessible name (its label, a labelled-by relation or the label property),
- * no two visible mnemonics share a letter, and the focus is on the page.
+ * context (GTK_A11Y=test): on every page of the demo flow and in its dialogs,
+ * every visible button, check button, progress bar, expander and text field
+ * has an accessible name (its label, a labelled-by relation or the label
+ * property), every button with a mnemonic is named once by its label (the
+ * name a screen reader hears is its visible text), no two visible mnemonics
+ * share a letter, and the focus is on the page.
  */
 #include "config.h"
 
@@ -13,6 +15,7 @@
 #include "ub-emu-demo.h"
 #include "ub-emu-phone.h"
 #include "ub-firmware-page.h"
+#include "ub-mnemonic.h"
 #include "ub-phone.h"
 #include "ub-ui-test.h"
 #include "ub-usb-device-info.h"
@@ -83,7 +86,7 @@ is_labelled (GtkWidget *widget)
                            gtk_test_accessible_has_relation (accessible, GTK_ACCESSIBLE_RELATION_LABELLED_BY);
 
   if (GTK_IS_BUTTON (widget))
-    return self_labelled || has_text (gtk_button_get_label (GTK_BUTTON (widget)));
+    return self_labelled || has_text (ub_mnemonic_button_get_label (GTK_BUTTON (widget)));
   if (GTK_IS_CHECK_BUTTON (widget))
     return self_labelled || has_text (gtk_check_button_get_label (GTK_CHECK_BUTTON (widget)));
   if (GTK_IS_TEXT (widget))
@@ -98,6 +101,46 @@ is_labelled (GtkWidget *widget)
   if (ADW_IS_PREFERENCES_ROW (widget))
     return self_labelled || has_text (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)));
   return self_labelled;
+}
+
+/* GTK 4.8 names a button over AT-SPI from its accessible label property
+ * followed by the labels in its labelled-by relation, and a check button
+ * from its raw label: a button with a mnemonic is heard as its visible text
+ * only when it has no label property and is labelled by its mnemonic label
+ * alone (see ub-mnemonic.h). The AT-SPI names themselves are checked by
+ * test-a11y-demo.py. */
+static void
+assert_named_once (GtkWidget *widget, const char *where)
+{
+  GtkAccessible *accessible = GTK_ACCESSIBLE (widget);
+  GtkWidget *label = NULL;
+  g_autofree char *wrong = NULL;
+
+  if (GTK_IS_CHECK_BUTTON (widget))
+    {
+      if (gtk_check_button_get_use_underline (GTK_CHECK_BUTTON (widget)) &&
+          gtk_check_button_get_label (GTK_CHECK_BUTTON (widget)) != NULL)
+        g_error ("%s: %s would be named “%s”, underscore and all", where, describe (widget),
+                 gtk_check_button_get_label (GTK_CHECK_BUTTON (widget)));
+      return;
+    }
+  if (!GTK_IS_BUTTON (widget))
+    return;
+  /* GtkButton's own label (gtk_button_set_label) or a GtkLabel child */
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if (GTK_IS_LABEL (c))
+      label = c;
+  if (label == NULL || !gtk_label_get_use_underline (GTK_LABEL (label)) ||
+      gtk_label_get_mnemonic_keyval (GTK_LABEL (label)) == GDK_KEY_VoidSymbol)
+    return;
+  if (gtk_test_accessible_has_property (accessible, GTK_ACCESSIBLE_PROPERTY_LABEL))
+    g_error ("%s: %s has an accessible label besides its mnemonic label “%s”: a screen reader hears it twice",
+             where, describe (widget), gtk_label_get_label (GTK_LABEL (label)));
+  g_assert_true (gtk_label_get_mnemonic_widget (GTK_LABEL (label)) == widget);
+  wrong = gtk_test_accessible_check_relation (accessible, GTK_ACCESSIBLE_RELATION_LABELLED_BY, label, NULL);
+  if (wrong != NULL)
+    g_error ("%s: %s is not labelled by “%s” alone (%s)", where, describe (widget),
+             gtk_label_get_label (GTK_LABEL (label)), wrong);
 }
 
 static gboolean
@@ -152,6 +195,7 @@ assert_accessible (GtkWindow *window, const char *where)
           n_controls++;
           if (!is_labelled (w))
             g_error ("%s: %s has no accessible name", where, describe (w));
+          assert_named_once (w, where);
         }
       if (GTK_IS_PROGRESS_BAR (w))
         gtk_test_accessible_assert_role (GTK_ACCESSIBLE (w), GTK_ACCESSIBLE_ROLE_PROGRESS_BAR);

@@ -14,6 +14,7 @@
 #include "ub-emu-usb.h"
 #include "ub-firmware-page.h"
 #include "ub-flash-page.h"
+#include "ub-mnemonic.h"
 #include "ub-result-page.h"
 #include "ub-ui-test.h"
 #include "ub-window.h"
@@ -170,7 +171,7 @@ find_resume_button (GtkWidget *root)
     {
       GtkWidget *found;
 
-      if (GTK_IS_BUTTON (child) && g_str_has_prefix (gtk_button_get_label (GTK_BUTTON (child)) ?: "",
+      if (GTK_IS_BUTTON (child) && g_str_has_prefix (ub_mnemonic_button_get_label (GTK_BUTTON (child)) ?: "",
                                                      "_Resume from Step "))
         return child;
       if ((found = find_resume_button (child)) != NULL)

@@ -6,6 +6,7 @@
 #include "ub-confirm-page.h"
 #include "ub-detect-page.h"
 #include "ub-firmware-page.h"
+#include "ub-mnemonic.h"
 #include "ub-ui-test.h"
 
 static gboolean
@@ -141,7 +142,7 @@ static const char *
 widget_text (GtkWidget *widget)
 {
   if (GTK_IS_BUTTON (widget))
-    return gtk_button_get_label (GTK_BUTTON (widget));
+    return ub_mnemonic_button_get_label (GTK_BUTTON (widget));
   if (GTK_IS_LABEL (widget))
     return gtk_label_get_text (GTK_LABEL (widget));
   if (ADW_IS_PREFERENCES_ROW (widget))
