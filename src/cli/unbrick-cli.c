@@ -11,6 +11,8 @@
 
 #include "ub-fastboot-client.h"
 #include "ub-fastboot-error.h"
+#include "ub-sparse-image.h"
+#include "ub-vbmeta.h"
 #include "ub-cli-progress.h"
 #include "ub-cli-demo.h"
 #include "ub-cli-devices.h"
@@ -181,19 +183,48 @@ run_command (Cli     *cli,
   if (g_str_equal (cmd, "flash"))
     {
       gint64 start = g_get_monotonic_time ();
-      if (!need_args (argv, argc, 3, 3, "flash PARTITION FILE", error))
+      const char *usage = "flash PARTITION FILE [--disable-verity] [--disable-verification]";
+      g_autofree char **args = g_new0 (char *, argc + 1);
+      g_autoptr(UbSparseImage) image = NULL;
+      guint n = 0, vbmeta_flags = 0;
+
+      /* the options anywhere after "flash", as with AOSP fastboot */
+      for (guint i = 0; i < argc; i++)
+        {
+          guint flag = ub_vbmeta_flag_from_option (argv[i]);
+          vbmeta_flags |= flag;
+          if (flag == 0)
+            args[n++] = argv[i];
+        }
+      if (!need_args (args, n, 3, 3, usage, error))
         return FALSE;
+      if (vbmeta_flags != 0 && !ub_vbmeta_partition_takes_flags (args[1]))
+        {
+          g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                               _("--disable-verity and --disable-verification change only the "
+                                 "partitions vbmeta, vbmeta_a and vbmeta_b."));
+          return FALSE;
+        }
+      /* the image is read (and, with the options, checked) before the phone is opened */
+      image = ub_sparse_image_new_from_path (args[2], error);
+      if (image == NULL)
+        return FALSE;
+      if (vbmeta_flags != 0 && !ub_sparse_image_set_vbmeta_flags (image, vbmeta_flags, error))
+        {
+          g_prefix_error (error, "%s: ", args[2]);
+          return FALSE;
+        }
       if ((client = open_client (cli, error)) == NULL)
         return FALSE;
-      if (!ub_fastboot_client_flash (client, argv[1], argv[2], on_flash_progress, cli,
-                                     cli->cancellable, error))
+      if (!ub_fastboot_client_flash_image (client, args[1], image, on_flash_progress, cli, NULL,
+                                           cli->cancellable, error))
         {
           ub_cli_progress_clear (cli->progress);
           return FALSE;
         }
       ub_cli_progress_finish (cli->progress);
       /* TRANSLATORS: %s: a partition name; %.1f s: seconds */
-      g_printerr (_("Flashed “%s” in %.1f s\n"), argv[1],
+      g_printerr (_("Flashed “%s” in %.1f s\n"), args[1],
                   (g_get_monotonic_time () - start) / 1e6);
       return TRUE;
     }
@@ -425,6 +456,8 @@ static const char *description =
      "  devices [--json]                 list connected phones in fastboot mode\n"
      "  getvar NAME|all                  read a device variable\n"
      "  flash PARTITION FILE             write an image (raw or sparse) to a partition\n"
+     "      [--disable-verity] [--disable-verification]\n"
+     "                                   (vbmeta) turn off AVB checks, like fastboot\n"
      "  erase PARTITION                  erase a partition\n"
      "  set-active SLOT                  make slot a or b active\n"
      "  reboot [bootloader|fastboot|recovery]\n"

@@ -12,6 +12,7 @@
 #include "ub-fastboot-error.h"
 #include "ub-sparse-image.h"
 #include "ub-sparse-piece-stream.h"
+#include "ub-vbmeta.h"
 
 /*
  * Splitting follows AOSP fastboot 29 / libsparse exactly:
@@ -61,6 +62,9 @@ struct _UbSparseImage
 
   GArray  *pieces;         /* Piece; empty until a split succeeds */
   guint64  split_limit;    /* the limit of the last split */
+
+  GBytes  *content;        /* what is sent instead of the file (vbmeta flags set), or NULL */
+  guint    vbmeta_flags;
 };
 
 G_DEFINE_FINAL_TYPE (UbSparseImage, ub_sparse_image, G_TYPE_OBJECT)
@@ -75,6 +79,7 @@ ub_sparse_image_finalize (GObject *object)
   g_free (self->path);
   g_clear_pointer (&self->extents, g_array_unref);
   g_clear_pointer (&self->pieces, g_array_unref);
+  g_clear_pointer (&self->content, g_bytes_unref);
 
   G_OBJECT_CLASS (ub_sparse_image_parent_class)->finalize (object);
 }
@@ -621,6 +626,15 @@ ub_sparse_image_split (UbSparseImage *self,
       return TRUE;
     }
 
+  /* AOSP would resparse the unchanged file here; never send that instead */
+  if (self->content != NULL)
+    {
+      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
+                   _("The device accepts downloads of at most %" PRIu64
+                     " bytes, too little to send this vbmeta image in one piece"), limit);
+      return FALSE;
+    }
+
   if (!self->is_sparse && !scan_raw (self, cancellable, error))
     return FALSE;
 
@@ -696,9 +710,61 @@ ub_sparse_image_open_piece (UbSparseImage *self,
       return NULL;
     }
 
+  if (self->content != NULL)
+    {
+      close (fd);
+      return g_memory_input_stream_new_from_bytes (self->content);
+    }
   if (piece->copy)
     return ub_sparse_piece_stream_new_copy (fd, self->file_size);
   return ub_sparse_piece_stream_new_sparse (fd, self->file_size, self->extents,
                                             self->model_block_size, self->model_total_blocks,
                                             piece->start, piece->end);
+}
+
+gboolean
+ub_sparse_image_set_vbmeta_flags (UbSparseImage  *self,
+                                  guint           flags,
+                                  GError        **error)
+{
+  g_autofree guint8 *data = NULL;
+
+  g_return_val_if_fail (UB_IS_SPARSE_IMAGE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->content != NULL && flags == self->vbmeta_flags)
+    return TRUE;
+  if (self->is_sparse)
+    {
+      /* AOSP: "Failed to find AVB_MAGIC at offset: 0" (the sparse magic is there) */
+      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_IMAGE,
+                   /* TRANSLATORS: keep vbmeta */
+                   _("The file is not a vbmeta image: it is a sparse image."));
+      return FALSE;
+    }
+  if (self->file_size > UB_VBMETA_MAX_SIZE)
+    {
+      g_autofree char *size = g_format_size (self->file_size);
+      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_IMAGE,
+                   /* TRANSLATORS: %s: a size ("80.0 MB"); keep vbmeta */
+                   _("The file is not a vbmeta image: it is too large (%s)."), size);
+      return FALSE;
+    }
+  data = g_malloc (MAX (self->file_size, 1));
+  if (!read_at (self, data, self->file_size, 0, error))
+    return FALSE;
+  if (!ub_vbmeta_set_flags (data, self->file_size, flags, error))
+    return FALSE;
+  g_clear_pointer (&self->content, g_bytes_unref);
+  self->content = g_bytes_new_take (g_steal_pointer (&data), self->file_size);
+  self->vbmeta_flags = flags;
+  g_array_set_size (self->pieces, 0);
+  return TRUE;
+}
+
+guint
+ub_sparse_image_get_vbmeta_flags (UbSparseImage *self)
+{
+  g_return_val_if_fail (UB_IS_SPARSE_IMAGE (self), 0);
+  return self->content != NULL ? self->vbmeta_flags : 0;
 }

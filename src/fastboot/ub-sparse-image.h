@@ -63,4 +63,18 @@ GInputStream  *ub_sparse_image_open_piece      (UbSparseImage  *self,
                                                 guint           index,
                                                 GError        **error);
 
+/*
+ * Sends the file with @flags (UB_VBMETA_FLAG_*) OR-ed into its vbmeta
+ * header, like AOSP's --disable-verity / --disable-verification (see
+ * ub-vbmeta.h): the file, at most UB_VBMETA_MAX_SIZE bytes, is read into
+ * memory and never changed. Fails with UB_FASTBOOT_ERROR_INVALID_IMAGE for a
+ * sparse image, a larger file, or one that is not a vbmeta image. A split
+ * with a limit below the file size then fails instead of resparsing.
+ */
+gboolean       ub_sparse_image_set_vbmeta_flags (UbSparseImage *self,
+                                                 guint          flags,
+                                                 GError       **error);
+/* The flags set by ub_sparse_image_set_vbmeta_flags(), else 0. */
+guint          ub_sparse_image_get_vbmeta_flags (UbSparseImage *self);
+
 G_END_DECLS

@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "ub-flash-step.h"
+#include "ub-vbmeta.h"
 
 G_DEFINE_BOXED_TYPE (UbFlashStep, ub_flash_step, ub_flash_step_ref, ub_flash_step_unref)
 
@@ -100,6 +101,7 @@ ub_flash_step_copy_with_condition (const UbFlashStep *step,
   copy->arg = g_strdup (step->arg);
   copy->error_message = g_strdup (step->error_message);
   copy->fatal = step->fatal;
+  copy->vbmeta_flags = step->vbmeta_flags;
   for (guint i = 0; i < step->conditions->len; i++)
     g_ptr_array_add (copy->conditions, ub_condition_copy (g_ptr_array_index (step->conditions, i)));
   if (extra != NULL)
@@ -205,6 +207,9 @@ ub_flash_step_describe (const UbFlashStep *step)
       return g_strdup_printf ("check-var %s %s/%s/", step->var, step->refuse_match ? "!" : "",
                               step->pattern);
     case UB_STEP_FLASH:
+      if (step->vbmeta_flags != 0)
+        return g_strdup_printf ("flash %s %s %s", step->partition, step->file,
+                                ub_vbmeta_flags_to_options (step->vbmeta_flags));
       return g_strdup_printf ("flash %s %s", step->partition, step->file);
     case UB_STEP_ERASE:
       return g_strdup_printf ("erase %s", step->partition);

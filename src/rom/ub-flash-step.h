@@ -58,6 +58,8 @@ typedef struct {
   char       *error_message; /* the script's own words when this step fails, or NULL */
   gboolean    fatal;         /* a failure stops the script (the script checks it) */
   GPtrArray  *conditions;    /* of UbCondition, all must hold */
+  guint       vbmeta_flags;  /* FLASH: AVB flags set before sending (UB_VBMETA_FLAG_*, see
+                                ub-vbmeta.h: --disable-verity, --disable-verification) */
 
   /* CHECK_PRODUCT */
   GStrv       codenames;
@@ -94,7 +96,8 @@ gboolean     ub_flash_step_is_destructive (const UbFlashStep *step);
 gboolean     ub_flash_step_uses_device    (const UbFlashStep *step);
 /* TRUE for oem lock / flashing lock. */
 gboolean     ub_flash_step_is_lock        (const UbFlashStep *step);
-/* "flash boot_ab images/boot.img", "erase metadata", … (untranslated, for logs and tests) */
+/* "flash boot_ab images/boot.img", "erase metadata", "flash vbmeta images/vbmeta.img
+ * --disable-verity", … (untranslated, for logs and tests) */
 char        *ub_flash_step_describe       (const UbFlashStep *step);
 /* A short sentence for people: "Writing boot_ab", "Erasing metadata", … */
 char        *ub_flash_step_dup_title      (const UbFlashStep *step);

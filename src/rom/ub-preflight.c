@@ -17,6 +17,7 @@
 #include "ub-preflight.h"
 #include "ub-rom-error.h"
 #include "ub-script-private.h"
+#include "ub-vbmeta.h"
 
 struct _UbPreflight
 {
@@ -1250,6 +1251,87 @@ check_boot_images (UbPreflight *self,
     }
 }
 
+/*
+ * Steps with --disable-verity / --disable-verification: the image must be a
+ * vbmeta image (AOSP refuses the others only when it gets there, after the
+ * writes before it). Each such step gets its own image with the flags set
+ * (the same file may be flashed elsewhere unchanged); the file on disk and
+ * its MD5 check are untouched.
+ */
+static gboolean
+check_vbmeta (UbPreflight *self,
+              GPtrArray   *steps,
+              GHashTable  *images,          /* relative path → ImageInfo */
+              GHashTable  *vbmeta_images,   /* step → UbSparseImage */
+              GError     **error)
+{
+  g_autoptr(GString) bad = g_string_new (NULL);
+  g_autoptr(GString) bad_detail = g_string_new (NULL);
+  g_autoptr(GString) good = g_string_new (NULL);
+  g_autoptr(GError) local = NULL;
+  guint64 limit;
+
+  limit = ub_fastboot_client_get_max_download_size (self->client, self->cancellable, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  for (guint i = 0; i < steps->len; i++)
+    {
+      UbFlashStep *step = g_ptr_array_index (steps, i);
+      ImageInfo *info;
+      g_autoptr(UbSparseImage) image = NULL;
+      g_autofree char *base = NULL;
+
+      if (step->kind != UB_STEP_FLASH || step->vbmeta_flags == 0)
+        continue;
+      info = g_hash_table_lookup (images, step->file);
+      if (info == NULL || info->image == NULL)
+        continue;  /* missing or damaged: reported already */
+      base = g_path_get_basename (step->file);
+      image = ub_sparse_image_new_from_path (info->path, &local);
+      if (image != NULL && (!ub_sparse_image_set_vbmeta_flags (image, step->vbmeta_flags, &local) ||
+                            !ub_sparse_image_split (image, limit, self->cancellable, &local)))
+        g_clear_object (&image);
+      if (image == NULL)
+        {
+          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            {
+              g_propagate_error (error, g_steal_pointer (&local));
+              return FALSE;
+            }
+          if (strstr (bad->str, base) == NULL)
+            {
+              list_append (bad, base);
+              g_string_append_printf (bad_detail, "%s%s: %s", bad_detail->len ? "\n" : "", base,
+                                      local->message);
+            }
+          g_clear_error (&local);
+          continue;
+        }
+      if (strstr (good->str, base) == NULL)
+        list_append (good, base);
+      g_hash_table_insert (vbmeta_images, step, g_steal_pointer (&image));
+    }
+  if (bad->len > 0)
+    {
+      /* TRANSLATORS: %s: file names; keep vbmeta */
+      g_autofree char *title = g_strdup_printf (_("The script turns off verity checks in %s, but "
+                                                  "it is not a vbmeta image."), bad->str);
+      add_check (self, "vbmeta", UB_CHECK_FAILED, title, bad_detail->str,
+                 _("Put back the vbmeta.img of the ROM, or download the ROM again."));
+    }
+  else if (good->len > 0)
+    {
+      /* TRANSLATORS: %s: file names */
+      g_autofree char *title = g_strdup_printf (_("The script turns off verity checks in %s."),
+                                                good->str);
+      add_check (self, "vbmeta", UB_CHECK_PASSED, title, NULL, NULL);
+    }
+  return TRUE;
+}
+
 /* Partitions exist and are large enough. */
 static gboolean
 check_partitions (UbPreflight *self,
@@ -1354,6 +1436,7 @@ ub_preflight_run (UbPreflight             *self,
   g_autoptr(GError) script_error = NULL;
   g_autoptr(GPtrArray) steps = NULL;
   g_autoptr(GHashTable) images = NULL;
+  g_autoptr(GHashTable) vbmeta_images = NULL;
   g_autofree char *serial = NULL;
   g_autofree char *product = NULL;
   UbScript *script;
@@ -1370,6 +1453,7 @@ ub_preflight_run (UbPreflight             *self,
   self->progress = progress;
   self->progress_data = user_data;
   images = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) image_info_free);
+  vbmeta_images = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
 
   report (self, _("Checking the phone"), 0, 0);
   script = ub_rom_get_script (self->rom, self->mode, &script_error);
@@ -1396,6 +1480,7 @@ ub_preflight_run (UbPreflight             *self,
     goto out;
   check_steps (self, steps);
   if (!check_images (self, steps, images, error) ||
+      !check_vbmeta (self, steps, images, vbmeta_images, error) ||
       !check_partitions (self, steps, images, error))
     goto out;
   check_boot_images (self, steps, images);
@@ -1413,6 +1498,8 @@ ub_preflight_run (UbPreflight             *self,
         {
           ImageInfo *info = g_hash_table_lookup (images, step->file);
           image = info ? info->image : NULL;
+          if (step->vbmeta_flags != 0)
+            image = g_hash_table_lookup (vbmeta_images, step);
           for (guint p = 0; image != NULL && p < ub_sparse_image_get_n_pieces (image); p++)
             bytes += ub_sparse_image_get_piece_size (image, p);
         }

@@ -7,6 +7,7 @@
 #include "ub-rom-error.h"
 #include "ub-script.h"
 #include "ub-script-private.h"
+#include "ub-vbmeta.h"
 
 struct _UbScript
 {
@@ -346,6 +347,20 @@ ub_script_fastboot_step (UbScriptBuilder *b,
   const char *cmd;
   UbFlashStep *step;
   gboolean with_args = FALSE;
+  guint vbmeta_flags = 0;
+  g_autofree char **kept = g_new0 (char *, g_strv_length (argv) + 1);
+
+  /* --disable-verity / --disable-verification: anywhere, as AOSP's getopt
+   * permutes; they only matter for flash (see ub-vbmeta.h) */
+  for (guint k = 0, m = 0; argv[k] != NULL; k++)
+    {
+      guint flag = ub_vbmeta_flag_from_option (argv[k]);
+
+      vbmeta_flags |= flag;
+      if (flag == 0)
+        kept[m++] = argv[k];
+    }
+  argv = kept;
 
   if (argv[0] != NULL && g_str_equal (argv[0], UB_SCRIPT_ARGS))
     {
@@ -391,9 +406,28 @@ ub_script_fastboot_step (UbScriptBuilder *b,
             (*error)->code = UB_ROM_ERROR_UNSAFE_PATH;
           return NULL;
         }
+      if (vbmeta_flags != 0 && ub_vbmeta_partition_is_boot (argv[i + 1]))
+        {
+          ub_script_error (error, b->name, line, text,
+                           _("Unbrick does not turn off verity inside a boot image"));
+          return NULL;
+        }
       step = ub_script_builder_add (b, UB_STEP_FLASH, line, text);
       step->partition = g_strdup (argv[i + 1]);
       step->file = g_steal_pointer (&file);
+      if (ub_vbmeta_partition_takes_flags (step->partition))
+        step->vbmeta_flags = vbmeta_flags;
+      else if (vbmeta_flags != 0)
+        ub_script_builder_note (b, line,
+                                _("fastboot applies --disable-verity and --disable-verification "
+                                  "only to vbmeta, vbmeta_a and vbmeta_b; like fastboot, Unbrick "
+                                  "writes this image unchanged"));
+    }
+  else if (vbmeta_flags != 0 && !g_str_equal (cmd, "flash"))
+    {
+      ub_script_error (error, b->name, line, text,
+                       _("--disable-verity and --disable-verification go only with flash"));
+      return NULL;
     }
   else if ((g_str_equal (cmd, "erase") || g_str_equal (cmd, "format") ||
             g_str_has_prefix (cmd, "format:")) && n == 2)

@@ -102,6 +102,7 @@ class Step:
         self.part = args[0] if kind in ("flash", "erase") else None
         self.file = None
         self.error = None   # the echo of the `if [ $? -ne 0 ]` after it
+        self.vbmeta_flags = 0   # 1: --disable-verity, 2: --disable-verification
 
     def __repr__(self):
         return f"<Step {self.kind} {' '.join(self.args)}{' [crc]' if self.gate else ''}>"
@@ -155,13 +156,17 @@ class Script:
                     raise ValueError(f"{self.path}:{lineno}: unknown getvar: {line}")
                 continue
             if m:
-                rest = m.group(1)
+                # --disable-verity / --disable-verification (anywhere: AOSP's getopt permutes)
+                opts = re.findall(r"(?<!\S)--disable-(?:verity|verification)(?!\S)", m.group(1))
+                rest = re.sub(r"\s*(?<!\S)--disable-(?:verity|verification)(?!\S)", "", m.group(1)).strip()
                 fm = re.match(r"^flash\s+(\S+)\s+(.+)$", rest)
                 args = ["flash", fm.group(1), fm.group(2)] if fm else rest.split()
                 kind = args[0]
                 if kind not in ("flash", "erase", "set_active", "oem", "reboot"):
                     raise ValueError(f"{self.path}:{lineno}: unsupported command: {line}")
                 step = Step(kind, args[1:], lineno, "crc" if "crc" in stack else None)
+                step.vbmeta_flags = (1 if "--disable-verity" in opts else 0) | \
+                    (2 if "--disable-verification" in opts else 0)
                 if kind == "flash":
                     im = self.IMAGE.match(step.args[1]) if len(step.args) == 2 else None
                     if not im:
@@ -344,6 +349,17 @@ def file_crc32(path):
             crc = zlib.crc32(buf, crc)
 
 
+def write_vbmeta_header(path, flags=0):
+    """Makes the file start like an avbtool vbmeta image (AvbVBMetaImageHeader, 256 bytes):
+    magic "AVB0", libavb 1.0, flags (big-endian u32 at 120) — what AOSP fastboot checks for
+    --disable-verity / --disable-verification. The rest stays the generated data."""
+    with open(path, "r+b") as f:
+        f.seek(0)
+        f.write(b"AVB0" + (1).to_bytes(4, "big") + (0).to_bytes(4, "big"))
+        f.seek(120)
+        f.write(flags.to_bytes(4, "big"))
+
+
 def next_pow2(n):
     p = 64 * KiB
     while p < n:
@@ -486,7 +502,9 @@ class Rom:
                 if s.kind not in ("flash", "erase") or s.part in PSEUDO:
                     continue
                 size = self.images[s.file].expanded if s.kind == "flash" else 0
-                need[s.part] = max(need.get(s.part, 0), size)
+                # one slot named (flash vbmeta_a): the profile's X_ab entry makes both
+                part = s.part[:-2] + "_ab" if self.ab and re.search(r"_[ab]$", s.part) else s.part
+                need[part] = max(need.get(part, 0), size)
         return need
 
     def profile(self, product=None, anti=None, unlocked=True, crc=None, max_download=None,
@@ -655,6 +673,8 @@ def generate_rom(script, out, seed=1, super_mib=512, super_data_mib=None, max_do
             if size > max_download and size % 4096:
                 size -= size % 4096   # AOSP fastboot 29 cannot split such a raw image
             write_regions(path, size, key, raw_layout(rng, size, file))
+            if file.startswith("vbmeta"):
+                write_vbmeta_header(path)
             images[file] = Image(file, path, False, size)
 
     # crclist.txt / sparsecrclist.txt, as flash_gen_crc_list.py writes them
