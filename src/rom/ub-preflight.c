@@ -930,6 +930,23 @@ partition_size (UbPreflight *self,
   return TRUE;
 }
 
+/* The phone's download limit (cached by the client; 0 = not reported). */
+static gboolean
+max_download (UbPreflight *self,
+              guint64     *limit,
+              GError     **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  *limit = ub_fastboot_client_get_max_download_size (self->client, self->cancellable, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* The real partitions a script name writes: X_ab → X_a X_b, X → X_<slot> when it has slots. */
 static GStrv
 target_partitions (UbPreflight *self,
@@ -1014,12 +1031,8 @@ check_images (UbPreflight *self,
   guint64 limit;
   g_autoptr(GError) local = NULL;
 
-  limit = ub_fastboot_client_get_max_download_size (self->client, self->cancellable, &local);
-  if (local != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
+  if (!max_download (self, &limit, error))
+    return FALSE;
 
   /* exists and inside the folder */
   for (guint i = 0; i < steps->len; i++)
@@ -1271,12 +1284,8 @@ check_vbmeta (UbPreflight *self,
   g_autoptr(GError) local = NULL;
   guint64 limit;
 
-  limit = ub_fastboot_client_get_max_download_size (self->client, self->cancellable, &local);
-  if (local != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
+  if (!max_download (self, &limit, error))
+    return FALSE;
   for (guint i = 0; i < steps->len; i++)
     {
       UbFlashStep *step = g_ptr_array_index (steps, i);
