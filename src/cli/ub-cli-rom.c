@@ -151,6 +151,14 @@ conditions_text (const UbFlashStep *step)
           g_string_append_printf (out, cond->negate ? _("if %s is missing") : _("if %s exists"),
                                   cond->name);
         }
+      else if (cond->kind == UB_CONDITION_FOLDER)
+        {
+          /* TRANSLATORS: a condition of a script step; /%s/: the pattern the name of the ROM's
+           * folder is compared with */
+          g_string_append_printf (out, cond->negate ? _("unless the ROM folder's name matches /%s/")
+                                                    : _("if the ROM folder's name matches /%s/"),
+                                  cond->pattern);
+        }
       else
         {
           /* TRANSLATORS: a condition of a script step; %s: a variable the phone reports (e.g.

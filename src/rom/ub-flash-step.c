@@ -45,8 +45,20 @@ ub_condition_describe (const UbCondition *c)
 {
   if (c->kind == UB_CONDITION_FILE)
     return g_strdup_printf ("%s %s", c->name, c->negate ? "is missing" : "exists");
+  if (c->kind == UB_CONDITION_FOLDER)
+    return g_strdup_printf ("folder name %s /%s/", c->negate ? "does not match" : "matches",
+                            c->pattern);
   return g_strdup_printf ("getvar %s %s /%s/", c->name, c->negate ? "does not match" : "matches",
                           c->pattern);
+}
+
+gboolean
+ub_folder_name_matches (const char *pcre,
+                        const char *folder_name)
+{
+  g_autofree char *line = g_strconcat (folder_name, " ", NULL);
+
+  return g_regex_match_simple (pcre, line, 0, 0);
 }
 
 static void

@@ -32,18 +32,19 @@ typedef enum {
 
 /*
  * A guard: the step runs only when every condition holds. Conditions on
- * device variables are decided once the phone is connected, file
+ * device variables are decided once the phone is connected, file and folder
  * conditions against the ROM folder.
  */
 typedef enum {
-  UB_CONDITION_VAR,   /* "@name: <value>" (as AOSP prints getvar) matches @pattern */
-  UB_CONDITION_FILE,  /* @name (relative to the ROM folder) exists */
+  UB_CONDITION_VAR,     /* "@name: <value>" (as AOSP prints getvar) matches @pattern */
+  UB_CONDITION_FILE,    /* @name (relative to the ROM folder) exists */
+  UB_CONDITION_FOLDER,  /* the ROM folder's name matches @pattern (see ub_folder_name_matches) */
 } UbConditionKind;
 
 typedef struct {
   UbConditionKind kind;
   char           *name;
-  char           *pattern;   /* PCRE, VAR only */
+  char           *pattern;   /* PCRE, VAR and FOLDER */
   gboolean        negate;
 } UbCondition;
 
@@ -111,6 +112,10 @@ UbCondition *ub_condition_copy (const UbCondition *condition);
 void         ub_condition_free (UbCondition *condition);
 /* "crc matches ^crc: 1", "images/exaid.img exists", … */
 char        *ub_condition_describe (const UbCondition *condition);
+/* Whether a script's "echo %folder% | findstr" matches the ROM folder named @folder_name
+ * (@pcre: the findstr pattern; echo leaves the blank before the pipe: "NAME "). */
+gboolean     ub_folder_name_matches (const char *pcre,
+                                     const char *folder_name);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (UbFlashStep, ub_flash_step_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (UbCondition, ub_condition_free)

@@ -153,6 +153,11 @@ condition_holds (UbPreflight       *self,
       g_autofree char *path = ub_rom_resolve (self->rom, c->name, NULL);
       result = path != NULL && g_file_test (path, G_FILE_TEST_IS_REGULAR);
     }
+  else if (c->kind == UB_CONDITION_FOLDER)
+    {
+      g_autofree char *name = g_path_get_basename (ub_rom_get_path (self->rom));
+      result = ub_folder_name_matches (c->pattern, name);
+    }
   else
     {
       const char *value;
@@ -541,9 +546,7 @@ check_folder (UbPreflight       *self,
               const UbFlashStep *check)
 {
   g_autofree char *name = g_path_get_basename (ub_rom_get_path (self->rom));
-  /* echo adds a space before the pipe: "echo %folder% | findstr" sees "NAME " */
-  g_autofree char *line = g_strconcat (name, " ", NULL);
-  gboolean matches = g_regex_match_simple (check->pattern, line, 0, 0);
+  gboolean matches = ub_folder_name_matches (check->pattern, name);
 
   if (matches != check->refuse_match)
     {

@@ -346,6 +346,22 @@ read_folder_name (UbRom *self)
     self->android = g_match_info_fetch (m, 1);
 }
 
+/* The step's conditions on the ROM folder's name (the others are decided later). */
+static gboolean
+folder_conditions_hold (const UbFlashStep *step,
+                        const char        *folder)
+{
+  for (guint c = 0; c < step->conditions->len; c++)
+    {
+      const UbCondition *cond = g_ptr_array_index (step->conditions, c);
+
+      if (cond->kind == UB_CONDITION_FOLDER &&
+          ub_folder_name_matches (cond->pattern, folder) == cond->negate)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 UbRom *
 ub_rom_new_for_folder (const char *path,
                        GError    **error)
@@ -427,9 +443,15 @@ ub_rom_new_for_folder (const char *path,
         continue;
       {
         GPtrArray *steps = ub_script_get_steps (self->scripts[m]);
+        g_autofree char *folder = g_path_get_basename (self->path);
+
         for (guint i = 0; i < steps->len; i++)
           {
             UbFlashStep *step = g_ptr_array_index (steps, i);
+
+            /* a product check for another folder name is not this ROM's */
+            if (!folder_conditions_hold (step, folder))
+              continue;
             for (guint k = 0; step->kind == UB_STEP_CHECK_PRODUCT && step->codenames[k]; k++)
               if (g_hash_table_add (seen, step->codenames[k]))
                 g_strv_builder_add (names, step->codenames[k]);

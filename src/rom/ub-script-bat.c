@@ -28,6 +28,7 @@ typedef struct {
 typedef struct {
   UbScriptBuilder  b;
   char           **lines;
+  char           **orig;       /* the lines as read (lines are stripped in place) */
   guint            n_lines;
   guint            i;          /* next line (0-based) */
   GHashTable      *vars;       /* name (lower case) → UbScriptVal */
@@ -37,8 +38,8 @@ typedef struct {
   char            *status_var;
   char            *status_pattern;   /* PCRE */
   guint            status_line;
-  char            *pending_message;  /* from a "|| echo" twin line… */
-  char            *pending_key;      /* …for this "var pattern" */
+  GHashTable      *pending;          /* "var pattern" → the message of its "|| echo" twin line */
+  char            *variant;          /* while a line runs once per folder-dependent value */
   Compare          compare;
   GError         **error;
 } Bat;
@@ -470,6 +471,8 @@ run_fastboot_line (Bat        *bat,
       g_autofree char *name = argv ? ub_script_getvar_name (argv) : NULL;
       g_autofree char *pcre = findstr_pattern (g_ptr_array_index (parts, i + 1));
 
+      if (strchr (g_ptr_array_index (parts, i + 1), '%') != NULL)
+        return fail (bat, line, _("Unbrick cannot resolve a variable on this line"));
       if (name == NULL || pcre == NULL || (var != NULL && !g_str_equal (var, name)))
         return fail (bat, line, _("this check is not one Unbrick understands"));
       if (var == NULL)
@@ -517,21 +520,24 @@ run_fastboot_line (Bat        *bat,
       if (g_array_index (ops, Op, i - 1) != OP_OR ||
           !read_handler (bat, parts, ops, i, &message, &fatal))
         return fail (bat, line, _("this check is not one Unbrick understands"));
-      key = g_strconcat (bat->status_var, " ", bat->status_pattern, NULL);
+      key = g_strconcat (bat->variant ? bat->variant : "", bat->status_var, " ",
+                         bat->status_pattern, NULL);
       if (!fatal)
         {
           /* "… || echo Missmatching image and device": its twin line stops the script */
-          g_free (bat->pending_message);
-          g_free (bat->pending_key);
-          bat->pending_message = g_steal_pointer (&message);
-          bat->pending_key = g_steal_pointer (&key);
+          if (!bat->variant)
+            g_hash_table_remove_all (bat->pending);
+          g_hash_table_replace (bat->pending, g_steal_pointer (&key), g_steal_pointer (&message));
           status_reset (bat);
           return TRUE;
         }
-      if (message == NULL && g_strcmp0 (key, bat->pending_key) == 0)
-        message = g_strdup (bat->pending_message);
-      g_clear_pointer (&bat->pending_message, g_free);
-      g_clear_pointer (&bat->pending_key, g_free);
+      if (message == NULL)
+        message = g_strdup (g_hash_table_lookup (bat->pending, key));
+      /* the other variant's twin stays for its own check */
+      if (bat->variant)
+        g_hash_table_remove (bat->pending, key);
+      else
+        g_hash_table_remove_all (bat->pending);
       ok = make_check (bat, message);
       status_reset (bat);
       return ok;
@@ -653,12 +659,191 @@ is_number (const char *s)
   return TRUE;
 }
 
+
+/* Whether line @line ends in blanks in the file (cmd keeps them in a set value). */
+static gboolean
+has_trailing_blank (Bat   *bat,
+                    guint  line)
+{
+  const char *o = bat->orig[line - 1];
+  gsize n = strlen (o);
+
+  while (n > 0 && (o[n - 1] == '\r' || o[n - 1] == '\n'))
+    n--;
+  return n > 0 && (o[n - 1] == ' ' || o[n - 1] == '\t');
+}
+
+/*
+ * "set NAME=VALUE" or set "NAME=VALUE": *raw is the value exactly as cmd
+ * stores it (quotes kept in the first form), or NULL when cmd would change
+ * it (a caret). FALSE when this is not a set; *chained when cmd would run
+ * more than the set (an unquoted &, |, < or >).
+ */
+static gboolean
+read_set (const char  *text,
+          char       **name,
+          char       **raw,
+          gboolean    *chained)
+{
+  g_autoptr(GMatchInfo) m = NULL;
+  g_autofree char *n1 = NULL, *v1 = NULL, *n3 = NULL, *v3 = NULL;
+  gboolean quoted = FALSE, caret = FALSE;
+
+  *chained = FALSE;
+  if (!match ("^set\\s+(?:\"(\\w+)=([^\"]*)\"|(\\w+)=(.*))$", text, &m))
+    return FALSE;
+  n1 = fetch (m, 1), v1 = fetch (m, 2), n3 = fetch (m, 3), v3 = fetch (m, 4);
+  if (n1 != NULL && n1[0] != '\0')
+    {
+      *name = g_steal_pointer (&n1);
+      *raw = g_steal_pointer (&v1);
+      return TRUE;
+    }
+  for (const char *p = v3; *p; p++)
+    {
+      if (*p == '"')
+        quoted = !quoted;
+      else if (!quoted && strchr ("&|<>", *p) != NULL)
+        *chained = TRUE;
+      else if (!quoted && *p == '^')
+        caret = TRUE;
+    }
+  *name = g_steal_pointer (&n3);
+  *raw = caret ? NULL : g_steal_pointer (&v3);
+  return TRUE;
+}
+
+/*
+ * cmd's %NAME% expansion of the folder-dependent variables in @text, with
+ * the values for a folder name that matches (@matches) or not; the other
+ * % forms are left for later. NULL when the line uses none; *several when it
+ * uses more than one folder pattern.
+ */
+static char *
+expand_choice (Bat         *bat,
+               const char  *text,
+               gboolean     matches,
+               const char **pattern,
+               gboolean    *several)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  gboolean any = FALSE;
+
+  *pattern = NULL;
+  *several = FALSE;
+  for (const char *p = text; *p; p++)
+    {
+      const char *end, *q;
+      g_autofree char *name = NULL;
+      UbScriptVal *val;
+
+      if (*p != '%')
+        {
+          g_string_append_c (out, *p);
+          continue;
+        }
+      /* %%, %*, %0…%9, %~dp0 */
+      for (q = p + 1; *q == '~' || (q > p + 1 && g_ascii_isalpha (*q)); q++)
+        ;
+      if (p[1] == '%' || p[1] == '*' || g_ascii_isdigit (*q))
+        {
+          end = p[1] == '%' || p[1] == '*' ? p + 1 : q;
+          g_string_append_len (out, p, end - p + 1);
+          p = end;
+          continue;
+        }
+      if ((end = strchr (p + 1, '%')) == NULL)
+        {
+          g_string_append (out, p);
+          break;
+        }
+      name = g_strndup (p + 1, end - p - 1);
+      val = lookup (bat, name);
+      if (val != NULL && val->kind == UB_VAL_FOLDER_CHOICE)
+        {
+          if (*pattern != NULL && !g_str_equal (*pattern, val->pattern))
+            *several = TRUE;
+          *pattern = val->pattern;
+          g_string_append (out, matches ? val->raw : val->other);
+          any = TRUE;
+        }
+      else
+        g_string_append_len (out, p, end - p + 1);
+      p = end;
+    }
+  return any ? g_string_free (g_steal_pointer (&out), FALSE) : NULL;
+}
+
+/*
+ * A line using a variable that depends on the ROM folder's name (set by
+ * "echo %folder% | findstr … || set p=…"): cmd substitutes the text before
+ * reading the line, so a fastboot line is read once per value, each under a
+ * condition on the folder's name. An echo is shown as written.
+ */
+static gboolean
+run_choice_line (Bat        *bat,
+                 guint       line,
+                 const char *text)
+{
+  g_autoptr(GMatchInfo) m = NULL;
+  const char *pattern = NULL;
+  gboolean several = FALSE;
+
+  status_reset (bat);
+  g_free (expand_choice (bat, text, TRUE, &pattern, &several));
+  if (several)
+    return fail (bat, line, _("Unbrick cannot resolve a variable on this line"));
+  if (match ("^echo(?:\\s+(.*))?$", text, &m))
+    {
+      g_autofree char *t = fetch (m, 1);
+      UbFlashStep *step;
+
+      for (guint k = 0; k < 2; k++)
+        {
+          g_autofree char *e = expand_choice (bat, text, k == 0, &pattern, &several);
+          if (strpbrk (e, "|&<>") != NULL)
+            return fail (bat, line, _("this command chain is not one Unbrick understands"));
+        }
+      step = ub_script_builder_add (&bat->b, UB_STEP_ECHO, line, text);
+      step->arg = unquote (t ? t : "");
+      return TRUE;
+    }
+  if (!match ("^fastboot(?:\\.exe)?\\s", text, NULL))
+    return fail (bat, line, _("Unbrick cannot resolve a variable on this line"));
+  for (guint k = 0; k < 2; k++)
+    {
+      g_autofree char *e = expand_choice (bat, text, k == 0, &pattern, &several);
+      gboolean ok;
+
+      ub_script_builder_push_guard (&bat->b, UB_CONDITION_FOLDER, NULL, pattern, k != 0);
+      bat->variant = g_strconcat (k == 0 ? "+" : "-", pattern, " ", NULL);
+      ok = run_fastboot_line (bat, line, e);
+      g_clear_pointer (&bat->variant, g_free);
+      ub_script_builder_pop_guard (&bat->b);
+      if (!ok)
+        return FALSE;
+    }
+  /* what follows cannot ask which of the two ran */
+  status_reset (bat);
+  return TRUE;
+}
+
 static gboolean
 run_line (Bat        *bat,
           guint       line,
           const char *text)
 {
   g_autoptr(GMatchInfo) m = NULL;
+
+  /* a variable that depends on the ROM folder's name */
+  {
+    const char *pattern;
+    gboolean several;
+    g_autofree char *e = expand_choice (bat, text, TRUE, &pattern, &several);
+
+    if (e != NULL)
+      return run_choice_line (bat, line, text);
+  }
 
   /* if exist "%~dp0images\x.txt" (for /f … %%a in ("%~dp0images\x.txt") do (set V=%%a)) */
   if (match ("^if\\s+exist\\s+(\"?[^\"\\s]+\"?)\\s+\\(\\s*for\\s+/f\\s+(?:\"[^\"]*\"\\s+)?%%(\\w)\\s+in\\s+\\((\"?[^\"\\s]+\"?)\\)\\s+do\\s+\\(\\s*set\\s+(\\w+)=%%\\2\\s*\\)\\s*\\)$",
@@ -792,30 +977,71 @@ run_line (Bat        *bat,
       return TRUE;
     }
 
-  /* for /f "delims=" %%i in ("%cd%") do set folder=%%~nxi: the ROM folder's name */
-  if (match ("^for\\s+/f\\s+\"delims=\"\\s+%%(\\w)\\s+in\\s+\\(\"%cd%\"\\)\\s+do\\s+\\(?\\s*set\\s+\"?(\\w+)=%%~nx\\1\"?\\s*\\)?$",
+  /* for /f "delims=" %%i in ("%cd%") do set folder=%%~nxi: the ROM folder's name
+   * (%%~ni: without what follows its last dot, only ever shown) */
+  if (match ("^for\\s+/f\\s+\"delims=\"\\s+%%(\\w)\\s+in\\s+\\(\"%cd%\"\\)\\s+do\\s+\\(?\\s*set\\s+\"?(\\w+)=%%~(nx?)\\1\"?\\s*\\)?$",
              text, &m))
     {
-      g_autofree char *name = fetch (m, 2);
+      g_autofree char *name = fetch (m, 2), *mods = fetch (m, 3);
 
-      store (bat, name, ub_script_val_new (UB_VAL_FOLDER, NULL));
+      store (bat, name, ub_script_val_new (g_ascii_strcasecmp (mods, "nx") == 0 ? UB_VAL_FOLDER
+                                                                                : UB_VAL_FOLDER_PART,
+                                           NULL));
       status_reset (bat);
       return TRUE;
     }
 
-  /* echo %folder% | findstr … || echo … && exit /B 1 (or && … when it must not match) */
-  if (match ("^echo\\s+%(\\w+)%\\s*\\|\\s*(findstr\\s.*)$", text, &m) &&
+  /* set p=%folder:~2,5%: a part of the folder's name, only ever shown */
+  if (match ("^set\\s+\"?(\\w+)=%(\\w+):~-?\\d+(?:,-?\\d+)?%\"?$", text, &m) &&
+      (lookup_kind (bat, m, 2) == UB_VAL_FOLDER || lookup_kind (bat, m, 2) == UB_VAL_FOLDER_PART))
+    {
+      g_autofree char *name = fetch (m, 1);
+
+      store (bat, name, ub_script_val_new (UB_VAL_FOLDER_PART, NULL));
+      status_reset (bat);
+      return TRUE;
+    }
+
+  /* echo %folder% | findstr … || echo … && exit /B 1 (or && … when it must not match);
+   * … || set p=…: p depends on the folder's name */
+  if (match ("^echo\\s+%(\\w+)%(\\s+2>&1)?\\s*\\|\\s*(findstr\\s.*)$", text, &m) &&
       lookup_kind (bat, m, 1) == UB_VAL_FOLDER)
     {
-      g_autofree char *rest = fetch (m, 2);
+      g_autofree char *redirect = fetch (m, 2), *rest = fetch (m, 3);
       g_autoptr(GArray) ops = g_array_new (FALSE, FALSE, sizeof (Op));
       g_autoptr(GPtrArray) parts = split_chain (rest, ops);
       g_autofree char *pcre = findstr_pattern (g_ptr_array_index (parts, 0));
-      g_autofree char *message = NULL;
-      gboolean fatal = FALSE;
+      g_autofree char *message = NULL, *name = NULL, *raw = NULL;
+      gboolean fatal = FALSE, chained = FALSE;
       UbFlashStep *check;
 
       status_reset (bat);
+      if (strchr (g_ptr_array_index (parts, 0), '%') != NULL)
+        return fail (bat, line, _("Unbrick cannot resolve a variable on this line"));
+      /* with 2>&1, how many blanks echo leaves before the pipe is cmd's business:
+       * only words, which cannot reach them, are read */
+      if (pcre != NULL && redirect != NULL && redirect[0] != '\0' &&
+          !match ("^(?:\\(\\?i\\))?[a-z0-9_|-]+$", pcre, NULL))
+        return fail (bat, line, _("this check is not one Unbrick understands"));
+      if (pcre != NULL && parts->len == 2 && g_array_index (ops, Op, 0) != OP_PIPE &&
+          read_set (g_ptr_array_index (parts, 1), &name, &raw, &chained))
+        {
+          UbScriptVal *old = lookup (bat, name);
+          UbScriptVal *val;
+          gboolean on_match = g_array_index (ops, Op, 0) == OP_AND;
+
+          if (chained)
+            return fail (bat, line, _("this command chain is not one Unbrick understands"));
+          if (old == NULL || old->kind != UB_VAL_STRING || old->raw == NULL || raw == NULL ||
+              has_trailing_blank (bat, line))
+            return fail (bat, line, _("Unbrick cannot tell what this variable holds"));
+          val = ub_script_val_new (UB_VAL_FOLDER_CHOICE, NULL);
+          val->raw = g_strdup (on_match ? raw : old->raw);
+          val->other = g_strdup (on_match ? old->raw : raw);
+          val->pattern = g_steal_pointer (&pcre);
+          store (bat, name, val);
+          return TRUE;
+        }
       if (pcre == NULL || parts->len < 2 || g_array_index (ops, Op, 0) == OP_PIPE ||
           !read_handler (bat, parts, ops, 1, &message, &fatal) || !fatal)
         return fail (bat, line, _("this check is not one Unbrick understands"));
@@ -921,26 +1147,37 @@ run_line (Bat        *bat,
     }
 
   /* set X=value / set "X=value" */
-  if (match ("^set\\s+(?:\"(\\w+)=([^\"]*)\"|(\\w+)=(.*))$", text, &m))
-    {
-      g_autofree char *n1 = fetch (m, 1), *v1 = fetch (m, 2), *n3 = fetch (m, 3), *v3 = fetch (m, 4);
-      const char *name = n1 && n1[0] ? n1 : n3;
-      g_autofree char *value = unquote (n1 && n1[0] ? v1 : v3);
-      UbScriptVal *val;
+  {
+    g_autofree char *name = NULL, *raw = NULL;
+    gboolean chained;
 
-      status_reset (bat);
-      if (strchr (value, '%') != NULL)
-        return fail (bat, line, _("Unbrick cannot tell what this variable holds"));
-      if (is_number (value))
-        {
-          val = ub_script_val_new (UB_VAL_INT, NULL);
-          val->n = g_ascii_strtoll (value, NULL, 10);
-        }
-      else
-        val = ub_script_val_new (UB_VAL_STRING, value);
-      store (bat, name, val);
-      return TRUE;
-    }
+    if (read_set (text, &name, &raw, &chained))
+      {
+        g_autofree char *value = NULL;
+        UbScriptVal *val;
+
+        status_reset (bat);
+        if (chained)
+          return fail (bat, line, _("this command chain is not one Unbrick understands"));
+        if (raw == NULL || strchr (raw, '%') != NULL)
+          return fail (bat, line, _("Unbrick cannot tell what this variable holds"));
+        value = unquote (raw);
+        if (is_number (value))
+          {
+            val = ub_script_val_new (UB_VAL_INT, NULL);
+            val->n = g_ascii_strtoll (value, NULL, 10);
+          }
+        else
+          {
+            val = ub_script_val_new (UB_VAL_STRING, value);
+            /* cmd keeps blanks at the end of the line in the value */
+            if (!has_trailing_blank (bat, line))
+              val->raw = g_steal_pointer (&raw);
+          }
+        store (bat, name, val);
+        return TRUE;
+      }
+  }
 
   /* harmless console housekeeping */
   if (match ("^(?:echo\\s+(?:off|on)|setlocal(?:\\s.*)?|endlocal|cls|pause|title(?:\\s.*)?|color(?:\\s.*)?|chcp(?:\\s.*)?|cd\\s+/d\\s+\"?%~dp0\"?|pushd\\s+\"?%~dp0\"?|popd|cd\\s+\"?%~dp0\"?)$",
@@ -1070,6 +1307,8 @@ ub_script_parse_bat (const char  *name,
 
   ub_script_builder_init (&bat.b, name);
   bat.lines = g_strsplit (text, "\n", -1);
+  bat.orig = g_strdupv (bat.lines);
+  bat.pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   bat.n_lines = g_strv_length (bat.lines);
   bat.vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                     (GDestroyNotify) ub_script_val_free);
@@ -1082,13 +1321,13 @@ ub_script_parse_bat (const char  *name,
       *notes = g_steal_pointer (&bat.b.notes);
     }
   status_reset (&bat);
-  g_free (bat.pending_message);
-  g_free (bat.pending_key);
+  g_hash_table_unref (bat.pending);
   g_free (bat.compare.a);
   g_free (bat.compare.b);
   g_free (bat.compare.flag);
   ub_script_builder_clear (&bat.b);
   g_strfreev (bat.lines);
+  g_strfreev (bat.orig);
   g_hash_table_unref (bat.vars);
   g_hash_table_unref (bat.labels);
   return steps;

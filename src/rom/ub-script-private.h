@@ -89,12 +89,18 @@ typedef enum {
   UB_VAL_PKGFILE,   /* the content of a file in the ROM (@s: its path) */
   UB_VAL_DEVVAR,    /* a device variable (@s: its name) */
   UB_VAL_FOLDER,    /* the name of the ROM folder (cmd: %%~nx of %cd%) */
+  UB_VAL_FOLDER_PART,   /* a part of it (%%~n, %folder:~a,b%): only ever shown, never used */
+  UB_VAL_FOLDER_CHOICE, /* @raw when the folder's name matches @pattern, else @other */
 } UbValKind;
 
 typedef struct {
   UbValKind  kind;
   gint64     n;
   char      *s;
+  char      *raw;      /* STRING (cmd): the value exactly as set stored it, quotes kept;
+                          NULL when not known to the letter */
+  char      *other;    /* FOLDER_CHOICE */
+  char      *pattern;  /* FOLDER_CHOICE: PCRE on the folder's name (ub_folder_name_matches) */
   gboolean   date;  /* converted to seconds with date -d / Get-Date */
   gboolean   empty_is_zero;  /* DEVVAR: the script puts 0 in it when the phone says nothing */
 } UbScriptVal;

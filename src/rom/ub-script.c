@@ -656,6 +656,9 @@ ub_script_val_free (UbScriptVal *val)
   if (val == NULL)
     return;
   g_free (val->s);
+  g_free (val->raw);
+  g_free (val->other);
+  g_free (val->pattern);
   g_free (val);
 }
 
