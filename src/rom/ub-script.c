@@ -42,10 +42,12 @@ ub_script_init (UbScript *self)
 {
 }
 
-/* BOM, CRLF/CR → LF, trailing blanks of every line. */
+/* BOM, CRLF/CR → LF, trailing blanks of every line (unless @keep_blanks: cmd keeps
+ * them in a set value; the .bat reader strips its lines itself). */
 static char *
 normalize_text (const char *data,
-                gsize       length)
+                gsize       length,
+                gboolean    keep_blanks)
 {
   GString *out = g_string_sized_new (length + 1);
   gsize i = 0;
@@ -62,14 +64,14 @@ normalize_text (const char *data,
             continue;
           c = '\n';
         }
-      if (c == '\n')
+      if (c == '\n' && !keep_blanks)
         {
           while (out->len > 0 && (out->str[out->len - 1] == ' ' || out->str[out->len - 1] == '\t'))
             g_string_truncate (out, out->len - 1);
         }
       g_string_append_c (out, c);
     }
-  while (out->len > 0 && (out->str[out->len - 1] == ' ' || out->str[out->len - 1] == '\t'))
+  while (!keep_blanks && out->len > 0 && (out->str[out->len - 1] == ' ' || out->str[out->len - 1] == '\t'))
     g_string_truncate (out, out->len - 1);
   return g_string_free (out, FALSE);
 }
@@ -99,7 +101,7 @@ ub_script_new_from_data (const char      *name,
   {
     /* comments in other encodings (GBK rem lines) must not break messages */
     g_autofree char *valid = g_utf8_make_valid (data, length);
-    text = normalize_text (valid, strlen (valid));
+    text = normalize_text (valid, strlen (valid), dialect == UB_SCRIPT_BAT);
   }
   if (dialect == UB_SCRIPT_SH)
     steps = ub_script_parse_sh (name, text, &notes, error);

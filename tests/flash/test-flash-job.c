@@ -735,6 +735,52 @@ test_refusals (void)
   }
 }
 
+/* land_flash_all.bat: the product the script checks depends on the ROM folder's name
+ * (here piano_images_OS3.0.9.0.WPYCNXM_16.0). */
+static void
+test_folder_product (void)
+{
+  const struct {
+    const char *pattern;   /* p stays "pianox" when the folder's name matches it */
+    const char *product;
+    const char *title;     /* of the failed product check, or NULL: it passes */
+  } cases[] = {
+    { "CNXM", "product=piano\n", "This ROM is for pianox, but this phone is piano." },
+    { "MIXM", "product=pianox\n", "This ROM is for piano, but this phone is pianox." },
+    { "MIXM", "product=piano\n", NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(Rom) rom = rom_new (NULL);
+      g_autofree char *sh = g_build_filename (rom->rom, "flash_all.sh", NULL);
+      g_autofree char *bat = g_build_filename (rom->rom, "flash_all.bat", NULL);
+      g_autofree char *script = g_strdup_printf (
+        "set p=\"pianox\"\r\n"
+        "for /f \"delims=\" %%%%i in (\"%%cd%%\") do set folder=%%%%~nxi\r\n"
+        "echo %%folder%% 2>&1 | findstr /r /c:\"%s\" || set p=\"piano\"\r\n"
+        "fastboot %%* getvar product 2>&1 | findstr /r /x /c:\"product: *%%p%%$\" || echo Missmatching image and device\r\n"
+        "fastboot %%* getvar product 2>&1 | findstr /r /x /c:\"product: *%%p%%$\" || exit /B 1\r\n"
+        "fastboot %%* flash boot_ab %%~dp0images\\boot.img || @echo \"Flash boot error\" && exit /B 1\r\n",
+        cases[i].pattern);
+      g_autofree char *serial = g_strdup_printf ("F%" G_GSIZE_FORMAT, i + 1);
+      g_autoptr(Phone) phone = phone_new (serial, cases[i].product, NULL);
+      g_autoptr(UbPreflight) p = NULL;
+
+      g_assert_cmpint (g_unlink (sh), ==, 0);
+      g_assert_true (g_file_set_contents (bat, script, -1, NULL));
+      p = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+      if (cases[i].title != NULL)
+        assert_refused (p, phone, "product", cases[i].title);
+      else
+        {
+          g_assert_nonnull (ub_test_find_check (p, "product", UB_CHECK_PASSED));
+          g_assert_null (ub_test_find_check (p, "product", UB_CHECK_FAILED));
+          g_assert_cmpuint (ub_flash_plan_get_n_steps (ub_preflight_get_plan (p)), ==, 1);
+        }
+    }
+}
+
 static void
 test_unplug_resume (void)
 {
@@ -1166,6 +1212,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/flash/happy", test_happy);
   g_test_add_func ("/flash/refusals", test_refusals);
+  g_test_add_func ("/flash/folder-product", test_folder_product);
   g_test_add_func ("/flash/unplug-resume", test_unplug_resume);
   g_test_add_func ("/flash/unplug-after-write", test_unplug_after_write);
   g_test_add_func ("/flash/cancel", test_cancel);

@@ -5,6 +5,9 @@
 #include <locale.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+
+#include "ub-rom.h"
 #include "ub-rom-error.h"
 #include "ub-script.h"
 
@@ -550,6 +553,191 @@ test_bat_folder_and_number (void)
                   "“echo %folder% | findstr /r /c:\"^corot_\" || echo wrong folder”");
 }
 
+/* The land form: p depends on the ROM folder's name; cmd substitutes it, quotes and all. */
+#define LAND_HEAD \
+  "set p=\"landx\"\n" \
+  "for /f \"delims=\" %%i in (\"%cd%\") do set folder=%%~nxi\n" \
+  "echo %folder% 2>&1 | findstr /r /c:\"china\" || set p=\"land\"\n"
+
+static void
+test_bat_folder_choice (void)
+{
+  g_autoptr(UbScript) s = parse ("flash_all.bat",
+    LAND_HEAD
+    "echo \"^ These images are only used for device %p%\"\n"
+    "fastboot %* getvar product 2>&1 | findstr /r /x /c:\"product: *%p%$\" || echo Missmatching image and device\n"
+    "fastboot %* getvar product 2>&1 | findstr /r /x /c:\"product: *%p%$\" || exit /B 1\n"
+    "fastboot %* flash boot %~dp0images\\%p%.img\n");
+  UbFlashStep *x = step (s, 1), *l = step (s, 2);
+  UbCondition *cx, *cl;
+
+  g_assert_cmpuint (n_steps (s), ==, 5);
+  /* the echo is shown as written */
+  assert_step (s, 0, "echo ^ These images are only used for device %p%", FALSE, NULL);
+  /* /c:"product: *"landx"$" reaches findstr as product: *landx$, the whole line (/x) */
+  assert_step (s, 1, "check-product landx", TRUE, "Missmatching image and device");
+  assert_step (s, 2, "check-product land", TRUE, "Missmatching image and device");
+  g_assert_cmpstrv (x->codenames, ((const char *[]) { "landx", NULL }));
+  g_assert_false (x->prefix_match);
+  g_assert_cmpstrv (l->codenames, ((const char *[]) { "land", NULL }));
+  g_assert_false (l->prefix_match);
+  g_assert_cmpuint (x->conditions->len, ==, 1);
+  g_assert_cmpuint (l->conditions->len, ==, 1);
+  cx = g_ptr_array_index (x->conditions, 0);
+  cl = g_ptr_array_index (l->conditions, 0);
+  g_assert_cmpint (cx->kind, ==, UB_CONDITION_FOLDER);
+  g_assert_cmpstr (cx->pattern, ==, "china");
+  g_assert_false (cx->negate);
+  g_assert_cmpint (cl->kind, ==, UB_CONDITION_FOLDER);
+  g_assert_cmpstr (cl->pattern, ==, "china");
+  g_assert_true (cl->negate);
+  /* images\"landx".img is images\landx.img to fastboot */
+  g_assert_cmpstr (step (s, 3)->file, ==, "images/landx.img");
+  g_assert_cmpstr (step (s, 4)->file, ==, "images/land.img");
+  g_assert_true (((UbCondition *) g_ptr_array_index (step (s, 4)->conditions, 0))->negate);
+
+  /* findstr without /i is case-sensitive; echo leaves a blank before the pipe */
+  g_assert_true (ub_folder_name_matches (cx->pattern, "land_china_images_V9.5.6.0_6.0"));
+  g_assert_false (ub_folder_name_matches (cx->pattern, "land_global_images_V9.5.6.0_6.0"));
+  g_assert_false (ub_folder_name_matches (cx->pattern, "land_China_images_V9.5.6.0_6.0"));
+
+  {
+    /* set "p=land": no quotes in the value; && sets it when the name matches */
+    g_autoptr(UbScript) t = parse ("flash_all.bat",
+      "set \"p=land\"\n"
+      "for /f \"delims=\" %%i in (\"%cd%\") do set folder=%%~nxi\n"
+      "echo %folder% | findstr /r /c:\"_global\" && set \"p=landg\"\n"
+      "fastboot %* getvar product 2>&1 | findstr /r /x /c:\"product: *%p%\" || exit /B 1\n");
+
+    g_assert_cmpuint (n_steps (t), ==, 2);
+    g_assert_cmpstrv (step (t, 0)->codenames, ((const char *[]) { "landg", NULL }));
+    g_assert_false (((UbCondition *) g_ptr_array_index (step (t, 0)->conditions, 0))->negate);
+    g_assert_cmpstrv (step (t, 1)->codenames, ((const char *[]) { "land", NULL }));
+    g_assert_true (((UbCondition *) g_ptr_array_index (step (t, 1)->conditions, 0))->negate);
+  }
+
+  /* cmd keeps the blank at the end of a set line in the value */
+  assert_refused ("flash_all.bat",
+                  "set p=\"landx\" \n"
+                  "for /f \"delims=\" %%i in (\"%cd%\") do set folder=%%~nxi\n"
+                  "echo %folder% 2>&1 | findstr /r /c:\"china\" || set p=\"land\"\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 3: Unbrick cannot tell what this variable holds: "
+                  "“echo %folder% 2>&1 | findstr /r /c:\"china\" || set p=\"land\"”");
+  /* with 2>&1, only words that cannot reach echo's blanks */
+  assert_refused ("flash_all.bat",
+                  "set p=\"landx\"\n"
+                  "for /f \"delims=\" %%i in (\"%cd%\") do set folder=%%~nxi\n"
+                  "echo %folder% 2>&1 | findstr /r /c:\"china$\" || set p=\"land\"\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 3: this check is not one Unbrick understands: "
+                  "“echo %folder% 2>&1 | findstr /r /c:\"china$\" || set p=\"land\"”");
+  /* the variable anywhere else than a fastboot line or an echo */
+  assert_refused ("flash_all.bat", LAND_HEAD "if exist %~dp0images\\%p%.img (\nfastboot %* erase boot\n)\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 4: Unbrick cannot resolve a variable on this line: "
+                  "“if exist %~dp0images\\%p%.img (”");
+  assert_refused ("flash_all.bat", LAND_HEAD "set q=%p%\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 4: Unbrick cannot resolve a variable on this line: “set q=%p%”");
+  /* what cmd would run after substituting */
+  assert_refused ("flash_all.bat",
+                  "set \"p=a&b\"\n"
+                  "for /f \"delims=\" %%i in (\"%cd%\") do set folder=%%~nxi\n"
+                  "echo %folder% | findstr /r /c:\"china\" || set p=\"land\"\n"
+                  "echo %p%\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 4: this command chain is not one Unbrick understands: “echo %p%”");
+  assert_refused ("flash_all.bat", "set p=land & del /q images\\*\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 1: this command chain is not one Unbrick understands: "
+                  "“set p=land & del /q images\\*”");
+  /* a plain text variable is not substituted into a findstr */
+  assert_refused ("flash_all.bat",
+                  "set p=\"land\"\n"
+                  "fastboot %* getvar product 2>&1 | findstr /r /x /c:\"product: *%p%$\" || exit /B 1\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 2: Unbrick cannot resolve a variable on this line: "
+                  "“fastboot %* getvar product 2>&1 | findstr /r /x /c:\"product: *%p%$\" || exit /B 1”");
+}
+
+/* %%~ni and %folder:~a,b%: parts of the folder's name, accepted only when echoed. */
+static void
+test_bat_folder_parts (void)
+{
+  g_autoptr(UbScript) s = parse ("flash_all.bat",
+    "for /f \"delims=\" %%i in (\"%cd%\") do set folder=%%~ni\n"
+    "echo %folder%\n"
+    "set   p=%folder:~2,5%\n"
+    "echo %p%\n"
+    "fastboot %* flash boot %~dp0images\\boot.img\n");
+
+  g_assert_cmpuint (n_steps (s), ==, 3);
+  assert_step (s, 0, "echo %folder%", FALSE, NULL);
+  assert_step (s, 1, "echo %p%", FALSE, NULL);
+  assert_step (s, 2, "flash boot images/boot.img", FALSE, NULL);
+
+#define PARTS_HEAD \
+  "for /f \"delims=\" %%i in (\"%cd%\") do set folder=%%~ni\n" \
+  "set p=%folder:~2,5%\n"
+  assert_refused ("flash_all.bat",
+                  PARTS_HEAD "fastboot %* getvar product 2>&1 | findstr /r /x /c:\"product: *%p%\" || exit /B 1\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 3: Unbrick cannot resolve a variable on this line: "
+                  "“fastboot %* getvar product 2>&1 | findstr /r /x /c:\"product: *%p%\" || exit /B 1”");
+  assert_refused ("flash_all.bat",
+                  PARTS_HEAD "fastboot %* flash boot %~dp0images\\%p%.img\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 3: Unbrick cannot resolve a variable on this line: "
+                  "“fastboot %* flash boot %~dp0images\\%p%.img”");
+  /* findstr on a part of the name: not the check Unbrick evaluates */
+  assert_refused ("flash_all.bat",
+                  PARTS_HEAD "echo %folder% | findstr /r /c:\"^land_\" || exit /B 1\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 3: this command chain is not one Unbrick understands: "
+                  "“echo %folder% | findstr /r /c:\"^land_\" || exit /B 1”");
+  assert_refused ("flash_all.bat",
+                  PARTS_HEAD "echo %p% 2>&1 | findstr /r /c:\"china\" || set q=\"land\"\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 3: this command chain is not one Unbrick understands: "
+                  "“echo %p% 2>&1 | findstr /r /c:\"china\" || set q=\"land\"”");
+  assert_refused ("flash_all.bat",
+                  PARTS_HEAD "set q=%p%\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 3: Unbrick cannot tell what this variable holds: “set q=%p%”");
+#undef PARTS_HEAD
+}
+
+/* The ROM is for the product its folder's name selects. */
+static void
+test_bat_folder_codenames (void)
+{
+  const struct { const char *folder; const char *codename; } cases[] = {
+    { "land_global_images_V9.5.6.0.MALMIFA_6.0", "land" },
+    { "land_china_images_V9.5.6.0.MALCNFA_6.0", "landx" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *tmp = g_dir_make_tmp ("ub-script-XXXXXX", &error);
+      g_autofree char *dir = g_build_filename (tmp, cases[i].folder, NULL);
+      g_autofree char *bat = g_build_filename (dir, "flash_all.bat", NULL);
+      g_autoptr(UbRom) rom = NULL;
+
+      g_assert_no_error (error);
+      g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
+      g_assert_true (g_file_set_contents (bat, LAND_HEAD
+        "fastboot %* getvar product 2>&1 | findstr /r /x /c:\"product: *%p%$\" || exit /B 1\n", -1, NULL));
+      rom = ub_rom_new_for_folder (dir, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstrv (ub_rom_get_codenames (rom), ((const char *[]) { cases[i].codename, NULL }));
+      g_assert_cmpint (g_unlink (bat), ==, 0);
+      g_assert_cmpint (g_rmdir (dir), ==, 0);
+      g_assert_cmpint (g_rmdir (tmp), ==, 0);
+    }
+}
+
 static void
 test_refusals (void)
 {
@@ -618,6 +806,9 @@ main (int argc, char **argv)
   g_test_add_func ("/script/boot-reboot-bootloader", test_boot_and_reboot_bootloader);
   g_test_add_func ("/script/bat-findstr", test_bat_findstr_forms);
   g_test_add_func ("/script/bat-folder-number", test_bat_folder_and_number);
+  g_test_add_func ("/script/bat-folder-choice", test_bat_folder_choice);
+  g_test_add_func ("/script/bat-folder-parts", test_bat_folder_parts);
+  g_test_add_func ("/script/bat-folder-codenames", test_bat_folder_codenames);
   g_test_add_func ("/script/refusals", test_refusals);
   return g_test_run ();
 }
