@@ -2,6 +2,9 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
+
+#include "ub-rom-error.h"
 
 #include "ub-flash-step.h"
 #include "ub-vbmeta.h"
@@ -53,12 +56,45 @@ ub_condition_describe (const UbCondition *c)
 }
 
 gboolean
+ub_pattern_matches (const char *pcre,
+                    const char *subject,
+                    gboolean   *matches,
+                    GError    **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GRegex) re = g_regex_new (pcre, 0, 0, &local);
+
+  /* the readers only keep patterns that compile: this is a bug, never "no match" */
+  if (re == NULL)
+    {
+      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED,
+                   /* TRANSLATORS: %s: a regular expression, then GLib's reason */
+                   _("Internal error: the script's pattern /%s/ cannot be used (%s)"), pcre,
+                   local->message);
+      return FALSE;
+    }
+  *matches = g_regex_match (re, subject, 0, NULL);
+  return TRUE;
+}
+
+gboolean
+ub_folder_name_is_plain (const char *folder_name)
+{
+  for (const char *p = folder_name; *p; p++)
+    if (strchr ("&|<>^()%!\"", *p) != NULL || (guchar) *p < 0x20 || *p == 0x7f)
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
 ub_folder_name_matches (const char *pcre,
-                        const char *folder_name)
+                        const char *folder_name,
+                        gboolean   *matches,
+                        GError    **error)
 {
   g_autofree char *line = g_strconcat (folder_name, " ", NULL);
 
-  return g_regex_match_simple (pcre, line, 0, 0);
+  return ub_pattern_matches (pcre, line, matches, error);
 }
 
 static void

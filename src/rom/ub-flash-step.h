@@ -112,10 +112,22 @@ UbCondition *ub_condition_copy (const UbCondition *condition);
 void         ub_condition_free (UbCondition *condition);
 /* "crc matches ^crc: 1", "images/exaid.img exists", … */
 char        *ub_condition_describe (const UbCondition *condition);
+/* Whether the PCRE @pcre matches @subject; FALSE (UB_ROM_ERROR_FAILED) when it does not
+ * compile, which the readers never let through. */
+gboolean     ub_pattern_matches     (const char *pcre,
+                                     const char *subject,
+                                     gboolean   *matches,
+                                     GError    **error);
+/* Whether cmd expands %folder% to the name as it is: none of & | < > ^ ( ) % ! "
+ * nor control characters (they make cmd run something else). */
+gboolean     ub_folder_name_is_plain (const char *folder_name);
 /* Whether a script's "echo %folder% | findstr" matches the ROM folder named @folder_name
- * (@pcre: the findstr pattern; echo leaves the blank before the pipe: "NAME "). */
+ * (@pcre: the findstr pattern; echo leaves the blank before the pipe: "NAME "). Only
+ * meaningful for a plain name (ub_folder_name_is_plain). */
 gboolean     ub_folder_name_matches (const char *pcre,
-                                     const char *folder_name);
+                                     const char *folder_name,
+                                     gboolean   *matches,
+                                     GError    **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (UbFlashStep, ub_flash_step_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (UbCondition, ub_condition_free)

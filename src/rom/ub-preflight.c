@@ -127,17 +127,66 @@ fact (UbPreflight  *self,
 
 /* ---- conditions ------------------------------------------------------- */
 
-/* Whether the script's grep would match what the phone said about @name (@value NULL: FAILED). */
+/* Whether the script's grep would match what the phone said about @name (@value NULL:
+ * FAILED); FALSE only for a pattern that does not compile (an internal error). */
 static gboolean
 var_matches (const char *name,
              const char *value,
-             const char *pattern)
+             const char *pattern,
+             gboolean   *matches,
+             GError    **error)
 {
   /* what the script's grep saw: AOSP prints "name: value" (or a FAILED line) */
   g_autofree char *line = value ? g_strdup_printf ("%s: %s", name, value)
                                 : g_strdup_printf ("getvar:%s FAILED", name);
 
-  return g_regex_match_simple (pattern, line, 0, 0);
+  return ub_pattern_matches (pattern, line, matches, error);
+}
+
+/* The ROM folder's name, as cmd's %cd% gives it. */
+static char *
+folder_name (UbPreflight *self)
+{
+  return g_path_get_basename (ub_rom_get_path (self->rom));
+}
+
+/* Whether the script looks at the ROM folder's name (a folder check or condition). */
+static gboolean
+uses_folder_name (GPtrArray *steps)
+{
+  for (guint i = 0; i < steps->len; i++)
+    {
+      UbFlashStep *step = g_ptr_array_index (steps, i);
+
+      if (step->kind == UB_STEP_CHECK_FOLDER)
+        return TRUE;
+      for (guint c = 0; c < step->conditions->len; c++)
+        if (((UbCondition *) g_ptr_array_index (step->conditions, c))->kind == UB_CONDITION_FOLDER)
+          return TRUE;
+    }
+  return FALSE;
+}
+
+/* cmd pastes %folder% into the line it runs: a name with & | < > ^ ( ) % ! " makes
+ * it run something else than the check. */
+static void
+check_folder_name (UbPreflight *self,
+                   UbScript    *script)
+{
+  g_autofree char *name = folder_name (self);
+
+  if (!uses_folder_name (ub_script_get_steps (script)) || ub_folder_name_is_plain (name))
+    return;
+  {
+    /* TRANSLATORS: %s: the name of the ROM's folder */
+    g_autofree char *title = g_strdup_printf (_("The ROM folder's name (%s) holds characters its "
+                                                "script cannot handle."), name);
+    add_check (self, "folder", UB_CHECK_FAILED, title,
+               _("The ROM's script reads the name of its folder; with one of & | < > ^ ( ) % ! \" "
+                 "in it, Windows would run something else than the script's check."),
+               _("Give the folder the name it had in Xiaomi's .tgz file, or download the ROM "
+                 "again."));
+  }
 }
 
 static gboolean
@@ -155,16 +204,19 @@ condition_holds (UbPreflight       *self,
     }
   else if (c->kind == UB_CONDITION_FOLDER)
     {
-      g_autofree char *name = g_path_get_basename (ub_rom_get_path (self->rom));
-      result = ub_folder_name_matches (c->pattern, name);
+      g_autofree char *name = folder_name (self);
+
+      /* a name cmd does not expand as it is fails its own check (check_folder_name) */
+      if (!ub_folder_name_matches (c->pattern, name, &result, error))
+        return FALSE;
     }
   else
     {
       const char *value;
 
-      if (!fact (self, c->name, &value, error))
+      if (!fact (self, c->name, &value, error) ||
+          !var_matches (c->name, value, c->pattern, &result, error))
         return FALSE;
-      result = var_matches (c->name, value, c->pattern);
     }
   *holds = c->negate ? !result : result;
   return TRUE;
@@ -541,13 +593,18 @@ check_spl (UbPreflight *self,
 }
 
 /* "echo %folder% | findstr …": the ROM folder's name, as cmd's %cd% gives it. */
-static void
+static gboolean
 check_folder (UbPreflight       *self,
-              const UbFlashStep *check)
+              const UbFlashStep *check,
+              GError           **error)
 {
-  g_autofree char *name = g_path_get_basename (ub_rom_get_path (self->rom));
-  gboolean matches = ub_folder_name_matches (check->pattern, name);
+  g_autofree char *name = folder_name (self);
+  gboolean matches = FALSE;
 
+  if (!ub_folder_name_matches (check->pattern, name, &matches, error))
+    return FALSE;
+  if (!ub_folder_name_is_plain (name))
+    return TRUE;  /* check_folder_name failed already */
   if (matches != check->refuse_match)
     {
       /* TRANSLATORS: %s: the name of the ROM's folder */
@@ -564,6 +621,7 @@ check_folder (UbPreflight       *self,
                  _("Give the folder the name it had in Xiaomi's .tgz file, or download the ROM "
                    "again."));
     }
+  return TRUE;
 }
 
 static gboolean
@@ -640,10 +698,12 @@ check_vars (UbPreflight *self,
       UbFlashStep *check = g_ptr_array_index (steps, i);
       const char *value;
       g_autofree char *id = NULL;
+      gboolean matches = FALSE;
 
       if (check->kind == UB_STEP_CHECK_FOLDER)
         {
-          check_folder (self, check);
+          if (!check_folder (self, check, error))
+            return FALSE;
           continue;
         }
       if (check->kind == UB_STEP_CHECK_NUMBER)
@@ -654,13 +714,14 @@ check_vars (UbPreflight *self,
         }
       if (check->kind != UB_STEP_CHECK_VAR)
         continue;
-      if (!fact (self, check->var, &value, error))
+      if (!fact (self, check->var, &value, error) ||
+          !var_matches (check->var, value, check->pattern, &matches, error))
         return FALSE;
       id = g_strdup_printf ("var:%s", check->var);
       if (check->refuse_match)
         {
           /* the script stops when it matches; an unknown variable does not match */
-          if (!var_matches (check->var, value, check->pattern))
+          if (!matches)
             {
               g_autofree char *title = g_strdup_printf (_("The phone meets the ROM's condition on “%s”."),
                                                         check->var);
@@ -676,7 +737,7 @@ check_vars (UbPreflight *self,
             }
           continue;
         }
-      if (value != NULL && var_matches (check->var, value, check->pattern))
+      if (value != NULL && matches)
         {
           /* TRANSLATORS: %s: a variable the phone reports */
           g_autofree char *title = g_strdup_printf (_("The phone meets the ROM's condition on “%s”."),
@@ -1481,6 +1542,7 @@ ub_preflight_run (UbPreflight             *self,
       goto out;
     }
 
+  check_folder_name (self, script);
   if (!check_connection (self, &serial, error) ||
       (steps = resolve_steps (self, script, error)) == NULL ||
       !check_unlocked (self, error) ||

@@ -355,8 +355,13 @@ folder_conditions_hold (const UbFlashStep *step,
     {
       const UbCondition *cond = g_ptr_array_index (step->conditions, c);
 
+      gboolean matches = FALSE;
+
+      /* a name cmd would not expand as it is: the preflight refuses it */
       if (cond->kind == UB_CONDITION_FOLDER &&
-          ub_folder_name_matches (cond->pattern, folder) == cond->negate)
+          (!ub_folder_name_is_plain (folder) ||
+           !ub_folder_name_matches (cond->pattern, folder, &matches, NULL) ||
+           matches == cond->negate))
         return FALSE;
     }
   return TRUE;

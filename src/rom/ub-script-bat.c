@@ -314,13 +314,15 @@ escape_literal (const char *s)
 }
 
 /*
- * findstr [/r|/l] [/x] [/i] (/c:"STRING"… | "WORD WORD…") → PCRE, or NULL.
- * Without /c: a quoted string is a list of words, any of which may match.
- * Without /r or /l, findstr guesses from the first string whether it is a
- * regex; Unbrick only takes such strings when both readings agree.
+ * findstr [/r|/l] [/x] [/i] (/c:"STRING"… | "WORD WORD…") → PCRE, or NULL
+ * (*why: a reason worth naming, or NULL). Without /c: a quoted string is a
+ * list of words, any of which may match. Without /r or /l, findstr guesses
+ * from the first string whether it is a regex; Unbrick only takes such
+ * strings when both readings agree. /i applies to each string: (?i:…).
  */
 static char *
-findstr_pattern (const char *cmd)
+findstr_pattern (const char  *cmd,
+                 const char **why)
 {
   static const char *const meta = ".*^$[]\\";
   g_auto(GStrv) words = split_words (cmd);
@@ -328,6 +330,7 @@ findstr_pattern (const char *cmd)
   g_autoptr(GString) out = g_string_new (NULL);
   gboolean regex = FALSE, literal = FALSE, line = FALSE, caseless = FALSE;
 
+  *why = NULL;
   if (words[0] == NULL || g_ascii_strcasecmp (words[0], "findstr") != 0)
     return NULL;
   for (guint i = 1; words[i] != NULL; i++)
@@ -358,21 +361,30 @@ findstr_pattern (const char *cmd)
     for (guint k = 0; k < strings->len; k++)
       if (strpbrk (g_ptr_array_index (strings, k), meta) != NULL)
         return NULL;
-  if (caseless)
-    g_string_append (out, "(?i)");
   for (guint k = 0; k < strings->len; k++)
     {
       const char *s = g_ptr_array_index (strings, k);
-      g_autofree char *pcre = regex ? ub_script_pattern_to_pcre (s, UB_PATTERN_FINDSTR)
+      g_autofree char *pcre = regex ? ub_script_pattern_to_pcre (s, UB_PATTERN_FINDSTR, why)
                                     : escape_literal (s);
 
+      if (pcre == NULL)
+        return NULL;
       if (k > 0)
         g_string_append_c (out, '|');
+      if (caseless)
+        g_string_append (out, "(?i:");
       if (line && pcre[0] != '^')
         g_string_append_c (out, '^');
       g_string_append (out, pcre);
       if (line && !(regex && g_str_has_suffix (pcre, "$") && !g_str_has_suffix (pcre, "\\$")))
         g_string_append_c (out, '$');
+      if (caseless)
+        g_string_append_c (out, ')');
+    }
+  if (!ub_script_pcre_compiles (out->str))
+    {
+      *why = _("the pattern is not one Unbrick can read");
+      return NULL;
     }
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
@@ -469,10 +481,13 @@ run_fastboot_line (Bat        *bat,
     {
       g_auto(GStrv) argv = fastboot_argv (bat, g_ptr_array_index (parts, i));
       g_autofree char *name = argv ? ub_script_getvar_name (argv) : NULL;
-      g_autofree char *pcre = findstr_pattern (g_ptr_array_index (parts, i + 1));
+      const char *why = NULL;
+      g_autofree char *pcre = findstr_pattern (g_ptr_array_index (parts, i + 1), &why);
 
       if (strchr (g_ptr_array_index (parts, i + 1), '%') != NULL)
         return fail (bat, line, _("Unbrick cannot resolve a variable on this line"));
+      if (why != NULL)
+        return fail (bat, line, why);
       if (name == NULL || pcre == NULL || (var != NULL && !g_str_equal (var, name)))
         return fail (bat, line, _("this check is not one Unbrick understands"));
       if (var == NULL)
@@ -1010,7 +1025,8 @@ run_line (Bat        *bat,
       g_autofree char *redirect = fetch (m, 2), *rest = fetch (m, 3);
       g_autoptr(GArray) ops = g_array_new (FALSE, FALSE, sizeof (Op));
       g_autoptr(GPtrArray) parts = split_chain (rest, ops);
-      g_autofree char *pcre = findstr_pattern (g_ptr_array_index (parts, 0));
+      const char *why = NULL;
+      g_autofree char *pcre = findstr_pattern (g_ptr_array_index (parts, 0), &why);
       g_autofree char *message = NULL, *name = NULL, *raw = NULL;
       gboolean fatal = FALSE, chained = FALSE;
       UbFlashStep *check;
@@ -1018,10 +1034,13 @@ run_line (Bat        *bat,
       status_reset (bat);
       if (strchr (g_ptr_array_index (parts, 0), '%') != NULL)
         return fail (bat, line, _("Unbrick cannot resolve a variable on this line"));
+      if (why != NULL)
+        return fail (bat, line, why);
       /* with 2>&1, how many blanks echo leaves before the pipe is cmd's business:
        * only words, which cannot reach them, are read */
       if (pcre != NULL && redirect != NULL && redirect[0] != '\0' &&
-          !match ("^(?:\\(\\?i\\))?[a-z0-9_|-]+$", pcre, NULL))
+          !match ("^(?:\\(\\?i:[a-z0-9_-]+\\)|[a-z0-9_-]+)(?:\\|(?:\\(\\?i:[a-z0-9_-]+\\)|[a-z0-9_-]+))*$",
+                  pcre, NULL))
         return fail (bat, line, _("this check is not one Unbrick understands"));
       if (pcre != NULL && parts->len == 2 && g_array_index (ops, Op, 0) != OP_PIPE &&
           read_set (g_ptr_array_index (parts, 1), &name, &raw, &chained))

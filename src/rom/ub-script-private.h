@@ -16,6 +16,7 @@ typedef enum {
   UB_PATTERN_BRE,      /* grep */
   UB_PATTERN_ERE,      /* grep -E */
   UB_PATTERN_FINDSTR,  /* findstr /r */
+  UB_PATTERN_PCRE,     /* grep -P */
 } UbPatternSyntax;
 
 typedef struct {
@@ -69,16 +70,22 @@ char        *ub_script_getvar_name   (char           **argv);
 char        *ub_script_rom_path      (const char      *raw,
                                       const char     **why);
 
-/* A grep/findstr pattern → PCRE (for GRegex). */
-char        *ub_script_pattern_to_pcre (const char     *pattern,
-                                        UbPatternSyntax syntax);
+/*
+ * A grep/findstr pattern → PCRE (for GRegex) that matches what grep or
+ * findstr would; NULL (and @why) when Unbrick cannot be sure, or when the
+ * result does not compile.
+ */
+char        *ub_script_pattern_to_pcre (const char      *pattern,
+                                        UbPatternSyntax  syntax,
+                                        const char     **why);
+/* Whether GRegex compiles @pcre (every pattern a step keeps must). */
+gboolean     ub_script_pcre_compiles   (const char      *pcre);
 /*
  * The codenames a product check accepts: "^product: *piano" → piano
  * (prefix), "^product: *lancelot$" → lancelot (exact), alternations too.
- * FALSE when the pattern is not a plain list of names.
+ * FALSE when the PCRE is not a plain list of names.
  */
-gboolean     ub_script_product_codenames (const char      *pattern,
-                                          UbPatternSyntax  syntax,
+gboolean     ub_script_product_codenames (const char      *pcre,
                                           GStrv           *codenames,
                                           gboolean        *prefix_match);
 

@@ -886,8 +886,7 @@ typedef struct {
   StatusKind       kind;
   UbFlashStep     *step;     /* STEP (owned by the builder) */
   char            *var;      /* MATCH: getvar NAME */
-  char            *pattern;  /* MATCH: the grep pattern */
-  UbPatternSyntax  syntax;
+  char            *pattern;  /* MATCH: the grep pattern as PCRE */
   guint            line;
 } Status;
 
@@ -1139,7 +1138,7 @@ grep_of (Sh              *sh,
   if (argv[i] == NULL || argv[i + 1] != NULL)
     return FALSE;
   *pattern = g_strdup (argv[i]);
-  *syntax = perl ? UB_PATTERN_ERE : syn;
+  *syntax = perl ? UB_PATTERN_PCRE : syn;
   *only_matching = o && perl;
   return TRUE;
 }
@@ -1317,6 +1316,8 @@ errexit_assignment (Sh                *sh,
                     &syntax, &only))
         return fail (sh, line, _("Unbrick cannot tell what this variable holds"));
       /* grep -oP "anti: \K[0-9]+": PCRE as it is */
+      if (syntax != UB_PATTERN_PCRE || !ub_script_pcre_compiles (pattern))
+        return fail (sh, line, _("the pattern is not one Unbrick can read"));
       check = ub_script_builder_add (&sh->b, UB_STEP_CHECK_VAR, line, line_text (sh, line));
       check->var = g_strdup (val->s);
       check->pattern = g_steal_pointer (&pattern);
@@ -1496,15 +1497,12 @@ apply_error_handler (Sh         *sh,
     }
   else if (st->kind == STATUS_MATCH)
     {
-      g_autofree char *pcre = NULL;
-
       if (!fatal)
         {
           status_reset (sh);
           return TRUE;  /* only says something; the script goes on either way */
         }
-      pcre = ub_script_pattern_to_pcre (st->pattern, st->syntax);
-      if (ub_script_match_check (&sh->b, st->line, line_text (sh, st->line), st->var, pcre,
+      if (ub_script_match_check (&sh->b, st->line, line_text (sh, st->line), st->var, st->pattern,
                                  FALSE, message, sh->error) == NULL)
         return FALSE;
     }
@@ -1648,11 +1646,14 @@ run_pipeline (Sh   *sh,
       (var = getvar_of (sh, g_ptr_array_index (node->children, 0))) != NULL &&
       grep_of (sh, g_ptr_array_index (node->children, 1), &pattern, &syntax, &only) && !only)
     {
+      const char *why = NULL;
+      g_autofree char *pcre = ub_script_pattern_to_pcre (pattern, syntax, &why);
+
+      if (pcre == NULL)
+        return fail (sh, node->line, why);
       if (sh->errexit && sh->exempt == 0)
         {
           /* set -e: a grep that finds nothing stops the script right here */
-          g_autofree char *pcre = ub_script_pattern_to_pcre (pattern, syntax);
-
           if (ub_script_match_check (&sh->b, node->line, line_text (sh, node->line), var, pcre,
                                      FALSE, NULL, sh->error) == NULL)
             return FALSE;
@@ -1661,8 +1662,7 @@ run_pipeline (Sh   *sh,
         }
       sh->status.kind = STATUS_MATCH;
       sh->status.var = g_steal_pointer (&var);
-      sh->status.pattern = g_steal_pointer (&pattern);
-      sh->status.syntax = syntax;
+      sh->status.pattern = g_steal_pointer (&pcre);
       sh->status.line = node->line;
       return TRUE;
     }
@@ -1827,7 +1827,7 @@ run_if (Sh   *sh,
       if (ok && sh->status.kind == STATUS_MATCH)
         {
           g_autofree char *var = g_strdup (sh->status.var);
-          g_autofree char *pcre = ub_script_pattern_to_pcre (sh->status.pattern, sh->status.syntax);
+          g_autofree char *pcre = g_strdup (sh->status.pattern);
           guint line = sh->status.line;
 
           status_reset (sh);

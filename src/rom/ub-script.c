@@ -527,59 +527,230 @@ ub_script_fastboot_step (UbScriptBuilder *b,
   return step;
 }
 
-char *
-ub_script_pattern_to_pcre (const char     *pattern,
-                           UbPatternSyntax syntax)
+gboolean
+ub_script_pcre_compiles (const char *pcre)
 {
-  GString *out = g_string_new (NULL);
+  g_autoptr(GRegex) re = g_regex_new (pcre, 0, 0, NULL);
+
+  return re != NULL;
+}
+
+/* "[…]" at @p (just after the '[') of a grep (POSIX) or findstr class → PCRE in @out;
+ * the position of the closing ']' or NULL (and @why). */
+static const char *
+class_to_pcre (const char      *p,
+               UbPatternSyntax  syntax,
+               GString         *out,
+               const char     **why)
+{
+  const char *start;
+
+  g_string_append_c (out, '[');
+  if (*p == '^')
+    g_string_append_c (out, *p++);
+  start = p;
+  for (; *p != '\0'; p++)
+    {
+      if (*p == ']' && p != start)
+        {
+          g_string_append_c (out, ']');
+          return p;
+        }
+      if (*p == ']')
+        {
+          /* first in the class: a literal ] */
+          g_string_append (out, "\\]");
+          continue;
+        }
+      if (syntax == UB_PATTERN_FINDSTR)
+        {
+          /* findstr's ranges follow the collation order ([a-z] takes capitals too):
+           * only digit ranges mean what they say; a backslash is undocumented */
+          if (p[1] == '-' && p[2] != ']' && p[2] != '\0' &&
+              !(g_ascii_isdigit (p[0]) && g_ascii_isdigit (p[2])))
+            {
+              *why = _("findstr reads this range of characters differently");
+              return NULL;
+            }
+          if (*p == '\\' || *p == '[')
+            {
+              *why = _("Unbrick cannot tell how findstr reads this pattern");
+              return NULL;
+            }
+        }
+      else if (p[0] == '[' && (p[1] == '=' || p[1] == '.'))
+        {
+          *why = _("Unbrick cannot tell how grep reads this pattern");
+          return NULL;
+        }
+      else if (p[0] == '[' && p[1] == ':')
+        {
+          /* [:digit:] and friends, as PCRE spells them */
+          const char *close = strstr (p + 2, ":]");
+
+          if (close == NULL)
+            break;
+          g_string_append_len (out, p, close + 2 - p);
+          p = close + 1;
+          continue;
+        }
+      /* a backslash is literal in a POSIX class; PCRE would escape with it */
+      if (*p == '\\' || *p == '[')
+        g_string_append_c (out, '\\');
+      g_string_append_c (out, *p);
+    }
+  *why = _("a “[” in the pattern is never closed");
+  return NULL;
+}
+
+char *
+ub_script_pattern_to_pcre (const char      *pattern,
+                           UbPatternSyntax  syntax,
+                           const char     **why)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  /* where a * or another repetition has nothing to repeat */
+  gboolean at_start = TRUE;
+
+  if (strchr (pattern, '\n') != NULL)
+    {
+      *why = _("Unbrick cannot tell how grep reads this pattern");
+      return NULL;
+    }
+  if (syntax == UB_PATTERN_PCRE)
+    {
+      if (!ub_script_pcre_compiles (pattern))
+        {
+          *why = _("the pattern is not one Unbrick can read");
+          return NULL;
+        }
+      return g_strdup (pattern);
+    }
 
   for (const char *p = pattern; *p; p++)
     {
-      if (syntax == UB_PATTERN_BRE)
+      gboolean was_start = at_start;
+
+      at_start = FALSE;
+      if (p[0] == '[')
         {
-          /* BRE: \| \( \) \{ \} \+ \? are operators, the bare characters literals */
-          if (p[0] == '\\' && p[1] != '\0' && strchr ("|(){}+?", p[1]) != NULL)
-            {
-              g_string_append_c (out, p[1]);
-              p++;
-              continue;
-            }
-          if (strchr ("|(){}+?", p[0]) != NULL)
-            {
-              g_string_append_c (out, '\\');
-              g_string_append_c (out, p[0]);
-              continue;
-            }
-        }
-      else if (syntax == UB_PATTERN_FINDSTR)
-        {
-          /* findstr /r: . * ^ $ [] \ are special; everything else is literal */
-          if (strchr ("|(){}+?", p[0]) != NULL)
-            {
-              g_string_append_c (out, '\\');
-              g_string_append_c (out, p[0]);
-              continue;
-            }
-        }
-      if (p[0] == '\\' && p[1] != '\0')
-        {
-          g_string_append_c (out, p[0]);
-          g_string_append_c (out, p[1]);
-          p++;
+          if ((p = class_to_pcre (p + 1, syntax, out, why)) == NULL)
+            return NULL;
           continue;
         }
+      if (syntax == UB_PATTERN_FINDSTR)
+        {
+          /* findstr /r: . * ^ $ [] and \ before one of them; everything else literal */
+          if (p[0] == '\\')
+            {
+              if (p[1] != '\0' && strchr (".*^$[]\\", p[1]) != NULL)
+                {
+                  g_string_append_c (out, '\\');
+                  g_string_append_c (out, *++p);
+                  continue;
+                }
+              /* \< \> (findstr's idea of a word is not documented), \d, … */
+              *why = _("Unbrick cannot tell how findstr reads this pattern");
+              return NULL;
+            }
+          if ((p[0] == '^' && p != pattern) || (p[0] == '$' && p[1] != '\0') ||
+              (p[0] == '*' && (was_start || p[-1] == '*')))
+            {
+              *why = _("Unbrick cannot tell how findstr reads this pattern");
+              return NULL;
+            }
+          if (strchr ("|(){}+?", p[0]) != NULL)
+            g_string_append_c (out, '\\');
+          g_string_append_c (out, p[0]);
+          at_start = p[0] == '^';
+          continue;
+        }
+
+      /* grep: BRE or ERE (GNU) */
+      if (p[0] == '\\')
+        {
+          char c = p[1];
+
+          if (c == '\0')
+            {
+              *why = _("Unbrick cannot tell how grep reads this pattern");
+              return NULL;
+            }
+          p++;
+          if (c == '<')
+            g_string_append (out, "\\b(?=\\w)");
+          else if (c == '>')
+            g_string_append (out, "\\b(?<=\\w)");
+          else if (syntax == UB_PATTERN_BRE && strchr ("|(){}+?", c) != NULL)
+            {
+              /* BRE: \| \( \) \{ \} \+ \? are the operators */
+              if ((c == '+' || c == '?' || c == '{') && was_start)
+                {
+                  *why = _("Unbrick cannot tell how grep reads this pattern");
+                  return NULL;
+                }
+              g_string_append_c (out, c);
+              at_start = c == '(' || c == '|';
+            }
+          else if ((syntax == UB_PATTERN_BRE && c == '{' && p[1] == ',') ||
+                   (syntax == UB_PATTERN_ERE && strchr ("|{}", c) != NULL))
+            {
+              /* {,N} is GNU's; \| in an ERE is GNU's business */
+              *why = _("Unbrick cannot tell how grep reads this pattern");
+              return NULL;
+            }
+          else if (strchr ("bBwWsS", c) != NULL || (c >= '1' && c <= '9'))
+            {
+              g_string_append_c (out, '\\');
+              g_string_append_c (out, c);
+            }
+          else if (g_ascii_isalnum (c))
+            {
+              /* \d, \n, \t…: GNU grep and PCRE differ */
+              *why = _("Unbrick cannot tell how grep reads this pattern");
+              return NULL;
+            }
+          else
+            {
+              g_string_append_c (out, '\\');
+              g_string_append_c (out, c);
+            }
+          continue;
+        }
+      if (syntax == UB_PATTERN_BRE)
+        {
+          /* a * with nothing before it, ^ not at the start and $ not at the end are literal */
+          gboolean end = p[1] == '\0' || (p[1] == '\\' && (p[2] == ')' || p[2] == '|'));
+
+          if ((p[0] == '*' && was_start) || (p[0] == '^' && !was_start) ||
+              (p[0] == '$' && !end) || strchr ("|(){}+?", p[0]) != NULL)
+            g_string_append_c (out, '\\');
+          g_string_append_c (out, p[0]);
+          at_start = p[0] == '^' && was_start;
+          continue;
+        }
+      /* ERE: a repetition with nothing to repeat is GNU's business */
+      if ((strchr ("*+?{", p[0]) != NULL && was_start) || (p[0] == '{' && p[1] == ','))
+        {
+          *why = _("Unbrick cannot tell how grep reads this pattern");
+          return NULL;
+        }
       g_string_append_c (out, p[0]);
+      at_start = p[0] == '(' || p[0] == '|' || p[0] == '^';
     }
-  return g_string_free (out, FALSE);
+  if (!ub_script_pcre_compiles (out->str))
+    {
+      *why = _("the pattern is not one Unbrick can read");
+      return NULL;
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
 gboolean
-ub_script_product_codenames (const char      *pattern,
-                             UbPatternSyntax  syntax,
+ub_script_product_codenames (const char      *pcre,
                              GStrv           *codenames,
                              gboolean        *prefix_match)
 {
-  g_autofree char *pcre = ub_script_pattern_to_pcre (pattern, syntax);
   g_auto(GStrv) alternatives = g_strsplit (pcre, "|", -1);
   g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
   g_autoptr(GRegex) form = NULL;
@@ -723,7 +894,7 @@ ub_script_match_check (UbScriptBuilder *b,
       GStrv names = NULL;
       gboolean prefix = FALSE;
 
-      if (!ub_script_product_codenames (pcre, UB_PATTERN_ERE, &names, &prefix))
+      if (!ub_script_product_codenames (pcre, &names, &prefix))
         {
           ub_script_error (error, b->name, line, text,
                            _("Unbrick cannot read which phones this product check accepts"));

@@ -69,6 +69,18 @@ assert_step (UbScript   *script,
   g_assert_cmpstr (s->error_message, ==, message);
 }
 
+static gboolean
+folder_matches (const char *pcre,
+                const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean matches = FALSE;
+
+  g_assert_true (ub_folder_name_matches (pcre, name, &matches, &error));
+  g_assert_no_error (error);
+  return matches;
+}
+
 static guint
 n_steps (UbScript *script)
 {
@@ -495,13 +507,14 @@ test_bat_findstr_forms (void)
   assert_step (s, 2, "check-product corot (prefix)", TRUE, NULL);
   g_assert_cmpstrv (d->codenames, ((const char *[]) { "corot", NULL }));
   g_assert_false (d->prefix_match);
-  assert_step (s, 4, "check-var secure /(?i)YES/", TRUE, NULL);
+  assert_step (s, 4, "check-var secure /(?i:YES)/", TRUE, NULL);
 
-  /* without /c: and with /r, "^product: *corot" is two regexes, "^product:" accepts every phone */
+  /* without /c: and with /r, "^product: *corot" is two regexes, "^product:" accepts every
+   * phone, and "*corot" starts with a * */
   assert_refused ("flash_all.bat",
                   "fastboot %* getvar product 2>&1 | findstr /r \"^product: *corot\" || exit /B 1\n",
                   UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
-                  "flash_all.bat, line 1: Unbrick cannot read which phones this product check accepts: "
+                  "flash_all.bat, line 1: Unbrick cannot tell how findstr reads this pattern: "
                   "“fastboot %* getvar product 2>&1 | findstr /r \"^product: *corot\" || exit /B 1”");
   /* no /r nor /l and a regex character: findstr's own guess decides, Unbrick does not */
   assert_refused ("flash_all.bat",
@@ -597,9 +610,9 @@ test_bat_folder_choice (void)
   g_assert_true (((UbCondition *) g_ptr_array_index (step (s, 4)->conditions, 0))->negate);
 
   /* findstr without /i is case-sensitive; echo leaves a blank before the pipe */
-  g_assert_true (ub_folder_name_matches (cx->pattern, "land_china_images_V9.5.6.0_6.0"));
-  g_assert_false (ub_folder_name_matches (cx->pattern, "land_global_images_V9.5.6.0_6.0"));
-  g_assert_false (ub_folder_name_matches (cx->pattern, "land_China_images_V9.5.6.0_6.0"));
+  g_assert_true (folder_matches (cx->pattern, "land_china_images_V9.5.6.0_6.0"));
+  g_assert_false (folder_matches (cx->pattern, "land_global_images_V9.5.6.0_6.0"));
+  g_assert_false (folder_matches (cx->pattern, "land_China_images_V9.5.6.0_6.0"));
 
   {
     /* set "p=land": no quotes in the value; && sets it when the name matches */
@@ -708,6 +721,19 @@ test_bat_folder_parts (void)
 #undef PARTS_HEAD
 }
 
+/* cmd pastes %folder% into the line: a name with its metacharacters runs something else. */
+static void
+test_folder_name_plain (void)
+{
+  const char *const bad[] = { "land&del", "land|x", "a<b", "a>b", "a^b", "land (1)", "a%p%",
+                              "a!b!", "a\"b", "a\tb", "a\nb", NULL };
+
+  g_assert_true (ub_folder_name_is_plain ("land_china_images_V9.5.6.0.MALCNFA_6.0"));
+  g_assert_true (ub_folder_name_is_plain ("corot images-V816.0 [copy]"));
+  for (guint i = 0; bad[i] != NULL; i++)
+    g_assert_false (ub_folder_name_is_plain (bad[i]));
+}
+
 /* The ROM is for the product its folder's name selects. */
 static void
 test_bat_folder_codenames (void)
@@ -736,6 +762,83 @@ test_bat_folder_codenames (void)
       g_assert_cmpint (g_rmdir (dir), ==, 0);
       g_assert_cmpint (g_rmdir (tmp), ==, 0);
     }
+}
+
+/* grep and findstr patterns: translated as they read them, or refused; never a PCRE that
+ * reads differently or does not compile (a refuse-when-match check would never fire). */
+static void
+test_patterns (void)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean matches = TRUE;
+
+#define SH_REFUSE_IF(grep) \
+  "fastboot $* getvar board_version 2>&1 | " grep "\nif [ $? -eq 0 ]; then\n  exit 1\nfi\n"
+  {
+    g_autoptr(UbScript) s = parse ("flash_all.sh",
+      SH_REFUSE_IF ("grep \"\\<4\\.4\\>\"")
+      SH_REFUSE_IF ("grep \"*4\"")
+      SH_REFUSE_IF ("grep 'a^b$c[\\.]'")
+      SH_REFUSE_IF ("grep '\\(*a\\)\\{2\\}'"));
+
+    g_assert_cmpuint (n_steps (s), ==, 4);
+    /* BRE: \< \> are word boundaries; a leading *, a ^ inside, a $ inside and a
+     * backslash in a class are literal */
+    assert_step (s, 0, "check-var board_version !/\\b(?=\\w)4\\.4\\b(?<=\\w)/", TRUE, NULL);
+    assert_step (s, 1, "check-var board_version !/\\*4/", TRUE, NULL);
+    assert_step (s, 2, "check-var board_version !/a\\^b\\$c[\\\\.]/", TRUE, NULL);
+    assert_step (s, 3, "check-var board_version !/(\\*a){2}/", TRUE, NULL);
+    g_assert_true (ub_pattern_matches (step (s, 0)->pattern, "board_version: 4.4", &matches, NULL) &&
+                   matches);
+    g_assert_true (ub_pattern_matches (step (s, 0)->pattern, "board_version: 14.45", &matches, NULL) &&
+                   !matches);
+  }
+  assert_refused ("flash_all.sh", SH_REFUSE_IF ("grep -E \"4\\.4|+5\""), UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.sh, line 1: Unbrick cannot tell how grep reads this pattern: "
+                  "“fastboot $* getvar board_version 2>&1 | grep -E \"4\\.4|+5\"”");
+  assert_refused ("flash_all.sh", SH_REFUSE_IF ("grep \"4\\d\""), UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.sh, line 1: Unbrick cannot tell how grep reads this pattern: "
+                  "“fastboot $* getvar board_version 2>&1 | grep \"4\\d\"”");
+  assert_refused ("flash_all.sh", SH_REFUSE_IF ("grep \"[[:foo:]]\""), UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.sh, line 1: the pattern is not one Unbrick can read: "
+                  "“fastboot $* getvar board_version 2>&1 | grep \"[[:foo:]]\"”");
+#undef SH_REFUSE_IF
+
+#define BAT_REFUSED(findstr, why) \
+  assert_refused ("flash_all.bat", "fastboot %* getvar product 2>&1 | " findstr " || exit /B 1\n", \
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT, \
+                  "flash_all.bat, line 1: " why ": “fastboot %* getvar product 2>&1 | " findstr " || exit /B 1”")
+  BAT_REFUSED ("findstr /r \"*begonia\"", "Unbrick cannot tell how findstr reads this pattern");
+  BAT_REFUSED ("findstr /r \"a**\"", "Unbrick cannot tell how findstr reads this pattern");
+  BAT_REFUSED ("findstr /r \"\\<begonia\\>\"", "Unbrick cannot tell how findstr reads this pattern");
+  BAT_REFUSED ("findstr /r \"\\Qa\\E\"", "Unbrick cannot tell how findstr reads this pattern");
+  BAT_REFUSED ("findstr /r /c:\"x\\d\"", "Unbrick cannot tell how findstr reads this pattern");
+  BAT_REFUSED ("findstr /r /c:\"^a^b\"", "Unbrick cannot tell how findstr reads this pattern");
+  /* findstr's [a-z] follows the collation order: it takes capitals too */
+  BAT_REFUSED ("findstr /r /c:\"^product: [a-z]*\"", "findstr reads this range of characters differently");
+  BAT_REFUSED ("findstr /r /c:\"^product: [a-\"", "a “[” in the pattern is never closed");
+#undef BAT_REFUSED
+
+  {
+    /* /i per string: "(?i)" in front would leak into the other alternatives of a joined check */
+    g_autoptr(UbScript) s = parse ("flash_all.bat",
+      "fastboot %* getvar board 2>&1 | findstr /r /c:\"^board: 5.[0-9]\" || exit /B 1\n"
+      "fastboot %* getvar secure 2>&1 | findstr /i \"yes on\" || fastboot %* getvar secure 2>&1 | findstr \"ON\" || exit /B 1\n"
+      "fastboot %* getvar board 2>&1 | findstr /r /c:\"^board: 5\\.\" || exit /B 1\n");
+
+    g_assert_cmpuint (n_steps (s), ==, 3);
+    assert_step (s, 0, "check-var board /^board: 5.[0-9]/", TRUE, NULL);
+    assert_step (s, 1, "check-var secure /(?i:yes)|(?i:on)|ON/", TRUE, NULL);
+    assert_step (s, 2, "check-var board /^board: 5\\./", TRUE, NULL);
+    g_assert_true (ub_pattern_matches (step (s, 1)->pattern, "secure: YES", &matches, NULL) && matches);
+  }
+
+  /* a pattern that does not compile is an internal error, never "does not match" */
+  g_assert_false (ub_pattern_matches ("a(", "a(", &matches, &error));
+  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED);
+  g_clear_error (&error);
+  g_assert_false (ub_folder_name_matches ("[", "x", &matches, &error));
+  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED);
 }
 
 static void
@@ -809,6 +912,8 @@ main (int argc, char **argv)
   g_test_add_func ("/script/bat-folder-choice", test_bat_folder_choice);
   g_test_add_func ("/script/bat-folder-parts", test_bat_folder_parts);
   g_test_add_func ("/script/bat-folder-codenames", test_bat_folder_codenames);
+  g_test_add_func ("/script/patterns", test_patterns);
+  g_test_add_func ("/script/folder-name-plain", test_folder_name_plain);
   g_test_add_func ("/script/refusals", test_refusals);
   return g_test_run ();
 }
