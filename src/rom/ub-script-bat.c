@@ -934,9 +934,13 @@ run_line (Bat        *bat,
   if (match ("^if\\s+(?:\\[%(\\w+)%\\]\\s+(?:equ|==)\\s+\\[\\]|\"%(\\w+)%\"\\s*==\\s*\"\")\\s+set\\s+\"?(\\w+)=0\"?$",
              text, &m))
     {
-      g_autofree char *name = fetch (m, 3);
+      g_autofree char *name = fetch (m, 3), *t1 = fetch (m, 1), *t2 = fetch (m, 2);
+      const char *tested = t1 != NULL && t1[0] != '\0' ? t1 : t2;
       UbScriptVal *val = lookup (bat, name);
 
+      /* only "the variable is empty, make it 0"; another test sets it only sometimes */
+      if (g_ascii_strcasecmp (tested, name) != 0)
+        return fail (bat, line, _("this condition is not one Unbrick understands"));
       if (val == NULL)
         store (bat, name, ub_script_val_new (UB_VAL_INT, NULL));
       else if (val->kind == UB_VAL_DEVVAR)
@@ -1019,10 +1023,11 @@ run_line (Bat        *bat,
 
   /* echo %folder% | findstr … || echo … && exit /B 1 (or && … when it must not match);
    * … || set p=…: p depends on the folder's name */
-  if (match ("^echo\\s+%(\\w+)%(\\s+2>&1)?\\s*\\|\\s*(findstr\\s.*)$", text, &m) &&
-      lookup_kind (bat, m, 1) == UB_VAL_FOLDER)
+  if (match ("^echo(\\s+)%(\\w+)%(\\s+2>&1)?(\\s*)\\|\\s*(findstr\\s.*)$", text, &m) &&
+      lookup_kind (bat, m, 2) == UB_VAL_FOLDER)
     {
-      g_autofree char *redirect = fetch (m, 2), *rest = fetch (m, 3);
+      g_autofree char *lead = fetch (m, 1), *redirect = fetch (m, 3), *blanks = fetch (m, 4);
+      g_autofree char *rest = fetch (m, 5);
       g_autoptr(GArray) ops = g_array_new (FALSE, FALSE, sizeof (Op));
       g_autoptr(GPtrArray) parts = split_chain (rest, ops);
       const char *why = NULL;
@@ -1036,6 +1041,12 @@ run_line (Bat        *bat,
         return fail (bat, line, _("Unbrick cannot resolve a variable on this line"));
       if (why != NULL)
         return fail (bat, line, why);
+      /* echo passes on the blanks after the first one and before the pipe: the
+       * folder's name is matched as "NAME " */
+      if (!g_str_equal (lead, " ") ||
+          ((redirect == NULL || redirect[0] == '\0') && !g_str_equal (blanks, " ")))
+        return fail (bat, line, _("Unbrick only reads “echo %folder% | findstr” with one space "
+                                  "on each side of the name"));
       /* with 2>&1, how many blanks echo leaves before the pipe is cmd's business:
        * only words, which cannot reach them, are read */
       if (pcre != NULL && redirect != NULL && redirect[0] != '\0' &&
@@ -1051,8 +1062,9 @@ run_line (Bat        *bat,
 
           if (chained)
             return fail (bat, line, _("this command chain is not one Unbrick understands"));
+          /* a % or ! in the value would be expanded where p is used, with later values */
           if (old == NULL || old->kind != UB_VAL_STRING || old->raw == NULL || raw == NULL ||
-              has_trailing_blank (bat, line))
+              strpbrk (raw, "%!") != NULL || has_trailing_blank (bat, line))
             return fail (bat, line, _("Unbrick cannot tell what this variable holds"));
           val = ub_script_val_new (UB_VAL_FOLDER_CHOICE, NULL);
           val->raw = g_strdup (on_match ? raw : old->raw);
@@ -1178,7 +1190,7 @@ run_line (Bat        *bat,
         status_reset (bat);
         if (chained)
           return fail (bat, line, _("this command chain is not one Unbrick understands"));
-        if (raw == NULL || strchr (raw, '%') != NULL)
+        if (raw == NULL || strpbrk (raw, "%!") != NULL)
           return fail (bat, line, _("Unbrick cannot tell what this variable holds"));
         value = unquote (raw);
         if (is_number (value))
@@ -1314,6 +1326,31 @@ run_block (Bat      *bat,
   return TRUE;
 }
 
+/* A line ending in an unquoted ^ goes on with the next one (in comments too, for
+ * all Unbrick knows): cmd would read another command than the lines show. */
+static gboolean
+check_carets (Bat *bat)
+{
+  for (guint i = 0; i < bat->n_lines; i++)
+    {
+      gboolean quoted = FALSE;
+
+      for (const char *p = bat->orig[i]; *p; p++)
+        {
+          if (*p == '"')
+            quoted = !quoted;
+          else if (!quoted && *p == '^')
+            {
+              if (p[1] == '\0')
+                return fail (bat, i + 1, _("a “^” at the end of the line joins the next line to "
+                                           "it, which Unbrick does not follow"));
+              p++;
+            }
+        }
+    }
+  return TRUE;
+}
+
 GPtrArray *
 ub_script_parse_bat (const char  *name,
                      const char  *text,
@@ -1334,7 +1371,7 @@ ub_script_parse_bat (const char  *name,
   bat.labels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   bat.error = error;
 
-  if (run_block (&bat, FALSE, &has_else))
+  if (check_carets (&bat) && run_block (&bat, FALSE, &has_else))
     {
       steps = g_steal_pointer (&bat.b.steps);
       *notes = g_steal_pointer (&bat.b.notes);

@@ -721,6 +721,73 @@ test_bat_folder_parts (void)
 #undef PARTS_HEAD
 }
 
+/* .bat lines whose reading depended on more than the line shows. */
+static void
+test_bat_line_forms (void)
+{
+#define CHOICE_HEAD \
+  "set p=\"landx\"\nset q=a\nfor /f \"delims=\" %%i in (\"%cd%\") do set folder=%%~nxi\n"
+  /* a folder-dependent value with % or ! would be expanded later, with later values */
+  assert_refused ("flash_all.bat", CHOICE_HEAD "echo %folder% | findstr /r /c:\"china\" || set p=%q%\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 4: Unbrick cannot tell what this variable holds: "
+                  "“echo %folder% | findstr /r /c:\"china\" || set p=%q%”");
+  assert_refused ("flash_all.bat", CHOICE_HEAD "echo %folder% | findstr /r /c:\"china\" || set p=!q!\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 4: Unbrick cannot tell what this variable holds: "
+                  "“echo %folder% | findstr /r /c:\"china\" || set p=!q!”");
+  assert_refused ("flash_all.bat", "set p=!q!\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 1: Unbrick cannot tell what this variable holds: “set p=!q!”");
+  /* echo passes on its blanks: the name is matched as "NAME " only with one space each side */
+  assert_refused ("flash_all.bat", CHOICE_HEAD "echo %folder%| findstr /r /c:\"^land_\" || exit /B 1\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 4: Unbrick only reads “echo %folder% | findstr” with one space "
+                  "on each side of the name: “echo %folder%| findstr /r /c:\"^land_\" || exit /B 1”");
+  assert_refused ("flash_all.bat", CHOICE_HEAD "echo %folder%  | findstr /r /c:\"_lock $\" && exit /B 1\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 4: Unbrick only reads “echo %folder% | findstr” with one space "
+                  "on each side of the name: “echo %folder%  | findstr /r /c:\"_lock $\" && exit /B 1”");
+  assert_refused ("flash_all.bat", CHOICE_HEAD "echo  %folder% | findstr /r /c:\"^land_\" || exit /B 1\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 4: Unbrick only reads “echo %folder% | findstr” with one space "
+                  "on each side of the name: “echo  %folder% | findstr /r /c:\"^land_\" || exit /B 1”");
+#undef CHOICE_HEAD
+
+  /* "if [%other%] EQU [] set hw=0" does not make an empty hw count as 0 */
+  assert_refused ("flash_all.bat",
+                  "for /f \"tokens=2 delims=: \" %%i in ('fastboot %* getvar hw-revision 2^>^&1 ^| findstr /r /c:\"hw-revision: \"') do (set hw=%%i)\n"
+                  "if [%other%] EQU [] set hw=0\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 2: this condition is not one Unbrick understands: "
+                  "“if [%other%] EQU [] set hw=0”");
+  {
+    g_autoptr(UbScript) s = parse ("flash_all.bat",
+      "for /f \"tokens=2 delims=: \" %%i in ('fastboot %* getvar hw-revision 2^>^&1 ^| findstr /r /c:\"hw-revision: \"') do (set hw=%%i)\n"
+      "if [%HW%] EQU [] set hw=0\n"
+      "if %hw% LEQ 10 (exit /B 1)\n");
+
+    assert_step (s, 0, "check-number refuse-if hw-revision leq 10 (empty = 0)", TRUE, NULL);
+  }
+
+  /* a ^ at the end of a line joins the next one: cmd would only echo the erase */
+  assert_refused ("flash_all.bat", "echo hello ^\nfastboot %* erase userdata\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 1: a “^” at the end of the line joins the next line to it, "
+                  "which Unbrick does not follow: “echo hello ^”");
+  assert_refused ("flash_all.bat", "fastboot %* flash boot %~dp0images\\boot.img\r\nrem see ^\r\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 2: a “^” at the end of the line joins the next line to it, "
+                  "which Unbrick does not follow: “rem see ^”");
+  {
+    /* quoted, escaped (^^) or followed by a blank: no continuation */
+    g_autoptr(UbScript) s = parse ("flash_all.bat",
+      "echo \"hello ^\"\necho a^^\necho b^ \nfastboot %* erase userdata\n");
+
+    g_assert_cmpuint (n_steps (s), ==, 4);
+    assert_step (s, 3, "erase userdata", FALSE, NULL);
+  }
+}
+
 /* cmd pastes %folder% into the line: a name with its metacharacters runs something else. */
 static void
 test_folder_name_plain (void)
@@ -914,6 +981,7 @@ main (int argc, char **argv)
   g_test_add_func ("/script/bat-folder-codenames", test_bat_folder_codenames);
   g_test_add_func ("/script/patterns", test_patterns);
   g_test_add_func ("/script/folder-name-plain", test_folder_name_plain);
+  g_test_add_func ("/script/bat-line-forms", test_bat_line_forms);
   g_test_add_func ("/script/refusals", test_refusals);
   return g_test_run ();
 }
