@@ -637,12 +637,16 @@ check_number (UbPreflight       *self,
 
   if (!fact (self, check->var, &value, error))
     return FALSE;
-  /* for /f "tokens=2 delims=: " keeps the first word of the value */
+  /* for /f "tokens=2 delims=: " on the line "NAME: VALUE": the second run of characters
+   * other than ':' and ' ' (the reader refuses names with ':' or ' ') */
   if (value != NULL)
     {
-      g_auto(GStrv) words = g_strsplit_set (value, ": \t", -1);
+      g_autofree char *line = g_strdup_printf ("%s: %s", check->var, value);
+      g_auto(GStrv) words = g_strsplit_set (line, ": ", -1);
+      guint seen = 0;
+
       for (guint k = 0; words[k] != NULL && token == NULL; k++)
-        if (words[k][0] != '\0')
+        if (words[k][0] != '\0' && ++seen == 2)
           token = g_strdup (words[k]);
     }
   if (token == NULL && check->empty_is_zero)

@@ -974,6 +974,10 @@ run_line (Bat        *bat,
 
       if (!g_str_equal (pat, expected))
         return fail (bat, line, _("Unbrick cannot tell what this variable holds"));
+      /* tokens=2 delims=: splits the whole "NAME: VALUE" line, the name too */
+      if (strchr (var, ':') != NULL)
+        return fail (bat, line, _("cmd splits this variable's name at “:”, so Unbrick cannot "
+                                  "tell which part the script reads"));
       store (bat, name, ub_script_val_new (UB_VAL_DEVVAR, var));
       status_reset (bat);
       return TRUE;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -780,6 +781,7 @@ ub_script_product_codenames (const char      *pcre,
 /*
  * cmd's number: decimal, 0x hex or 0 octal, with an optional sign, the whole
  * word (else cmd compares the words as text, which depends on the locale).
+ * Beyond 32 bits cmd saturates: not a number Unbrick compares.
  */
 gboolean
 ub_script_cmd_number (const char *text,
@@ -789,6 +791,7 @@ ub_script_cmd_number (const char *text,
   gboolean negative = FALSE;
   char *end = NULL;
   guint base = 10;
+  guint64 magnitude;
 
   if (text == NULL || *p == '\0')
     return FALSE;
@@ -803,12 +806,11 @@ ub_script_cmd_number (const char *text,
     base = 8;
   if (*p == '\0' || !g_ascii_isxdigit (*p))
     return FALSE;
-  *out = (gint64) g_ascii_strtoull (p, &end, base);
-  /* beyond 32 bits cmd saturates: not worth copying */
-  if (end == NULL || *end != '\0' || *out > G_MAXINT32)
+  errno = 0;
+  magnitude = g_ascii_strtoull (p, &end, base);
+  if (errno != 0 || end == NULL || *end != '\0' || magnitude > G_MAXINT32)
     return FALSE;
-  if (negative)
-    *out = -*out;
+  *out = negative ? -(gint64) magnitude : (gint64) magnitude;
   return TRUE;
 }
 

@@ -10,6 +10,7 @@
 #include "ub-rom.h"
 #include "ub-rom-error.h"
 #include "ub-script.h"
+#include "ub-script-private.h"
 
 static UbScriptDialect
 dialect_of (const char *name)
@@ -788,6 +789,42 @@ test_bat_line_forms (void)
   }
 }
 
+/* cmd's numbers: 32 bits; beyond, cmd saturates and Unbrick does not compare. */
+static void
+test_cmd_number (void)
+{
+  const char *const bad[] = { "18446744073709551615", "18446744073709551616", "-9223372036854775808",
+                              "9223372036854775807", "2147483648", "0x80000000", "-", "0x", "08",
+                              "1a", " 1", "+-1", "", NULL };
+  gint64 n = 0;
+
+  g_assert_true (ub_script_cmd_number ("2147483647", &n));
+  g_assert_cmpint (n, ==, G_MAXINT32);
+  g_assert_true (ub_script_cmd_number ("-2147483647", &n));
+  g_assert_cmpint (n, ==, -G_MAXINT32);
+  g_assert_true (ub_script_cmd_number ("0x10", &n));
+  g_assert_cmpint (n, ==, 16);
+  g_assert_true (ub_script_cmd_number ("010", &n));
+  g_assert_cmpint (n, ==, 8);
+  for (guint i = 0; bad[i] != NULL; i++)
+    g_assert_false (ub_script_cmd_number (bad[i], &n));
+
+#define HW_HEAD \
+  "for /f \"tokens=2 delims=: \" %%i in ('fastboot %* getvar hw-revision 2^>^&1 ^| findstr /r /c:\"hw-revision: \"') do (set hw=%%i)\n"
+  assert_refused ("flash_all.bat", HW_HEAD "if %hw% LEQ 18446744073709551615 (exit /B 1)\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 2: this comparison is not one Unbrick understands: "
+                  "“if %hw% LEQ 18446744073709551615 (exit /B 1)”");
+#undef HW_HEAD
+  /* tokens=2 delims=: splits "partition-size:boot: 0x4000000" at the name's ':' too */
+  assert_refused ("flash_all.bat",
+                  "for /f \"tokens=2 delims=: \" %%i in ('fastboot %* getvar partition-size:boot 2^>^&1 ^| findstr /r /c:\"partition-size:boot:\"') do (set size=%%i)\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 1: cmd splits this variable's name at “:”, so Unbrick cannot tell "
+                  "which part the script reads: “for /f \"tokens=2 delims=: \" %%i in ('fastboot %* getvar "
+                  "partition-size:boot 2^>^&1 ^| findstr /r /c:\"partition-size:boot:\"') do (set size=%%i)”");
+}
+
 /* cmd pastes %folder% into the line: a name with its metacharacters runs something else. */
 static void
 test_folder_name_plain (void)
@@ -981,6 +1018,7 @@ main (int argc, char **argv)
   g_test_add_func ("/script/bat-folder-codenames", test_bat_folder_codenames);
   g_test_add_func ("/script/patterns", test_patterns);
   g_test_add_func ("/script/folder-name-plain", test_folder_name_plain);
+  g_test_add_func ("/script/cmd-number", test_cmd_number);
   g_test_add_func ("/script/bat-line-forms", test_bat_line_forms);
   g_test_add_func ("/script/refusals", test_refusals);
   return g_test_run ();
