@@ -271,6 +271,23 @@ harmless_redirection (const char *word)
   return g_strv_contains (ok, word);
 }
 
+/* The command's only redirection is 2>&1 (what fastboot prints reaches the pipe). */
+static gboolean
+stderr_piped (const char *cmd)
+{
+  g_auto(GStrv) words = split_words (cmd);
+  guint n = 0;
+  gboolean both = FALSE;
+
+  for (guint i = 0; words[i] != NULL; i++)
+    if (harmless_redirection (words[i]) || strchr (words[i], '>') != NULL)
+      {
+        n++;
+        both = g_str_equal (words[i], "2>&1");
+      }
+  return n == 1 && both;
+}
+
 /* "fastboot …" (at @pos in @parts, up to a pipe) → argv after "fastboot", or NULL. */
 static GStrv
 fastboot_argv (Bat        *bat,
@@ -488,6 +505,9 @@ run_fastboot_line (Bat        *bat,
         return fail (bat, line, _("Unbrick cannot resolve a variable on this line"));
       if (why != NULL)
         return fail (bat, line, why);
+      if (name != NULL && !stderr_piped (g_ptr_array_index (parts, i)))
+        return fail (bat, line, _("fastboot prints getvar's answer on stderr: without “2>&1” "
+                                  "before the pipe, findstr sees nothing"));
       if (name == NULL || pcre == NULL || (var != NULL && !g_str_equal (var, name)))
         return fail (bat, line, _("this check is not one Unbrick understands"));
       if (var == NULL)

@@ -897,7 +897,7 @@ typedef struct {
   GHashTable      *handlers;   /* names of error-handler functions */
   gboolean         errexit;    /* set -e */
   guint            exempt;     /* inside the left of || (set -e does not stop there) */
-  guint            file_known; /* inside "if [ -e FILE ]": cat FILE cannot fail */
+  GPtrArray       *known_files; /* the FILEs of the enclosing "if [ -e FILE ]": cat FILE cannot fail */
   Status           status;
   GError         **error;
 } Sh;
@@ -1090,18 +1090,28 @@ single (Node *node)
   return node;
 }
 
-/* `fastboot [$*] getvar NAME [2>&1]` → NAME */
+/* `fastboot [$*] getvar NAME 2>&1` (piped into grep) → NAME. AOSP's fastboot prints
+ * the answer on stderr: without 2>&1 (or with more) grep sees nothing, *no_stderr. */
 static char *
-getvar_of (Sh   *sh,
-           Node *node)
+getvar_of (Sh       *sh,
+           Node     *node,
+           gboolean *no_stderr)
 {
   g_auto(GStrv) argv = NULL;
+  char *name;
 
+  *no_stderr = FALSE;
   if (!simple_is (node, "fastboot") || !redirs_harmless (node))
     return NULL;
-  if ((argv = simple_argv (sh, node)) == NULL)
+  if ((argv = simple_argv (sh, node)) == NULL || (name = ub_script_getvar_name (argv + 1)) == NULL)
     return NULL;
-  return ub_script_getvar_name (argv + 1);
+  if (node->redirs->len != 1 || !g_str_equal (g_ptr_array_index (node->redirs, 0), "2>&1"))
+    {
+      *no_stderr = TRUE;
+      g_free (name);
+      return NULL;
+    }
+  return name;
 }
 
 /* `grep [-E] [-q] PATTERN` → the pattern */
@@ -1191,7 +1201,8 @@ eval_command (Sh   *sh,
     }
   if (cmd->kind == NODE_PIPELINE && cmd->children->len >= 2)
     {
-      g_autofree char *var = getvar_of (sh, g_ptr_array_index (cmd->children, 0));
+      gboolean no_stderr;
+      g_autofree char *var = getvar_of (sh, g_ptr_array_index (cmd->children, 0), &no_stderr);
       g_autofree char *pattern = NULL;
       UbPatternSyntax syntax;
       gboolean only = FALSE;
@@ -1302,7 +1313,8 @@ errexit_assignment (Sh                *sh,
 {
   if (val->kind == UB_VAL_DEVVAR && val->date)
     return fail (sh, line, _("with “set -e”, Unbrick cannot tell when this date conversion stops the script"));
-  if (val->kind == UB_VAL_PKGFILE && !val->date && sh->file_known == 0)
+  if (val->kind == UB_VAL_PKGFILE && !val->date &&
+      !g_ptr_array_find_with_equal_func (sh->known_files, val->s, g_str_equal, NULL))
     return fail (sh, line, _("with “set -e”, a missing file stops the script here, which Unbrick does not follow"));
   if (val->kind == UB_VAL_DEVVAR && cmd != NULL && cmd->kind == NODE_PIPELINE &&
       simple_is (g_ptr_array_index (cmd->children, cmd->children->len - 1), "grep"))
@@ -1639,11 +1651,16 @@ run_pipeline (Sh   *sh,
   g_autofree char *var = NULL;
   g_autofree char *pattern = NULL;
   UbPatternSyntax syntax;
-  gboolean only = FALSE;
+  gboolean only = FALSE, no_stderr = FALSE;
 
   status_reset (sh);
+  if (node->children->len >= 2 && simple_is (g_ptr_array_index (node->children, 1), "grep"))
+    g_free (getvar_of (sh, g_ptr_array_index (node->children, 0), &no_stderr));
+  if (no_stderr)
+    return fail (sh, node->line, _("fastboot prints getvar's answer on stderr: without “2>&1” "
+                                   "before the pipe, grep sees nothing"));
   if (node->children->len == 2 &&
-      (var = getvar_of (sh, g_ptr_array_index (node->children, 0))) != NULL &&
+      (var = getvar_of (sh, g_ptr_array_index (node->children, 0), &no_stderr)) != NULL &&
       grep_of (sh, g_ptr_array_index (node->children, 1), &pattern, &syntax, &only) && !only)
     {
       const char *why = NULL;
@@ -1861,16 +1878,16 @@ run_if (Sh   *sh,
       if (!negate && bodies_assign_only (then_body, else_body) && else_body == NULL)
         {
           /* CURRENT_ANTI_VER=`cat …/anti_version.txt`: a missing file leaves it empty */
-          sh->file_known++;
+          g_ptr_array_add (sh->known_files, path);
           ok = run_body_assignments (sh, then_body);
-          sh->file_known--;
+          g_ptr_array_remove_index (sh->known_files, sh->known_files->len - 1);
           return ok;
         }
       if (!negate)
-        sh->file_known++;
+        g_ptr_array_add (sh->known_files, path);
       ok = run_guarded (sh, then_body, UB_CONDITION_FILE, path, NULL, negate);
       if (!negate)
-        sh->file_known--;
+        g_ptr_array_remove_index (sh->known_files, sh->known_files->len - 1);
       if (!ok)
         return FALSE;
       return else_body == NULL || run_guarded (sh, else_body, UB_CONDITION_FILE, path, NULL, !negate);
@@ -1988,6 +2005,7 @@ ub_script_parse_sh (const char  *name,
   sh.lines = lines;
   sh.vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ub_script_val_free);
   sh.handlers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  sh.known_files = g_ptr_array_new ();
   sh.error = error;
   if (run_list (&sh, tree))
     {
@@ -1998,5 +2016,6 @@ ub_script_parse_sh (const char  *name,
   ub_script_builder_clear (&sh.b);
   g_hash_table_unref (sh.vars);
   g_hash_table_unref (sh.handlers);
+  g_ptr_array_unref (sh.known_files);
   return steps;
 }

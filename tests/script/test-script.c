@@ -825,6 +825,47 @@ test_cmd_number (void)
                   "partition-size:boot 2^>^&1 ^| findstr /r /c:\"partition-size:boot:\"') do (set size=%%i)”");
 }
 
+/* getvar's answer is on stderr: a grep/findstr sees it only through 2>&1. */
+static void
+test_getvar_stderr (void)
+{
+  const char *const sh_forms[] = { "", " 2>/dev/null", " >&2", " 2>&1 >/dev/null", NULL };
+
+  for (guint i = 0; sh_forms[i] != NULL; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("fastboot $* getvar product%s | grep \"^product: *piano\"",
+                                               sh_forms[i]);
+      g_autofree char *text = g_strdup_printf ("%s || exit 1\n", line);
+      g_autofree char *message = g_strdup_printf ("flash_all.sh, line 1: fastboot prints getvar's answer on "
+                                                  "stderr: without “2>&1” before the pipe, grep sees "
+                                                  "nothing: “%s || exit 1”", line);
+
+      assert_refused ("flash_all.sh", text, UB_ROM_ERROR_UNSUPPORTED_SCRIPT, message);
+    }
+  assert_refused ("flash_all.bat", "fastboot %* getvar product 2>nul | findstr /r /c:\"^product: *corot\" || exit /B 1\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 1: fastboot prints getvar's answer on stderr: without “2>&1” before "
+                  "the pipe, findstr sees nothing: “fastboot %* getvar product 2>nul | findstr /r "
+                  "/c:\"^product: *corot\" || exit /B 1”");
+  assert_refused ("flash_all.bat", "fastboot %* getvar product | findstr /r /c:\"^product: *corot\" || exit /B 1\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 1: fastboot prints getvar's answer on stderr: without “2>&1” before "
+                  "the pipe, findstr sees nothing: “fastboot %* getvar product | findstr /r "
+                  "/c:\"^product: *corot\" || exit /B 1”");
+  /* set -e: cat proves nothing about another file than the one tested */
+  assert_refused ("flash_all.sh",
+                  "set -e\nif [ -e images/a.txt ]; then CUR=`cat images/anti_version.txt`; fi\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.sh, line 2: with “set -e”, a missing file stops the script here, which Unbrick "
+                  "does not follow: “if [ -e images/a.txt ]; then CUR=`cat images/anti_version.txt`; fi”");
+  {
+    g_autoptr(UbScript) s = parse ("flash_all.sh",
+      "set -e\nif [ -e images/anti_version.txt ]; then CUR=`cat images/anti_version.txt`; fi\n");
+
+    g_assert_cmpuint (n_steps (s), ==, 0);
+  }
+}
+
 /* cmd pastes %folder% into the line: a name with its metacharacters runs something else. */
 static void
 test_folder_name_plain (void)
@@ -1019,6 +1060,7 @@ main (int argc, char **argv)
   g_test_add_func ("/script/patterns", test_patterns);
   g_test_add_func ("/script/folder-name-plain", test_folder_name_plain);
   g_test_add_func ("/script/cmd-number", test_cmd_number);
+  g_test_add_func ("/script/getvar-stderr-set-e-file", test_getvar_stderr);
   g_test_add_func ("/script/bat-line-forms", test_bat_line_forms);
   g_test_add_func ("/script/refusals", test_refusals);
   return g_test_run ();
