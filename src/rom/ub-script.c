@@ -326,6 +326,29 @@ ub_script_rom_path (const char  *raw,
   return g_string_free (g_steal_pointer (&path), FALSE);
 }
 
+/* ub_script_rom_path, or NULL and UB_ROM_ERROR_UNSAFE_PATH naming the line and the path. */
+static char *
+rom_path_or_error (UbScriptBuilder *b,
+                   guint            line,
+                   const char      *text,
+                   const char      *raw,
+                   GError         **error)
+{
+  const char *why = NULL;
+  char *path = ub_script_rom_path (raw, &why);
+  g_autofree char *shown = NULL;
+  g_autofree char *msg = NULL;
+
+  if (path != NULL)
+    return path;
+  shown = g_strdelimit (g_strdup (raw), "\001\002", '$');
+  msg = g_strdup_printf ("%s (%s)", why, shown);
+  ub_script_error (error, b->name, line, text, msg);
+  if (error != NULL && *error != NULL)
+    (*error)->code = UB_ROM_ERROR_UNSAFE_PATH;
+  return NULL;
+}
+
 char *
 ub_script_getvar_name (char **argv)
 {
@@ -392,23 +415,15 @@ ub_script_fastboot_step (UbScriptBuilder *b,
 
   if (g_str_equal (cmd, "flash") && n == 3)
     {
-      const char *why = NULL;
-      g_autofree char *file = ub_script_rom_path (argv[i + 2], &why);
+      g_autofree char *file = NULL;
 
       if (!valid_partition_name (argv[i + 1]))
         {
           ub_script_error (error, b->name, line, text, _("not a partition name"));
           return NULL;
         }
-      if (file == NULL)
-        {
-          g_autofree char *shown = g_strdelimit (g_strdup (argv[i + 2]), "\001\002", '$');
-          g_autofree char *msg = g_strdup_printf ("%s (%s)", why, shown);
-          ub_script_error (error, b->name, line, text, msg);
-          if (error != NULL && *error != NULL)
-            (*error)->code = UB_ROM_ERROR_UNSAFE_PATH;
-          return NULL;
-        }
+      if ((file = rom_path_or_error (b, line, text, argv[i + 2], error)) == NULL)
+        return NULL;
       if (vbmeta_flags != 0 && ub_vbmeta_partition_is_boot (argv[i + 1]))
         {
           ub_script_error (error, b->name, line, text,
@@ -495,18 +510,10 @@ ub_script_fastboot_step (UbScriptBuilder *b,
     }
   else if (g_str_equal (cmd, "boot") && n == 2)
     {
-      const char *why = NULL;
-      g_autofree char *file = ub_script_rom_path (argv[i + 1], &why);
+      g_autofree char *file = rom_path_or_error (b, line, text, argv[i + 1], error);
 
       if (file == NULL)
-        {
-          g_autofree char *shown = g_strdelimit (g_strdup (argv[i + 1]), "\001\002", '$');
-          g_autofree char *msg = g_strdup_printf ("%s (%s)", why, shown);
-          ub_script_error (error, b->name, line, text, msg);
-          if (error != NULL && *error != NULL)
-            (*error)->code = UB_ROM_ERROR_UNSAFE_PATH;
-          return NULL;
-        }
+        return NULL;
       step = ub_script_builder_add (b, UB_STEP_BOOT, line, text);
       step->file = g_steal_pointer (&file);
     }
