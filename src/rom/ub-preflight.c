@@ -182,6 +182,7 @@ check_folder_name (UbPreflight *self,
     g_autofree char *title = g_strdup_printf (_("The ROM folder's name (%s) holds characters its "
                                                 "script cannot handle."), name);
     add_check (self, "folder", UB_CHECK_FAILED, title,
+               /* xgettext:no-c-format */
                _("The ROM's script reads the name of its folder; with one of & | < > ^ ( ) % ! \" "
                  "in it, Windows would run something else than the script's check."),
                _("Give the folder the name it had in Xiaomi's .tgz file, or download the ROM "

@@ -1069,6 +1069,7 @@ run_line (Bat        *bat,
        * folder's name is matched as "NAME " */
       if (!g_str_equal (lead, " ") ||
           ((redirect == NULL || redirect[0] == '\0') && !g_str_equal (blanks, " ")))
+        /* xgettext:no-c-format */
         return fail (bat, line, _("Unbrick only reads “echo %folder% | findstr” with one space "
                                   "on each side of the name"));
       /* with 2>&1, how many blanks echo leaves before the pipe is cmd's business:
