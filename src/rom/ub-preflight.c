@@ -1044,7 +1044,7 @@ check_images (UbPreflight *self,
       ImageInfo *info;
       GStatBuf st;
 
-      if ((step->kind != UB_STEP_FLASH && step->kind != UB_STEP_BOOT) ||
+      if (!ub_flash_step_has_image (step) ||
           g_hash_table_contains (images, step->file))
         continue;
       n_flash++;
@@ -1506,7 +1506,7 @@ ub_preflight_run (UbPreflight             *self,
 
       if (step->kind <= UB_STEP_CHECK_VAR || step->kind == UB_STEP_GETVAR)
         continue;
-      if (step->kind == UB_STEP_FLASH || step->kind == UB_STEP_BOOT)
+      if (ub_flash_step_has_image (step))
         {
           ImageInfo *info = g_hash_table_lookup (images, step->file);
           image = info ? info->image : NULL;
