@@ -27,6 +27,7 @@
 
 #define KIB 1024
 #define MIB (1024 * 1024)
+#define VBMETA_SIZE (64 * KIB)
 
 static const char *script_text =
   "fastboot $* getvar product 2>&1 | grep -E  \"^product: *piano\"\n"
@@ -188,7 +189,7 @@ rom_new (const char *script)
   g_autofree char *images = NULL;
   g_autoptr(GString) md5 = g_string_new ("<?xml version=\"1.0\" ?>\n<root>\n  <digests>\n");
   const char *names[] = { "abl.elf", "tz.mbn", "misc.img", "boot.img", "super.img",
-                          "crclist.txt", "anti_version.txt" };
+                          "crclist.txt", "anti_version.txt", "vbmeta.img" };
 
   rom->dir = g_dir_make_tmp ("ub-flash-rom-XXXXXX", &error);
   g_assert_no_error (error);
@@ -222,6 +223,16 @@ rom_new (const char *script)
   {
     g_autofree char *p = g_build_filename (images, "anti_version.txt", NULL);
     g_assert_true (g_file_set_contents (p, "1\n", -1, NULL));
+  }
+  {
+    /* a vbmeta image: "AVB0", flags (big-endian at 120) 0, then anything */
+    g_autofree char *p = g_build_filename (images, "vbmeta.img", NULL);
+    g_autoptr(GBytes) data = random_bytes (VBMETA_SIZE, 99);
+    g_autofree guint8 *v = g_memdup2 (g_bytes_get_data (data, NULL), VBMETA_SIZE);
+
+    memcpy (v, "AVB0", 4);
+    memset (v + 120, 0, 4);
+    g_assert_true (g_file_set_contents (p, (const char *) v, VBMETA_SIZE, NULL));
   }
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
@@ -1145,6 +1156,147 @@ test_lock_restarts (void)
   watch_clear (&w);
 }
 
+/* vbmeta.img as the phone gets it with @flags OR-ed into its header */
+static GBytes *
+vbmeta_with_flags (Rom    *rom,
+                   guint8  flags)
+{
+  g_autofree char *path = rom_image (rom, "vbmeta.img");
+  g_autofree char *data = NULL;
+  gsize len;
+
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  g_assert_cmpuint (len, ==, VBMETA_SIZE);
+  data[123] |= flags;
+  return g_bytes_new (data, len);
+}
+
+/*
+ * --disable-verity / --disable-verification: the steps that send one file
+ * with the same flags share one image in memory; each partition gets the
+ * file with its own flags.
+ */
+static void
+test_vbmeta_shared (void)
+{
+  g_autoptr(GString) script = g_string_new (script_text);
+  g_autoptr(Rom) rom = NULL;
+  g_autoptr(Phone) phone = phone_new ("PIANOV01", NULL,
+                                      "boot_ab=0x100000\nvbmeta_a=0x10000\nvbmeta_b=0x10000\n");
+  g_autoptr(UbPreflight) preflight = NULL;
+  g_autoptr(UbFlashJob) job = NULL;
+  g_autoptr(GBytes) verity = NULL;
+  g_autoptr(GBytes) both = NULL;
+  UbFlashPlan *plan;
+  UbSparseImage *a, *b, *a2;
+  Watch w;
+
+  g_string_replace (script, "fastboot $* set_active a\n",
+                    "fastboot $* --disable-verity flash vbmeta_a `dirname $0`/images/vbmeta.img\n"
+                    "fastboot $* --disable-verity flash vbmeta_b `dirname $0`/images/vbmeta.img\n"
+                    "fastboot $* --disable-verity --disable-verification flash vbmeta_a "
+                    "`dirname $0`/images/vbmeta.img\n"
+                    "fastboot $* set_active a\n", 1);
+  rom = rom_new (script->str);
+  preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+  if (!ub_preflight_get_passed (preflight))
+    ub_test_print_checks (preflight);
+  g_assert_true (ub_preflight_get_passed (preflight));
+  g_assert_cmpstr (ub_test_find_check (preflight, "vbmeta", UB_CHECK_PASSED)->title, ==,
+                   "The script turns off verified boot checks in vbmeta.img.");
+  plan = ub_preflight_get_plan (preflight);
+  a = ub_flash_plan_get_image (plan, step_index (plan, "flash vbmeta_a images/vbmeta.img --disable-verity"));
+  b = ub_flash_plan_get_image (plan, step_index (plan, "flash vbmeta_b images/vbmeta.img --disable-verity"));
+  a2 = ub_flash_plan_get_image (plan, step_index (plan, "flash vbmeta_a images/vbmeta.img "
+                                                        "--disable-verity --disable-verification"));
+  /* one copy for one file with one set of flags */
+  g_assert_true (a == b);
+  g_assert_true (a != a2);
+  g_assert_cmpuint (ub_sparse_image_get_vbmeta_flags (a), ==, 1);
+  g_assert_cmpuint (ub_sparse_image_get_vbmeta_flags (a2), ==, 3);
+
+  job = start_job (preflight, phone, &w);
+  run_until_finished (&w);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
+  assert_flashed (rom, phone);
+  verity = vbmeta_with_flags (rom, 1);
+  both = vbmeta_with_flags (rom, 3);
+  assert_partition_holds (phone, "vbmeta_b", verity);
+  assert_partition_holds (phone, "vbmeta_a", both);
+  watch_clear (&w);
+}
+
+/*
+ * The vbmeta bytes sent are read after the MD5 check: they must be the ones
+ * it verified (here the digest the ROM was unpacked with, then the file
+ * changed).
+ */
+static void
+test_vbmeta_changed (void)
+{
+  g_autoptr(GString) script = g_string_new (script_text);
+  g_autoptr(Rom) rom = NULL;
+  g_autoptr(Phone) phone = phone_new ("PIANOV02", NULL, "boot_ab=0x100000\nvbmeta_a=0x10000\n");
+  g_autoptr(UbPreflight) preflight = NULL;
+  g_autoptr(UbRom) r = NULL;
+  g_autoptr(GHashTable) known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *detail = NULL;
+  g_autofree char *data = NULL;
+  gsize len;
+
+  g_string_replace (script, "fastboot $* set_active a\n",
+                    "fastboot $* --disable-verity flash vbmeta_a `dirname $0`/images/vbmeta.img\n"
+                    "fastboot $* set_active a\n", 1);
+  rom = rom_new (script->str);
+  path = rom_image (rom, "vbmeta.img");
+  before = md5_of_file (path);
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  data[200] ^= 0x01;
+  g_assert_true (g_file_set_contents (path, data, len, NULL));
+  after = md5_of_file (path);
+
+  r = ub_rom_new_for_folder (rom->dir, &error);
+  g_assert_no_error (error);
+  g_hash_table_insert (known, g_strdup ("images/vbmeta.img"), g_strdup (before));
+  ub_rom_set_known_digests (r, known);
+  preflight = ub_test_preflight_run (r, UB_ROM_MODE_CLEAN_ALL, phone->address);
+  /* the MD5 check took the known digest; the bytes read for the flags differ */
+  g_assert_nonnull (ub_test_find_check (preflight, "md5", UB_CHECK_PASSED));
+  assert_refused (preflight, phone, "vbmeta", "vbmeta.img changed since it was checked.");
+  detail = g_strdup_printf ("vbmeta.img: its checksum is %s now, %s when it was checked", after,
+                            before);
+  g_assert_cmpstr (ub_test_find_check (preflight, "vbmeta", UB_CHECK_FAILED)->detail, ==, detail);
+  g_assert_cmpstr (ub_test_find_check (preflight, "vbmeta", UB_CHECK_FAILED)->next_step, ==,
+                   "Leave the ROM folder as it is while Unbrick works, then check again.");
+}
+
+/* A download limit below the vbmeta image (but enough to split the others) has its own words. */
+static void
+test_vbmeta_too_small (void)
+{
+  g_autoptr(GString) script = g_string_new (script_text);
+  g_autoptr(Rom) rom = NULL;
+  g_autoptr(Phone) phone = phone_new ("PIANOV03", "max-download-size=49152\n",
+                                      "boot_ab=0x100000\nvbmeta_a=0x10000\n");
+  g_autoptr(UbPreflight) preflight = NULL;
+
+  g_string_replace (script, "fastboot $* set_active a\n",
+                    "fastboot $* --disable-verification flash vbmeta_a `dirname $0`/images/vbmeta.img\n"
+                    "fastboot $* set_active a\n", 1);
+  rom = rom_new (script->str);
+  preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+  g_assert_nonnull (ub_test_find_check (preflight, "image-format", UB_CHECK_PASSED));
+  assert_refused (preflight, phone, "vbmeta",
+                  "The phone takes too little data at once to receive vbmeta.img in one piece.");
+  g_assert_cmpstr (ub_test_find_check (preflight, "vbmeta", UB_CHECK_FAILED)->detail, ==,
+                   "vbmeta.img: The device accepts downloads of at most 49152 bytes, too little to "
+                   "send this vbmeta image in one piece");
+}
+
 typedef struct {
   guint64 hashed;
 } Verify;
@@ -1224,6 +1376,9 @@ main (int argc, char **argv)
   g_test_add_func ("/flash/lock-needs-confirmation", test_lock_needs_confirmation);
   g_test_add_func ("/flash/lock-restarts", test_lock_restarts);
   g_test_add_func ("/flash/digest-cache", test_digest_cache);
+  g_test_add_func ("/flash/vbmeta-shared", test_vbmeta_shared);
+  g_test_add_func ("/flash/vbmeta-changed", test_vbmeta_changed);
+  g_test_add_func ("/flash/vbmeta-too-small", test_vbmeta_too_small);
   {
     int status = g_test_run ();
     ub_test_rm_rf (cache);
