@@ -719,12 +719,35 @@ check_battery (UbPreflight *self,
   return TRUE;
 }
 
-/* Steps Unbrick cannot run, and device steps after the phone left fastboot. */
+/* What may follow a lock: a locked phone takes nothing that changes it. */
+static gboolean
+allowed_after_lock (const UbFlashStep *step)
+{
+  switch (step->kind)
+    {
+    case UB_STEP_REBOOT:
+      return step->arg == NULL || g_str_equal (step->arg, "bootloader");
+    case UB_STEP_GETVAR:
+    case UB_STEP_ECHO:
+    case UB_STEP_SLEEP:
+    case UB_STEP_EXIT:
+      return TRUE;
+    default:
+      return !ub_flash_step_uses_device (step);
+    }
+}
+
+/*
+ * Steps Unbrick cannot run, device steps after the phone left fastboot, and
+ * locks that would leave a phone unable to start or to take the rest.
+ */
 static void
 check_steps (UbPreflight *self,
              GPtrArray   *steps)
 {
   const UbFlashStep *left = NULL;
+  const UbFlashStep *lock = NULL;
+  const UbFlashStep *vbmeta = NULL;
 
   for (guint i = 0; i < steps->len; i++)
     {
@@ -741,6 +764,16 @@ check_steps (UbPreflight *self,
                      _("Use an official ROM whose script erases instead of formatting."));
           return;
         }
+      if (lock != NULL && !allowed_after_lock (step))
+        {
+          /* TRANSLATORS: %u: a line number of the ROM's script */
+          g_autofree char *title = g_strdup_printf (_("The script locks the bootloader (line %u) and "
+                                                      "then writes to the phone."), lock->line);
+          add_check (self, "steps", UB_CHECK_FAILED, title, detail,
+                     _("A locked phone refuses the steps after the lock. Use the ROM's original "
+                       "script, or choose “Clean all”, which does not lock."));
+          return;
+        }
       if (left != NULL && ub_flash_step_uses_device (step) && step->kind < UB_STEP_ECHO)
         {
           g_autofree char *title = g_strdup_printf (_("The script restarts the phone out of fastboot "
@@ -753,6 +786,22 @@ check_steps (UbPreflight *self,
       if ((step->kind == UB_STEP_REBOOT && (step->arg == NULL || g_str_equal (step->arg, "recovery"))) ||
           step->kind == UB_STEP_BOOT)
         left = step;
+      if (ub_flash_step_is_lock (step) && lock == NULL)
+        lock = step;
+      if (step->kind == UB_STEP_FLASH && step->vbmeta_flags != 0 && vbmeta == NULL)
+        vbmeta = step;
+    }
+  if (lock != NULL && vbmeta != NULL)
+    {
+      /* TRANSLATORS: a line number of the ROM's script, then the line */
+      g_autofree char *detail = g_strdup_printf (_("Line %u: %s"), vbmeta->line, vbmeta->text);
+      /* TRANSLATORS: %u: line numbers of the ROM's script */
+      g_autofree char *title = g_strdup_printf (_("The script turns off verified boot checks (line %u) "
+                                                  "and then locks the bootloader (line %u): a locked "
+                                                  "phone does not start like that."),
+                                                vbmeta->line, lock->line);
+      add_check (self, "steps", UB_CHECK_FAILED, title, detail,
+                 _("Choose “Clean all”, which does not lock, or use the ROM's original script."));
     }
 }
 
