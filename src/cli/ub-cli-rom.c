@@ -203,7 +203,7 @@ inspect_mode_text (UbRom     *rom,
       g_autofree char *cond = conditions_text (step);
       g_autofree char *size = NULL;
 
-      if (step->kind == UB_STEP_FLASH || step->kind == UB_STEP_BOOT)
+      if (ub_flash_step_has_image (step))
         {
           gboolean present;
           guint64 bytes = file_size (rom, step->file, &present);
@@ -273,9 +273,8 @@ inspect_json (UbRom *rom)
               json_add_string (b, "kind", ub_step_kind_to_string (step->kind));
               json_add_string (b, "description", desc);
               json_add_string (b, "partition", step->partition);
-              json_add_string (b, "file", step->kind == UB_STEP_FLASH || step->kind == UB_STEP_BOOT
-                                          ? step->file : NULL);
-              if (step->kind == UB_STEP_FLASH || step->kind == UB_STEP_BOOT)
+              json_add_string (b, "file", ub_flash_step_has_image (step) ? step->file : NULL);
+              if (ub_flash_step_has_image (step))
                 {
                   gboolean present;
                   guint64 bytes = file_size (rom, step->file, &present);

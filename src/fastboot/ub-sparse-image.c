@@ -65,6 +65,7 @@ struct _UbSparseImage
 
   GBytes  *content;        /* what is sent instead of the file (vbmeta flags set), or NULL */
   guint    vbmeta_flags;
+  char    *content_md5;    /* MD5 of the file's bytes as read, before the flags were set */
 };
 
 G_DEFINE_FINAL_TYPE (UbSparseImage, ub_sparse_image, G_TYPE_OBJECT)
@@ -80,6 +81,7 @@ ub_sparse_image_finalize (GObject *object)
   g_clear_pointer (&self->extents, g_array_unref);
   g_clear_pointer (&self->pieces, g_array_unref);
   g_clear_pointer (&self->content, g_bytes_unref);
+  g_free (self->content_md5);
 
   G_OBJECT_CLASS (ub_sparse_image_parent_class)->finalize (object);
 }
@@ -728,6 +730,7 @@ ub_sparse_image_set_vbmeta_flags (UbSparseImage  *self,
                                   GError        **error)
 {
   g_autofree guint8 *data = NULL;
+  g_autofree char *md5 = NULL;
 
   g_return_val_if_fail (UB_IS_SPARSE_IMAGE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -753,8 +756,12 @@ ub_sparse_image_set_vbmeta_flags (UbSparseImage  *self,
   data = g_malloc (MAX (self->file_size, 1));
   if (!read_at (self, data, self->file_size, 0, error))
     return FALSE;
+  /* of the bytes read, so that a caller can match them with a checked digest */
+  md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5, data, self->file_size);
   if (!ub_vbmeta_set_flags (data, self->file_size, flags, error))
     return FALSE;
+  g_free (self->content_md5);
+  self->content_md5 = g_steal_pointer (&md5);
   g_clear_pointer (&self->content, g_bytes_unref);
   self->content = g_bytes_new_take (g_steal_pointer (&data), self->file_size);
   self->vbmeta_flags = flags;
@@ -767,4 +774,11 @@ ub_sparse_image_get_vbmeta_flags (UbSparseImage *self)
 {
   g_return_val_if_fail (UB_IS_SPARSE_IMAGE (self), 0);
   return self->content != NULL ? self->vbmeta_flags : 0;
+}
+
+const char *
+ub_sparse_image_get_vbmeta_source_md5 (UbSparseImage *self)
+{
+  g_return_val_if_fail (UB_IS_SPARSE_IMAGE (self), NULL);
+  return self->content != NULL ? self->content_md5 : NULL;
 }

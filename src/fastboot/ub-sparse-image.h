@@ -76,5 +76,8 @@ gboolean       ub_sparse_image_set_vbmeta_flags (UbSparseImage *self,
                                                  GError       **error);
 /* The flags set by ub_sparse_image_set_vbmeta_flags(), else 0. */
 guint          ub_sparse_image_get_vbmeta_flags (UbSparseImage *self);
+/* The MD5 (lower-case hex) of the file's bytes that ub_sparse_image_set_vbmeta_flags()
+ * read, before the flags were set: what is sent is these bytes and the flags. */
+const char    *ub_sparse_image_get_vbmeta_source_md5 (UbSparseImage *self);
 
 G_END_DECLS

@@ -22,10 +22,11 @@ ub_vbmeta_set_flags (guint8  *data,
     {
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_IMAGE,
                    /* TRANSLATORS: %u: a number of bytes below 256; keep vbmeta */
-                   ngettext ("The file is not a vbmeta image: it is %u byte long, shorter than a "
-                             "vbmeta header (256 bytes).",
-                             "The file is not a vbmeta image: it is %u bytes long, shorter than a "
-                             "vbmeta header (256 bytes).", (gulong) size),
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "The file is not a vbmeta image: it is %u byte long, shorter than "
+                                "a vbmeta header (256 bytes).",
+                                "The file is not a vbmeta image: it is %u bytes long, shorter than "
+                                "a vbmeta header (256 bytes).", (gulong) size),
                    (guint) size);
       return FALSE;
     }

@@ -32,8 +32,9 @@ G_BEGIN_DECLS
 #define UB_VBMETA_MAGIC        "AVB0"
 #define UB_VBMETA_HEADER_SIZE  256
 #define UB_VBMETA_FLAGS_OFFSET 120
-/* Real vbmeta images are KiBs; more is not read into memory. */
-#define UB_VBMETA_MAX_SIZE     (64 * 1024 * 1024)
+/* Real vbmeta images are KiBs and libavb reads at most 64 KiB of a vbmeta
+ * partition; a larger file is refused, not read into memory. */
+#define UB_VBMETA_MAX_SIZE     (1024 * 1024)
 
 /*
  * ORs @flags (UB_VBMETA_FLAG_*) into the header's flags field of the vbmeta

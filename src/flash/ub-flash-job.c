@@ -457,10 +457,15 @@ connect_phone (UbFlashJob    *self,
   return client;
 }
 
-/* The phone must be the one the plan was made for, and still unlocked. */
+/*
+ * The phone must be the one the plan was made for, and still unlocked. With
+ * @locked non-NULL, a locked phone is accepted and *@locked set: a resume
+ * after the connection broke during the lock.
+ */
 static gboolean
 verify_phone (UbFlashJob   *self,
               GCancellable *cancellable,
+              gboolean     *locked,
               GError      **error)
 {
   const char *want_serial = ub_flash_plan_get_serial (self->plan);
@@ -491,6 +496,11 @@ verify_phone (UbFlashJob   *self,
   unlocked = ub_fastboot_client_getvar (self->client, "unlocked", cancellable, NULL);
   if (unlocked != NULL && g_str_equal (g_strstrip (unlocked), "no"))
     {
+      if (locked != NULL)
+        {
+          *locked = TRUE;
+          return TRUE;
+        }
       g_set_error_literal (error, UB_ROM_ERROR, UB_ROM_ERROR_MISMATCH,
                            _("The phone's bootloader is locked now."));
       return FALSE;
@@ -539,14 +549,15 @@ reconnect (UbFlashJob   *self,
         return FALSE;
       self->client = connect_phone (self, cancellable, &local);
       if (self->client != NULL)
-        return verify_phone (self, cancellable, error);
+        return verify_phone (self, cancellable, NULL, error);
       if (g_get_monotonic_time () > deadline)
         {
           g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NOT_FOUND,
-                       ngettext ("The phone did not come back in fastboot mode within %u "
-                                 "second.",
-                                 "The phone did not come back in fastboot mode within %u "
-                                 "seconds.", RECONNECT_TIMEOUT_S),
+                       g_dngettext (GETTEXT_PACKAGE,
+                                    "The phone did not come back in fastboot mode within %u "
+                                    "second.",
+                                    "The phone did not come back in fastboot mode within %u "
+                                    "seconds.", RECONNECT_TIMEOUT_S),
                        RECONNECT_TIMEOUT_S);
           return FALSE;
         }
@@ -575,6 +586,15 @@ more_device_steps (UbFlashJob *self,
   for (guint i = after + 1; i < ub_flash_plan_get_n_steps (self->plan); i++)
     if (ub_flash_step_uses_device (ub_flash_plan_get_step (self->plan, i)))
       return TRUE;
+  return FALSE;
+}
+
+/* A guard: preflight refuses such scripts (check_steps). */
+static gboolean
+refuse_after_leaving (GError **error)
+{
+  g_set_error_literal (error, UB_ROM_ERROR, UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                       _("The script sends commands after the phone left fastboot mode."));
   return FALSE;
 }
 
@@ -615,11 +635,7 @@ run_step (UbFlashJob   *self,
       if (more_device_steps (self, index))
         {
           if (step->arg == NULL || g_str_equal (step->arg, "recovery"))
-            {
-              g_set_error_literal (error, UB_ROM_ERROR, UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
-                                   _("The script sends commands after the phone left fastboot mode."));
-              return FALSE;
-            }
+            return refuse_after_leaving (error);
           return reconnect (self, cancellable, error);
         }
       return TRUE;
@@ -627,10 +643,11 @@ run_step (UbFlashJob   *self,
       {
         UbSparseImage *image = ub_flash_plan_get_image (self->plan, index);
         g_autoptr(GInputStream) stream = NULL;
-        BootProgress bp = { self, image ? ub_sparse_image_get_piece_size (image, 0) : 0 };
+        BootProgress bp = { self, 0 };
 
         /* preflight made sure it is one raw piece */
         g_return_val_if_fail (image != NULL && ub_sparse_image_get_n_pieces (image) == 1, FALSE);
+        bp.size = ub_sparse_image_get_piece_size (image, 0);
         if ((stream = ub_sparse_image_open_piece (image, 0, error)) == NULL ||
             !ub_fastboot_client_download (self->client, stream, bp.size, on_boot_progress, &bp,
                                           cancellable, error))
@@ -638,11 +655,7 @@ run_step (UbFlashJob   *self,
         if (!ub_fastboot_client_boot (self->client, cancellable, error))
           return FALSE;
         if (more_device_steps (self, index))
-          {
-            g_set_error_literal (error, UB_ROM_ERROR, UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
-                                 _("The script sends commands after the phone left fastboot mode."));
-            return FALSE;
-          }
+          return refuse_after_leaving (error);
         return TRUE;
       }
     case UB_STEP_ECHO:
@@ -736,12 +749,14 @@ restarts_phone (const UbFlashStep *step)
 
 /*
  * The lock at @index answered OKAY: the phone is erasing itself to lock, and
- * nothing after it can run, so the rest of the plan is skipped. When the
- * script restarts the phone next, that restart is still sent, for phones
- * that stay in fastboot mode after a lock; an error there only means that
- * the phone has already gone, as a Xiaomi phone does.
+ * nothing after it can run, so the rest of the plan is skipped (preflight
+ * allows only restarts and harmless steps there). When the script restarts
+ * the phone next, that restart is still sent, for phones that stay in
+ * fastboot mode after a lock; a connection error there only means that the
+ * phone has already gone, as a Xiaomi phone does. FALSE when the phone is
+ * still in fastboot mode and refused the restart.
  */
-static void
+static gboolean
 finish_after_lock (UbFlashJob *self,
                    guint       index)
 {
@@ -762,16 +777,70 @@ finish_after_lock (UbFlashJob *self,
       reboot |= step->kind == UB_STEP_REBOOT && step->arg == NULL;
     }
   if (!reboot)
-    return;
+    return TRUE;
   ub_fastboot_client_set_timeouts (self->client, LOCK_REBOOT_TIMEOUT_MS, LOCK_REBOOT_TIMEOUT_MS,
                                    LOCK_REBOOT_TIMEOUT_MS);
   if (ub_fastboot_client_reboot (self->client, NULL, self->abort, &local))
     post_log (self, _("The phone was still in fastboot mode after the lock; it was restarted."));
-  else
+  else if (is_connection_error (local))
     {
       /* TRANSLATORS: %s: the technical reason, e.g. “The device closed the connection.” */
       post_log (self, _("The phone restarted by itself after the lock (%s)."), local->message);
     }
+  else
+    {
+      /* TRANSLATORS: %s: the phone's own message, in English */
+      post_log (self, _("The phone refused to restart after the lock (%s)."), local->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A lock comes after the step at @index. */
+static gboolean
+lock_ahead (UbFlashJob *self,
+            guint       index)
+{
+  for (guint i = index + 1; i < ub_flash_plan_get_n_steps (self->plan); i++)
+    if (ub_flash_step_is_lock (ub_flash_plan_get_step (self->plan, i)))
+      return TRUE;
+  return FALSE;
+}
+
+/* The step at @index is a lock and nothing after it changes the phone. */
+static gboolean
+only_lock_left (UbFlashJob *self,
+                guint       index)
+{
+  guint n = ub_flash_plan_get_n_steps (self->plan);
+
+  if (index >= n || !ub_flash_step_is_lock (ub_flash_plan_get_step (self->plan, index)))
+    return FALSE;
+  for (guint i = index + 1; i < n; i++)
+    if (ub_flash_step_is_destructive (ub_flash_plan_get_step (self->plan, i)))
+      return FALSE;
+  return TRUE;
+}
+
+/*
+ * A resume after the connection broke during a lock starts at the lock, or
+ * at the flash before it that is done again: the index of that lock, else
+ * G_MAXUINT. Only the lock can have locked the phone since.
+ */
+static guint
+resumes_at_lock (UbFlashJob *self,
+                 guint       first)
+{
+  guint n = ub_flash_plan_get_n_steps (self->plan);
+
+  if (first == 0 || first >= n)
+    return G_MAXUINT;
+  if (ub_flash_step_is_lock (ub_flash_plan_get_step (self->plan, first)))
+    return first;
+  if (ub_flash_plan_get_step (self->plan, first)->kind == UB_STEP_FLASH && first + 1 < n &&
+      ub_flash_step_is_lock (ub_flash_plan_get_step (self->plan, first + 1)))
+    return first + 1;
+  return G_MAXUINT;
 }
 
 static gpointer
@@ -783,10 +852,27 @@ worker (gpointer user_data)
   Event *finished = g_new0 (Event, 1);
   guint i = self->first_step;
   guint last_flash = G_MAXUINT;
+  gboolean locks = ub_flash_plan_locks (self->plan);
+  guint resumed_lock = resumes_at_lock (self, self->first_step);
+  gboolean locked_already = FALSE;
+  gboolean stopped_before_lock = FALSE;
+  gboolean restarting = TRUE;
+  const UbFlashStep *booted = NULL;
 
   self->client = connect_phone (self, self->abort, &error);
-  if (self->client != NULL && !verify_phone (self, self->abort, &error))
+  if (self->client != NULL &&
+      !verify_phone (self, self->abort, resumed_lock != G_MAXUINT ? &locked_already : NULL,
+                     &error))
     g_clear_object (&self->client);
+  if (self->client != NULL && locked_already)
+    {
+      /* the lock went through before its answer was lost: only the restart is left */
+      post_log (self, _("The phone's bootloader is locked: the lock went through before the "
+                        "connection broke."));
+      restarting = finish_after_lock (self, resumed_lock);
+      finished->locked = TRUE;
+      i = n;
+    }
   if (self->client != NULL)
     {
       for (; i < n; i++)
@@ -795,6 +881,8 @@ worker (gpointer user_data)
           g_autofree char *title = ub_flash_step_dup_title (step);
           g_autoptr(GError) local = NULL;
           gint64 t0 = g_get_monotonic_time ();
+          /* a refused lock must not end in success */
+          gboolean fatal = step->fatal || ub_flash_step_is_lock (step);
 
           if (g_cancellable_set_error_if_cancelled (self->stop, &error))
             break;
@@ -816,9 +904,22 @@ worker (gpointer user_data)
               gboolean soft_stop = g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
                                    !g_cancellable_is_cancelled (self->abort);
 
-              if (!soft_stop && !step->fatal && local->domain == UB_FASTBOOT_ERROR &&
+              if (!soft_stop && !fatal && local->domain == UB_FASTBOOT_ERROR &&
                   local->code == UB_FASTBOOT_ERROR_REMOTE)
                 {
+                  if (locks && ub_flash_step_is_destructive (step) && lock_ahead (self, i))
+                    {
+                      /* never lock a phone that may not start: a locked Xiaomi phone cannot
+                       * be flashed again over fastboot */
+                      /* TRANSLATORS: %s: the phone's own message, in English */
+                      post_log (self, _("The phone refused this step (%s). The ROM's script does not "
+                                        "check it, but it locks the bootloader later, so Unbrick "
+                                        "stops here and leaves the bootloader unlocked."),
+                                local->message);
+                      stopped_before_lock = TRUE;
+                      error = g_steal_pointer (&local);
+                      break;
+                    }
                   /* the script does not check this step: it goes on */
                   /* TRANSLATORS: %s: the phone's own message, in English */
                   post_log (self, _("The phone refused this step (%s); the ROM's script goes on "
@@ -834,13 +935,15 @@ worker (gpointer user_data)
             self->destructive_done++;
           if (step->kind == UB_STEP_FLASH)
             last_flash = i;
+          if (ub_flash_step_uses_device (step))
+            booted = step->kind == UB_STEP_BOOT ? step : NULL;
           send_progress (self, ub_flash_plan_get_step_bytes (self->plan, i), 0, 0, TRUE);
           /* TRANSLATORS: a step succeeded; %.1f s: how many seconds it took */
           post_log (self, _("OK (%.1f s)"), (g_get_monotonic_time () - t0) / 1e6);
           post_simple (self, EVENT_STEP_FINISHED, i, NULL);
           if (restarts_phone (step))
             {
-              finish_after_lock (self, i);
+              restarting = finish_after_lock (self, i);
               finished->locked = TRUE;
               i = n;
               break;
@@ -854,10 +957,25 @@ worker (gpointer user_data)
   if (error == NULL)
     {
       finished->state = UB_FLASH_JOB_SUCCEEDED;
-      if (finished->locked)
+      if (finished->locked && !restarting)
+        finished->phone_state = g_strdup (_("The bootloader is locked, but the phone did not "
+                                            "restart. Hold the Power button until it restarts; it "
+                                            "then erases itself, and the first start can take up "
+                                            "to 10 minutes."));
+      else if (finished->locked)
         finished->phone_state = g_strdup (_("The phone is restarting to finish locking the "
                                              "bootloader. It erases itself, and the first start "
                                              "can take up to 10 minutes."));
+      else if (booted != NULL)
+        {
+          g_autofree char *base = g_path_get_basename (booted->file);
+          /* TRANSLATORS: %s: an image file name, e.g. recovery.img */
+          finished->phone_state = g_strdup_printf (_("The phone is starting from %s, which the "
+                                                     "ROM's script sent to it (it is not "
+                                                     "installed). Leave the phone connected to "
+                                                     "power and follow what it shows on its "
+                                                     "screen."), base);
+        }
       else
         finished->phone_state = g_strdup (_("Your phone is restarting. The first start can take up to "
                                              "10 minutes; leave it connected to power."));
@@ -867,6 +985,7 @@ worker (gpointer user_data)
     {
       gboolean cancelled = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
       gboolean wrote = self->destructive_done > 0 || self->first_step > 0;
+      gboolean at_lock = i < n && only_lock_left (self, i);
 
       finished->state = cancelled ? UB_FLASH_JOB_CANCELLED : UB_FLASH_JOB_FAILED;
       if (self->client != NULL || i > self->first_step)
@@ -881,6 +1000,38 @@ worker (gpointer user_data)
         finished->resume_step = i - 1;
       if (!wrote)
         finished->phone_state = g_strdup (_("Nothing was written to the phone; it is as it was."));
+      else if (stopped_before_lock)
+        finished->phone_state = g_strdup (_("Unbrick stopped before locking the bootloader, so it "
+                                            "is still unlocked. The phone is only partly flashed: "
+                                            "it will not start Android yet, but it stays in "
+                                            "fastboot mode and can be flashed again."));
+      else if (at_lock && !cancelled && is_connection_error (error) && self->client != NULL)
+        {
+          /* the lock was sent and its answer lost: it may have gone through (a resume
+           * finds out, see resumes_at_lock()) */
+          finished->phone_state = g_strdup (_("Everything was written, but the connection broke "
+                                              "while the bootloader was locking, so Unbrick cannot "
+                                              "tell whether it locked."));
+          finished->next_step = g_strdup (_("If the phone restarts and erases itself, the lock went "
+                                            "through: leave it alone until it has started. If it "
+                                            "stays in fastboot mode, connect it again and resume."));
+        }
+      else if (at_lock && g_error_matches (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_REMOTE))
+        {
+          /* TRANSLATORS: %s: the phone's message, e.g. “Locking the bootloader: not allowed” */
+          finished->phone_state = g_strdup_printf (_("Everything was written, but the bootloader did "
+                                                     "not lock (%s). The phone can start as it is, "
+                                                     "with the bootloader unlocked."),
+                                                   error->message);
+          finished->next_step = g_strdup (_("Resume to try the lock again."));
+        }
+      else if (at_lock && cancelled && !g_cancellable_is_cancelled (self->abort))
+        {
+          finished->phone_state = g_strdup (_("Stopped before the lock: everything was written "
+                                              "and the bootloader is still unlocked. The phone can "
+                                              "start as it is."));
+          finished->next_step = g_strdup (_("Resume to lock the bootloader."));
+        }
       else if (cancelled && !g_cancellable_is_cancelled (self->abort))
         finished->phone_state = g_strdup (_("Stopped between two steps. The phone is only partly "
                                             "flashed: it will not start Android yet, but it stays in "
@@ -889,11 +1040,14 @@ worker (gpointer user_data)
         finished->phone_state = g_strdup (_("The phone is only partly flashed: it will not start "
                                             "Android yet, but it stays in fastboot mode and can be "
                                             "flashed again. Resume to finish."));
-      if (cancelled && g_cancellable_is_cancelled (self->abort))
-        finished->next_step = g_strdup (_("Unplug the phone and connect it again before you "
-                                          "resume."));
-      else
-        finished->next_step = advice_for (error, self->address);
+      if (finished->next_step == NULL)
+        {
+          if (cancelled && g_cancellable_is_cancelled (self->abort))
+            finished->next_step = g_strdup (_("Unplug the phone and connect it again before you "
+                                              "resume."));
+          else
+            finished->next_step = advice_for (error, self->address);
+        }
       post_log (self, "%s", error->message);
       finished->error = g_steal_pointer (&error);
     }

@@ -207,6 +207,12 @@ ub_flash_step_uses_device (const UbFlashStep *step)
 }
 
 gboolean
+ub_flash_step_has_image (const UbFlashStep *step)
+{
+  return step->kind == UB_STEP_FLASH || step->kind == UB_STEP_BOOT;
+}
+
+gboolean
 ub_flash_step_is_lock (const UbFlashStep *step)
 {
   if (step->kind != UB_STEP_OEM && step->kind != UB_STEP_FLASHING)

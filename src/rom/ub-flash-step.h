@@ -95,6 +95,8 @@ void         ub_flash_step_add_condition (UbFlashStep     *step,
 gboolean     ub_flash_step_is_destructive (const UbFlashStep *step);
 /* TRUE for steps that talk to the phone at all (checks and getvar included). */
 gboolean     ub_flash_step_uses_device    (const UbFlashStep *step);
+/* TRUE for steps that send an image file (flash, boot): @file is set. */
+gboolean     ub_flash_step_has_image      (const UbFlashStep *step);
 /* TRUE for oem lock / flashing lock. */
 gboolean     ub_flash_step_is_lock        (const UbFlashStep *step);
 /* "flash boot_ab images/boot.img", "erase metadata", "flash vbmeta images/vbmeta.img

@@ -785,12 +785,35 @@ check_battery (UbPreflight *self,
   return TRUE;
 }
 
-/* Steps Unbrick cannot run, and device steps after the phone left fastboot. */
+/* What may follow a lock: a locked phone takes nothing that changes it. */
+static gboolean
+allowed_after_lock (const UbFlashStep *step)
+{
+  switch (step->kind)
+    {
+    case UB_STEP_REBOOT:
+      return step->arg == NULL || g_str_equal (step->arg, "bootloader");
+    case UB_STEP_GETVAR:
+    case UB_STEP_ECHO:
+    case UB_STEP_SLEEP:
+    case UB_STEP_EXIT:
+      return TRUE;
+    default:
+      return !ub_flash_step_uses_device (step);
+    }
+}
+
+/*
+ * Steps Unbrick cannot run, device steps after the phone left fastboot, and
+ * locks that would leave a phone unable to start or to take the rest.
+ */
 static void
 check_steps (UbPreflight *self,
              GPtrArray   *steps)
 {
   const UbFlashStep *left = NULL;
+  const UbFlashStep *lock = NULL;
+  const UbFlashStep *vbmeta = NULL;
 
   for (guint i = 0; i < steps->len; i++)
     {
@@ -807,6 +830,16 @@ check_steps (UbPreflight *self,
                      _("Use an official ROM whose script erases instead of formatting."));
           return;
         }
+      if (lock != NULL && !allowed_after_lock (step))
+        {
+          /* TRANSLATORS: %u: a line number of the ROM's script */
+          g_autofree char *title = g_strdup_printf (_("The script locks the bootloader (line %u) and "
+                                                      "then writes to the phone."), lock->line);
+          add_check (self, "steps", UB_CHECK_FAILED, title, detail,
+                     _("A locked phone refuses the steps after the lock. Use the ROM's original "
+                       "script, or choose “Clean all”, which does not lock."));
+          return;
+        }
       if (left != NULL && ub_flash_step_uses_device (step) && step->kind < UB_STEP_ECHO)
         {
           g_autofree char *title = g_strdup_printf (_("The script restarts the phone out of fastboot "
@@ -819,6 +852,22 @@ check_steps (UbPreflight *self,
       if ((step->kind == UB_STEP_REBOOT && (step->arg == NULL || g_str_equal (step->arg, "recovery"))) ||
           step->kind == UB_STEP_BOOT)
         left = step;
+      if (ub_flash_step_is_lock (step) && lock == NULL)
+        lock = step;
+      if (step->kind == UB_STEP_FLASH && step->vbmeta_flags != 0 && vbmeta == NULL)
+        vbmeta = step;
+    }
+  if (lock != NULL && vbmeta != NULL)
+    {
+      /* TRANSLATORS: a line number of the ROM's script, then the line */
+      g_autofree char *detail = g_strdup_printf (_("Line %u: %s"), vbmeta->line, vbmeta->text);
+      /* TRANSLATORS: %u: line numbers of the ROM's script */
+      g_autofree char *title = g_strdup_printf (_("The script turns off verified boot checks (line %u) "
+                                                  "and then locks the bootloader (line %u): a locked "
+                                                  "phone does not start like that."),
+                                                vbmeta->line, lock->line);
+      add_check (self, "steps", UB_CHECK_FAILED, title, detail,
+                 _("Choose “Clean all”, which does not lock, or use the ROM's original script."));
     }
 }
 
@@ -1110,7 +1159,7 @@ check_images (UbPreflight *self,
       ImageInfo *info;
       GStatBuf st;
 
-      if ((step->kind != UB_STEP_FLASH && step->kind != UB_STEP_BOOT) ||
+      if (!ub_flash_step_has_image (step) ||
           g_hash_table_contains (images, step->file))
         continue;
       n_flash++;
@@ -1333,12 +1382,17 @@ check_boot_images (UbPreflight *self,
     }
 }
 
+/* Why a vbmeta step's image cannot be made, each with its own check. */
+enum { VBMETA_NOT_VBMETA, VBMETA_UNREADABLE, VBMETA_CHANGED, VBMETA_TOO_SMALL, N_VBMETA_PROBLEMS };
+
 /*
  * Steps with --disable-verity / --disable-verification: the image must be a
  * vbmeta image (AOSP refuses the others only when it gets there, after the
- * writes before it). Each such step gets its own image with the flags set
- * (the same file may be flashed elsewhere unchanged); the file on disk and
- * its MD5 check are untouched.
+ * writes before it). Each file with each set of flags is read into memory
+ * once (at most UB_VBMETA_MAX_SIZE) and shared by the steps that send it
+ * that way (the same file may be flashed elsewhere unchanged); the file on
+ * disk is untouched. The bytes read must be the ones the MD5 check verified:
+ * they are what is sent.
  */
 static gboolean
 check_vbmeta (UbPreflight *self,
@@ -1347,67 +1401,149 @@ check_vbmeta (UbPreflight *self,
               GHashTable  *vbmeta_images,   /* step → UbSparseImage */
               GError     **error)
 {
-  g_autoptr(GString) bad = g_string_new (NULL);
-  g_autoptr(GString) bad_detail = g_string_new (NULL);
+  GString *names[N_VBMETA_PROBLEMS], *details[N_VBMETA_PROBLEMS];
+  GHashTable *seen[N_VBMETA_PROBLEMS];
   g_autoptr(GString) good = g_string_new (NULL);
+  g_autoptr(GHashTable) seen_good = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  /* "flags:file" → its UbSparseImage, or @made itself when it could not be made */
+  g_autoptr(GHashTable) made = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) local = NULL;
+  gboolean failed = FALSE, ok = FALSE;
+  guint flags_seen = 0;
   guint64 limit;
 
   if (!max_download (self, &limit, error))
     return FALSE;
+  for (guint k = 0; k < N_VBMETA_PROBLEMS; k++)
+    {
+      names[k] = g_string_new (NULL);
+      details[k] = g_string_new (NULL);
+      seen[k] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    }
   for (guint i = 0; i < steps->len; i++)
     {
       UbFlashStep *step = g_ptr_array_index (steps, i);
-      ImageInfo *info;
-      g_autoptr(UbSparseImage) image = NULL;
+      g_autofree char *key = NULL;
       g_autofree char *base = NULL;
+      g_autoptr(UbSparseImage) image = NULL;
+      ImageInfo *info;
+      gpointer done;
+      int problem = -1;
 
       if (step->kind != UB_STEP_FLASH || step->vbmeta_flags == 0)
         continue;
       info = g_hash_table_lookup (images, step->file);
       if (info == NULL || info->image == NULL)
         continue;  /* missing or damaged: reported already */
+      key = g_strdup_printf ("%u:%s", step->vbmeta_flags, step->file);
+      if ((done = g_hash_table_lookup (made, key)) != NULL)
+        {
+          if (done != made)
+            g_hash_table_insert (vbmeta_images, step, g_object_ref (done));
+          continue;
+        }
       base = g_path_get_basename (step->file);
       image = ub_sparse_image_new_from_path (info->path, &local);
-      if (image != NULL && (!ub_sparse_image_set_vbmeta_flags (image, step->vbmeta_flags, &local) ||
-                            !ub_sparse_image_split (image, limit, self->cancellable, &local)))
-        g_clear_object (&image);
       if (image == NULL)
+        problem = VBMETA_UNREADABLE;
+      else if (!ub_sparse_image_set_vbmeta_flags (image, step->vbmeta_flags, &local))
+        problem = g_error_matches (local, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_IMAGE)
+                    ? VBMETA_NOT_VBMETA : VBMETA_UNREADABLE;
+      else if (info->md5 != NULL &&
+               g_ascii_strcasecmp (info->md5, ub_sparse_image_get_vbmeta_source_md5 (image)) != 0)
+        {
+          problem = VBMETA_CHANGED;
+          g_set_error (&local, UB_ROM_ERROR, UB_ROM_ERROR_FAILED,
+                       /* TRANSLATORS: two MD5 checksums */
+                       _("its checksum is %s now, %s when it was checked"),
+                       ub_sparse_image_get_vbmeta_source_md5 (image), info->md5);
+        }
+      else if (!ub_sparse_image_split (image, limit, self->cancellable, &local))
         {
           if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
             {
               g_propagate_error (error, g_steal_pointer (&local));
-              return FALSE;
+              goto out;
             }
-          if (strstr (bad->str, base) == NULL)
+          problem = VBMETA_TOO_SMALL;
+        }
+      if (problem >= 0)
+        {
+          g_hash_table_insert (made, g_steal_pointer (&key), made);
+          if (g_hash_table_add (seen[problem], g_strdup (base)))
             {
-              list_append (bad, base);
-              g_string_append_printf (bad_detail, "%s%s: %s", bad_detail->len ? "\n" : "", base,
-                                      local->message);
+              list_append (names[problem], base);
+              g_string_append_printf (details[problem], "%s%s: %s", details[problem]->len ? "\n" : "",
+                                      base, local->message);
             }
           g_clear_error (&local);
+          failed = TRUE;
           continue;
         }
-      if (strstr (good->str, base) == NULL)
+      flags_seen |= step->vbmeta_flags;
+      if (g_hash_table_add (seen_good, g_strdup (base)))
         list_append (good, base);
-      g_hash_table_insert (vbmeta_images, step, g_steal_pointer (&image));
+      g_hash_table_insert (made, g_steal_pointer (&key), image);
+      g_hash_table_insert (vbmeta_images, step, g_object_ref (image));
+      g_ptr_array_add (keep, g_steal_pointer (&image));
     }
-  if (bad->len > 0)
+  if (names[VBMETA_NOT_VBMETA]->len > 0)
     {
       /* TRANSLATORS: %s: file names; keep vbmeta */
-      g_autofree char *title = g_strdup_printf (_("The script turns off verity checks in %s, but "
-                                                  "it is not a vbmeta image."), bad->str);
-      add_check (self, "vbmeta", UB_CHECK_FAILED, title, bad_detail->str,
+      g_autofree char *title = g_strdup_printf (_("The script turns off verified boot checks in %s, "
+                                                  "but it is not a vbmeta image."),
+                                                names[VBMETA_NOT_VBMETA]->str);
+      add_check (self, "vbmeta", UB_CHECK_FAILED, title, details[VBMETA_NOT_VBMETA]->str,
                  _("Put back the vbmeta.img of the ROM, or download the ROM again."));
     }
-  else if (good->len > 0)
+  if (names[VBMETA_UNREADABLE]->len > 0)
     {
       /* TRANSLATORS: %s: file names */
-      g_autofree char *title = g_strdup_printf (_("The script turns off verity checks in %s."),
-                                                good->str);
+      g_autofree char *title = g_strdup_printf (_("Unbrick cannot read %s."),
+                                                names[VBMETA_UNREADABLE]->str);
+      add_check (self, "vbmeta", UB_CHECK_FAILED, title, details[VBMETA_UNREADABLE]->str,
+                 _("Check that the ROM folder is still there and can be read, then check again."));
+    }
+  if (names[VBMETA_CHANGED]->len > 0)
+    {
+      /* TRANSLATORS: %s: file names */
+      g_autofree char *title = g_strdup_printf (_("%s changed since it was checked."),
+                                                names[VBMETA_CHANGED]->str);
+      add_check (self, "vbmeta", UB_CHECK_FAILED, title, details[VBMETA_CHANGED]->str,
+                 _("Leave the ROM folder as it is while Unbrick works, then check again."));
+    }
+  if (names[VBMETA_TOO_SMALL]->len > 0)
+    {
+      /* TRANSLATORS: %s: file names */
+      g_autofree char *title = g_strdup_printf (_("The phone takes too little data at once to "
+                                                  "receive %s in one piece."),
+                                                names[VBMETA_TOO_SMALL]->str);
+      add_check (self, "vbmeta", UB_CHECK_FAILED, title, details[VBMETA_TOO_SMALL]->str,
+                 _("Flash this ROM in a mode that does not turn off verified boot checks."));
+    }
+  if (!failed && good->len > 0)
+    {
+      g_autofree char *title = NULL;
+
+      if (flags_seen == UB_VBMETA_FLAG_DISABLE_VERITY)
+        /* TRANSLATORS: %s: file names */
+        title = g_strdup_printf (_("The script turns off verity checks in %s."), good->str);
+      else
+        /* TRANSLATORS: %s: file names */
+        title = g_strdup_printf (_("The script turns off verified boot checks in %s."), good->str);
       add_check (self, "vbmeta", UB_CHECK_PASSED, title, NULL, NULL);
     }
-  return TRUE;
+  ok = TRUE;
+
+out:
+  for (guint k = 0; k < N_VBMETA_PROBLEMS; k++)
+    {
+      g_string_free (names[k], TRUE);
+      g_string_free (details[k], TRUE);
+      g_hash_table_unref (seen[k]);
+    }
+  return ok;
 }
 
 /* Partitions exist and are large enough. */
@@ -1573,7 +1709,7 @@ ub_preflight_run (UbPreflight             *self,
 
       if (step->kind <= UB_STEP_CHECK_VAR || step->kind == UB_STEP_GETVAR)
         continue;
-      if (step->kind == UB_STEP_FLASH || step->kind == UB_STEP_BOOT)
+      if (ub_flash_step_has_image (step))
         {
           ImageInfo *info = g_hash_table_lookup (images, step->file);
           image = info ? info->image : NULL;

@@ -27,6 +27,7 @@
 
 #define KIB 1024
 #define MIB (1024 * 1024)
+#define VBMETA_SIZE (64 * KIB)
 
 static const char *script_text =
   "fastboot $* getvar product 2>&1 | grep -E  \"^product: *piano\"\n"
@@ -188,7 +189,7 @@ rom_new (const char *script)
   g_autofree char *images = NULL;
   g_autoptr(GString) md5 = g_string_new ("<?xml version=\"1.0\" ?>\n<root>\n  <digests>\n");
   const char *names[] = { "abl.elf", "tz.mbn", "misc.img", "boot.img", "super.img",
-                          "crclist.txt", "anti_version.txt" };
+                          "crclist.txt", "anti_version.txt", "vbmeta.img" };
 
   rom->dir = g_dir_make_tmp ("ub-flash-rom-XXXXXX", &error);
   g_assert_no_error (error);
@@ -222,6 +223,16 @@ rom_new (const char *script)
   {
     g_autofree char *p = g_build_filename (images, "anti_version.txt", NULL);
     g_assert_true (g_file_set_contents (p, "1\n", -1, NULL));
+  }
+  {
+    /* a vbmeta image: "AVB0", flags (big-endian at 120) 0, then anything */
+    g_autofree char *p = g_build_filename (images, "vbmeta.img", NULL);
+    g_autoptr(GBytes) data = random_bytes (VBMETA_SIZE, 99);
+    g_autofree guint8 *v = g_memdup2 (g_bytes_get_data (data, NULL), VBMETA_SIZE);
+
+    memcpy (v, "AVB0", 4);
+    memset (v + 120, 0, 4);
+    g_assert_true (g_file_set_contents (p, (const char *) v, VBMETA_SIZE, NULL));
   }
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
@@ -1145,6 +1156,464 @@ test_lock_restarts (void)
   watch_clear (&w);
 }
 
+/* vbmeta.img as the phone gets it with @flags OR-ed into its header */
+static GBytes *
+vbmeta_with_flags (Rom    *rom,
+                   guint8  flags)
+{
+  g_autofree char *path = rom_image (rom, "vbmeta.img");
+  g_autofree char *data = NULL;
+  gsize len;
+
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  g_assert_cmpuint (len, ==, VBMETA_SIZE);
+  data[123] |= flags;
+  return g_bytes_new (data, len);
+}
+
+/*
+ * --disable-verity / --disable-verification: the steps that send one file
+ * with the same flags share one image in memory; each partition gets the
+ * file with its own flags.
+ */
+static void
+test_vbmeta_shared (void)
+{
+  g_autoptr(GString) script = g_string_new (script_text);
+  g_autoptr(Rom) rom = NULL;
+  g_autoptr(Phone) phone = phone_new ("PIANOV01", NULL,
+                                      "boot_ab=0x100000\nvbmeta_a=0x10000\nvbmeta_b=0x10000\n");
+  g_autoptr(UbPreflight) preflight = NULL;
+  g_autoptr(UbFlashJob) job = NULL;
+  g_autoptr(GBytes) verity = NULL;
+  g_autoptr(GBytes) both = NULL;
+  UbFlashPlan *plan;
+  UbSparseImage *a, *b, *a2;
+  Watch w;
+
+  g_string_replace (script, "fastboot $* set_active a\n",
+                    "fastboot $* --disable-verity flash vbmeta_a `dirname $0`/images/vbmeta.img\n"
+                    "fastboot $* --disable-verity flash vbmeta_b `dirname $0`/images/vbmeta.img\n"
+                    "fastboot $* --disable-verity --disable-verification flash vbmeta_a "
+                    "`dirname $0`/images/vbmeta.img\n"
+                    "fastboot $* set_active a\n", 1);
+  rom = rom_new (script->str);
+  preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+  if (!ub_preflight_get_passed (preflight))
+    ub_test_print_checks (preflight);
+  g_assert_true (ub_preflight_get_passed (preflight));
+  g_assert_cmpstr (ub_test_find_check (preflight, "vbmeta", UB_CHECK_PASSED)->title, ==,
+                   "The script turns off verified boot checks in vbmeta.img.");
+  plan = ub_preflight_get_plan (preflight);
+  a = ub_flash_plan_get_image (plan, step_index (plan, "flash vbmeta_a images/vbmeta.img --disable-verity"));
+  b = ub_flash_plan_get_image (plan, step_index (plan, "flash vbmeta_b images/vbmeta.img --disable-verity"));
+  a2 = ub_flash_plan_get_image (plan, step_index (plan, "flash vbmeta_a images/vbmeta.img "
+                                                        "--disable-verity --disable-verification"));
+  /* one copy for one file with one set of flags */
+  g_assert_true (a == b);
+  g_assert_true (a != a2);
+  g_assert_cmpuint (ub_sparse_image_get_vbmeta_flags (a), ==, 1);
+  g_assert_cmpuint (ub_sparse_image_get_vbmeta_flags (a2), ==, 3);
+
+  job = start_job (preflight, phone, &w);
+  run_until_finished (&w);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
+  assert_flashed (rom, phone);
+  verity = vbmeta_with_flags (rom, 1);
+  both = vbmeta_with_flags (rom, 3);
+  assert_partition_holds (phone, "vbmeta_b", verity);
+  assert_partition_holds (phone, "vbmeta_a", both);
+  watch_clear (&w);
+}
+
+/*
+ * The vbmeta bytes sent are read after the MD5 check: they must be the ones
+ * it verified (here the digest the ROM was unpacked with, then the file
+ * changed).
+ */
+static void
+test_vbmeta_changed (void)
+{
+  g_autoptr(GString) script = g_string_new (script_text);
+  g_autoptr(Rom) rom = NULL;
+  g_autoptr(Phone) phone = phone_new ("PIANOV02", NULL, "boot_ab=0x100000\nvbmeta_a=0x10000\n");
+  g_autoptr(UbPreflight) preflight = NULL;
+  g_autoptr(UbRom) r = NULL;
+  g_autoptr(GHashTable) known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *detail = NULL;
+  g_autofree char *data = NULL;
+  gsize len;
+
+  g_string_replace (script, "fastboot $* set_active a\n",
+                    "fastboot $* --disable-verity flash vbmeta_a `dirname $0`/images/vbmeta.img\n"
+                    "fastboot $* set_active a\n", 1);
+  rom = rom_new (script->str);
+  path = rom_image (rom, "vbmeta.img");
+  before = md5_of_file (path);
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  data[200] ^= 0x01;
+  g_assert_true (g_file_set_contents (path, data, len, NULL));
+  after = md5_of_file (path);
+
+  r = ub_rom_new_for_folder (rom->dir, &error);
+  g_assert_no_error (error);
+  g_hash_table_insert (known, g_strdup ("images/vbmeta.img"), g_strdup (before));
+  ub_rom_set_known_digests (r, known);
+  preflight = ub_test_preflight_run (r, UB_ROM_MODE_CLEAN_ALL, phone->address);
+  /* the MD5 check took the known digest; the bytes read for the flags differ */
+  g_assert_nonnull (ub_test_find_check (preflight, "md5", UB_CHECK_PASSED));
+  assert_refused (preflight, phone, "vbmeta", "vbmeta.img changed since it was checked.");
+  detail = g_strdup_printf ("vbmeta.img: its checksum is %s now, %s when it was checked", after,
+                            before);
+  g_assert_cmpstr (ub_test_find_check (preflight, "vbmeta", UB_CHECK_FAILED)->detail, ==, detail);
+  g_assert_cmpstr (ub_test_find_check (preflight, "vbmeta", UB_CHECK_FAILED)->next_step, ==,
+                   "Leave the ROM folder as it is while Unbrick works, then check again.");
+}
+
+/* A download limit below the vbmeta image (but enough to split the others) has its own words. */
+static void
+test_vbmeta_too_small (void)
+{
+  g_autoptr(GString) script = g_string_new (script_text);
+  g_autoptr(Rom) rom = NULL;
+  g_autoptr(Phone) phone = phone_new ("PIANOV03", "max-download-size=49152\n",
+                                      "boot_ab=0x100000\nvbmeta_a=0x10000\n");
+  g_autoptr(UbPreflight) preflight = NULL;
+
+  g_string_replace (script, "fastboot $* set_active a\n",
+                    "fastboot $* --disable-verification flash vbmeta_a `dirname $0`/images/vbmeta.img\n"
+                    "fastboot $* set_active a\n", 1);
+  rom = rom_new (script->str);
+  preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+  g_assert_nonnull (ub_test_find_check (preflight, "image-format", UB_CHECK_PASSED));
+  assert_refused (preflight, phone, "vbmeta",
+                  "The phone takes too little data at once to receive vbmeta.img in one piece.");
+  g_assert_cmpstr (ub_test_find_check (preflight, "vbmeta", UB_CHECK_FAILED)->detail, ==,
+                   "vbmeta.img: The device accepts downloads of at most 49152 bytes, too little to "
+                   "send this vbmeta image in one piece");
+}
+
+/* script_text with misc unchecked and "oem lock" before the reboot (checked or not), as
+ * land_flash_all_lock.sh / cereus_flash_all_lock.sh do */
+static Rom *
+rom_new_locking (gboolean lock_checked)
+{
+  g_autoptr(GString) script = g_string_new (script_text);
+
+  g_string_replace (script, "if [ $? -ne 0 ] ; then echo \"Flash misc error\"; exit 1; fi\n", "", 1);
+  g_string_replace (script, "fastboot $* reboot\n",
+                    lock_checked ? "fastboot $* oem lock\n"
+                                   "if [ $? -ne 0 ] ; then echo \"Oem lock error\"; exit 1; fi\n"
+                                   "fastboot $* reboot\n"
+                                 : "fastboot $* oem lock\nfastboot $* reboot\n", 1);
+  return rom_new (script->str);
+}
+
+static UbFlashJob *
+start_lock_job (UbPreflight *preflight,
+                Phone       *phone,
+                Watch       *w)
+{
+  g_autoptr(GError) error = NULL;
+  UbFlashJob *job;
+
+  g_assert_true (ub_preflight_get_passed (preflight));
+  job = ub_flash_job_new (ub_preflight_get_plan (preflight), phone->address);
+  watch_init (w, job);
+  ub_flash_job_set_lock_confirmed (job, TRUE);
+  ub_flash_job_set_timeouts (job, 1000, 5000, 1000);
+  g_assert_true (ub_flash_job_start (job, &error));
+  g_assert_no_error (error);
+  return job;
+}
+
+static void
+resume_job (UbFlashJob *job,
+            Watch      *w)
+{
+  g_autoptr(GError) error = NULL;
+
+  w->finished = FALSE;
+  g_assert_true (ub_flash_job_resume (job, &error));
+  g_assert_no_error (error);
+  run_until_finished (w);
+}
+
+/* Steps that would run on a locked phone, and turned-off verified boot with a lock, are
+ * refused before anything is written. */
+static void
+test_lock_refusals (void)
+{
+  const struct {
+    const char *from, *to, *title;
+  } cases[] = {
+    { "fastboot $* set_active a\n",
+      "fastboot $* oem lock\nfastboot $* set_active a\n",
+      "The script locks the bootloader (line 28) and then writes to the phone." },
+    { "fastboot $* reboot\n",
+      "fastboot $* flashing lock\nfastboot $* reboot recovery\n",
+      "The script locks the bootloader (line 30) and then writes to the phone." },
+    { "fastboot $* set_active a\n",
+      "fastboot $* --disable-verification flash vbmeta_a `dirname $0`/images/vbmeta.img\n"
+      "fastboot $* set_active a\n",
+      NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GString) script = g_string_new (script_text);
+      g_autofree char *serial = g_strdup_printf ("PL%" G_GSIZE_FORMAT, i);
+      g_autoptr(Phone) phone = phone_new (serial, NULL, "boot_ab=0x100000\nvbmeta_a=0x10000\n");
+      g_autoptr(Rom) rom = NULL;
+      g_autoptr(UbPreflight) p = NULL;
+      const UbCheck *c;
+
+      g_string_replace (script, cases[i].from, cases[i].to, 1);
+      if (cases[i].title == NULL)
+        g_string_replace (script, "fastboot $* reboot\n", "fastboot $* oem lock\nfastboot $* reboot\n", 1);
+      rom = rom_new (script->str);
+      p = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+      if (cases[i].title != NULL)
+        {
+          assert_refused (p, phone, "steps", cases[i].title);
+          c = ub_test_find_check (p, "steps", UB_CHECK_FAILED);
+          g_assert_cmpstr (c->next_step, ==, "A locked phone refuses the steps after the lock. Use "
+                           "the ROM's original script, or choose “Clean all”, which does not lock.");
+        }
+      else
+        {
+          assert_refused (p, phone, "steps", "The script turns off verified boot checks (line 28) "
+                          "and then locks the bootloader (line 31): a locked phone does not start "
+                          "like that.");
+          c = ub_test_find_check (p, "steps", UB_CHECK_FAILED);
+          g_assert_cmpstr (c->next_step, ==, "Choose “Clean all”, which does not lock, or use the "
+                           "ROM's original script.");
+        }
+    }
+}
+
+/*
+ * An unchecked write the phone refuses in a script that locks: the job stops
+ * before the lock (a locked phone that may not start cannot be flashed
+ * again), and a resume redoes the step and locks.
+ */
+static void
+test_lock_after_refused_write (void)
+{
+  g_autoptr(Rom) rom = rom_new_locking (FALSE);
+  g_autoptr(Phone) phone = phone_new ("PIANOL01", NULL, NULL);
+  g_autoptr(UbPreflight) preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+  g_autoptr(UbFlashJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *unlocked = NULL;
+  g_autofree char *log = NULL;
+  UbFlashPlan *plan = ub_preflight_get_plan (preflight);
+  guint misc = step_index (plan, "flash misc images/misc.img");
+  Watch w;
+
+  g_assert_false (ub_flash_plan_get_step (plan, misc)->fatal);
+  g_assert_true (ub_emu_phone_add_fault (phone->phone, "fail:flash:misc:1:Flashing is not allowed",
+                                         &error));
+  job = start_lock_job (preflight, phone, &w);
+  run_until_finished (&w);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_FAILED);
+  g_assert_error ((GError *) ub_flash_job_get_error (job), UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_REMOTE);
+  g_assert_cmpstr (ub_flash_job_get_error (job)->message, ==,
+                   "Writing “misc” (1/1): Flashing is not allowed");
+  g_assert_cmpuint (ub_flash_job_get_failed_step (job), ==, misc);
+  g_assert_cmpuint (ub_flash_job_get_resume_step (job), ==, misc);
+  g_assert_false (ub_flash_job_get_locked (job));
+  g_assert_cmpstr (ub_flash_job_get_phone_state (job), ==,
+                   "Unbrick stopped before locking the bootloader, so it is still unlocked. The "
+                   "phone is only partly flashed: it will not start Android yet, but it stays in "
+                   "fastboot mode and can be flashed again.");
+  g_assert_cmpstr (ub_flash_job_get_next_step (job), ==,
+                   "Resume to try this step again. If it fails again, the ROM may not suit this "
+                   "phone; write down the message and ask for help.");
+  g_assert_nonnull (strstr (w.log->str, "The phone refused this step (Writing “misc” (1/1): "
+                                        "Flashing is not allowed). The ROM's script does not "
+                                        "check it, but it locks the bootloader later, so Unbrick "
+                                        "stops here and leaves the bootloader unlocked.\n"));
+  /* nothing after misc reached the phone, the lock least of all */
+  log = phone_log (phone);
+  g_assert_null (strstr (log, "oem lock"));
+  g_assert_null (strstr (log, "flash boot_a"));
+  unlocked = ub_emu_phone_dup_var (phone->phone, "unlocked");
+  g_assert_cmpstr (unlocked, ==, "yes");
+
+  resume_job (job, &w);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
+  g_assert_true (ub_flash_job_get_locked (job));
+  assert_flashed (rom, phone);
+  g_clear_pointer (&unlocked, g_free);
+  unlocked = ub_emu_phone_dup_var (phone->phone, "unlocked");
+  g_assert_cmpstr (unlocked, ==, "no");
+  watch_clear (&w);
+}
+
+/*
+ * A refused lock, checked by the script or not, is a failure; everything
+ * was written, so the advice is about the lock only.
+ */
+static void
+test_lock_refused (void)
+{
+  for (guint checked = 0; checked < 2; checked++)
+    {
+      g_autoptr(Rom) rom = rom_new_locking (checked);
+      g_autofree char *serial = g_strdup_printf ("PIANOL1%u", checked);
+      g_autoptr(Phone) phone = phone_new (serial, NULL, NULL);
+      g_autoptr(UbPreflight) preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+      g_autoptr(UbFlashJob) job = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *unlocked = NULL;
+      g_autofree char *log = NULL;
+      UbFlashPlan *plan = ub_preflight_get_plan (preflight);
+      guint lock = step_index (plan, "oem lock");
+      Watch w;
+
+      g_assert_cmpint (ub_flash_plan_get_step (plan, lock)->fatal, ==, checked);
+      g_assert_true (ub_emu_phone_add_fault (phone->phone, "fail:oem lock:1:Lock is not allowed",
+                                             &error));
+      job = start_lock_job (preflight, phone, &w);
+      run_until_finished (&w);
+      g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_FAILED);
+      g_assert_false (ub_flash_job_get_locked (job));
+      g_assert_cmpuint (ub_flash_job_get_failed_step (job), ==, lock);
+      g_assert_cmpuint (ub_flash_job_get_resume_step (job), ==, lock);
+      g_assert_cmpstr (ub_flash_job_get_phone_state (job), ==,
+                       "Everything was written, but the bootloader did not lock (Lock is not "
+                       "allowed). The phone can start as it is, with the bootloader unlocked.");
+      g_assert_cmpstr (ub_flash_job_get_next_step (job), ==, "Resume to try the lock again.");
+      assert_flashed (rom, phone);
+      log = phone_log (phone);
+      g_assert_null (strstr (log, "reboot"));
+
+      resume_job (job, &w);
+      g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
+      g_assert_true (ub_flash_job_get_locked (job));
+      unlocked = ub_emu_phone_dup_var (phone->phone, "unlocked");
+      g_assert_cmpstr (unlocked, ==, "no");
+      watch_clear (&w);
+    }
+}
+
+/*
+ * The connection breaks during the lock command: Unbrick cannot tell whether
+ * it locked. A resume that finds the phone locked ends there, successfully.
+ */
+static void
+test_lock_answer_lost (void)
+{
+  g_autoptr(Rom) rom = rom_new_locking (TRUE);
+  g_autoptr(Phone) phone = phone_new ("PIANOL20", "[emulator]\nrestart-on-lock=true\n", NULL);
+  g_autoptr(UbPreflight) preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+  g_autoptr(UbFlashJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  UbFlashPlan *plan = ub_preflight_get_plan (preflight);
+  guint lock = step_index (plan, "oem lock");
+  Watch w;
+
+  g_assert_true (ub_emu_phone_add_fault (phone->phone, "stall:oem lock", &error));
+  job = start_lock_job (preflight, phone, &w);
+  run_until_finished (&w);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_FAILED);
+  g_assert_error ((GError *) ub_flash_job_get_error (job), UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_TIMEOUT);
+  g_assert_cmpuint (ub_flash_job_get_failed_step (job), ==, lock);
+  g_assert_cmpuint (ub_flash_job_get_resume_step (job), ==, lock);
+  g_assert_cmpstr (ub_flash_job_get_phone_state (job), ==,
+                   "Everything was written, but the connection broke while the bootloader was "
+                   "locking, so Unbrick cannot tell whether it locked.");
+  g_assert_cmpstr (ub_flash_job_get_next_step (job), ==,
+                   "If the phone restarts and erases itself, the lock went through: leave it alone "
+                   "until it has started. If it stays in fastboot mode, connect it again and resume.");
+
+  /* it went through after all (the phone is found locked, in fastboot mode) */
+  ub_emu_phone_clear_faults (phone->phone);
+  ub_emu_phone_set_var (phone->phone, "unlocked", "no");
+  before = phone_log (phone);
+  resume_job (job, &w);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
+  g_assert_null (ub_flash_job_get_error (job));
+  g_assert_true (ub_flash_job_get_locked (job));
+  g_assert_cmpstr (ub_flash_job_get_phone_state (job), ==,
+                   "The phone is restarting to finish locking the bootloader. It erases itself, "
+                   "and the first start can take up to 10 minutes.");
+  g_assert_nonnull (strstr (w.log->str, "The phone's bootloader is locked: the lock went through "
+                                        "before the connection broke.\n"));
+  /* only the script's restart was sent */
+  after = phone_log (phone);
+  g_assert_true (g_str_has_prefix (after, before));
+  g_assert_cmpstr (after + strlen (before), ==, "reboot system\n");
+  watch_clear (&w);
+}
+
+/* The phone locked but refused the script's restart: not "restarted by itself". */
+static void
+test_lock_reboot_refused (void)
+{
+  g_autoptr(Rom) rom = rom_new_locking (TRUE);
+  g_autoptr(Phone) phone = phone_new ("PIANOL30", NULL, NULL);
+  g_autoptr(UbPreflight) preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+  g_autoptr(UbFlashJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  Watch w;
+
+  g_assert_true (ub_emu_phone_add_fault (phone->phone, "fail:reboot:1:Reboot is not allowed", &error));
+  job = start_lock_job (preflight, phone, &w);
+  run_until_finished (&w);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
+  g_assert_true (ub_flash_job_get_locked (job));
+  g_assert_cmpstr (ub_flash_job_get_phone_state (job), ==,
+                   "The bootloader is locked, but the phone did not restart. Hold the Power button "
+                   "until it restarts; it then erases itself, and the first start can take up to 10 "
+                   "minutes.");
+  g_assert_nonnull (strstr (w.log->str, "The phone refused to restart after the lock ("));
+  g_assert_null (strstr (w.log->str, "restarted by itself"));
+  watch_clear (&w);
+}
+
+/* A script that ends by starting the phone from an image has its own last words. */
+static void
+test_boot_last (void)
+{
+  g_autoptr(GString) script = g_string_new (script_text);
+  g_autoptr(Rom) rom = NULL;
+  g_autoptr(Phone) phone = phone_new ("PIANOB01", NULL, NULL);
+  g_autoptr(UbPreflight) preflight = NULL;
+  g_autoptr(UbFlashJob) job = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *log = NULL;
+  g_autofree guint8 *image = g_malloc0 (8 * KIB);
+  Watch w;
+
+  g_string_replace (script, "fastboot $* reboot\n", "fastboot $* boot `dirname $0`/images/twrp.img\n", 1);
+  rom = rom_new (script->str);
+  memcpy (image, "ANDROID!", 8);
+  path = rom_image (rom, "twrp.img");
+  g_assert_true (g_file_set_contents (path, (const char *) image, 8 * KIB, NULL));
+  preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+  if (!ub_preflight_get_passed (preflight))
+    ub_test_print_checks (preflight);
+  job = start_job (preflight, phone, &w);
+  run_until_finished (&w);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
+  g_assert_cmpstr (ub_flash_job_get_phone_state (job), ==,
+                   "The phone is starting from twrp.img, which the ROM's script sent to it (it is "
+                   "not installed). Leave the phone connected to power and follow what it shows on "
+                   "its screen.");
+  log = phone_log (phone);
+  g_assert_nonnull (strstr (log, "set_active a\ndownload 8192 "));
+  g_assert_true (g_str_has_suffix (log, "\n") && strstr (log, "\nboot 8192 ") != NULL);
+  watch_clear (&w);
+}
+
 typedef struct {
   guint64 hashed;
 } Verify;
@@ -1224,6 +1693,15 @@ main (int argc, char **argv)
   g_test_add_func ("/flash/lock-needs-confirmation", test_lock_needs_confirmation);
   g_test_add_func ("/flash/lock-restarts", test_lock_restarts);
   g_test_add_func ("/flash/digest-cache", test_digest_cache);
+  g_test_add_func ("/flash/vbmeta-shared", test_vbmeta_shared);
+  g_test_add_func ("/flash/vbmeta-changed", test_vbmeta_changed);
+  g_test_add_func ("/flash/vbmeta-too-small", test_vbmeta_too_small);
+  g_test_add_func ("/flash/lock-refusals", test_lock_refusals);
+  g_test_add_func ("/flash/lock-after-refused-write", test_lock_after_refused_write);
+  g_test_add_func ("/flash/lock-refused", test_lock_refused);
+  g_test_add_func ("/flash/lock-answer-lost", test_lock_answer_lost);
+  g_test_add_func ("/flash/lock-reboot-refused", test_lock_reboot_refused);
+  g_test_add_func ("/flash/boot-last", test_boot_last);
   {
     int status = g_test_run ();
     ub_test_rm_rf (cache);

@@ -120,7 +120,7 @@ def main():
         junk_state = os.path.join(tmp, "state-junk")
         aosp.seed_state(junk_state, profile, {})
         r, log = run_unbrick(rom.path, profile_path, junk_state, env)
-        lines = ["✗ The script turns off verity checks in vbmeta.img, but it is not a vbmeta image.",
+        lines = ["✗ The script turns off verified boot checks in vbmeta.img, but it is not a vbmeta image.",
                  "    vbmeta.img: The file is not a vbmeta image: it does not start with “AVB0”.",
                  "    Next step: Put back the vbmeta.img of the ROM, or download the ROM again.",
                  "Error: Nothing was written to the phone: a check failed (see above)."]

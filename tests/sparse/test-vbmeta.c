@@ -169,6 +169,11 @@ test_image_sent_modified (void)
   g_assert_true (ub_sparse_image_set_vbmeta_flags (image, UB_VBMETA_FLAG_DISABLE_VERITY, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (ub_sparse_image_get_vbmeta_flags (image), ==, 1);
+  /* the MD5 of the bytes read, before the flags: what a check verified */
+  {
+    g_autofree char *md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5, data, 8192);
+    g_assert_cmpstr (ub_sparse_image_get_vbmeta_source_md5 (image), ==, md5);
+  }
   g_assert_true (ub_sparse_image_split (image, 128 * 1024 * 1024, NULL, &error));
   g_assert_cmpuint (ub_sparse_image_get_n_pieces (image), ==, 1);
   g_assert_cmpuint (ub_sparse_image_get_piece_size (image, 0), ==, 8192);
@@ -213,12 +218,20 @@ test_image_refusals (void)
   g_clear_error (&error);
   g_clear_object (&image);
 
-  /* 64 MiB + 1 without writing it (a hole) */
+  /* 1 MiB is read (libavb reads at most 64 KiB of a vbmeta), 1 MiB + 1 is not */
+  g_assert_cmpuint (UB_VBMETA_MAX_SIZE, ==, 1024 * 1024);
+  g_assert_cmpint (truncate (big, UB_VBMETA_MAX_SIZE), ==, 0);
+  image = ub_sparse_image_new_from_path (big, &error);
+  g_assert_true (ub_sparse_image_set_vbmeta_flags (image, 3, &error));
+  g_assert_no_error (error);
+  g_clear_object (&image);
   g_assert_cmpint (truncate (big, UB_VBMETA_MAX_SIZE + 1), ==, 0);
   image = ub_sparse_image_new_from_path (big, &error);
   g_assert_false (ub_sparse_image_set_vbmeta_flags (image, 3, &error));
   g_assert_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_IMAGE);
-  g_assert_true (g_str_has_prefix (error->message, "The file is not a vbmeta image: it is too large"));
+  g_assert_cmpstr (error->message, ==, "The file is not a vbmeta image: it is too large "
+                   "(1.0\u00a0MB).");
+  g_assert_null (ub_sparse_image_get_vbmeta_source_md5 (image));
 
   remove_temp (sparse);
   remove_temp (text);
