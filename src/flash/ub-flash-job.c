@@ -54,6 +54,7 @@ typedef struct {
   guint            failed_step;
   guint            resume_step;
   gboolean         locked;
+  gboolean         attention;
 } Event;
 
 static void
@@ -84,6 +85,7 @@ struct _UbFlashJob
   guint            failed_step;
   guint            resume_step;
   gboolean         locked;
+  gboolean         attention;
   GThread         *thread;
   GCancellable    *stop;       /* soft: at the next safe point */
   GCancellable    *abort;      /* hard: now */
@@ -305,6 +307,7 @@ dispatch (gpointer user_data)
           self->failed_step = event->failed_step;
           self->resume_step = event->resume_step;
           self->locked = event->locked;
+          self->attention = event->attention;
           self->elapsed = (g_get_monotonic_time () - self->started) / 1e6;
           g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
           g_signal_emit (self, signals[SIGNAL_FINISHED], 0);
@@ -957,6 +960,8 @@ worker (gpointer user_data)
   if (error == NULL)
     {
       finished->state = UB_FLASH_JOB_SUCCEEDED;
+      /* the phone does not simply restart by itself: the person has to read this */
+      finished->attention = (finished->locked && !restarting) || (!finished->locked && booted != NULL);
       if (finished->locked && !restarting)
         finished->phone_state = g_strdup (_("The bootloader is locked, but the phone did not "
                                             "restart. Hold the Power button until it restarts; it "
@@ -1076,6 +1081,7 @@ launch (UbFlashJob *self,
   g_clear_pointer (&self->phone_state, g_free);
   self->failed_step = G_MAXUINT;
   self->locked = FALSE;
+  self->attention = FALSE;
   self->state = UB_FLASH_JOB_RUNNING;
   self->started = g_get_monotonic_time ();
   self->thread = g_thread_try_new ("unbrick-flash", worker, g_object_ref (self), error);
@@ -1197,6 +1203,13 @@ ub_flash_job_get_locked (UbFlashJob *self)
 {
   g_return_val_if_fail (UB_IS_FLASH_JOB (self), FALSE);
   return self->locked;
+}
+
+gboolean
+ub_flash_job_get_needs_attention (UbFlashJob *self)
+{
+  g_return_val_if_fail (UB_IS_FLASH_JOB (self), FALSE);
+  return self->attention;
 }
 
 double

@@ -98,6 +98,13 @@ guint            ub_flash_job_get_resume_step (UbFlashJob *self);
  * erase itself and lock, and the steps after the lock were skipped.
  */
 gboolean         ub_flash_job_get_locked   (UbFlashJob   *self);
+/*
+ * TRUE after a successful run whose phone does not simply restart into the
+ * new system by itself (a locked phone that stayed in fastboot mode, or a
+ * script that ended by starting an image): the phone state says what to do,
+ * and a front end shows it rather than its usual "restarting" text.
+ */
+gboolean         ub_flash_job_get_needs_attention (UbFlashJob *self);
 /* Seconds the last run took. */
 double           ub_flash_job_get_elapsed  (UbFlashJob   *self);
 

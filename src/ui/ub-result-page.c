@@ -63,6 +63,7 @@ ub_result_page_show (UbResultPage *self, GPtrArray *phones)
 {
   guint n_ok = 0, n_cancelled = 0, n_locked = 0;
   UbFlashJob *first_failed = NULL;
+  UbFlashJob *attention = NULL;   /* a success whose phone state asks for something */
   GtkWidget *child;
 
   g_return_if_fail (UB_IS_RESULT_PAGE (self));
@@ -84,6 +85,8 @@ ub_result_page_show (UbResultPage *self, GPtrArray *phones)
         {
           n_ok++;
           n_locked += ub_flash_job_get_locked (job);
+          if (ub_flash_job_get_needs_attention (job) && attention == NULL)
+            attention = job;
         }
       else if (job != NULL)
         {
@@ -111,6 +114,8 @@ ub_result_page_show (UbResultPage *self, GPtrArray *phones)
               g_free (why);
               why = both;
             }
+          if (why == NULL && state == UB_FLASH_JOB_SUCCEEDED && ub_flash_job_get_needs_attention (job))
+            why = g_strdup (ub_flash_job_get_phone_state (job));
           if (why == NULL)
             why = g_strdup (state == UB_FLASH_JOB_SUCCEEDED && ub_flash_job_get_locked (job)
                             ? _("Done. It is restarting to finish locking the bootloader.")
@@ -126,10 +131,15 @@ ub_result_page_show (UbResultPage *self, GPtrArray *phones)
   if (first_failed == NULL)
     {
       adw_status_page_set_icon_name (self->status_page, "emblem-ok-symbolic");
-      adw_status_page_set_title (self->status_page,
-                                 phones->len > 1 ? _("Your Phones Are Restarting") : _("Your Phone Is Restarting"));
-      /* several phones: each row says which ones lock */
-      if (n_locked > 0 && phones->len == 1)
+      if (attention != NULL && phones->len == 1)
+        adw_status_page_set_title (self->status_page, _("Flashing Finished"));
+      else
+        adw_status_page_set_title (self->status_page,
+                                   phones->len > 1 ? _("Your Phones Are Restarting") : _("Your Phone Is Restarting"));
+      /* several phones: each row says which ones lock or need attention */
+      if (attention != NULL && phones->len == 1)
+        adw_status_page_set_description (self->status_page, ub_flash_job_get_phone_state (attention));
+      else if (n_locked > 0 && phones->len == 1)
         adw_status_page_set_description (self->status_page,
                                          _("The phone is restarting to finish locking the bootloader. It erases itself, and the first start can take up to 10 minutes. Leave it alone until you see the welcome screen. You can unplug the cable now."));
       else

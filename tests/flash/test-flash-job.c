@@ -611,6 +611,7 @@ test_happy (void)
   job = start_job (preflight, phone, &w);
   run_until_finished (&w);
   g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
+  g_assert_false (ub_flash_job_get_needs_attention (job));
   g_assert_null (ub_flash_job_get_error (job));
   g_assert_cmpuint (w.wrong_thread, ==, 0);
   g_assert_false (w.regressed);
@@ -1128,6 +1129,7 @@ test_lock_restarts (void)
   g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
   g_assert_null (ub_flash_job_get_error (job));
   g_assert_true (ub_flash_job_get_locked (job));
+  g_assert_false (ub_flash_job_get_needs_attention (job));
   g_assert_cmpstr (ub_flash_job_get_phone_state (job), ==,
                    "The phone is restarting to finish locking the bootloader. It erases itself, "
                    "and the first start can take up to 10 minutes.");
@@ -1570,6 +1572,7 @@ test_lock_reboot_refused (void)
   run_until_finished (&w);
   g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
   g_assert_true (ub_flash_job_get_locked (job));
+  g_assert_true (ub_flash_job_get_needs_attention (job));
   g_assert_cmpstr (ub_flash_job_get_phone_state (job), ==,
                    "The bootloader is locked, but the phone did not restart. Hold the Power button "
                    "until it restarts; it then erases itself, and the first start can take up to 10 "
@@ -1604,6 +1607,7 @@ test_boot_last (void)
   job = start_job (preflight, phone, &w);
   run_until_finished (&w);
   g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
+  g_assert_true (ub_flash_job_get_needs_attention (job));
   g_assert_cmpstr (ub_flash_job_get_phone_state (job), ==,
                    "The phone is starting from twrp.img, which the ROM's script sent to it (it is "
                    "not installed). Leave the phone connected to power and follow what it shows on "

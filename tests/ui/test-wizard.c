@@ -353,7 +353,10 @@ lock_dialog_shown (gpointer data)
 static void
 test_lock (Fixture *f, gconstpointer data)
 {
-  gboolean restart = GPOINTER_TO_INT (data);
+  /* 1: restarts after the lock; 0: stays and restarts at the script's reboot;
+   * 2: stays and refuses that reboot */
+  gboolean restart = GPOINTER_TO_INT (data) == 1;
+  gboolean refuses = GPOINTER_TO_INT (data) == 2;
   UbResultPage *result = UB_RESULT_PAGE (page (f, "result"));
   UbEmuPhone *phone = ub_emu_demo_get_phone (f->demo);
   g_autoptr(GError) error = NULL;
@@ -370,6 +373,8 @@ test_lock (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_true (ub_emu_phone_get_restart_on_lock (phone));
   ub_emu_phone_set_restart_on_lock (phone, restart);
+  if (refuses)
+    g_assert_true (ub_emu_phone_add_fault (phone, "fail:reboot:1:Reboot is not allowed", &error));
   script_path = g_build_filename (rom, "flash_all_lock.sh", NULL);
   g_assert_true (g_file_get_contents (script_path, &script, NULL, NULL));
   g_assert_true (g_str_has_suffix (script, "fastboot $* oem lock\n"
@@ -397,11 +402,22 @@ test_lock (Fixture *f, gconstpointer data)
   g_assert_true (ub_ui_wait (ub_ui_on_result_page, f->window, 120));
 
   /* success, the lock's own next step, no resume */
-  g_assert_cmpstr (ub_result_page_get_title (result), ==, "Your Phone Is Restarting");
-  g_assert_cmpstr (ub_result_page_get_description (result), ==,
-                   "The phone is restarting to finish locking the bootloader. It erases itself, and "
-                   "the first start can take up to 10 minutes. Leave it alone until you see the "
-                   "welcome screen. You can unplug the cable now.");
+  if (refuses)
+    {
+      g_assert_cmpstr (ub_result_page_get_title (result), ==, "Flashing Finished");
+      g_assert_cmpstr (ub_result_page_get_description (result), ==,
+                       "The bootloader is locked, but the phone did not restart. Hold the Power "
+                       "button until it restarts; it then erases itself, and the first start can "
+                       "take up to 10 minutes.");
+    }
+  else
+    {
+      g_assert_cmpstr (ub_result_page_get_title (result), ==, "Your Phone Is Restarting");
+      g_assert_cmpstr (ub_result_page_get_description (result), ==,
+                       "The phone is restarting to finish locking the bootloader. It erases itself, and "
+                       "the first start can take up to 10 minutes. Leave it alone until you see the "
+                       "welcome screen. You can unplug the cable now.");
+    }
   g_assert_false (ub_result_page_get_can_resume (result));
   g_assert_null (ub_ui_find_by_label (page (f, "result"), GTK_TYPE_BUTTON, "_Resume"));
   {
@@ -409,7 +425,8 @@ test_lock (Fixture *f, gconstpointer data)
     g_assert_true (retry == NULL || !gtk_widget_get_visible (retry));
   }
   g_assert_false (ub_ui_shows_text (page (f, "result"), "Nothing was lost"));
-  ub_ui_screenshot (GTK_WINDOW (f->window), restart ? "lock-1-restarting" : "lock-2-stays");
+  ub_ui_screenshot (GTK_WINDOW (f->window), restart ? "lock-1-restarting"
+                                            : refuses ? "lock-3-no-restart" : "lock-2-stays");
   phones = ub_detect_page_get_selected (UB_DETECT_PAGE (page (f, "detect")));
   job = ub_phone_get_job (g_ptr_array_index (phones, 0));
   g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
@@ -423,9 +440,10 @@ test_lock (Fixture *f, gconstpointer data)
   g_assert_cmpstr (unlocked, ==, "no");
   g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
   tail = g_strdup (restart ? "set_active a\noem lock\nrestart after lock\n"
-                           : "set_active a\noem lock\nreboot system\n");
+                   : refuses ? "set_active a\noem lock\n"
+                   : "set_active a\noem lock\nreboot system\n");
   g_assert_true (g_str_has_suffix (log, tail));
-  if (restart)
+  if (restart || refuses)
     g_assert_null (strstr (log, "reboot"));
   g_assert_nonnull (strstr (ub_phone_get_log (g_ptr_array_index (phones, 0)), "Skipped after the lock: reboot"));
 }
@@ -822,7 +840,8 @@ main (int argc, char **argv)
   ADD ("/ui/failure/unplug-resume", test_unplug_resume);
   ADD ("/ui/detect/diagnoses", test_diagnoses);
   g_test_add ("/ui/lock/restarts", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_lock, fixture_teardown);
-  g_test_add ("/ui/lock/stays", Fixture, GINT_TO_POINTER (FALSE), fixture_setup, test_lock, fixture_teardown);
+  g_test_add ("/ui/lock/stays", Fixture, GINT_TO_POINTER (0), fixture_setup, test_lock, fixture_teardown);
+  g_test_add ("/ui/lock/no-restart", Fixture, GINT_TO_POINTER (2), fixture_setup, test_lock, fixture_teardown);
   ADD ("/ui/several-phones", test_two_phones);
   ADD ("/ui/advanced", test_advanced);
   ADD ("/ui/close-while-flashing", test_close_while_flashing);
