@@ -349,8 +349,7 @@ on_flash_clicked (UbAdvancedPage *self)
   adw_message_dialog_set_default_response (dialog, "cancel");
   adw_message_dialog_set_close_response (dialog, "cancel");
   g_signal_connect (dialog, "response", G_CALLBACK (flash_response), self);
-  ub_mnemonic_dialog_fix_names (dialog);
-  gtk_window_present (GTK_WINDOW (dialog));
+  ub_mnemonic_dialog_present (dialog);
 }
 
 static void

@@ -471,8 +471,7 @@ flash_response (AdwMessageDialog *dialog, const char *response, UbConfirmPage *s
   adw_message_dialog_set_default_response (lock_dialog, "cancel");
   adw_message_dialog_set_close_response (lock_dialog, "cancel");
   g_signal_connect (lock_dialog, "response", G_CALLBACK (lock_response), self);
-  ub_mnemonic_dialog_fix_names (lock_dialog);
-  gtk_window_present (GTK_WINDOW (lock_dialog));
+  ub_mnemonic_dialog_present (lock_dialog);
 }
 
 void
@@ -526,8 +525,7 @@ ub_confirm_page_request_flash (UbConfirmPage *self)
   adw_message_dialog_set_default_response (dialog, "cancel");
   adw_message_dialog_set_close_response (dialog, "cancel");
   g_signal_connect (dialog, "response", G_CALLBACK (flash_response), self);
-  ub_mnemonic_dialog_fix_names (dialog);
-  gtk_window_present (GTK_WINDOW (dialog));
+  ub_mnemonic_dialog_present (dialog);
 }
 
 static void

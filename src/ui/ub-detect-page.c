@@ -409,8 +409,7 @@ installed (GObject *source, GAsyncResult *result, gpointer user_data)
                                                            _("The Rule Was Not Installed"), body));
     }
   adw_message_dialog_add_response (dialog, "close", _("_Close"));
-  ub_mnemonic_dialog_fix_names (dialog);
-  gtk_window_present (GTK_WINDOW (dialog));
+  ub_mnemonic_dialog_present (dialog);
   ub_detect_page_refresh (self);
 }
 
@@ -460,8 +459,7 @@ on_install_rule_clicked (UbDetectPage *self)
   adw_message_dialog_set_default_response (dialog, "install");
   adw_message_dialog_set_close_response (dialog, "cancel");
   g_signal_connect (dialog, "response", G_CALLBACK (install_response), self);
-  ub_mnemonic_dialog_fix_names (dialog);
-  gtk_window_present (GTK_WINDOW (dialog));
+  ub_mnemonic_dialog_present (dialog);
 }
 
 static char *

@@ -541,8 +541,7 @@ ub_flash_page_request_cancel (UbFlashPage *self)
   adw_message_dialog_set_default_response (dialog, "keep");
   adw_message_dialog_set_close_response (dialog, "keep");
   g_signal_connect (dialog, "response", G_CALLBACK (cancel_response), self);
-  ub_mnemonic_dialog_fix_names (dialog);
-  gtk_window_present (GTK_WINDOW (dialog));
+  ub_mnemonic_dialog_present (dialog);
 }
 
 static void

@@ -53,7 +53,7 @@ fix_names (GtkWidget *widget)
 }
 
 void
-ub_mnemonic_dialog_fix_names (AdwMessageDialog *dialog)
+ub_mnemonic_dialog_present (AdwMessageDialog *dialog)
 {
   g_return_if_fail (ADW_IS_MESSAGE_DIALOG (dialog));
 
@@ -61,4 +61,5 @@ ub_mnemonic_dialog_fix_names (AdwMessageDialog *dialog)
    * (two per response in 1.2, one for each layout) and sets their label
    * itself; the stale property is all that doubles the name. */
   fix_names (GTK_WIDGET (dialog));
+  gtk_window_present (GTK_WINDOW (dialog));
 }

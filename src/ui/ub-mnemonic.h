@@ -26,11 +26,12 @@ void        ub_mnemonic_button_set_label (GtkButton        *button,
 /* The text of @button with its mnemonic underscore: gtk_button_get_label(),
  * or else the label of its GtkLabel child; NULL if it has neither. */
 const char *ub_mnemonic_button_get_label (GtkButton        *button);
-/* libadwaita 1.2 makes the response buttons of @dialog with
- * gtk_button_new_with_mnemonic(): drops their accessible label property so
- * that they are named by their mnemonic label once ("Cancel", not
- * "_Cancel Cancel") and keep their Alt+letter. Call it after the responses
- * are added (again after adw_message_dialog_set_response_label()). */
-void        ub_mnemonic_dialog_fix_names (AdwMessageDialog *dialog);
+/* Presents @dialog, whose response buttons libadwaita 1.2 makes with
+ * gtk_button_new_with_mnemonic(), after dropping their accessible label
+ * property, so that they are named by their mnemonic label once ("Cancel",
+ * not "_Cancel Cancel") and keep their Alt+letter. Every AdwMessageDialog of
+ * the app is shown with it; responses relabelled later with
+ * adw_message_dialog_set_response_label() would need the fix again. */
+void        ub_mnemonic_dialog_present   (AdwMessageDialog *dialog);
 
 G_END_DECLS

@@ -263,8 +263,7 @@ saved (GObject *source, GAsyncResult *result, gpointer user_data)
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
                                                        _("The Log Could Not Be Saved"), error->message));
   adw_message_dialog_add_response (dialog, "close", _("_Close"));
-  ub_mnemonic_dialog_fix_names (dialog);
-  gtk_window_present (GTK_WINDOW (dialog));
+  ub_mnemonic_dialog_present (dialog);
 }
 
 static void
