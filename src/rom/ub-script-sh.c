@@ -1652,12 +1652,11 @@ run_pipeline (Sh   *sh,
 
   status_reset (sh);
   if (node->children->len >= 2 && simple_is (g_ptr_array_index (node->children, 1), "grep"))
-    g_free (getvar_of (sh, g_ptr_array_index (node->children, 0), &no_stderr));
+    var = getvar_of (sh, g_ptr_array_index (node->children, 0), &no_stderr);
   if (no_stderr)
     return fail (sh, node->line, _("fastboot prints getvar's answer on stderr: without “2>&1” "
                                    "before the pipe, grep sees nothing"));
-  if (node->children->len == 2 &&
-      (var = getvar_of (sh, g_ptr_array_index (node->children, 0), &no_stderr)) != NULL &&
+  if (node->children->len == 2 && var != NULL &&
       grep_of (sh, g_ptr_array_index (node->children, 1), &pattern, &syntax, &only) && !only)
     {
       const char *why = NULL;
@@ -1872,22 +1871,18 @@ run_if (Sh   *sh,
           (path = ub_script_rom_path (raw->str, &why)) == NULL)
         return fail (sh, node->line, why ? why : _("Unbrick cannot resolve a variable on this line"));
       status_reset (sh);
-      if (!negate && bodies_assign_only (then_body, else_body) && else_body == NULL)
-        {
-          /* CURRENT_ANTI_VER=`cat …/anti_version.txt`: a missing file leaves it empty */
-          g_ptr_array_add (sh->known_files, path);
-          ok = run_body_assignments (sh, then_body);
-          g_ptr_array_remove_index (sh->known_files, sh->known_files->len - 1);
-          return ok;
-        }
+      /* inside [ -e FILE ]'s body, cat FILE cannot fail (set -e) */
       if (!negate)
         g_ptr_array_add (sh->known_files, path);
-      ok = run_guarded (sh, then_body, UB_CONDITION_FILE, path, NULL, negate);
+      if (!negate && else_body == NULL && bodies_assign_only (then_body, else_body))
+        /* CURRENT_ANTI_VER=`cat …/anti_version.txt`: a missing file leaves it empty */
+        ok = run_body_assignments (sh, then_body);
+      else
+        ok = run_guarded (sh, then_body, UB_CONDITION_FILE, path, NULL, negate);
       if (!negate)
         g_ptr_array_remove_index (sh->known_files, sh->known_files->len - 1);
-      if (!ok)
-        return FALSE;
-      return else_body == NULL || run_guarded (sh, else_body, UB_CONDITION_FILE, path, NULL, !negate);
+      return ok && (else_body == NULL ||
+                    run_guarded (sh, else_body, UB_CONDITION_FILE, path, NULL, !negate));
     }
 
   /* [ -z "$X" ] / [ "$X"x == ""x ] with X=0 (and maybe X=… in else): empty counts as 0 */
@@ -1943,6 +1938,7 @@ run_node (Sh   *sh,
           Node *node)
 {
   g_autofree char *message = NULL;
+  gboolean ok;
 
   switch (node->kind)
     {
@@ -1966,12 +1962,10 @@ run_node (Sh   *sh,
       if (node->left->kind != NODE_SIMPLE && node->left->kind != NODE_PIPELINE)
         return fail (sh, node->line, _("this shell syntax is not supported"));
       sh->exempt++;
-      if (!run_node (sh, node->left))
-        {
-          sh->exempt--;
-          return FALSE;
-        }
+      ok = run_node (sh, node->left);
       sh->exempt--;
+      if (!ok)
+        return FALSE;
       if (is_error_exit (sh, node->right, &message))
         return apply_error_handler (sh, node->line, message, TRUE);
       if (is_echo_only (node->right, &message))
