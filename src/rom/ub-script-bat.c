@@ -692,7 +692,8 @@ is_number (const char *s)
 }
 
 
-/* Whether line @line ends in blanks in the file (cmd keeps them in a set value). */
+/* Whether line @line ends in blanks in the file (cmd keeps them in a set value);
+ * ub_script_new_from_data made every line end LF, which the split removed. */
 static gboolean
 has_trailing_blank (Bat   *bat,
                     guint  line)
@@ -700,8 +701,6 @@ has_trailing_blank (Bat   *bat,
   const char *o = bat->orig[line - 1];
   gsize n = strlen (o);
 
-  while (n > 0 && (o[n - 1] == '\r' || o[n - 1] == '\n'))
-    n--;
   return n > 0 && (o[n - 1] == ' ' || o[n - 1] == '\t');
 }
 
@@ -810,7 +809,8 @@ expand_choice (Bat         *bat,
  * A line using a variable that depends on the ROM folder's name (set by
  * "echo %folder% | findstr … || set p=…"): cmd substitutes the text before
  * reading the line, so a fastboot line is read once per value, each under a
- * condition on the folder's name. An echo is shown as written.
+ * condition on the folder's name (run_line refused lines with two folder
+ * patterns). An echo is shown as written.
  */
 static gboolean
 run_choice_line (Bat        *bat,
@@ -822,9 +822,6 @@ run_choice_line (Bat        *bat,
   gboolean several = FALSE;
 
   status_reset (bat);
-  g_free (expand_choice (bat, text, TRUE, &pattern, &several));
-  if (several)
-    return fail (bat, line, _("Unbrick cannot resolve a variable on this line"));
   if (match ("^echo(?:\\s+(.*))?$", text, &m))
     {
       g_autofree char *t = fetch (m, 1);
@@ -873,6 +870,8 @@ run_line (Bat        *bat,
     gboolean several;
     g_autofree char *e = expand_choice (bat, text, TRUE, &pattern, &several);
 
+    if (e != NULL && several)
+      return fail (bat, line, _("Unbrick cannot resolve a variable on this line"));
     if (e != NULL)
       return run_choice_line (bat, line, text);
   }
