@@ -538,20 +538,18 @@ run_fastboot_line (Bat        *bat,
           status_reset (bat);
           return run_if_block (bat, line, UB_CONDITION_VAR, v, p, FALSE);
         }
+      if (g_array_index (ops, Op, i - 1) == OP_PIPE ||
+          !read_handler (bat, parts, ops, i, &message, &fatal))
+        return fail (bat, line, _("this check is not one Unbrick understands"));
       /* "… | findstr … && echo … && exit /B 1": the script stops when it matched */
       if (g_array_index (ops, Op, i - 1) == OP_AND)
         {
-          if (!read_handler (bat, parts, ops, i, &message, &fatal))
-            return fail (bat, line, _("this check is not one Unbrick understands"));
           ok = !fatal || ub_script_match_check (&bat->b, line, text_of (bat, line), bat->status_var,
                                                 bat->status_pattern, TRUE, message,
                                                 bat->error) != NULL;
           status_reset (bat);
           return ok;
         }
-      if (g_array_index (ops, Op, i - 1) != OP_OR ||
-          !read_handler (bat, parts, ops, i, &message, &fatal))
-        return fail (bat, line, _("this check is not one Unbrick understands"));
       key = g_strconcat (bat->variant ? bat->variant : "", bat->status_var, " ",
                          bat->status_pattern, NULL);
       if (!fatal)
