@@ -354,7 +354,6 @@ folder_conditions_hold (const UbFlashStep *step,
   for (guint c = 0; c < step->conditions->len; c++)
     {
       const UbCondition *cond = g_ptr_array_index (step->conditions, c);
-
       gboolean matches = FALSE;
 
       /* a name cmd would not expand as it is: the preflight refuses it */
@@ -455,9 +454,9 @@ ub_rom_new_for_folder (const char *path,
             UbFlashStep *step = g_ptr_array_index (steps, i);
 
             /* a product check for another folder name is not this ROM's */
-            if (!folder_conditions_hold (step, folder))
+            if (step->kind != UB_STEP_CHECK_PRODUCT || !folder_conditions_hold (step, folder))
               continue;
-            for (guint k = 0; step->kind == UB_STEP_CHECK_PRODUCT && step->codenames[k]; k++)
+            for (guint k = 0; step->codenames[k]; k++)
               if (g_hash_table_add (seen, step->codenames[k]))
                 g_strv_builder_add (names, step->codenames[k]);
           }

@@ -276,16 +276,16 @@ static gboolean
 stderr_piped (const char *cmd)
 {
   g_auto(GStrv) words = split_words (cmd);
-  guint n = 0;
-  gboolean both = FALSE;
+  const char *redirection = NULL;
 
   for (guint i = 0; words[i] != NULL; i++)
-    if (harmless_redirection (words[i]) || strchr (words[i], '>') != NULL)
+    if (strchr (words[i], '>') != NULL)
       {
-        n++;
-        both = g_str_equal (words[i], "2>&1");
+        if (redirection != NULL)
+          return FALSE;
+        redirection = words[i];
       }
-  return n == 1 && both;
+  return g_strcmp0 (redirection, "2>&1") == 0;
 }
 
 /* "fastboot …" (at @pos in @parts, up to a pipe) → argv after "fastboot", or NULL. */
@@ -398,11 +398,8 @@ findstr_pattern (const char  *cmd,
       if (caseless)
         g_string_append_c (out, ')');
     }
-  if (!ub_script_pcre_compiles (out->str))
-    {
-      *why = _("the pattern is not one Unbrick can read");
-      return NULL;
-    }
+  /* each string compiles (ub_script_pattern_to_pcre checked it, escape_literal
+   * leaves no operator): so does their alternation */
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
@@ -541,20 +538,18 @@ run_fastboot_line (Bat        *bat,
           status_reset (bat);
           return run_if_block (bat, line, UB_CONDITION_VAR, v, p, FALSE);
         }
+      if (g_array_index (ops, Op, i - 1) == OP_PIPE ||
+          !read_handler (bat, parts, ops, i, &message, &fatal))
+        return fail (bat, line, _("this check is not one Unbrick understands"));
       /* "… | findstr … && echo … && exit /B 1": the script stops when it matched */
       if (g_array_index (ops, Op, i - 1) == OP_AND)
         {
-          if (!read_handler (bat, parts, ops, i, &message, &fatal))
-            return fail (bat, line, _("this check is not one Unbrick understands"));
           ok = !fatal || ub_script_match_check (&bat->b, line, text_of (bat, line), bat->status_var,
                                                 bat->status_pattern, TRUE, message,
                                                 bat->error) != NULL;
           status_reset (bat);
           return ok;
         }
-      if (g_array_index (ops, Op, i - 1) != OP_OR ||
-          !read_handler (bat, parts, ops, i, &message, &fatal))
-        return fail (bat, line, _("this check is not one Unbrick understands"));
       key = g_strconcat (bat->variant ? bat->variant : "", bat->status_var, " ",
                          bat->status_pattern, NULL);
       if (!fatal)
@@ -695,7 +690,8 @@ is_number (const char *s)
 }
 
 
-/* Whether line @line ends in blanks in the file (cmd keeps them in a set value). */
+/* Whether line @line ends in blanks in the file (cmd keeps them in a set value);
+ * ub_script_new_from_data made every line end LF, which the split removed. */
 static gboolean
 has_trailing_blank (Bat   *bat,
                     guint  line)
@@ -703,8 +699,6 @@ has_trailing_blank (Bat   *bat,
   const char *o = bat->orig[line - 1];
   gsize n = strlen (o);
 
-  while (n > 0 && (o[n - 1] == '\r' || o[n - 1] == '\n'))
-    n--;
   return n > 0 && (o[n - 1] == ' ' || o[n - 1] == '\t');
 }
 
@@ -813,7 +807,8 @@ expand_choice (Bat         *bat,
  * A line using a variable that depends on the ROM folder's name (set by
  * "echo %folder% | findstr … || set p=…"): cmd substitutes the text before
  * reading the line, so a fastboot line is read once per value, each under a
- * condition on the folder's name. An echo is shown as written.
+ * condition on the folder's name (run_line refused lines with two folder
+ * patterns). An echo is shown as written.
  */
 static gboolean
 run_choice_line (Bat        *bat,
@@ -825,9 +820,6 @@ run_choice_line (Bat        *bat,
   gboolean several = FALSE;
 
   status_reset (bat);
-  g_free (expand_choice (bat, text, TRUE, &pattern, &several));
-  if (several)
-    return fail (bat, line, _("Unbrick cannot resolve a variable on this line"));
   if (match ("^echo(?:\\s+(.*))?$", text, &m))
     {
       g_autofree char *t = fetch (m, 1);
@@ -876,6 +868,8 @@ run_line (Bat        *bat,
     gboolean several;
     g_autofree char *e = expand_choice (bat, text, TRUE, &pattern, &several);
 
+    if (e != NULL && several)
+      return fail (bat, line, _("Unbrick cannot resolve a variable on this line"));
     if (e != NULL)
       return run_choice_line (bat, line, text);
   }

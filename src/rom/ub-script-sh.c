@@ -959,7 +959,7 @@ word_literal (Word *word)
   return part->kind == PART_LIT ? part->text : NULL;
 }
 
-static UbScriptVal *eval_command (Sh *sh, Node *node);
+static UbScriptVal *eval_command (Sh *sh, Node *node, char **grep_pcre);
 
 /* The word's text with the script folder and $* as markers; FALSE when it
  * depends on something else. */
@@ -992,7 +992,7 @@ word_eval (Sh       *sh,
         }
       else
         {
-          g_autoptr(UbScriptVal) val = eval_command (sh, part->cmd);
+          g_autoptr(UbScriptVal) val = eval_command (sh, part->cmd, NULL);
           if (val == NULL || val->kind != UB_VAL_STRING)
             return FALSE;
           g_string_append (out, val->s);
@@ -1153,10 +1153,12 @@ grep_of (Sh              *sh,
   return TRUE;
 }
 
-/* The value of a command substitution. */
+/* The value of a command substitution; @grep_pcre (optional): for a value read
+ * with getvar … | grep -oP, the grep's pattern (it fails when grep finds nothing). */
 static UbScriptVal *
-eval_command (Sh   *sh,
-              Node *node)
+eval_command (Sh    *sh,
+              Node  *node,
+              char **grep_pcre)
 {
   Node *cmd = single (node);
   g_auto(GStrv) argv = NULL;
@@ -1217,10 +1219,12 @@ eval_command (Sh   *sh,
           g_autofree char *num = g_strdup_printf ("%s: \\K[0-9]+", var);
           g_autofree char *num2 = g_strdup_printf ("%s: \\K\\d+", var);
           g_autofree char *date = g_strdup_printf ("%s: \\K\\d+(-\\d+)*", var);
-          if (g_str_equal (pattern, num) || g_str_equal (pattern, num2) ||
-              g_str_equal (pattern, date))
-            return ub_script_val_new (UB_VAL_DEVVAR, var);
-          return NULL;
+          if (!g_str_equal (pattern, num) && !g_str_equal (pattern, num2) &&
+              !g_str_equal (pattern, date))
+            return NULL;
+          if (grep_pcre != NULL)
+            *grep_pcre = g_steal_pointer (&pattern);
+          return ub_script_val_new (UB_VAL_DEVVAR, var);
         }
       if (cmd->children->len == 3 && !only)
         {
@@ -1302,37 +1306,30 @@ is_assignment (Word   *word,
 
 /*
  * Under set -e an assignment X=$(…) stops the script when the command fails:
- * getvar … | grep -oP … finds nothing (a check that the phone reports it),
- * cat of a file that may be missing, date -d of what the phone said.
+ * getvar … | grep -oP @grep_pcre finds nothing (a check that the phone reports
+ * it), cat of a file that may be missing, date -d of what the phone said.
  */
 static gboolean
 errexit_assignment (Sh                *sh,
                     guint              line,
-                    Node              *cmd,
-                    const UbScriptVal *val)
+                    const UbScriptVal *val,
+                    const char        *grep_pcre)
 {
   if (val->kind == UB_VAL_DEVVAR && val->date)
     return fail (sh, line, _("with “set -e”, Unbrick cannot tell when this date conversion stops the script"));
   if (val->kind == UB_VAL_PKGFILE && !val->date &&
       !g_ptr_array_find_with_equal_func (sh->known_files, val->s, g_str_equal, NULL))
     return fail (sh, line, _("with “set -e”, a missing file stops the script here, which Unbrick does not follow"));
-  if (val->kind == UB_VAL_DEVVAR && cmd != NULL && cmd->kind == NODE_PIPELINE &&
-      simple_is (g_ptr_array_index (cmd->children, cmd->children->len - 1), "grep"))
+  if (grep_pcre != NULL)
     {
-      g_autofree char *pattern = NULL;
-      UbPatternSyntax syntax;
-      gboolean only = FALSE;
       UbFlashStep *check;
 
-      if (!grep_of (sh, g_ptr_array_index (cmd->children, cmd->children->len - 1), &pattern,
-                    &syntax, &only))
-        return fail (sh, line, _("Unbrick cannot tell what this variable holds"));
-      /* grep -oP "anti: \K[0-9]+": PCRE as it is */
-      if (syntax != UB_PATTERN_PCRE || !ub_script_pcre_compiles (pattern))
+      /* grep -oP "anti: \K[0-9]+": PCRE as it is (the name is the script's) */
+      if (!ub_script_pcre_compiles (grep_pcre))
         return fail (sh, line, _("the pattern is not one Unbrick can read"));
       check = ub_script_builder_add (&sh->b, UB_STEP_CHECK_VAR, line, line_text (sh, line));
       check->var = g_strdup (val->s);
-      check->pattern = g_steal_pointer (&pattern);
+      check->pattern = g_strdup (grep_pcre);
       check->fatal = TRUE;
     }
   return TRUE;
@@ -1364,11 +1361,11 @@ assign (Sh     *sh,
   else if (value->parts->len == 1 &&
            ((Part *) g_ptr_array_index (value->parts, 0))->kind == PART_CMD)
     {
-      Node *cmd = ((Part *) g_ptr_array_index (value->parts, 0))->cmd;
+      g_autofree char *grep_pcre = NULL;
 
-      val = eval_command (sh, cmd);
+      val = eval_command (sh, ((Part *) g_ptr_array_index (value->parts, 0))->cmd, &grep_pcre);
       if (val != NULL && sh->errexit && sh->exempt == 0 &&
-          !errexit_assignment (sh, line, single (cmd), val))
+          !errexit_assignment (sh, line, val, grep_pcre))
         {
           ub_script_val_free (val);
           return FALSE;
@@ -1655,12 +1652,11 @@ run_pipeline (Sh   *sh,
 
   status_reset (sh);
   if (node->children->len >= 2 && simple_is (g_ptr_array_index (node->children, 1), "grep"))
-    g_free (getvar_of (sh, g_ptr_array_index (node->children, 0), &no_stderr));
+    var = getvar_of (sh, g_ptr_array_index (node->children, 0), &no_stderr);
   if (no_stderr)
     return fail (sh, node->line, _("fastboot prints getvar's answer on stderr: without “2>&1” "
                                    "before the pipe, grep sees nothing"));
-  if (node->children->len == 2 &&
-      (var = getvar_of (sh, g_ptr_array_index (node->children, 0), &no_stderr)) != NULL &&
+  if (node->children->len == 2 && var != NULL &&
       grep_of (sh, g_ptr_array_index (node->children, 1), &pattern, &syntax, &only) && !only)
     {
       const char *why = NULL;
@@ -1875,22 +1871,18 @@ run_if (Sh   *sh,
           (path = ub_script_rom_path (raw->str, &why)) == NULL)
         return fail (sh, node->line, why ? why : _("Unbrick cannot resolve a variable on this line"));
       status_reset (sh);
-      if (!negate && bodies_assign_only (then_body, else_body) && else_body == NULL)
-        {
-          /* CURRENT_ANTI_VER=`cat …/anti_version.txt`: a missing file leaves it empty */
-          g_ptr_array_add (sh->known_files, path);
-          ok = run_body_assignments (sh, then_body);
-          g_ptr_array_remove_index (sh->known_files, sh->known_files->len - 1);
-          return ok;
-        }
+      /* inside [ -e FILE ]'s body, cat FILE cannot fail (set -e) */
       if (!negate)
         g_ptr_array_add (sh->known_files, path);
-      ok = run_guarded (sh, then_body, UB_CONDITION_FILE, path, NULL, negate);
+      if (!negate && else_body == NULL && bodies_assign_only (then_body, else_body))
+        /* CURRENT_ANTI_VER=`cat …/anti_version.txt`: a missing file leaves it empty */
+        ok = run_body_assignments (sh, then_body);
+      else
+        ok = run_guarded (sh, then_body, UB_CONDITION_FILE, path, NULL, negate);
       if (!negate)
         g_ptr_array_remove_index (sh->known_files, sh->known_files->len - 1);
-      if (!ok)
-        return FALSE;
-      return else_body == NULL || run_guarded (sh, else_body, UB_CONDITION_FILE, path, NULL, !negate);
+      return ok && (else_body == NULL ||
+                    run_guarded (sh, else_body, UB_CONDITION_FILE, path, NULL, !negate));
     }
 
   /* [ -z "$X" ] / [ "$X"x == ""x ] with X=0 (and maybe X=… in else): empty counts as 0 */
@@ -1946,6 +1938,7 @@ run_node (Sh   *sh,
           Node *node)
 {
   g_autofree char *message = NULL;
+  gboolean ok;
 
   switch (node->kind)
     {
@@ -1969,12 +1962,10 @@ run_node (Sh   *sh,
       if (node->left->kind != NODE_SIMPLE && node->left->kind != NODE_PIPELINE)
         return fail (sh, node->line, _("this shell syntax is not supported"));
       sh->exempt++;
-      if (!run_node (sh, node->left))
-        {
-          sh->exempt--;
-          return FALSE;
-        }
+      ok = run_node (sh, node->left);
       sh->exempt--;
+      if (!ok)
+        return FALSE;
       if (is_error_exit (sh, node->right, &message))
         return apply_error_handler (sh, node->line, message, TRUE);
       if (is_echo_only (node->right, &message))
