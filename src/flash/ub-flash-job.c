@@ -567,19 +567,12 @@ reconnect (UbFlashJob   *self,
     }
 }
 
-typedef struct {
-  UbFlashJob *self;
-  guint64     size;
-} BootProgress;
-
+/* The download of "boot": one piece. */
 static void
 on_boot_progress (guint64  done,
                   gpointer user_data)
 {
-  BootProgress *bp = user_data;
-  UbFastbootProgress p = { "boot", 1, 1, done, bp->size };
-
-  on_flash_progress (&p, bp->self);
+  send_progress (user_data, done, 1, 1, FALSE);
 }
 
 static gboolean
@@ -646,14 +639,13 @@ run_step (UbFlashJob   *self,
       {
         UbSparseImage *image = ub_flash_plan_get_image (self->plan, index);
         g_autoptr(GInputStream) stream = NULL;
-        BootProgress bp = { self, 0 };
 
         /* preflight made sure it is one raw piece */
         g_return_val_if_fail (image != NULL && ub_sparse_image_get_n_pieces (image) == 1, FALSE);
-        bp.size = ub_sparse_image_get_piece_size (image, 0);
         if ((stream = ub_sparse_image_open_piece (image, 0, error)) == NULL ||
-            !ub_fastboot_client_download (self->client, stream, bp.size, on_boot_progress, &bp,
-                                          cancellable, error))
+            !ub_fastboot_client_download (self->client, stream,
+                                          ub_sparse_image_get_piece_size (image, 0),
+                                          on_boot_progress, self, cancellable, error))
           return FALSE;
         if (!ub_fastboot_client_boot (self->client, cancellable, error))
           return FALSE;
