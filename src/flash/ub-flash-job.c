@@ -575,12 +575,14 @@ on_boot_progress (guint64  done,
   send_progress (user_data, done, 1, 1, FALSE);
 }
 
+/* Whether a step of the plan after @after passes @test. */
 static gboolean
-more_device_steps (UbFlashJob *self,
-                   guint       after)
+any_step_after (UbFlashJob *self,
+                guint       after,
+                gboolean  (*test) (const UbFlashStep *step))
 {
   for (guint i = after + 1; i < ub_flash_plan_get_n_steps (self->plan); i++)
-    if (ub_flash_step_uses_device (ub_flash_plan_get_step (self->plan, i)))
+    if (test (ub_flash_plan_get_step (self->plan, i)))
       return TRUE;
   return FALSE;
 }
@@ -628,7 +630,7 @@ run_step (UbFlashJob   *self,
     case UB_STEP_REBOOT:
       if (!ub_fastboot_client_reboot (self->client, step->arg, cancellable, error))
         return FALSE;
-      if (more_device_steps (self, index))
+      if (any_step_after (self, index, ub_flash_step_uses_device))
         {
           if (step->arg == NULL || g_str_equal (step->arg, "recovery"))
             return refuse_after_leaving (error);
@@ -649,7 +651,7 @@ run_step (UbFlashJob   *self,
           return FALSE;
         if (!ub_fastboot_client_boot (self->client, cancellable, error))
           return FALSE;
-        if (more_device_steps (self, index))
+        if (any_step_after (self, index, ub_flash_step_uses_device))
           return refuse_after_leaving (error);
         return TRUE;
       }
@@ -791,30 +793,14 @@ finish_after_lock (UbFlashJob *self,
   return TRUE;
 }
 
-/* A lock comes after the step at @index. */
-static gboolean
-lock_ahead (UbFlashJob *self,
-            guint       index)
-{
-  for (guint i = index + 1; i < ub_flash_plan_get_n_steps (self->plan); i++)
-    if (ub_flash_step_is_lock (ub_flash_plan_get_step (self->plan, i)))
-      return TRUE;
-  return FALSE;
-}
-
 /* The step at @index is a lock and nothing after it changes the phone. */
 static gboolean
 only_lock_left (UbFlashJob *self,
                 guint       index)
 {
-  guint n = ub_flash_plan_get_n_steps (self->plan);
-
-  if (index >= n || !ub_flash_step_is_lock (ub_flash_plan_get_step (self->plan, index)))
-    return FALSE;
-  for (guint i = index + 1; i < n; i++)
-    if (ub_flash_step_is_destructive (ub_flash_plan_get_step (self->plan, i)))
-      return FALSE;
-  return TRUE;
+  return index < ub_flash_plan_get_n_steps (self->plan) &&
+         ub_flash_step_is_lock (ub_flash_plan_get_step (self->plan, index)) &&
+         !any_step_after (self, index, ub_flash_step_is_destructive);
 }
 
 /*
@@ -847,7 +833,6 @@ worker (gpointer user_data)
   Event *finished = g_new0 (Event, 1);
   guint i = self->first_step;
   guint last_flash = G_MAXUINT;
-  gboolean locks = ub_flash_plan_locks (self->plan);
   guint resumed_lock = resumes_at_lock (self, self->first_step);
   gboolean locked_already = FALSE;
   gboolean stopped_before_lock = FALSE;
@@ -902,7 +887,8 @@ worker (gpointer user_data)
               if (!soft_stop && !fatal && local->domain == UB_FASTBOOT_ERROR &&
                   local->code == UB_FASTBOOT_ERROR_REMOTE)
                 {
-                  if (locks && ub_flash_step_is_destructive (step) && lock_ahead (self, i))
+                  if (ub_flash_step_is_destructive (step) &&
+                      any_step_after (self, i, ub_flash_step_is_lock))
                     {
                       /* never lock a phone that may not start: a locked Xiaomi phone cannot
                        * be flashed again over fastboot */
@@ -982,7 +968,7 @@ worker (gpointer user_data)
     {
       gboolean cancelled = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
       gboolean wrote = self->destructive_done > 0 || self->first_step > 0;
-      gboolean at_lock = i < n && only_lock_left (self, i);
+      gboolean at_lock = only_lock_left (self, i);
 
       finished->state = cancelled ? UB_FLASH_JOB_CANCELLED : UB_FLASH_JOB_FAILED;
       if (self->client != NULL || i > self->first_step)
