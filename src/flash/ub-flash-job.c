@@ -939,7 +939,7 @@ worker (gpointer user_data)
     {
       finished->state = UB_FLASH_JOB_SUCCEEDED;
       /* the phone does not simply restart by itself: the person has to read this */
-      finished->attention = (finished->locked && !restarting) || (!finished->locked && booted != NULL);
+      finished->attention = finished->locked ? !restarting : booted != NULL;
       if (finished->locked && !restarting)
         finished->phone_state = g_strdup (_("The bootloader is locked, but the phone did not "
                                             "restart. Hold the Power button until it restarts; it "
