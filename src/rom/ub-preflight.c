@@ -625,13 +625,42 @@ check_folder (UbPreflight       *self,
   return TRUE;
 }
 
+/* The outcome of a script's check of the phone's variable: met, or not with the value
+ * @shown (NULL: unknown) and @detail. */
+static void
+add_var_check (UbPreflight       *self,
+               const UbFlashStep *check,
+               gboolean           met,
+               const char        *shown,
+               const char        *detail)
+{
+  g_autofree char *id = g_strdup_printf ("var:%s", check->var);
+
+  if (met)
+    {
+      /* TRANSLATORS: %s: a variable the phone reports */
+      g_autofree char *title = g_strdup_printf (_("The phone meets the ROM's condition on “%s”."),
+                                                check->var);
+      add_check (self, id, UB_CHECK_PASSED, title, NULL, NULL);
+    }
+  else
+    {
+      /* TRANSLATORS: %s: a variable the phone reports, then its value */
+      g_autofree char *title = g_strdup_printf (_("The phone does not meet a condition of this ROM: "
+                                                  "“%s” is “%s”."), check->var,
+                                                shown ? shown : _("unknown"));
+      add_check (self, id, UB_CHECK_FAILED, title, detail,
+                 _("This ROM is not meant for this phone in its current state; use the ROM "
+                   "made for it."));
+    }
+}
+
 static gboolean
 check_number (UbPreflight       *self,
               const UbFlashStep *check,
               GError           **error)
 {
   const char *value;
-  g_autofree char *id = g_strdup_printf ("var:%s", check->var);
   g_autofree char *token = NULL;
   gint64 n = 0;
   gboolean refuse;
@@ -655,13 +684,8 @@ check_number (UbPreflight       *self,
   if (token == NULL || !ub_script_cmd_number (token, &n))
     {
       /* an empty value breaks cmd's if (the script stops); text compares depend on the locale */
-      g_autofree char *title = g_strdup_printf (_("The phone does not meet a condition of this ROM: "
-                                                  "“%s” is “%s”."), check->var,
-                                                value ? value : _("unknown"));
-      add_check (self, id, UB_CHECK_FAILED, title,
-                 _("The ROM's script compares it with a number, and it is not one."),
-                 _("This ROM is not meant for this phone in its current state; use the ROM "
-                   "made for it."));
+      add_var_check (self, check, FALSE, value,
+                     _("The ROM's script compares it with a number, and it is not one."));
       return TRUE;
     }
   if (g_str_equal (check->arg, "equ"))
@@ -676,20 +700,7 @@ check_number (UbPreflight       *self,
     refuse = n > check->package_value;
   else
     refuse = n >= check->package_value;
-  if (refuse)
-    {
-      g_autofree char *title = g_strdup_printf (_("The phone does not meet a condition of this ROM: "
-                                                  "“%s” is “%s”."), check->var, value ? value : "0");
-      add_check (self, id, UB_CHECK_FAILED, title, check->error_message,
-                 _("This ROM is not meant for this phone in its current state; use the ROM "
-                   "made for it."));
-    }
-  else
-    {
-      g_autofree char *title = g_strdup_printf (_("The phone meets the ROM's condition on “%s”."),
-                                                check->var);
-      add_check (self, id, UB_CHECK_PASSED, title, NULL, NULL);
-    }
+  add_var_check (self, check, !refuse, value ? value : "0", check->error_message);
   return TRUE;
 }
 
@@ -702,7 +713,6 @@ check_vars (UbPreflight *self,
     {
       UbFlashStep *check = g_ptr_array_index (steps, i);
       const char *value;
-      g_autofree char *id = NULL;
       gboolean matches = FALSE;
 
       if (check->kind == UB_STEP_CHECK_FOLDER)
@@ -722,43 +732,12 @@ check_vars (UbPreflight *self,
       if (!fact (self, check->var, &value, error) ||
           !var_matches (check->var, value, check->pattern, &matches, error))
         return FALSE;
-      id = g_strdup_printf ("var:%s", check->var);
+      /* a refusing check: the script stops when it matches, and an unknown variable does
+       * not match */
       if (check->refuse_match)
-        {
-          /* the script stops when it matches; an unknown variable does not match */
-          if (!matches)
-            {
-              g_autofree char *title = g_strdup_printf (_("The phone meets the ROM's condition on “%s”."),
-                                                        check->var);
-              add_check (self, id, UB_CHECK_PASSED, title, NULL, NULL);
-            }
-          else
-            {
-              g_autofree char *title = g_strdup_printf (_("The phone does not meet a condition of this ROM: "
-                                                          "“%s” is “%s”."), check->var, value);
-              add_check (self, id, UB_CHECK_FAILED, title, check->error_message,
-                         _("This ROM is not meant for this phone in its current state; use the ROM "
-                           "made for it."));
-            }
-          continue;
-        }
-      if (value != NULL && matches)
-        {
-          /* TRANSLATORS: %s: a variable the phone reports */
-          g_autofree char *title = g_strdup_printf (_("The phone meets the ROM's condition on “%s”."),
-                                                    check->var);
-          add_check (self, id, UB_CHECK_PASSED, title, NULL, NULL);
-        }
+        add_var_check (self, check, !matches, value, check->error_message);
       else
-        {
-          /* TRANSLATORS: %s: a variable the phone reports, then its value */
-          g_autofree char *title = g_strdup_printf (_("The phone does not meet a condition of this ROM: "
-                                                      "“%s” is “%s”."), check->var,
-                                                    value ? value : _("unknown"));
-          add_check (self, id, UB_CHECK_FAILED, title, check->error_message,
-                     _("This ROM is not meant for this phone in its current state; use the ROM "
-                       "made for it."));
-        }
+        add_var_check (self, check, value != NULL && matches, value, check->error_message);
     }
   return TRUE;
 }
