@@ -1364,6 +1364,46 @@ check_boot_images (UbPreflight *self,
 /* Why a vbmeta step's image cannot be made, each with its own check. */
 enum { VBMETA_NOT_VBMETA, VBMETA_UNREADABLE, VBMETA_CHANGED, VBMETA_TOO_SMALL, N_VBMETA_PROBLEMS };
 
+/* The failed check of one of these problems, for the files @names. */
+static void
+add_vbmeta_problem (UbPreflight *self,
+                    guint        problem,
+                    const char  *names,
+                    const char  *details)
+{
+  g_autofree char *title = NULL;
+  const char *next_step = NULL;
+
+  switch (problem)
+    {
+    case VBMETA_NOT_VBMETA:
+      /* TRANSLATORS: %s: file names; keep vbmeta */
+      title = g_strdup_printf (_("The script turns off verified boot checks in %s, "
+                                 "but it is not a vbmeta image."), names);
+      next_step = _("Put back the vbmeta.img of the ROM, or download the ROM again.");
+      break;
+    case VBMETA_UNREADABLE:
+      /* TRANSLATORS: %s: file names */
+      title = g_strdup_printf (_("Unbrick cannot read %s."), names);
+      next_step = _("Check that the ROM folder is still there and can be read, then check again.");
+      break;
+    case VBMETA_CHANGED:
+      /* TRANSLATORS: %s: file names */
+      title = g_strdup_printf (_("%s changed since it was checked."), names);
+      next_step = _("Leave the ROM folder as it is while Unbrick works, then check again.");
+      break;
+    case VBMETA_TOO_SMALL:
+      /* TRANSLATORS: %s: file names */
+      title = g_strdup_printf (_("The phone takes too little data at once to "
+                                 "receive %s in one piece."), names);
+      next_step = _("Flash this ROM in a mode that does not turn off verified boot checks.");
+      break;
+    default:
+      g_return_if_reached ();
+    }
+  add_check (self, "vbmeta", UB_CHECK_FAILED, title, details, next_step);
+}
+
 /*
  * Steps with --disable-verity / --disable-verification: the image must be a
  * vbmeta image (AOSP refuses the others only when it gets there, after the
@@ -1388,7 +1428,7 @@ check_vbmeta (UbPreflight *self,
   g_autoptr(GHashTable) made = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) local = NULL;
-  gboolean failed = FALSE, ok = FALSE;
+  gboolean failed = FALSE;
   guint flags_seen = 0;
   guint64 limit;
 
@@ -1438,15 +1478,9 @@ check_vbmeta (UbPreflight *self,
                        _("its checksum is %s now, %s when it was checked"),
                        ub_sparse_image_get_vbmeta_source_md5 (image), info->md5);
         }
-      else if (!ub_sparse_image_split (image, limit, self->cancellable, &local))
-        {
-          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            {
-              g_propagate_error (error, g_steal_pointer (&local));
-              goto out;
-            }
-          problem = VBMETA_TOO_SMALL;
-        }
+      /* with the flags set, the split only compares sizes (nothing to cancel) */
+      else if (!ub_sparse_image_split (image, limit, NULL, &local))
+        problem = VBMETA_TOO_SMALL;
       if (problem >= 0)
         {
           g_hash_table_insert (made, g_steal_pointer (&key), made);
@@ -1467,39 +1501,13 @@ check_vbmeta (UbPreflight *self,
       g_hash_table_insert (vbmeta_images, step, g_object_ref (image));
       g_ptr_array_add (keep, g_steal_pointer (&image));
     }
-  if (names[VBMETA_NOT_VBMETA]->len > 0)
+  for (guint k = 0; k < N_VBMETA_PROBLEMS; k++)
     {
-      /* TRANSLATORS: %s: file names; keep vbmeta */
-      g_autofree char *title = g_strdup_printf (_("The script turns off verified boot checks in %s, "
-                                                  "but it is not a vbmeta image."),
-                                                names[VBMETA_NOT_VBMETA]->str);
-      add_check (self, "vbmeta", UB_CHECK_FAILED, title, details[VBMETA_NOT_VBMETA]->str,
-                 _("Put back the vbmeta.img of the ROM, or download the ROM again."));
-    }
-  if (names[VBMETA_UNREADABLE]->len > 0)
-    {
-      /* TRANSLATORS: %s: file names */
-      g_autofree char *title = g_strdup_printf (_("Unbrick cannot read %s."),
-                                                names[VBMETA_UNREADABLE]->str);
-      add_check (self, "vbmeta", UB_CHECK_FAILED, title, details[VBMETA_UNREADABLE]->str,
-                 _("Check that the ROM folder is still there and can be read, then check again."));
-    }
-  if (names[VBMETA_CHANGED]->len > 0)
-    {
-      /* TRANSLATORS: %s: file names */
-      g_autofree char *title = g_strdup_printf (_("%s changed since it was checked."),
-                                                names[VBMETA_CHANGED]->str);
-      add_check (self, "vbmeta", UB_CHECK_FAILED, title, details[VBMETA_CHANGED]->str,
-                 _("Leave the ROM folder as it is while Unbrick works, then check again."));
-    }
-  if (names[VBMETA_TOO_SMALL]->len > 0)
-    {
-      /* TRANSLATORS: %s: file names */
-      g_autofree char *title = g_strdup_printf (_("The phone takes too little data at once to "
-                                                  "receive %s in one piece."),
-                                                names[VBMETA_TOO_SMALL]->str);
-      add_check (self, "vbmeta", UB_CHECK_FAILED, title, details[VBMETA_TOO_SMALL]->str,
-                 _("Flash this ROM in a mode that does not turn off verified boot checks."));
+      if (names[k]->len > 0)
+        add_vbmeta_problem (self, k, names[k]->str, details[k]->str);
+      g_string_free (names[k], TRUE);
+      g_string_free (details[k], TRUE);
+      g_hash_table_unref (seen[k]);
     }
   if (!failed && good->len > 0)
     {
@@ -1513,16 +1521,7 @@ check_vbmeta (UbPreflight *self,
         title = g_strdup_printf (_("The script turns off verified boot checks in %s."), good->str);
       add_check (self, "vbmeta", UB_CHECK_PASSED, title, NULL, NULL);
     }
-  ok = TRUE;
-
-out:
-  for (guint k = 0; k < N_VBMETA_PROBLEMS; k++)
-    {
-      g_string_free (names[k], TRUE);
-      g_string_free (details[k], TRUE);
-      g_hash_table_unref (seen[k]);
-    }
-  return ok;
+  return TRUE;
 }
 
 /* Partitions exist and are large enough. */
