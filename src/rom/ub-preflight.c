@@ -1341,7 +1341,8 @@ check_boot_images (UbPreflight *self,
                     memcmp (magic, "ANDROID!", sizeof magic) == 0;
           fclose (f);
         }
-      if (!is_boot || ub_sparse_image_is_sparse (info->image) || info->size < BOOT_HEADER_SIZE)
+      /* a sparse image fails here too: it starts with the sparse magic */
+      if (!is_boot || info->size < BOOT_HEADER_SIZE)
         {
           /* TRANSLATORS: %s: an image file name, e.g. recovery.img */
           g_autofree char *title = g_strdup_printf (_("The script starts the phone from %s, which is "
