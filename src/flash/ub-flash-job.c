@@ -567,27 +567,22 @@ reconnect (UbFlashJob   *self,
     }
 }
 
-typedef struct {
-  UbFlashJob *self;
-  guint64     size;
-} BootProgress;
-
+/* The download of "boot": one piece. */
 static void
 on_boot_progress (guint64  done,
                   gpointer user_data)
 {
-  BootProgress *bp = user_data;
-  UbFastbootProgress p = { "boot", 1, 1, done, bp->size };
-
-  on_flash_progress (&p, bp->self);
+  send_progress (user_data, done, 1, 1, FALSE);
 }
 
+/* Whether a step of the plan after @after passes @test. */
 static gboolean
-more_device_steps (UbFlashJob *self,
-                   guint       after)
+any_step_after (UbFlashJob *self,
+                guint       after,
+                gboolean  (*test) (const UbFlashStep *step))
 {
   for (guint i = after + 1; i < ub_flash_plan_get_n_steps (self->plan); i++)
-    if (ub_flash_step_uses_device (ub_flash_plan_get_step (self->plan, i)))
+    if (test (ub_flash_plan_get_step (self->plan, i)))
       return TRUE;
   return FALSE;
 }
@@ -635,7 +630,7 @@ run_step (UbFlashJob   *self,
     case UB_STEP_REBOOT:
       if (!ub_fastboot_client_reboot (self->client, step->arg, cancellable, error))
         return FALSE;
-      if (more_device_steps (self, index))
+      if (any_step_after (self, index, ub_flash_step_uses_device))
         {
           if (step->arg == NULL || g_str_equal (step->arg, "recovery"))
             return refuse_after_leaving (error);
@@ -646,18 +641,17 @@ run_step (UbFlashJob   *self,
       {
         UbSparseImage *image = ub_flash_plan_get_image (self->plan, index);
         g_autoptr(GInputStream) stream = NULL;
-        BootProgress bp = { self, 0 };
 
         /* preflight made sure it is one raw piece */
         g_return_val_if_fail (image != NULL && ub_sparse_image_get_n_pieces (image) == 1, FALSE);
-        bp.size = ub_sparse_image_get_piece_size (image, 0);
         if ((stream = ub_sparse_image_open_piece (image, 0, error)) == NULL ||
-            !ub_fastboot_client_download (self->client, stream, bp.size, on_boot_progress, &bp,
-                                          cancellable, error))
+            !ub_fastboot_client_download (self->client, stream,
+                                          ub_sparse_image_get_piece_size (image, 0),
+                                          on_boot_progress, self, cancellable, error))
           return FALSE;
         if (!ub_fastboot_client_boot (self->client, cancellable, error))
           return FALSE;
-        if (more_device_steps (self, index))
+        if (any_step_after (self, index, ub_flash_step_uses_device))
           return refuse_after_leaving (error);
         return TRUE;
       }
@@ -799,30 +793,14 @@ finish_after_lock (UbFlashJob *self,
   return TRUE;
 }
 
-/* A lock comes after the step at @index. */
-static gboolean
-lock_ahead (UbFlashJob *self,
-            guint       index)
-{
-  for (guint i = index + 1; i < ub_flash_plan_get_n_steps (self->plan); i++)
-    if (ub_flash_step_is_lock (ub_flash_plan_get_step (self->plan, i)))
-      return TRUE;
-  return FALSE;
-}
-
 /* The step at @index is a lock and nothing after it changes the phone. */
 static gboolean
 only_lock_left (UbFlashJob *self,
                 guint       index)
 {
-  guint n = ub_flash_plan_get_n_steps (self->plan);
-
-  if (index >= n || !ub_flash_step_is_lock (ub_flash_plan_get_step (self->plan, index)))
-    return FALSE;
-  for (guint i = index + 1; i < n; i++)
-    if (ub_flash_step_is_destructive (ub_flash_plan_get_step (self->plan, i)))
-      return FALSE;
-  return TRUE;
+  return index < ub_flash_plan_get_n_steps (self->plan) &&
+         ub_flash_step_is_lock (ub_flash_plan_get_step (self->plan, index)) &&
+         !any_step_after (self, index, ub_flash_step_is_destructive);
 }
 
 /*
@@ -855,7 +833,6 @@ worker (gpointer user_data)
   Event *finished = g_new0 (Event, 1);
   guint i = self->first_step;
   guint last_flash = G_MAXUINT;
-  gboolean locks = ub_flash_plan_locks (self->plan);
   guint resumed_lock = resumes_at_lock (self, self->first_step);
   gboolean locked_already = FALSE;
   gboolean stopped_before_lock = FALSE;
@@ -910,7 +887,8 @@ worker (gpointer user_data)
               if (!soft_stop && !fatal && local->domain == UB_FASTBOOT_ERROR &&
                   local->code == UB_FASTBOOT_ERROR_REMOTE)
                 {
-                  if (locks && ub_flash_step_is_destructive (step) && lock_ahead (self, i))
+                  if (ub_flash_step_is_destructive (step) &&
+                      any_step_after (self, i, ub_flash_step_is_lock))
                     {
                       /* never lock a phone that may not start: a locked Xiaomi phone cannot
                        * be flashed again over fastboot */
@@ -961,7 +939,7 @@ worker (gpointer user_data)
     {
       finished->state = UB_FLASH_JOB_SUCCEEDED;
       /* the phone does not simply restart by itself: the person has to read this */
-      finished->attention = (finished->locked && !restarting) || (!finished->locked && booted != NULL);
+      finished->attention = finished->locked ? !restarting : booted != NULL;
       if (finished->locked && !restarting)
         finished->phone_state = g_strdup (_("The bootloader is locked, but the phone did not "
                                             "restart. Hold the Power button until it restarts; it "
@@ -990,7 +968,7 @@ worker (gpointer user_data)
     {
       gboolean cancelled = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
       gboolean wrote = self->destructive_done > 0 || self->first_step > 0;
-      gboolean at_lock = i < n && only_lock_left (self, i);
+      gboolean at_lock = only_lock_left (self, i);
 
       finished->state = cancelled ? UB_FLASH_JOB_CANCELLED : UB_FLASH_JOB_FAILED;
       if (self->client != NULL || i > self->first_step)

@@ -625,13 +625,42 @@ check_folder (UbPreflight       *self,
   return TRUE;
 }
 
+/* The outcome of a script's check of the phone's variable: met, or not with the value
+ * @shown (NULL: unknown) and @detail. */
+static void
+add_var_check (UbPreflight       *self,
+               const UbFlashStep *check,
+               gboolean           met,
+               const char        *shown,
+               const char        *detail)
+{
+  g_autofree char *id = g_strdup_printf ("var:%s", check->var);
+
+  if (met)
+    {
+      /* TRANSLATORS: %s: a variable the phone reports */
+      g_autofree char *title = g_strdup_printf (_("The phone meets the ROM's condition on “%s”."),
+                                                check->var);
+      add_check (self, id, UB_CHECK_PASSED, title, NULL, NULL);
+    }
+  else
+    {
+      /* TRANSLATORS: %s: a variable the phone reports, then its value */
+      g_autofree char *title = g_strdup_printf (_("The phone does not meet a condition of this ROM: "
+                                                  "“%s” is “%s”."), check->var,
+                                                shown ? shown : _("unknown"));
+      add_check (self, id, UB_CHECK_FAILED, title, detail,
+                 _("This ROM is not meant for this phone in its current state; use the ROM "
+                   "made for it."));
+    }
+}
+
 static gboolean
 check_number (UbPreflight       *self,
               const UbFlashStep *check,
               GError           **error)
 {
   const char *value;
-  g_autofree char *id = g_strdup_printf ("var:%s", check->var);
   g_autofree char *token = NULL;
   gint64 n = 0;
   gboolean refuse;
@@ -655,13 +684,8 @@ check_number (UbPreflight       *self,
   if (token == NULL || !ub_script_cmd_number (token, &n))
     {
       /* an empty value breaks cmd's if (the script stops); text compares depend on the locale */
-      g_autofree char *title = g_strdup_printf (_("The phone does not meet a condition of this ROM: "
-                                                  "“%s” is “%s”."), check->var,
-                                                value ? value : _("unknown"));
-      add_check (self, id, UB_CHECK_FAILED, title,
-                 _("The ROM's script compares it with a number, and it is not one."),
-                 _("This ROM is not meant for this phone in its current state; use the ROM "
-                   "made for it."));
+      add_var_check (self, check, FALSE, value,
+                     _("The ROM's script compares it with a number, and it is not one."));
       return TRUE;
     }
   if (g_str_equal (check->arg, "equ"))
@@ -676,20 +700,7 @@ check_number (UbPreflight       *self,
     refuse = n > check->package_value;
   else
     refuse = n >= check->package_value;
-  if (refuse)
-    {
-      g_autofree char *title = g_strdup_printf (_("The phone does not meet a condition of this ROM: "
-                                                  "“%s” is “%s”."), check->var, value ? value : "0");
-      add_check (self, id, UB_CHECK_FAILED, title, check->error_message,
-                 _("This ROM is not meant for this phone in its current state; use the ROM "
-                   "made for it."));
-    }
-  else
-    {
-      g_autofree char *title = g_strdup_printf (_("The phone meets the ROM's condition on “%s”."),
-                                                check->var);
-      add_check (self, id, UB_CHECK_PASSED, title, NULL, NULL);
-    }
+  add_var_check (self, check, !refuse, value ? value : "0", check->error_message);
   return TRUE;
 }
 
@@ -702,7 +713,6 @@ check_vars (UbPreflight *self,
     {
       UbFlashStep *check = g_ptr_array_index (steps, i);
       const char *value;
-      g_autofree char *id = NULL;
       gboolean matches = FALSE;
 
       if (check->kind == UB_STEP_CHECK_FOLDER)
@@ -722,43 +732,12 @@ check_vars (UbPreflight *self,
       if (!fact (self, check->var, &value, error) ||
           !var_matches (check->var, value, check->pattern, &matches, error))
         return FALSE;
-      id = g_strdup_printf ("var:%s", check->var);
+      /* a refusing check: the script stops when it matches, and an unknown variable does
+       * not match */
       if (check->refuse_match)
-        {
-          /* the script stops when it matches; an unknown variable does not match */
-          if (!matches)
-            {
-              g_autofree char *title = g_strdup_printf (_("The phone meets the ROM's condition on “%s”."),
-                                                        check->var);
-              add_check (self, id, UB_CHECK_PASSED, title, NULL, NULL);
-            }
-          else
-            {
-              g_autofree char *title = g_strdup_printf (_("The phone does not meet a condition of this ROM: "
-                                                          "“%s” is “%s”."), check->var, value);
-              add_check (self, id, UB_CHECK_FAILED, title, check->error_message,
-                         _("This ROM is not meant for this phone in its current state; use the ROM "
-                           "made for it."));
-            }
-          continue;
-        }
-      if (value != NULL && matches)
-        {
-          /* TRANSLATORS: %s: a variable the phone reports */
-          g_autofree char *title = g_strdup_printf (_("The phone meets the ROM's condition on “%s”."),
-                                                    check->var);
-          add_check (self, id, UB_CHECK_PASSED, title, NULL, NULL);
-        }
+        add_var_check (self, check, !matches, value, check->error_message);
       else
-        {
-          /* TRANSLATORS: %s: a variable the phone reports, then its value */
-          g_autofree char *title = g_strdup_printf (_("The phone does not meet a condition of this ROM: "
-                                                      "“%s” is “%s”."), check->var,
-                                                    value ? value : _("unknown"));
-          add_check (self, id, UB_CHECK_FAILED, title, check->error_message,
-                     _("This ROM is not meant for this phone in its current state; use the ROM "
-                       "made for it."));
-        }
+        add_var_check (self, check, value != NULL && matches, value, check->error_message);
     }
   return TRUE;
 }
@@ -1362,7 +1341,8 @@ check_boot_images (UbPreflight *self,
                     memcmp (magic, "ANDROID!", sizeof magic) == 0;
           fclose (f);
         }
-      if (!is_boot || ub_sparse_image_is_sparse (info->image) || info->size < BOOT_HEADER_SIZE)
+      /* a sparse image fails here too: it starts with the sparse magic */
+      if (!is_boot || info->size < BOOT_HEADER_SIZE)
         {
           /* TRANSLATORS: %s: an image file name, e.g. recovery.img */
           g_autofree char *title = g_strdup_printf (_("The script starts the phone from %s, which is "
@@ -1384,6 +1364,46 @@ check_boot_images (UbPreflight *self,
 
 /* Why a vbmeta step's image cannot be made, each with its own check. */
 enum { VBMETA_NOT_VBMETA, VBMETA_UNREADABLE, VBMETA_CHANGED, VBMETA_TOO_SMALL, N_VBMETA_PROBLEMS };
+
+/* The failed check of one of these problems, for the files @names. */
+static void
+add_vbmeta_problem (UbPreflight *self,
+                    guint        problem,
+                    const char  *names,
+                    const char  *details)
+{
+  g_autofree char *title = NULL;
+  const char *next_step = NULL;
+
+  switch (problem)
+    {
+    case VBMETA_NOT_VBMETA:
+      /* TRANSLATORS: %s: file names; keep vbmeta */
+      title = g_strdup_printf (_("The script turns off verified boot checks in %s, "
+                                 "but it is not a vbmeta image."), names);
+      next_step = _("Put back the vbmeta.img of the ROM, or download the ROM again.");
+      break;
+    case VBMETA_UNREADABLE:
+      /* TRANSLATORS: %s: file names */
+      title = g_strdup_printf (_("Unbrick cannot read %s."), names);
+      next_step = _("Check that the ROM folder is still there and can be read, then check again.");
+      break;
+    case VBMETA_CHANGED:
+      /* TRANSLATORS: %s: file names */
+      title = g_strdup_printf (_("%s changed since it was checked."), names);
+      next_step = _("Leave the ROM folder as it is while Unbrick works, then check again.");
+      break;
+    case VBMETA_TOO_SMALL:
+      /* TRANSLATORS: %s: file names */
+      title = g_strdup_printf (_("The phone takes too little data at once to "
+                                 "receive %s in one piece."), names);
+      next_step = _("Flash this ROM in a mode that does not turn off verified boot checks.");
+      break;
+    default:
+      g_return_if_reached ();
+    }
+  add_check (self, "vbmeta", UB_CHECK_FAILED, title, details, next_step);
+}
 
 /*
  * Steps with --disable-verity / --disable-verification: the image must be a
@@ -1409,7 +1429,7 @@ check_vbmeta (UbPreflight *self,
   g_autoptr(GHashTable) made = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) local = NULL;
-  gboolean failed = FALSE, ok = FALSE;
+  gboolean failed = FALSE;
   guint flags_seen = 0;
   guint64 limit;
 
@@ -1459,15 +1479,9 @@ check_vbmeta (UbPreflight *self,
                        _("its checksum is %s now, %s when it was checked"),
                        ub_sparse_image_get_vbmeta_source_md5 (image), info->md5);
         }
-      else if (!ub_sparse_image_split (image, limit, self->cancellable, &local))
-        {
-          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            {
-              g_propagate_error (error, g_steal_pointer (&local));
-              goto out;
-            }
-          problem = VBMETA_TOO_SMALL;
-        }
+      /* with the flags set, the split only compares sizes (nothing to cancel) */
+      else if (!ub_sparse_image_split (image, limit, NULL, &local))
+        problem = VBMETA_TOO_SMALL;
       if (problem >= 0)
         {
           g_hash_table_insert (made, g_steal_pointer (&key), made);
@@ -1488,39 +1502,13 @@ check_vbmeta (UbPreflight *self,
       g_hash_table_insert (vbmeta_images, step, g_object_ref (image));
       g_ptr_array_add (keep, g_steal_pointer (&image));
     }
-  if (names[VBMETA_NOT_VBMETA]->len > 0)
+  for (guint k = 0; k < N_VBMETA_PROBLEMS; k++)
     {
-      /* TRANSLATORS: %s: file names; keep vbmeta */
-      g_autofree char *title = g_strdup_printf (_("The script turns off verified boot checks in %s, "
-                                                  "but it is not a vbmeta image."),
-                                                names[VBMETA_NOT_VBMETA]->str);
-      add_check (self, "vbmeta", UB_CHECK_FAILED, title, details[VBMETA_NOT_VBMETA]->str,
-                 _("Put back the vbmeta.img of the ROM, or download the ROM again."));
-    }
-  if (names[VBMETA_UNREADABLE]->len > 0)
-    {
-      /* TRANSLATORS: %s: file names */
-      g_autofree char *title = g_strdup_printf (_("Unbrick cannot read %s."),
-                                                names[VBMETA_UNREADABLE]->str);
-      add_check (self, "vbmeta", UB_CHECK_FAILED, title, details[VBMETA_UNREADABLE]->str,
-                 _("Check that the ROM folder is still there and can be read, then check again."));
-    }
-  if (names[VBMETA_CHANGED]->len > 0)
-    {
-      /* TRANSLATORS: %s: file names */
-      g_autofree char *title = g_strdup_printf (_("%s changed since it was checked."),
-                                                names[VBMETA_CHANGED]->str);
-      add_check (self, "vbmeta", UB_CHECK_FAILED, title, details[VBMETA_CHANGED]->str,
-                 _("Leave the ROM folder as it is while Unbrick works, then check again."));
-    }
-  if (names[VBMETA_TOO_SMALL]->len > 0)
-    {
-      /* TRANSLATORS: %s: file names */
-      g_autofree char *title = g_strdup_printf (_("The phone takes too little data at once to "
-                                                  "receive %s in one piece."),
-                                                names[VBMETA_TOO_SMALL]->str);
-      add_check (self, "vbmeta", UB_CHECK_FAILED, title, details[VBMETA_TOO_SMALL]->str,
-                 _("Flash this ROM in a mode that does not turn off verified boot checks."));
+      if (names[k]->len > 0)
+        add_vbmeta_problem (self, k, names[k]->str, details[k]->str);
+      g_string_free (names[k], TRUE);
+      g_string_free (details[k], TRUE);
+      g_hash_table_unref (seen[k]);
     }
   if (!failed && good->len > 0)
     {
@@ -1534,16 +1522,7 @@ check_vbmeta (UbPreflight *self,
         title = g_strdup_printf (_("The script turns off verified boot checks in %s."), good->str);
       add_check (self, "vbmeta", UB_CHECK_PASSED, title, NULL, NULL);
     }
-  ok = TRUE;
-
-out:
-  for (guint k = 0; k < N_VBMETA_PROBLEMS; k++)
-    {
-      g_string_free (names[k], TRUE);
-      g_string_free (details[k], TRUE);
-      g_hash_table_unref (seen[k]);
-    }
-  return ok;
+  return TRUE;
 }
 
 /* Partitions exist and are large enough. */

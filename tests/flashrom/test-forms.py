@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import aosp  # noqa: E402
 import romgen  # noqa: E402
 import ubtest as t  # noqa: E402
-from report import check, diff, finish  # noqa: E402
+from report import check, check_same_outcome, finish  # noqa: E402
 
 MiB = romgen.MiB
 
@@ -89,12 +89,8 @@ def compare(tmp, rom, script, label, env, refused=False, **profile_options):
     else:
         check(ref.returncode == 0, f"{label}: the script runs with bash + fastboot", ref.output[-2000:])
         check(r.returncode == 0, f"{label}: unbrick-cli flash-rom succeeds", r.stderr[-3000:])
-        check(ref.log and log == ref.log,
-              f"{label}: the same {len(ref.log)} device writes, in the same order, with the same data",
-              diff(ref.log, log, "aosp", "unbrick"))
-        want, got = aosp.hash_state(ref_state), aosp.hash_state(our_state)
-        bad = sorted(k for k in set(want) | set(got) if want.get(k) != got.get(k))
-        check(not bad, f"{label}: all {len(want)} partitions hold the same bytes", bad)
+        check_same_outcome(f"{label}: ", ref.log, log, aosp.hash_state(ref_state),
+                           aosp.hash_state(our_state))
     return ref, log
 
 
