@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ub-advice.h"
 #include "ub-fastboot-client.h"
 #include "ub-fastboot-error.h"
 #include "ub-sparse-image.h"
@@ -33,51 +34,15 @@ static void
 print_error (const GError *error,
              const char   *address)
 {
-  gboolean network = address != NULL && g_str_has_prefix (address, "tcp:");
+  g_autofree char *advice = ub_advice_for_error (error, address, UB_ADVICE_COMMAND);
 
   g_printerr (_("Error: %s\n"), error->message);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_printerr (_("Stopped. If the phone was receiving data, unplug it and connect it again "
-                    "before you retry; it stays in fastboot mode.\n"));
-      return;
-    }
-  if (error->domain != UB_FASTBOOT_ERROR)
+  if (advice == NULL)
     return;
-  if (network && (error->code == UB_FASTBOOT_ERROR_NO_DEVICE ||
-                  error->code == UB_FASTBOOT_ERROR_TIMEOUT ||
-                  error->code == UB_FASTBOOT_ERROR_NOT_FOUND))
-    {
-      /* TRANSLATORS: %s: a network address, e.g. 192.168.1.5:5554 */
-      g_printerr (_("Next step: check that the device at %s is running and in fastboot mode.\n"),
-                  address + 4);
-      return;
-    }
-  switch ((UbFastbootError) error->code)
-    {
-    case UB_FASTBOOT_ERROR_PERMISSION:
-      g_printerr (_("Next step: install Unbrick's udev rule so your user may use the phone, "
-                    "then unplug and reconnect it.\n"));
-      break;
-    case UB_FASTBOOT_ERROR_BUSY:
-      g_printerr (_("Next step: close other programs that use the phone "
-                    "(an adb server, Android Studio, another flashing tool), then try again.\n"));
-      break;
-    case UB_FASTBOOT_ERROR_NO_DEVICE:
-    case UB_FASTBOOT_ERROR_TIMEOUT:
-      g_printerr (_("Next step: check the cable, try another USB port (a port on the computer "
-                    "itself, not a hub), and make sure the phone still shows FASTBOOT.\n"));
-      break;
-    case UB_FASTBOOT_ERROR_NOT_FOUND:
-      g_printerr (_("Next step: put the phone in fastboot mode (power off, then hold "
-                    "Volume Down and Power) and connect it with a USB cable.\n"));
-      break;
-    case UB_FASTBOOT_ERROR_PROTOCOL:
-      g_printerr (_("Next step: unplug the phone, connect it again and retry.\n"));
-      break;
-    default:
-      break;
-    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_printerr ("%s\n", advice);
+  else
+    g_printerr (_("Next step: %s\n"), advice);
 }
 
 static void

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ub-advice.h"
 #include "ub-fastboot-client.h"
 #include "ub-fastboot-error.h"
 #include "ub-flash-job.h"
@@ -693,50 +694,6 @@ is_connection_error (const GError *error)
           error->code == UB_FASTBOOT_ERROR_PERMISSION);
 }
 
-static char *
-advice_for (const GError *error,
-            const char   *address)
-{
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return NULL;
-  if (error->domain == UB_ROM_ERROR && error->code == UB_ROM_ERROR_MISMATCH)
-    return g_strdup (_("Connect the phone you checked, or check this phone again."));
-  if (error->domain != UB_FASTBOOT_ERROR)
-    return NULL;
-  if (address != NULL && g_str_has_prefix (address, "tcp:") &&
-      (error->code == UB_FASTBOOT_ERROR_NO_DEVICE || error->code == UB_FASTBOOT_ERROR_NOT_FOUND ||
-       error->code == UB_FASTBOOT_ERROR_TIMEOUT))
-    /* TRANSLATORS: %s: a network address, e.g. 192.168.1.5:5554 */
-    return g_strdup_printf (_("Check that the device at %s is running and in fastboot mode, "
-                              "then resume."), address + 4);
-  switch (error->code)
-    {
-    case UB_FASTBOOT_ERROR_TIMEOUT:
-      return g_strdup (_("No data moved for a while. Check the cable, try another USB port (one on "
-                         "the computer itself, not a hub) or another cable, make sure the phone "
-                         "still shows FASTBOOT, then resume."));
-    case UB_FASTBOOT_ERROR_NO_DEVICE:
-    case UB_FASTBOOT_ERROR_NOT_FOUND:
-    case UB_FASTBOOT_ERROR_IO:
-      return g_strdup (_("The phone was disconnected. Connect it again (if it left fastboot mode, "
-                         "hold Volume Down and Power until FASTBOOT appears), then resume."));
-    case UB_FASTBOOT_ERROR_PROTOCOL:
-      return g_strdup (_("Unplug the phone, connect it again, then resume."));
-    case UB_FASTBOOT_ERROR_PERMISSION:
-      return g_strdup (_("Install Unbrick's udev rule so your user may use the phone, reconnect it, "
-                         "then resume."));
-    case UB_FASTBOOT_ERROR_BUSY:
-      return g_strdup (_("Close other programs that use the phone (an adb server, another flashing "
-                         "tool), then resume."));
-    case UB_FASTBOOT_ERROR_DEFERRED:
-    case UB_FASTBOOT_ERROR_REMOTE:
-      return g_strdup (_("Resume to try this step again. If it fails again, the ROM may not suit "
-                         "this phone; write down the message and ask for help."));
-    default:
-      return NULL;
-    }
-}
-
 /* oem lock / flashing lock: a Xiaomi phone restarts at once after its OKAY */
 static gboolean
 restarts_phone (const UbFlashStep *step)
@@ -1029,7 +986,7 @@ worker (gpointer user_data)
             finished->next_step = g_strdup (_("Unplug the phone and connect it again before you "
                                               "resume."));
           else
-            finished->next_step = advice_for (error, self->address);
+            finished->next_step = ub_advice_for_error (error, self->address, UB_ADVICE_RESUME);
         }
       post_log (self, "%s", error->message);
       finished->error = g_steal_pointer (&error);

@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "ub-advanced-page.h"
+#include "ub-advice.h"
 #include "ub-fastboot-client.h"
 #include "ub-file-chooser.h"
 #include "ub-mnemonic.h"
@@ -249,7 +250,12 @@ work_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->progress_timer, g_source_remove);
   if (!g_task_propagate_boolean (G_TASK (result), &error))
-    set_status (self, error->message);
+    {
+      g_autofree char *advice = ub_advice_for_error (error, self->phone != NULL ? ub_phone_get_address (self->phone) : NULL,
+                                                     UB_ADVICE_COMMAND);
+      g_autofree char *text = advice != NULL ? g_strdup_printf ("%s %s", error->message, advice) : NULL;
+      set_status (self, text != NULL ? text : error->message);
+    }
   else if (request->partition != NULL)
     {
       g_autofree char *text = g_strdup_printf (_("Done: the image was written to %s."), request->partition);

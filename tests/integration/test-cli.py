@@ -106,7 +106,7 @@ with t.TempDir() as tmp:
               any(l.startswith("flash boot_a ") for l in t.read_log(os.path.join(two, "phone2"))) and
               not t.read_log(os.path.join(two, "phone1")), r.stdout + r.stderr)
         r = usb(two, f"{t.CLI} -s nosuchserial getvar product", phones=2)
-        check("unknown serial", r.returncode == 1 and "Next step: put the phone in fastboot mode" in r.stderr,
+        check("unknown serial", r.returncode == 1 and "Next step: Put the phone in fastboot mode" in r.stderr,
               r.stderr)
 
         if shutil.which("setpriv"):

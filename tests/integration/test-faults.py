@@ -60,7 +60,7 @@ with t.TempDir() as tmp:
          len([l for l in log if l.startswith("flash ")]) == 1, r.stderr)
 
     r, log = flash(tmp, "unplug", image, faults=[f"disconnect-after:{12 * MiB}"])
-    advice = "check the cable" if usb else "is running and in fastboot mode"
+    advice = "Check the cable" if usb else "is running and in fastboot mode"
     case("unplugged mid-download", r.returncode == 1 and f"Sending “super” (2/{n})" in r.stderr and
          advice in r.stderr and r.elapsed < 30, r.stderr)
 

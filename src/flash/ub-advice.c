@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The one place that turns an engine error into "what to do next". */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib/gi18n.h>
+
+#include "ub-advice.h"
+#include "ub-fastboot-error.h"
+#include "ub-rom-error.h"
+
+static char *
+command_advice (const GError *error,
+                gboolean      network,
+                const char   *address)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_strdup (_("Stopped. If the phone was receiving data, unplug it and connect it again "
+                       "before you retry; it stays in fastboot mode."));
+  if (error->domain != UB_FASTBOOT_ERROR)
+    return NULL;
+  if (network && (error->code == UB_FASTBOOT_ERROR_NO_DEVICE ||
+                  error->code == UB_FASTBOOT_ERROR_TIMEOUT ||
+                  error->code == UB_FASTBOOT_ERROR_NOT_FOUND))
+    /* TRANSLATORS: %s: a network address, e.g. 192.168.1.5:5554 */
+    return g_strdup_printf (_("Check that the device at %s is running and in fastboot mode."),
+                            address + 4);
+  switch ((UbFastbootError) error->code)
+    {
+    case UB_FASTBOOT_ERROR_PERMISSION:
+      return g_strdup (_("Install Unbrick's udev rule so your user may use the phone, then unplug "
+                         "and reconnect it."));
+    case UB_FASTBOOT_ERROR_BUSY:
+      return g_strdup (_("Close other programs that use the phone (an adb server, Android Studio, "
+                         "another flashing tool), then try again."));
+    case UB_FASTBOOT_ERROR_NO_DEVICE:
+    case UB_FASTBOOT_ERROR_TIMEOUT:
+      return g_strdup (_("Check the cable, try another USB port (a port on the computer itself, "
+                         "not a hub), and make sure the phone still shows FASTBOOT."));
+    case UB_FASTBOOT_ERROR_NOT_FOUND:
+      return g_strdup (_("Put the phone in fastboot mode (power off, then hold Volume Down and "
+                         "Power) and connect it with a USB cable."));
+    case UB_FASTBOOT_ERROR_PROTOCOL:
+      return g_strdup (_("Unplug the phone, connect it again and retry."));
+    default:
+      return NULL;
+    }
+}
+
+static char *
+resume_advice (const GError *error,
+               gboolean      network,
+               const char   *address)
+{
+  /* a stopped job says itself what state the phone is in */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return NULL;
+  if (g_error_matches (error, UB_ROM_ERROR, UB_ROM_ERROR_MISMATCH))
+    return g_strdup (_("Connect the phone you checked, or check this phone again."));
+  if (error->domain != UB_FASTBOOT_ERROR)
+    return NULL;
+  if (network && (error->code == UB_FASTBOOT_ERROR_NO_DEVICE ||
+                  error->code == UB_FASTBOOT_ERROR_NOT_FOUND ||
+                  error->code == UB_FASTBOOT_ERROR_TIMEOUT))
+    /* TRANSLATORS: %s: a network address, e.g. 192.168.1.5:5554 */
+    return g_strdup_printf (_("Check that the device at %s is running and in fastboot mode, "
+                              "then resume."), address + 4);
+  switch ((UbFastbootError) error->code)
+    {
+    case UB_FASTBOOT_ERROR_TIMEOUT:
+      return g_strdup (_("No data moved for a while. Check the cable, try another USB port (one on "
+                         "the computer itself, not a hub) or another cable, make sure the phone "
+                         "still shows FASTBOOT, then resume."));
+    case UB_FASTBOOT_ERROR_NO_DEVICE:
+    case UB_FASTBOOT_ERROR_NOT_FOUND:
+    case UB_FASTBOOT_ERROR_IO:
+      return g_strdup (_("The phone was disconnected. Connect it again (if it left fastboot mode, "
+                         "hold Volume Down and Power until FASTBOOT appears), then resume."));
+    case UB_FASTBOOT_ERROR_PROTOCOL:
+      return g_strdup (_("Unplug the phone, connect it again, then resume."));
+    case UB_FASTBOOT_ERROR_PERMISSION:
+      return g_strdup (_("Install Unbrick's udev rule so your user may use the phone, reconnect it, "
+                         "then resume."));
+    case UB_FASTBOOT_ERROR_BUSY:
+      return g_strdup (_("Close other programs that use the phone (an adb server, another flashing "
+                         "tool), then resume."));
+    case UB_FASTBOOT_ERROR_DEFERRED:
+    case UB_FASTBOOT_ERROR_REMOTE:
+      return g_strdup (_("Resume to try this step again. If it fails again, the ROM may not suit "
+                         "this phone; write down the message and ask for help."));
+    default:
+      return NULL;
+    }
+}
+
+/**
+ * ub_advice_for_error:
+ * @error: what went wrong
+ * @address: (nullable): the phone's address (`tcp:…` gets network advice)
+ * @context: a single command, or a flash that can be resumed
+ *
+ * Returns: (transfer full) (nullable): one or two sentences saying what to do
+ *   next, or %NULL when the error's message is all there is to say.
+ */
+char *
+ub_advice_for_error (const GError    *error,
+                     const char      *address,
+                     UbAdviceContext  context)
+{
+  gboolean network = address != NULL && g_str_has_prefix (address, "tcp:");
+
+  g_return_val_if_fail (error != NULL, NULL);
+
+  if (context == UB_ADVICE_RESUME)
+    return resume_advice (error, network, address);
+  return command_advice (error, network, address);
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/**
+ * UbAdviceContext:
+ * @UB_ADVICE_COMMAND: a single command (unbrick-cli flash, the advanced page): try it again
+ * @UB_ADVICE_RESUME: a flash job that stopped part way: resume it
+ *
+ * What the user is doing, so that the advice ends in the right action.
+ */
+typedef enum {
+  UB_ADVICE_COMMAND,
+  UB_ADVICE_RESUME,
+} UbAdviceContext;
+
+char *ub_advice_for_error (const GError    *error,
+                           const char      *address,
+                           UbAdviceContext  context);
+
+G_END_DECLS
