@@ -881,7 +881,6 @@ ub_cli_rom_flash (UbCliRomOptions *opt,
 {
   g_autoptr(UbRom) rom = NULL;
   g_autoptr(UbPreflight) preflight = NULL;
-  g_autoptr(UbFastbootClient) client = NULL;
   g_autofree char *address = NULL;
   UbFlashPlan *plan;
   UbRomMode mode;
@@ -898,20 +897,16 @@ ub_cli_rom_flash (UbCliRomOptions *opt,
   if ((rom = open_rom (opt->rom, opt->progress, opt->json, opt->abort, error)) == NULL)
     return FALSE;
 
-  client = ub_fastboot_client_open (opt->address, opt->abort, error);
-  if (client == NULL)
-    return FALSE;
   preflight = ub_preflight_new (rom, mode);
   if (!opt->json)
     g_printerr (_("Checking the phone and the ROM…\n"));
-  if (!ub_preflight_run (preflight, client, on_preflight_progress, opt, opt->abort, error))
+  if (!ub_preflight_check_phone (preflight, opt->address, on_preflight_progress, opt, opt->abort,
+                                 error))
     {
       ub_cli_progress_clear (opt->progress);
       return FALSE;
     }
   ub_cli_progress_clear (opt->progress);
-  /* the job opens its own connection */
-  ub_fastboot_client_close (client);
   {
     GPtrArray *checks = ub_preflight_get_checks (preflight);
     for (guint i = 0; i < checks->len; i++)

@@ -12,6 +12,7 @@
 #include "ub-advice.h"
 #include "ub-fastboot-client.h"
 #include "ub-fastboot-error.h"
+#include "ub-fastboot-protocol.h"
 #include "ub-sparse-image.h"
 #include "ub-vbmeta.h"
 #include "ub-cli-progress.h"
@@ -103,6 +104,18 @@ need_args (char **argv, guint argc, guint min, guint max, const char *usage, GEr
 }
 
 static gboolean
+check_partition (const char *name,
+                 GError    **error)
+{
+  if (ub_fastboot_partition_name_is_valid (name))
+    return TRUE;
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               /* TRANSLATORS: %s: what was typed where a partition name belongs; keep A-Z a-z 0-9 _ - . */
+               _("“%s” is not a partition name (up to 35 of A-Z a-z 0-9 _ - .)"), name);
+  return FALSE;
+}
+
+static gboolean
 run_command (Cli     *cli,
              char   **argv,
              guint    argc,
@@ -161,7 +174,7 @@ run_command (Cli     *cli,
           if (flag == 0)
             args[n++] = argv[i];
         }
-      if (!need_args (args, n, 3, 3, usage, error))
+      if (!need_args (args, n, 3, 3, usage, error) || !check_partition (args[1], error))
         return FALSE;
       if (vbmeta_flags != 0 && !ub_vbmeta_partition_takes_flags (args[1]))
         {
@@ -196,7 +209,7 @@ run_command (Cli     *cli,
 
   if (g_str_equal (cmd, "erase"))
     {
-      if (!need_args (argv, argc, 2, 2, "erase PARTITION", error))
+      if (!need_args (argv, argc, 2, 2, "erase PARTITION", error) || !check_partition (argv[1], error))
         return FALSE;
       if ((client = open_client (cli, error)) == NULL)
         return FALSE;

@@ -147,6 +147,31 @@ ub_fastboot_check_command (const char *command,
 }
 
 gboolean
+ub_fastboot_partition_name_is_valid (const char *name)
+{
+  if (name == NULL || name[0] == '\0' || strlen (name) > UB_FASTBOOT_MAX_PARTITION_NAME)
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-' && *p != '.')
+      return FALSE;
+  return TRUE;
+}
+
+GStrv
+ub_fastboot_partition_split_ab (const char *name)
+{
+  gsize len = name != NULL ? strlen (name) : 0;
+  GStrv both;
+
+  if (len <= 3 || !g_str_has_suffix (name, "_ab"))
+    return NULL;
+  both = g_new0 (char *, 3);
+  both[0] = g_strdup_printf ("%.*s_a", (int) (len - 3), name);
+  both[1] = g_strdup_printf ("%.*s_b", (int) (len - 3), name);
+  return both;
+}
+
+gboolean
 ub_fastboot_partition_has_suffix (const char *name)
 {
   return g_str_has_suffix (name, "_a") || g_str_has_suffix (name, "_b") ||

@@ -46,6 +46,15 @@ gboolean  ub_fastboot_parse_data_size (const char            *payload,
 gboolean  ub_fastboot_check_command  (const char             *command,
                                       GError                **error);
 
+/* GPT names hold 36 UTF-16 units, ABL refuses 36 and more ("Invalid partition name"). */
+#define UB_FASTBOOT_MAX_PARTITION_NAME 35
+
+/* A partition name as scripts and users may give it: 1 to 35 of A-Z a-z 0-9 _ - . */
+gboolean  ub_fastboot_partition_name_is_valid (const char    *name);
+
+/* Xiaomi's both-slot alias X_ab: the two real names { X_a, X_b }; NULL for any other name. */
+GStrv     ub_fastboot_partition_split_ab (const char         *name);
+
 /* TRUE when @name already names one slot (or Xiaomi's both-slot alias): X_a, X_b, X_ab. */
 gboolean  ub_fastboot_partition_has_suffix (const char       *name);
 

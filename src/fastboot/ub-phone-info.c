@@ -12,7 +12,8 @@ struct _UbPhoneInfo
 {
   GObject parent_instance;
 
-  GHashTable *vars;   /* name -> value */
+  GMutex      lock;   /* guards vars: ub_phone_info_ask_var() adds to it */
+  GHashTable *vars;   /* name -> value; NULL when the phone answered FAIL */
   char *slot;
   int anti;
   guint battery_mv;
@@ -130,37 +131,65 @@ ub_phone_info_new (GHashTable *vars)
   return self;
 }
 
+/* getvar @name; FALSE only when the phone could not be asked, *value NULL
+ * (and TRUE) when it answered FAIL. */
+static gboolean
+ask (UbFastbootClient  *client,
+     const char        *name,
+     char             **value,
+     GCancellable      *cancellable,
+     GError           **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  *value = ub_fastboot_client_getvar (client, name, cancellable, &local_error);
+  if (*value != NULL)
+    {
+      g_strstrip (*value);
+      return TRUE;
+    }
+  /* FAIL: the phone has no such variable */
+  if (g_error_matches (local_error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_REMOTE))
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+UbPhoneInfo *
+ub_phone_info_probe_client (UbFastbootClient *client,
+                            GCancellable     *cancellable,
+                            GError          **error)
+{
+  g_autoptr(UbPhoneInfo) self = NULL;
+
+  g_return_val_if_fail (UB_IS_FASTBOOT_CLIENT (client), NULL);
+
+  self = g_object_new (UB_TYPE_PHONE_INFO, NULL);
+  for (guint i = 0; probe_vars[i] != NULL; i++)
+    {
+      char *value;
+
+      if (!ask (client, probe_vars[i], &value, cancellable, error))
+        return NULL;
+      g_hash_table_insert (self->vars, g_strdup (probe_vars[i]), value);
+    }
+  parse_values (self);
+  return g_steal_pointer (&self);
+}
+
 UbPhoneInfo *
 ub_phone_info_probe (const char   *address,
                      GCancellable *cancellable,
                      GError      **error)
 {
   g_autoptr(UbFastbootClient) client = ub_fastboot_client_open (address, cancellable, error);
-  g_autoptr(GHashTable) vars = NULL;
+  UbPhoneInfo *info;
 
   if (client == NULL)
     return NULL;
-  vars = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-
-  for (guint i = 0; probe_vars[i] != NULL; i++)
-    {
-      g_autoptr(GError) local_error = NULL;
-      char *value = ub_fastboot_client_getvar (client, probe_vars[i], cancellable, &local_error);
-
-      if (value != NULL)
-        {
-          g_hash_table_insert (vars, (gpointer) probe_vars[i], value);
-          continue;
-        }
-      /* FAIL: the phone has no such variable */
-      if (g_error_matches (local_error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_REMOTE))
-        continue;
-      ub_fastboot_client_close (client);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
+  info = ub_phone_info_probe_client (client, cancellable, error);
   ub_fastboot_client_close (client);
-  return ub_phone_info_new (vars);
+  return info;
 }
 
 static void
@@ -207,9 +236,58 @@ const char *
 ub_phone_info_get_var (UbPhoneInfo *self,
                        const char  *name)
 {
-  g_return_val_if_fail (UB_IS_PHONE_INFO (self), NULL);
-  g_return_val_if_fail (name != NULL, NULL);
-  return g_hash_table_lookup (self->vars, name);
+  const char *value = NULL;
+
+  ub_phone_info_lookup_var (self, name, &value);
+  return value;
+}
+
+gboolean
+ub_phone_info_lookup_var (UbPhoneInfo  *self,
+                          const char   *name,
+                          const char  **value)
+{
+  gboolean asked;
+
+  g_return_val_if_fail (UB_IS_PHONE_INFO (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  /* a value, once in the table, is never replaced: the pointer stays valid */
+  g_mutex_lock (&self->lock);
+  asked = g_hash_table_lookup_extended (self->vars, name, NULL, (gpointer *) value);
+  g_mutex_unlock (&self->lock);
+  if (!asked && value != NULL)
+    *value = NULL;
+  return asked;
+}
+
+gboolean
+ub_phone_info_ask_var (UbPhoneInfo       *self,
+                       UbFastbootClient  *client,
+                       const char        *name,
+                       const char       **value,
+                       GCancellable      *cancellable,
+                       GError           **error)
+{
+  char *answer;
+
+  g_return_val_if_fail (UB_IS_PHONE_INFO (self), FALSE);
+  g_return_val_if_fail (UB_IS_FASTBOOT_CLIENT (client), FALSE);
+
+  if (ub_phone_info_lookup_var (self, name, value))
+    return TRUE;
+  if (!ask (client, name, &answer, cancellable, error))
+    return FALSE;
+  g_mutex_lock (&self->lock);
+  if (!g_hash_table_lookup_extended (self->vars, name, NULL, (gpointer *) value))
+    {
+      g_hash_table_insert (self->vars, g_strdup (name), answer);
+      *value = answer;
+    }
+  else
+    g_free (answer);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
 }
 
 const char *
@@ -228,7 +306,7 @@ UbTristate
 ub_phone_info_get_unlocked (UbPhoneInfo *self)
 {
   g_return_val_if_fail (UB_IS_PHONE_INFO (self), UB_TRISTATE_UNKNOWN);
-  return parse_tristate (g_hash_table_lookup (self->vars, "unlocked"));
+  return parse_tristate (ub_phone_info_get_var (self, "unlocked"));
 }
 
 const char *
@@ -256,21 +334,21 @@ UbTristate
 ub_phone_info_get_battery_ok (UbPhoneInfo *self)
 {
   g_return_val_if_fail (UB_IS_PHONE_INFO (self), UB_TRISTATE_UNKNOWN);
-  return parse_tristate (g_hash_table_lookup (self->vars, "battery-soc-ok"));
+  return parse_tristate (ub_phone_info_get_var (self, "battery-soc-ok"));
 }
 
 UbTristate
 ub_phone_info_get_secure (UbPhoneInfo *self)
 {
   g_return_val_if_fail (UB_IS_PHONE_INFO (self), UB_TRISTATE_UNKNOWN);
-  return parse_tristate (g_hash_table_lookup (self->vars, "secure"));
+  return parse_tristate (ub_phone_info_get_var (self, "secure"));
 }
 
 gboolean
 ub_phone_info_get_is_userspace (UbPhoneInfo *self)
 {
   g_return_val_if_fail (UB_IS_PHONE_INFO (self), FALSE);
-  return parse_tristate (g_hash_table_lookup (self->vars, "is-userspace")) == UB_TRISTATE_YES;
+  return parse_tristate (ub_phone_info_get_var (self, "is-userspace")) == UB_TRISTATE_YES;
 }
 
 guint64
@@ -288,6 +366,7 @@ ub_phone_info_finalize (GObject *object)
   UbPhoneInfo *self = UB_PHONE_INFO (object);
 
   g_hash_table_unref (self->vars);
+  g_mutex_clear (&self->lock);
   g_free (self->slot);
   G_OBJECT_CLASS (ub_phone_info_parent_class)->finalize (object);
 }
@@ -301,6 +380,7 @@ ub_phone_info_class_init (UbPhoneInfoClass *klass)
 static void
 ub_phone_info_init (UbPhoneInfo *self)
 {
+  g_mutex_init (&self->lock);
   self->vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->anti = -1;
 }

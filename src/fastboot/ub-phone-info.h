@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "ub-fastboot-client.h"
+
 G_BEGIN_DECLS
 
 /**
@@ -27,7 +29,10 @@ G_DECLARE_FINAL_TYPE (UbPhoneInfo, ub_phone_info, UB, PHONE_INFO, GObject)
  * What a phone in fastboot mode says about itself: an immutable snapshot of
  * getvar values (product, serialno, unlocked, current-slot, anti,
  * battery-voltage, battery-soc-ok, secure, max-download-size,
- * is-userspace). Variables the phone does not have are simply unknown.
+ * is-userspace), plus any variable asked later with ub_phone_info_ask_var()
+ * (the checks ask the ones a ROM's script reads). A variable the phone
+ * answered FAIL to is known to be missing: ub_phone_info_lookup_var() tells
+ * it from one that was never asked.
  */
 
 /* The variables a probe asks for (NULL-terminated). */
@@ -48,6 +53,10 @@ UbPhoneInfo *ub_phone_info_new                 (GHashTable          *vars);
 UbPhoneInfo *ub_phone_info_probe               (const char          *address,
                                                 GCancellable        *cancellable,
                                                 GError             **error);
+/* The same on a client that is already open; it stays open. */
+UbPhoneInfo *ub_phone_info_probe_client        (UbFastbootClient    *client,
+                                                GCancellable        *cancellable,
+                                                GError             **error);
 void         ub_phone_info_probe_async         (const char          *address,
                                                 GCancellable        *cancellable,
                                                 GAsyncReadyCallback  callback,
@@ -58,6 +67,22 @@ UbPhoneInfo *ub_phone_info_probe_finish        (GAsyncResult        *result,
 /* The raw value of any variable that was read, or NULL. */
 const char  *ub_phone_info_get_var             (UbPhoneInfo *self,
                                                 const char  *name);
+/* TRUE when @name was asked; *@value is then NULL if the phone answered FAIL. */
+gboolean     ub_phone_info_lookup_var          (UbPhoneInfo  *self,
+                                                const char   *name,
+                                                const char  **value);
+/*
+ * The value of @name, asking @client (getvar) when it was not asked yet and
+ * remembering the answer. FALSE only when the phone could not be asked
+ * (transport error, cancelled); *@value is NULL when it answered FAIL.
+ * Blocking: call it on the thread that talks to the phone.
+ */
+gboolean     ub_phone_info_ask_var             (UbPhoneInfo       *self,
+                                                UbFastbootClient  *client,
+                                                const char        *name,
+                                                const char       **value,
+                                                GCancellable      *cancellable,
+                                                GError           **error);
 
 /* "product" (the codename, e.g. "alioth"), or NULL. */
 const char  *ub_phone_info_get_product         (UbPhoneInfo *self);

@@ -30,7 +30,7 @@ struct _UbPreflight
   /* while running */
   UbFastbootClient        *client;
   GCancellable            *cancellable;
-  GHashTable              *vars;      /* getvar name → value, or NULL when the phone said FAIL */
+  UbPhoneInfo             *info;      /* the phone's facts, probed once per run */
   UbPreflightProgressFunc  progress;
   gpointer                 progress_data;
 };
@@ -45,7 +45,7 @@ ub_preflight_finalize (GObject *object)
   g_clear_object (&self->rom);
   g_clear_pointer (&self->checks, g_ptr_array_unref);
   g_clear_object (&self->plan);
-  g_clear_pointer (&self->vars, g_hash_table_unref);
+  g_clear_object (&self->info);
   G_OBJECT_CLASS (ub_preflight_parent_class)->finalize (object);
 }
 
@@ -59,7 +59,6 @@ static void
 ub_preflight_init (UbPreflight *self)
 {
   self->checks = g_ptr_array_new_with_free_func ((GDestroyNotify) ub_check_free);
-  self->vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 UbPreflight *
@@ -96,33 +95,20 @@ report (UbPreflight *self,
     self->progress (what, done, total, self->progress_data);
 }
 
-/* getvar with a cache. FALSE only when the phone could not be asked. *value
- * is NULL when the phone does not know the variable. */
+/* A getvar value from the phone's facts (asked once). FALSE only when the
+ * phone could not be asked. *value is NULL when the phone does not know the
+ * variable. */
 static gboolean
 fact (UbPreflight  *self,
       const char   *name,
       const char  **value,
       GError      **error)
 {
-  g_autoptr(GError) local = NULL;
-  char *v;
-
-  if (g_hash_table_lookup_extended (self->vars, name, NULL, (gpointer *) value))
-    return TRUE;
-  v = ub_fastboot_client_getvar (self->client, name, self->cancellable, &local);
-  if (v == NULL)
-    {
-      if (!g_error_matches (local, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_REMOTE))
-        {
-          g_propagate_error (error, g_steal_pointer (&local));
-          return FALSE;
-        }
-    }
-  else
-    g_strstrip (v);
-  g_hash_table_insert (self->vars, g_strdup (name), v);
-  *value = v;
-  return TRUE;
+  /* probed at the first question, so that a ROM refused before asking anything sends nothing */
+  if (self->info == NULL &&
+      (self->info = ub_phone_info_probe_client (self->client, self->cancellable, error)) == NULL)
+    return FALSE;
+  return ub_phone_info_ask_var (self->info, self->client, name, value, self->cancellable, error);
 }
 
 /* ---- conditions ------------------------------------------------------- */
@@ -1051,15 +1037,10 @@ target_partitions (UbPreflight *self,
                    GError     **error)
 {
   g_autoptr(GStrvBuilder) out = g_strv_builder_new ();
+  g_auto(GStrv) both = ub_fastboot_partition_split_ab (name);
 
-  if (g_str_has_suffix (name, "_ab"))
-    {
-      g_autofree char *base = g_strndup (name, strlen (name) - 3);
-      g_autofree char *a = g_strconcat (base, "_a", NULL);
-      g_autofree char *b = g_strconcat (base, "_b", NULL);
-      g_strv_builder_add (out, a);
-      g_strv_builder_add (out, b);
-    }
+  if (both != NULL)
+    g_strv_builder_addv (out, (const char **) both);
   else if (ub_fastboot_partition_has_suffix (name))
     g_strv_builder_add (out, name);
   else
@@ -1626,6 +1607,47 @@ ub_preflight_run (UbPreflight             *self,
                   GCancellable            *cancellable,
                   GError                 **error)
 {
+  return ub_preflight_run_with_info (self, client, NULL, progress, user_data, cancellable, error);
+}
+
+gboolean
+ub_preflight_check_phone (UbPreflight             *self,
+                          const char              *address,
+                          UbPreflightProgressFunc  progress,
+                          gpointer                 user_data,
+                          GCancellable            *cancellable,
+                          GError                 **error)
+{
+  g_autoptr(UbFastbootClient) client = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (UB_IS_PREFLIGHT (self), FALSE);
+
+  client = ub_fastboot_client_open (address, cancellable, error);
+  if (client == NULL)
+    return FALSE;
+  ok = ub_preflight_run (self, client, progress, user_data, cancellable, error);
+  /* the flash job opens its own connection */
+  ub_fastboot_client_close (client);
+  return ok;
+}
+
+UbPhoneInfo *
+ub_preflight_get_phone_info (UbPreflight *self)
+{
+  g_return_val_if_fail (UB_IS_PREFLIGHT (self), NULL);
+  return self->info;
+}
+
+gboolean
+ub_preflight_run_with_info (UbPreflight             *self,
+                            UbFastbootClient        *client,
+                            UbPhoneInfo             *info,
+                            UbPreflightProgressFunc  progress,
+                            gpointer                 user_data,
+                            GCancellable            *cancellable,
+                            GError                 **error)
+{
   g_autoptr(GError) script_error = NULL;
   g_autoptr(GPtrArray) steps = NULL;
   g_autoptr(GHashTable) images = NULL;
@@ -1640,7 +1662,9 @@ ub_preflight_run (UbPreflight             *self,
 
   g_ptr_array_set_size (self->checks, 0);
   g_clear_object (&self->plan);
-  g_hash_table_remove_all (self->vars);
+  g_clear_object (&self->info);
+  if (info != NULL)
+    self->info = g_object_ref (info);
   self->client = client;
   self->cancellable = cancellable;
   self->progress = progress;

@@ -4,6 +4,7 @@
 #include "ub-check.h"
 #include "ub-fastboot-client.h"
 #include "ub-flash-plan.h"
+#include "ub-phone-info.h"
 #include "ub-rom.h"
 
 G_BEGIN_DECLS
@@ -39,6 +40,33 @@ gboolean     ub_preflight_run        (UbPreflight             *self,
                                       gpointer                 user_data,
                                       GCancellable            *cancellable,
                                       GError                 **error);
+
+/*
+ * The same with the phone's facts from a probe already made on @client
+ * (NULL: probed at the first question). Variables the checks need beyond
+ * the probe are asked then and added to @info.
+ */
+gboolean     ub_preflight_run_with_info (UbPreflight             *self,
+                                         UbFastbootClient        *client,
+                                         UbPhoneInfo             *info,
+                                         UbPreflightProgressFunc  progress,
+                                         gpointer                 user_data,
+                                         GCancellable            *cancellable,
+                                         GError                 **error);
+
+/*
+ * Opens the phone at @address (see ub_transport_open()), runs the checks and
+ * closes it again, for the flash job to open its own connection. Blocking.
+ */
+gboolean     ub_preflight_check_phone (UbPreflight             *self,
+                                       const char              *address,
+                                       UbPreflightProgressFunc  progress,
+                                       gpointer                 user_data,
+                                       GCancellable            *cancellable,
+                                       GError                 **error);
+
+/* What the last run learnt about the phone, or NULL before it asked anything. */
+UbPhoneInfo *ub_preflight_get_phone_info (UbPreflight           *self);
 
 /* Of UbCheck, in the order a person should read them. */
 GPtrArray   *ub_preflight_get_checks (UbPreflight             *self);

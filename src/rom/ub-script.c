@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "ub-fastboot-protocol.h"
 #include "ub-rom-error.h"
 #include "ub-script.h"
 #include "ub-script-private.h"
@@ -270,18 +271,6 @@ ub_script_error (GError    **error,
                name, line, why, shown);
 }
 
-static gboolean
-valid_partition_name (const char *name)
-{
-  /* GPT names hold 36 characters (ABL: "Invalid partition name" from 36) */
-  if (name == NULL || name[0] == '\0' || strlen (name) >= 36)
-    return FALSE;
-  for (const char *p = name; *p; p++)
-    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-' && *p != '.')
-      return FALSE;
-  return TRUE;
-}
-
 char *
 ub_script_rom_path (const char  *raw,
                     const char **why)
@@ -417,7 +406,7 @@ ub_script_fastboot_step (UbScriptBuilder *b,
     {
       g_autofree char *file = NULL;
 
-      if (!valid_partition_name (argv[i + 1]))
+      if (!ub_fastboot_partition_name_is_valid (argv[i + 1]))
         {
           ub_script_error (error, b->name, line, text, _("not a partition name"));
           return NULL;
@@ -450,7 +439,7 @@ ub_script_fastboot_step (UbScriptBuilder *b,
   else if ((g_str_equal (cmd, "erase") || g_str_equal (cmd, "format") ||
             g_str_has_prefix (cmd, "format:")) && n == 2)
     {
-      if (!valid_partition_name (argv[i + 1]))
+      if (!ub_fastboot_partition_name_is_valid (argv[i + 1]))
         {
           ub_script_error (error, b->name, line, text, _("not a partition name"));
           return NULL;

@@ -6,6 +6,7 @@
 #include "ub-advanced-page.h"
 #include "ub-advice.h"
 #include "ub-fastboot-client.h"
+#include "ub-fastboot-protocol.h"
 #include "ub-file-chooser.h"
 #include "ub-mnemonic.h"
 #include "ub-progress-share.h"
@@ -51,17 +52,6 @@ request_free (Request *request)
   g_free (request);
 }
 
-static gboolean
-valid_partition_name (const char *name)
-{
-  if (name == NULL || *name == '\0' || strlen (name) > 64)
-    return FALSE;
-  for (const char *p = name; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-')
-      return FALSE;
-  return TRUE;
-}
-
 static void
 update_sensitivity (UbAdvancedPage *self)
 {
@@ -70,7 +60,7 @@ update_sensitivity (UbAdvancedPage *self)
   const char *partition = gtk_editable_get_text (GTK_EDITABLE (self->partition_row));
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->flash_button),
-                            !busy && have_phone && self->image != NULL && valid_partition_name (partition));
+                            !busy && have_phone && self->image != NULL && ub_fastboot_partition_name_is_valid (partition));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "advanced.reboot", !busy && have_phone);
   gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), busy);
 }
@@ -293,7 +283,7 @@ ub_advanced_page_flash (UbAdvancedPage *self)
   g_return_if_fail (UB_IS_ADVANCED_PAGE (self));
   partition = gtk_editable_get_text (GTK_EDITABLE (self->partition_row));
   if (self->phone == NULL || self->image == NULL || self->cancellable != NULL ||
-      !valid_partition_name (partition))
+      !ub_fastboot_partition_name_is_valid (partition))
     return;
   request = g_new0 (Request, 1);
   request->address = g_strdup (ub_phone_get_address (self->phone));

@@ -269,18 +269,9 @@ check_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
 {
   CheckData *data = task_data;
   GError *error = NULL;
-  g_autoptr(UbFastbootClient) client = ub_fastboot_client_open (data->address, cancellable, &error);
-  gboolean ok;
 
-  if (client == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  ok = ub_preflight_run (data->preflight, client, preflight_progress, source, cancellable, &error);
-  /* the flash job opens its own connection */
-  ub_fastboot_client_close (client);
-  if (!ok)
+  if (!ub_preflight_check_phone (data->preflight, data->address, preflight_progress, source,
+                                 cancellable, &error))
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);

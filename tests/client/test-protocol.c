@@ -110,6 +110,27 @@ test_data_size_and_commands (void)
   g_assert_false (ub_fastboot_partition_has_suffix ("boot"));
   g_assert_false (ub_fastboot_partition_has_suffix ("userdata"));
 
+  /* the one partition-name rule (scripts, checks, CLI, advanced page) */
+  g_assert_true (ub_fastboot_partition_name_is_valid ("boot_ab"));
+  g_assert_true (ub_fastboot_partition_name_is_valid ("vendor-boot.1"));
+  g_assert_true (ub_fastboot_partition_name_is_valid ("abcdefghijklmnopqrstuvwxyz012345678"));  /* 35 */
+  g_assert_false (ub_fastboot_partition_name_is_valid ("abcdefghijklmnopqrstuvwxyz0123456789")); /* 36 */
+  g_assert_false (ub_fastboot_partition_name_is_valid (""));
+  g_assert_false (ub_fastboot_partition_name_is_valid (NULL));
+  g_assert_false (ub_fastboot_partition_name_is_valid ("boot a"));
+  g_assert_false (ub_fastboot_partition_name_is_valid ("boot:a"));
+  g_assert_false (ub_fastboot_partition_name_is_valid ("../boot"));
+  {
+    g_auto(GStrv) both = ub_fastboot_partition_split_ab ("vbmeta_ab");
+    g_assert_nonnull (both);
+    g_assert_cmpstr (both[0], ==, "vbmeta_a");
+    g_assert_cmpstr (both[1], ==, "vbmeta_b");
+    g_assert_null (both[2]);
+    g_assert_null (ub_fastboot_partition_split_ab ("vbmeta_a"));
+    g_assert_null (ub_fastboot_partition_split_ab ("_ab"));
+    g_assert_null (ub_fastboot_partition_split_ab ("super"));
+  }
+
   {
     g_autofree char *a = ub_fastboot_normalize_slot ("_b");
     g_autofree char *b = ub_fastboot_normalize_slot (" a\n");

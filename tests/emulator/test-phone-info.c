@@ -131,6 +131,52 @@ test_probe_changed_vars (Fixture      *f,
   g_assert_cmpint (ub_phone_info_get_secure (again), ==, UB_TRISTATE_YES);
 }
 
+/* Variables asked after the probe are added to it; a FAIL stays told apart
+ * from a variable never asked, and nothing is asked twice. */
+static void
+test_ask_var (Fixture      *f,
+              gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbFastbootClient) client = NULL;
+  g_autoptr(UbPhoneInfo) info = NULL;
+  const char *value = "unset";
+
+  g_assert_true (ub_emu_phone_add_fault (f->phone, "fail:getvar:anti:1:GetVar Variable Not found",
+                                         &error));
+  client = ub_fastboot_client_open (f->address, NULL, &error);
+  g_assert_no_error (error);
+  info = ub_phone_info_probe_client (client, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ub_phone_info_get_product (info), ==, "alioth");
+
+  /* asked and FAILed, versus never asked */
+  g_assert_true (ub_phone_info_lookup_var (info, "anti", &value));
+  g_assert_null (value);
+  value = "unset";
+  g_assert_false (ub_phone_info_lookup_var (info, "partition-type:boot_a", &value));
+  g_assert_null (value);
+
+  g_assert_true (ub_phone_info_ask_var (info, client, "partition-type:boot_a", &value, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (value, ==, "raw");
+  g_assert_true (ub_phone_info_ask_var (info, client, "no-such-variable", &value, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_null (value);
+  g_assert_true (ub_phone_info_lookup_var (info, "no-such-variable", &value));
+
+  /* with the connection gone, what was asked is still known; anything new cannot be asked */
+  ub_fastboot_client_close (client);
+  g_assert_true (ub_phone_info_ask_var (info, client, "partition-type:boot_a", &value, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (value, ==, "raw");
+  g_assert_true (ub_phone_info_ask_var (info, client, "anti", &value, NULL, &error));
+  g_assert_null (value);
+  g_assert_false (ub_phone_info_ask_var (info, client, "partition-size:boot_a", &value, NULL, &error));
+  g_assert_nonnull (error);
+  g_assert_false (ub_phone_info_lookup_var (info, "partition-size:boot_a", &value));
+}
+
 static void
 test_probe_cancelled (Fixture      *f,
                       gconstpointer data)
@@ -226,6 +272,8 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/phone-info/probe-changed-vars", Fixture, NULL, fixture_setup,
               test_probe_changed_vars, fixture_teardown);
+  g_test_add ("/phone-info/ask-var", Fixture, NULL, fixture_setup, test_ask_var,
+              fixture_teardown);
   g_test_add ("/phone-info/probe-cancelled", Fixture, NULL, fixture_setup, test_probe_cancelled,
               fixture_teardown);
   g_test_add_func ("/phone-info/probe-nothing-listening", test_probe_nothing_listening);

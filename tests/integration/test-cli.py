@@ -46,6 +46,9 @@ with t.TempDir() as tmp:
         r = cli(addr, "flash", "boot", image)
         check("flash boot goes to the current slot", r.returncode == 0 and
               "flash boot_a " in "\n".join(t.read_log(state)), r.stderr)
+        r = cli(addr, "erase", "mi sc")
+        check("not a partition name", r.returncode == 2 and "is not a partition name" in r.stderr and
+              "erase" not in "\n".join(t.read_log(state)), r.stderr)
         r = cli(addr, "erase", "misc")
         check("erase", r.returncode == 0 and "erase misc" in t.read_log(state), r.stderr)
         r = cli(addr, "set-active", "b")
