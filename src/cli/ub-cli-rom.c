@@ -15,6 +15,7 @@
 #include "ub-fastboot-error.h"
 #include "ub-flash-job.h"
 #include "ub-preflight.h"
+#include "ub-resume-point.h"
 #include "ub-rom.h"
 #include "ub-rom-error.h"
 
@@ -461,74 +462,6 @@ ub_cli_rom_inspect (const char    *path,
   return TRUE;
 }
 
-/* ---- resume state --------------------------------------------------------- */
-
-static char *
-resume_path (const char *serial)
-{
-  g_autofree char *safe = g_strdup (serial);
-
-  g_strdelimit (safe, "/\\:. ", '_');
-  return g_build_filename (g_get_user_state_dir (), "unbrick", "resume", safe, NULL);
-}
-
-static void
-save_resume (UbFlashJob *job)
-{
-  UbFlashPlan *plan = ub_flash_job_get_plan (job);
-  g_autofree char *path = resume_path (ub_flash_plan_get_serial (plan));
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *fingerprint = ub_flash_plan_dup_fingerprint (plan);
-  g_autoptr(GKeyFile) kf = g_key_file_new ();
-  g_autoptr(GError) error = NULL;
-
-  g_key_file_set_string (kf, "resume", "rom", ub_flash_plan_get_rom_path (plan));
-  g_key_file_set_string (kf, "resume", "mode", ub_rom_mode_to_string (ub_flash_plan_get_mode (plan)));
-  g_key_file_set_string (kf, "resume", "fingerprint", fingerprint);
-  g_key_file_set_integer (kf, "resume", "step", ub_flash_job_get_resume_step (job));
-  if (g_mkdir_with_parents (dir, 0700) != 0 || !g_key_file_save_to_file (kf, path, &error))
-    g_printerr (_("Warning: could not save where to resume: %s\n"), error ? error->message : dir);
-}
-
-static gboolean
-load_resume (UbFlashPlan *plan,
-             guint       *step,
-             GError     **error)
-{
-  g_autofree char *path = resume_path (ub_flash_plan_get_serial (plan));
-  g_autofree char *fingerprint = ub_flash_plan_dup_fingerprint (plan);
-  g_autofree char *saved = NULL;
-  g_autoptr(GKeyFile) kf = g_key_file_new ();
-  gint value;
-
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, NULL))
-    {
-      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_MISMATCH,
-                   _("There is no unfinished flash of this phone (serial %s) to resume."),
-                   ub_flash_plan_get_serial (plan));
-      return FALSE;
-    }
-  saved = g_key_file_get_string (kf, "resume", "fingerprint", NULL);
-  value = g_key_file_get_integer (kf, "resume", "step", NULL);
-  if (g_strcmp0 (saved, fingerprint) != 0 || value < 0 ||
-      (guint) value >= ub_flash_plan_get_n_steps (plan))
-    {
-      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_MISMATCH,
-                   _("The unfinished flash of this phone used another ROM or mode; flash it again "
-                     "from the start (without --resume)."));
-      return FALSE;
-    }
-  *step = value;
-  return TRUE;
-}
-
-static void
-clear_resume (UbFlashPlan *plan)
-{
-  g_autofree char *path = resume_path (ub_flash_plan_get_serial (plan));
-  g_unlink (path);
-}
-
 /* ---- flash-rom ------------------------------------------------------------ */
 
 typedef struct {
@@ -816,10 +749,6 @@ run_job (UbCliRomOptions *opt,
   ub_cli_progress_finish (opt->progress);
   failure = ub_flash_job_get_error (job);
   ok = ub_flash_job_get_state (job) == UB_FLASH_JOB_SUCCEEDED;
-  if (ok)
-    clear_resume (plan);
-  else if (ub_flash_job_get_resume_step (job) < ub_flash_plan_get_n_steps (plan))
-    save_resume (job);
 
   if (opt->json)
     {
@@ -947,7 +876,7 @@ ub_cli_rom_flash (UbCliRomOptions *opt,
                     ub_flash_plan_get_n_steps (plan), size);
       }
   }
-  if (opt->resume && !load_resume (plan, &first_step, error))
+  if (opt->resume && !ub_resume_point_load (plan, &first_step, error))
     return FALSE;
   /* a resume goes on with what was confirmed, except that a lock is confirmed again */
   if (opt->resume)

@@ -7,6 +7,7 @@
 #include "ub-fastboot-client.h"
 #include "ub-fastboot-error.h"
 #include "ub-flash-job.h"
+#include "ub-resume-point.h"
 #include "ub-rom-error.h"
 
 #define PROGRESS_INTERVAL_US (G_USEC_PER_SEC / 10)
@@ -249,6 +250,38 @@ ub_flash_job_set_first_step (UbFlashJob *self,
   self->first_step = index;
 }
 
+gboolean
+ub_flash_job_restore_resume_point (UbFlashJob  *self,
+                                   GError     **error)
+{
+  guint step;
+
+  g_return_val_if_fail (UB_IS_FLASH_JOB (self), FALSE);
+
+  if (!ub_resume_point_load (self->plan, &step, error))
+    return FALSE;
+  self->first_step = step;
+  return TRUE;
+}
+
+/* main context: the next run (of this process or another) starts where this one stopped */
+static void
+remember_resume_point (UbFlashJob *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->state == UB_FLASH_JOB_SUCCEEDED)
+    ub_resume_point_clear (ub_flash_plan_get_serial (self->plan));
+  else if (self->resume_step < ub_flash_plan_get_n_steps (self->plan) &&
+           !ub_resume_point_save (self->plan, self->resume_step, &error))
+    {
+      /* TRANSLATORS: %s: why a file could not be written */
+      g_autofree char *text = g_strdup_printf (_("Warning: could not save where to resume: %s"),
+                                               error->message);
+      g_signal_emit (self, signals[SIGNAL_LOG], 0, text);
+    }
+}
+
 void
 ub_flash_job_set_timeouts (UbFlashJob *self,
                            guint       short_ms,
@@ -310,6 +343,7 @@ dispatch (gpointer user_data)
           self->locked = event->locked;
           self->attention = event->attention;
           self->elapsed = (g_get_monotonic_time () - self->started) / 1e6;
+          remember_resume_point (self);
           g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
           g_signal_emit (self, signals[SIGNAL_FINISHED], 0);
           break;

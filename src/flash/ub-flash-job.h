@@ -62,6 +62,15 @@ void             ub_flash_job_set_lock_confirmed (UbFlashJob *self,
 /* Start from this step (resuming a job of an earlier run). */
 void             ub_flash_job_set_first_step (UbFlashJob *self,
                                               guint       index);
+/*
+ * Start where a failed or stopped job on this phone stopped, also one of an
+ * earlier run of the program: every job records its resume point per phone
+ * serial when it fails and clears it when it succeeds (ub-resume-point.h).
+ * Fails (UB_ROM_ERROR_MISMATCH) when none was recorded for this plan's ROM
+ * and mode.
+ */
+gboolean         ub_flash_job_restore_resume_point (UbFlashJob  *self,
+                                                    GError     **error);
 /* 0 keeps a default: stall 30 s; replies 10 s, and for writes 120 s or more with the size. */
 void             ub_flash_job_set_timeouts (UbFlashJob   *self,
                                             guint         short_ms,

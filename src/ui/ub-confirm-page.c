@@ -7,6 +7,7 @@
 #include "ub-mnemonic.h"
 #include "ub-phone.h"
 #include "ub-progress-share.h"
+#include "ub-resume-point.h"
 
 struct _UbConfirmPage
 {
@@ -28,6 +29,7 @@ struct _UbConfirmPage
   GtkImage        *erase_icon;
   GtkLabel        *reason_label;
   GtkButton       *flash_button;
+  GtkButton       *resume_button;
 
   GSettings       *settings;
   UbRom           *rom;
@@ -38,6 +40,7 @@ struct _UbConfirmPage
   char            *reason;
   GHashTable      *errors;         /* address → why checking failed */
   gboolean         lock_confirmed;
+  gboolean         resume_saved;   /* the person chose to resume an earlier run's flash */
   gboolean         setting_mode;
   guint            progress_timer;
 
@@ -46,7 +49,7 @@ struct _UbConfirmPage
 
 G_DEFINE_FINAL_TYPE (UbConfirmPage, ub_confirm_page, GTK_TYPE_BOX)
 
-enum { FLASH, N_SIGNALS };
+enum { FLASH, RESUME, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void
@@ -144,6 +147,23 @@ add_phone_header (UbConfirmPage *self, UbPhone *phone)
   gtk_list_box_append (self->check_list, row);
 }
 
+/* "Resume from step N": a flash of this ROM in this mode that an earlier run left unfinished. */
+static void
+update_resume (UbConfirmPage *self)
+{
+  guint step = ub_confirm_page_get_saved_step (self);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->resume_button), step != G_MAXUINT);
+  if (step != G_MAXUINT)
+    {
+      UbPreflight *preflight = ub_phone_get_preflight (g_ptr_array_index (self->phones, 0));
+      guint n = ub_flash_plan_get_n_steps (ub_preflight_get_plan (preflight));
+      /* TRANSLATORS: a button: resume a flash an earlier run of Unbrick left unfinished */
+      g_autofree char *label = g_strdup_printf (_("_Resume from Step %u of %u"), step + 1, n);
+      ub_mnemonic_button_set_label (self->resume_button, label);
+    }
+}
+
 static void
 update_summary (UbConfirmPage *self)
 {
@@ -239,6 +259,7 @@ update_summary (UbConfirmPage *self)
     set_reason (self, NULL);
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->flash_button), ub_confirm_page_get_can_flash (self));
+  update_resume (self);
 }
 
 typedef struct {
@@ -435,21 +456,14 @@ lock_response (AdwMessageDialog *dialog, const char *response, UbConfirmPage *se
   if (g_strcmp0 (response, "lock") != 0)
     return;
   self->lock_confirmed = TRUE;
-  g_signal_emit (self, signals[FLASH], 0);
+  g_signal_emit (self, signals[self->resume_saved ? RESUME : FLASH], 0);
 }
 
 static void
-flash_response (AdwMessageDialog *dialog, const char *response, UbConfirmPage *self)
+ask_lock (UbConfirmPage *self)
 {
   AdwMessageDialog *lock_dialog;
 
-  if (g_strcmp0 (response, "flash") != 0)
-    return;
-  if (self->mode != UB_ROM_MODE_CLEAN_ALL_LOCK)
-    {
-      g_signal_emit (self, signals[FLASH], 0);
-      return;
-    }
   lock_dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
                                                             _("Lock the Bootloader?"), NULL));
   adw_message_dialog_set_body (lock_dialog,
@@ -463,6 +477,20 @@ flash_response (AdwMessageDialog *dialog, const char *response, UbConfirmPage *s
   adw_message_dialog_set_close_response (lock_dialog, "cancel");
   g_signal_connect (lock_dialog, "response", G_CALLBACK (lock_response), self);
   ub_mnemonic_dialog_present (lock_dialog);
+}
+
+static void
+flash_response (AdwMessageDialog *dialog, const char *response, UbConfirmPage *self)
+{
+  if (g_strcmp0 (response, "flash") != 0)
+    return;
+  self->resume_saved = FALSE;
+  if (self->mode != UB_ROM_MODE_CLEAN_ALL_LOCK)
+    {
+      g_signal_emit (self, signals[FLASH], 0);
+      return;
+    }
+  ask_lock (self);
 }
 
 void
@@ -523,6 +551,45 @@ static void
 on_flash_clicked (UbConfirmPage *self)
 {
   ub_confirm_page_request_flash (self);
+}
+
+guint
+ub_confirm_page_get_saved_step (UbConfirmPage *self)
+{
+  guint first = G_MAXUINT;
+
+  g_return_val_if_fail (UB_IS_CONFIRM_PAGE (self), G_MAXUINT);
+  if (!ub_confirm_page_get_can_flash (self))
+    return G_MAXUINT;
+  for (guint i = 0; i < self->phones->len; i++)
+    {
+      UbFlashPlan *plan = ub_preflight_get_plan (ub_phone_get_preflight (g_ptr_array_index (self->phones, i)));
+      guint step;
+
+      if (ub_resume_point_load (plan, &step, NULL) && i == 0)
+        first = step;
+    }
+  return first;
+}
+
+void
+ub_confirm_page_request_resume (UbConfirmPage *self)
+{
+  g_return_if_fail (UB_IS_CONFIRM_PAGE (self));
+  if (ub_confirm_page_get_saved_step (self) == G_MAXUINT)
+    return;
+  /* what was written goes on as it was confirmed then; a lock is confirmed again */
+  self->resume_saved = TRUE;
+  if (self->mode == UB_ROM_MODE_CLEAN_ALL_LOCK)
+    ask_lock (self);
+  else
+    g_signal_emit (self, signals[RESUME], 0);
+}
+
+static void
+on_resume_clicked (UbConfirmPage *self)
+{
+  ub_confirm_page_request_resume (self);
 }
 
 UbRomMode
@@ -604,6 +671,8 @@ ub_confirm_page_class_init (UbConfirmPageClass *klass)
 
   signals[FLASH] = g_signal_new ("flash", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[RESUME] = g_signal_new ("resume", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/unbrick/Unbrick/ub-confirm-page.ui");
   gtk_widget_class_bind_template_child (widget_class, UbConfirmPage, keep_row);
@@ -622,9 +691,11 @@ ub_confirm_page_class_init (UbConfirmPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UbConfirmPage, erase_icon);
   gtk_widget_class_bind_template_child (widget_class, UbConfirmPage, reason_label);
   gtk_widget_class_bind_template_child (widget_class, UbConfirmPage, flash_button);
+  gtk_widget_class_bind_template_child (widget_class, UbConfirmPage, resume_button);
   gtk_widget_class_bind_template_callback (widget_class, on_mode_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_recheck_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_flash_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_resume_clicked);
 }
 
 static void

@@ -34,5 +34,15 @@ const char *ub_confirm_page_get_reason      (UbConfirmPage *self);
 gboolean   ub_confirm_page_get_lock_confirmed (UbConfirmPage *self);
 /* As if Flash was pressed: shows the confirmation dialog. */
 void       ub_confirm_page_request_flash    (UbConfirmPage *self);
+/*
+ * The step an earlier run (of this program or another) left this flash at,
+ * when the checks passed and the first phone has a resume point for this ROM
+ * and mode (ub-resume-point.h); G_MAXUINT otherwise. Then a "Resume from
+ * Step N" button shows, which emits ::resume (after the lock is confirmed
+ * again, for a lock mode).
+ */
+guint      ub_confirm_page_get_saved_step   (UbConfirmPage *self);
+/* As if Resume from Step N was pressed. */
+void       ub_confirm_page_request_resume   (UbConfirmPage *self);
 
 G_END_DECLS

@@ -341,8 +341,23 @@ begin (UbFlashPage *self)
   redraw (self);
 }
 
+static gboolean start_jobs (UbFlashPage *self, GPtrArray *phones, gboolean lock_confirmed,
+                            gboolean from_saved, GError **error);
+
 gboolean
 ub_flash_page_start (UbFlashPage *self, GPtrArray *phones, gboolean lock_confirmed, GError **error)
+{
+  return start_jobs (self, phones, lock_confirmed, FALSE, error);
+}
+
+gboolean
+ub_flash_page_start_from_saved (UbFlashPage *self, GPtrArray *phones, gboolean lock_confirmed, GError **error)
+{
+  return start_jobs (self, phones, lock_confirmed, TRUE, error);
+}
+
+static gboolean
+start_jobs (UbFlashPage *self, GPtrArray *phones, gboolean lock_confirmed, gboolean from_saved, GError **error)
 {
   GtkWidget *child;
   g_autofree char *title = NULL;
@@ -375,6 +390,9 @@ ub_flash_page_start (UbFlashPage *self, GPtrArray *phones, gboolean lock_confirm
       run->phone = g_object_ref (phone);
       run->job = ub_flash_job_new (plan, ub_phone_get_stable_address (phone));
       ub_flash_job_set_lock_confirmed (run->job, lock_confirmed);
+      /* a phone without a resume point for this plan starts from the beginning */
+      if (from_saved)
+        ub_flash_job_restore_resume_point (run->job, NULL);
       g_signal_connect (run->job, "progress", G_CALLBACK (on_progress), run);
       g_signal_connect (run->job, "step-started", G_CALLBACK (on_step_started), run);
       g_signal_connect (run->job, "log", G_CALLBACK (on_log), run);

@@ -19,6 +19,11 @@ gboolean  ub_flash_page_start          (UbFlashPage *self,
                                         GPtrArray   *phones,
                                         gboolean     lock_confirmed,
                                         GError     **error);
+/* The same, each phone from where an earlier run's job on it stopped (ub-resume-point.h). */
+gboolean  ub_flash_page_start_from_saved (UbFlashPage *self,
+                                          GPtrArray   *phones,
+                                          gboolean     lock_confirmed,
+                                          GError     **error);
 /* Resumes the jobs that failed or were cancelled, from their resume step. */
 gboolean  ub_flash_page_resume         (UbFlashPage *self,
                                         GError     **error);

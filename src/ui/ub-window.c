@@ -190,13 +190,16 @@ inhibit (UbWindow *self)
 }
 
 static void
-start_flash (UbWindow *self, gboolean resume)
+start_flash_from (UbWindow *self, gboolean resume, gboolean from_saved)
 {
   g_autoptr(GError) error = NULL;
   gboolean started;
 
   if (resume)
     started = ub_flash_page_resume (self->flash_page, &error);
+  else if (from_saved)
+    started = ub_flash_page_start_from_saved (self->flash_page, self->phones,
+                                              ub_confirm_page_get_lock_confirmed (self->confirm_page), &error);
   else
     started = ub_flash_page_start (self->flash_page, self->phones,
                                    ub_confirm_page_get_lock_confirmed (self->confirm_page), &error);
@@ -211,9 +214,22 @@ start_flash (UbWindow *self, gboolean resume)
 }
 
 static void
+start_flash (UbWindow *self, gboolean resume)
+{
+  start_flash_from (self, resume, FALSE);
+}
+
+static void
 on_confirm_flash (UbWindow *self)
 {
   start_flash (self, FALSE);
+}
+
+/* a flash an earlier run left unfinished, from where it stopped */
+static void
+on_confirm_resume (UbWindow *self)
+{
+  start_flash_from (self, FALSE, TRUE);
 }
 
 static void
@@ -432,6 +448,7 @@ ub_window_init (UbWindow *self)
   g_signal_connect_swapped (self->detect_page, "continue", G_CALLBACK (on_detect_continue), self);
   g_signal_connect_swapped (self->firmware_page, "continue", G_CALLBACK (on_firmware_continue), self);
   g_signal_connect_swapped (self->confirm_page, "flash", G_CALLBACK (on_confirm_flash), self);
+  g_signal_connect_swapped (self->confirm_page, "resume", G_CALLBACK (on_confirm_resume), self);
   g_signal_connect_swapped (self->flash_page, "finished", G_CALLBACK (on_flash_finished), self);
   g_signal_connect_swapped (self->result_page, "resume", G_CALLBACK (on_result_resume), self);
   g_signal_connect_swapped (self->result_page, "retry", G_CALLBACK (on_result_retry), self);

@@ -17,6 +17,7 @@
 #include "ub-fastboot-error.h"
 #include "ub-flash-job.h"
 #include "ub-preflight.h"
+#include "ub-resume-point.h"
 #include "ub-rom.h"
 #include "ub-rom-error.h"
 #include "ub-sparse-image.h"
@@ -826,6 +827,71 @@ test_unplug_resume (void)
   resume_to_success (job, &w, rom, phone);
   g_assert_cmpuint (w.wrong_thread, ==, 0);
   watch_clear (&w);
+}
+
+/* A job that failed records where to resume for its phone; a new job for a
+ * new plan of the same ROM and mode (as after a restart of the program)
+ * starts there and finishes, and success forgets the point. */
+static void
+test_resume_after_restart (void)
+{
+  g_autoptr(Rom) rom = rom_new (NULL);
+  g_autoptr(Phone) phone = phone_new ("PIANO009", NULL, NULL);
+  g_autoptr(UbPreflight) preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+  g_autoptr(UbPreflight) again = NULL;
+  g_autoptr(UbFlashJob) job = NULL;
+  g_autoptr(UbFlashJob) next = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *saved_rom = NULL;
+  UbFlashPlan *plan = ub_preflight_get_plan (preflight);
+  guint super = step_index (plan, "flash super images/super.img");
+  guint64 before_super = ub_flash_plan_get_bytes_before (plan, super);
+  g_autofree char *fault = g_strdup_printf ("disconnect-after:%" G_GUINT64_FORMAT,
+                                            before_super + 1536 * KIB);
+  guint n_writes, step = G_MAXUINT;
+  UbRomMode mode = UB_ROM_MODE_KEEP_DATA;
+  Watch w, w2;
+
+  g_assert_false (ub_resume_point_peek ("PIANO009", NULL, NULL, NULL));
+  g_assert_true (ub_emu_phone_add_fault (phone->phone, fault, &error));
+  job = start_job (preflight, phone, &w);
+  run_until_finished (&w);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_FAILED);
+  g_assert_cmpuint (ub_flash_job_get_resume_step (job), ==, super);
+  g_assert_true (ub_resume_point_peek ("PIANO009", &saved_rom, &mode, &step));
+  g_assert_cmpstr (saved_rom, ==, ub_flash_plan_get_rom_path (plan));
+  g_assert_cmpint (mode, ==, UB_ROM_MODE_CLEAN_ALL);
+  g_assert_cmpuint (step, ==, super);
+  g_clear_object (&job);
+  watch_clear (&w);
+
+  /* "restarted": new checks, a new plan and a new job, nothing shared with the first */
+  ub_emu_phone_clear_faults (phone->phone);
+  again = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+  g_assert_true (ub_preflight_get_plan (again) != plan);
+  next = ub_flash_job_new (ub_preflight_get_plan (again), phone->address);
+  watch_init (&w2, next);
+  g_assert_true (ub_flash_job_restore_resume_point (next, &error));
+  g_assert_no_error (error);
+  n_writes = ub_emu_phone_get_n_writes (phone->phone);
+  g_assert_true (ub_flash_job_start (next, &error));
+  g_assert_no_error (error);
+  run_until_finished (&w2);
+  g_assert_cmpint (ub_flash_job_get_state (next), ==, UB_FLASH_JOB_SUCCEEDED);
+  /* it began at super: the steps before it were not sent again */
+  g_assert_cmpuint (w2.steps_started, ==, ub_flash_plan_get_n_steps (plan) - super);
+  g_assert_cmpuint (ub_emu_phone_get_n_writes (phone->phone), >, n_writes);
+  assert_flashed (rom, phone);
+  watch_clear (&w2);
+
+  /* done: nothing is left to resume */
+  g_assert_false (ub_resume_point_peek ("PIANO009", NULL, NULL, NULL));
+  g_clear_object (&next);
+  next = ub_flash_job_new (ub_preflight_get_plan (again), phone->address);
+  g_assert_false (ub_flash_job_restore_resume_point (next, &error));
+  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_MISMATCH);
+  g_assert_cmpstr (error->message, ==,
+                   "There is no unfinished flash of this phone (serial PIANO009) to resume.");
 }
 
 static void
@@ -1682,11 +1748,14 @@ main (int argc, char **argv)
   g_setenv ("LANGUAGE", "", TRUE);
   /* the digest cache of the checks goes to a folder of the test */
   g_setenv ("XDG_CACHE_HOME", cache, TRUE);
+  /* and the resume points (ub-resume-point.c) too */
+  g_setenv ("XDG_STATE_HOME", cache, TRUE);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/flash/happy", test_happy);
   g_test_add_func ("/flash/refusals", test_refusals);
   g_test_add_func ("/flash/folder-product", test_folder_product);
   g_test_add_func ("/flash/unplug-resume", test_unplug_resume);
+  g_test_add_func ("/flash/resume-after-restart", test_resume_after_restart);
   g_test_add_func ("/flash/unplug-after-write", test_unplug_after_write);
   g_test_add_func ("/flash/cancel", test_cancel);
   g_test_add_func ("/flash/abort", test_abort);

@@ -20,9 +20,12 @@
 #include "ub-firmware-page.h"
 #include "ub-flash-page.h"
 #include "ub-result-page.h"
+#include "ub-resume-point.h"
 #include "ub-ui-test.h"
 #include "ub-usb-device-info.h"
 #include "ub-window.h"
+
+#include "../common/ub-test-fs.h"
 
 typedef struct {
   UbEmuDemo *demo;
@@ -336,6 +339,76 @@ test_unplug_resume (Fixture *f, gconstpointer data)
   g_assert_cmpstr (ub_result_page_get_title (result), ==, "Your Phone Is Restarting");
   ub_ui_screenshot (GTK_WINDOW (f->window), "failure-2-resumed");
   assert_partition_holds (f, "boot_a", "boot.img");
+}
+
+/* The app closed after a failed flash and opened again: the same phone with
+ * the same ROM and mode is offered "Resume from Step N", which finishes the
+ * flash without starting over. */
+static void
+test_resume_after_restart (Fixture *f, gconstpointer data)
+{
+  UbConfirmPage *confirm;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *label = NULL;
+  guint resume_step, n_steps, n_writes;
+
+  go_to_confirm (f, NULL, NULL);
+  ub_confirm_page_set_mode (UB_CONFIRM_PAGE (page (f, "confirm")), UB_ROM_MODE_CLEAN_ALL);
+  g_assert_true (ub_ui_wait (ub_ui_checks_done, f->window, 60));
+  g_assert_cmpuint (ub_confirm_page_get_saved_step (UB_CONFIRM_PAGE (page (f, "confirm"))), ==, G_MAXUINT);
+  g_assert_true (ub_emu_phone_add_fault (ub_emu_demo_get_phone (f->demo), "disconnect-after:41943040", &error));
+  g_assert_no_error (error);
+  ub_ui_click (page (f, "confirm"), "_Flash");
+  ub_ui_answer_dialog ("flash");
+  g_assert_true (ub_ui_wait (ub_ui_on_result_page, f->window, 120));
+  {
+    g_autoptr(GPtrArray) phones = ub_detect_page_get_selected (UB_DETECT_PAGE (page (f, "detect")));
+    UbFlashJob *job = ub_phone_get_job (g_ptr_array_index (phones, 0));
+
+    g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_FAILED);
+    resume_step = ub_flash_job_get_resume_step (job);
+    n_steps = ub_flash_plan_get_n_steps (ub_flash_job_get_plan (job));
+    g_assert_cmpuint (resume_step, >, 0);
+  }
+
+  /* closed and opened again: a new window, nothing carried over but the files on disk */
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  ub_ui_spin (0.1);
+  f->window = ub_window_new (NULL, f->demo);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 800, 720);
+  ub_ui_present (GTK_WINDOW (f->window));
+  go_to_confirm (f, NULL, NULL);
+  confirm = UB_CONFIRM_PAGE (page (f, "confirm"));
+  ub_confirm_page_set_mode (confirm, UB_ROM_MODE_CLEAN_ALL);
+  g_assert_true (ub_ui_wait (ub_ui_checks_done, f->window, 60));
+  g_assert_true (ub_confirm_page_get_can_flash (confirm));
+  g_assert_cmpuint (ub_confirm_page_get_saved_step (confirm), ==, resume_step);
+  label = g_strdup_printf ("_Resume from Step %u of %u", resume_step + 1, n_steps);
+  ub_ui_screenshot (GTK_WINDOW (f->window), "resume-after-restart");
+  /* another mode is another plan: nothing to resume there */
+  ub_confirm_page_set_mode (confirm, UB_ROM_MODE_KEEP_DATA);
+  g_assert_true (ub_ui_wait (ub_ui_checks_done, f->window, 60));
+  g_assert_cmpuint (ub_confirm_page_get_saved_step (confirm), ==, G_MAXUINT);
+  ub_confirm_page_set_mode (confirm, UB_ROM_MODE_CLEAN_ALL);
+  g_assert_true (ub_ui_wait (ub_ui_checks_done, f->window, 60));
+
+  n_writes = ub_emu_phone_get_n_writes (ub_emu_demo_get_phone (f->demo));
+  ub_ui_click (page (f, "confirm"), label);
+  g_assert_cmpstr (visible_page (f), ==, "flash");
+  g_assert_true (ub_ui_wait (ub_ui_on_result_page, f->window, 120));
+  g_assert_cmpstr (ub_result_page_get_title (UB_RESULT_PAGE (page (f, "result"))), ==, "Your Phone Is Restarting");
+  {
+    g_autoptr(GPtrArray) phones = ub_detect_page_get_selected (UB_DETECT_PAGE (page (f, "detect")));
+    UbFlashJob *job = ub_phone_get_job (g_ptr_array_index (phones, 0));
+    g_autofree char *log = NULL;
+
+    g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
+    g_assert_cmpuint (ub_emu_phone_get_n_writes (ub_emu_demo_get_phone (f->demo)), >, n_writes);
+  }
+  assert_partition_holds (f, "boot_a", "boot.img");
+
+  /* finished: not offered again */
+  g_assert_false (ub_resume_point_peek ("8d1cac2", NULL, NULL, NULL));
 }
 
 static gboolean
@@ -829,6 +902,8 @@ main (int argc, char **argv)
   g_assert_true (g_file_set_contents_full (fake, script, -1, G_FILE_SET_CONTENTS_NONE, 0755, NULL));
   g_setenv ("UNBRICK_PKEXEC", fake, TRUE);
   g_setenv ("UB_FAKE_PKEXEC_LOG", log, TRUE);
+  /* resume points (ub-resume-point.c) stay in the test's folder */
+  g_setenv ("XDG_STATE_HOME", tmp, TRUE);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
@@ -838,6 +913,7 @@ main (int argc, char **argv)
   ADD ("/ui/refusal/locked", test_locked);
   ADD ("/ui/refusal/anti-rollback", test_anti_rollback);
   ADD ("/ui/failure/unplug-resume", test_unplug_resume);
+  ADD ("/ui/failure/resume-after-restart", test_resume_after_restart);
   ADD ("/ui/detect/diagnoses", test_diagnoses);
   g_test_add ("/ui/lock/restarts", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_lock, fixture_teardown);
   g_test_add ("/ui/lock/stays", Fixture, GINT_TO_POINTER (0), fixture_setup, test_lock, fixture_teardown);
@@ -855,6 +931,6 @@ main (int argc, char **argv)
     g_autofree char *rule = g_strconcat (log, ".rule", NULL);
     g_unlink (rule);
   }
-  g_rmdir (tmp);
+  ub_test_rm_rf (tmp);
   return status;
 }
