@@ -8,8 +8,6 @@
 #include "ub-download.h"
 #include "ub-rom-error.h"
 
-#define USAGE "download URL [--md5 HEX] [--dir DIR]"
-
 typedef struct {
   UbCliProgress *progress;
 } Ctx;
@@ -50,37 +48,19 @@ on_state_changed (UbDownload *download,
 }
 
 gboolean
-ub_cli_download (char          **argv,
-                 guint           argc,
+ub_cli_download (const char     *url,
+                 const char     *md5,
+                 const char     *dir_option,
                  UbCliProgress  *progress,
                  GCancellable   *cancellable,
                  GError        **error)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new ("URL");
-  g_autofree char *md5 = NULL;
-  g_autofree char *dir = NULL;
-  g_auto(GStrv) args = g_new0 (char *, argc + 1);
+  g_autofree char *dir = g_strdup (dir_option);
   g_autoptr(UbDownload) download = NULL;
   g_autoptr(GError) local = NULL;
   GStatBuf st;
   Ctx ctx = { progress };
-  const GOptionEntry entries[] = {
-    { "md5", 0, 0, G_OPTION_ARG_STRING, &md5, NULL, NULL },
-    { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, NULL, NULL },
-    { NULL }
-  };
 
-  for (guint i = 0; i < argc; i++)
-    args[i] = g_strdup (argv[i]);
-  g_option_context_set_help_enabled (context, FALSE);
-  g_option_context_add_main_entries (context, entries, NULL);
-  /* the strv variant frees the arguments it consumes */
-  if (!g_option_context_parse_strv (context, &args, &local) || g_strv_length (args) != 2)
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("Usage: unbrick-cli %s"), USAGE);
-      return FALSE;
-    }
   if (dir == NULL)
     {
       const char *downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
@@ -92,7 +72,7 @@ ub_cli_download (char          **argv,
     dir = absolute;
   }
 
-  download = ub_download_new (args[1], dir, error);
+  download = ub_download_new (url, dir, error);
   if (download == NULL)
     return FALSE;
   if (md5 != NULL && !ub_download_set_expected_md5 (download, md5, error))

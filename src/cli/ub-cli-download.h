@@ -7,10 +7,12 @@
 
 G_BEGIN_DECLS
 
-/* `unbrick-cli download URL [--md5 HEX] [--dir DIR]`; @argv[0] is "download".
- * Runs on the calling thread; prints the final path on stdout on success. */
-gboolean ub_cli_download (char          **argv,
-                          guint           argc,
+/* `unbrick-cli download URL [--md5 HEX] [--dir DIR]` (@dir NULL: the
+ * Downloads folder). Runs on the calling thread; prints the final path on
+ * stdout on success. */
+gboolean ub_cli_download (const char     *url,
+                          const char     *md5,
+                          const char     *dir,
                           UbCliProgress  *progress,
                           GCancellable   *cancellable,
                           GError        **error);

@@ -94,11 +94,61 @@ on_flash_progress (const UbFastbootProgress *p,
   ub_cli_progress_update (cli->progress, label, p->done, p->total);
 }
 
+/* ---- the commands ---------------------------------------------------------- */
+
+/* The options a command may take (UbCliCommand.options). */
+typedef enum {
+  OPT_JSON       = 1 << 0,
+  OPT_MODE       = 1 << 1,
+  OPT_YES        = 1 << 2,
+  OPT_ALLOW_LOCK = 1 << 3,
+  OPT_RESUME     = 1 << 4,
+  OPT_VBMETA     = 1 << 5,
+  OPT_MD5        = 1 << 6,
+  OPT_DIR        = 1 << 7,
+} CmdOption;
+
+/* One command line after its options were taken out. */
+typedef struct {
+  char     **args;         /* the positional arguments; args[0] is the command */
+  guint      n_args;
+  gboolean   json;
+  gboolean   yes;
+  gboolean   allow_lock;
+  gboolean   resume;
+  gboolean   disable_verity;
+  gboolean   disable_verification;
+  char      *mode;
+  char      *md5;
+  char      *dir;
+} CmdArgs;
+
+typedef struct _UbCliCommand UbCliCommand;
+typedef gboolean (*UbCliCommandFunc) (Cli                *cli,
+                                      const UbCliCommand *cmd,
+                                      CmdArgs            *a,
+                                      GError            **error);
+
+/* A row of the command table: --help, the usage errors and the dispatch come from it. */
+struct _UbCliCommand {
+  const char       *name;
+  const char       *alias;        /* also accepted, not listed */
+  const char       *arguments;    /* typed as they are: not translated */
+  const char       *description;  /* one line, N_() */
+  guint             min_args;     /* positional arguments after the command */
+  guint             max_args;
+  CmdOption         options;
+  gboolean          raw;          /* the arguments go to the phone as they are (oem) */
+  UbCliCommandFunc  func;
+};
+
 static gboolean
-need_args (char **argv, guint argc, guint min, guint max, const char *usage, GError **error)
+usage_error (const UbCliCommand *cmd,
+             GError            **error)
 {
-  if (argc >= min && argc <= max)
-    return TRUE;
+  g_autofree char *usage = g_strconcat (cmd->name, cmd->arguments[0] != '\0' ? " " : "",
+                                        cmd->arguments, NULL);
+
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("Usage: unbrick-cli %s"), usage);
   return FALSE;
 }
@@ -116,235 +166,368 @@ check_partition (const char *name,
 }
 
 static gboolean
+cmd_devices (Cli *cli, const UbCliCommand *cmd, CmdArgs *a, GError **error)
+{
+  return ub_cli_devices_print (a->json, error);
+}
+
+static gboolean
+cmd_download (Cli *cli, const UbCliCommand *cmd, CmdArgs *a, GError **error)
+{
+  return ub_cli_download (a->args[1], a->md5, a->dir, cli->progress, cli->cancellable, error);
+}
+
+static gboolean
+cmd_getvar (Cli *cli, const UbCliCommand *cmd, CmdArgs *a, GError **error)
+{
+  g_autoptr(UbFastbootClient) client = NULL;
+
+  if ((client = open_client (cli, error)) == NULL)
+    return FALSE;
+  if (g_str_equal (a->args[1], "all"))
+    {
+      g_auto(GStrv) lines = NULL;
+      /* the INFO signal already printed every line */
+      lines = ub_fastboot_client_getvar_all (client, cli->cancellable, error);
+      return lines != NULL;
+    }
+  else
+    {
+      g_autofree char *value = ub_fastboot_client_getvar (client, a->args[1], cli->cancellable, error);
+      if (value == NULL)
+        return FALSE;
+      g_print ("%s: %s\n", a->args[1], value);
+      return TRUE;
+    }
+}
+
+static gboolean
+cmd_flash (Cli *cli, const UbCliCommand *cmd, CmdArgs *a, GError **error)
+{
+  gint64 start = g_get_monotonic_time ();
+  g_autoptr(UbFastbootClient) client = NULL;
+  g_autoptr(UbSparseImage) image = NULL;
+  const char *partition = a->args[1];
+  const char *file = a->args[2];
+  guint vbmeta_flags = 0;
+
+  if (a->disable_verity)
+    vbmeta_flags |= ub_vbmeta_flag_from_option ("--disable-verity");
+  if (a->disable_verification)
+    vbmeta_flags |= ub_vbmeta_flag_from_option ("--disable-verification");
+  if (!check_partition (partition, error))
+    return FALSE;
+  if (vbmeta_flags != 0 && !ub_vbmeta_partition_takes_flags (partition))
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("--disable-verity and --disable-verification change only the "
+                             "partitions vbmeta, vbmeta_a and vbmeta_b."));
+      return FALSE;
+    }
+  /* the image is read (and, with the options, checked) before the phone is opened */
+  image = ub_sparse_image_new_from_path (file, error);
+  if (image == NULL)
+    return FALSE;
+  if (vbmeta_flags != 0 && !ub_sparse_image_set_vbmeta_flags (image, vbmeta_flags, error))
+    {
+      g_prefix_error (error, "%s: ", file);
+      return FALSE;
+    }
+  if ((client = open_client (cli, error)) == NULL)
+    return FALSE;
+  if (!ub_fastboot_client_flash_image (client, partition, image, on_flash_progress, cli, NULL,
+                                       cli->cancellable, error))
+    {
+      ub_cli_progress_clear (cli->progress);
+      return FALSE;
+    }
+  ub_cli_progress_finish (cli->progress);
+  /* TRANSLATORS: %s: a partition name; %.1f s: seconds */
+  g_printerr (_("Flashed “%s” in %.1f s\n"), partition, (g_get_monotonic_time () - start) / 1e6);
+  return TRUE;
+}
+
+static gboolean
+cmd_erase (Cli *cli, const UbCliCommand *cmd, CmdArgs *a, GError **error)
+{
+  g_autoptr(UbFastbootClient) client = NULL;
+
+  if (!check_partition (a->args[1], error))
+    return FALSE;
+  if ((client = open_client (cli, error)) == NULL)
+    return FALSE;
+  if (!ub_fastboot_client_erase (client, a->args[1], cli->cancellable, error))
+    return FALSE;
+  /* TRANSLATORS: %s: a partition name */
+  g_printerr (_("Erased “%s”\n"), a->args[1]);
+  return TRUE;
+}
+
+static gboolean
+cmd_set_active (Cli *cli, const UbCliCommand *cmd, CmdArgs *a, GError **error)
+{
+  g_autoptr(UbFastbootClient) client = NULL;
+
+  if ((client = open_client (cli, error)) == NULL)
+    return FALSE;
+  if (!ub_fastboot_client_set_active (client, a->args[1], cli->cancellable, error))
+    return FALSE;
+  /* TRANSLATORS: %s: a slot letter, “a” or “b” (the phone's two copies of its system) */
+  g_printerr (_("Slot %s is now active\n"), a->args[1]);
+  return TRUE;
+}
+
+static gboolean
+cmd_reboot (Cli *cli, const UbCliCommand *cmd, CmdArgs *a, GError **error)
+{
+  g_autoptr(UbFastbootClient) client = NULL;
+  const char *target = a->n_args > 1 ? a->args[1] : NULL;
+
+  if (g_str_equal (cmd->name, "reboot-bootloader"))
+    target = "bootloader";
+  if ((client = open_client (cli, error)) == NULL)
+    return FALSE;
+  if (!ub_fastboot_client_reboot (client, target, cli->cancellable, error))
+    return FALSE;
+  g_printerr (_("The phone is restarting\n"));
+  return TRUE;
+}
+
+static gboolean
+cmd_oem (Cli *cli, const UbCliCommand *cmd, CmdArgs *a, GError **error)
+{
+  g_autoptr(UbFastbootClient) client = NULL;
+  g_autofree char *args = g_strjoinv (" ", a->args + 1);
+  g_autofree char *value = NULL;
+
+  if ((client = open_client (cli, error)) == NULL)
+    return FALSE;
+  if (!ub_fastboot_client_oem (client, args, &value, cli->cancellable, error))
+    return FALSE;
+  if (value != NULL && value[0] != '\0')
+    g_print ("%s\n", value);
+  return TRUE;
+}
+
+static gboolean
+cmd_flashing (Cli *cli, const UbCliCommand *cmd, CmdArgs *a, GError **error)
+{
+  g_autoptr(UbFastbootClient) client = NULL;
+
+  if ((client = open_client (cli, error)) == NULL)
+    return FALSE;
+  if (!ub_fastboot_client_flashing (client, a->args[1], cli->cancellable, error))
+    return FALSE;
+  g_printerr (_("Done. If the phone asks, confirm on its screen with the volume and power keys.\n"));
+  return TRUE;
+}
+
+static gboolean
+cmd_inspect (Cli *cli, const UbCliCommand *cmd, CmdArgs *a, GError **error)
+{
+  return ub_cli_rom_inspect (a->args[1], a->mode, a->json, cli->progress, cli->cancellable, error);
+}
+
+static gboolean
+cmd_flash_rom (Cli *cli, const UbCliCommand *cmd, CmdArgs *a, GError **error)
+{
+  UbCliRomOptions opt = { 0 };
+
+  opt.rom = a->args[1];
+  opt.mode = a->mode;
+  opt.json = a->json;
+  opt.yes = a->yes;
+  opt.allow_lock = a->allow_lock;
+  opt.resume = a->resume;
+  opt.address = cli->address;
+  opt.timeout_s = cli->timeout_s;
+  opt.stop = cli->cancellable;
+  opt.abort = cli->abort;
+  opt.progress = cli->progress;
+  return ub_cli_rom_flash (&opt, error);
+}
+
+/* In the order --help lists them. */
+static const UbCliCommand commands[] = {
+  { "devices", NULL, "[--json]",
+    N_("list connected phones in fastboot mode"), 0, 0, OPT_JSON, FALSE, cmd_devices },
+  { "getvar", NULL, "NAME|all",
+    N_("read a device variable"), 1, 1, 0, FALSE, cmd_getvar },
+  { "flash", NULL, "PARTITION FILE [--disable-verity] [--disable-verification]",
+    N_("write an image (raw or sparse) to a partition"), 2, 2, OPT_VBMETA, FALSE, cmd_flash },
+  { "erase", NULL, "PARTITION",
+    N_("erase a partition"), 1, 1, 0, FALSE, cmd_erase },
+  { "set-active", "set_active", "SLOT",
+    N_("make slot a or b active"), 1, 1, 0, FALSE, cmd_set_active },
+  { "reboot", NULL, "[bootloader|fastboot|recovery]",
+    N_("restart the phone (into Android, or the mode named)"), 0, 1, 0, FALSE, cmd_reboot },
+  { "reboot-bootloader", NULL, "",
+    N_("restart the phone into its bootloader"), 0, 0, 0, FALSE, cmd_reboot },
+  { "oem", NULL, "ARGS…",
+    N_("send a vendor command"), 1, G_MAXUINT, 0, TRUE, cmd_oem },
+  { "flashing", NULL, "lock|unlock",
+    N_("lock or unlock the bootloader"), 1, 1, 0, FALSE, cmd_flashing },
+  { "inspect", NULL, "ROM [--mode MODE] [--json]",
+    N_("show what a Xiaomi fastboot ROM is for and what it does"), 1, 1, OPT_MODE | OPT_JSON,
+    FALSE, cmd_inspect },
+  { "flash-rom", NULL,
+    "ROM --mode clean-all|keep-data|clean-all-lock [--yes] [--allow-lock] [--resume] [--json]",
+    N_("check everything, then flash a Xiaomi fastboot ROM"), 1, 1,
+    OPT_MODE | OPT_YES | OPT_ALLOW_LOCK | OPT_RESUME | OPT_JSON, FALSE, cmd_flash_rom },
+  { "download", NULL, "URL [--md5 HEX] [--dir DIR]",
+    N_("download an official ROM (resumable)"), 1, 1, OPT_MD5 | OPT_DIR, FALSE, cmd_download },
+};
+
+static const UbCliCommand *
+find_command (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (name, commands[i].name) ||
+        (commands[i].alias != NULL && g_str_equal (name, commands[i].alias)))
+      return &commands[i];
+  return NULL;
+}
+
+/* The command list of unbrick-cli --help: "  NAME ARGS", the description from column 35. */
+static char *
+commands_help (void)
+{
+  GString *out = g_string_new (_("Commands:"));
+
+  g_string_append_c (out, '\n');
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autofree char *line = g_strconcat ("  ", commands[i].name,
+                                           commands[i].arguments[0] != '\0' ? " " : "",
+                                           commands[i].arguments, NULL);
+      glong width = g_utf8_strlen (line, -1);
+
+      g_string_append (out, line);
+      if (width <= 33)
+        g_string_append_printf (out, "%*s", (int) (35 - width), "");
+      else
+        g_string_append_printf (out, "\n%35s", "");
+      g_string_append_printf (out, "%s\n", _(commands[i].description));
+    }
+  g_string_append_c (out, '\n');
+  /* TRANSLATORS: keep -s, usb:, tcp:, SERIAL, BUS-PORT and HOST[:PORT]: they are typed */
+  g_string_append (out, _("Devices: -s SERIAL, -s usb:BUS-PORT or -s tcp:HOST[:PORT] (port 5554 by default)."));
+  g_string_append (out, _("\nSee unbrick-cli COMMAND --help for the options of a command."));
+  g_string_append_c (out, '\n');
+  return g_string_free (out, FALSE);
+}
+
+/* The options of @cmd: a GOptionContext of its own (with --help), options anywhere after it. */
+static GOptionContext *
+command_context (const UbCliCommand *cmd,
+                 CmdArgs            *a,
+                 gboolean           *help)
+{
+  const GOptionEntry all[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &a->json,
+      N_("Print JSON (one object per line for flash-rom)"), NULL },
+    { "mode", 0, 0, G_OPTION_ARG_STRING, &a->mode,
+      /* TRANSLATORS: keep clean-all, keep-data and clean-all-lock: they are typed */
+      N_("clean-all, keep-data or clean-all-lock"), N_("MODE") },
+    { "yes", 'y', 0, G_OPTION_ARG_NONE, &a->yes, N_("Do not ask for confirmation"), NULL },
+    { "allow-lock", 0, 0, G_OPTION_ARG_NONE, &a->allow_lock,
+      N_("Allow clean-all-lock to lock the bootloader without asking"), NULL },
+    { "resume", 0, 0, G_OPTION_ARG_NONE, &a->resume,
+      N_("Continue where an unfinished flash of this phone stopped"), NULL },
+    { "disable-verity", 0, 0, G_OPTION_ARG_NONE, &a->disable_verity,
+      N_("(vbmeta) turn off dm-verity, like fastboot"), NULL },
+    { "disable-verification", 0, 0, G_OPTION_ARG_NONE, &a->disable_verification,
+      N_("(vbmeta) turn off AVB verification, like fastboot"), NULL },
+    { "md5", 0, 0, G_OPTION_ARG_STRING, &a->md5,
+      N_("The MD5 from the download page, to check the file"), N_("HEX") },
+    { "dir", 0, 0, G_OPTION_ARG_FILENAME, &a->dir,
+      N_("Save into this folder (default: Downloads)"), N_("DIR") },
+  };
+  const CmdOption bits[] = {
+    OPT_JSON, OPT_MODE, OPT_YES, OPT_ALLOW_LOCK, OPT_RESUME, OPT_VBMETA, OPT_VBMETA, OPT_MD5, OPT_DIR,
+  };
+  GOptionEntry entries[G_N_ELEMENTS (all) + 2];
+  g_autofree char *parameters = g_strconcat (cmd->name, cmd->arguments[0] != '\0' ? " " : "",
+                                             cmd->arguments, NULL);
+  GOptionContext *context = g_option_context_new (parameters);
+  guint n = 0;
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (all) == G_N_ELEMENTS (bits));
+  for (gsize i = 0; i < G_N_ELEMENTS (all); i++)
+    if (cmd->options & bits[i])
+      entries[n++] = all[i];
+  entries[n++] = (GOptionEntry) { "help", 'h', 0, G_OPTION_ARG_NONE, help,
+                                  N_("Show the options of this command"), NULL };
+  entries[n] = (GOptionEntry) { NULL };
+  g_option_context_set_help_enabled (context, FALSE);
+  g_option_context_set_summary (context, _(cmd->description));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  return context;
+}
+
+static void
+cmd_args_clear (CmdArgs *a)
+{
+  g_strfreev (a->args);
+  g_free (a->mode);
+  g_free (a->md5);
+  g_free (a->dir);
+}
+
+static gboolean
 run_command (Cli     *cli,
              char   **argv,
              guint    argc,
              GError **error)
 {
-  const char *cmd = argv[0];
-  g_autoptr(UbFastbootClient) client = NULL;
+  const UbCliCommand *cmd = find_command (argv[0]);
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) local = NULL;
+  CmdArgs a = { 0 };
+  gboolean help = FALSE;
+  gboolean ok;
 
-  if (g_str_equal (cmd, "devices"))
+  if (cmd == NULL)
     {
-      gboolean json = argc > 1 && g_str_equal (argv[1], "--json");
-      if (!need_args (argv, argc, 1, 2, "devices [--json]", error))
-        return FALSE;
-      return ub_cli_devices_print (json, error);
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION,
+                   /* TRANSLATORS: keep unbrick-cli --help: it is a command to type */
+                   _("Unknown command “%s”; see unbrick-cli --help"), argv[0]);
+      return FALSE;
     }
-
-  if (g_str_equal (cmd, "download"))
-    return ub_cli_download (argv, argc, cli->progress, cli->cancellable, error);
-
-  if (g_str_equal (cmd, "getvar"))
+  context = command_context (cmd, &a, &help);
+  a.args = g_new0 (char *, argc + 1);
+  for (guint i = 0; i < argc; i++)
+    a.args[i] = g_strdup (argv[i]);
+  if (cmd->raw)
+    help = argc == 2 && (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h"));
+  /* the strv variant frees the arguments it consumes */
+  else if (!g_option_context_parse_strv (context, &a.args, &local))
     {
-      if (!need_args (argv, argc, 2, 2, "getvar NAME|all", error))
-        return FALSE;
-      if ((client = open_client (cli, error)) == NULL)
-        return FALSE;
-      if (g_str_equal (argv[1], "all"))
-        {
-          g_auto(GStrv) lines = NULL;
-          /* the INFO signal already printed every line */
-          lines = ub_fastboot_client_getvar_all (client, cli->cancellable, error);
-          return lines != NULL;
-        }
-      else
-        {
-          g_autofree char *value = ub_fastboot_client_getvar (client, argv[1], cli->cancellable, error);
-          if (value == NULL)
-            return FALSE;
-          g_print ("%s: %s\n", argv[1], value);
-          return TRUE;
-        }
+      g_autofree char *usage = NULL;
+
+      usage_error (cmd, error);
+      usage = g_strdup_printf ("%s\n%s", local->message, (*error)->message);
+      g_free ((*error)->message);
+      (*error)->message = g_steal_pointer (&usage);
+      cmd_args_clear (&a);
+      return FALSE;
     }
-
-  if (g_str_equal (cmd, "flash"))
+  if (help)
     {
-      gint64 start = g_get_monotonic_time ();
-      const char *usage = "flash PARTITION FILE [--disable-verity] [--disable-verification]";
-      g_autofree char **args = g_new0 (char *, argc + 1);
-      g_autoptr(UbSparseImage) image = NULL;
-      guint n = 0, vbmeta_flags = 0;
-
-      /* the options anywhere after "flash", as with AOSP fastboot */
-      for (guint i = 0; i < argc; i++)
-        {
-          guint flag = ub_vbmeta_flag_from_option (argv[i]);
-          vbmeta_flags |= flag;
-          if (flag == 0)
-            args[n++] = argv[i];
-        }
-      if (!need_args (args, n, 3, 3, usage, error) || !check_partition (args[1], error))
-        return FALSE;
-      if (vbmeta_flags != 0 && !ub_vbmeta_partition_takes_flags (args[1]))
-        {
-          g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                               _("--disable-verity and --disable-verification change only the "
-                                 "partitions vbmeta, vbmeta_a and vbmeta_b."));
-          return FALSE;
-        }
-      /* the image is read (and, with the options, checked) before the phone is opened */
-      image = ub_sparse_image_new_from_path (args[2], error);
-      if (image == NULL)
-        return FALSE;
-      if (vbmeta_flags != 0 && !ub_sparse_image_set_vbmeta_flags (image, vbmeta_flags, error))
-        {
-          g_prefix_error (error, "%s: ", args[2]);
-          return FALSE;
-        }
-      if ((client = open_client (cli, error)) == NULL)
-        return FALSE;
-      if (!ub_fastboot_client_flash_image (client, args[1], image, on_flash_progress, cli, NULL,
-                                           cli->cancellable, error))
-        {
-          ub_cli_progress_clear (cli->progress);
-          return FALSE;
-        }
-      ub_cli_progress_finish (cli->progress);
-      /* TRANSLATORS: %s: a partition name; %.1f s: seconds */
-      g_printerr (_("Flashed “%s” in %.1f s\n"), args[1],
-                  (g_get_monotonic_time () - start) / 1e6);
+      g_autofree char *text = g_option_context_get_help (context, TRUE, NULL);
+      g_print ("%s", text);
+      cmd_args_clear (&a);
       return TRUE;
     }
-
-  if (g_str_equal (cmd, "erase"))
+  a.n_args = g_strv_length (a.args);
+  if (a.n_args < 1 + cmd->min_args || a.n_args - 1 > cmd->max_args)
     {
-      if (!need_args (argv, argc, 2, 2, "erase PARTITION", error) || !check_partition (argv[1], error))
-        return FALSE;
-      if ((client = open_client (cli, error)) == NULL)
-        return FALSE;
-      if (!ub_fastboot_client_erase (client, argv[1], cli->cancellable, error))
-        return FALSE;
-      /* TRANSLATORS: %s: a partition name */
-      g_printerr (_("Erased “%s”\n"), argv[1]);
-      return TRUE;
+      cmd_args_clear (&a);
+      return usage_error (cmd, error);
     }
-
-  if (g_str_equal (cmd, "set-active") || g_str_equal (cmd, "set_active"))
-    {
-      if (!need_args (argv, argc, 2, 2, "set-active SLOT", error))
-        return FALSE;
-      if ((client = open_client (cli, error)) == NULL)
-        return FALSE;
-      if (!ub_fastboot_client_set_active (client, argv[1], cli->cancellable, error))
-        return FALSE;
-      /* TRANSLATORS: %s: a slot letter, “a” or “b” (the phone's two copies of its system) */
-      g_printerr (_("Slot %s is now active\n"), argv[1]);
-      return TRUE;
-    }
-
-  if (g_str_equal (cmd, "reboot"))
-    {
-      if (!need_args (argv, argc, 1, 2, "reboot [bootloader|fastboot|recovery]", error))
-        return FALSE;
-      if ((client = open_client (cli, error)) == NULL)
-        return FALSE;
-      if (!ub_fastboot_client_reboot (client, argc > 1 ? argv[1] : NULL, cli->cancellable, error))
-        return FALSE;
-      g_printerr (_("The phone is restarting\n"));
-      return TRUE;
-    }
-
-  if (g_str_equal (cmd, "reboot-bootloader"))
-    {
-      if ((client = open_client (cli, error)) == NULL)
-        return FALSE;
-      if (!ub_fastboot_client_reboot (client, "bootloader", cli->cancellable, error))
-        return FALSE;
-      g_printerr (_("The phone is restarting\n"));
-      return TRUE;
-    }
-
-  if (g_str_equal (cmd, "oem"))
-    {
-      g_autofree char *args = NULL;
-      g_autofree char *value = NULL;
-      if (!need_args (argv, argc, 2, G_MAXUINT, "oem ARGS…", error))
-        return FALSE;
-      args = g_strjoinv (" ", argv + 1);
-      if ((client = open_client (cli, error)) == NULL)
-        return FALSE;
-      if (!ub_fastboot_client_oem (client, args, &value, cli->cancellable, error))
-        return FALSE;
-      if (value != NULL && value[0] != '\0')
-        g_print ("%s\n", value);
-      return TRUE;
-    }
-
-  if (g_str_equal (cmd, "flashing"))
-    {
-      if (!need_args (argv, argc, 2, 2, "flashing lock|unlock", error))
-        return FALSE;
-      if ((client = open_client (cli, error)) == NULL)
-        return FALSE;
-      if (!ub_fastboot_client_flashing (client, argv[1], cli->cancellable, error))
-        return FALSE;
-      g_printerr (_("Done. If the phone asks, confirm on its screen with the volume and power keys.\n"));
-      return TRUE;
-    }
-
-  if (g_str_equal (cmd, "inspect"))
-    {
-      const char *rom = NULL, *mode = NULL;
-      gboolean json = FALSE;
-
-      for (guint i = 1; i < argc; i++)
-        {
-          if (g_str_equal (argv[i], "--json"))
-            json = TRUE;
-          else if (g_str_equal (argv[i], "--mode") && i + 1 < argc)
-            mode = argv[++i];
-          else if (g_str_has_prefix (argv[i], "--mode="))
-            mode = argv[i] + strlen ("--mode=");
-          else if (argv[i][0] != '-' && rom == NULL)
-            rom = argv[i];
-          else
-            return need_args (argv, 0, 1, 0, "inspect ROM [--mode MODE] [--json]", error);
-        }
-      if (rom == NULL)
-        return need_args (argv, 0, 1, 0, "inspect ROM [--mode MODE] [--json]", error);
-      return ub_cli_rom_inspect (rom, mode, json, cli->progress, cli->cancellable, error);
-    }
-
-  if (g_str_equal (cmd, "flash-rom"))
-    {
-      static const char *usage = "flash-rom ROM --mode clean-all|keep-data|clean-all-lock "
-                                 "[--yes] [--allow-lock] [--resume] [--json]";
-      UbCliRomOptions opt = { 0 };
-
-      for (guint i = 1; i < argc; i++)
-        {
-          if (g_str_equal (argv[i], "--json"))
-            opt.json = TRUE;
-          else if (g_str_equal (argv[i], "--yes") || g_str_equal (argv[i], "-y"))
-            opt.yes = TRUE;
-          else if (g_str_equal (argv[i], "--allow-lock"))
-            opt.allow_lock = TRUE;
-          else if (g_str_equal (argv[i], "--resume"))
-            opt.resume = TRUE;
-          else if (g_str_equal (argv[i], "--mode") && i + 1 < argc)
-            opt.mode = argv[++i];
-          else if (g_str_has_prefix (argv[i], "--mode="))
-            opt.mode = argv[i] + strlen ("--mode=");
-          else if (argv[i][0] != '-' && opt.rom == NULL)
-            opt.rom = argv[i];
-          else
-            return need_args (argv, 0, 1, 0, usage, error);
-        }
-      if (opt.rom == NULL)
-        return need_args (argv, 0, 1, 0, usage, error);
-      opt.address = cli->address;
-      opt.timeout_s = cli->timeout_s;
-      opt.stop = cli->cancellable;
-      opt.abort = cli->abort;
-      opt.progress = cli->progress;
-      return ub_cli_rom_flash (&opt, error);
-    }
-
-  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION,
-               /* TRANSLATORS: keep unbrick-cli --help: it is a command to type */
-               _("Unknown command “%s”; see unbrick-cli --help"), cmd);
-  return FALSE;
+  ok = cmd->func (cli, cmd, &a, error);
+  cmd_args_clear (&a);
+  return ok;
 }
 
 /* `unbrick-cli --demo` without a command: a short tour on the emulated phone. */
@@ -426,29 +609,6 @@ run_thread (gpointer user_data)
   return NULL;
 }
 
-static const char *description =
-  /* TRANSLATORS: the commands and options (devices, --json, getvar, NAME, PARTITION…) are
-   * typed as they are: translate only the descriptions, keep the first column and keep the
-   * descriptions starting at the same column (35) */
-  N_("Commands:\n"
-     "  devices [--json]                 list connected phones in fastboot mode\n"
-     "  getvar NAME|all                  read a device variable\n"
-     "  flash PARTITION FILE             write an image (raw or sparse) to a partition\n"
-     "      [--disable-verity] [--disable-verification]\n"
-     "                                   (vbmeta) turn off AVB checks, like fastboot\n"
-     "  erase PARTITION                  erase a partition\n"
-     "  set-active SLOT                  make slot a or b active\n"
-     "  reboot [bootloader|fastboot|recovery]\n"
-     "  oem ARGS…                        send a vendor command\n"
-     "  flashing lock|unlock             lock or unlock the bootloader\n"
-     "  inspect ROM [--mode M] [--json]  show what a Xiaomi fastboot ROM is for and what it does\n"
-     "  flash-rom ROM --mode M [--yes] [--json] [--resume] [--allow-lock]\n"
-     "                                   check everything, then flash a Xiaomi fastboot ROM;\n"
-     "                                   M: clean-all, keep-data or clean-all-lock\n"
-     "  download URL [--md5 HEX] [--dir DIR]  download an official ROM (resumable)\n"
-     "\n"
-     "Devices: -s SERIAL, -s usb:BUS-PORT or -s tcp:HOST[:PORT] (port 5554 by default).\n");
-
 int
 main (int argc, char **argv)
 {
@@ -487,7 +647,10 @@ main (int argc, char **argv)
   /* TRANSLATORS: after “unbrick-cli [OPTION…]” in --help: a command and its arguments */
   context = g_option_context_new (_("COMMAND [ARGS…]"));
   g_option_context_set_summary (context, _("Talk to Android phones in fastboot mode."));
-  g_option_context_set_description (context, _(description));
+  {
+    g_autofree char *description = commands_help ();
+    g_option_context_set_description (context, description);
+  }
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_strict_posix (context, TRUE);
   if (!g_option_context_parse (context, &argc, &argv, &error))

@@ -76,6 +76,29 @@ with t.TempDir() as tmp:
           "Usage: unbrick-cli flash PARTITION FILE" in r.stderr, r.stderr)
     r = t.run([t.CLI, "frobnicate"])
     check("unknown command is a usage error", r.returncode == 2, r.stderr)
+
+    # the command table: --help lists every command, each command has its own --help
+    english = dict(os.environ, LC_ALL="C.UTF-8", LANGUAGE="")
+    r = t.run([t.CLI, "--help"], env=english)
+    commands = r.stdout[r.stdout.find("Commands:"):].rstrip("\n")
+    check("--help lists the commands", r.returncode == 0 and "Commands:" in r.stdout and
+          all(f"\n  {c} " in commands or f"\n  {c}\n" in commands
+              for c in ("devices", "getvar", "flash", "erase", "set-active", "reboot", "oem",
+                        "flashing", "inspect", "flash-rom", "download")), r.stdout)
+    readme = open(os.path.join(os.environ["UB_SOURCE_DIR"], "README.md"), encoding="utf-8").read()
+    check("README shows the command list as --help prints it", commands in readme, commands)
+    r = t.run([t.CLI, "flash-rom", "--help"], env=english)
+    check("flash-rom --help shows its options", r.returncode == 0 and
+          "check everything, then flash a Xiaomi fastboot ROM" in r.stdout and
+          all(o in r.stdout for o in ("--mode=MODE", "--yes", "--allow-lock", "--resume", "--json")) and
+          "--md5" not in r.stdout, r.stdout)
+    r = t.run([t.CLI, "getvar", "--json", "product"], env=english)
+    check("an option another command has is refused", r.returncode == 2 and
+          "Unknown option --json" in r.stderr and "Usage: unbrick-cli getvar NAME|all" in r.stderr,
+          r.stderr)
+    r = t.run([t.CLI, "set_active", "a", "b"], env=english)
+    check("alias, too many arguments", r.returncode == 2 and
+          "Usage: unbrick-cli set-active SLOT" in r.stderr, r.stderr)
     r = t.run([t.CLI, "-s", "tcp:127.0.0.1:1", "getvar", "product"])
     check("nothing listening", r.returncode == 1 and "Could not connect to the device" in r.stderr, r.stderr)
     r = t.run([t.CLI, "--demo", "getvar", "product"])
