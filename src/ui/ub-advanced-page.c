@@ -141,9 +141,10 @@ flash_one (UbAdvancedPage *self, UbFastbootClient *client, Request *request,
     {
       /* ABL answers has-slot only for a few partitions, and adds the slot
        * itself to a name without one when flashing */
-      g_autofree char *slot = ub_fastboot_client_getvar (client, "current-slot", cancellable, NULL);
+      g_autofree char *current = ub_fastboot_client_getvar (client, "current-slot", cancellable, NULL);
+      g_autofree char *slot = ub_fastboot_normalize_slot (current);   /* "_a" → "a", as the client does */
 
-      if (slot != NULL && *slot != '\0')
+      if (slot != NULL)
         {
           g_autofree char *slotted = g_strdup_printf ("%s_%s", request->partition, slot);
           g_free (size_var);
