@@ -8,6 +8,7 @@
 #include "ub-firmware-page.h"
 #include "ub-phone.h"
 #include "ub-progress-share.h"
+#include "ub-resume-point.h"
 
 #define MAX_RECENT 10
 
@@ -415,6 +416,36 @@ rebuild_recent (UbFirmwarePage *self)
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->recent_list))) != NULL)
     gtk_list_box_remove (self->recent_list, child);
+  /* first, the ROM of a flash of one of these phones that an earlier run left unfinished */
+  for (guint i = 0; self->phones != NULL && i < self->phones->len; i++)
+    {
+      UbPhoneInfo *info = ub_phone_get_info (g_ptr_array_index (self->phones, i));
+      g_autofree char *rom = NULL;
+      g_autofree char *name = NULL;
+      g_autofree char *subtitle = NULL;
+      UbRomMode mode;
+      guint step;
+      GtkWidget *row;
+
+      if (info == NULL || ub_phone_info_get_serial (info) == NULL ||
+          !ub_resume_point_peek (ub_phone_info_get_serial (info), &rom, &mode, &step) ||
+          !g_file_test (rom, G_FILE_TEST_IS_DIR))
+        continue;
+      name = g_path_get_basename (rom);
+      /* TRANSLATORS: under a ROM's name; %s: a mode, e.g. “Clean all”; %u: a step number */
+      subtitle = g_strdup_printf (_("Unfinished flash of this phone (%s), stopped at step %u"),
+                                  ub_rom_mode_get_title (mode), step + 1);
+      row = adw_action_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+      adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      g_object_set_data_full (G_OBJECT (row), "path", g_strdup (rom), g_free);
+      gtk_list_box_append (self->recent_list, row);
+      n++;
+      break;
+    }
   for (guint i = 0; recent[i] != NULL; i++)
     {
       g_autofree char *name = NULL;
@@ -463,6 +494,7 @@ ub_firmware_page_set_phones (UbFirmwarePage *self, GPtrArray *phones)
   g_clear_pointer (&self->phones, g_ptr_array_unref);
   self->phones = g_ptr_array_ref (phones);
   update_match (self);
+  rebuild_recent (self);
 }
 
 void

@@ -378,6 +378,12 @@ test_resume_after_restart (Fixture *f, gconstpointer data)
   gtk_window_set_default_size (GTK_WINDOW (f->window), 800, 720);
   ub_ui_present (GTK_WINDOW (f->window));
   go_to_confirm (f, NULL, NULL);
+  {
+    /* the firmware page offered the ROM of the unfinished flash too */
+    g_autofree char *offer = g_strdup_printf ("Unfinished flash of this phone (%s), stopped at step %u",
+                                              ub_rom_mode_get_title (UB_ROM_MODE_CLEAN_ALL), resume_step + 1);
+    g_assert_true (ub_ui_shows_text (page (f, "firmware"), offer));
+  }
   confirm = UB_CONFIRM_PAGE (page (f, "confirm"));
   ub_confirm_page_set_mode (confirm, UB_ROM_MODE_CLEAN_ALL);
   g_assert_true (ub_ui_wait (ub_ui_checks_done, f->window, 60));
