@@ -582,16 +582,46 @@ print_check (UbCliRomOptions *opt,
     }
 }
 
+/* the bar while the images are hashed */
 static void
-on_preflight_progress (const char *what,
-                       guint64     done,
-                       guint64     total,
-                       gpointer    user_data)
+on_preflight_progress (UbProgress      *progress,
+                       UbCliRomOptions *opt)
 {
-  UbCliRomOptions *opt = user_data;
+  g_autofree char *what = ub_progress_dup_step_name (progress);
 
-  if (!opt->json && total > 0)
-    ub_cli_progress_update (opt->progress, what, done, total);
+  if (!opt->json && what != NULL && ub_progress_get_bytes_total (progress) > 0)
+    ub_cli_progress_show (opt->progress, what, progress);
+}
+
+static void
+store_result (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* The checks on their own thread, their progress delivered to this one. */
+static gboolean
+run_checks (UbCliRomOptions *opt,
+            UbPreflight     *preflight,
+            GError         **error)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(UbProgress) progress = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  gboolean ok;
+
+  g_main_context_push_thread_default (context);
+  progress = ub_progress_new ();
+  g_signal_connect (progress, "changed", G_CALLBACK (on_preflight_progress), opt);
+  ub_preflight_run_async (preflight, opt->address, progress, opt->abort, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (context, TRUE);
+  ok = ub_preflight_run_finish (preflight, result, error);
+  g_signal_handlers_disconnect_by_data (progress, opt);
+  g_main_context_pop_thread_default (context);
+  return ok;
 }
 
 static gboolean
@@ -888,7 +918,6 @@ ub_cli_rom_flash (UbCliRomOptions *opt,
 {
   g_autoptr(UbRom) rom = NULL;
   g_autoptr(UbPreflight) preflight = NULL;
-  g_autoptr(UbFastbootClient) client = NULL;
   g_autofree char *address = NULL;
   UbFlashPlan *plan;
   UbRomMode mode;
@@ -905,20 +934,16 @@ ub_cli_rom_flash (UbCliRomOptions *opt,
   if ((rom = open_rom (opt->rom, opt->progress, opt->json, opt->abort, error)) == NULL)
     return FALSE;
 
-  client = ub_fastboot_client_open (opt->address, opt->abort, error);
-  if (client == NULL)
-    return FALSE;
   preflight = ub_preflight_new (rom, mode);
   if (!opt->json)
     g_printerr (_("Checking the phone and the ROM…\n"));
-  if (!ub_preflight_run (preflight, client, on_preflight_progress, opt, opt->abort, error))
+  /* the checks open a connection of their own, and the job another */
+  if (!run_checks (opt, preflight, error))
     {
       ub_cli_progress_clear (opt->progress);
       return FALSE;
     }
   ub_cli_progress_clear (opt->progress);
-  /* the job opens its own connection */
-  ub_fastboot_client_close (client);
   {
     GPtrArray *checks = ub_preflight_get_checks (preflight);
     for (guint i = 0; i < checks->len; i++)

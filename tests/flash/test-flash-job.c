@@ -1662,22 +1662,8 @@ test_boot_last (void)
   watch_clear (&w);
 }
 
-typedef struct {
-  guint64 hashed;
-} Verify;
-
-static void
-on_check_progress (const char *what,
-                   guint64     done,
-                   guint64     total,
-                   gpointer    user_data)
-{
-  Verify *v = user_data;
-
-  if (g_str_equal (what, "Verifying the images"))
-    v->hashed = MAX (v->hashed, total);
-}
-
+/* Runs the checks and returns the bytes hashed: the total of the progress's
+ * "Verifying the images" step. */
 static guint64
 check_and_count (Rom   *rom,
                  Phone *phone)
@@ -1687,12 +1673,16 @@ check_and_count (Rom   *rom,
   g_autoptr(UbPreflight) p = ub_preflight_new (r, UB_ROM_MODE_CLEAN_ALL);
   g_autoptr(UbTransport) transport = ub_transport_open (phone->address, NULL, &error);
   g_autoptr(UbFastbootClient) client = ub_fastboot_client_new (transport);
-  Verify v = { 0 };
+  g_autoptr(UbProgress) progress = ub_progress_new ();
 
-  g_assert_true (ub_preflight_run (p, client, on_check_progress, &v, NULL, &error));
+  g_assert_true (ub_preflight_run (p, client, progress, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (ub_preflight_get_passed (p));
-  return v.hashed;
+  g_assert_true (ub_progress_get_done (progress));
+  g_assert_cmpuint (ub_progress_get_n_steps (progress), ==, 3);
+  /* every byte to hash was hashed */
+  g_assert_cmpuint (ub_progress_get_bytes_done (progress), ==, ub_progress_get_bytes_total (progress));
+  return ub_progress_get_bytes_total (progress);
 }
 
 static void
