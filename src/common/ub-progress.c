@@ -221,6 +221,8 @@ ub_progress_set_clock (UbProgress      *self,
   g_mutex_unlock (&self->shared->lock);
 }
 
+static UbProgress *top_of (UbProgress *self);
+
 /* ---- delivery to the owner ---- */
 
 static gboolean
@@ -313,6 +315,13 @@ ub_progress_post_event (UbProgress *self,
   event->kind = g_strdup (kind);
   event->data = data != NULL ? g_variant_ref_sink (data) : NULL;
   g_mutex_lock (&shared->lock);
+  if (!top_of (self)->is_root)
+    {
+      /* a child cut off from its tree: nobody to tell */
+      g_mutex_unlock (&shared->lock);
+      event_free (event);
+      return;
+    }
   g_queue_push_tail (&shared->events, event);
   if (shared->event_source == NULL)
     {

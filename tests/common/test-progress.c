@@ -435,6 +435,36 @@ test_dropped (void)
   g_array_unref (w.values);
 }
 
+/* a child's events reach the owner through its root; a cut-off child's go nowhere */
+static void
+test_child_events (void)
+{
+  Watch w = { 0 };
+  g_autoptr(UbProgress) p = ub_progress_new ();
+  g_autoptr(UbProgress) orphan = NULL;
+  UbProgress *child;
+
+  w.owner = g_thread_self ();
+  w.kinds = g_ptr_array_new_with_free_func (g_free);
+  w.values = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_signal_connect (p, "event", G_CALLBACK (on_event), &w);
+  ub_progress_add_step (p, 1, NULL);
+  child = ub_progress_get_child (p);
+  ub_progress_add_step (child, 1, NULL);
+  ub_progress_post_event (ub_progress_get_child (child), "deep", g_variant_new_uint32 (7));
+  ub_progress_post_event (p, "top", NULL);
+  orphan = g_object_ref (child);
+  ub_progress_reset (p);   /* drops its children */
+  ub_progress_post_event (orphan, "lost", NULL);
+  while (g_main_context_iteration (NULL, FALSE));
+  g_assert_cmpuint (w.kinds->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (w.kinds, 0), ==, "deep");
+  g_assert_cmpuint (g_array_index (w.values, guint32, 0), ==, 7);
+  g_assert_cmpstr (g_ptr_array_index (w.kinds, 1), ==, "top");
+  g_ptr_array_unref (w.kinds);
+  g_array_unref (w.values);
+}
+
 static void
 test_format (void)
 {
@@ -468,6 +498,7 @@ main (int argc, char **argv)
   g_test_add_func ("/progress/final-at-once", test_final_at_once);
   g_test_add_func ("/progress/events", test_events);
   g_test_add_func ("/progress/dropped", test_dropped);
+  g_test_add_func ("/progress/child-events", test_child_events);
   g_test_add_func ("/format/all", test_format);
   return g_test_run ();
 }
