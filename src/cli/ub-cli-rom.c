@@ -515,16 +515,46 @@ print_check (UbCliRomOptions *opt,
     }
 }
 
+/* the bar while the images are hashed */
 static void
-on_preflight_progress (const char *what,
-                       guint64     done,
-                       guint64     total,
-                       gpointer    user_data)
+on_preflight_progress (UbProgress      *progress,
+                       UbCliRomOptions *opt)
 {
-  UbCliRomOptions *opt = user_data;
+  g_autofree char *what = ub_progress_dup_step_name (progress);
 
-  if (!opt->json && total > 0)
-    ub_cli_progress_update (opt->progress, what, done, total);
+  if (!opt->json && what != NULL && ub_progress_get_bytes_total (progress) > 0)
+    ub_cli_progress_show (opt->progress, what, progress);
+}
+
+static void
+store_result (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* The checks on their own thread, their progress delivered to this one. */
+static gboolean
+run_checks (UbCliRomOptions *opt,
+            UbPreflight     *preflight,
+            GError         **error)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(UbProgress) progress = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  gboolean ok;
+
+  g_main_context_push_thread_default (context);
+  progress = ub_progress_new ();
+  g_signal_connect (progress, "changed", G_CALLBACK (on_preflight_progress), opt);
+  ub_preflight_run_async (preflight, opt->address, progress, opt->abort, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (context, TRUE);
+  ok = ub_preflight_run_finish (preflight, result, error);
+  g_signal_handlers_disconnect_by_data (progress, opt);
+  g_main_context_pop_thread_default (context);
+  return ok;
 }
 
 static gboolean
@@ -622,10 +652,16 @@ on_progress (UbFlashJob            *job,
       json_builder_add_double_value (b, p->bytes_per_second);
       json_add_int (b, "seconds_left", p->seconds_left);
       json_end (b);
-      return;
     }
-  if (f->label != NULL && isatty (STDERR_FILENO))
-    ub_cli_progress_update (f->opt->progress, f->label, p->done, p->total);
+}
+
+/* the bar: the job's bytes, speed and time left */
+static void
+on_progress_changed (UbProgress *progress,
+                     Flash      *f)
+{
+  if (!f->opt->json && f->label != NULL && isatty (STDERR_FILENO))
+    ub_cli_progress_show (f->opt->progress, f->label, progress);
 }
 
 static void
@@ -732,6 +768,7 @@ run_job (UbCliRomOptions *opt,
     }
   g_signal_connect (job, "step-started", G_CALLBACK (on_step_started), &f);
   g_signal_connect (job, "progress", G_CALLBACK (on_progress), &f);
+  g_signal_connect (ub_flash_job_get_progress (job), "changed", G_CALLBACK (on_progress_changed), &f);
   g_signal_connect (job, "device-message", G_CALLBACK (on_device_message), &f);
   g_signal_connect (job, "log", G_CALLBACK (on_log), &f);
   g_signal_connect (job, "finished", G_CALLBACK (on_finished), &f);
@@ -829,8 +866,8 @@ ub_cli_rom_flash (UbCliRomOptions *opt,
   preflight = ub_preflight_new (rom, mode);
   if (!opt->json)
     g_printerr (_("Checking the phone and the ROM…\n"));
-  if (!ub_preflight_check_phone (preflight, opt->address, on_preflight_progress, opt, opt->abort,
-                                 error))
+  /* the checks open a connection of their own, and the job another */
+  if (!run_checks (opt, preflight, error))
     {
       ub_cli_progress_clear (opt->progress);
       return FALSE;

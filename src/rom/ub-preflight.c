@@ -14,6 +14,7 @@
 #include "ub-digest-cache.h"
 #include "ub-fastboot-error.h"
 #include "ub-fastboot-protocol.h"
+#include "ub-file.h"
 #include "ub-preflight.h"
 #include "ub-rom-error.h"
 #include "ub-script-private.h"
@@ -31,8 +32,7 @@ struct _UbPreflight
   UbFastbootClient        *client;
   GCancellable            *cancellable;
   UbPhoneInfo             *info;      /* the phone's facts, probed once per run */
-  UbPreflightProgressFunc  progress;
-  gpointer                 progress_data;
+  UbProgress              *progress;  /* may be NULL */
 };
 
 G_DEFINE_FINAL_TYPE (UbPreflight, ub_preflight, G_TYPE_OBJECT)
@@ -85,14 +85,12 @@ add_check (UbPreflight   *self,
   g_ptr_array_add (self->checks, ub_check_new (id, status, title, detail, next_step));
 }
 
+/* The running step of the checks is complete (see ub_preflight_run). */
 static void
-report (UbPreflight *self,
-        const char  *what,
-        guint64      done,
-        guint64      total)
+step_done (UbPreflight *self)
 {
   if (self->progress != NULL)
-    self->progress (what, done, total, self->progress_data);
+    ub_progress_step_done (self->progress);
 }
 
 /* A getvar value from the phone's facts (asked once). FALSE only when the
@@ -850,12 +848,9 @@ typedef struct {
 } HashItem;
 
 typedef struct {
-  GPtrArray    *items;       /* of HashItem, largest first */
-  gint          next;        /* atomic: the next item to take */
-  gint          finished;    /* atomic: workers done */
-  guint64       done;        /* atomic: bytes hashed */
-  GCancellable *cancellable;
+  GCancellable  *cancellable;
   UbDigestCache *cache;
+  UbProgress    *progress;    /* may be NULL */
 } Hasher;
 
 static void
@@ -867,78 +862,23 @@ hash_item_free (HashItem *item)
   g_free (item);
 }
 
-static gboolean
-md5_file (Hasher      *h,
-          HashItem    *item,
-          guint8      *buf,
-          gsize        buf_size)
+/* a thread of the pool: one file */
+static void
+hash_one (gpointer data,
+          gpointer user_data)
 {
-  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_MD5);
-  int fd = open (item->path, O_RDONLY | O_CLOEXEC);
+  HashItem *item = data;
+  Hasher *h = user_data;
+  g_autoptr(GError) local = NULL;
 
-  if (fd < 0)
-    goto fail;
-  posix_fadvise (fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  for (;;)
-    {
-      gssize n = read (fd, buf, buf_size);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          int saved = errno;
-          close (fd);
-          errno = saved;
-          goto fail;
-        }
-      if (n == 0)
-        break;
-      g_checksum_update (sum, buf, n);
-      __atomic_fetch_add (&h->done, (guint64) n, __ATOMIC_RELAXED);
-      if (g_cancellable_set_error_if_cancelled (h->cancellable, &item->error))
-        {
-          close (fd);
-          return FALSE;
-        }
-    }
-  close (fd);
-  item->md5 = g_strdup (g_checksum_get_string (sum));
-  return TRUE;
-
-fail:
-  {
-    int saved = errno;
-    g_set_error (&item->error, G_IO_ERROR, g_io_error_from_errno (saved), "%s: %s", item->rel,
-                 g_strerror (saved));
-  }
-  return FALSE;
-}
-
-static gpointer
-hash_worker (gpointer data)
-{
-  Hasher *h = data;
-  g_autofree guint8 *buf = g_malloc (1024 * 1024);
-
-  for (;;)
-    {
-      gint i = g_atomic_int_add (&h->next, 1);
-
-      if (i >= (gint) h->items->len)
-        break;
-      HashItem *item = g_ptr_array_index (h->items, i);
-
-      if (item->md5 != NULL)
-        continue;   /* known from an earlier check */
-      item->stamp = ub_digest_cache_stamp (item->path);
-      if (md5_file (h, item, buf, 1024 * 1024))
-        ub_digest_cache_store (h->cache, item->path, item->stamp, item->md5);
-      else if (g_cancellable_is_cancelled (h->cancellable))
-        break;
-    }
-  g_atomic_int_inc (&h->finished);
-  return NULL;
+  if (g_cancellable_is_cancelled (h->cancellable))
+    return;
+  item->stamp = ub_digest_cache_stamp (item->path);
+  item->md5 = ub_file_hash (item->path, h->progress, h->cancellable, &local);
+  if (item->md5 != NULL)
+    ub_digest_cache_store (h->cache, item->path, item->stamp, item->md5);
+  else
+    item->error = g_error_new (local->domain, local->code, "%s: %s", item->rel, local->message);
 }
 
 static gint
@@ -949,17 +889,19 @@ by_size_desc (gconstpointer a,
   return x->size < y->size ? 1 : x->size > y->size ? -1 : 0;
 }
 
-/* MD5 of every item, the files shared out over the cores; progress from this thread. */
+/* MD5 of every item, the files shared out over the cores (largest first), the
+ * bytes read counted in @progress. */
 static void
 hash_all (UbPreflight *self,
           GPtrArray   *items,
-          guint64      total)
+          guint64      total,
+          UbProgress  *progress)
 {
   g_autoptr(UbDigestCache) cache = ub_digest_cache_new (NULL);
-  Hasher h = { items, 0, 0, 0, self->cancellable, cache };
+  Hasher h = { self->cancellable, cache, progress };
   guint n_threads = MAX (1, MIN ((guint) g_get_num_processors (), MIN (items->len, 4)));
-  g_autoptr(GPtrArray) threads = g_ptr_array_new ();
   g_autoptr(GError) local = NULL;
+  GThreadPool *pool;
 
   if (items->len == 0)
     return;
@@ -971,17 +913,30 @@ hash_all (UbPreflight *self,
       if (item->md5 != NULL)
         total -= MIN (total, item->size);
     }
+  if (progress != NULL)
+    ub_progress_set_bytes_total (progress, total);
+  if (self->progress != NULL)
+    ub_progress_set_bytes_total (self->progress, total);
   g_ptr_array_sort (items, by_size_desc);
-  for (guint i = 0; i < n_threads; i++)
-    g_ptr_array_add (threads, g_thread_new ("unbrick-md5", hash_worker, &h));
-  while (g_atomic_int_get (&h.finished) < (gint) n_threads)
+  pool = g_thread_pool_new (hash_one, &h, (int) n_threads, FALSE, NULL);
+  for (guint i = 0; i < items->len; i++)
     {
-      report (self, _("Verifying the images"), __atomic_load_n (&h.done, __ATOMIC_RELAXED), total);
-      g_usleep (G_USEC_PER_SEC / 10);
+      HashItem *item = g_ptr_array_index (items, i);
+
+      if (item->md5 == NULL && !g_thread_pool_push (pool, item, &local))
+        {
+          /* no thread to be had: this one */
+          g_clear_error (&local);
+          hash_one (item, &h);
+        }
     }
-  for (guint i = 0; i < threads->len; i++)
-    g_thread_join (g_ptr_array_index (threads, i));
-  report (self, _("Verifying the images"), total, total);
+  g_thread_pool_free (pool, FALSE, TRUE);
+  for (guint i = 0; i < items->len; i++)
+    {
+      HashItem *item = g_ptr_array_index (items, i);
+      if (item->error != NULL && !g_error_matches (item->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("could not hash %s", item->error->message);
+    }
   if (!ub_digest_cache_save (cache, &local))
     g_debug ("could not save the digest cache: %s", local->message);
 }
@@ -1193,9 +1148,12 @@ check_images (UbPreflight *self,
             g_ptr_array_add (items, item);
           }
       }
-    hash_all (self, items, hash_total);
+    step_done (self);   /* the phone's checks */
+    hash_all (self, items, hash_total,
+              self->progress != NULL ? ub_progress_get_child (self->progress) : NULL);
     if (g_cancellable_set_error_if_cancelled (self->cancellable, error))
       return FALSE;
+    step_done (self);   /* verifying */
     for (guint k = 0; k < items->len; k++)
       {
         HashItem *item = g_ptr_array_index (items, k);
@@ -1254,7 +1212,6 @@ check_images (UbPreflight *self,
 
         if (info->problem != NULL)
           continue;
-        report (self, _("Reading the images"), 0, 0);
         info->image = ub_sparse_image_new_from_path (info->path, &local);
         if (info->image != NULL &&
             !ub_sparse_image_split (info->image, limit, self->cancellable, &local))
@@ -1600,23 +1557,21 @@ check_partitions (UbPreflight *self,
 }
 
 gboolean
-ub_preflight_run (UbPreflight             *self,
-                  UbFastbootClient        *client,
-                  UbPreflightProgressFunc  progress,
-                  gpointer                 user_data,
-                  GCancellable            *cancellable,
-                  GError                 **error)
+ub_preflight_run (UbPreflight       *self,
+                  UbFastbootClient  *client,
+                  UbProgress        *progress,
+                  GCancellable      *cancellable,
+                  GError           **error)
 {
-  return ub_preflight_run_with_info (self, client, NULL, progress, user_data, cancellable, error);
+  return ub_preflight_run_with_info (self, client, NULL, progress, cancellable, error);
 }
 
 gboolean
-ub_preflight_check_phone (UbPreflight             *self,
-                          const char              *address,
-                          UbPreflightProgressFunc  progress,
-                          gpointer                 user_data,
-                          GCancellable            *cancellable,
-                          GError                 **error)
+ub_preflight_check_phone (UbPreflight   *self,
+                          const char    *address,
+                          UbProgress    *progress,
+                          GCancellable  *cancellable,
+                          GError       **error)
 {
   g_autoptr(UbFastbootClient) client = NULL;
   gboolean ok;
@@ -1626,7 +1581,7 @@ ub_preflight_check_phone (UbPreflight             *self,
   client = ub_fastboot_client_open (address, cancellable, error);
   if (client == NULL)
     return FALSE;
-  ok = ub_preflight_run (self, client, progress, user_data, cancellable, error);
+  ok = ub_preflight_run (self, client, progress, cancellable, error);
   /* the flash job opens its own connection */
   ub_fastboot_client_close (client);
   return ok;
@@ -1640,13 +1595,12 @@ ub_preflight_get_phone_info (UbPreflight *self)
 }
 
 gboolean
-ub_preflight_run_with_info (UbPreflight             *self,
-                            UbFastbootClient        *client,
-                            UbPhoneInfo             *info,
-                            UbPreflightProgressFunc  progress,
-                            gpointer                 user_data,
-                            GCancellable            *cancellable,
-                            GError                 **error)
+ub_preflight_run_with_info (UbPreflight       *self,
+                            UbFastbootClient  *client,
+                            UbPhoneInfo       *info,
+                            UbProgress        *progress,
+                            GCancellable      *cancellable,
+                            GError           **error)
 {
   g_autoptr(GError) script_error = NULL;
   g_autoptr(GPtrArray) steps = NULL;
@@ -1659,6 +1613,7 @@ ub_preflight_run_with_info (UbPreflight             *self,
 
   g_return_val_if_fail (UB_IS_PREFLIGHT (self), FALSE);
   g_return_val_if_fail (UB_IS_FASTBOOT_CLIENT (client), FALSE);
+  g_return_val_if_fail (progress == NULL || UB_IS_PROGRESS (progress), FALSE);
 
   g_ptr_array_set_size (self->checks, 0);
   g_clear_object (&self->plan);
@@ -1668,11 +1623,16 @@ ub_preflight_run_with_info (UbPreflight             *self,
   self->client = client;
   self->cancellable = cancellable;
   self->progress = progress;
-  self->progress_data = user_data;
+  if (progress != NULL)
+    {
+      ub_progress_reset (progress);
+      ub_progress_add_step (progress, 1, _("Checking the phone"));
+      ub_progress_add_step (progress, 8, _("Verifying the images"));
+      ub_progress_add_step (progress, 1, _("Reading the images"));
+    }
   images = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) image_info_free);
   vbmeta_images = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
 
-  report (self, _("Checking the phone"), 0, 0);
   script = ub_rom_get_script (self->rom, self->mode, &script_error);
   if (script == NULL)
     {
@@ -1741,11 +1701,73 @@ ub_preflight_run_with_info (UbPreflight             *self,
   ok = TRUE;
 
 out:
+  if (ok && progress != NULL)
+    ub_progress_finish (progress);
   self->client = NULL;
   self->cancellable = NULL;
   self->progress = NULL;
-  self->progress_data = NULL;
   return ok;
+}
+
+typedef struct {
+  char       *address;
+  UbProgress *progress;
+} RunData;
+
+static void
+run_data_free (RunData *data)
+{
+  g_free (data->address);
+  g_clear_object (&data->progress);
+  g_free (data);
+}
+
+static void
+run_thread (GTask        *task,
+            gpointer      source,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  RunData *data = task_data;
+  GError *error = NULL;
+
+  if (ub_preflight_check_phone (source, data->address, data->progress, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+ub_preflight_run_async (UbPreflight         *self,
+                        const char          *address,
+                        UbProgress          *progress,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  RunData *data;
+
+  g_return_if_fail (UB_IS_PREFLIGHT (self));
+  g_return_if_fail (progress == NULL || UB_IS_PROGRESS (progress));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ub_preflight_run_async);
+  data = g_new0 (RunData, 1);
+  data->address = g_strdup (address);
+  data->progress = progress != NULL ? g_object_ref (progress) : NULL;
+  g_task_set_task_data (task, data, (GDestroyNotify) run_data_free);
+  g_task_run_in_thread (task, run_thread);
+}
+
+gboolean
+ub_preflight_run_finish (UbPreflight   *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ub_preflight_run_async, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 GPtrArray *

@@ -5,18 +5,13 @@
 #include "ub-fastboot-client.h"
 #include "ub-flash-plan.h"
 #include "ub-phone-info.h"
+#include "ub-progress.h"
 #include "ub-rom.h"
 
 G_BEGIN_DECLS
 
 #define UB_TYPE_PREFLIGHT (ub_preflight_get_type ())
 G_DECLARE_FINAL_TYPE (UbPreflight, ub_preflight, UB, PREFLIGHT, GObject)
-
-/* Called on the thread running the checks. */
-typedef void (*UbPreflightProgressFunc) (const char *what,
-                                         guint64     done,
-                                         guint64     total,
-                                         gpointer    user_data);
 
 /*
  * Everything checked before the first destructive command, with all
@@ -33,12 +28,32 @@ UbPreflight *ub_preflight_new        (UbRom                   *rom,
  * Blocking; run it on a worker thread. FALSE only when checking itself
  * could not go on (the phone stopped answering, cancelled); failed checks
  * are results, not errors.
+ *
+ * @progress (may be NULL) is reset and gets three steps: "Checking the
+ * phone", "Verifying the images" (the bytes hashed, in its child and its
+ * total in @progress's bytes, so the rate and the time left are the
+ * hashing's) and "Reading the images"; finished when the checks ran to
+ * the end.
  */
 gboolean     ub_preflight_run        (UbPreflight             *self,
                                       UbFastbootClient        *client,
-                                      UbPreflightProgressFunc  progress,
-                                      gpointer                 user_data,
+                                      UbProgress              *progress,
                                       GCancellable            *cancellable,
+                                      GError                 **error);
+/*
+ * The same on a thread of its own, with a connection to the phone at
+ * @address (as ub_fastboot_client_open: NULL for the one phone there is)
+ * opened for it and closed after. @callback runs on the
+ * caller's thread-default main context.
+ */
+void         ub_preflight_run_async  (UbPreflight             *self,
+                                      const char              *address,
+                                      UbProgress              *progress,
+                                      GCancellable            *cancellable,
+                                      GAsyncReadyCallback      callback,
+                                      gpointer                 user_data);
+gboolean     ub_preflight_run_finish (UbPreflight             *self,
+                                      GAsyncResult            *result,
                                       GError                 **error);
 
 /*
@@ -49,8 +64,7 @@ gboolean     ub_preflight_run        (UbPreflight             *self,
 gboolean     ub_preflight_run_with_info (UbPreflight             *self,
                                          UbFastbootClient        *client,
                                          UbPhoneInfo             *info,
-                                         UbPreflightProgressFunc  progress,
-                                         gpointer                 user_data,
+                                         UbProgress              *progress,
                                          GCancellable            *cancellable,
                                          GError                 **error);
 
@@ -60,8 +74,7 @@ gboolean     ub_preflight_run_with_info (UbPreflight             *self,
  */
 gboolean     ub_preflight_check_phone (UbPreflight             *self,
                                        const char              *address,
-                                       UbPreflightProgressFunc  progress,
-                                       gpointer                 user_data,
+                                       UbProgress              *progress,
                                        GCancellable            *cancellable,
                                        GError                 **error);
 

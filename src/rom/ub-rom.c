@@ -526,6 +526,90 @@ ub_rom_open (const char               *path,
   return self;
 }
 
+/* ---- ub_rom_open on a thread of its own ---- */
+
+typedef struct {
+  char       *path;
+  char       *cache_dir;
+  UbProgress *progress;
+} OpenData;
+
+static void
+open_data_free (OpenData *data)
+{
+  g_free (data->path);
+  g_free (data->cache_dir);
+  g_clear_object (&data->progress);
+  g_free (data);
+}
+
+static void
+open_progress (guint64     done,
+               guint64     total,
+               const char *entry,
+               gpointer    user_data)
+{
+  UbProgress *progress = user_data;
+
+  ub_progress_set_bytes_total (progress, total);
+  ub_progress_set_bytes_done (progress, done);
+}
+
+static void
+open_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  OpenData *data = task_data;
+  GError *error = NULL;
+  UbRom *rom = ub_rom_open (data->path, data->cache_dir,
+                            data->progress != NULL ? open_progress : NULL, data->progress,
+                            cancellable, &error);
+
+  if (rom == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (data->progress != NULL)
+    ub_progress_finish (data->progress);
+  g_task_return_pointer (task, rom, g_object_unref);
+}
+
+void
+ub_rom_open_async (const char          *path,
+                   const char          *cache_dir,
+                   UbProgress          *progress,
+                   GCancellable        *cancellable,
+                   GAsyncReadyCallback  callback,
+                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  OpenData *data;
+
+  g_return_if_fail (path != NULL);
+  g_return_if_fail (progress == NULL || UB_IS_PROGRESS (progress));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ub_rom_open_async);
+  data = g_new0 (OpenData, 1);
+  data->path = g_strdup (path);
+  data->cache_dir = g_strdup (cache_dir);
+  data->progress = progress != NULL ? g_object_ref (progress) : NULL;
+  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
+  g_task_run_in_thread (task, open_thread);
+}
+
+UbRom *
+ub_rom_open_finish (GAsyncResult  *result,
+                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ub_rom_open_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 const char *
 ub_rom_get_source (UbRom *self)
 {

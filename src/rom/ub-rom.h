@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "ub-progress.h"
 #include "ub-rom-archive.h"
 #include "ub-script.h"
 
@@ -49,6 +50,19 @@ UbRom       *ub_rom_open               (const char               *path,
                                         UbRomArchiveProgressFunc  progress,
                                         gpointer                  user_data,
                                         GCancellable             *cancellable,
+                                        GError                  **error);
+/*
+ * ub_rom_open on a thread of its own; @callback runs on the caller's
+ * thread-default main context. @progress (may be NULL) counts the bytes
+ * unpacked of an archive, and is finished once the ROM is open.
+ */
+void         ub_rom_open_async         (const char               *path,
+                                        const char               *cache_dir,
+                                        UbProgress               *progress,
+                                        GCancellable             *cancellable,
+                                        GAsyncReadyCallback       callback,
+                                        gpointer                  user_data);
+UbRom       *ub_rom_open_finish        (GAsyncResult             *result,
                                         GError                  **error);
 /* What the user picked: the archive, or the folder. */
 const char  *ub_rom_get_source         (UbRom        *self);

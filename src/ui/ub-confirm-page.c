@@ -6,8 +6,43 @@
 #include "ub-confirm-page.h"
 #include "ub-mnemonic.h"
 #include "ub-phone.h"
-#include "ub-progress-share.h"
+#include "ub-progress.h"
 #include "ub-resume-point.h"
+
+/* One phone's checks: its own UbProgress, shown in its own row. */
+typedef struct {
+  UbConfirmPage  *page;          /* unowned; not used once cancelled */
+  UbPhone        *phone;
+  UbPreflight    *preflight;
+  UbProgress     *progress;
+  GCancellable   *cancellable;   /* the page's run */
+  gboolean        running;
+  GtkProgressBar *bar;           /* in the phone's heading row (several phones) */
+  GtkLabel       *label;
+} CheckRun;
+
+static CheckRun *
+check_run_ref (CheckRun *run)
+{
+  return g_rc_box_acquire (run);
+}
+
+static void
+check_run_clear (CheckRun *run)
+{
+  if (run->progress != NULL)
+    g_signal_handlers_disconnect_by_data (run->progress, run);
+  g_clear_object (&run->progress);
+  g_clear_object (&run->phone);
+  g_clear_object (&run->preflight);
+  g_clear_object (&run->cancellable);
+}
+
+static void
+check_run_unref (CheckRun *run)
+{
+  g_rc_box_release_full (run, (GDestroyNotify) check_run_clear);
+}
 
 struct _UbConfirmPage
 {
@@ -36,15 +71,13 @@ struct _UbConfirmPage
   GPtrArray       *phones;
   UbRomMode        mode;
   GCancellable    *cancellable;
+  GPtrArray       *runs;           /* of CheckRun, one per phone */
   guint            n_running;
   char            *reason;
   GHashTable      *errors;         /* address → why checking failed */
   gboolean         lock_confirmed;
   gboolean         resume_saved;   /* the person chose to resume an earlier run's flash */
   gboolean         setting_mode;
-  guint            progress_timer;
-
-  UbProgressShare  checked;       /* written by the checking threads */
 };
 
 G_DEFINE_FINAL_TYPE (UbConfirmPage, ub_confirm_page, GTK_TYPE_BOX)
@@ -133,17 +166,54 @@ add_check_row (UbConfirmPage *self, const UbCheck *check)
   gtk_list_box_append (self->check_list, row);
 }
 
+static CheckRun *
+find_run (UbConfirmPage *self, UbPhone *phone)
+{
+  for (guint i = 0; self->runs != NULL && i < self->runs->len; i++)
+    {
+      CheckRun *run = g_ptr_array_index (self->runs, i);
+
+      if (run->phone == phone)
+        return run;
+    }
+  return NULL;
+}
+
+static void show_run_progress (CheckRun *run);
+
 static void
 add_phone_header (UbConfirmPage *self, UbPhone *phone)
 {
   GtkWidget *row = adw_action_row_new ();
   g_autofree char *title = ub_phone_dup_title (phone);
   g_autofree char *summary = ub_phone_dup_summary (phone);
+  CheckRun *run = find_run (self, phone);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), summary);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("phone-symbolic"));
   gtk_widget_add_css_class (row, "heading");
+  if (run != NULL && run->running)
+    {
+      /* this phone's checks, as far as they got */
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+      GtkWidget *bar = gtk_progress_bar_new ();
+      GtkWidget *label = gtk_label_new (NULL);
+
+      gtk_widget_set_size_request (bar, 160, -1);
+      gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (bar), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_label_set_single_line_mode (GTK_LABEL (label), TRUE);
+      gtk_widget_add_css_class (label, "caption");
+      gtk_box_append (GTK_BOX (box), bar);
+      gtk_box_append (GTK_BOX (box), label);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), box);
+      run->bar = GTK_PROGRESS_BAR (bar);
+      run->label = GTK_LABEL (label);
+      show_run_progress (run);
+    }
   gtk_list_box_append (self->check_list, row);
 }
 
@@ -173,6 +243,13 @@ update_summary (UbConfirmPage *self)
   guint n_failed = 0;
   GtkWidget *child;
 
+  for (guint i = 0; self->runs != NULL && i < self->runs->len; i++)
+    {
+      CheckRun *run = g_ptr_array_index (self->runs, i);
+
+      run->bar = NULL;
+      run->label = NULL;
+    }
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->check_list))) != NULL)
     gtk_list_box_remove (self->check_list, child);
 
@@ -262,77 +339,72 @@ update_summary (UbConfirmPage *self)
   update_resume (self);
 }
 
-typedef struct {
-  UbPhone     *phone;
-  UbPreflight *preflight;
-  char        *address;
-} CheckData;
-
+/* What a phone's checks are doing: in its row with several phones, else above the list. */
 static void
-check_data_free (CheckData *data)
+show_run_progress (CheckRun *run)
 {
-  g_clear_object (&data->phone);
-  g_clear_object (&data->preflight);
-  g_free (data->address);
-  g_free (data);
-}
+  UbConfirmPage *self = run->page;
+  g_autofree char *what = ub_progress_dup_step_name (run->progress);
+  const char *text = what != NULL ? what : _("Asking the phone…");
+  double fraction = ub_progress_get_fraction (run->progress);
 
-static void
-preflight_progress (const char *what, guint64 done, guint64 total, gpointer user_data)
-{
-  UbConfirmPage *self = user_data;
-
-  ub_progress_share_set (&self->checked, what, done, total);
-}
-
-static void
-check_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  CheckData *data = task_data;
-  GError *error = NULL;
-
-  if (!ub_preflight_check_phone (data->preflight, data->address, preflight_progress, source,
-                                 cancellable, &error))
-    g_task_return_error (task, error);
+  if (run->bar != NULL)
+    {
+      gtk_progress_bar_set_fraction (run->bar, fraction);
+      gtk_label_set_text (run->label, text);
+    }
+  if (self->runs->len == 1)
+    {
+      gtk_label_set_text (self->checking_label, text);
+      gtk_progress_bar_set_fraction (self->checking_bar, fraction);
+    }
   else
-    g_task_return_boolean (task, TRUE);
+    {
+      double sum = 0;
+
+      /* all of them together */
+      for (guint i = 0; i < self->runs->len; i++)
+        {
+          CheckRun *other = g_ptr_array_index (self->runs, i);
+          sum += other->running ? ub_progress_get_fraction (other->progress) : 1.0;
+        }
+      gtk_progress_bar_set_fraction (self->checking_bar, sum / self->runs->len);
+    }
+}
+
+static void
+on_check_progress (UbProgress *progress, CheckRun *run)
+{
+  if (!g_cancellable_is_cancelled (run->cancellable))
+    show_run_progress (run);
 }
 
 static void
 check_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  UbConfirmPage *self = UB_CONFIRM_PAGE (source);
-  CheckData *data = g_task_get_task_data (G_TASK (result));
+  CheckRun *run = user_data;
+  UbConfirmPage *self = run->page;
   g_autoptr(GError) error = NULL;
+  gboolean ok = ub_preflight_run_finish (UB_PREFLIGHT (source), result, &error);
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  /* a newer run replaced this one, or the page is gone */
+  if (g_cancellable_is_cancelled (run->cancellable))
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;   /* a newer run replaced this one */
-      ub_phone_log (data->phone, "%s", error->message);
-      g_hash_table_insert (self->errors, g_strdup (data->address), g_strdup (error->message));
+      check_run_unref (run);
+      return;
+    }
+  run->running = FALSE;
+  if (!ok)
+    {
+      ub_phone_log (run->phone, "%s", error->message);
+      g_hash_table_insert (self->errors, g_strdup (ub_phone_get_address (run->phone)),
+                           g_strdup (error->message));
     }
   else
-    ub_phone_set_preflight (data->phone, data->preflight);
-  if (--self->n_running == 0)
-    g_clear_handle_id (&self->progress_timer, g_source_remove);
+    ub_phone_set_preflight (run->phone, run->preflight);
+  self->n_running--;
   update_summary (self);
-}
-
-static gboolean
-progress_tick (gpointer user_data)
-{
-  UbConfirmPage *self = user_data;
-  g_autofree char *what = NULL;
-  guint64 done, total;
-
-  ub_progress_share_get (&self->checked, &what, &done, &total);
-  gtk_label_set_text (self->checking_label, what != NULL ? what : _("Asking the phone…"));
-  if (total > 0)
-    gtk_progress_bar_set_fraction (self->checking_bar, (double) done / total);
-  else
-    gtk_progress_bar_pulse (self->checking_bar);
-  return G_SOURCE_CONTINUE;
+  check_run_unref (run);
 }
 
 static void
@@ -346,22 +418,24 @@ run_checks (UbConfirmPage *self)
   for (guint i = 0; self->phones != NULL && i < self->phones->len; i++)
     {
       UbPhone *phone = g_ptr_array_index (self->phones, i);
-      CheckData *data = g_new0 (CheckData, 1);
-      g_autoptr(GTask) task = g_task_new (self, self->cancellable, check_done, NULL);
+      CheckRun *run = g_rc_box_new0 (CheckRun);
 
       ub_phone_set_preflight (phone, NULL);
-      data->phone = g_object_ref (phone);
-      data->preflight = ub_preflight_new (self->rom, self->mode);
-      data->address = g_strdup (ub_phone_get_address (phone));
-      g_task_set_task_data (task, data, (GDestroyNotify) check_data_free);
-      g_task_set_source_tag (task, run_checks);
+      run->page = self;
+      run->phone = g_object_ref (phone);
+      run->preflight = ub_preflight_new (self->rom, self->mode);
+      run->progress = ub_progress_new ();
+      run->cancellable = g_object_ref (self->cancellable);
+      run->running = TRUE;
+      g_signal_connect (run->progress, "changed", G_CALLBACK (on_check_progress), run);
+      g_ptr_array_add (self->runs, run);
       self->n_running++;
-      g_task_run_in_thread (task, check_thread);
+      ub_preflight_run_async (run->preflight, ub_phone_get_address (phone), run->progress,
+                              self->cancellable, check_done, check_run_ref (run));
     }
-  ub_progress_share_set (&self->checked, NULL, 0, 0);
-  gtk_label_set_text (self->checking_label, _("Asking the phone…"));
+  gtk_label_set_text (self->checking_label,
+                      self->runs->len > 1 ? _("Checking the phones…") : _("Asking the phone…"));
   gtk_progress_bar_set_fraction (self->checking_bar, 0);
-  self->progress_timer = g_timeout_add (100, progress_tick, self);
   update_summary (self);
 }
 
@@ -372,7 +446,8 @@ ub_confirm_page_stop (UbConfirmPage *self)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  g_clear_handle_id (&self->progress_timer, g_source_remove);
+  if (self->runs != NULL)
+    g_ptr_array_set_size (self->runs, 0);
   self->n_running = 0;
 }
 
@@ -636,6 +711,42 @@ ub_confirm_page_get_lock_confirmed (UbConfirmPage *self)
   return self->lock_confirmed && self->mode == UB_ROM_MODE_CLEAN_ALL_LOCK;
 }
 
+static CheckRun *
+find_running (UbConfirmPage *self, UbPhone *phone)
+{
+  CheckRun *run = find_run (self, phone);
+
+  return run != NULL && run->running ? run : NULL;
+}
+
+double
+ub_confirm_page_get_check_fraction (UbConfirmPage *self, UbPhone *phone)
+{
+  CheckRun *run;
+
+  g_return_val_if_fail (UB_IS_CONFIRM_PAGE (self), -1);
+  run = find_running (self, phone);
+  if (run == NULL)
+    return -1;
+  if (self->runs->len == 1)
+    return gtk_progress_bar_get_fraction (self->checking_bar);
+  return run->bar != NULL ? gtk_progress_bar_get_fraction (run->bar) : -1;
+}
+
+char *
+ub_confirm_page_dup_check_text (UbConfirmPage *self, UbPhone *phone)
+{
+  CheckRun *run;
+
+  g_return_val_if_fail (UB_IS_CONFIRM_PAGE (self), NULL);
+  run = find_running (self, phone);
+  if (run == NULL)
+    return NULL;
+  if (self->runs->len == 1)
+    return g_strdup (gtk_label_get_text (self->checking_label));
+  return run->label != NULL ? g_strdup (gtk_label_get_text (run->label)) : NULL;
+}
+
 static void
 ub_confirm_page_dispose (GObject *object)
 {
@@ -654,7 +765,7 @@ ub_confirm_page_finalize (GObject *object)
 {
   UbConfirmPage *self = UB_CONFIRM_PAGE (object);
 
-  ub_progress_share_clear (&self->checked);
+  g_clear_pointer (&self->runs, g_ptr_array_unref);
   g_free (self->reason);
   g_hash_table_unref (self->errors);
   G_OBJECT_CLASS (ub_confirm_page_parent_class)->finalize (object);
@@ -702,7 +813,7 @@ static void
 ub_confirm_page_init (UbConfirmPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  ub_progress_share_init (&self->checked);
+  self->runs = g_ptr_array_new_with_free_func ((GDestroyNotify) check_run_unref);
   self->settings = g_settings_new ("io.github.unbrick.Unbrick");
   self->mode = UB_ROM_MODE_KEEP_DATA;
   self->errors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);

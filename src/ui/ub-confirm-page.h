@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "ub-phone.h"
 #include "ub-rom.h"
 
 G_BEGIN_DECLS
@@ -32,6 +33,14 @@ gboolean   ub_confirm_page_get_can_flash    (UbConfirmPage *self);
 const char *ub_confirm_page_get_reason      (UbConfirmPage *self);
 /* The person confirmed locking the bootloader. */
 gboolean   ub_confirm_page_get_lock_confirmed (UbConfirmPage *self);
+/*
+ * What the page shows of @phone's checks while they run (its own row with
+ * several phones): the bar's fraction (-1 when not shown) and the text.
+ */
+double     ub_confirm_page_get_check_fraction (UbConfirmPage *self,
+                                               UbPhone       *phone);
+char      *ub_confirm_page_dup_check_text   (UbConfirmPage *self,
+                                             UbPhone       *phone);
 /* As if Flash was pressed: shows the confirmation dialog. */
 void       ub_confirm_page_request_flash    (UbConfirmPage *self);
 /*

@@ -26,7 +26,7 @@ ub_test_preflight_thread (gpointer data)
   if (transport == NULL)
     return NULL;
   client = ub_fastboot_client_new (transport);
-  run->ok = ub_preflight_run (run->preflight, client, NULL, NULL, NULL, &run->error);
+  run->ok = ub_preflight_run (run->preflight, client, NULL, NULL, &run->error);
   return NULL;
 }
 

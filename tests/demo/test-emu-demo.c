@@ -75,6 +75,101 @@ check (UbEmuDemo  *demo,
 }
 
 static void
+store_result (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_result (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *result;
+}
+
+/* ub_rom_open_async: the ROM and the progress finished; the errors of ub_rom_open */
+static void
+test_rom_async (void)
+{
+  g_autoptr(UbEmuDemo) demo = demo_new ();
+  g_autofree char *path = demo_rom (demo, NULL);
+  g_autofree char *missing = g_build_filename (ub_emu_demo_get_dir (demo), "missing.tgz", NULL);
+  g_autoptr(UbProgress) progress = ub_progress_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+  UbRom *rom;
+
+  ub_rom_open_async (path, NULL, progress, NULL, store_result, &result);
+  rom = ub_rom_open_finish (wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (rom);
+  g_assert_cmpstr (ub_rom_get_device (rom), ==, "alioth");
+  g_assert_cmpstr (ub_rom_get_source (rom), ==, path);
+  g_assert_true (ub_progress_get_done (progress));
+  g_assert_cmpfloat (ub_progress_get_fraction (progress), ==, 1);
+  g_object_unref (rom);
+  g_clear_object (&result);
+
+  ub_rom_open_async (missing, NULL, NULL, NULL, store_result, &result);
+  g_assert_null (ub_rom_open_finish (wait_result (&result), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  g_cancellable_cancel (cancellable);
+  ub_rom_open_async (path, NULL, NULL, cancellable, store_result, &result);
+  g_assert_null (ub_rom_open_finish (wait_result (&result), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_object (&result);
+}
+
+/* ub_preflight_run_async: the checks' UbProgress, delivered here, done at the end */
+static void
+on_checks_changed (UbProgress *progress, guint *n_changed)
+{
+  (*n_changed)++;
+}
+
+static void
+test_preflight_async (void)
+{
+  g_autoptr(UbEmuDemo) demo = demo_new ();
+  g_autofree char *path = demo_rom (demo, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbRom) rom = ub_rom_open (path, NULL, NULL, NULL, NULL, &error);
+  g_autoptr(UbPreflight) preflight = ub_preflight_new (rom, UB_ROM_MODE_CLEAN_ALL);
+  g_autoptr(UbProgress) progress = ub_progress_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  guint n_changed = 0;
+
+  g_assert_no_error (error);
+  g_signal_connect (progress, "changed", G_CALLBACK (on_checks_changed), &n_changed);
+  ub_preflight_run_async (preflight, ub_emu_demo_get_address (demo), progress, NULL, store_result, &result);
+  g_assert_true (ub_preflight_run_finish (preflight, wait_result (&result), &error));
+  g_assert_no_error (error);
+  if (!ub_preflight_get_passed (preflight))
+    ub_test_print_checks (preflight);
+  g_assert_true (ub_preflight_get_passed (preflight));
+  g_assert_true (ub_progress_get_done (progress));
+  g_assert_cmpuint (ub_progress_get_n_steps (progress), ==, 3);
+  /* the final ::changed is on its way at once */
+  while (g_main_context_iteration (NULL, FALSE));
+  g_assert_cmpuint (n_changed, >=, 1);
+  g_clear_object (&result);
+
+  /* a phone that is not there: the error of opening it */
+  {
+    g_autoptr(UbPreflight) other = ub_preflight_new (rom, UB_ROM_MODE_CLEAN_ALL);
+
+    ub_preflight_run_async (other, "tcp:127.0.0.1:1", NULL, NULL, store_result, &result);
+    g_assert_false (ub_preflight_run_finish (other, wait_result (&result), &error));
+    g_assert_nonnull (error);
+  }
+}
+
+static void
 assert_passed (UbPreflight *preflight)
 {
   if (!ub_preflight_get_passed (preflight))
@@ -485,6 +580,8 @@ main (int argc, char **argv)
   g_setenv ("XDG_CACHE_HOME", cache, TRUE);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/demo/rom", test_rom);
+  g_test_add_func ("/demo/rom-async", test_rom_async);
+  g_test_add_func ("/demo/preflight-async", test_preflight_async);
   g_test_add_func ("/demo/refusals", test_refusals);
   g_test_add_func ("/demo/flash", test_flash);
   g_test_add_func ("/demo/rate", test_rate);

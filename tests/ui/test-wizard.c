@@ -623,6 +623,23 @@ test_diagnoses (Fixture *f, gconstpointer data)
   }
 }
 
+typedef struct {
+  UbConfirmPage *confirm;
+  UbPhone       *first;
+  UbPhone       *second;
+} TwoChecks;
+
+/* the first phone's checks at their last step, the second's still running */
+static gboolean
+first_at_last_step (gpointer data)
+{
+  TwoChecks *two = data;
+  g_autofree char *text = ub_confirm_page_dup_check_text (two->confirm, two->first);
+
+  return g_strcmp0 (text, "Reading the images") == 0 &&
+         ub_confirm_page_get_check_fraction (two->confirm, two->second) >= 0;
+}
+
 static void
 test_two_phones (Fixture *f, gconstpointer data)
 {
@@ -654,8 +671,34 @@ test_two_phones (Fixture *f, gconstpointer data)
   ub_ui_click (page (f, "firmware"), "Use the _Demo Firmware");
   g_assert_true (ub_ui_wait (ub_ui_firmware_settled, f->window, 30));
   g_assert_true (ub_firmware_page_get_ready (UB_FIRMWARE_PAGE (page (f, "firmware"))));
+  /* each phone's checks show their own progress: the second phone answers
+   * "product" late, so it is still at its first step while the first one,
+   * slowed down at its last step, is there */
+  g_assert_true (ub_emu_phone_add_fault (ub_emu_demo_get_phone (second), "delay:getvar:product:8000", &error));
+  g_assert_true (ub_emu_phone_add_fault (ub_emu_demo_get_phone (f->demo), "delay:getvar:partition-size:400",
+                                         &error));
   ub_ui_click (page (f, "firmware"), "_Continue");
+  {
+    UbConfirmPage *confirm = UB_CONFIRM_PAGE (page (f, "confirm"));
+    g_autoptr(GPtrArray) selected = ub_detect_page_get_selected (detect);
+    UbPhone *first = g_ptr_array_index (selected, 0) == phone ? g_ptr_array_index (selected, 1)
+                                                               : g_ptr_array_index (selected, 0);
+    TwoChecks two = { confirm, first, phone };
+    g_autofree char *first_text = NULL;
+    g_autofree char *second_text = NULL;
+
+    g_assert_true (ub_ui_wait (first_at_last_step, &two, 30));
+    first_text = ub_confirm_page_dup_check_text (confirm, first);
+    second_text = ub_confirm_page_dup_check_text (confirm, phone);
+    g_assert_cmpstr (first_text, ==, "Reading the images");
+    g_assert_cmpfloat (ub_confirm_page_get_check_fraction (confirm, first), >=, 0.9);
+    g_assert_cmpstr (second_text, ==, "Checking the phone");
+    g_assert_cmpfloat (ub_confirm_page_get_check_fraction (confirm, phone), <, 0.1);
+    ub_ui_screenshot (GTK_WINDOW (f->window), "multi-1b-checks");
+  }
   g_assert_true (ub_ui_wait (ub_ui_checks_done, f->window, 60));
+  ub_emu_phone_clear_faults (ub_emu_demo_get_phone (second));
+  ub_emu_phone_clear_faults (ub_emu_demo_get_phone (f->demo));
   g_assert_true (ub_confirm_page_get_can_flash (UB_CONFIRM_PAGE (page (f, "confirm"))));
   ub_ui_click (page (f, "confirm"), "_Flash");
   {
@@ -724,6 +767,8 @@ test_advanced (Fixture *f, gconstpointer data)
   g_assert_true (ub_ui_wait (advanced_idle, advanced, 30));
   /* the phone is on slot b: "boot" is boot_b */
   g_assert_cmpstr (ub_advanced_page_get_status (advanced), ==, "Done: the image was written to boot.");
+  /* the bar followed the bytes sent to the end */
+  g_assert_cmpfloat (ub_advanced_page_get_fraction (advanced), ==, 1.0);
   part_path = ub_emu_phone_get_partition_path (ub_emu_demo_get_phone (f->demo), "boot_b");
   g_assert_true (g_file_get_contents (part_path, &written, &written_len, NULL));
   g_assert_cmpuint (written_len, >=, 3 * 1024 * 1024);
