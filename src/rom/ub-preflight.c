@@ -16,7 +16,7 @@
 #include "ub-fastboot-protocol.h"
 #include "ub-preflight.h"
 #include "ub-rom-error.h"
-#include "ub-script-private.h"
+#include "ub-script-builder.h"
 #include "ub-vbmeta.h"
 
 struct _UbPreflight

@@ -13,7 +13,8 @@
 #include <string.h>
 
 #include "ub-rom-error.h"
-#include "ub-script-private.h"
+#include "ub-script-builder.h"
+#include "ub-script-readers.h"
 
 /* ---- syntax tree ---------------------------------------------------------- */
 

@@ -10,7 +10,7 @@
 #include "ub-rom.h"
 #include "ub-rom-error.h"
 #include "ub-script.h"
-#include "ub-script-private.h"
+#include "ub-script-builder.h"
 
 static UbScriptDialect
 dialect_of (const char *name)
