@@ -12,7 +12,7 @@
 #include <zlib.h>
 
 #include "ub-emu-demo-rom.h"
-#include "ub-sparse-image.h"
+#include "ub-emu-sparse.h"
 
 #define KIB 1024u
 #define MIB (1024u * 1024u)
@@ -66,38 +66,38 @@ typedef struct {
 } SparseImage;
 
 static const Chunk super_chunks[] = {
-  { UB_SPARSE_CHUNK_RAW, 4 * KIB, 0 },
-  { UB_SPARSE_CHUNK_FILL, 28 * KIB, 0 },
-  { UB_SPARSE_CHUNK_RAW, 12 * KIB, 0 },
-  { UB_SPARSE_CHUNK_FILL, 1 * KIB, 0xffffffff },
-  { UB_SPARSE_CHUNK_DONT_CARE, 96 * KIB, 0 },
-  { UB_SPARSE_CHUNK_RAW, 10 * KIB, 0 },
-  { UB_SPARSE_CHUNK_FILL, 8 * KIB, 0 },
-  { UB_SPARSE_CHUNK_RAW, 6 * KIB, 0 },
+  { UB_EMU_SPARSE_CHUNK_RAW, 4 * KIB, 0 },
+  { UB_EMU_SPARSE_CHUNK_FILL, 28 * KIB, 0 },
+  { UB_EMU_SPARSE_CHUNK_RAW, 12 * KIB, 0 },
+  { UB_EMU_SPARSE_CHUNK_FILL, 1 * KIB, 0xffffffff },
+  { UB_EMU_SPARSE_CHUNK_DONT_CARE, 96 * KIB, 0 },
+  { UB_EMU_SPARSE_CHUNK_RAW, 10 * KIB, 0 },
+  { UB_EMU_SPARSE_CHUNK_FILL, 8 * KIB, 0 },
+  { UB_EMU_SPARSE_CHUNK_RAW, 6 * KIB, 0 },
   { 0, 0, 0 },
 };
 
 static const Chunk cust_chunks[] = {
-  { UB_SPARSE_CHUNK_RAW, 1 * KIB, 0 },
-  { UB_SPARSE_CHUNK_DONT_CARE, 15 * KIB, 0 },
-  { UB_SPARSE_CHUNK_RAW, 2 * KIB, 0 },
-  { UB_SPARSE_CHUNK_DONT_CARE, 40 * KIB, 0 },
-  { UB_SPARSE_CHUNK_RAW, 1 * KIB, 0 },
+  { UB_EMU_SPARSE_CHUNK_RAW, 1 * KIB, 0 },
+  { UB_EMU_SPARSE_CHUNK_DONT_CARE, 15 * KIB, 0 },
+  { UB_EMU_SPARSE_CHUNK_RAW, 2 * KIB, 0 },
+  { UB_EMU_SPARSE_CHUNK_DONT_CARE, 40 * KIB, 0 },
+  { UB_EMU_SPARSE_CHUNK_RAW, 1 * KIB, 0 },
   { 0, 0, 0 },
 };
 
 static const Chunk metadata_chunks[] = {
-  { UB_SPARSE_CHUNK_RAW, 64, 0 },
-  { UB_SPARSE_CHUNK_DONT_CARE, 4 * KIB, 0 },
-  { UB_SPARSE_CHUNK_RAW, 16, 0 },
+  { UB_EMU_SPARSE_CHUNK_RAW, 64, 0 },
+  { UB_EMU_SPARSE_CHUNK_DONT_CARE, 4 * KIB, 0 },
+  { UB_EMU_SPARSE_CHUNK_RAW, 16, 0 },
   { 0, 0, 0 },
 };
 
 static const Chunk userdata_chunks[] = {
-  { UB_SPARSE_CHUNK_RAW, 2 * KIB, 0 },
-  { UB_SPARSE_CHUNK_DONT_CARE, 126 * KIB, 0 },
-  { UB_SPARSE_CHUNK_FILL, 256, 0xdeadbeef },
-  { UB_SPARSE_CHUNK_RAW, 2 * KIB, 0 },
+  { UB_EMU_SPARSE_CHUNK_RAW, 2 * KIB, 0 },
+  { UB_EMU_SPARSE_CHUNK_DONT_CARE, 126 * KIB, 0 },
+  { UB_EMU_SPARSE_CHUNK_FILL, 256, 0xdeadbeef },
+  { UB_EMU_SPARSE_CHUNK_RAW, 2 * KIB, 0 },
   { 0, 0, 0 },
 };
 
@@ -342,7 +342,7 @@ put_chunk_header (Writer   *w,
                   guint32   total_size,
                   GError  **error)
 {
-  guint8 h[UB_SPARSE_CHUNK_HEADER_SIZE];
+  guint8 h[UB_EMU_SPARSE_CHUNK_HEADER_SIZE];
 
   put_le16 (h, type);
   put_le16 (h + 2, 0);
@@ -361,7 +361,7 @@ write_sparse_image (const char         *dir,
   Writer w = { 0 };
   guint32 total_blocks = image->expanded_mib * (MIB / BLOCK);
   guint32 used = 0, n_chunks = 0;
-  guint8 header[UB_SPARSE_HEADER_SIZE];
+  guint8 header[UB_EMU_SPARSE_HEADER_SIZE];
   uLong crc = crc32 (0, NULL, 0);
 
   for (const Chunk *c = image->chunks; c->kib != 0; c++)
@@ -373,11 +373,11 @@ write_sparse_image (const char         *dir,
   if (used < total_blocks)
     n_chunks++;   /* the DONT_CARE tail */
 
-  put_le32 (header, UB_SPARSE_MAGIC);
+  put_le32 (header, UB_EMU_SPARSE_MAGIC);
   put_le16 (header + 4, 1);
   put_le16 (header + 6, 0);
-  put_le16 (header + 8, UB_SPARSE_HEADER_SIZE);
-  put_le16 (header + 10, UB_SPARSE_CHUNK_HEADER_SIZE);
+  put_le16 (header + 8, UB_EMU_SPARSE_HEADER_SIZE);
+  put_le16 (header + 10, UB_EMU_SPARSE_CHUNK_HEADER_SIZE);
   put_le32 (header + 12, BLOCK);
   put_le32 (header + 16, total_blocks);
   put_le32 (header + 20, n_chunks);
@@ -394,17 +394,17 @@ write_sparse_image (const char         *dir,
 
       switch (c->type)
         {
-        case UB_SPARSE_CHUNK_RAW:
-          if (!put_chunk_header (&w, c->type, blocks, UB_SPARSE_CHUNK_HEADER_SIZE + bytes, error) ||
+        case UB_EMU_SPARSE_CHUNK_RAW:
+          if (!put_chunk_header (&w, c->type, blocks, UB_EMU_SPARSE_CHUNK_HEADER_SIZE + bytes, error) ||
               !writer_put_random (&w, bytes, &crc, error))
             goto fail;
           break;
-        case UB_SPARSE_CHUNK_FILL:
+        case UB_EMU_SPARSE_CHUNK_FILL:
           {
             guint8 pattern[4];
 
             put_le32 (pattern, c->fill);
-            if (!put_chunk_header (&w, c->type, blocks, UB_SPARSE_CHUNK_HEADER_SIZE + 4, error) ||
+            if (!put_chunk_header (&w, c->type, blocks, UB_EMU_SPARSE_CHUNK_HEADER_SIZE + 4, error) ||
                 !writer_put (&w, pattern, 4, error))
               goto fail;
             /* sparsecrclist covers the filled bytes too */
@@ -419,15 +419,15 @@ write_sparse_image (const char         *dir,
           }
           break;
         default:
-          if (!put_chunk_header (&w, UB_SPARSE_CHUNK_DONT_CARE, blocks, UB_SPARSE_CHUNK_HEADER_SIZE,
+          if (!put_chunk_header (&w, UB_EMU_SPARSE_CHUNK_DONT_CARE, blocks, UB_EMU_SPARSE_CHUNK_HEADER_SIZE,
                                  error))
             goto fail;
           break;
         }
     }
   if (used < total_blocks &&
-      !put_chunk_header (&w, UB_SPARSE_CHUNK_DONT_CARE, total_blocks - used,
-                         UB_SPARSE_CHUNK_HEADER_SIZE, error))
+      !put_chunk_header (&w, UB_EMU_SPARSE_CHUNK_DONT_CARE, total_blocks - used,
+                         UB_EMU_SPARSE_CHUNK_HEADER_SIZE, error))
     goto fail;
   return writer_finish (&w, 0, crc, TRUE, error);
 
