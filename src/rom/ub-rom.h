@@ -5,6 +5,7 @@
 
 #include "ub-rom-archive.h"
 #include "ub-script.h"
+#include "ub-rom-enums.h"
 
 G_BEGIN_DECLS
 
