@@ -7,6 +7,7 @@
 #include <libusb.h>
 
 #include "ub-usb-device-info.h"
+#include "ub-usb-transport.h"
 
 G_BEGIN_DECLS
 
@@ -51,5 +52,10 @@ gboolean         ub_usb_open_paths_contains (const char *path);
  * not run inside a libusb hotplug callback.
  */
 UbUsbDeviceInfo *ub_usb_classify_device (libusb_device *dev);
+
+/* For benchmarks and tests only; clamped to [UB_USB_MIN_TRANSFER_SIZE,
+ * UB_USB_TRANSFER_SIZE]. */
+void             ub_usb_transport_set_transfer_size (UbUsbTransport *self,
+                                                     gsize           size);
 
 G_END_DECLS

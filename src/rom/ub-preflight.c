@@ -14,6 +14,7 @@
 #include "ub-digest-cache.h"
 #include "ub-fastboot-error.h"
 #include "ub-fastboot-protocol.h"
+#include "ub-flash-plan-private.h"
 #include "ub-preflight.h"
 #include "ub-rom-error.h"
 #include "ub-script-builder.h"
