@@ -21,8 +21,8 @@
 #include "ub-sparse-image.h"
 #include "ub-transport-open.h"
 
-#include "../common/ub-test-fs.h"
-#include "../common/ub-test-preflight.h"
+#include "ub-test-utils.h"
+#include "ub-test-preflight.h"
 
 #define MIB (1024 * 1024)
 

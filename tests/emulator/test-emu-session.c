@@ -6,6 +6,8 @@
 #include "ub-emu-session.h"
 #include "ub-emu-tcp-server.h"
 
+#include "ub-test-utils.h"
+
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -91,27 +93,13 @@ fixture_setup_default (Fixture       *fx,
 }
 
 static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_teardown (Fixture       *fx,
                   gconstpointer  data)
 {
   g_clear_object (&fx->session);
   g_clear_object (&fx->phone);
   g_ptr_array_unref (fx->out);
-  rm_rf (fx->dir);
+  ub_test_rm_rf (fx->dir);
   g_free (fx->dir);
 }
 
@@ -960,7 +948,7 @@ test_bad_profiles (void)
       g_assert_null (phone);
       g_assert_nonnull (error);
     }
-  rm_rf (dir);
+  ub_test_rm_rf (dir);
 }
 
 /* Every shipped profile loads; spot checks of each. */
