@@ -68,7 +68,7 @@ fail (Sh         *sh,
 }
 
 static gboolean
-word_is_var (UbShWord       *word,
+word_is_var (UbShWord   *word,
              const char *name)
 {
   UbShPart *part;
@@ -105,7 +105,7 @@ static UbScriptVal *eval_command (Sh *sh, UbShNode *node, char **grep_pcre);
  * depends on something else. */
 static gboolean
 word_eval (Sh       *sh,
-           UbShWord     *word,
+           UbShWord *word,
            GString  *out)
 {
   for (guint i = 0; i < word->parts->len; i++)
@@ -143,8 +143,8 @@ word_eval (Sh       *sh,
 
 /* For messages: the word with variables shown as $NAME. */
 static void
-word_render (UbShWord    *word,
-             GString *out)
+word_render (UbShWord *word,
+             GString  *out)
 {
   for (guint i = 0; i < word->parts->len; i++)
     {
@@ -176,7 +176,7 @@ words_render (GPtrArray *words,
 
 /* argv of a simple command, statically evaluated; NULL when impossible. */
 static GStrv
-simple_argv (Sh   *sh,
+simple_argv (Sh       *sh,
              UbShNode *node)
 {
   g_autoptr(GStrvBuilder) argv = g_strv_builder_new ();
@@ -192,7 +192,7 @@ simple_argv (Sh   *sh,
 }
 
 static gboolean
-simple_is (UbShNode       *node,
+simple_is (UbShNode   *node,
            const char *command)
 {
   const char *lit;
@@ -234,7 +234,7 @@ single (UbShNode *node)
  * the answer on stderr: without 2>&1 (or with more) grep sees nothing, *no_stderr. */
 static char *
 getvar_of (Sh       *sh,
-           UbShNode     *node,
+           UbShNode *node,
            gboolean *no_stderr)
 {
   g_auto(GStrv) argv = NULL;
@@ -257,7 +257,7 @@ getvar_of (Sh       *sh,
 /* `grep [-E] [-q] PATTERN` → the pattern */
 static gboolean
 grep_of (Sh              *sh,
-         UbShNode            *node,
+         UbShNode        *node,
          char           **pattern,
          UbPatternSyntax *syntax,
          gboolean        *only_matching)
@@ -296,9 +296,9 @@ grep_of (Sh              *sh,
 /* The value of a command substitution; @grep_pcre (optional): for a value read
  * with getvar … | grep -oP, the grep's pattern (it fails when grep finds nothing). */
 static UbScriptVal *
-eval_command (Sh    *sh,
-              UbShNode  *node,
-              char **grep_pcre)
+eval_command (Sh       *sh,
+              UbShNode *node,
+              char    **grep_pcre)
 {
   UbShNode *cmd = single (node);
   g_auto(GStrv) argv = NULL;
@@ -407,9 +407,9 @@ assignment_name_len (UbShWord *word)
 /* Splits "NAME=value" into the name and the value's parts; command
  * substitutions are moved out of @word, which is spent. */
 static gboolean
-is_assignment (UbShWord   *word,
-               char  **name,
-               UbShWord  **value)
+is_assignment (UbShWord  *word,
+               char     **name,
+               UbShWord **value)
 {
   gsize n = assignment_name_len (word);
   UbShPart *first;
@@ -476,10 +476,10 @@ errexit_assignment (Sh                *sh,
 }
 
 static gboolean
-assign (Sh     *sh,
-        guint   line,
-        char   *name,
-        UbShWord   *value)
+assign (Sh       *sh,
+        guint     line,
+        char     *name,
+        UbShWord *value)
 {
   const char *lit = word_literal (value);
   UbScriptVal *val = NULL;
@@ -524,7 +524,7 @@ assign (Sh     *sh,
 }
 
 static gboolean
-run_assignments (Sh   *sh,
+run_assignments (Sh       *sh,
                  UbShNode *node)
 {
   for (guint i = 0; i < node->words->len; i++)
@@ -556,9 +556,9 @@ node_is_assignments (UbShNode *node)
  * of a handler function. @message gets the echoed words (or NULL).
  */
 static gboolean
-is_error_exit (Sh    *sh,
-               UbShNode  *node,
-               char **message)
+is_error_exit (Sh       *sh,
+               UbShNode *node,
+               char    **message)
 {
   g_autoptr(GString) msg = g_string_new (NULL);
   GPtrArray *items;
@@ -619,8 +619,8 @@ is_error_exit (Sh    *sh,
 
 /* Echo lines without an exit: a message, the script goes on. */
 static gboolean
-is_echo_only (UbShNode  *node,
-              char **message)
+is_echo_only (UbShNode *node,
+              char    **message)
 {
   UbShNode *one = single (node);
 
@@ -664,7 +664,7 @@ apply_error_handler (Sh         *sh,
 static gboolean run_node (Sh *sh, UbShNode *node);
 
 static gboolean
-run_list (Sh   *sh,
+run_list (Sh       *sh,
           UbShNode *list)
 {
   for (guint i = 0; i < list->children->len; i++)
@@ -674,7 +674,7 @@ run_list (Sh   *sh,
 }
 
 static gboolean
-run_simple (Sh   *sh,
+run_simple (Sh       *sh,
             UbShNode *node)
 {
   g_auto(GStrv) argv = NULL;
@@ -782,7 +782,7 @@ run_simple (Sh   *sh,
 }
 
 static gboolean
-run_pipeline (Sh   *sh,
+run_pipeline (Sh       *sh,
               UbShNode *node)
 {
   g_autofree char *var = NULL;
@@ -856,7 +856,7 @@ test_words (UbShNode *cond)
 }
 
 static gboolean
-lit_is (UbShWord       *word,
+lit_is (UbShWord   *word,
         const char *s)
 {
   const char *lit = word_literal (word);
@@ -883,7 +883,7 @@ tested_var (UbShWord *word)
 /* Run a body under an extra condition. */
 static gboolean
 run_guarded (Sh              *sh,
-             UbShNode            *body,
+             UbShNode        *body,
              UbConditionKind  kind,
              const char      *name,
              const char      *pattern,
@@ -917,7 +917,7 @@ bodies_assign_only (UbShNode *then_body,
 }
 
 static gboolean
-run_body_assignments (Sh   *sh,
+run_body_assignments (Sh       *sh,
                       UbShNode *body)
 {
   for (guint i = 0; body != NULL && i < body->children->len; i++)
@@ -939,7 +939,7 @@ make_version_check (Sh         *sh,
 }
 
 static gboolean
-run_if (Sh   *sh,
+run_if (Sh       *sh,
         UbShNode *node)
 {
   UbShNode *cond = g_ptr_array_index (node->children, 0);
@@ -1074,7 +1074,7 @@ run_if (Sh   *sh,
 }
 
 static gboolean
-run_node (Sh   *sh,
+run_node (Sh       *sh,
           UbShNode *node)
 {
   g_autofree char *message = NULL;

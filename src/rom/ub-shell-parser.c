@@ -42,8 +42,8 @@ ub_sh_word_new (void)
 }
 
 static UbShNode *
-node_new (UbShNodeKind kind,
-          guint    line)
+node_new (UbShNodeKind  kind,
+          guint         line)
 {
   UbShNode *node = g_new0 (UbShNode, 1);
 
@@ -82,10 +82,10 @@ typedef enum {
 } TokKind;
 
 typedef struct {
-  TokKind  kind;
-  guint    line;
-  UbShWord    *word;   /* TOK_WORD */
-  char    *text;   /* TOK_WORD: the source text; TOK_REDIR: the redirection */
+  TokKind   kind;
+  guint     line;
+  UbShWord *word;   /* TOK_WORD */
+  char     *text;   /* TOK_WORD: the source text; TOK_REDIR: the redirection */
 } Tok;
 
 static void
@@ -132,8 +132,8 @@ is_meta (char c)
 }
 
 static void
-flush_lit (UbShWord    *word,
-           GString *lit)
+flush_lit (UbShWord *word,
+           GString  *lit)
 {
   UbShPart *part;
 
@@ -147,7 +147,7 @@ flush_lit (UbShWord    *word,
 }
 
 static void
-add_var (UbShWord       *word,
+add_var (UbShWord   *word,
          const char *name,
          gsize       len)
 {
@@ -160,7 +160,7 @@ add_var (UbShWord       *word,
 
 static gboolean
 add_cmd (Lexer      *lx,
-         UbShWord       *word,
+         UbShWord   *word,
          const char *inner,
          guint       line)
 {
@@ -178,8 +178,8 @@ add_cmd (Lexer      *lx,
 
 /* After "$(": the text up to the matching ")". */
 static gboolean
-lex_dollar_paren (Lexer *lx,
-                  UbShWord  *word)
+lex_dollar_paren (Lexer    *lx,
+                  UbShWord *word)
 {
   gsize start = lx->pos;
   guint line = lx->line;
@@ -221,8 +221,8 @@ lex_dollar_paren (Lexer *lx,
 
 /* After "`": the text up to the closing backquote, unescaped. */
 static gboolean
-lex_backquote (Lexer *lx,
-               UbShWord  *word)
+lex_backquote (Lexer    *lx,
+               UbShWord *word)
 {
   g_autoptr(GString) inner = g_string_new (NULL);
   guint line = lx->line;
@@ -248,9 +248,9 @@ lex_backquote (Lexer *lx,
 
 /* After "$". */
 static gboolean
-lex_dollar (Lexer   *lx,
-            UbShWord    *word,
-            GString *lit)
+lex_dollar (Lexer    *lx,
+            UbShWord *word,
+            GString  *lit)
 {
   char c = lx->pos < lx->len ? lx->s[lx->pos] : '\0';
 
@@ -307,10 +307,10 @@ tok_new (TokKind kind,
 
 /* After "$" or "`", inside double quotes or not. */
 static gboolean
-lex_expansion (Lexer   *lx,
-               UbShWord    *word,
-               GString *lit,
-               char     c)
+lex_expansion (Lexer    *lx,
+               UbShWord *word,
+               GString  *lit,
+               char      c)
 {
   if (c == '$')
     return lex_dollar (lx, word, lit);
