@@ -480,7 +480,6 @@ main (int argc, char **argv)
   g_autoptr(GCancellable) abort_cancellable = g_cancellable_new ();
   g_autofree char *address = NULL;
   gboolean verbose = FALSE;
-  gboolean verbose_protocol = FALSE;
   gboolean version = FALSE;
   gint timeout_s = 0;
   gboolean demo = FALSE;
@@ -498,8 +497,6 @@ main (int argc, char **argv)
     { "demo", 0, 0, G_OPTION_ARG_NONE, &demo,
       N_("Use an emulated phone inside this program (no phone needed)"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Show protocol traffic"), NULL },
-    { "verbose-protocol", 0, 0, G_OPTION_ARG_NONE, &verbose_protocol,
-      N_("Show only the fastboot commands and answers"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Show the version"), NULL },
     { NULL }
   };
@@ -531,10 +528,9 @@ main (int argc, char **argv)
       g_printerr ("%s", help);
       return 2;
     }
+  /* the fastboot trace alone, unless G_MESSAGES_DEBUG asks for other domains */
   if (verbose)
-    g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
-  else if (verbose_protocol)
-    g_setenv ("G_MESSAGES_DEBUG", "Unbrick-Protocol", TRUE);
+    g_setenv ("G_MESSAGES_DEBUG", "Unbrick-Protocol", FALSE);
   /* debug messages on stderr: stdout carries the results (and --json) */
   g_log_writer_default_set_use_stderr (TRUE);
   if (address == NULL && !demo && g_getenv ("ANDROID_SERIAL") != NULL)

@@ -30,7 +30,7 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (UbFastbootClient, ub_fastboot_client, G_TYPE_OBJECT)
 
 /* The command/response trace: G_MESSAGES_DEBUG=Unbrick-Protocol shows it alone
- * (unbrick-cli --verbose-protocol). */
+ * (so does unbrick-cli -v). */
 #define PROTOCOL_LOG_DOMAIN "Unbrick-Protocol"
 
 #define DEFERRED_PREFIX "Error: Last flash failed"

@@ -78,9 +78,9 @@ with t.TempDir() as tmp:
     r = t.run([t.CLI, "--demo", "getvar", "product"])
     check("--demo", r.returncode == 0 and r.stdout == "product: alioth\n", r.stderr)
     env = {k: v for k, v in os.environ.items() if k != "G_MESSAGES_DEBUG"}
-    r = t.run([t.CLI, "--demo", "--verbose-protocol", "getvar", "product"], env=env)
+    r = t.run([t.CLI, "--demo", "-v", "getvar", "product"], env=env)
     debug = [line for line in r.stderr.splitlines() if "-DEBUG: " in line]
-    check("--verbose-protocol shows the fastboot trace alone",
+    check("-v shows the fastboot trace alone, on stderr",
           r.returncode == 0 and r.stdout == "product: alioth\n" and
           any(line.endswith(": > getvar:product") for line in debug) and
           any(line.endswith(": < OKAYalioth") for line in debug) and
@@ -90,8 +90,11 @@ with t.TempDir() as tmp:
           r.returncode == 0 and "Unbrick-Protocol-DEBUG" in r.stderr and "> getvar:product" in r.stderr and
           all("Unbrick-Protocol-DEBUG" in line for line in r.stderr.splitlines() if "-DEBUG: " in line),
           r)
+    r = t.run([t.CLI, "--demo", "-v", "getvar", "product"], env={**env, "G_MESSAGES_DEBUG": "Unbrick-Cli"})
+    check("-v leaves an explicit G_MESSAGES_DEBUG alone",
+          r.returncode == 0 and "Unbrick-Protocol-DEBUG" not in r.stderr, r)
     r = t.run([t.CLI, "--demo", "getvar", "product"], env=env)
-    check("no trace without --verbose", r.returncode == 0 and r.stdout == "product: alioth\n" and
+    check("no trace without -v", r.returncode == 0 and r.stdout == "product: alioth\n" and
           "-DEBUG" not in r.stderr, r)
 
     # ---- USB through umockdev
