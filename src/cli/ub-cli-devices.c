@@ -5,23 +5,9 @@
 #include <json-glib/json-glib.h>
 
 #include "ub-cli-devices.h"
+#include "ub-enum-nick.h"
 #include "ub-usb-device-info.h"
 #include "ub-usb-transport.h"
-
-static const char *
-problem_to_string (UbUsbAccessProblem problem)
-{
-  switch (problem)
-    {
-    case UB_USB_ACCESS_PERMISSION:
-      return "no-permission";
-    case UB_USB_ACCESS_BUSY:
-      return "busy";
-    case UB_USB_ACCESS_OK:
-    default:
-      return "ok";
-    }
-}
 
 static char *
 describe (UbUsbDeviceInfo *info)
@@ -84,14 +70,16 @@ ub_cli_devices_print (gboolean  json,
           json_builder_add_string_value (builder, ub_usb_device_info_get_path (info));
           json_builder_set_member_name (builder, "mode");
           json_builder_add_string_value (builder,
-                                         ub_usb_device_kind_to_string (ub_usb_device_info_get_kind (info)));
+                                         ub_enum_nick (UB_TYPE_USB_DEVICE_KIND,
+                                                       ub_usb_device_info_get_kind (info)));
           json_builder_set_member_name (builder, "vendor_id");
           json_builder_add_string_value (builder, vid);
           json_builder_set_member_name (builder, "product_id");
           json_builder_add_string_value (builder, pid);
           json_builder_set_member_name (builder, "access");
           json_builder_add_string_value (builder,
-                                         problem_to_string (ub_usb_device_info_get_problem (info)));
+                                         ub_enum_nick (UB_TYPE_USB_ACCESS_PROBLEM,
+                                                       ub_usb_device_info_get_problem (info)));
           json_builder_end_object (builder);
         }
       json_builder_end_array (builder);

@@ -11,9 +11,11 @@
 #include <unistd.h>
 
 #include "ub-cli-rom.h"
+#include "ub-enum-nick.h"
 #include "ub-fastboot-client.h"
 #include "ub-fastboot-error.h"
 #include "ub-flash-job.h"
+#include "ub-flash-enums.h"
 #include "ub-preflight.h"
 #include "ub-resume-point.h"
 #include "ub-rom.h"
@@ -250,7 +252,7 @@ inspect_json (UbRom *rom)
       UbScript *script = ub_rom_get_script (rom, m, &error);
 
       json_builder_begin_object (b);
-      json_add_string (b, "mode", ub_rom_mode_to_string (m));
+      json_add_string (b, "mode", ub_enum_nick (UB_TYPE_ROM_MODE, m));
       json_add_string (b, "script", ub_rom_get_script_name (rom, m));
       json_builder_set_member_name (b, "available");
       json_builder_add_boolean_value (b, script != NULL);
@@ -271,7 +273,7 @@ inspect_json (UbRom *rom)
 
               json_builder_begin_object (b);
               json_add_int (b, "line", step->line);
-              json_add_string (b, "kind", ub_step_kind_to_string (step->kind));
+              json_add_string (b, "kind", ub_enum_nick (UB_TYPE_STEP_KIND, step->kind));
               json_add_string (b, "description", desc);
               json_add_string (b, "partition", step->partition);
               json_add_string (b, "file", ub_flash_step_has_image (step) ? step->file : NULL);
@@ -494,7 +496,7 @@ print_check (UbCliRomOptions *opt,
     {
       JsonBuilder *b = json_event ("check");
       json_add_string (b, "id", check->id);
-      json_add_string (b, "status", ub_check_status_to_string (check->status));
+      json_add_string (b, "status", ub_enum_nick (UB_TYPE_CHECK_STATUS, check->status));
       json_add_string (b, "title", check->title);
       json_add_string (b, "detail", check->detail);
       json_add_string (b, "next_step", check->next_step);
@@ -617,7 +619,7 @@ on_step_started (UbFlashJob *job,
       JsonBuilder *b = json_event ("step");
       json_add_int (b, "index", index);
       json_add_int (b, "n_steps", f->n_steps);
-      json_add_string (b, "kind", ub_step_kind_to_string (step->kind));
+      json_add_string (b, "kind", ub_enum_nick (UB_TYPE_STEP_KIND, step->kind));
       json_add_string (b, "partition", step->partition);
       json_add_string (b, "title", title);
       json_add_int (b, "bytes", ub_flash_plan_get_step_bytes (ub_flash_job_get_plan (job), index));
@@ -790,10 +792,11 @@ run_job (UbCliRomOptions *opt,
   if (opt->json)
     {
       JsonBuilder *b = json_event ("result");
-      const char *status = ok ? "succeeded"
-                           : ub_flash_job_get_state (job) == UB_FLASH_JOB_CANCELLED ? "cancelled"
-                                                                                   : "failed";
-      json_add_string (b, "status", status);
+      UbFlashJobState state = ub_flash_job_get_state (job);
+
+      if (state != UB_FLASH_JOB_SUCCEEDED && state != UB_FLASH_JOB_CANCELLED)
+        state = UB_FLASH_JOB_FAILED;
+      json_add_string (b, "status", ub_enum_nick (UB_TYPE_FLASH_JOB_STATE, state));
       json_add_string (b, "message", failure ? failure->message : NULL);
       json_add_string (b, "next_step", ub_flash_job_get_next_step (job));
       json_add_string (b, "phone_state", ub_flash_job_get_phone_state (job));
@@ -900,7 +903,7 @@ ub_cli_rom_flash (UbCliRomOptions *opt,
         JsonBuilder *b = json_event ("plan");
         json_add_string (b, "product", ub_flash_plan_get_product (plan));
         json_add_string (b, "serial", ub_flash_plan_get_serial (plan));
-        json_add_string (b, "mode", ub_rom_mode_to_string (mode));
+        json_add_string (b, "mode", ub_enum_nick (UB_TYPE_ROM_MODE, mode));
         json_add_int (b, "n_steps", ub_flash_plan_get_n_steps (plan));
         json_add_int (b, "bytes", ub_flash_plan_get_total_bytes (plan));
         json_end (b);

@@ -669,8 +669,11 @@ main (int argc, char **argv)
       g_printerr ("%s", help);
       return 2;
     }
+  /* the fastboot trace alone, unless G_MESSAGES_DEBUG asks for other domains */
   if (verbose)
-    g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+    g_setenv ("G_MESSAGES_DEBUG", "Unbrick-Protocol", FALSE);
+  /* debug messages on stderr: stdout carries the results (and --json) */
+  g_log_writer_default_set_use_stderr (TRUE);
   if (address == NULL && !demo && g_getenv ("ANDROID_SERIAL") != NULL)
     address = g_strdup (g_getenv ("ANDROID_SERIAL"));
 

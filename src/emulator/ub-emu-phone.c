@@ -3,7 +3,6 @@
 
 #include "ub-emu-phone-private.h"
 #include "ub-emu-resources.h"
-#include "ub-fastboot-error.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -152,19 +151,19 @@ add_partition (UbEmuPhone  *self,
 
   if (!valid_partition_name (name))
     {
-      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "Invalid partition name “%s” in profile", name);
       return FALSE;
     }
   if (size == 0)
     {
-      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "Partition “%s” has size 0", name);
       return FALSE;
     }
   if (g_hash_table_contains (self->partition_map, name))
     {
-      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "Partition “%s” defined twice", name);
       return FALSE;
     }
@@ -183,7 +182,7 @@ add_partition (UbEmuPhone  *self,
   if (fd < 0)
     {
       int errsv = errno;
-      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_IO,
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
                    "Cannot create %s: %s", p->path, g_strerror (errsv));
       return FALSE;
     }
@@ -193,7 +192,7 @@ add_partition (UbEmuPhone  *self,
         {
           int errsv = errno;
           close (fd);
-          g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_IO,
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
                        "Cannot size %s: %s", p->path, g_strerror (errsv));
           return FALSE;
         }
@@ -246,7 +245,7 @@ load_partitions_group (UbEmuPhone  *self,
 
       if (value == NULL || !parse_size (value, &size))
         {
-          g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                        "Bad size “%s” for partition “%s”", value ? value : "", keys[i]);
           return FALSE;
         }
@@ -322,7 +321,7 @@ load_profile (UbEmuPhone  *self,
     if (!parse_size (ub_emu_phone_get_var_locked (self, "max-download-size"), &mds) ||
         mds == 0 || mds > G_MAXUINT32)
       {
-        g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                      "Bad max-download-size “%s”",
                      ub_emu_phone_get_var_locked (self, "max-download-size"));
         return FALSE;
@@ -412,7 +411,7 @@ ub_emu_phone_new (GKeyFile    *profile,
   if (g_mkdir_with_parents (self->state_dir, 0755) != 0)
     {
       int errsv = errno;
-      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_IO,
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
                    "Cannot create %s: %s", self->state_dir, g_strerror (errsv));
       return NULL;
     }
@@ -438,7 +437,7 @@ ub_emu_phone_new (GKeyFile    *profile,
   if (self->log_fd < 0)
     {
       int errsv = errno;
-      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_IO,
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
                    "Cannot open %s: %s", log_path, g_strerror (errsv));
       return NULL;
     }
@@ -697,7 +696,7 @@ ub_emu_phone_add_fault (UbEmuPhone  *self,
 bad_free:
   fault_free (f);
 bad:
-  g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                "Invalid fault specification “%s”", spec);
   return FALSE;
 }

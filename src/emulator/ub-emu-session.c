@@ -5,6 +5,7 @@
 #include "ub-emu-session.h"
 #include "ub-emu-phone-private.h"
 #include "ub-emu-sha256.h"
+#include "ub-emu-sparse.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,14 +18,6 @@
 #define MAX_COMMAND_SIZE   64   /* commands are truncated here */
 #define MAX_RESPONSE_SIZE  64   /* responses are built in 64-byte buffers */
 #define MAX_GPT_NAME_SIZE  36
-
-#define SPARSE_MAGIC       0xED26FF3Au
-#define SPARSE_HEADER_SIZE 28
-#define CHUNK_HEADER_SIZE  12
-#define CHUNK_RAW          0xCAC1
-#define CHUNK_FILL         0xCAC2
-#define CHUNK_DONT_CARE    0xCAC3
-#define CHUNK_CRC32        0xCAC4
 
 #define COPY_BUFFER_SIZE   (1024 * 1024)
 
@@ -354,7 +347,7 @@ buffer_is_sparse (UbEmuSession *self)
 
   return self->buf_size >= 4 &&
          pread_all (self->buf_fd, magic, 4, 0) &&
-         get_le32 (magic) == SPARSE_MAGIC;
+         get_le32 (magic) == UB_EMU_SPARSE_MAGIC;
 }
 
 static guint32
@@ -374,14 +367,14 @@ static const char *
 write_sparse (UbEmuSession   *self,
               UbEmuPartition *part)
 {
-  guint8 hdr[SPARSE_HEADER_SIZE];
+  guint8 hdr[UB_EMU_SPARSE_HEADER_SIZE];
   guint32 blk_sz, total_blks, total_chunks;
   guint16 file_hdr_sz, chunk_hdr_sz;
   guint64 pos, end = self->buf_size, written_blocks = 0;
   int fd;
   const char *status = NULL;
 
-  if (end < SPARSE_HEADER_SIZE || !pread_all (self->buf_fd, hdr, sizeof hdr, 0))
+  if (end < UB_EMU_SPARSE_HEADER_SIZE || !pread_all (self->buf_fd, hdr, sizeof hdr, 0))
     return EFI_INVALID_PARAMETER;
 
   file_hdr_sz = get_le16 (hdr + 8);
@@ -392,7 +385,7 @@ write_sparse (UbEmuSession   *self,
 
   if ((guint64) total_blks * blk_sz > part->size)
     return EFI_VOLUME_FULL;
-  if (file_hdr_sz != SPARSE_HEADER_SIZE)
+  if (file_hdr_sz != UB_EMU_SPARSE_HEADER_SIZE)
     return EFI_BAD_BUFFER_SIZE;
   if (blk_sz == 0 || blk_sz % logical_block_size_locked (self) != 0)
     return EFI_INVALID_PARAMETER;
@@ -401,10 +394,10 @@ write_sparse (UbEmuSession   *self,
   if (fd < 0)
     return EFI_DEVICE_ERROR;
 
-  pos = SPARSE_HEADER_SIZE;
+  pos = UB_EMU_SPARSE_HEADER_SIZE;
   for (guint32 chunk = 0; chunk < total_chunks; chunk++)
     {
-      guint8 ch[CHUNK_HEADER_SIZE];
+      guint8 ch[UB_EMU_SPARSE_CHUNK_HEADER_SIZE];
       guint16 type;
       guint32 chunk_sz, total_sz;
       guint64 data_sz, offset;
@@ -414,13 +407,13 @@ write_sparse (UbEmuSession   *self,
           status = EFI_VOLUME_FULL;
           break;
         }
-      if (pos + CHUNK_HEADER_SIZE > end || !pread_all (self->buf_fd, ch, sizeof ch, pos))
+      if (pos + UB_EMU_SPARSE_CHUNK_HEADER_SIZE > end || !pread_all (self->buf_fd, ch, sizeof ch, pos))
         {
           status = EFI_BAD_BUFFER_SIZE;
           break;
         }
-      pos += CHUNK_HEADER_SIZE;
-      if (chunk_hdr_sz != CHUNK_HEADER_SIZE)
+      pos += UB_EMU_SPARSE_CHUNK_HEADER_SIZE;
+      if (chunk_hdr_sz != UB_EMU_SPARSE_CHUNK_HEADER_SIZE)
         {
           status = EFI_INVALID_PARAMETER;
           break;
@@ -440,19 +433,19 @@ write_sparse (UbEmuSession   *self,
 
       switch (type)
         {
-        case CHUNK_RAW:
-          if ((guint64) total_sz != CHUNK_HEADER_SIZE + data_sz || pos + data_sz > end)
+        case UB_EMU_SPARSE_CHUNK_RAW:
+          if ((guint64) total_sz != UB_EMU_SPARSE_CHUNK_HEADER_SIZE + data_sz || pos + data_sz > end)
             status = EFI_INVALID_PARAMETER;
           else if (!copy_range (self->buf_fd, pos, fd, offset, data_sz))
             status = EFI_DEVICE_ERROR;
           pos += data_sz;
           break;
 
-        case CHUNK_FILL:
+        case UB_EMU_SPARSE_CHUNK_FILL:
           {
             guint8 pat[4];
 
-            if (total_sz != CHUNK_HEADER_SIZE + 4 || pos + 4 > end ||
+            if (total_sz != UB_EMU_SPARSE_CHUNK_HEADER_SIZE + 4 || pos + 4 > end ||
                 !pread_all (self->buf_fd, pat, 4, pos))
               status = EFI_INVALID_PARAMETER;
             else if (!fill_range (fd, offset, data_sz, get_le32 (pat)))
@@ -461,14 +454,14 @@ write_sparse (UbEmuSession   *self,
           }
           break;
 
-        case CHUNK_DONT_CARE:
+        case UB_EMU_SPARSE_CHUNK_DONT_CARE:
           /* Skip without touching: earlier pieces' data survives. */
           break;
 
-        case CHUNK_CRC32:
+        case UB_EMU_SPARSE_CHUNK_CRC32:
           /* ABL accepts only payload-less CRC chunks; libsparse writes
            * 16-byte ones, which ABL rejects. */
-          if (total_sz != CHUNK_HEADER_SIZE)
+          if (total_sz != UB_EMU_SPARSE_CHUNK_HEADER_SIZE)
             status = EFI_INVALID_PARAMETER;
           pos += data_sz;
           if (pos > end)

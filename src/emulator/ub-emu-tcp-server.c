@@ -3,7 +3,6 @@
 
 #include "ub-emu-tcp-server.h"
 #include "ub-emu-session.h"
-#include "ub-fastboot-error.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -270,7 +269,7 @@ ub_emu_tcp_server_start (UbEmuTcpServer  *self,
 
   if (self->listener != NULL)
     {
-      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_BUSY,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
                    "The emulator server is already running");
       return FALSE;
     }

@@ -29,6 +29,10 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (UbFastbootClient, ub_fastboot_client, G_TYPE_OBJECT)
 
+/* The command/response trace: G_MESSAGES_DEBUG=Unbrick-Protocol shows it alone
+ * (so does unbrick-cli -v). */
+#define PROTOCOL_LOG_DOMAIN "Unbrick-Protocol"
+
 #define DEFERRED_PREFIX "Error: Last flash failed"
 
 static void
@@ -131,7 +135,7 @@ send_command (UbFastbootClient *self,
     return FALSE;
   if (!ub_fastboot_check_command (command, error))
     return FALSE;
-  g_debug ("> %s", command);
+  g_log (PROTOCOL_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "> %s", command);
   return ub_transport_write (self->transport, (const guint8 *) command, strlen (command),
                              self->timeout_short, cancellable, error);
 }
@@ -204,7 +208,7 @@ read_response (UbFastbootClient       *self,
           self->out_of_step = TRUE;
           return FALSE;
         }
-      g_debug ("< %.4s%s", (const char *) buf, text);
+      g_log (PROTOCOL_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "< %.4s%s", (const char *) buf, text);
       if (k == UB_FASTBOOT_RESPONSE_INFO || k == UB_FASTBOOT_RESPONSE_TEXT)
         {
           if (info_lines != NULL && k == UB_FASTBOOT_RESPONSE_INFO)

@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include "ub-fastboot-enums.h"
+
 G_BEGIN_DECLS
 
 #define UB_FASTBOOT_ERROR (ub_fastboot_error_quark ())

@@ -20,11 +20,6 @@ struct _UbPhoneInfo
   guint64 max_download;
 };
 
-G_DEFINE_ENUM_TYPE (UbTristate, ub_tristate,
-                    G_DEFINE_ENUM_VALUE (UB_TRISTATE_UNKNOWN, "unknown"),
-                    G_DEFINE_ENUM_VALUE (UB_TRISTATE_NO, "no"),
-                    G_DEFINE_ENUM_VALUE (UB_TRISTATE_YES, "yes"))
-
 G_DEFINE_FINAL_TYPE (UbPhoneInfo, ub_phone_info, G_TYPE_OBJECT)
 
 static const char * const probe_vars[] = {

@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "ub-fastboot-client.h"
+#include "ub-fastboot-enums.h"
 
 G_BEGIN_DECLS
 
@@ -19,8 +20,6 @@ typedef enum {
   UB_TRISTATE_YES,
 } UbTristate;
 
-#define UB_TYPE_TRISTATE (ub_tristate_get_type ())
-GType ub_tristate_get_type (void);
 
 #define UB_TYPE_PHONE_INFO (ub_phone_info_get_type ())
 G_DECLARE_FINAL_TYPE (UbPhoneInfo, ub_phone_info, UB, PHONE_INFO, GObject)

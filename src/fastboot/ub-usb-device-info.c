@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "ub-enum-nick.h"
 #include "ub-usb-device-info.h"
 
 struct _UbUsbDeviceInfo
@@ -15,17 +16,6 @@ struct _UbUsbDeviceInfo
   char *interface_name;
   UbUsbAccessProblem problem;
 };
-
-G_DEFINE_ENUM_TYPE (UbUsbDeviceKind, ub_usb_device_kind,
-                    G_DEFINE_ENUM_VALUE (UB_USB_DEVICE_KIND_FASTBOOT, "fastboot"),
-                    G_DEFINE_ENUM_VALUE (UB_USB_DEVICE_KIND_ADB, "adb"),
-                    G_DEFINE_ENUM_VALUE (UB_USB_DEVICE_KIND_EDL, "edl"),
-                    G_DEFINE_ENUM_VALUE (UB_USB_DEVICE_KIND_BROM, "brom"))
-
-G_DEFINE_ENUM_TYPE (UbUsbAccessProblem, ub_usb_access_problem,
-                    G_DEFINE_ENUM_VALUE (UB_USB_ACCESS_OK, "ok"),
-                    G_DEFINE_ENUM_VALUE (UB_USB_ACCESS_PERMISSION, "permission"),
-                    G_DEFINE_ENUM_VALUE (UB_USB_ACCESS_BUSY, "busy"))
 
 G_DEFINE_FINAL_TYPE (UbUsbDeviceInfo, ub_usb_device_info, G_TYPE_OBJECT)
 
@@ -248,17 +238,7 @@ ub_usb_device_info_equal (UbUsbDeviceInfo *a,
 const char *
 ub_usb_device_kind_to_string (UbUsbDeviceKind kind)
 {
-  switch (kind)
-    {
-    case UB_USB_DEVICE_KIND_FASTBOOT:
-      return "fastboot";
-    case UB_USB_DEVICE_KIND_ADB:
-      return "adb";
-    case UB_USB_DEVICE_KIND_EDL:
-      return "edl";
-    case UB_USB_DEVICE_KIND_BROM:
-      return "brom";
-    default:
-      return "unknown";
-    }
+  const char *nick = ub_enum_nick (UB_TYPE_USB_DEVICE_KIND, kind);
+
+  return nick != NULL ? nick : "unknown";
 }

@@ -3,6 +3,8 @@
 
 #include <glib-object.h>
 
+#include "ub-fastboot-enums.h"
+
 G_BEGIN_DECLS
 
 /**
@@ -27,14 +29,10 @@ typedef enum {
  */
 typedef enum {
   UB_USB_ACCESS_OK,
-  UB_USB_ACCESS_PERMISSION,
+  UB_USB_ACCESS_PERMISSION,  /*< nick=no-permission >*/
   UB_USB_ACCESS_BUSY,
 } UbUsbAccessProblem;
 
-#define UB_TYPE_USB_DEVICE_KIND (ub_usb_device_kind_get_type ())
-GType ub_usb_device_kind_get_type (void);
-#define UB_TYPE_USB_ACCESS_PROBLEM (ub_usb_access_problem_get_type ())
-GType ub_usb_access_problem_get_type (void);
 
 #define UB_TYPE_USB_DEVICE_INFO (ub_usb_device_info_get_type ())
 G_DECLARE_FINAL_TYPE (UbUsbDeviceInfo, ub_usb_device_info, UB, USB_DEVICE_INFO, GObject)

@@ -32,11 +32,6 @@
  *   transport refuses further I/O.
  */
 
-#define FASTBOOT_CLASS    0xff
-#define FASTBOOT_SUBCLASS 0x42
-#define FASTBOOT_PROTOCOL 0x03
-#define ADB_PROTOCOL      0x01
-
 #define EVENT_TICK_MS      250
 #define REAP_DEADLINE_MS   10000
 #define DRAIN_TIMEOUT_MS   50
@@ -96,47 +91,6 @@ ub_usb_context (GError **error)
       return NULL;
     }
   return ctx;
-}
-
-/* Paths ("usb:1-4") of devices opened by this process, so listing does not
- * report our own open phones as busy. */
-static GMutex open_paths_lock;
-static GHashTable *open_paths;
-
-static void
-open_paths_add (const char *path)
-{
-  g_mutex_lock (&open_paths_lock);
-  if (open_paths == NULL)
-    open_paths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_hash_table_insert (open_paths, g_strdup (path),
-                       GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (open_paths, path)) + 1));
-  g_mutex_unlock (&open_paths_lock);
-}
-
-static void
-open_paths_remove (const char *path)
-{
-  guint n;
-
-  g_mutex_lock (&open_paths_lock);
-  n = open_paths ? GPOINTER_TO_UINT (g_hash_table_lookup (open_paths, path)) : 0;
-  if (n > 1)
-    g_hash_table_insert (open_paths, g_strdup (path), GUINT_TO_POINTER (n - 1));
-  else if (n == 1)
-    g_hash_table_remove (open_paths, path);
-  g_mutex_unlock (&open_paths_lock);
-}
-
-static gboolean
-open_paths_contains (const char *path)
-{
-  gboolean ret;
-
-  g_mutex_lock (&open_paths_lock);
-  ret = open_paths != NULL && g_hash_table_contains (open_paths, path);
-  g_mutex_unlock (&open_paths_lock);
-  return ret;
 }
 
 /* ------------------------------------------------------------------ errors */
@@ -234,267 +188,7 @@ set_usb_error (GError    **error,
     }
 }
 
-/* ------------------------------------------------------------------ probing */
-
-typedef struct {
-  UbUsbDeviceKind kind;
-  char *name;              /* sysfs name "1-4.2" */
-  char *path;              /* "usb:1-4.2" */
-  char *serial;
-  char *interface_name;
-  guint16 vendor_id;
-  guint16 product_id;
-  guint8 iserial;
-  guint8 config_value;
-  int interface_number;
-  guint8 ep_in;
-  guint8 ep_out;
-  guint16 max_packet_in;
-} Probe;
-
-static void
-probe_clear (Probe *p)
-{
-  g_clear_pointer (&p->name, g_free);
-  g_clear_pointer (&p->path, g_free);
-  g_clear_pointer (&p->serial, g_free);
-  g_clear_pointer (&p->interface_name, g_free);
-}
-
-static char *
-read_sysfs_attr (const char *name,
-                 const char *attr)
-{
-  g_autofree char *file = g_build_filename ("/sys/bus/usb/devices", name, attr, NULL);
-  g_autofree char *contents = NULL;
-
-  if (!g_file_get_contents (file, &contents, NULL, NULL))
-    return NULL;
-  g_strstrip (contents);
-  if (*contents == '\0')
-    return NULL;
-  return g_steal_pointer (&contents);
-}
-
-/* Finds a bulk IN + bulk OUT pair in @alt (the last of each, like AOSP). */
-static gboolean
-find_bulk_endpoints (const struct libusb_interface_descriptor *alt,
-                     Probe                                    *p)
-{
-  gboolean have_in = FALSE, have_out = FALSE;
-
-  for (int e = 0; e < alt->bNumEndpoints; e++)
-    {
-      const struct libusb_endpoint_descriptor *ep = &alt->endpoint[e];
-
-      if ((ep->bmAttributes & 0x03) != LIBUSB_TRANSFER_TYPE_BULK)
-        continue;
-      if (ep->bEndpointAddress & LIBUSB_ENDPOINT_IN)
-        {
-          p->ep_in = ep->bEndpointAddress;
-          p->max_packet_in = ep->wMaxPacketSize & 0x7ff;
-          have_in = TRUE;
-        }
-      else
-        {
-          p->ep_out = ep->bEndpointAddress;
-          have_out = TRUE;
-        }
-    }
-  return have_in && have_out;
-}
-
-/* Fills @p for devices we care about; FALSE for everything else. */
-static gboolean
-probe_device (libusb_device *dev,
-              Probe         *p)
-{
-  struct libusb_device_descriptor dd;
-  struct libusb_config_descriptor *config = NULL;
-  guint8 ports[8];
-  int n_ports;
-  gboolean found = FALSE;
-  GString *name;
-
-  memset (p, 0, sizeof *p);
-  p->interface_number = -1;
-  if (libusb_get_device_descriptor (dev, &dd) != 0)
-    return FALSE;
-  p->vendor_id = dd.idVendor;
-  p->product_id = dd.idProduct;
-  p->iserial = dd.iSerialNumber;
-
-  if (libusb_get_active_config_descriptor (dev, &config) != 0 &&
-      libusb_get_config_descriptor (dev, 0, &config) != 0)
-    config = NULL;
-
-  if (config != NULL)
-    {
-      p->config_value = config->bConfigurationValue;
-      for (int i = 0; i < config->bNumInterfaces && !found; i++)
-        {
-          const struct libusb_interface *iface = &config->interface[i];
-
-          for (int a = 0; a < iface->num_altsetting && !found; a++)
-            {
-              const struct libusb_interface_descriptor *alt = &iface->altsetting[a];
-
-              if (alt->bInterfaceClass != FASTBOOT_CLASS ||
-                  alt->bInterfaceSubClass != FASTBOOT_SUBCLASS)
-                continue;
-              if (alt->bInterfaceProtocol == FASTBOOT_PROTOCOL && find_bulk_endpoints (alt, p))
-                {
-                  p->kind = UB_USB_DEVICE_KIND_FASTBOOT;
-                  p->interface_number = alt->bInterfaceNumber;
-                  found = TRUE;
-                }
-            }
-        }
-      /* adb only when there is no fastboot interface */
-      for (int i = 0; i < config->bNumInterfaces && !found; i++)
-        {
-          const struct libusb_interface *iface = &config->interface[i];
-
-          for (int a = 0; a < iface->num_altsetting && !found; a++)
-            {
-              const struct libusb_interface_descriptor *alt = &iface->altsetting[a];
-
-              if (alt->bInterfaceClass == FASTBOOT_CLASS &&
-                  alt->bInterfaceSubClass == FASTBOOT_SUBCLASS &&
-                  alt->bInterfaceProtocol == ADB_PROTOCOL)
-                {
-                  p->kind = UB_USB_DEVICE_KIND_ADB;
-                  p->interface_number = alt->bInterfaceNumber;
-                  found = TRUE;
-                }
-            }
-        }
-      libusb_free_config_descriptor (config);
-    }
-  if (!found && dd.idVendor == 0x05c6 && dd.idProduct == 0x9008)
-    {
-      p->kind = UB_USB_DEVICE_KIND_EDL;
-      found = TRUE;
-    }
-  if (!found && dd.idVendor == 0x0e8d && dd.idProduct == 0x0003)
-    {
-      p->kind = UB_USB_DEVICE_KIND_BROM;
-      found = TRUE;
-    }
-  if (!found)
-    return FALSE;
-
-  name = g_string_new (NULL);
-  g_string_append_printf (name, "%u", libusb_get_bus_number (dev));
-  n_ports = libusb_get_port_numbers (dev, ports, G_N_ELEMENTS (ports));
-  for (int i = 0; i < n_ports; i++)
-    g_string_append_printf (name, "%c%u", i == 0 ? '-' : '.', ports[i]);
-  if (n_ports <= 0)
-    g_string_append_printf (name, "-0.%u", libusb_get_device_address (dev));
-  p->name = g_string_free (name, FALSE);
-  p->path = g_strconcat ("usb:", p->name, NULL);
-
-  /* Like AOSP: the serial from sysfs does not disturb a busy device. */
-  p->serial = read_sysfs_attr (p->name, "serial");
-  if (p->interface_number >= 0)
-    {
-      g_autofree char *iface_dir = g_strdup_printf ("%s:%u.%d", p->name, p->config_value,
-                                                    p->interface_number);
-      g_autofree char *attr = g_build_filename (iface_dir, "interface", NULL);
-
-      p->interface_name = read_sysfs_attr (p->name, attr);
-    }
-  return TRUE;
-}
-
-/* String-descriptor fallback for the serial, on an open handle. */
-static void
-probe_read_serial (Probe                *p,
-                   libusb_device_handle *handle)
-{
-  unsigned char buf[256];
-  int r;
-
-  if (p->serial != NULL || p->iserial == 0)
-    return;
-  r = libusb_get_string_descriptor_ascii (handle, p->iserial, buf, sizeof buf - 1);
-  if (r > 0)
-    {
-      buf[r] = '\0';
-      p->serial = g_strstrip (g_strdup ((const char *) buf));
-      if (*p->serial == '\0')
-        g_clear_pointer (&p->serial, g_free);
-    }
-}
-
-/* TRUE if a driver is bound to the interface: "usbfs" while another
- * program has claimed it, or a kernel driver. Read from sysfs, so listing
- * never disturbs (or steals) a device someone else is using. */
-static gboolean
-probe_interface_bound (const Probe *p)
-{
-  g_autofree char *iface_dir = NULL;
-  g_autofree char *link = NULL;
-
-  if (p->interface_number < 0)
-    return FALSE;
-  iface_dir = g_strdup_printf ("%s:%u.%d", p->name, p->config_value, p->interface_number);
-  link = g_build_filename ("/sys/bus/usb/devices", p->name, iface_dir, "driver", NULL);
-  return g_file_test (link, G_FILE_TEST_IS_SYMLINK);
-}
-
-static UbUsbAccessProblem
-probe_access (libusb_device *dev,
-              Probe         *p,
-              gboolean      *vanished)
-{
-  libusb_device_handle *handle = NULL;
-  int r;
-
-  *vanished = FALSE;
-  if (p->kind == UB_USB_DEVICE_KIND_FASTBOOT && open_paths_contains (p->path))
-    return UB_USB_ACCESS_OK;
-
-  /* Opening the node is harmless (no claim, nothing on the bus). */
-  r = libusb_open (dev, &handle);
-  if (r == LIBUSB_ERROR_ACCESS)
-    return UB_USB_ACCESS_PERMISSION;
-  if (r == LIBUSB_ERROR_NO_DEVICE)
-    {
-      *vanished = TRUE;
-      return UB_USB_ACCESS_OK;
-    }
-  if (handle != NULL)
-    {
-      if (p->kind == UB_USB_DEVICE_KIND_FASTBOOT)
-        probe_read_serial (p, handle);
-      libusb_close (handle);
-    }
-  /* Ours are registered before they claim: seeing the claim first and the
-   * registration second means the claim is not ours. */
-  if (probe_interface_bound (p) &&
-      !(p->kind == UB_USB_DEVICE_KIND_FASTBOOT && open_paths_contains (p->path)))
-    return UB_USB_ACCESS_BUSY;
-  return UB_USB_ACCESS_OK;
-}
-
-UbUsbDeviceInfo *
-ub_usb_classify_device (libusb_device *dev)
-{
-  UbUsbDeviceInfo *info = NULL;
-  UbUsbAccessProblem problem;
-  gboolean vanished;
-  Probe p;
-
-  if (!probe_device (dev, &p))
-    return NULL;
-  problem = probe_access (dev, &p, &vanished);
-  if (!vanished)
-    info = ub_usb_device_info_new (p.kind, p.path, p.serial, p.vendor_id, p.product_id,
-                                   p.interface_name, problem);
-  probe_clear (&p);
-  return info;
-}
+/* ------------------------------------------------------------------ listing */
 
 static gint
 compare_info_path (gconstpointer a,
@@ -1139,7 +833,7 @@ ub_usb_transport_close (UbTransport *transport)
     }
   /* broken: transfers may still reference the handle; keep it open (leaked) */
   self->handle = NULL;
-  open_paths_remove (self->path);
+  ub_usb_open_paths_remove (self->path);
 }
 
 static const char *
@@ -1196,7 +890,7 @@ ub_usb_transport_init (UbUsbTransport *self)
 /* ------------------------------------------------------------------ open */
 
 static gboolean
-probe_matches (const Probe *p,
+probe_matches (const UbUsbProbe *p,
                const char  *want)
 {
   if (want == NULL)
@@ -1235,7 +929,7 @@ drain_stale_input (UbUsbTransport *self,
 
 static UbTransport *
 open_probed (libusb_device *dev,
-             Probe         *p,
+             UbUsbProbe    *p,
              GError       **error)
 {
   g_autoptr(UbUsbTransport) self = NULL;
@@ -1250,16 +944,16 @@ open_probed (libusb_device *dev,
     }
   /* Registered before claiming, so a listing running meanwhile in another
    * thread does not see our own claim as "busy". */
-  open_paths_add (p->path);
+  ub_usb_open_paths_add (p->path);
   r = libusb_claim_interface (handle, p->interface_number);
   if (r != 0)
     {
       set_usb_error (error, r, OP_OPEN, p->path);
       libusb_close (handle);
-      open_paths_remove (p->path);
+      ub_usb_open_paths_remove (p->path);
       return NULL;
     }
-  probe_read_serial (p, handle);
+  ub_usb_probe_read_serial (p, handle);
 
   self = g_object_new (UB_TYPE_USB_TRANSPORT, NULL);
   self->handle = handle;
@@ -1286,7 +980,7 @@ ub_usb_transport_open (const char *serial_or_path,
   libusb_context *ctx = ub_usb_context (error);
   libusb_device **list = NULL;
   libusb_device *chosen = NULL;
-  Probe chosen_probe = { 0 };
+  UbUsbProbe chosen_probe = { 0 };
   guint n_fastboot = 0, n_other = 0;
   UbTransport *ret = NULL;
   ssize_t n;
@@ -1302,14 +996,14 @@ ub_usb_transport_open (const char *serial_or_path,
 
   for (ssize_t i = 0; i < n; i++)
     {
-      Probe p;
+      UbUsbProbe p;
 
-      if (!probe_device (list[i], &p))
+      if (!ub_usb_probe_device (list[i], &p))
         continue;
       if (p.kind != UB_USB_DEVICE_KIND_FASTBOOT)
         {
           n_other++;
-          probe_clear (&p);
+          ub_usb_probe_clear (&p);
           continue;
         }
       if (serial_or_path != NULL && p.serial == NULL &&
@@ -1320,13 +1014,13 @@ ub_usb_transport_open (const char *serial_or_path,
 
           if (libusb_open (list[i], &h) == 0)
             {
-              probe_read_serial (&p, h);
+              ub_usb_probe_read_serial (&p, h);
               libusb_close (h);
             }
         }
       if (!probe_matches (&p, serial_or_path))
         {
-          probe_clear (&p);
+          ub_usb_probe_clear (&p);
           continue;
         }
       n_fastboot++;
@@ -1337,7 +1031,7 @@ ub_usb_transport_open (const char *serial_or_path,
         }
       else
         {
-          probe_clear (&p);
+          ub_usb_probe_clear (&p);
         }
     }
   libusb_free_device_list (list, 1);
@@ -1371,7 +1065,7 @@ ub_usb_transport_open (const char *serial_or_path,
     {
       ret = open_probed (chosen, &chosen_probe, error);
     }
-  probe_clear (&chosen_probe);
+  ub_usb_probe_clear (&chosen_probe);
   libusb_unref_device (chosen);
   return ret;
 }

@@ -77,8 +77,5 @@ guint16         ub_usb_transport_get_vendor_id    (UbUsbTransport *self);
 guint16         ub_usb_transport_get_product_id   (UbUsbTransport *self);
 /* Current bulk OUT transfer size (shrinks after LIBUSB_ERROR_NO_MEM). */
 gsize           ub_usb_transport_get_transfer_size (UbUsbTransport *self);
-/* For benchmarks/tests; clamped to [UB_USB_MIN_TRANSFER_SIZE, UB_USB_TRANSFER_SIZE]. */
-void            ub_usb_transport_set_transfer_size (UbUsbTransport *self,
-                                                    gsize           size);
 
 G_END_DECLS

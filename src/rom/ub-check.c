@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "ub-check.h"
+#include "ub-enum-nick.h"
 
 G_DEFINE_BOXED_TYPE (UbCheck, ub_check, ub_check_copy, ub_check_free)
 
@@ -41,6 +42,7 @@ ub_check_free (UbCheck *check)
 const char *
 ub_check_status_to_string (UbCheckStatus status)
 {
-  static const char *const names[] = { "passed", "warning", "failed", "skipped" };
-  return (guint) status < G_N_ELEMENTS (names) ? names[status] : "unknown";
+  const char *nick = ub_enum_nick (UB_TYPE_CHECK_STATUS, status);
+
+  return nick != NULL ? nick : "unknown";
 }

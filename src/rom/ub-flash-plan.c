@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include "ub-flash-plan.h"
+#include "ub-flash-plan-private.h"
 
 typedef struct {
   UbFlashStep   *step;

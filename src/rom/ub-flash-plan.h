@@ -15,16 +15,9 @@ G_DECLARE_FINAL_TYPE (UbFlashPlan, ub_flash_plan, UB, FLASH_PLAN, GObject)
  * condition decided for that phone (crc gate, partition types, files that
  * exist) and every check done, in order. Flash steps carry their image,
  * opened and split for the phone's max-download-size, and the bytes they
- * send. Made by UbPreflight; run by UbFlashJob.
+ * send. Made by UbPreflight (ub-flash-plan-private.h: only the checks build
+ * and approve a plan); run by UbFlashJob.
  */
-UbFlashPlan   *ub_flash_plan_new            (const char    *rom_path,
-                                             UbRomMode      mode,
-                                             const char    *serial,
-                                             const char    *product);
-void           ub_flash_plan_add_step       (UbFlashPlan   *self,
-                                             UbFlashStep   *step,
-                                             UbSparseImage *image,
-                                             guint64        bytes);
 
 guint          ub_flash_plan_get_n_steps    (UbFlashPlan   *self);
 UbFlashStep   *ub_flash_plan_get_step       (UbFlashPlan   *self,
@@ -49,9 +42,8 @@ gboolean       ub_flash_plan_locks          (UbFlashPlan   *self);
 /* TRUE when some step erases or overwrites the user's data (userdata, metadata). */
 gboolean       ub_flash_plan_erases_data    (UbFlashPlan   *self);
 
-/* Set by UbPreflight when every check passed; a job runs only checked plans. */
-void           ub_flash_plan_set_checked    (UbFlashPlan   *self,
-                                             gboolean       checked);
+/* Set by UbPreflight when every check passed (ub-flash-plan-private.h); a job runs
+ * only checked plans. */
 gboolean       ub_flash_plan_get_checked    (UbFlashPlan   *self);
 
 /* SHA-256 over the steps and image sizes: the same ROM, mode and phone give the same value. */

@@ -6,6 +6,7 @@
 
 #include "ub-rom-error.h"
 
+#include "ub-enum-nick.h"
 #include "ub-flash-step.h"
 #include "ub-vbmeta.h"
 
@@ -223,14 +224,9 @@ ub_flash_step_is_lock (const UbFlashStep *step)
 const char *
 ub_step_kind_to_string (UbStepKind kind)
 {
-  static const char *const names[] = {
-    "check-product", "check-anti-rollback", "check-security-patch", "check-folder",
-    "check-number", "check-var", "flash", "erase", "format", "set-active", "oem", "flashing",
-    "reboot", "boot", "getvar",
-    "echo", "sleep", "exit",
-  };
-  G_STATIC_ASSERT (G_N_ELEMENTS (names) == UB_STEP_EXIT + 1);
-  return (guint) kind < G_N_ELEMENTS (names) ? names[kind] : "unknown";
+  const char *nick = ub_enum_nick (UB_TYPE_STEP_KIND, kind);
+
+  return nick != NULL ? nick : "unknown";
 }
 
 char *

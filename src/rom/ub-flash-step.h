@@ -3,6 +3,8 @@
 
 #include <glib-object.h>
 
+#include "ub-rom-enums.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -11,8 +13,8 @@ G_BEGIN_DECLS
  */
 typedef enum {
   UB_STEP_CHECK_PRODUCT,  /* the phone must be one of @codenames */
-  UB_STEP_CHECK_ANTI,     /* device anti-rollback index ≤ the package's */
-  UB_STEP_CHECK_SPL,      /* device security patch level ≤ the package's */
+  UB_STEP_CHECK_ANTI,     /*< nick=check-anti-rollback >*/ /* device anti-rollback index ≤ the package's */
+  UB_STEP_CHECK_SPL,      /*< nick=check-security-patch >*/ /* device security patch level ≤ the package's */
   UB_STEP_CHECK_FOLDER,   /* the ROM folder's name must match @pattern (findstr on %cd%) */
   UB_STEP_CHECK_NUMBER,   /* refuse when "getvar @var" @arg @package_value holds (cmd's if … LEQ …) */
   UB_STEP_CHECK_VAR,      /* "getvar @var" must match @pattern (e.g. secure: yes) */

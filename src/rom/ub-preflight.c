@@ -15,9 +15,10 @@
 #include "ub-fastboot-error.h"
 #include "ub-fastboot-protocol.h"
 #include "ub-file.h"
+#include "ub-flash-plan-private.h"
 #include "ub-preflight.h"
 #include "ub-rom-error.h"
-#include "ub-script-private.h"
+#include "ub-script-builder.h"
 #include "ub-vbmeta.h"
 
 struct _UbPreflight

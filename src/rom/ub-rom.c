@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ub-enum-nick.h"
 #include "ub-rom.h"
 #include "ub-rom-error.h"
 
@@ -31,8 +32,6 @@ struct _UbRom
 
 G_DEFINE_FINAL_TYPE (UbRom, ub_rom, G_TYPE_OBJECT)
 
-static const char *const mode_names[] = { "clean-all", "keep-data", "clean-all-lock" };
-
 /* In order of preference; a .sh wins over its .bat twin. */
 static const char *const clean_all_scripts[] = { "flash_all.sh", "flash_all.bat", NULL };
 static const char *const keep_data_scripts[] = {
@@ -47,20 +46,19 @@ const char *
 ub_rom_mode_to_string (UbRomMode mode)
 {
   g_return_val_if_fail ((guint) mode < UB_ROM_N_MODES, NULL);
-  return mode_names[mode];
+  return ub_enum_nick (UB_TYPE_ROM_MODE, mode);
 }
 
 gboolean
 ub_rom_mode_from_string (const char *text,
                          UbRomMode  *mode)
 {
-  for (guint i = 0; i < UB_ROM_N_MODES; i++)
-    if (g_strcmp0 (text, mode_names[i]) == 0)
-      {
-        *mode = i;
-        return TRUE;
-      }
-  return FALSE;
+  gint value;
+
+  if (!ub_enum_from_nick (UB_TYPE_ROM_MODE, text, &value))
+    return FALSE;
+  *mode = value;
+  return TRUE;
 }
 
 const char *

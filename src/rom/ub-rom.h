@@ -6,6 +6,7 @@
 #include "ub-progress.h"
 #include "ub-rom-archive.h"
 #include "ub-script.h"
+#include "ub-rom-enums.h"
 
 G_BEGIN_DECLS
 

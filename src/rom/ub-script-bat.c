@@ -14,7 +14,8 @@
 #include <string.h>
 
 #include "ub-rom-error.h"
-#include "ub-script-private.h"
+#include "ub-script-builder.h"
+#include "ub-script-readers.h"
 
 typedef enum { STATUS_NONE, STATUS_STEP, STATUS_MATCH } StatusKind;
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * Reads a Xiaomi flash_all*.sh as data. A small POSIX-shell parser builds a
- * syntax tree (words with quotes, $VAR, `…` and $(…), pipelines, && ||,
- * if/then/else/fi, { …; }, functions); a recognizer then maps the tree onto
+ * Reads a Xiaomi flash_all*.sh as data. The shell parser (ub-shell-parser.c)
+ * builds a syntax tree (words with quotes, $VAR, `…` and $(…), pipelines,
+ * && ||, if/then/else/fi, { …; }, functions); this recognizer maps the tree onto
  * the statement forms Xiaomi's scripts use (xiaomi-rom-format.md §2.1) and
  * keeps symbolic values for the few variables they compute (anti-rollback
  * versions, dates, the script's folder). Anything else is refused.
@@ -13,869 +13,9 @@
 #include <string.h>
 
 #include "ub-rom-error.h"
-#include "ub-script-private.h"
-
-/* ---- syntax tree ---------------------------------------------------------- */
-
-typedef struct _Node Node;
-
-typedef enum { PART_LIT, PART_VAR, PART_CMD } PartKind;
-
-typedef struct {
-  PartKind  kind;
-  char     *text;   /* LIT: the characters; VAR: the name ("*", "@", "?", "0", "X") */
-  Node     *cmd;    /* CMD: the parsed command substitution */
-} Part;
-
-typedef struct {
-  GPtrArray *parts;   /* of Part */
-  gboolean   quoted;  /* some part was quoted (so "" is a word) */
-} Word;
-
-typedef enum {
-  NODE_SIMPLE, NODE_PIPELINE, NODE_AND, NODE_OR, NODE_IF, NODE_GROUP, NODE_FUNC, NODE_LIST,
-} NodeKind;
-
-struct _Node {
-  NodeKind   kind;
-  guint      line;
-  GPtrArray *words;     /* SIMPLE: of Word */
-  GPtrArray *redirs;    /* SIMPLE: of char * ("2>&1", ">/dev/null") */
-  GPtrArray *children;  /* PIPELINE, LIST: of Node; IF: cond, body, [else] */
-  gboolean   has_else;
-  Node      *left;      /* AND, OR */
-  Node      *right;
-  char      *name;      /* FUNC */
-  Node      *body;      /* FUNC, GROUP */
-};
-
-static void node_free (Node *node);
-
-static void
-part_free (Part *part)
-{
-  g_free (part->text);
-  if (part->cmd != NULL)
-    node_free (part->cmd);
-  g_free (part);
-}
-
-static void
-word_free (Word *word)
-{
-  g_ptr_array_unref (word->parts);
-  g_free (word);
-}
-
-static Word *
-word_new (void)
-{
-  Word *word = g_new0 (Word, 1);
-  word->parts = g_ptr_array_new_with_free_func ((GDestroyNotify) part_free);
-  return word;
-}
-
-static Node *
-node_new (NodeKind kind,
-          guint    line)
-{
-  Node *node = g_new0 (Node, 1);
-
-  node->kind = kind;
-  node->line = line;
-  if (kind == NODE_SIMPLE)
-    {
-      node->words = g_ptr_array_new_with_free_func ((GDestroyNotify) word_free);
-      node->redirs = g_ptr_array_new_with_free_func (g_free);
-    }
-  if (kind == NODE_PIPELINE || kind == NODE_LIST || kind == NODE_IF)
-    node->children = g_ptr_array_new_with_free_func ((GDestroyNotify) node_free);
-  return node;
-}
-
-static void
-node_free (Node *node)
-{
-  if (node == NULL)
-    return;
-  g_clear_pointer (&node->words, g_ptr_array_unref);
-  g_clear_pointer (&node->redirs, g_ptr_array_unref);
-  g_clear_pointer (&node->children, g_ptr_array_unref);
-  node_free (node->left);
-  node_free (node->right);
-  node_free (node->body);
-  g_free (node->name);
-  g_free (node);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Node, node_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Word, word_free)
-
-/* ---- lexer ---------------------------------------------------------------- */
-
-typedef enum {
-  TOK_WORD, TOK_NEWLINE, TOK_SEMI, TOK_PIPE, TOK_AND_IF, TOK_OR_IF, TOK_AMP,
-  TOK_LPAREN, TOK_RPAREN, TOK_REDIR, TOK_EOF,
-} TokKind;
-
-typedef struct {
-  TokKind  kind;
-  guint    line;
-  Word    *word;   /* TOK_WORD */
-  char    *text;   /* TOK_WORD: the source text; TOK_REDIR: the redirection */
-} Tok;
-
-static void
-tok_free (Tok *tok)
-{
-  if (tok->word != NULL)
-    word_free (tok->word);
-  g_free (tok->text);
-  g_free (tok);
-}
-
-typedef struct {
-  const char  *name;     /* script name for messages */
-  char       **lines;    /* the script's lines, for messages */
-  const char  *s;
-  gsize        pos;
-  gsize        len;
-  guint        line;
-  GError     **error;
-} Lexer;
-
-static Node *parse_script (const char *name, char **lines, const char *text, guint first_line,
-                           GError **error);
-
-static const char *
-source_line (char  **lines,
-             guint   line)
-{
-  if (lines == NULL || line == 0 || line > g_strv_length (lines))
-    return "";
-  return g_strstrip (lines[line - 1]) ;
-}
-
-static gboolean
-lex_fail (Lexer      *lx,
-          const char *why)
-{
-  ub_script_error (lx->error, lx->name, lx->line, source_line (lx->lines, lx->line), why);
-  return FALSE;
-}
-
-static gboolean
-is_meta (char c)
-{
-  return c == '\0' || c == ' ' || c == '\t' || c == '\n' || c == ';' || c == '|' || c == '&' ||
-         c == '(' || c == ')' || c == '<' || c == '>';
-}
-
-static void
-flush_lit (Word    *word,
-           GString *lit)
-{
-  Part *part;
-
-  if (lit->len == 0)
-    return;
-  part = g_new0 (Part, 1);
-  part->kind = PART_LIT;
-  part->text = g_strndup (lit->str, lit->len);
-  g_ptr_array_add (word->parts, part);
-  g_string_truncate (lit, 0);
-}
-
-static void
-add_var (Word       *word,
-         const char *name,
-         gsize       len)
-{
-  Part *part = g_new0 (Part, 1);
-
-  part->kind = PART_VAR;
-  part->text = g_strndup (name, len);
-  g_ptr_array_add (word->parts, part);
-}
-
-static gboolean
-add_cmd (Lexer      *lx,
-         Word       *word,
-         const char *inner,
-         guint       line)
-{
-  Part *part;
-  Node *cmd = parse_script (lx->name, lx->lines, inner, line, lx->error);
-
-  if (cmd == NULL)
-    return FALSE;
-  part = g_new0 (Part, 1);
-  part->kind = PART_CMD;
-  part->cmd = cmd;
-  g_ptr_array_add (word->parts, part);
-  return TRUE;
-}
-
-/* After "$(": the text up to the matching ")". */
-static gboolean
-lex_dollar_paren (Lexer *lx,
-                  Word  *word)
-{
-  gsize start = lx->pos;
-  guint line = lx->line;
-  int depth = 1;
-  char quote = 0;
-  g_autofree char *inner = NULL;
-
-  if (lx->pos < lx->len && lx->s[lx->pos] == '(')
-    return lex_fail (lx, _("arithmetic is not supported"));
-  while (lx->pos < lx->len)
-    {
-      char c = lx->s[lx->pos];
-
-      if (c == '\n')
-        lx->line++;
-      if (quote != 0)
-        {
-          if (c == quote)
-            quote = 0;
-          else if (c == '\\' && quote == '"')
-            lx->pos++;
-        }
-      else if (c == '\'' || c == '"' || c == '`')
-        quote = c == '`' ? 0 : c;
-      else if (c == '\\')
-        lx->pos++;
-      else if (c == '(')
-        depth++;
-      else if (c == ')' && --depth == 0)
-        break;
-      lx->pos++;
-    }
-  if (depth != 0)
-    return lex_fail (lx, _("a “$(” is never closed"));
-  inner = g_strndup (lx->s + start, lx->pos - start);
-  lx->pos++;
-  return add_cmd (lx, word, inner, line);
-}
-
-/* After "`": the text up to the closing backquote, unescaped. */
-static gboolean
-lex_backquote (Lexer *lx,
-               Word  *word)
-{
-  g_autoptr(GString) inner = g_string_new (NULL);
-  guint line = lx->line;
-
-  while (lx->pos < lx->len && lx->s[lx->pos] != '`')
-    {
-      char c = lx->s[lx->pos];
-
-      if (c == '\\' && lx->pos + 1 < lx->len && strchr ("`\\$", lx->s[lx->pos + 1]) != NULL)
-        {
-          c = lx->s[++lx->pos];
-        }
-      if (c == '\n')
-        lx->line++;
-      g_string_append_c (inner, c);
-      lx->pos++;
-    }
-  if (lx->pos >= lx->len)
-    return lex_fail (lx, _("a backquote is never closed"));
-  lx->pos++;
-  return add_cmd (lx, word, inner->str, line);
-}
-
-/* After "$". */
-static gboolean
-lex_dollar (Lexer   *lx,
-            Word    *word,
-            GString *lit)
-{
-  char c = lx->pos < lx->len ? lx->s[lx->pos] : '\0';
-
-  if (c == '(')
-    {
-      flush_lit (word, lit);
-      lx->pos++;
-      return lex_dollar_paren (lx, word);
-    }
-  if (c == '{')
-    {
-      gsize start = ++lx->pos;
-      while (lx->pos < lx->len && (g_ascii_isalnum (lx->s[lx->pos]) || lx->s[lx->pos] == '_'))
-        lx->pos++;
-      if (lx->pos >= lx->len || lx->s[lx->pos] != '}' || lx->pos == start)
-        {
-          /* TRANSLATORS: keep ${…}: shell syntax */
-          return lex_fail (lx, _("this ${…} form is not supported"));
-        }
-      flush_lit (word, lit);
-      add_var (word, lx->s + start, lx->pos - start);
-      lx->pos++;
-      return TRUE;
-    }
-  if (c == '*' || c == '@' || c == '?' || c == '#' || g_ascii_isdigit (c))
-    {
-      flush_lit (word, lit);
-      add_var (word, lx->s + lx->pos, 1);
-      lx->pos++;
-      return TRUE;
-    }
-  if (g_ascii_isalpha (c) || c == '_')
-    {
-      gsize start = lx->pos;
-      while (lx->pos < lx->len && (g_ascii_isalnum (lx->s[lx->pos]) || lx->s[lx->pos] == '_'))
-        lx->pos++;
-      flush_lit (word, lit);
-      add_var (word, lx->s + start, lx->pos - start);
-      return TRUE;
-    }
-  g_string_append_c (lit, '$');
-  return TRUE;
-}
-
-static Tok *
-tok_new (TokKind kind,
-         guint   line)
-{
-  Tok *tok = g_new0 (Tok, 1);
-  tok->kind = kind;
-  tok->line = line;
-  return tok;
-}
-
-/* After "$" or "`", inside double quotes or not. */
-static gboolean
-lex_expansion (Lexer   *lx,
-               Word    *word,
-               GString *lit,
-               char     c)
-{
-  if (c == '$')
-    return lex_dollar (lx, word, lit);
-  flush_lit (word, lit);
-  return lex_backquote (lx, word);
-}
-
-static gboolean
-lex_word (Lexer     *lx,
-          GPtrArray *toks)
-{
-  g_autoptr(Word) word = word_new ();
-  g_autoptr(GString) lit = g_string_new (NULL);
-  gsize start = lx->pos;
-  guint line = lx->line;
-  Tok *tok;
-
-  while (lx->pos < lx->len && !is_meta (lx->s[lx->pos]))
-    {
-      char c = lx->s[lx->pos++];
-
-      if (c == '\\')
-        {
-          if (lx->pos < lx->len && lx->s[lx->pos] == '\n')
-            {
-              lx->pos++;
-              lx->line++;
-              continue;
-            }
-          if (lx->pos < lx->len)
-            g_string_append_c (lit, lx->s[lx->pos++]);
-        }
-      else if (c == '\'')
-        {
-          word->quoted = TRUE;
-          while (lx->pos < lx->len && lx->s[lx->pos] != '\'')
-            {
-              if (lx->s[lx->pos] == '\n')
-                lx->line++;
-              g_string_append_c (lit, lx->s[lx->pos++]);
-            }
-          if (lx->pos >= lx->len)
-            return lex_fail (lx, _("a quote is never closed"));
-          lx->pos++;
-        }
-      else if (c == '"')
-        {
-          word->quoted = TRUE;
-          while (lx->pos < lx->len && lx->s[lx->pos] != '"')
-            {
-              char d = lx->s[lx->pos++];
-
-              if (d == '\\' && lx->pos < lx->len && strchr ("$`\"\\\n", lx->s[lx->pos]) != NULL)
-                {
-                  d = lx->s[lx->pos++];
-                  if (d == '\n')
-                    {
-                      lx->line++;
-                      continue;
-                    }
-                  g_string_append_c (lit, d);
-                }
-              else if (d == '$' || d == '`')
-                {
-                  if (!lex_expansion (lx, word, lit, d))
-                    return FALSE;
-                }
-              else
-                {
-                  if (d == '\n')
-                    lx->line++;
-                  g_string_append_c (lit, d);
-                }
-            }
-          if (lx->pos >= lx->len)
-            return lex_fail (lx, _("a quote is never closed"));
-          lx->pos++;
-        }
-      else if (c == '$' || c == '`')
-        {
-          if (!lex_expansion (lx, word, lit, c))
-            return FALSE;
-        }
-      else
-        g_string_append_c (lit, c);
-    }
-  flush_lit (word, lit);
-  tok = tok_new (TOK_WORD, line);
-  tok->word = g_steal_pointer (&word);
-  tok->text = g_strndup (lx->s + start, lx->pos - start);
-  g_ptr_array_add (toks, tok);
-  return TRUE;
-}
-
-static GPtrArray *
-lex (Lexer *lx)
-{
-  g_autoptr(GPtrArray) toks = g_ptr_array_new_with_free_func ((GDestroyNotify) tok_free);
-
-  while (lx->pos < lx->len)
-    {
-      char c = lx->s[lx->pos];
-      const char *rest = lx->s + lx->pos;
-
-      if (c == ' ' || c == '\t')
-        {
-          lx->pos++;
-          continue;
-        }
-      if (c == '\\' && lx->pos + 1 < lx->len && lx->s[lx->pos + 1] == '\n')
-        {
-          lx->pos += 2;
-          lx->line++;
-          continue;
-        }
-      if (c == '#')
-        {
-          while (lx->pos < lx->len && lx->s[lx->pos] != '\n')
-            lx->pos++;
-          continue;
-        }
-      if (c == '\n')
-        {
-          g_ptr_array_add (toks, tok_new (TOK_NEWLINE, lx->line));
-          lx->line++;
-          lx->pos++;
-          continue;
-        }
-      if (g_str_has_prefix (rest, "||") || g_str_has_prefix (rest, "&&"))
-        {
-          g_ptr_array_add (toks, tok_new (c == '|' ? TOK_OR_IF : TOK_AND_IF, lx->line));
-          lx->pos += 2;
-          continue;
-        }
-      if (c == ';' && lx->pos + 1 < lx->len && lx->s[lx->pos + 1] == ';')
-        {
-          lex_fail (lx, _("“case” is not supported"));
-          return NULL;
-        }
-      if (c == ';' || c == '|' || c == '&' || c == '(' || c == ')')
-        {
-          TokKind kind = c == ';' ? TOK_SEMI : c == '|' ? TOK_PIPE : c == '&' ? TOK_AMP :
-                         c == '(' ? TOK_LPAREN : TOK_RPAREN;
-          g_ptr_array_add (toks, tok_new (kind, lx->line));
-          lx->pos++;
-          continue;
-        }
-      /* redirections: [n]>&m, [n]>file, [n]>>file, [n]<file */
-      {
-        gsize p = lx->pos;
-        while (p < lx->len && g_ascii_isdigit (lx->s[p]))
-          p++;
-        if (p < lx->len && (lx->s[p] == '>' || lx->s[p] == '<') && p - lx->pos <= 1)
-          {
-            g_autoptr(GString) text = g_string_new_len (lx->s + lx->pos, p - lx->pos);
-            Tok *tok;
-
-            g_string_append_c (text, lx->s[p++]);
-            if (p < lx->len && lx->s[p] == '>')
-              g_string_append_c (text, lx->s[p++]);
-            if (p < lx->len && lx->s[p] == '&')
-              {
-                g_string_append_c (text, lx->s[p++]);
-                while (p < lx->len && (g_ascii_isdigit (lx->s[p]) || lx->s[p] == '-'))
-                  g_string_append_c (text, lx->s[p++]);
-              }
-            else
-              {
-                while (p < lx->len && (lx->s[p] == ' ' || lx->s[p] == '\t'))
-                  p++;
-                while (p < lx->len && !is_meta (lx->s[p]))
-                  g_string_append_c (text, lx->s[p++]);
-              }
-            tok = tok_new (TOK_REDIR, lx->line);
-            tok->text = g_string_free (g_steal_pointer (&text), FALSE);
-            g_ptr_array_add (toks, tok);
-            lx->pos = p;
-            continue;
-          }
-      }
-      if (!lex_word (lx, toks))
-        return NULL;
-    }
-  g_ptr_array_add (toks, tok_new (TOK_EOF, lx->line));
-  return g_steal_pointer (&toks);
-}
-
-/* ---- parser --------------------------------------------------------------- */
-
-typedef struct {
-  const char  *name;
-  char       **lines;
-  GPtrArray   *toks;
-  guint        i;
-  GError     **error;
-} Parser;
-
-static Tok *
-peek (Parser *ps)
-{
-  return g_ptr_array_index (ps->toks, ps->i);
-}
-
-static gboolean
-parse_fail (Parser     *ps,
-            guint       line,
-            const char *why)
-{
-  ub_script_error (ps->error, ps->name, line, source_line (ps->lines, line), why);
-  return FALSE;
-}
-
-/* A word that is a plain literal (for reserved words). */
-static gboolean
-tok_is (Tok        *tok,
-        const char *literal)
-{
-  return tok->kind == TOK_WORD && !tok->word->quoted && g_strcmp0 (tok->text, literal) == 0;
-}
-
-static gboolean
-tok_is_reserved (Tok *tok)
-{
-  static const char *const reserved[] = {
-    "if", "then", "else", "elif", "fi", "{", "}", "!", "for", "while", "until", "case", "esac",
-    "do", "done", "function", "select", "[[", NULL
-  };
-  return tok->kind == TOK_WORD && !tok->word->quoted && g_strv_contains (reserved, tok->text);
-}
-
-static void
-skip_newlines (Parser *ps)
-{
-  while (peek (ps)->kind == TOK_NEWLINE)
-    ps->i++;
-}
-
-static Node *parse_list (Parser *ps, const char *const *stops);
-
-static Node *
-parse_simple (Parser *ps)
-{
-  g_autoptr(Node) node = node_new (NODE_SIMPLE, peek (ps)->line);
-
-  for (;;)
-    {
-      Tok *tok = peek (ps);
-
-      if (tok->kind == TOK_WORD && (node->words->len > 0 || !tok_is_reserved (tok)))
-        {
-          g_ptr_array_add (node->words, g_steal_pointer (&tok->word));
-          tok->word = word_new ();
-          ps->i++;
-        }
-      else if (tok->kind == TOK_REDIR)
-        {
-          g_ptr_array_add (node->redirs, g_strdup (tok->text));
-          ps->i++;
-        }
-      else
-        break;
-    }
-  if (node->words->len == 0 && node->redirs->len == 0)
-    {
-      parse_fail (ps, peek (ps)->line, _("this shell syntax is not supported"));
-      return NULL;
-    }
-  return g_steal_pointer (&node);
-}
-
-static gboolean
-expect_word (Parser     *ps,
-             const char *word)
-{
-  if (!tok_is (peek (ps), word))
-    {
-      g_autofree char *why = g_strdup_printf (_("expected “%s” here"), word);
-      return parse_fail (ps, peek (ps)->line, why);
-    }
-  ps->i++;
-  return TRUE;
-}
-
-static Node *
-parse_if (Parser *ps)
-{
-  static const char *const then_stop[] = { "then", NULL };
-  static const char *const body_stop[] = { "else", "elif", "fi", NULL };
-  static const char *const else_stop[] = { "fi", NULL };
-  g_autoptr(Node) node = node_new (NODE_IF, peek (ps)->line);
-  Node *part;
-
-  ps->i++;  /* if */
-  if ((part = parse_list (ps, then_stop)) == NULL)
-    return NULL;
-  g_ptr_array_add (node->children, part);
-  if (!expect_word (ps, "then"))
-    return NULL;
-  if ((part = parse_list (ps, body_stop)) == NULL)
-    return NULL;
-  g_ptr_array_add (node->children, part);
-  if (tok_is (peek (ps), "elif"))
-    {
-      parse_fail (ps, peek (ps)->line, _("“elif” is not supported"));
-      return NULL;
-    }
-  if (tok_is (peek (ps), "else"))
-    {
-      ps->i++;
-      if ((part = parse_list (ps, else_stop)) == NULL)
-        return NULL;
-      g_ptr_array_add (node->children, part);
-      node->has_else = TRUE;
-    }
-  if (!expect_word (ps, "fi"))
-    return NULL;
-  return g_steal_pointer (&node);
-}
-
-static Node *
-parse_group (Parser *ps)
-{
-  static const char *const stop[] = { "}", NULL };
-  g_autoptr(Node) node = node_new (NODE_GROUP, peek (ps)->line);
-
-  ps->i++;  /* { */
-  if ((node->body = parse_list (ps, stop)) == NULL)
-    return NULL;
-  if (!expect_word (ps, "}"))
-    return NULL;
-  return g_steal_pointer (&node);
-}
-
-static Node *
-parse_command (Parser *ps)
-{
-  Tok *tok = peek (ps);
-
-  if (tok_is (tok, "if"))
-    return parse_if (ps);
-  if (tok_is (tok, "{"))
-    return parse_group (ps);
-  if (tok_is (tok, "function") ||
-      (tok->kind == TOK_WORD && !tok_is_reserved (tok) &&
-       ps->i + 2 < ps->toks->len &&
-       ((Tok *) g_ptr_array_index (ps->toks, ps->i + 1))->kind == TOK_LPAREN &&
-       ((Tok *) g_ptr_array_index (ps->toks, ps->i + 2))->kind == TOK_RPAREN))
-    {
-      g_autoptr(Node) node = node_new (NODE_FUNC, tok->line);
-
-      if (tok_is (tok, "function"))
-        ps->i++;
-      tok = peek (ps);
-      if (tok->kind != TOK_WORD)
-        {
-          parse_fail (ps, tok->line, _("a function without a name"));
-          return NULL;
-        }
-      node->name = g_strdup (tok->text);
-      ps->i++;
-      if (peek (ps)->kind == TOK_LPAREN)
-        {
-          ps->i++;
-          if (peek (ps)->kind != TOK_RPAREN)
-            {
-              parse_fail (ps, tok->line, _("this shell syntax is not supported"));
-              return NULL;
-            }
-          ps->i++;
-        }
-      skip_newlines (ps);
-      if (!tok_is (peek (ps), "{"))
-        {
-          parse_fail (ps, tok->line, _("a function body must be in { }"));
-          return NULL;
-        }
-      if ((node->body = parse_group (ps)) == NULL)
-        return NULL;
-      return g_steal_pointer (&node);
-    }
-  if (tok_is_reserved (tok))
-    {
-      g_autofree char *why = g_strdup_printf (_("“%s” is not supported"), tok->text);
-      parse_fail (ps, tok->line, why);
-      return NULL;
-    }
-  if (tok->kind == TOK_LPAREN)
-    {
-      parse_fail (ps, tok->line, _("subshells are not supported"));
-      return NULL;
-    }
-  return parse_simple (ps);
-}
-
-static Node *
-parse_pipeline (Parser *ps)
-{
-  g_autoptr(Node) first = parse_command (ps);
-  g_autoptr(Node) pipe = NULL;
-
-  if (first == NULL)
-    return NULL;
-  if (peek (ps)->kind != TOK_PIPE)
-    return g_steal_pointer (&first);
-  pipe = node_new (NODE_PIPELINE, first->line);
-  g_ptr_array_add (pipe->children, g_steal_pointer (&first));
-  while (peek (ps)->kind == TOK_PIPE)
-    {
-      Node *next;
-
-      ps->i++;
-      skip_newlines (ps);
-      if ((next = parse_command (ps)) == NULL)
-        return NULL;
-      g_ptr_array_add (pipe->children, next);
-    }
-  return g_steal_pointer (&pipe);
-}
-
-static Node *
-parse_and_or (Parser *ps)
-{
-  g_autoptr(Node) left = parse_pipeline (ps);
-
-  if (left == NULL)
-    return NULL;
-  while (peek (ps)->kind == TOK_AND_IF || peek (ps)->kind == TOK_OR_IF)
-    {
-      Node *node = node_new (peek (ps)->kind == TOK_AND_IF ? NODE_AND : NODE_OR, left->line);
-
-      ps->i++;
-      skip_newlines (ps);
-      node->left = g_steal_pointer (&left);
-      if ((node->right = parse_pipeline (ps)) == NULL)
-        {
-          node_free (node);
-          return NULL;
-        }
-      left = node;
-    }
-  return g_steal_pointer (&left);
-}
-
-static gboolean
-at_stop (Parser             *ps,
-         const char *const  *stops)
-{
-  Tok *tok = peek (ps);
-
-  if (tok->kind == TOK_EOF)
-    return TRUE;
-  for (guint i = 0; stops != NULL && stops[i] != NULL; i++)
-    if (tok_is (tok, stops[i]))
-      return TRUE;
-  return FALSE;
-}
-
-static Node *
-parse_list (Parser            *ps,
-            const char *const *stops)
-{
-  g_autoptr(Node) list = node_new (NODE_LIST, peek (ps)->line);
-
-  for (;;)
-    {
-      Node *item;
-      Tok *tok;
-
-      while (peek (ps)->kind == TOK_NEWLINE || peek (ps)->kind == TOK_SEMI)
-        ps->i++;
-      if (at_stop (ps, stops))
-        break;
-      tok = peek (ps);
-      if (tok->kind == TOK_RPAREN || tok->kind == TOK_PIPE || tok->kind == TOK_AND_IF ||
-          tok->kind == TOK_OR_IF || tok->kind == TOK_AMP)
-        {
-          parse_fail (ps, tok->line, _("this shell syntax is not supported"));
-          return NULL;
-        }
-      if ((item = parse_and_or (ps)) == NULL)
-        return NULL;
-      g_ptr_array_add (list->children, item);
-      tok = peek (ps);
-      if (tok->kind == TOK_AMP)
-        {
-          parse_fail (ps, tok->line, _("background commands are not supported"));
-          return NULL;
-        }
-      if (tok->kind != TOK_NEWLINE && tok->kind != TOK_SEMI && !at_stop (ps, stops))
-        {
-          parse_fail (ps, tok->line, _("this shell syntax is not supported"));
-          return NULL;
-        }
-    }
-  if (stops == NULL && peek (ps)->kind != TOK_EOF)
-    {
-      parse_fail (ps, peek (ps)->line, _("this shell syntax is not supported"));
-      return NULL;
-    }
-  return g_steal_pointer (&list);
-}
-
-static Node *
-parse_script (const char  *name,
-              char       **lines,
-              const char  *text,
-              guint        first_line,
-              GError     **error)
-{
-  Lexer lx = { name, lines, text, 0, strlen (text), first_line, error };
-  g_autoptr(GPtrArray) toks = lex (&lx);
-  Parser ps = { name, lines, NULL, 0, error };
-  Node *list;
-
-  if (toks == NULL)
-    return NULL;
-  ps.toks = toks;
-  list = parse_list (&ps, NULL);
-  if (list != NULL && peek (&ps)->kind != TOK_EOF)
-    {
-      parse_fail (&ps, peek (&ps)->line, _("this shell syntax is not supported"));
-      g_clear_pointer (&list, node_free);
-    }
-  return list;
-}
+#include "ub-script-builder.h"
+#include "ub-script-readers.h"
+#include "ub-shell-parser.h"
 
 /* ---- recognizer ----------------------------------------------------------- */
 
@@ -915,7 +55,7 @@ static const char *
 line_text (Sh    *sh,
            guint  line)
 {
-  return source_line (sh->lines, line);
+  return ub_sh_source_line (sh->lines, line);
 }
 
 static gboolean
@@ -928,53 +68,53 @@ fail (Sh         *sh,
 }
 
 static gboolean
-word_is_var (Word       *word,
+word_is_var (UbShWord   *word,
              const char *name)
 {
-  Part *part;
+  UbShPart *part;
 
   if (word->parts->len != 1)
     return FALSE;
   part = g_ptr_array_index (word->parts, 0);
-  return part->kind == PART_VAR && (name == NULL || g_str_equal (part->text, name));
+  return part->kind == UB_SH_PART_VAR && (name == NULL || g_str_equal (part->text, name));
 }
 
 static const char *
-word_var_name (Word *word)
+word_var_name (UbShWord *word)
 {
-  return word_is_var (word, NULL) ? ((Part *) g_ptr_array_index (word->parts, 0))->text : NULL;
+  return word_is_var (word, NULL) ? ((UbShPart *) g_ptr_array_index (word->parts, 0))->text : NULL;
 }
 
 /* A literal word (no expansions), or NULL. */
 static const char *
-word_literal (Word *word)
+word_literal (UbShWord *word)
 {
-  Part *part;
+  UbShPart *part;
 
   if (word->parts->len == 0)
     return "";
   if (word->parts->len != 1)
     return NULL;
   part = g_ptr_array_index (word->parts, 0);
-  return part->kind == PART_LIT ? part->text : NULL;
+  return part->kind == UB_SH_PART_LIT ? part->text : NULL;
 }
 
-static UbScriptVal *eval_command (Sh *sh, Node *node, char **grep_pcre);
+static UbScriptVal *eval_command (Sh *sh, UbShNode *node, char **grep_pcre);
 
 /* The word's text with the script folder and $* as markers; FALSE when it
  * depends on something else. */
 static gboolean
 word_eval (Sh       *sh,
-           Word     *word,
+           UbShWord *word,
            GString  *out)
 {
   for (guint i = 0; i < word->parts->len; i++)
     {
-      Part *part = g_ptr_array_index (word->parts, i);
+      UbShPart *part = g_ptr_array_index (word->parts, i);
 
-      if (part->kind == PART_LIT)
+      if (part->kind == UB_SH_PART_LIT)
         g_string_append (out, part->text);
-      else if (part->kind == PART_VAR)
+      else if (part->kind == UB_SH_PART_VAR)
         {
           UbScriptVal *val;
 
@@ -1003,16 +143,16 @@ word_eval (Sh       *sh,
 
 /* For messages: the word with variables shown as $NAME. */
 static void
-word_render (Word    *word,
-             GString *out)
+word_render (UbShWord *word,
+             GString  *out)
 {
   for (guint i = 0; i < word->parts->len; i++)
     {
-      Part *part = g_ptr_array_index (word->parts, i);
+      UbShPart *part = g_ptr_array_index (word->parts, i);
 
-      if (part->kind == PART_LIT)
+      if (part->kind == UB_SH_PART_LIT)
         g_string_append (out, part->text);
-      else if (part->kind == PART_VAR)
+      else if (part->kind == UB_SH_PART_VAR)
         g_string_append_printf (out, "$%s", part->text);
       else
         g_string_append (out, "$(…)");
@@ -1036,8 +176,8 @@ words_render (GPtrArray *words,
 
 /* argv of a simple command, statically evaluated; NULL when impossible. */
 static GStrv
-simple_argv (Sh   *sh,
-             Node *node)
+simple_argv (Sh       *sh,
+             UbShNode *node)
 {
   g_autoptr(GStrvBuilder) argv = g_strv_builder_new ();
 
@@ -1052,19 +192,19 @@ simple_argv (Sh   *sh,
 }
 
 static gboolean
-simple_is (Node       *node,
+simple_is (UbShNode   *node,
            const char *command)
 {
   const char *lit;
 
-  if (node->kind != NODE_SIMPLE || node->words->len == 0)
+  if (node->kind != UB_SH_NODE_SIMPLE || node->words->len == 0)
     return FALSE;
   lit = word_literal (g_ptr_array_index (node->words, 0));
   return lit != NULL && g_str_equal (lit, command);
 }
 
 static gboolean
-redirs_harmless (Node *node)
+redirs_harmless (UbShNode *node)
 {
   static const char *const ok[] = { "2>&1", ">/dev/null", "2>/dev/null", ">&2", "1>&2", "1>/dev/null", NULL };
 
@@ -1075,12 +215,12 @@ redirs_harmless (Node *node)
 }
 
 /* A list (or group) holding just one node. */
-static Node *
-single (Node *node)
+static UbShNode *
+single (UbShNode *node)
 {
-  while (node != NULL && (node->kind == NODE_LIST || node->kind == NODE_GROUP))
+  while (node != NULL && (node->kind == UB_SH_NODE_LIST || node->kind == UB_SH_NODE_GROUP))
     {
-      if (node->kind == NODE_GROUP)
+      if (node->kind == UB_SH_NODE_GROUP)
         node = node->body;
       else if (node->children->len == 1)
         node = g_ptr_array_index (node->children, 0);
@@ -1094,7 +234,7 @@ single (Node *node)
  * the answer on stderr: without 2>&1 (or with more) grep sees nothing, *no_stderr. */
 static char *
 getvar_of (Sh       *sh,
-           Node     *node,
+           UbShNode *node,
            gboolean *no_stderr)
 {
   g_auto(GStrv) argv = NULL;
@@ -1117,7 +257,7 @@ getvar_of (Sh       *sh,
 /* `grep [-E] [-q] PATTERN` → the pattern */
 static gboolean
 grep_of (Sh              *sh,
-         Node            *node,
+         UbShNode        *node,
          char           **pattern,
          UbPatternSyntax *syntax,
          gboolean        *only_matching)
@@ -1156,16 +296,16 @@ grep_of (Sh              *sh,
 /* The value of a command substitution; @grep_pcre (optional): for a value read
  * with getvar … | grep -oP, the grep's pattern (it fails when grep finds nothing). */
 static UbScriptVal *
-eval_command (Sh    *sh,
-              Node  *node,
-              char **grep_pcre)
+eval_command (Sh       *sh,
+              UbShNode *node,
+              char    **grep_pcre)
 {
-  Node *cmd = single (node);
+  UbShNode *cmd = single (node);
   g_auto(GStrv) argv = NULL;
 
   if (cmd == NULL)
     return NULL;
-  if (cmd->kind == NODE_SIMPLE)
+  if (cmd->kind == UB_SH_NODE_SIMPLE)
     {
       /* `dirname $0`, `dirname "$0"`, `pwd`: the script's folder */
       if (simple_is (cmd, "dirname") && cmd->words->len == 2 &&
@@ -1201,7 +341,7 @@ eval_command (Sh    *sh,
         }
       return NULL;
     }
-  if (cmd->kind == NODE_PIPELINE && cmd->children->len >= 2)
+  if (cmd->kind == UB_SH_NODE_PIPELINE && cmd->children->len >= 2)
     {
       gboolean no_stderr;
       g_autofree char *var = getvar_of (sh, g_ptr_array_index (cmd->children, 0), &no_stderr);
@@ -1229,7 +369,7 @@ eval_command (Sh    *sh,
       if (cmd->children->len == 3 && !only)
         {
           /* grep "rollback_ver:" | awk -F ": " '{print $2}' */
-          Node *awk = g_ptr_array_index (cmd->children, 2);
+          UbShNode *awk = g_ptr_array_index (cmd->children, 2);
           g_autofree char *prefix = g_strdup_printf ("%s:", var);
           g_autofree char *anchored = g_strdup_printf ("^%s:", var);
           g_auto(GStrv) a = NULL;
@@ -1247,13 +387,13 @@ eval_command (Sh    *sh,
 
 /* "NAME=…": the length of NAME, or 0 when the word is no assignment. */
 static gsize
-assignment_name_len (Word *word)
+assignment_name_len (UbShWord *word)
 {
-  Part *first = word->parts->len ? g_ptr_array_index (word->parts, 0) : NULL;
+  UbShPart *first = word->parts->len ? g_ptr_array_index (word->parts, 0) : NULL;
   const char *eq;
   gsize n;
 
-  if (first == NULL || first->kind != PART_LIT || (eq = strchr (first->text, '=')) == NULL)
+  if (first == NULL || first->kind != UB_SH_PART_LIT || (eq = strchr (first->text, '=')) == NULL)
     return 0;
   n = eq - first->text;
   if (n == 0 || g_ascii_isdigit (first->text[0]))
@@ -1267,12 +407,12 @@ assignment_name_len (Word *word)
 /* Splits "NAME=value" into the name and the value's parts; command
  * substitutions are moved out of @word, which is spent. */
 static gboolean
-is_assignment (Word   *word,
-               char  **name,
-               Word  **value)
+is_assignment (UbShWord  *word,
+               char     **name,
+               UbShWord **value)
 {
   gsize n = assignment_name_len (word);
-  Part *first;
+  UbShPart *first;
   const char *eq;
 
   if (n == 0)
@@ -1280,25 +420,25 @@ is_assignment (Word   *word,
   first = g_ptr_array_index (word->parts, 0);
   eq = first->text + n;
   *name = g_strndup (first->text, n);
-  *value = word_new ();
+  *value = ub_sh_word_new ();
   if (eq[1] != '\0')
     {
-      Part *rest = g_new0 (Part, 1);
-      rest->kind = PART_LIT;
+      UbShPart *rest = g_new0 (UbShPart, 1);
+      rest->kind = UB_SH_PART_LIT;
       rest->text = g_strdup (eq + 1);
       g_ptr_array_add ((*value)->parts, rest);
     }
   for (guint i = 1; i < word->parts->len; i++)
     {
-      Part *p = g_ptr_array_index (word->parts, i);
-      Part *copy = g_new0 (Part, 1);
+      UbShPart *p = g_ptr_array_index (word->parts, i);
+      UbShPart *copy = g_new0 (UbShPart, 1);
 
       copy->kind = p->kind;
       copy->text = g_strdup (p->text);
       /* a command substitution is moved, not copied */
       copy->cmd = p->cmd;
       p->cmd = NULL;
-      p->kind = PART_LIT;
+      p->kind = UB_SH_PART_LIT;
       g_ptr_array_add ((*value)->parts, copy);
     }
   return TRUE;
@@ -1336,10 +476,10 @@ errexit_assignment (Sh                *sh,
 }
 
 static gboolean
-assign (Sh     *sh,
-        guint   line,
-        char   *name,
-        Word   *value)
+assign (Sh       *sh,
+        guint     line,
+        char     *name,
+        UbShWord *value)
 {
   const char *lit = word_literal (value);
   UbScriptVal *val = NULL;
@@ -1359,11 +499,11 @@ assign (Sh     *sh,
         val = ub_script_val_new (UB_VAL_STRING, lit);
     }
   else if (value->parts->len == 1 &&
-           ((Part *) g_ptr_array_index (value->parts, 0))->kind == PART_CMD)
+           ((UbShPart *) g_ptr_array_index (value->parts, 0))->kind == UB_SH_PART_CMD)
     {
       g_autofree char *grep_pcre = NULL;
 
-      val = eval_command (sh, ((Part *) g_ptr_array_index (value->parts, 0))->cmd, &grep_pcre);
+      val = eval_command (sh, ((UbShPart *) g_ptr_array_index (value->parts, 0))->cmd, &grep_pcre);
       if (val != NULL && sh->errexit && sh->exempt == 0 &&
           !errexit_assignment (sh, line, val, grep_pcre))
         {
@@ -1384,13 +524,13 @@ assign (Sh     *sh,
 }
 
 static gboolean
-run_assignments (Sh   *sh,
-                 Node *node)
+run_assignments (Sh       *sh,
+                 UbShNode *node)
 {
   for (guint i = 0; i < node->words->len; i++)
     {
       g_autofree char *name = NULL;
-      g_autoptr(Word) value = NULL;
+      g_autoptr(UbShWord) value = NULL;
 
       if (!is_assignment (g_ptr_array_index (node->words, i), &name, &value))
         return fail (sh, node->line, _("this shell syntax is not supported"));
@@ -1401,9 +541,9 @@ run_assignments (Sh   *sh,
 }
 
 static gboolean
-node_is_assignments (Node *node)
+node_is_assignments (UbShNode *node)
 {
-  if (node->kind != NODE_SIMPLE || node->words->len == 0)
+  if (node->kind != UB_SH_NODE_SIMPLE || node->words->len == 0)
     return FALSE;
   for (guint i = 0; i < node->words->len; i++)
     if (assignment_name_len (g_ptr_array_index (node->words, i)) == 0)
@@ -1416,16 +556,16 @@ node_is_assignments (Node *node)
  * of a handler function. @message gets the echoed words (or NULL).
  */
 static gboolean
-is_error_exit (Sh    *sh,
-               Node  *node,
-               char **message)
+is_error_exit (Sh       *sh,
+               UbShNode *node,
+               char    **message)
 {
   g_autoptr(GString) msg = g_string_new (NULL);
   GPtrArray *items;
-  Node *one = single (node);
+  UbShNode *one = single (node);
   gboolean exits = FALSE;
 
-  if (one != NULL && one->kind == NODE_SIMPLE && one->words->len > 0)
+  if (one != NULL && one->kind == UB_SH_NODE_SIMPLE && one->words->len > 0)
     {
       const char *lit = word_literal (g_ptr_array_index (one->words, 0));
       if (lit != NULL && g_hash_table_contains (sh->handlers, lit))
@@ -1434,9 +574,9 @@ is_error_exit (Sh    *sh,
           return TRUE;
         }
     }
-  while (node->kind == NODE_GROUP)
+  while (node->kind == UB_SH_NODE_GROUP)
     node = node->body;
-  if (node->kind == NODE_LIST)
+  if (node->kind == UB_SH_NODE_LIST)
     items = node->children;
   else
     {
@@ -1445,7 +585,7 @@ is_error_exit (Sh    *sh,
     }
   for (guint i = 0; i < items->len; i++)
     {
-      Node *item = g_ptr_array_index (items, i);
+      UbShNode *item = g_ptr_array_index (items, i);
 
       if (exits)
         {
@@ -1469,7 +609,7 @@ is_error_exit (Sh    *sh,
       else
         break;
     }
-  if (node->kind != NODE_LIST)
+  if (node->kind != UB_SH_NODE_LIST)
     g_ptr_array_unref (items);
   if (!exits)
     return FALSE;
@@ -1479,10 +619,10 @@ is_error_exit (Sh    *sh,
 
 /* Echo lines without an exit: a message, the script goes on. */
 static gboolean
-is_echo_only (Node  *node,
-              char **message)
+is_echo_only (UbShNode *node,
+              char    **message)
 {
-  Node *one = single (node);
+  UbShNode *one = single (node);
 
   if (one == NULL || !simple_is (one, "echo"))
     return FALSE;
@@ -1521,11 +661,11 @@ apply_error_handler (Sh         *sh,
   return TRUE;
 }
 
-static gboolean run_node (Sh *sh, Node *node);
+static gboolean run_node (Sh *sh, UbShNode *node);
 
 static gboolean
-run_list (Sh   *sh,
-          Node *list)
+run_list (Sh       *sh,
+          UbShNode *list)
 {
   for (guint i = 0; i < list->children->len; i++)
     if (!run_node (sh, g_ptr_array_index (list->children, i)))
@@ -1534,8 +674,8 @@ run_list (Sh   *sh,
 }
 
 static gboolean
-run_simple (Sh   *sh,
-            Node *node)
+run_simple (Sh       *sh,
+            UbShNode *node)
 {
   g_auto(GStrv) argv = NULL;
   const char *cmd;
@@ -1642,8 +782,8 @@ run_simple (Sh   *sh,
 }
 
 static gboolean
-run_pipeline (Sh   *sh,
-              Node *node)
+run_pipeline (Sh       *sh,
+              UbShNode *node)
 {
   g_autofree char *var = NULL;
   g_autofree char *pattern = NULL;
@@ -1684,14 +824,14 @@ run_pipeline (Sh   *sh,
 
 /* The words of `[ … ]` or `test …`, without the brackets. */
 static GPtrArray *
-test_words (Node *cond)
+test_words (UbShNode *cond)
 {
-  Node *one = single (cond);
+  UbShNode *one = single (cond);
   GPtrArray *words;
   const char *last;
   guint n;
 
-  if (one == NULL || one->kind != NODE_SIMPLE || one->redirs->len > 0)
+  if (one == NULL || one->kind != UB_SH_NODE_SIMPLE || one->redirs->len > 0)
     return NULL;
   words = one->words;
   n = words->len;
@@ -1716,7 +856,7 @@ test_words (Node *cond)
 }
 
 static gboolean
-lit_is (Word       *word,
+lit_is (UbShWord   *word,
         const char *s)
 {
   const char *lit = word_literal (word);
@@ -1725,9 +865,9 @@ lit_is (Word       *word,
 
 /* "$X" or "${X}x" (the x idiom) → X */
 static const char *
-tested_var (Word *word)
+tested_var (UbShWord *word)
 {
-  Part *a, *b;
+  UbShPart *a, *b;
 
   if (word->parts->len == 1)
     return word_var_name (word);
@@ -1735,7 +875,7 @@ tested_var (Word *word)
     return NULL;
   a = g_ptr_array_index (word->parts, 0);
   b = g_ptr_array_index (word->parts, 1);
-  if (a->kind == PART_VAR && b->kind == PART_LIT && g_str_equal (b->text, "x"))
+  if (a->kind == UB_SH_PART_VAR && b->kind == UB_SH_PART_LIT && g_str_equal (b->text, "x"))
     return a->text;
   return NULL;
 }
@@ -1743,7 +883,7 @@ tested_var (Word *word)
 /* Run a body under an extra condition. */
 static gboolean
 run_guarded (Sh              *sh,
-             Node            *body,
+             UbShNode        *body,
              UbConditionKind  kind,
              const char      *name,
              const char      *pattern,
@@ -1760,10 +900,10 @@ run_guarded (Sh              *sh,
 
 /* Both bodies only assign variables. */
 static gboolean
-bodies_assign_only (Node *then_body,
-                    Node *else_body)
+bodies_assign_only (UbShNode *then_body,
+                    UbShNode *else_body)
 {
-  Node *bodies[2] = { then_body, else_body };
+  UbShNode *bodies[2] = { then_body, else_body };
 
   for (guint k = 0; k < 2; k++)
     {
@@ -1777,8 +917,8 @@ bodies_assign_only (Node *then_body,
 }
 
 static gboolean
-run_body_assignments (Sh   *sh,
-                      Node *body)
+run_body_assignments (Sh       *sh,
+                      UbShNode *body)
 {
   for (guint i = 0; body != NULL && i < body->children->len; i++)
     if (!run_assignments (sh, g_ptr_array_index (body->children, i)))
@@ -1799,12 +939,12 @@ make_version_check (Sh         *sh,
 }
 
 static gboolean
-run_if (Sh   *sh,
-        Node *node)
+run_if (Sh       *sh,
+        UbShNode *node)
 {
-  Node *cond = g_ptr_array_index (node->children, 0);
-  Node *then_body = g_ptr_array_index (node->children, 1);
-  Node *else_body = node->has_else ? g_ptr_array_index (node->children, 2) : NULL;
+  UbShNode *cond = g_ptr_array_index (node->children, 0);
+  UbShNode *then_body = g_ptr_array_index (node->children, 1);
+  UbShNode *else_body = node->has_else ? g_ptr_array_index (node->children, 2) : NULL;
   g_autoptr(GPtrArray) w = test_words (cond);
   g_autofree char *message = NULL;
   guint n;
@@ -1816,14 +956,14 @@ run_if (Sh   *sh,
   /* [ $? -ne 0 ] / [ $? -eq 0 ] */
   if (n == 3 && word_is_var (g_ptr_array_index (w, 0), "?") && lit_is (g_ptr_array_index (w, 2), "0"))
     {
-      Word *op = g_ptr_array_index (w, 1);
+      UbShWord *op = g_ptr_array_index (w, 1);
       gboolean failed = lit_is (op, "-ne") || lit_is (op, "!=");
       gboolean ok = lit_is (op, "-eq") || lit_is (op, "=") || lit_is (op, "==");
 
       if ((failed || ok) && sh->status.kind == STATUS_OK)
         {
           /* after set -e went on, $? is 0: one branch always runs, the other never */
-          Node *taken = ok ? then_body : else_body;
+          UbShNode *taken = ok ? then_body : else_body;
 
           status_reset (sh);
           return taken == NULL || run_list (sh, taken);
@@ -1896,7 +1036,7 @@ run_if (Sh   *sh,
       var = tested_var (g_ptr_array_index (w, 0));
     if (var != NULL)
       {
-        Node *zero = single (then_body);
+        UbShNode *zero = single (then_body);
         const char *lit;
 
         status_reset (sh);
@@ -1934,32 +1074,32 @@ run_if (Sh   *sh,
 }
 
 static gboolean
-run_node (Sh   *sh,
-          Node *node)
+run_node (Sh       *sh,
+          UbShNode *node)
 {
   g_autofree char *message = NULL;
   gboolean ok;
 
   switch (node->kind)
     {
-    case NODE_SIMPLE:
+    case UB_SH_NODE_SIMPLE:
       return run_simple (sh, node);
-    case NODE_PIPELINE:
+    case UB_SH_NODE_PIPELINE:
       return run_pipeline (sh, node);
-    case NODE_IF:
+    case UB_SH_NODE_IF:
       return run_if (sh, node);
-    case NODE_GROUP:
+    case UB_SH_NODE_GROUP:
       return run_list (sh, node->body);
-    case NODE_LIST:
+    case UB_SH_NODE_LIST:
       return run_list (sh, node);
-    case NODE_FUNC:
+    case UB_SH_NODE_FUNC:
       if (!is_error_exit (sh, node->body, &message))
         return fail (sh, node->line, _("Unbrick only understands functions that report an error and stop"));
       g_hash_table_add (sh->handlers, g_strdup (node->name));
       status_reset (sh);
       return TRUE;
-    case NODE_OR:
-      if (node->left->kind != NODE_SIMPLE && node->left->kind != NODE_PIPELINE)
+    case UB_SH_NODE_OR:
+      if (node->left->kind != UB_SH_NODE_SIMPLE && node->left->kind != UB_SH_NODE_PIPELINE)
         return fail (sh, node->line, _("this shell syntax is not supported"));
       sh->exempt++;
       ok = run_node (sh, node->left);
@@ -1971,7 +1111,7 @@ run_node (Sh   *sh,
       if (is_echo_only (node->right, &message))
         return apply_error_handler (sh, node->line, message, FALSE);
       return fail (sh, node->line, _("Unbrick only understands stopping the script after “||”"));
-    case NODE_AND:
+    case UB_SH_NODE_AND:
     default:
       return fail (sh, node->line, _("this shell syntax is not supported"));
     }
@@ -1984,11 +1124,11 @@ ub_script_parse_sh (const char  *name,
                     GError     **error)
 {
   g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
-  g_autoptr(Node) tree = NULL;
+  g_autoptr(UbShNode) tree = NULL;
   Sh sh = { 0 };
   GPtrArray *steps = NULL;
 
-  tree = parse_script (name, lines, text, 1, error);
+  tree = ub_sh_parse (name, lines, text, 1, error);
   if (tree == NULL)
     return NULL;
 

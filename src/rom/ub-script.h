@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "ub-flash-step.h"
+#include "ub-rom-enums.h"
 
 G_BEGIN_DECLS
 

@@ -12,7 +12,7 @@
 #include "ub-download.h"
 #include "ub-rom-error.h"
 
-#include "../common/ub-test-fs.h"
+#include "ub-test-utils.h"
 
 #define KiB 1024
 #define MiB (1024 * 1024)
@@ -287,18 +287,6 @@ server_thread (gpointer user_data)
   return NULL;
 }
 
-static GBytes *
-random_bytes (gsize size,
-              guint32 seed)
-{
-  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
-  guint8 *data = g_malloc (size);
-
-  for (gsize i = 0; i < size; i++)
-    data[i] = g_rand_int (rand) & 0xff;
-  return g_bytes_new_take (data, size);
-}
-
 static Server *
 server_new (gsize size)
 {
@@ -306,7 +294,7 @@ server_new (gsize size)
 
   g_mutex_init (&srv->lock);
   g_cond_init (&srv->cond);
-  srv->content = random_bytes (size, (guint32) size);
+  srv->content = ub_test_random_bytes (size, (guint32) size);
   srv->etag = g_strdup ("\"v1\"");
   srv->honour_range = TRUE;
   srv->drop_at = -1;
@@ -497,13 +485,8 @@ make_dir (void)
 static char *
 list_dir (const char *dir)
 {
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
+  g_autoptr(GPtrArray) names = ub_test_list_dir (dir);
 
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
   g_ptr_array_add (names, NULL);
   return g_strjoinv (" ", (char **) names->pdata);
 }
@@ -1252,7 +1235,7 @@ test_resume_changed_file (void)
   g_assert_cmpuint (interrupted_run (srv, url, dir, MiB), ==, MiB);
   g_mutex_lock (&srv->lock);
   old = srv->content;
-  srv->content = random_bytes (2 * MiB, 4242);
+  srv->content = ub_test_random_bytes (2 * MiB, 4242);
   g_bytes_unref (old);
   g_free (srv->etag);
   srv->etag = g_strdup ("\"v2\"");

@@ -12,41 +12,23 @@
 #include "ub-fastboot-error.h"
 #include "ub-phone-info.h"
 
-#include "../common/ub-test-fs.h"
+#include "ub-test-phone.h"
 
-typedef struct {
-  char *dir;
-  UbEmuPhone *phone;
-  UbEmuTcpServer *server;
-  char *address;
-} Fixture;
+/* dir, phone, server, address */
+typedef UbTestPhone Fixture;
 
 static void
 fixture_setup (Fixture      *f,
                gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->dir = g_dir_make_tmp ("ub-phone-info-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->phone = ub_emu_phone_new (NULL, f->dir, &error);
-  g_assert_no_error (error);
-  f->server = ub_emu_tcp_server_new (f->phone);
-  g_assert_true (ub_emu_tcp_server_start (f->server, 0, &error));
-  g_assert_no_error (error);
-  f->address = g_strdup_printf ("tcp:127.0.0.1:%u", ub_emu_tcp_server_get_port (f->server));
+  ub_test_phone_init (f, NULL);
 }
 
 static void
 fixture_teardown (Fixture      *f,
                   gconstpointer data)
 {
-  ub_emu_tcp_server_stop (f->server);
-  g_clear_object (&f->server);
-  g_clear_object (&f->phone);
-  ub_test_rm_rf (f->dir);
-  g_free (f->dir);
-  g_free (f->address);
+  ub_test_phone_clear (f);
 }
 
 static void

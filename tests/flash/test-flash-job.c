@@ -23,8 +23,9 @@
 #include "ub-sparse-image.h"
 #include "ub-transport-open.h"
 
-#include "../common/ub-test-fs.h"
-#include "../common/ub-test-preflight.h"
+#include "ub-test-phone.h"
+#include "ub-test-utils.h"
+#include "ub-test-preflight.h"
 
 #define KIB 1024
 #define MIB (1024 * 1024)
@@ -75,12 +76,8 @@ typedef struct {
   GBytes         *super_raw;    /* what super.img expands to */
 } Rom;
 
-typedef struct {
-  char           *dir;
-  UbEmuPhone     *phone;
-  UbEmuTcpServer *server;
-  char           *address;
-} Phone;
+/* dir, phone, server, address */
+typedef UbTestPhone Phone;
 
 static guint32
 rng_next (guint32 *state)
@@ -172,16 +169,6 @@ write_super (const char *path,
   *expanded = g_byte_array_free_to_bytes (raw);
 }
 
-static char *
-md5_of_file (const char *path)
-{
-  g_autofree char *data = NULL;
-  gsize len;
-
-  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
-  return g_compute_checksum_for_data (G_CHECKSUM_MD5, (const guchar *) data, len);
-}
-
 static Rom *
 rom_new (const char *script)
 {
@@ -238,7 +225,7 @@ rom_new (const char *script)
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
       g_autofree char *p = g_build_filename (images, names[i], NULL);
-      g_autofree char *sum = md5_of_file (p);
+      g_autofree char *sum = ub_test_md5_of_file (p);
       g_string_append_printf (md5, "    <digest hash=\"md5\" name=\"%s\">%s</digest>\n", names[i], sum);
     }
   g_string_append (md5, "  </digests>\n</root>\n");
@@ -274,7 +261,6 @@ phone_new (const char *serial,
            const char *device_extra,
            const char *partitions_extra)
 {
-  Phone *phone = g_new0 (Phone, 1);
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *profile = g_strdup_printf (
@@ -298,41 +284,12 @@ phone_new (const char *serial,
     serial, device_extra ? device_extra : "",
     partitions_extra ? partitions_extra : "boot_ab=0x100000\n");
 
-  phone->dir = g_dir_make_tmp ("ub-flash-phone-XXXXXX", &error);
-  g_assert_no_error (error);
   g_assert_true (g_key_file_load_from_data (kf, profile, -1, G_KEY_FILE_NONE, &error));
-  phone->phone = ub_emu_phone_new (kf, phone->dir, &error);
   g_assert_no_error (error);
-  phone->server = ub_emu_tcp_server_new (phone->phone);
-  g_assert_true (ub_emu_tcp_server_start (phone->server, 0, &error));
-  phone->address = g_strdup_printf ("tcp:127.0.0.1:%u", ub_emu_tcp_server_get_port (phone->server));
-  return phone;
+  return ub_test_phone_new (kf);
 }
 
-static void
-phone_free (Phone *phone)
-{
-  ub_emu_tcp_server_stop (phone->server);
-  g_object_unref (phone->server);
-  g_object_unref (phone->phone);
-  ub_test_rm_rf (phone->dir);
-  g_free (phone->dir);
-  g_free (phone->address);
-  g_free (phone);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Phone, phone_free)
-
-static char *
-phone_log (Phone *phone)
-{
-  g_autofree char *path = g_build_filename (phone->dir, "writes.log", NULL);
-  char *text = NULL;
-
-  if (!g_file_get_contents (path, &text, NULL, NULL))
-    return g_strdup ("");
-  return text;
-}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Phone, ub_test_phone_free)
 
 static GBytes *
 partition_bytes (Phone      *phone,
@@ -408,7 +365,7 @@ assert_refused (UbPreflight *preflight,
                 const char  *title)
 {
   const UbCheck *c = ub_test_find_check (preflight, id, UB_CHECK_FAILED);
-  g_autofree char *log = phone_log (phone);
+  g_autofree char *log = ub_test_phone_dup_log (phone);
   g_autoptr(GError) error = NULL;
   g_autoptr(UbFlashJob) job = NULL;
 
@@ -653,7 +610,7 @@ test_happy (void)
                    "Your phone is restarting. The first start can take up to 10 minutes; leave it "
                    "connected to power.");
   assert_flashed (rom, phone);
-  log = phone_log (phone);
+  log = ub_test_phone_dup_log (phone);
   g_assert_nonnull (strstr (log, "erase boot_a\nerase boot_b\n"));
   g_assert_nonnull (strstr (log, "erase apdp\n"));
   g_assert_nonnull (strstr (log, "set_active a\nreboot system\n"));
@@ -995,7 +952,7 @@ test_cancel (void)
                    "Stopped between two steps. The phone is only partly flashed: it will not start "
                    "Android yet, but it stays in fastboot mode. Resume to finish.");
   /* it stopped after the piece the phone was writing: super is incomplete, nothing after it ran */
-  log = phone_log (phone);
+  log = ub_test_phone_dup_log (phone);
   g_assert_nonnull (strstr (log, "flash super "));
   g_assert_null (strstr (log, "flash misc "));
   g_assert_cmpuint (ub_flash_job_get_resume_step (job), ==, super);
@@ -1032,7 +989,7 @@ test_abort (void)
                    "in fastboot mode and can be flashed again. Resume to finish.");
   g_assert_cmpstr (ub_flash_job_get_next_step (job), ==,
                    "Unplug the phone and connect it again before you resume.");
-  log = phone_log (phone);
+  log = ub_test_phone_dup_log (phone);
   g_assert_null (strstr (log, "flash misc "));
   g_assert_cmpuint (ub_flash_job_get_resume_step (job), ==, super);
 
@@ -1143,7 +1100,7 @@ test_other_phone (void)
                    "expected piano, serial PIANO0A1).");
   g_assert_cmpstr (ub_flash_job_get_phone_state (job), ==,
                    "Nothing was written to the phone; it is as it was.");
-  log = phone_log (b);
+  log = ub_test_phone_dup_log (b);
   g_assert_cmpstr (log, ==, "");
   watch_clear (&w);
 }
@@ -1189,7 +1146,7 @@ test_lock_needs_confirmation (void)
                      "The phone is restarting to finish locking the bootloader. It erases itself, "
                      "and the first start can take up to 10 minutes.");
     {
-      g_autofree char *log = phone_log (phone);
+      g_autofree char *log = ub_test_phone_dup_log (phone);
       g_assert_true (g_str_has_suffix (log, "set_active a\noem lock\nreboot system\n"));
     }
     g_assert_nonnull (strstr (w.log->str, "Skipped after the lock: reboot\n"));
@@ -1258,7 +1215,7 @@ test_lock_restarts (void)
   assert_flashed (rom, phone);
   unlocked = ub_emu_phone_dup_var (phone->phone, "unlocked");
   g_assert_cmpstr (unlocked, ==, "no");
-  log = phone_log (phone);
+  log = ub_test_phone_dup_log (phone);
   g_assert_true (g_str_has_suffix (log, "set_active a\noem lock\nrestart after lock\n"));
   g_assert_null (strstr (log, "reboot"));
   g_assert_nonnull (strstr (w.log->str, "Locking the bootloader…\n"));
@@ -1365,11 +1322,11 @@ test_vbmeta_changed (void)
                     "fastboot $* set_active a\n", 1);
   rom = rom_new (script->str);
   path = rom_image (rom, "vbmeta.img");
-  before = md5_of_file (path);
+  before = ub_test_md5_of_file (path);
   g_assert_true (g_file_get_contents (path, &data, &len, NULL));
   data[200] ^= 0x01;
   g_assert_true (g_file_set_contents (path, data, len, NULL));
-  after = md5_of_file (path);
+  after = ub_test_md5_of_file (path);
 
   r = ub_rom_new_for_folder (rom->dir, &error);
   g_assert_no_error (error);
@@ -1551,7 +1508,7 @@ test_lock_after_refused_write (void)
                                         "check it, but it locks the bootloader later, so Unbrick "
                                         "stops here and leaves the bootloader unlocked.\n"));
   /* nothing after misc reached the phone, the lock least of all */
-  log = phone_log (phone);
+  log = ub_test_phone_dup_log (phone);
   g_assert_null (strstr (log, "oem lock"));
   g_assert_null (strstr (log, "flash boot_a"));
   unlocked = ub_emu_phone_dup_var (phone->phone, "unlocked");
@@ -1602,7 +1559,7 @@ test_lock_refused (void)
                        "allowed). The phone can start as it is, with the bootloader unlocked.");
       g_assert_cmpstr (ub_flash_job_get_next_step (job), ==, "Resume to try the lock again.");
       assert_flashed (rom, phone);
-      log = phone_log (phone);
+      log = ub_test_phone_dup_log (phone);
       g_assert_null (strstr (log, "reboot"));
 
       resume_job (job, &w);
@@ -1649,7 +1606,7 @@ test_lock_answer_lost (void)
   /* it went through after all (the phone is found locked, in fastboot mode) */
   ub_emu_phone_clear_faults (phone->phone);
   ub_emu_phone_set_var (phone->phone, "unlocked", "no");
-  before = phone_log (phone);
+  before = ub_test_phone_dup_log (phone);
   resume_job (job, &w);
   g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
   g_assert_null (ub_flash_job_get_error (job));
@@ -1660,7 +1617,7 @@ test_lock_answer_lost (void)
   g_assert_nonnull (strstr (w.log->str, "The phone's bootloader is locked: the lock went through "
                                         "before the connection broke.\n"));
   /* only the script's restart was sent */
-  after = phone_log (phone);
+  after = ub_test_phone_dup_log (phone);
   g_assert_true (g_str_has_prefix (after, before));
   g_assert_cmpstr (after + strlen (before), ==, "reboot system\n");
   watch_clear (&w);
@@ -1722,7 +1679,7 @@ test_boot_last (void)
                    "The phone is starting from twrp.img, which the ROM's script sent to it (it is "
                    "not installed). Leave the phone connected to power and follow what it shows on "
                    "its screen.");
-  log = phone_log (phone);
+  log = ub_test_phone_dup_log (phone);
   g_assert_nonnull (strstr (log, "set_active a\ndownload 8192 "));
   g_assert_true (g_str_has_suffix (log, "\n") && strstr (log, "\nboot 8192 ") != NULL);
   watch_clear (&w);

@@ -103,6 +103,25 @@ with t.TempDir() as tmp:
     check("nothing listening", r.returncode == 1 and "Could not connect to the device" in r.stderr, r.stderr)
     r = t.run([t.CLI, "--demo", "getvar", "product"])
     check("--demo", r.returncode == 0 and r.stdout == "product: alioth\n", r.stderr)
+    env = {k: v for k, v in os.environ.items() if k != "G_MESSAGES_DEBUG"}
+    r = t.run([t.CLI, "--demo", "-v", "getvar", "product"], env=env)
+    debug = [line for line in r.stderr.splitlines() if "-DEBUG: " in line]
+    check("-v shows the fastboot trace alone, on stderr",
+          r.returncode == 0 and r.stdout == "product: alioth\n" and
+          any(line.endswith(": > getvar:product") for line in debug) and
+          any(line.endswith(": < OKAYalioth") for line in debug) and
+          all("Unbrick-Protocol-DEBUG" in line for line in debug), r)
+    r = t.run([t.CLI, "--demo", "getvar", "product"], env={**env, "G_MESSAGES_DEBUG": "Unbrick-Protocol"})
+    check("G_MESSAGES_DEBUG=Unbrick-Protocol selects the same trace",
+          r.returncode == 0 and "Unbrick-Protocol-DEBUG" in r.stderr and "> getvar:product" in r.stderr and
+          all("Unbrick-Protocol-DEBUG" in line for line in r.stderr.splitlines() if "-DEBUG: " in line),
+          r)
+    r = t.run([t.CLI, "--demo", "-v", "getvar", "product"], env={**env, "G_MESSAGES_DEBUG": "Unbrick-Cli"})
+    check("-v leaves an explicit G_MESSAGES_DEBUG alone",
+          r.returncode == 0 and "Unbrick-Protocol-DEBUG" not in r.stderr, r)
+    r = t.run([t.CLI, "--demo", "getvar", "product"], env=env)
+    check("no trace without -v", r.returncode == 0 and r.stdout == "product: alioth\n" and
+          "-DEBUG" not in r.stderr, r)
 
     # ---- USB through umockdev
     if shutil.which("umockdev-wrapper") and os.path.exists(t.USB_HARNESS):

@@ -30,6 +30,8 @@
 #include "ub-rom-archive.h"
 #include "ub-rom-error.h"
 
+#include "ub-test-utils.h"
+
 #define MiB (1024 * 1024)
 #define TOP "piano_images_OS3.0.9.0.WPYCNXM_16.0"
 #define MSG_CHECKSUM "The file is damaged or incomplete (its checksum does not match its name). Download it again."
@@ -54,29 +56,12 @@ new_case_dir (char **cache)
   return dir;
 }
 
-static GBytes *
-random_bytes (gsize   len,
-              guint32 seed)
-{
-  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
-  guint8 *data = g_malloc (len);
-
-  for (gsize i = 0; i + 4 <= len; i += 4)
-    {
-      guint32 v = g_rand_int (rand);
-      memcpy (data + i, &v, 4);
-    }
-  for (gsize i = len - len % 4; i < len; i++)
-    data[i] = (guint8) g_rand_int (rand);
-  return g_bytes_new_take (data, len);
-}
-
 /* Random data with long zero runs, as in a raw image. */
 static GBytes *
 image_bytes (gsize   len,
              guint32 seed)
 {
-  g_autoptr(GBytes) rnd = random_bytes (len, seed);
+  g_autoptr(GBytes) rnd = ub_test_random_bytes (len, seed);
   guint8 *data = g_memdup2 (g_bytes_get_data (rnd, NULL), len);
 
   for (gsize off = 0; off < len; off += 256 * 1024)
@@ -90,32 +75,10 @@ md5_of_bytes (GBytes *bytes)
   return g_compute_checksum_for_bytes (G_CHECKSUM_MD5, bytes);
 }
 
-static char *
-md5_of_file (const char *path)
-{
-  g_autofree char *contents = NULL;
-  gsize len;
-
-  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
-  return g_compute_checksum_for_data (G_CHECKSUM_MD5, (const guint8 *) contents, len);
-}
-
-static GPtrArray *
-list_dir (const char *path)
-{
-  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    g_ptr_array_add (names, g_strdup (name));
-  return names;
-}
-
 static void
 assert_dir_empty (const char *path)
 {
-  g_autoptr(GPtrArray) names = list_dir (path);
+  g_autoptr(GPtrArray) names = ub_test_list_dir (path);
 
   if (names->len)
     g_error ("%s is not empty: it holds %s", path, (char *) names->pdata[0]);
@@ -267,7 +230,7 @@ rom_entries (GArray *a)
   g_autoptr(GBytes) script = g_bytes_new_static ("#!/bin/sh\nfastboot $* getvar product\n", 37);
   g_autoptr(GBytes) misc = g_bytes_new_static ("device=piano\nbuild_number=OS3.0.9.0.WPYCNXM\n", 44);
   g_autoptr(GBytes) empty = g_bytes_new_static ("", 0);
-  g_autoptr(GBytes) boot = random_bytes (3 * MiB + 17, 1);
+  g_autoptr(GBytes) boot = ub_test_random_bytes (3 * MiB + 17, 1);
   g_autoptr(GBytes) super = image_bytes (9 * MiB + 4096, 2);
 
   add (a, 'd', "./", NULL, NULL, 0);
@@ -305,7 +268,7 @@ make_rom (const char  *dir,
   char *path;
 
   write_archive (tmp, kind, a);
-  md5 = md5_of_file (tmp);
+  md5 = ub_test_md5_of_file (tmp);
   if (md5_name)
     path = g_strdup_printf ("%s/" TOP "_%.10s.%s", dir, md5, kind);
   else
@@ -449,7 +412,7 @@ check_good (const char *kind)
   g_autoptr(GError) error = NULL;
   g_autofree char *out = NULL;
   g_autofree char *md5 = NULL;
-  g_autofree char *want_md5 = md5_of_file (path);
+  g_autofree char *want_md5 = ub_test_md5_of_file (path);
   g_autofree char *key = NULL;
   g_autofree char *link = NULL;
   g_autofree char *link_target = NULL;
@@ -496,13 +459,13 @@ check_good (const char *kind)
   g_assert_true (p.monotonic);
 
   /* only the unpack is left in the cache; the archive is untouched */
-  names = list_dir (cache);
+  names = ub_test_list_dir (cache);
   g_assert_cmpuint (names->len, ==, 1);
   g_clear_pointer (&names, g_ptr_array_unref);
-  names = list_dir (dir);
+  names = ub_test_list_dir (dir);
   g_assert_cmpuint (names->len, ==, 2);  /* the archive and the cache */
   g_clear_pointer (&md5, g_free);
-  md5 = md5_of_file (path);
+  md5 = ub_test_md5_of_file (path);
   g_assert_cmpstr (md5, ==, want_md5);
 }
 
@@ -569,7 +532,7 @@ test_trailing_bytes (void)
   for (int i = 0; i < 3 * MiB + 5; i++)
     fputc (0, f);
   fclose (f);
-  want = md5_of_file (path);
+  want = ub_test_md5_of_file (path);
   out = unpack (path, cache, &error);
   g_assert_no_error (error);
   assert_unpack_matches (out, expect);
@@ -584,7 +547,7 @@ test_name_md5 (void)
   g_autofree char *dir = new_case_dir (&cache);
   g_autoptr(GHashTable) expect = NULL;
   g_autofree char *path = make_rom (dir, "tgz", TRUE, &expect);
-  g_autofree char *md5 = md5_of_file (path);
+  g_autofree char *md5 = ub_test_md5_of_file (path);
   g_autofree char *wrong = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *out = NULL;
@@ -625,7 +588,7 @@ write_same_size_garbage (const char *path)
   g_autoptr(GBytes) garbage = NULL;
 
   g_assert_cmpint (stat (path, &st), ==, 0);
-  garbage = random_bytes ((gsize) st.st_size, 99);
+  garbage = ub_test_random_bytes ((gsize) st.st_size, 99);
   g_assert_true (g_file_set_contents (path, g_bytes_get_data (garbage, NULL), st.st_size, NULL));
   set_mtime (path, st.st_mtim);
 }
@@ -837,7 +800,7 @@ static void
 lead (GArray *a)
 {
   /* something written before the bad entry, which must vanish too */
-  g_autoptr(GBytes) b = random_bytes (2 * MiB, 3);
+  g_autoptr(GBytes) b = ub_test_random_bytes (2 * MiB, 3);
 
   add (a, 'd', TOP, NULL, NULL, 0);
   add_file (a, TOP "/images/first.img", b);
@@ -1030,7 +993,7 @@ test_unsafe (gconstpointer data)
   assert_dir_empty (cache);
   assert_missing (evil);
   assert_missing (x);
-  names = list_dir (dir);
+  names = ub_test_list_dir (dir);
   g_assert_cmpuint (names->len, ==, 3);  /* evil.tgz, outside, cache */
   {
     g_autofree char *contents = NULL;
@@ -1122,7 +1085,7 @@ test_garbage (void)
   g_autofree char *cache = NULL;
   g_autofree char *dir = new_case_dir (&cache);
   g_autofree char *path = g_build_filename (dir, "garbage.tgz", NULL);
-  g_autoptr(GBytes) garbage = random_bytes (3 * MiB, 7);
+  g_autoptr(GBytes) garbage = ub_test_random_bytes (3 * MiB, 7);
 
   g_assert_true (g_file_set_contents (path, g_bytes_get_data (garbage, NULL), 3 * MiB, NULL));
   check_damaged (path, cache);
@@ -1295,7 +1258,7 @@ test_cancel (void)
   g_autofree char *dir = new_case_dir (&cache);
   g_autofree char *path = g_build_filename (dir, "big.tgz", NULL);
   g_autoptr(GArray) a = entries_new ();
-  g_autoptr(GBytes) big = random_bytes (24 * MiB, 8);
+  g_autoptr(GBytes) big = ub_test_random_bytes (24 * MiB, 8);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(UbRomArchive) archive = NULL;
   g_autoptr(GError) error = NULL;
@@ -1461,7 +1424,7 @@ test_no_space_tmpfs_start (void)
   g_autofree char *cache = NULL;
   g_autofree char *path = NULL;
   g_autoptr(GArray) a = entries_new ();
-  g_autoptr(GBytes) big = random_bytes (4 * MiB, 9);
+  g_autoptr(GBytes) big = ub_test_random_bytes (4 * MiB, 9);
   g_autoptr(GError) error = NULL;
   g_autofree char *out = NULL;
 
@@ -1488,7 +1451,7 @@ test_no_space_tmpfs_entry (void)
   g_autofree char *cache = NULL;
   g_autofree char *path = NULL;
   g_autoptr(GArray) a = entries_new ();
-  g_autoptr(GBytes) small = random_bytes (1 * MiB, 10);
+  g_autoptr(GBytes) small = ub_test_random_bytes (1 * MiB, 10);
   g_autoptr(GBytes) zeros = g_bytes_new_take (g_malloc0 (32 * MiB), 32 * MiB);
   g_autoptr(GError) error = NULL;
   g_autofree char *out = NULL;
@@ -1517,7 +1480,7 @@ test_no_space_tmpfs_enospc (void)
   g_autofree char *cache = NULL;
   g_autofree char *path = NULL;
   g_autoptr(GArray) a = entries_new ();
-  g_autoptr(GBytes) small = random_bytes (1 * MiB, 10);
+  g_autoptr(GBytes) small = ub_test_random_bytes (1 * MiB, 10);
   g_autoptr(GBytes) zeros = g_bytes_new_take (g_malloc0 (32 * MiB), 32 * MiB);
   g_autoptr(UbRomArchive) archive = NULL;
   g_autoptr(GError) error = NULL;
@@ -1636,7 +1599,7 @@ test_prune (void)
   assert_missing (nomarker);
   assert_missing (stale_lock);
   g_assert_true (g_file_test (foreign, G_FILE_TEST_EXISTS));
-  names = list_dir (cache);
+  names = ub_test_list_dir (cache);
   g_assert_cmpuint (names->len, ==, 3);
 
   /* the kept ones are still complete */
@@ -1781,32 +1744,13 @@ test_concurrent (void)
     }
   g_assert_cmpstr (t[0].dir, ==, t[1].dir);
   assert_unpack_matches (t[0].dir, expect);
-  names = list_dir (cache);
+  names = ub_test_list_dir (cache);
   g_assert_cmpuint (names->len, ==, 1);
   g_free (t[0].dir);
   g_free (t[1].dir);
 }
 
 /* ------------------------------------------------------------------------ */
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      struct stat st;
-
-      if (lstat (child, &st) == 0 && S_ISDIR (st.st_mode))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
 
 int
 main (int    argc,
@@ -1861,7 +1805,7 @@ main (int    argc,
 
   ret = g_test_run ();
   if (!g_test_subprocess ())
-    remove_tree (tmp_dir);
+    ub_test_rm_rf (tmp_dir);
   g_free (tmp_dir);
   return ret;
 }

@@ -7,10 +7,15 @@
 
 #include <glib/gstdio.h>
 
+#include "ub-check.h"
+#include "ub-enum-nick.h"
+#include "ub-download.h"
+#include "ub-rom-enums.h"
 #include "ub-rom.h"
 #include "ub-rom-error.h"
 #include "ub-script.h"
-#include "ub-script-private.h"
+#include "ub-script-builder.h"
+#include "ub-usb-device-info.h"
 
 static UbScriptDialect
 dialect_of (const char *name)
@@ -1034,6 +1039,48 @@ test_refusals (void)
                   "flash_all.bat, line 1: Unbrick cannot resolve a variable on this line: “fastboot %* flash boot %IMG%”");
 }
 
+/* The words the CLI's JSON, the resume file and GSettings use are the enums'
+ * GType nicks: the same words as before they were registered. */
+static void
+test_enum_nicks (void)
+{
+  static const char *const kinds[] = {
+    "check-product", "check-anti-rollback", "check-security-patch", "check-folder",
+    "check-number", "check-var", "flash", "erase", "format", "set-active", "oem", "flashing",
+    "reboot", "boot", "getvar", "echo", "sleep", "exit",
+  };
+  static const char *const statuses[] = { "passed", "warning", "failed", "skipped" };
+  static const char *const modes[] = { "clean-all", "keep-data", "clean-all-lock" };
+  GEnumClass *klass = g_type_class_ref (UB_TYPE_STEP_KIND);
+
+  g_assert_cmpuint (klass->n_values, ==, G_N_ELEMENTS (kinds));
+  g_type_class_unref (klass);
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    g_assert_cmpstr (ub_step_kind_to_string (i), ==, kinds[i]);
+  g_assert_cmpstr (ub_step_kind_to_string (99), ==, "unknown");
+  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
+    g_assert_cmpstr (ub_check_status_to_string (i), ==, statuses[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
+    {
+      UbRomMode mode = 99;
+
+      g_assert_cmpstr (ub_rom_mode_to_string (i), ==, modes[i]);
+      g_assert_true (ub_rom_mode_from_string (modes[i], &mode));
+      g_assert_cmpint (mode, ==, i);
+    }
+  g_assert_false (ub_rom_mode_from_string ("clean_all", NULL));
+  g_assert_false (ub_rom_mode_from_string (NULL, NULL));
+  g_assert_cmpstr (ub_usb_device_kind_to_string (UB_USB_DEVICE_KIND_BROM), ==, "brom");
+  g_assert_cmpstr (ub_enum_nick (UB_TYPE_USB_ACCESS_PROBLEM, UB_USB_ACCESS_PERMISSION), ==,
+                   "no-permission");
+  g_assert_cmpstr (ub_enum_nick (UB_TYPE_SCRIPT_DIALECT, UB_SCRIPT_BAT), ==, "bat");
+  g_assert_cmpstr (ub_enum_nick (UB_TYPE_ROM_ERROR, UB_ROM_ERROR_UNSUPPORTED_SCRIPT), ==,
+                   "unsupported-script");
+  g_assert_cmpstr (ub_enum_nick (UB_TYPE_DOWNLOAD_STATE, UB_DOWNLOAD_STATE_DOWNLOADING), ==,
+                   "downloading");
+  g_assert_null (ub_enum_nick (UB_TYPE_CHECK_STATUS, 42));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1063,5 +1110,6 @@ main (int argc, char **argv)
   g_test_add_func ("/script/getvar-stderr-set-e-file", test_getvar_stderr);
   g_test_add_func ("/script/bat-line-forms", test_bat_line_forms);
   g_test_add_func ("/script/refusals", test_refusals);
+  g_test_add_func ("/script/enum-nicks", test_enum_nicks);
   return g_test_run ();
 }

@@ -13,6 +13,8 @@
 #include "ub-fastboot-error.h"
 #include "ub-sparse-image.h"
 
+#include "ub-test-utils.h"
+
 #define MiB (1024 * 1024)
 
 /* ------------------------------------------------------------------------ */
@@ -1441,16 +1443,6 @@ test_file_changed (void)
   g_assert_cmpstr (error->message, ==, msg);
 }
 
-static double
-cpu_seconds (void)
-{
-  struct rusage ru;
-
-  getrusage (RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
-         ru.ru_stime.tv_usec / 1e6;
-}
-
 /*
  * CPU cost of the raw scan and of streaming pieces, per GiB. The data is
  * freshly written, so it is read from the page cache: what is measured is
@@ -1507,15 +1499,15 @@ test_stream_performance (void)
   fclose (sparse_f);
 
   raw = open_ok (raw_path);
-  start = cpu_seconds ();
+  start = ub_test_cpu_seconds ();
   split_ok (raw, 50 * MiB);
-  scan = (cpu_seconds () - start) * (1024.0 * MiB / size);
+  scan = (ub_test_cpu_seconds () - start) * (1024.0 * MiB / size);
   g_assert_cmpuint (ub_sparse_image_get_n_pieces (raw), ==, 3);
 
   sparse = open_ok (sparse_path);
   split_ok (sparse, 50 * MiB);
   g_assert_cmpuint (ub_sparse_image_get_n_pieces (sparse), ==, 3);
-  start = cpu_seconds ();
+  start = ub_test_cpu_seconds ();
   for (guint p = 0; p < 3; p++)
     {
       g_autoptr(GInputStream) in = ub_sparse_image_open_piece (sparse, p, &error);
@@ -1526,7 +1518,7 @@ test_stream_performance (void)
         total += (guint64) r;
       g_assert_no_error (error);
     }
-  stream = (cpu_seconds () - start) * (1024.0 * MiB / size);
+  stream = (ub_test_cpu_seconds () - start) * (1024.0 * MiB / size);
   g_assert_cmpuint (total, >, size);
 
   g_test_message ("CPU per GiB: raw scan %.3f s, streaming %.3f s", scan, stream);
@@ -1685,17 +1677,6 @@ main (int argc, char **argv)
 
   ret = g_test_run ();
 
-  {
-    g_autoptr(GDir) dir = g_dir_open (tmp_dir, 0, NULL);
-    const char *name;
-
-    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *p = g_build_filename (tmp_dir, name, NULL);
-
-        unlink (p);
-      }
-    rmdir (tmp_dir);
-  }
+  ub_test_rm_rf (tmp_dir);
   return ret;
 }

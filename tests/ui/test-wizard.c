@@ -25,7 +25,7 @@
 #include "ub-usb-device-info.h"
 #include "ub-window.h"
 
-#include "../common/ub-test-fs.h"
+#include "ub-test-utils.h"
 
 typedef struct {
   UbEmuDemo *demo;

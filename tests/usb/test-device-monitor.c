@@ -14,7 +14,7 @@
 #include "ub-device-monitor.h"
 #include "ub-emu-usb.h"
 
-#include "../common/ub-test-fs.h"
+#include "ub-test-utils.h"
 
 #define WAIT_MS 5000
 

@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include "ub-test-utils.h"
+
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -75,25 +77,6 @@ make_state_dir (void)
 }
 
 static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-          rm_rf (child);
-        else
-          g_unlink (child);
-      }
-  g_rmdir (path);
-}
-
-static void
 test_getvar (void)
 {
   g_autofree char *dir = make_state_dir ();
@@ -105,7 +88,7 @@ test_getvar (void)
     return;
   g_assert_cmpint (r.status, ==, 0);
   g_assert_cmpstr (r.out, ==, "alioth\n");
-  rm_rf (dir);
+  ub_test_rm_rf (dir);
 }
 
 static void
@@ -125,7 +108,7 @@ test_exit_status (void)
 
   run_harness (&r2, dir, NULL, sh);
   g_assert_cmpint (r2.status, ==, 3);
-  rm_rf (dir);
+  ub_test_rm_rf (dir);
 }
 
 static void
@@ -147,7 +130,7 @@ test_download (void)
   g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
   line = g_strdup_printf ("download 67108864 %s\n", r.out);
   g_assert_nonnull (strstr (log, line));
-  rm_rf (dir);
+  ub_test_rm_rf (dir);
 }
 
 static void
@@ -163,7 +146,7 @@ test_fault (void)
     return;
   g_assert_cmpint (r.status, ==, 1);
   g_assert_nonnull (strstr (r.err, "ub-usb-client: The phone was unplugged"));
-  rm_rf (dir);
+  ub_test_rm_rf (dir);
 }
 
 static void
@@ -191,7 +174,7 @@ test_phones (void)
   run_harness (&r2, dir, hargs, args2);
   g_assert_cmpint (r2.status, ==, 0);
   g_assert_cmpstr (r2.out, ==, "8d1cac2-2\n");
-  rm_rf (dir);
+  ub_test_rm_rf (dir);
 }
 
 static void
@@ -210,7 +193,7 @@ test_reboot (void)
   g_assert_cmpstr (r.out, ==, "back: 8d1cac2\n");
   g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
   g_assert_cmpstr (log, ==, "reboot bootloader\n");
-  rm_rf (dir);
+  ub_test_rm_rf (dir);
 }
 
 /* --no-access, with the command run as root without CAP_DAC_OVERRIDE: what a
@@ -238,7 +221,7 @@ test_no_access (void)
   /* g_printerr() turns the dash into '?' in the C locale */
   g_assert_nonnull (strstr (r.err, "ub-usb-client: Permission denied for the USB device usb:1-1 "));
   g_assert_nonnull (strstr (r.err, " install the udev rule that gives your user access to phones"));
-  rm_rf (dir);
+  ub_test_rm_rf (dir);
 }
 
 int

@@ -20,6 +20,8 @@
 #include "ub-pattern-stream.h"
 #include "ub-usb-transport.h"
 
+#include "ub-test-utils.h"
+
 #define MiB (1024 * 1024)
 
 static UbEmuUsb *bus;
@@ -33,25 +35,6 @@ typedef struct {
   UbEmuUsbDevice *dev;
   char *serial;
 } Phone;
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-          rm_rf (child);
-        else
-          g_unlink (child);
-      }
-  g_rmdir (path);
-}
 
 static void
 phone_setup (Phone        *p,
@@ -77,7 +60,7 @@ phone_teardown (Phone        *p,
   ub_emu_usb_device_unplug (p->dev);
   g_assert_true (ub_emu_usb_settle (bus, 5000));
   g_clear_object (&p->phone);
-  rm_rf (p->state_dir);
+  ub_test_rm_rf (p->state_dir);
   g_free (p->state_dir);
   g_free (p->serial);
 }
@@ -125,16 +108,6 @@ read_log (Phone *p)
   if (!g_file_get_contents (path, &contents, NULL, NULL))
     return g_strdup ("");
   return contents;
-}
-
-static double
-cpu_seconds (void)
-{
-  struct rusage ru;
-
-  getrusage (RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-         ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 static UbUsbDeviceInfo *
@@ -283,7 +256,7 @@ test_enumerate (Phone        *p,
   g_assert_cmpstr (ub_usb_transport_get_path (UB_USB_TRANSPORT (t)), ==,
                    ub_emu_usb_device_get_path (p->dev));
   g_clear_object (&t);
-  rm_rf (hub_state);
+  ub_test_rm_rf (hub_state);
 }
 
 static void
@@ -312,12 +285,12 @@ test_no_response_timeout (Phone        *p,
   g_autoptr(GError) error = NULL;
   guint8 buf[UB_TRANSPORT_MAX_PACKET];
   gint64 start = g_get_monotonic_time ();
-  double cpu_start = cpu_seconds ();
+  double cpu_start = ub_test_cpu_seconds ();
   double cpu;
   gssize n;
 
   n = ub_transport_read (t, buf, sizeof buf, 1000, NULL, &error);
-  cpu = cpu_seconds () - cpu_start;
+  cpu = ub_test_cpu_seconds () - cpu_start;
   g_assert_cmpint (n, ==, -1);
   g_assert_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_TIMEOUT);
   g_assert_cmpstr (error->message, ==, "The phone did not answer in time");
@@ -387,7 +360,7 @@ test_download (Phone        *p,
   gssize n;
 
   start_download (t, size);
-  cpu_start = cpu_seconds ();
+  cpu_start = ub_test_cpu_seconds ();
   start = g_get_monotonic_time ();
   g_assert_true (ub_transport_write_stream (t, stream, size, 10000, progress_count, &progress,
                                             NULL, &error));
@@ -395,7 +368,7 @@ test_download (Phone        *p,
   n = ub_transport_read (t, buf, sizeof buf, 30000, NULL, &error);
   g_assert_no_error (error);
   seconds = (g_get_monotonic_time () - start) / 1e6;
-  cpu = cpu_seconds () - cpu_start;
+  cpu = ub_test_cpu_seconds () - cpu_start;
   okay = g_strndup ((const char *) buf, n);
   g_assert_cmpstr (okay, ==, "OKAY");
   g_assert_cmpuint (progress, ==, size);

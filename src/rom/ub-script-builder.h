@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* Shared by the .sh and .bat readers of UbScript; not public. */
+/* The builder the .sh and .bat readers of UbScript fill (ub-script-builder.c);
+ * not public. */
 
 #include "ub-flash-step.h"
 
@@ -143,14 +144,5 @@ UbFlashStep *ub_script_match_check   (UbScriptBuilder *b,
 /* cmd's idea of a number: the whole word, decimal, 0x hex or 0 octal, signed. */
 gboolean     ub_script_cmd_number    (const char      *text,
                                       gint64          *out);
-
-GPtrArray   *ub_script_parse_sh      (const char      *name,
-                                      const char      *text,
-                                      GPtrArray      **notes,
-                                      GError         **error);
-GPtrArray   *ub_script_parse_bat     (const char      *name,
-                                      const char      *text,
-                                      GPtrArray      **notes,
-                                      GError         **error);
 
 G_END_DECLS
