@@ -6,6 +6,7 @@
 
 #include "ub-cli-download.h"
 #include "ub-download.h"
+#include "ub-online-error.h"
 #include "ub-rom-error.h"
 
 #define USAGE "download URL [--md5 HEX] [--dir DIR]"

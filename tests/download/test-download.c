@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "ub-download.h"
-#include "ub-rom-error.h"
+#include "ub-online-error.h"
 
 #include "../common/ub-test-fs.h"
 
@@ -548,7 +548,7 @@ assert_fails_leaving_nothing (UbDownload *download,
   g_autofree char *listing = NULL;
 
   g_assert_false (ub_download_run_sync (download, NULL, &error));
-  g_assert_error (error, UB_ROM_ERROR, code);
+  g_assert_error (error, UB_ONLINE_ERROR, code);
   if (message != NULL)
     g_assert_cmpstr (error->message, ==, message);
   listing = list_dir (dir);
@@ -565,7 +565,7 @@ assert_refused (const char *url,
   g_autoptr(UbDownload) download = ub_download_new (url, "/nonexistent", &error);
 
   g_assert_null (download);
-  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_BAD_URL);
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL);
   if (message != NULL)
     g_assert_cmpstr (error->message, ==, message);
 }
@@ -636,19 +636,19 @@ test_md5_argument (void)
   g_assert_no_error (error);
   g_assert_false (ub_download_has_md5_check (plain));
   g_assert_false (ub_download_set_expected_md5 (plain, "xyz", &error));
-  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM);
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_CHECKSUM);
   g_assert_cmpstr (error->message, ==, "“xyz” is not an MD5 checksum (32 characters 0–9 and "
                    "a–f). Copy it again from the download page.");
   g_clear_error (&error);
   g_assert_false (ub_download_set_expected_md5 (plain, "0123456789abcdef0123456789abcde", &error));
-  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM);
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_CHECKSUM);
   g_clear_error (&error);
   g_assert_true (ub_download_set_expected_md5 (plain, " 0123456789ABCDEF0123456789abcdef\n", &error));
   g_assert_no_error (error);
   g_assert_true (ub_download_has_md5_check (plain));
 
   g_assert_false (ub_download_set_expected_md5 (rom, "f07e576e5745f36310a2463038662b59", &error));
-  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM);
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_CHECKSUM);
   g_assert_cmpstr (error->message, ==, "The MD5 f07e576e5745f36310a2463038662b59 cannot belong to "
                    "nuwa_global_images_V14.0.9.0.TMBMIXM_20230414.0000.00_13.0_global_32953d0dc0.tgz: "
                    "the file name says its MD5 starts with 32953d0dc0. Check that you copied the "
@@ -861,7 +861,7 @@ test_chunked_cut_no_range (void)
   srv->chunked = TRUE;
   srv->drop_at = MiB;
   srv->drop_times = 1;
-  assert_fails_leaving_nothing (download, dir, UB_ROM_ERROR_CHECKSUM, NULL);
+  assert_fails_leaving_nothing (download, dir, UB_ONLINE_ERROR_CHECKSUM, NULL);
   ub_test_rm_rf (dir);
 }
 
@@ -900,7 +900,7 @@ test_md5_name_wrong (void)
       "The download was damaged: its MD5 is %s, but the file name says it starts with "
       "0123456789. The damaged data was deleted; try the download again.", md5);
 
-  assert_fails_leaving_nothing (download, dir, UB_ROM_ERROR_CHECKSUM, message);
+  assert_fails_leaving_nothing (download, dir, UB_ONLINE_ERROR_CHECKSUM, message);
   g_assert_cmpint (ub_download_get_state (download), ==, UB_DOWNLOAD_STATE_FAILED);
   ub_test_rm_rf (dir);
 }
@@ -921,7 +921,7 @@ test_md5_full_wrong (void)
 
   g_assert_true (ub_download_set_expected_md5 (download, wrong, &error));
   g_assert_no_error (error);
-  assert_fails_leaving_nothing (download, dir, UB_ROM_ERROR_CHECKSUM, message);
+  assert_fails_leaving_nothing (download, dir, UB_ONLINE_ERROR_CHECKSUM, message);
   ub_test_rm_rf (dir);
 }
 
@@ -953,7 +953,7 @@ test_http_error (void)
   g_autoptr(UbDownload) download = new_download (url, dir);
 
   srv->status = 404;
-  assert_fails_leaving_nothing (download, dir, UB_ROM_ERROR_NETWORK,
+  assert_fails_leaving_nothing (download, dir, UB_ONLINE_ERROR_NETWORK,
                                 "The server 127.0.0.1 has no file at this link (HTTP 404 Not "
                                 "Found). Check that the link is complete, or copy it again from "
                                 "the download page.");
@@ -989,7 +989,7 @@ test_redirects (void)
   url = g_strdup_printf ("%s/redirect/unsafe.tgz", srv->base);
   unsafe = new_download (url, dir);
   g_assert_false (ub_download_run_sync (unsafe, NULL, &error));
-  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_BAD_URL);
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL);
   g_assert_cmpstr (error->message, ==, "Unbrick downloads only over a secure connection, and "
                    "“http://example.com/moved.tgz” is not one (http://). Use the same link with "
                    "https:// at the start.");
@@ -1009,7 +1009,7 @@ test_retries_exhausted (void)
   g_autoptr(UbDownload) download = new_download (url, dir);
 
   srv->status = 503;
-  assert_fails_leaving_nothing (download, dir, UB_ROM_ERROR_NETWORK,
+  assert_fails_leaving_nothing (download, dir, UB_ONLINE_ERROR_NETWORK,
                                 "The download from 127.0.0.1 failed 4 times in a row (HTTP 503 "
                                 "Service Unavailable). Check the internet connection and try "
                                 "again.");
@@ -1032,7 +1032,7 @@ test_no_space_announced (void)
 
   srv->claim_length = G_GUINT64_CONSTANT (1) << 60;
   g_assert_false (ub_download_run_sync (download, NULL, &error));
-  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NO_SPACE);
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NO_SPACE);
   g_assert_true (g_str_has_prefix (error->message, prefix));
   g_assert_true (g_str_has_suffix (error->message, " is available. Free some space or choose "
                                    "another folder, then try again."));
@@ -1066,7 +1066,7 @@ test_disk_full_announced (void)
                                "Free some space or choose another folder, then try again.",
                                need, dir, have);
   }
-  assert_fails_leaving_nothing (download, dir, UB_ROM_ERROR_NO_SPACE, message);
+  assert_fails_leaving_nothing (download, dir, UB_ONLINE_ERROR_NO_SPACE, message);
 }
 
 static void
@@ -1091,7 +1091,7 @@ test_disk_full_writing (void)
   url = rom_url (srv, "full-disk-chunked", NULL);
   download = new_download (url, dir);
   g_assert_false (ub_download_run_sync (download, NULL, &error));
-  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NO_SPACE);
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NO_SPACE);
   message = g_strdup_printf ("The disk is full: %s could not be written. The part downloaded "
                              "so far was kept; free some space, then start the download again "
                              "to continue.", ub_download_get_part_path (download));
@@ -1301,7 +1301,7 @@ test_damaged_part (void)
   g_autofree char *junk = g_malloc0 (MiB);
 
   g_assert_true (g_file_set_contents (ub_download_get_part_path (download), junk, MiB, NULL));
-  assert_fails_leaving_nothing (download, dir, UB_ROM_ERROR_CHECKSUM, NULL);
+  assert_fails_leaving_nothing (download, dir, UB_ONLINE_ERROR_CHECKSUM, NULL);
   /* and the next try starts clean */
   g_clear_object (&download);
   download = new_download (url, dir);

@@ -40,7 +40,7 @@ typedef enum {
  *
  * Signals ("progress", "state-changed", "finished") are emitted on the
  * thread-default main context of the caller of ub_download_start(), or on the
- * calling thread for ub_download_run_sync(). Errors: UB_ROM_ERROR (BAD_URL,
+ * calling thread for ub_download_run_sync(). Errors: UB_ONLINE_ERROR (BAD_URL,
  * NO_SPACE, CHECKSUM, NETWORK, FAILED) or G_IO_ERROR_CANCELLED.
  */
 UbDownload     *ub_download_new                  (const char    *url,

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "ub-download.h"
-#include "ub-rom-error.h"
+#include "ub-online-error.h"
 
 #define BUFFER_SIZE        (1024 * 1024)          /* read, write and hash in 1 MiB pieces */
 #define PROGRESS_US        (G_USEC_PER_SEC / 10)  /* at most 10 "progress" a second */
@@ -262,7 +262,7 @@ check_scheme (GUri       *uri,
 
   if (host == NULL || host[0] == '\0')
     {
-      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_BAD_URL,
+      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL,
                    _("The link “%s” has no server name. Copy the full download link "
                      "again (it starts with https://)."), shown);
       return FALSE;
@@ -273,12 +273,12 @@ check_scheme (GUri       *uri,
     {
       if (is_loopback_host (host))
         return TRUE;
-      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_BAD_URL,
+      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL,
                    _("Unbrick downloads only over a secure connection, and “%s” is not one "
                      "(http://). Use the same link with https:// at the start."), shown);
       return FALSE;
     }
-  g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_BAD_URL,
+  g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL,
                _("Unbrick downloads only https:// links; “%s” starts with “%s:”. "
                  "Copy the ROM’s https:// download link."), shown, scheme);
   return FALSE;
@@ -302,7 +302,7 @@ file_name_from_uri (GUri       *uri,
     bad = g_ascii_iscntrl (*p) || *p == '\\';
   if (bad)
     {
-      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_BAD_URL,
+      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL,
                    _("The link “%s” does not end with a usable file name. Copy the full "
                      "download link of the ROM file (it usually ends in .tgz)."), shown);
       return NULL;
@@ -342,7 +342,7 @@ ub_download_new (const char *url,
   uri = g_uri_parse (clean, SOUP_HTTP_URI_FLAGS, NULL);
   if (uri == NULL)
     {
-      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_BAD_URL,
+      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL,
                    _("“%s” is not a web address. Copy the ROM’s download link again "
                      "(it starts with https://)."), clean);
       return NULL;
@@ -388,14 +388,14 @@ ub_download_set_expected_md5 (UbDownload *self,
       }
   if (md5 == NULL || strlen (md5) != 32)
     {
-      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM,
+      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_CHECKSUM,
                    _("“%s” is not an MD5 checksum (32 characters 0–9 and a–f). Copy it "
                      "again from the download page."), md5_hex);
       return FALSE;
     }
   if (self->name_md5 != NULL && !g_str_has_prefix (md5, self->name_md5))
     {
-      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM,
+      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_CHECKSUM,
                    /* TRANSLATORS: an MD5 checksum (32 letters and digits), a file name, the first
                     * letters of an MD5 */
                    _("The MD5 %s cannot belong to %s: the file name says its MD5 starts "
@@ -584,13 +584,13 @@ set_io_error (GError    **error,
               const char *path)
 {
   if (errsv == ENOSPC || errsv == EDQUOT)
-    g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NO_SPACE,
+    g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NO_SPACE,
                  /* TRANSLATORS: %s: a file name */
                  _("The disk is full: %s could not be written. The part downloaded so far "
                    "was kept; free some space, then start the download again to continue."),
                  path);
   else
-    g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED,
+    g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_FAILED,
                  /* TRANSLATORS: what failed (e.g. “Could not write”), a file name, then
                   * the system's reason; reorder with %1$s %2$s %3$s if needed */
                  _("%s %s: %s"), what, path, g_strerror (errsv));
@@ -778,7 +778,7 @@ check_free_space (Job     *job,
     g_autofree char *need_text = g_format_size (needed);
     g_autofree char *have_text = g_format_size (available);
 
-    g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NO_SPACE,
+    g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NO_SPACE,
                  /* TRANSLATORS: a size (e.g. “6.2 GB”), a folder, a size */
                  _("The download needs %s free in %s, but only %s is available. Free some "
                    "space or choose another folder, then try again."),
@@ -830,20 +830,20 @@ http_status_error (Job         *job,
       status == 429 /* Too Many Requests */)
     {
       /* wrapped by job_transfer() when the tries run out */
-      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK, "HTTP %u %s",
+      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK, "HTTP %u %s",
                    status, reason ? reason : "");
       return ATTEMPT_RETRY;
     }
   if (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_GONE ||
       status == SOUP_STATUS_FORBIDDEN)
-    g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+    g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
                  /* TRANSLATORS: %s: the server's name (e.g. bigota.d.miui.com); HTTP %u %s: the
                   * server's answer, e.g. “HTTP 404 Not Found”, in English */
                  _("The server %s has no file at this link (HTTP %u %s). Check that the link "
                    "is complete, or copy it again from the download page."),
                  host, status, reason ? reason : "");
   else
-    g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+    g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
                  /* TRANSLATORS: %s: the server's name; HTTP %u %s: its answer, e.g. “HTTP 403
                   * Forbidden” */
                  _("The server %s refused the download (HTTP %u %s). Check the link, or "
@@ -863,14 +863,14 @@ classify_error (Job     *job,
     {
       g_autofree char *text = g_strdup (e->message);
       g_clear_error (error);
-      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
                    /* TRANSLATORS: %s: the server's name, then the reason */
                    _("The secure connection to %s could not be trusted (%s). Check that the "
                      "computer’s date and time are right and that the link is the official "
                      "one."), host, text);
       return ATTEMPT_FATAL;
     }
-  if (e->domain == UB_ROM_ERROR)
+  if (e->domain == UB_ONLINE_ERROR)
     return ATTEMPT_FATAL;
   return ATTEMPT_RETRY;
 }
@@ -910,7 +910,7 @@ receive_body (Job          *job,
       fill += n;
       if (job->total >= 0 && job->offset + fill > (guint64) job->total)
         {
-          g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+          g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
                        _("The server sent more data than it announced. Try again later."));
           return ATTEMPT_FATAL;
         }
@@ -991,7 +991,7 @@ attempt (Job          *job,
           g_input_stream_close (stream, NULL, NULL);
           if (next == NULL || ++redirects > MAX_REDIRECTS)
             {
-              g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+              g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
                            _("The server %s sent the download to an invalid address. Try "
                              "again later."), g_uri_get_host (self->uri));
               return ATTEMPT_FATAL;
@@ -1096,7 +1096,7 @@ attempt (Job          *job,
 
 restart_failed:
   if (error != NULL && *error == NULL)
-    g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+    g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
                  _("The server %s keeps sending the wrong parts of the file. Try again later."),
                  g_uri_get_host (self->uri));
   return ATTEMPT_FATAL;
@@ -1203,7 +1203,7 @@ job_transfer (Job     *job,
           const char *host = g_uri_get_host (self->uri);
 
           if (job->offset > 0)
-            g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+            g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
                          /* TRANSLATORS: the server's name, how many times, the last
                           * reason; then the size downloaded so far and a file name */
                          ngettext ("The download from %s failed %u time in a row (%s). The %s "
@@ -1215,7 +1215,7 @@ job_transfer (Job     *job,
                                    failures),
                          host, failures, local->message, size, self->part_path);
           else
-            g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+            g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
                          /* TRANSLATORS: the server's name, how many times, the last reason */
                          ngettext ("The download from %s failed %u time in a row (%s). Check "
                                    "the internet connection and try again.",
@@ -1260,12 +1260,12 @@ job_finish (Job     *job,
       job->fd = -1;
       g_unlink (self->part_path);
       if (want == self->expected_md5)
-        g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM,
+        g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_CHECKSUM,
                      /* TRANSLATORS: %s: MD5 checksums (32 letters and digits) */
                      _("The download was damaged: its MD5 is %s, but it must be %s. "
                        "The damaged data was deleted; try the download again."), md5, want);
       else
-        g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM,
+        g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_CHECKSUM,
                      /* TRANSLATORS: %s: an MD5 checksum, then its first letters as the file name
                       * gives them */
                      _("The download was damaged: its MD5 is %s, but the file name says it "
@@ -1501,7 +1501,7 @@ ub_download_run_sync (UbDownload   *self,
 
   if (!prepare_run (self, cancellable, NULL))
     {
-      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED, "already running");
+      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_FAILED, "already running");
       return FALSE;
     }
   return run (self, error);
