@@ -14,6 +14,7 @@
 
 #include "ub-download.h"
 #include "ub-online-error.h"
+#include "ub-rom-name.h"
 
 #define BUFFER_SIZE        (1024 * 1024)          /* read, write and hash in 1 MiB pieces */
 #define PROGRESS_US        (G_USEC_PER_SEC / 10)  /* at most 10 "progress" a second */
@@ -310,22 +311,6 @@ file_name_from_uri (GUri       *uri,
   return g_steal_pointer (&name);
 }
 
-/* Xiaomi names end in "_<first 10 hex digits of the MD5>.tgz". */
-static char *
-md5_prefix_from_name (const char *name)
-{
-  gsize len = strlen (name);
-  const char *hex;
-
-  if (len < 15 || !g_str_has_suffix (name, ".tgz") || name[len - 15] != '_')
-    return NULL;
-  hex = name + len - 14;
-  for (guint i = 0; i < 10; i++)
-    if (!g_ascii_isxdigit (hex[i]))
-      return NULL;
-  return g_ascii_strdown (hex, 10);
-}
-
 UbDownload *
 ub_download_new (const char *url,
                  const char *dest_dir,
@@ -359,7 +344,9 @@ ub_download_new (const char *url,
   self->dest_dir = g_strdup (dest_dir);
   self->final_path = g_build_filename (dest_dir, self->file_name, NULL);
   self->part_path = g_strconcat (self->final_path, ".part", NULL);
-  self->name_md5 = md5_prefix_from_name (self->file_name);
+  /* Xiaomi names end in "_<first 10 hex digits of the MD5>.tgz" (or another archive extension) */
+  if (ub_rom_name_is_archive (self->file_name))
+    self->name_md5 = ub_rom_name_dup_md5_prefix (self->file_name);
   return g_steal_pointer (&self);
 }
 

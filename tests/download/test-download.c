@@ -905,6 +905,33 @@ test_md5_name_wrong (void)
   ub_test_rm_rf (dir);
 }
 
+/* A .tar.gz link's MD5 is checked after downloading as a .tgz one is. */
+static void
+test_md5_name_tar_gz (void)
+{
+  g_autoptr(Server) srv = server_new (MiB + 1);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *md5 = g_compute_checksum_for_bytes (G_CHECKSUM_MD5, srv->content);
+  g_autofree char *good_url = g_strdup_printf ("%s/rom/good_13.0_global_%.10s.tar.gz", srv->base, md5);
+  g_autofree char *bad_url = g_strdup_printf ("%s/rom/bad_13.0_global_0123456789.tar.gz", srv->base);
+  g_autoptr(UbDownload) good = new_download (good_url, dir);
+  g_autoptr(UbDownload) bad = new_download (bad_url, dir);
+  g_autofree char *message = g_strdup_printf (
+      "The download was damaged: its MD5 is %s, but the file name says it starts with "
+      "0123456789. The damaged data was deleted; try the download again.", md5);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ub_download_has_md5_check (bad));
+  assert_fails_leaving_nothing (bad, dir, UB_ONLINE_ERROR_CHECKSUM, message);
+
+  g_assert_true (ub_download_has_md5_check (good));
+  g_assert_true (ub_download_run_sync (good, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (ub_download_get_md5 (good), ==, md5);
+  assert_file_equals (ub_download_get_final_path (good), srv->content);
+  ub_test_rm_rf (dir);
+}
+
 static void
 test_md5_full_wrong (void)
 {
@@ -1327,6 +1354,7 @@ main (int argc, char **argv)
   g_test_add_func ("/download/chunked-cut-no-range", test_chunked_cut_no_range);
   g_test_add_func ("/download/wrong-content-range", test_wrong_content_range);
   g_test_add_func ("/download/md5-name-wrong", test_md5_name_wrong);
+  g_test_add_func ("/download/md5-name-tar-gz", test_md5_name_tar_gz);
   g_test_add_func ("/download/md5-full-wrong", test_md5_full_wrong);
   g_test_add_func ("/download/damaged-final-replaced", test_damaged_final_replaced);
   g_test_add_func ("/download/damaged-part", test_damaged_part);
