@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <glib/gi18n.h>
 #include <stdio.h>
 
 #include "ub-cli-progress.h"
+#include "ub-format.h"
 
 #define REDRAW_INTERVAL_US (G_USEC_PER_SEC / 10)
 #define WINDOW_US          (3 * G_USEC_PER_SEC)
@@ -47,34 +47,6 @@ ub_cli_progress_free (UbCliProgress *self)
   g_free (self);
 }
 
-char *
-ub_cli_format_speed (double bytes_per_second)
-{
-  if (bytes_per_second >= 1e9)
-    {
-      /* TRANSLATORS: a transfer speed, gigabytes per second */
-      return g_strdup_printf (_("%.2f GB/s"), bytes_per_second / 1e9);
-    }
-  if (bytes_per_second >= 1e6)
-    {
-      /* TRANSLATORS: a transfer speed, megabytes per second */
-      return g_strdup_printf (_("%.1f MB/s"), bytes_per_second / 1e6);
-    }
-  /* TRANSLATORS: a transfer speed, kilobytes per second */
-  return g_strdup_printf (_("%.0f kB/s"), bytes_per_second / 1e3);
-}
-
-char *
-ub_cli_format_duration (double seconds)
-{
-  guint64 s = (guint64) (seconds + 0.5);
-
-  if (s >= 3600)
-    return g_strdup_printf ("%" G_GUINT64_FORMAT ":%02u:%02u", s / 3600,
-                            (guint) (s / 60 % 60), (guint) (s % 60));
-  return g_strdup_printf ("%u:%02u", (guint) (s / 60), (guint) (s % 60));
-}
-
 static double
 current_speed (UbCliProgress *self)
 {
@@ -96,7 +68,7 @@ draw (UbCliProgress *self)
 {
   double fraction = self->total ? (double) self->done / self->total : 0;
   double speed = current_speed (self);
-  g_autofree char *speed_text = speed > 0 ? ub_cli_format_speed (speed) : g_strdup ("");
+  g_autofree char *speed_text = ub_format_rate (speed);
   g_autofree char *eta = NULL;
   char bar[BAR_WIDTH + 1];
   guint filled = (guint) (fraction * BAR_WIDTH);
@@ -105,13 +77,9 @@ draw (UbCliProgress *self)
     bar[i] = i < filled ? '#' : '-';
   bar[BAR_WIDTH] = '\0';
   if (speed > 0 && self->total > self->done)
-    {
-      g_autofree char *left = ub_cli_format_duration ((self->total - self->done) / speed);
-      /* TRANSLATORS: time left, e.g. "1:02 left" */
-      eta = g_strdup_printf (_("%s left"), left);
-    }
+    eta = ub_format_time_left ((gint64) ((self->total - self->done) / speed + 0.999));
   fprintf (stderr, "\r\033[K%s [%s] %3.0f%%  %s  %s", self->label, bar, fraction * 100,
-           speed_text, eta ? eta : "");
+           speed_text ? speed_text : "", eta ? eta : "");
   fflush (stderr);
   self->shown = TRUE;
 }

@@ -19,8 +19,4 @@ void           ub_cli_progress_clear  (UbCliProgress *self);
 void           ub_cli_progress_finish (UbCliProgress *self);
 void           ub_cli_progress_free   (UbCliProgress *self);
 
-/* "12.3 MB/s", "1:02" and friends, shared with tests. */
-char          *ub_cli_format_speed    (double         bytes_per_second);
-char          *ub_cli_format_duration (double         seconds);
-
 G_END_DECLS

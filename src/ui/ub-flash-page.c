@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "ub-format.h"
 #include "ub-flash-page.h"
 #include "ub-mnemonic.h"
 #include "ub-phone.h"
@@ -60,40 +61,13 @@ phone_run_free (PhoneRun *run)
 }
 
 static char *
-format_time_left (gint64 seconds)
-{
-  if (seconds < 0)
-    return NULL;
-  if (seconds < 60)
-    return g_strdup (_("less than a minute left"));
-  if (seconds < 3600)
-    {
-      guint minutes = (guint) ((seconds + 30) / 60);
-      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "about %u minute left", "about %u minutes left",
-                                           minutes), minutes);
-    }
-  {
-    guint hours = (guint) (seconds / 3600);
-    guint minutes = (guint) ((seconds % 3600) / 60);
-    /* TRANSLATORS: "about 1 h 20 min left" */
-    return g_strdup_printf (_("about %u h %u min left"), hours, minutes);
-  }
-}
-
-static char *
 format_speed (const UbFlashProgress *progress)
 {
-  g_autofree char *speed = NULL;
-  g_autofree char *left = format_time_left (progress->seconds_left);
-  g_autofree char *done = g_format_size (progress->done);
-  g_autofree char *total = g_format_size (progress->total);
+  g_autofree char *speed = ub_format_rate (progress->bytes_per_second);
+  g_autofree char *left = ub_format_time_left (progress->seconds_left);
+  g_autofree char *done = ub_format_size (progress->done);
+  g_autofree char *total = ub_format_size (progress->total);
 
-  if (progress->bytes_per_second > 0)
-    {
-      g_autofree char *rate = g_format_size ((guint64) progress->bytes_per_second);
-      /* TRANSLATORS: a transfer speed, "38.2 MB/s" */
-      speed = g_strdup_printf (_("%s/s"), rate);
-    }
   /* TRANSLATORS: "1.2 GB of 5.6 GB · 38.2 MB/s · about 2 minutes left" */
   if (speed != NULL && left != NULL)
     return g_strdup_printf (_("%s of %s · %s · %s"), done, total, speed, left);
