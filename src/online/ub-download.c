@@ -14,11 +14,10 @@
 
 #include "ub-download.h"
 #include "ub-online-error.h"
+#include "ub-progress.h"
 #include "ub-rom-name.h"
 
 #define BUFFER_SIZE        (1024 * 1024)          /* read, write and hash in 1 MiB pieces */
-#define PROGRESS_US        (G_USEC_PER_SEC / 10)  /* at most 10 "progress" a second */
-#define SPEED_TAU_S        3.0                    /* smoothing of the speed */
 #define MAX_REDIRECTS      10
 #define MAX_RESTARTS       3                      /* starts from 0 within one attempt */
 #define MAX_DELAY_MS       30000
@@ -40,6 +39,7 @@ struct _UbDownload
   char            *expected_md5;   /* 32 lower-case hex digits, or NULL */
   guint            max_retries;
   guint            first_delay_ms;
+  UbProgress      *progress;       /* bytes done of the file's size; thread-safe */
 
   /* owner thread: updated when events are dispatched */
   UbDownloadState  state;
@@ -58,22 +58,18 @@ struct _UbDownload
   gboolean         dispatch_scheduled;
 };
 
-enum { SIGNAL_PROGRESS, SIGNAL_STATE_CHANGED, SIGNAL_FINISHED, N_SIGNALS };
+enum { SIGNAL_STATE_CHANGED, SIGNAL_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (UbDownload, ub_download, G_TYPE_OBJECT)
 
 /* ---- events, delivered on the owner's main context */
 
-typedef enum { EVENT_STATE, EVENT_PROGRESS, EVENT_FINISHED } EventKind;
+typedef enum { EVENT_STATE, EVENT_FINISHED } EventKind;
 
 typedef struct {
   EventKind        kind;
   UbDownloadState  state;
-  guint64          done;
-  guint64          total;
-  double           speed;
-  gint64           seconds_left;
   GError          *error;
   gboolean         already_present;
   char            *md5;
@@ -96,10 +92,6 @@ dispatch_event (UbDownload *self,
     case EVENT_STATE:
       self->state = ev->state;
       g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0);
-      break;
-    case EVENT_PROGRESS:
-      g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, ev->done, ev->total, ev->speed,
-                     ev->seconds_left);
       break;
     case EVENT_FINISHED:
       self->already_present = ev->already_present;
@@ -135,13 +127,11 @@ dispatch_events (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Takes @ev. Progress events replace a pending progress event. */
+/* Takes @ev. */
 static void
 post_event (UbDownload *self,
             Event      *ev)
 {
-  Event *tail;
-
   g_mutex_lock (&self->mutex);
   if (self->owner == NULL)
     {
@@ -150,9 +140,6 @@ post_event (UbDownload *self,
       event_free (ev);
       return;
     }
-  tail = g_queue_peek_tail (&self->events);
-  if (ev->kind == EVENT_PROGRESS && tail != NULL && tail->kind == EVENT_PROGRESS)
-    event_free (g_queue_pop_tail (&self->events));
   g_queue_push_tail (&self->events, ev);
   if (!self->dispatch_scheduled)
     {
@@ -187,6 +174,7 @@ ub_download_finalize (GObject *object)
   g_free (self->expected_md5);
   g_free (self->md5);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->progress);
   g_clear_pointer (&self->owner, g_main_context_unref);
   g_queue_clear_full (&self->events, (GDestroyNotify) event_free);
   g_mutex_clear (&self->mutex);
@@ -199,19 +187,6 @@ ub_download_class_init (UbDownloadClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = ub_download_finalize;
 
-  /**
-   * UbDownload::progress:
-   * @done: bytes in the file (or checked, in the CHECKING state)
-   * @total: the file's size, 0 when the server did not say
-   * @bytes_per_second: smoothed speed, 0 until known
-   * @seconds_left: estimated time left, -1 when unknown
-   *
-   * At most ten times a second.
-   */
-  signals[SIGNAL_PROGRESS] = g_signal_new ("progress", G_TYPE_FROM_CLASS (klass),
-                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                           G_TYPE_NONE, 4, G_TYPE_UINT64, G_TYPE_UINT64,
-                                           G_TYPE_DOUBLE, G_TYPE_INT64);
   /**
    * UbDownload::state-changed:
    *
@@ -235,6 +210,7 @@ ub_download_init (UbDownload *self)
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
   g_queue_init (&self->events);
+  self->progress = ub_progress_new ();
   self->max_retries = 6;
   self->first_delay_ms = 1000;
 }
@@ -433,6 +409,13 @@ ub_download_get_part_path (UbDownload *self)
   return self->part_path;
 }
 
+UbProgress *
+ub_download_get_progress (UbDownload *self)
+{
+  g_return_val_if_fail (UB_IS_DOWNLOAD (self), NULL);
+  return self->progress;
+}
+
 UbDownloadState
 ub_download_get_state (UbDownload *self)
 {
@@ -476,12 +459,7 @@ typedef struct {
   gboolean     confirm_end;   /* a body of unknown length ended: check that nothing follows */
   gint64       final_size;    /* an existing final file to compare by size, or -1 */
   gboolean     already_present;
-  /* progress */
   UbDownloadState state;
-  gint64       last_emit;
-  gint64       rate_time;
-  guint64      rate_done;
-  double       speed;
 } Job;
 
 typedef enum { ATTEMPT_DONE, ATTEMPT_RETRY, ATTEMPT_FATAL } AttemptResult;
@@ -494,53 +472,26 @@ job_set_state (Job             *job,
 
   if (job->state == state)
     return;
+  /* checking reads the disk: its bytes are not the download's rate */
+  if (state == UB_DOWNLOAD_STATE_CHECKING ||
+      (state == UB_DOWNLOAD_STATE_DOWNLOADING && job->state == UB_DOWNLOAD_STATE_CHECKING))
+    ub_progress_reset (job->self->progress);
   job->state = state;
-  job->rate_time = 0;
-  job->speed = 0;
-  job->last_emit = 0;
   ev = g_new0 (Event, 1);
   ev->kind = EVENT_STATE;
   ev->state = state;
   post_event (job->self, ev);
 }
 
+/* Bytes in the file (or checked) of @total (0: unknown). Goes to the progress
+ * at once: it coalesces what its owner sees. */
 static void
 job_progress (Job     *job,
               guint64  done,
-              guint64  total,
-              gboolean force)
+              guint64  total)
 {
-  gint64 now = g_get_monotonic_time ();
-  Event *ev;
-
-  if (job->rate_time == 0)
-    {
-      job->rate_time = now;
-      job->rate_done = done;
-    }
-  else if (now - job->rate_time >= PROGRESS_US && done >= job->rate_done)
-    {
-      double dt = (now - job->rate_time) / 1e6;
-      double rate = (done - job->rate_done) / dt;
-
-      /* exponential smoothing, time constant SPEED_TAU_S */
-      job->speed = job->speed <= 0 ? rate : job->speed + dt / (SPEED_TAU_S + dt) * (rate - job->speed);
-      job->rate_time = now;
-      job->rate_done = done;
-    }
-  if (!force && job->last_emit != 0 && now - job->last_emit < PROGRESS_US)
-    return;
-  job->last_emit = now;
-
-  ev = g_new0 (Event, 1);
-  ev->kind = EVENT_PROGRESS;
-  ev->done = done;
-  ev->total = total;
-  ev->speed = job->speed;
-  ev->seconds_left = job->speed > 0 && total > done ? (gint64) ((total - done) / job->speed + 0.999) : -1;
-  if (total > 0 && done >= total)
-    ev->seconds_left = 0;
-  post_event (job->self, ev);
+  ub_progress_set_bytes_total (job->self->progress, total == G_MAXUINT64 ? 0 : total);
+  ub_progress_set_bytes_done (job->self->progress, done);
 }
 
 static gboolean
@@ -627,11 +578,11 @@ hash_file (Job        *job,
           ok = FALSE;
           break;
         }
-      job_progress (job, done, MAX ((guint64) st.st_size, done), FALSE);
+      job_progress (job, done, MAX ((guint64) st.st_size, done));
     }
   close (fd);
   if (ok)
-    job_progress (job, done, done, TRUE);
+    job_progress (job, done, done);
   *size = done;
   return ok;
 }
@@ -874,7 +825,7 @@ receive_body (Job          *job,
   gsize fill = 0;
 
   job_set_state (job, UB_DOWNLOAD_STATE_DOWNLOADING);
-  job_progress (job, job->offset, total, TRUE);
+  job_progress (job, job->offset, total);
   for (;;)
     {
       gssize n = g_input_stream_read (stream, job->buffer + fill, BUFFER_SIZE - fill,
@@ -889,7 +840,7 @@ receive_body (Job          *job,
               g_propagate_error (error, g_steal_pointer (&write_error));
               return ATTEMPT_FATAL;
             }
-          job_progress (job, job->offset, total, TRUE);   /* exact, for a pause */
+          job_progress (job, job->offset, total);   /* exact, for a pause */
           return classify_error (job, error);
         }
       if (n == 0)
@@ -907,7 +858,7 @@ receive_body (Job          *job,
             return ATTEMPT_FATAL;
           fill = 0;
         }
-      job_progress (job, job->offset + fill, total, FALSE);
+      job_progress (job, job->offset + fill, total);
     }
   if (fill > 0 && !job_write (job, fill, error))
     return ATTEMPT_FATAL;
@@ -930,7 +881,7 @@ receive_body (Job          *job,
         }
       job->total = job->offset;
     }
-  job_progress (job, job->offset, job->total, TRUE);
+  job_progress (job, job->offset, job->total);
   return ATTEMPT_DONE;
 }
 
@@ -999,7 +950,7 @@ attempt (Job          *job,
               (job->total < 0 || job->total == total))
             {
               job->total = total;   /* the .part was already complete */
-              job_progress (job, job->offset, job->total, TRUE);
+              job_progress (job, job->offset, job->total);
               return ATTEMPT_DONE;
             }
           if (++restarts > MAX_RESTARTS || !job_restart (job, error))
@@ -1423,6 +1374,8 @@ run (UbDownload *self,
   self->attempt_cancellable = NULL;
   g_mutex_unlock (&self->mutex);
 
+  if (ok)
+    ub_progress_finish (self->progress);
   ev = g_new0 (Event, 1);
   ev->kind = EVENT_FINISHED;
   ev->already_present = ok && job.already_present;
