@@ -13,6 +13,7 @@
 #include "ub-rom-archive-private.h"
 #include "ub-rom-error.h"
 #include "ub-rom-name.h"
+#include "ub-progress.h"
 
 /*
  * The API and the steps of an unpack: open the archive, take the lock of its
@@ -234,93 +235,14 @@ out:
 /* ------------------------------------------------------------------------ */
 /* Async */
 
-typedef struct {
-  gint                     refs;
-  GMainContext            *context;
-  UbRomArchiveProgressFunc func;
-  gpointer                 func_data;
-  GAsyncReadyCallback      callback;
-  gpointer                 user_data;
-  GMutex                   lock;
-  guint64                  done;
-  guint64                  total;
-  char                    *entry;
-  gboolean                 pending;
-  gboolean                 closed;    /* main context only */
-} AsyncState;
-
-static AsyncState *
-async_state_ref (AsyncState *state)
+void
+ub_rom_archive_report_progress (guint64     done,
+                                guint64     total,
+                                const char *entry,
+                                gpointer    progress)
 {
-  g_atomic_int_inc (&state->refs);
-  return state;
-}
-
-static void
-async_state_unref (gpointer data)
-{
-  AsyncState *state = data;
-
-  if (!g_atomic_int_dec_and_test (&state->refs))
-    return;
-  g_main_context_unref (state->context);
-  g_mutex_clear (&state->lock);
-  g_free (state->entry);
-  g_free (state);
-}
-
-static gboolean
-async_deliver_progress (gpointer data)
-{
-  AsyncState *state = data;
-  g_autofree char *entry = NULL;
-  guint64 done, total;
-
-  g_mutex_lock (&state->lock);
-  done = state->done;
-  total = state->total;
-  entry = g_steal_pointer (&state->entry);
-  state->pending = FALSE;
-  g_mutex_unlock (&state->lock);
-  if (!state->closed)
-    state->func (done, total, entry, state->func_data);
-  return G_SOURCE_REMOVE;
-}
-
-/* On the worker: keep the latest figures, one delivery queued at a time. */
-static void
-async_progress (guint64     done,
-                guint64     total,
-                const char *entry,
-                gpointer    user_data)
-{
-  AsyncState *state = user_data;
-  gboolean queue;
-
-  g_mutex_lock (&state->lock);
-  state->done = done;
-  state->total = total;
-  g_free (state->entry);
-  state->entry = g_strdup (entry);
-  queue = !state->pending;
-  state->pending = TRUE;
-  g_mutex_unlock (&state->lock);
-  if (queue)
-    g_main_context_invoke_full (state->context, G_PRIORITY_DEFAULT, async_deliver_progress,
-                                async_state_ref (state), async_state_unref);
-}
-
-static void
-async_done (GObject      *source,
-            GAsyncResult *result,
-            gpointer      data)
-{
-  AsyncState *state = data;
-
-  state->closed = TRUE;
-  if (state->callback)
-    state->callback (source, result, state->user_data);
-  async_state_unref (state);
+  ub_progress_set_bytes_total (progress, total);
+  ub_progress_set_bytes_done (progress, done);
 }
 
 static void
@@ -329,12 +251,13 @@ unpack_thread (GTask        *task,
                gpointer      task_data,
                GCancellable *cancellable)
 {
-  AsyncState *state = task_data;
+  UbProgress *progress = task_data;
   GError *error = NULL;
   char *dir;
 
-  dir = ub_rom_archive_unpack (UB_ROM_ARCHIVE (source), state->func ? async_progress : NULL,
-                               state, cancellable, &error);
+  dir = ub_rom_archive_unpack (UB_ROM_ARCHIVE (source),
+                               progress != NULL ? ub_rom_archive_report_progress : NULL,
+                               progress, cancellable, &error);
   if (dir)
     g_task_return_pointer (task, dir, g_free);
   else
@@ -342,30 +265,21 @@ unpack_thread (GTask        *task,
 }
 
 void
-ub_rom_archive_unpack_async (UbRomArchive             *self,
-                             UbRomArchiveProgressFunc  progress,
-                             gpointer                  progress_data,
-                             GCancellable             *cancellable,
-                             GAsyncReadyCallback       callback,
-                             gpointer                  user_data)
+ub_rom_archive_unpack_async (UbRomArchive        *self,
+                             UbProgress          *progress,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  AsyncState *state;
 
   g_return_if_fail (UB_IS_ROM_ARCHIVE (self));
+  g_return_if_fail (progress == NULL || UB_IS_PROGRESS (progress));
 
-  state = g_new0 (AsyncState, 1);
-  state->refs = 2;  /* the task's data and async_done */
-  state->context = g_main_context_ref_thread_default ();
-  state->func = progress;
-  state->func_data = progress_data;
-  state->callback = callback;
-  state->user_data = user_data;
-  g_mutex_init (&state->lock);
-
-  task = g_task_new (self, cancellable, async_done, state);
+  task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, ub_rom_archive_unpack_async);
-  g_task_set_task_data (task, state, async_state_unref);
+  if (progress != NULL)
+    g_task_set_task_data (task, g_object_ref (progress), g_object_unref);
   g_task_run_in_thread (task, unpack_thread);
 }
 

@@ -3,6 +3,9 @@
 
 #include <gio/gio.h>
 
+/* ub-progress.h (src/common), not included: not every user of this header links it */
+typedef struct _UbProgress UbProgress;
+
 G_BEGIN_DECLS
 
 /* The marker written last into a complete unpack (a GKeyFile). */
@@ -54,19 +57,24 @@ char         *ub_rom_archive_unpack           (UbRomArchive             *self,
                                                GError                  **error);
 
 /*
- * The same in a GTask thread. @progress is then called on the caller's
- * thread-default main context (never after @callback ran); @user_data of
- * @progress must stay valid until @callback has run.
+ * The same in a GTask thread, reporting archive bytes consumed of its size
+ * to @progress (may be NULL), whose ::changed comes on its owner's context.
  */
 void          ub_rom_archive_unpack_async     (UbRomArchive             *self,
-                                               UbRomArchiveProgressFunc  progress,
-                                               gpointer                  progress_data,
+                                               UbProgress               *progress,
                                                GCancellable             *cancellable,
                                                GAsyncReadyCallback       callback,
                                                gpointer                  user_data);
 char         *ub_rom_archive_unpack_finish    (UbRomArchive             *self,
                                                GAsyncResult             *result,
                                                GError                  **error);
+
+/* A UbRomArchiveProgressFunc for ub_rom_archive_unpack() and ub_rom_open()
+ * that sets the bytes of the UbProgress in @progress (from any thread). */
+void          ub_rom_archive_report_progress  (guint64                   done,
+                                               guint64                   total,
+                                               const char               *entry,
+                                               gpointer                  progress);
 
 /*
  * MD5 (32 lower-case hex) of every regular file, computed while unpacking,

@@ -7,7 +7,8 @@
 #include "ub-file-chooser.h"
 #include "ub-firmware-page.h"
 #include "ub-phone.h"
-#include "ub-progress-share.h"
+#include "ub-progress.h"
+#include "ub-rom-archive.h"
 
 #define MAX_RECENT 10
 
@@ -42,9 +43,7 @@ struct _UbFirmwarePage
   UbRom           *rom;
   gboolean         ready;
   GCancellable    *cancellable;
-  guint            progress_timer;
-
-  UbProgressShare  unpacked;      /* written by the unpacking thread */
+  UbProgress      *opening;       /* the unpack's bytes, set by the opening thread */
 };
 
 G_DEFINE_FINAL_TYPE (UbFirmwarePage, ub_firmware_page, GTK_TYPE_BOX)
@@ -196,17 +195,14 @@ set_busy (UbFirmwarePage *self, gboolean busy)
   gtk_widget_set_sensitive (GTK_WIDGET (self->demo_button), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->download_button), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->recent_list), !busy);
-  if (!busy)
-    g_clear_handle_id (&self->progress_timer, g_source_remove);
 }
 
-static gboolean
-progress_tick (gpointer user_data)
+static void
+on_opening_changed (UbProgress *progress, UbFirmwarePage *self)
 {
-  UbFirmwarePage *self = user_data;
-  guint64 done, total;
+  guint64 done = ub_progress_get_bytes_done (progress);
+  guint64 total = ub_progress_get_bytes_total (progress);
 
-  ub_progress_share_get (&self->unpacked, NULL, &done, &total);
   if (total > 0)
     {
       g_autofree char *done_text = g_format_size (done);
@@ -217,22 +213,21 @@ progress_tick (gpointer user_data)
       gtk_progress_bar_set_fraction (self->progress_bar, (double) done / total);
       gtk_label_set_text (self->progress_label, text);
     }
-  else
-    gtk_progress_bar_pulse (self->progress_bar);
-  return G_SOURCE_CONTINUE;
 }
 
+/* Stops showing the figures of an earlier opening. */
 static void
-unpack_progress (guint64 done, guint64 total, const char *entry, gpointer user_data)
+drop_opening (UbFirmwarePage *self)
 {
-  UbFirmwarePage *self = user_data;
-
-  ub_progress_share_set (&self->unpacked, NULL, done, total);
+  if (self->opening != NULL)
+    g_signal_handlers_disconnect_by_data (self->opening, self);
+  g_clear_object (&self->opening);
 }
 
 typedef struct {
-  char      *path;
-  UbEmuDemo *demo;     /* write the demo ROM first */
+  char       *path;
+  UbEmuDemo  *demo;     /* write the demo ROM first */
+  UbProgress *progress;
 } OpenData;
 
 static void
@@ -240,6 +235,7 @@ open_data_free (OpenData *data)
 {
   g_free (data->path);
   g_clear_object (&data->demo);
+  g_clear_object (&data->progress);
   g_free (data);
 }
 
@@ -259,7 +255,8 @@ open_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
           return;
         }
     }
-  rom = ub_rom_open (data->path, NULL, unpack_progress, source, cancellable, &error);
+  rom = ub_rom_open (data->path, NULL, ub_rom_archive_report_progress, data->progress,
+                     cancellable, &error);
 
   if (rom == NULL)
     g_task_return_error (task, error);
@@ -278,6 +275,7 @@ open_done (GObject *source, GAsyncResult *result, gpointer user_data)
     return;   /* replaced by a newer choice */
   set_busy (self, FALSE);
   g_clear_object (&self->cancellable);
+  drop_opening (self);
   if (rom == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -308,16 +306,17 @@ start_open (UbFirmwarePage *self, const char *path, UbEmuDemo *demo)
   show_rom (self);
 
   self->cancellable = g_cancellable_new ();
-  g_clear_handle_id (&self->progress_timer, g_source_remove);
-  ub_progress_share_set (&self->unpacked, NULL, 0, 0);
+  drop_opening (self);
+  self->opening = ub_progress_new ();
+  g_signal_connect (self->opening, "changed", G_CALLBACK (on_opening_changed), self);
   gtk_label_set_text (self->progress_label, demo != NULL ? _("Preparing the demo firmware…")
                                                          : _("Opening the firmware…"));
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
   set_busy (self, TRUE);
-  self->progress_timer = g_timeout_add (100, progress_tick, self);
 
   data->path = g_strdup (path);
   data->demo = demo != NULL ? g_object_ref (demo) : NULL;
+  data->progress = g_object_ref (self->opening);
   task = g_task_new (self, self->cancellable, open_done, NULL);
   g_task_set_source_tag (task, start_open);
   g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
@@ -508,7 +507,7 @@ ub_firmware_page_dispose (GObject *object)
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
-  g_clear_handle_id (&self->progress_timer, g_source_remove);
+  drop_opening (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), UB_TYPE_FIRMWARE_PAGE);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
@@ -519,22 +518,12 @@ ub_firmware_page_dispose (GObject *object)
 }
 
 static void
-ub_firmware_page_finalize (GObject *object)
-{
-  UbFirmwarePage *self = UB_FIRMWARE_PAGE (object);
-
-  ub_progress_share_clear (&self->unpacked);
-  G_OBJECT_CLASS (ub_firmware_page_parent_class)->finalize (object);
-}
-
-static void
 ub_firmware_page_class_init (UbFirmwarePageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = ub_firmware_page_dispose;
-  object_class->finalize = ub_firmware_page_finalize;
 
   g_type_ensure (UB_TYPE_DOWNLOAD_PANEL);
   signals[CONTINUE] = g_signal_new ("continue", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -575,7 +564,6 @@ ub_firmware_page_init (UbFirmwarePage *self)
   GtkDropTarget *drop;
 
   gtk_widget_init_template (GTK_WIDGET (self));
-  ub_progress_share_init (&self->unpacked);
   self->settings = g_settings_new ("io.github.unbrick.Unbrick");
 
   drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
