@@ -24,6 +24,7 @@ struct _UbRomArchive
   char *cache_dir;
   UbRomArchiveFreeSpaceFunc free_space_func;
   gpointer free_space_data;
+  int hold_fd;             /* ub_rom_cache_hold() of the last unpack, or -1 */
 };
 
 /* ub-rom-archive.c */
@@ -62,6 +63,9 @@ int       ub_rom_cache_lock_key              (const char   *lock_path,
                                               GError      **error);
 void      ub_rom_cache_unlock_key            (int           fd,
                                               const char   *lock_path);
+/* Marks @unpack_dir in use (a shared lock on it) until the returned fd is
+ * closed; -1 if that failed. Call it holding the key's lock. */
+int       ub_rom_cache_hold                  (const char   *unpack_dir);
 /* The marker of a complete unpack, or NULL. */
 GKeyFile *ub_rom_cache_load_marker           (const char   *unpack_dir);
 /* An earlier complete unpack of this very file, or NULL (*error set only on

@@ -29,6 +29,8 @@ ub_rom_archive_finalize (GObject *object)
 {
   UbRomArchive *self = UB_ROM_ARCHIVE (object);
 
+  if (self->hold_fd >= 0)
+    close (self->hold_fd);
   g_free (self->path);
   g_free (self->cache_dir);
   G_OBJECT_CLASS (ub_rom_archive_parent_class)->finalize (object);
@@ -43,6 +45,29 @@ ub_rom_archive_class_init (UbRomArchiveClass *klass)
 static void
 ub_rom_archive_init (UbRomArchive *self)
 {
+  self->hold_fd = -1;
+}
+
+static guint64 cache_limit = UB_ROM_ARCHIVE_DEFAULT_CACHE_LIMIT;
+G_LOCK_DEFINE_STATIC (cache_limit);
+
+void
+ub_rom_archive_set_cache_limit (guint64 limit)
+{
+  G_LOCK (cache_limit);
+  cache_limit = limit;
+  G_UNLOCK (cache_limit);
+}
+
+guint64
+ub_rom_archive_get_cache_limit (void)
+{
+  guint64 limit;
+
+  G_LOCK (cache_limit);
+  limit = cache_limit;
+  G_UNLOCK (cache_limit);
+  return limit;
 }
 
 UbRomArchive *
@@ -227,8 +252,24 @@ ub_rom_archive_unpack (UbRomArchive             *self,
     ub_rom_cache_rm_rf (partial_dir, NULL);
 
 out:
+  if (result != NULL)
+    {
+      /* in use while this object lives; taken under the key's lock, so no prune slips in */
+      if (self->hold_fd >= 0)
+        close (self->hold_fd);
+      self->hold_fd = ub_rom_cache_hold (result);
+    }
   ub_rom_cache_unlock_key (lock_fd, lock_path);
   close (fd);
+  if (result != NULL)
+    {
+      guint64 limit = ub_rom_archive_get_cache_limit ();
+      g_autoptr(GError) prune_error = NULL;
+
+      if (limit < G_MAXUINT64 &&
+          !ub_rom_archive_prune_cache_to_size (self->cache_dir, limit, &prune_error))
+        g_debug ("Pruning the ROM cache: %s", prune_error->message);
+    }
   return result;
 }
 

@@ -89,11 +89,32 @@ char         *ub_rom_archive_dup_archive_md5  (const char    *unpack_dir);
 /*
  * Deletes all but the @keep most recently used complete unpacks in
  * @cache_dir (NULL: the default) and every partial leftover. Unpacks in
- * progress (in this or another process) are left alone.
+ * progress (in this or another process) and unpacks in use are left alone.
  */
 gboolean      ub_rom_archive_prune_cache      (const char    *cache_dir,
                                                guint          keep,
                                                GError       **error);
+
+/*
+ * The same with a size budget: keeps the most recently used complete
+ * unpacks that fit in @limit bytes on disk together (once one does not fit,
+ * no older one is kept), and those in use whatever their size. An unpack is
+ * in use while the UbRomArchive that unpacked or reused it lives (any
+ * process): UbRom keeps its archive, so an open ROM is never deleted.
+ * @limit 0 clears all that is not in use.
+ */
+gboolean      ub_rom_archive_prune_cache_to_size (const char *cache_dir,
+                                                  guint64     limit,
+                                                  GError    **error);
+
+/* Bytes on disk that @cache_dir (NULL: the default) takes, leftovers included. */
+guint64       ub_rom_archive_get_cache_size   (const char    *cache_dir);
+
+/* The budget ub_rom_archive_unpack() prunes the cache to after each success
+ * (process-wide; default UB_ROM_ARCHIVE_DEFAULT_CACHE_LIMIT; G_MAXUINT64: never). */
+#define UB_ROM_ARCHIVE_DEFAULT_CACHE_LIMIT (G_GUINT64_CONSTANT (20) * 1000 * 1000 * 1000)
+void          ub_rom_archive_set_cache_limit  (guint64        limit);
+guint64       ub_rom_archive_get_cache_limit  (void);
 
 /* For tests: replaces statvfs() when checking free space in @dir. */
 typedef guint64 (*UbRomArchiveFreeSpaceFunc) (const char *dir,

@@ -360,8 +360,38 @@ looks_like_key (const char *name)
   return TRUE;
 }
 
-/* Deletes cache/<key><suffix> if nobody is unpacking <key>. */
+int
+ub_rom_cache_hold (const char *unpack_dir)
+{
+  int fd = open (unpack_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+  if (fd >= 0 && flock (fd, LOCK_SH) != 0)
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+/* TRUE when someone holds @path (ub_rom_cache_hold()). */
 static gboolean
+in_use (const char *path)
+{
+  int fd = open (path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  gboolean used = FALSE;
+
+  if (fd < 0)
+    return FALSE;
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    used = errno == EWOULDBLOCK;
+  close (fd);
+  return used;
+}
+
+typedef enum { DELETED, BUSY, FAILED } DeleteResult;
+
+/* Deletes cache/<key><suffix> if nobody is unpacking <key> or using it. */
+static DeleteResult
 delete_unlocked (const char *cache_dir,
                  const char *key,
                  const char *suffix,
@@ -370,21 +400,70 @@ delete_unlocked (const char *cache_dir,
   g_autofree char *lock_path = g_strdup_printf ("%s/%s.lock", cache_dir, key);
   g_autofree char *path = g_strdup_printf ("%s/%s%s", cache_dir, key, suffix);
   int fd = ub_rom_cache_lock_key (lock_path, FALSE, NULL, error);
-  gboolean ok;
+  DeleteResult result;
 
   if (fd == -2)
-    return TRUE;  /* in use */
+    return BUSY;  /* being unpacked */
   if (fd < 0)
-    return FALSE;
-  ok = ub_rom_cache_rm_rf (path, error);
+    return FAILED;
+  /* under the key's lock: nobody can start using it meanwhile */
+  if (in_use (path))
+    result = BUSY;
+  else
+    result = ub_rom_cache_rm_rf (path, error) ? DELETED : FAILED;
   ub_rom_cache_unlock_key (fd, lock_path);
-  return ok;
+  return result;
 }
 
-gboolean
-ub_rom_archive_prune_cache (const char *cache_dir,
-                            guint       keep,
-                            GError    **error)
+static guint64 usage_sum;
+G_LOCK_DEFINE_STATIC (usage_sum);
+
+static int
+add_disk_usage (const char        *path,
+                const struct stat *st,
+                int                flag,
+                struct FTW        *ftw)
+{
+  if (flag != FTW_NS)
+    usage_sum += (guint64) st->st_blocks * 512;
+  return 0;
+}
+
+/* Bytes on disk of @path and everything below it (links not followed). */
+static guint64
+disk_usage (const char *path)
+{
+  guint64 sum;
+
+  G_LOCK (usage_sum);
+  usage_sum = 0;
+  nftw (path, add_disk_usage, 16, FTW_PHYS | FTW_MOUNT);
+  sum = usage_sum;
+  G_UNLOCK (usage_sum);
+  return sum;
+}
+
+guint64
+ub_rom_archive_get_cache_size (const char *cache_dir)
+{
+  g_autofree char *dir_path = cache_dir ? g_strdup (cache_dir) : ub_rom_cache_default_dir ();
+
+  if (!g_file_test (dir_path, G_FILE_TEST_IS_DIR))
+    return 0;
+  return disk_usage (dir_path);
+}
+
+/*
+ * Keeps the @keep most recently used complete unpacks that fit in @limit
+ * bytes together (the newest first; once one does not fit, none older is
+ * kept) and those in use; deletes the rest, and partial leftovers and stale
+ * locks, except what is being unpacked.
+ */
+static gboolean
+prune (const char *cache_dir,
+       guint       keep,
+       guint64     limit,
+       GError    **error)
 {
   g_autofree char *dir_path = cache_dir ? g_strdup (cache_dir) : ub_rom_cache_default_dir ();
   g_autoptr(GDir) dir = NULL;
@@ -392,6 +471,8 @@ ub_rom_archive_prune_cache (const char *cache_dir,
   g_autoptr(GPtrArray) locks = g_ptr_array_new_with_free_func (g_free);
   GError *first = NULL;
   const char *name;
+  guint64 used = 0;         /* bytes of the unpacks kept */
+  gboolean full = FALSE;    /* one did not fit: none older is kept */
 
   dir = g_dir_open (dir_path, 0, NULL);
   if (dir == NULL)
@@ -440,9 +521,17 @@ ub_rom_archive_prune_cache (const char *cache_dir,
   for (guint i = 0; i < items->len; i++)
     {
       CacheItem *item = &g_array_index (items, CacheItem, i);
+      g_autofree char *path = g_build_filename (dir_path, item->key, NULL);
+      guint64 size = limit < G_MAXUINT64 ? disk_usage (path) : 0;
 
-      if (i >= keep)
-        delete_unlocked (dir_path, item->key, "", first ? NULL : &first);
+      if (i < keep && !full && size <= limit - MIN (used, limit))
+        used += size;
+      else
+        {
+          full = TRUE;
+          if (delete_unlocked (dir_path, item->key, "", first ? NULL : &first) == BUSY)
+            used += size;
+        }
       g_free (item->key);
     }
   /* lock files left by a crash: taking and releasing the lock deletes them */
@@ -455,4 +544,20 @@ ub_rom_archive_prune_cache (const char *cache_dir,
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+ub_rom_archive_prune_cache (const char *cache_dir,
+                            guint       keep,
+                            GError    **error)
+{
+  return prune (cache_dir, keep, G_MAXUINT64, error);
+}
+
+gboolean
+ub_rom_archive_prune_cache_to_size (const char *cache_dir,
+                                    guint64     limit,
+                                    GError    **error)
+{
+  return prune (cache_dir, G_MAXUINT, limit, error);
 }

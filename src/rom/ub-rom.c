@@ -28,6 +28,7 @@ struct _UbRom
   GError     *script_errors[UB_ROM_N_MODES];
   GHashTable *md5sums;
   GHashTable *known_digests;
+  UbRomArchive *archive;      /* the unpack's, which keeps it in use (not pruned) */
 };
 
 G_DEFINE_FINAL_TYPE (UbRom, ub_rom, G_TYPE_OBJECT)
@@ -104,6 +105,7 @@ ub_rom_finalize (GObject *object)
     }
   g_clear_pointer (&self->md5sums, g_hash_table_unref);
   g_clear_pointer (&self->known_digests, g_hash_table_unref);
+  g_clear_object (&self->archive);
   G_OBJECT_CLASS (ub_rom_parent_class)->finalize (object);
 }
 
@@ -473,6 +475,7 @@ ub_rom_open (const char               *path,
     return NULL;
   g_free (self->source);
   self->source = g_strdup (path);
+  self->archive = g_object_ref (archive);
 
   /* "name/images/boot.img" (from the unpack dir) → "images/boot.img" (from the ROM folder) */
   digests = ub_rom_archive_load_digests (unpacked);
