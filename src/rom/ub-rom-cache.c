@@ -448,9 +448,14 @@ ub_rom_archive_get_cache_size (const char *cache_dir)
 {
   g_autofree char *dir_path = cache_dir ? g_strdup (cache_dir) : ub_rom_cache_default_dir ();
 
-  if (!g_file_test (dir_path, G_FILE_TEST_IS_DIR))
+  struct stat st;
+  guint64 all;
+
+  if (lstat (dir_path, &st) != 0 || !S_ISDIR (st.st_mode))
     return 0;
-  return disk_usage (dir_path);
+  /* what is in it: an empty cache takes nothing */
+  all = disk_usage (dir_path);
+  return all - MIN ((guint64) st.st_blocks * 512, all);
 }
 
 /*

@@ -35,6 +35,9 @@ struct _UbFirmwarePage
   AdwActionRow    *source_row;
   AdwPreferencesGroup *recent_group;
   GtkListBox      *recent_list;
+  AdwPreferencesGroup *cache_group;
+  AdwActionRow    *cache_row;
+  GtkButton       *clear_cache_button;
   GtkButton       *continue_button;
 
   GSettings       *settings;
@@ -44,6 +47,7 @@ struct _UbFirmwarePage
   gboolean         ready;
   GCancellable    *cancellable;
   UbProgress      *opening;       /* the unpack's bytes, set by the opening thread */
+  gboolean         clearing;      /* the cache is being cleared */
 };
 
 G_DEFINE_FINAL_TYPE (UbFirmwarePage, ub_firmware_page, GTK_TYPE_BOX)
@@ -52,6 +56,7 @@ enum { CONTINUE, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void rebuild_recent (UbFirmwarePage *self);
+static void update_cache_size (UbFirmwarePage *self);
 
 static void
 set_error (UbFirmwarePage *self, const char *message)
@@ -276,6 +281,7 @@ open_done (GObject *source, GAsyncResult *result, gpointer user_data)
   set_busy (self, FALSE);
   g_clear_object (&self->cancellable);
   drop_opening (self);
+  update_cache_size (self);
   if (rom == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -500,6 +506,113 @@ ub_firmware_page_get_ready (UbFirmwarePage *self)
   return self->ready;
 }
 
+/* ---- the ROM cache: its size, clearing it, its budget */
+
+static void
+cache_size_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  guint64 *size = g_new (guint64, 1);
+
+  *size = ub_rom_archive_get_cache_size (NULL);
+  g_task_return_pointer (task, size, g_free);
+}
+
+static void
+show_cache_size (UbFirmwarePage *self, guint64 size)
+{
+  g_autofree char *size_text = g_format_size (size);
+  g_autofree char *text = NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->cache_group), size > 0 || self->clearing);
+  if (self->clearing)
+    {
+      adw_action_row_set_subtitle (self->cache_row, _("Clearing…"));
+      return;
+    }
+  /* TRANSLATORS: %s: a size on disk, “12.3 GB” */
+  text = g_strdup_printf (_("Takes %s on this computer. Clearing keeps your firmware files: "
+                            "they are unpacked again when opened. Firmware open now is kept."),
+                          size_text);
+  adw_action_row_set_subtitle (self->cache_row, text);
+}
+
+static void
+cache_size_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  UbFirmwarePage *self = UB_FIRMWARE_PAGE (source);
+  g_autofree guint64 *size = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  if (size != NULL && !self->clearing)
+    show_cache_size (self, *size);
+}
+
+static void
+update_cache_size (UbFirmwarePage *self)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, cache_size_done, NULL);
+
+  g_task_set_source_tag (task, update_cache_size);
+  g_task_run_in_thread (task, cache_size_thread);
+}
+
+static void
+clear_cache_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  guint64 *size;
+
+  /* everything not in use: the open ROM holds its unpack */
+  if (!ub_rom_archive_prune_cache_to_size (NULL, 0, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  size = g_new (guint64, 1);
+  *size = ub_rom_archive_get_cache_size (NULL);
+  g_task_return_pointer (task, size, g_free);
+}
+
+static void
+clear_cache_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  UbFirmwarePage *self = UB_FIRMWARE_PAGE (source);
+  g_autoptr(GError) error = NULL;
+  g_autofree guint64 *size = g_task_propagate_pointer (G_TASK (result), &error);
+
+  self->clearing = FALSE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->clear_cache_button), TRUE);
+  if (size == NULL)
+    {
+      set_error (self, error->message);
+      update_cache_size (self);
+      return;
+    }
+  show_cache_size (self, *size);
+}
+
+static void
+on_clear_cache_clicked (UbFirmwarePage *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->clearing)
+    return;
+  self->clearing = TRUE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->clear_cache_button), FALSE);
+  show_cache_size (self, 0);
+  task = g_task_new (self, NULL, clear_cache_done, NULL);
+  g_task_set_source_tag (task, on_clear_cache_clicked);
+  g_task_run_in_thread (task, clear_cache_thread);
+}
+
+static void
+apply_cache_limit (UbFirmwarePage *self)
+{
+  guint gb = g_settings_get_uint (self->settings, "rom-cache-limit");
+
+  ub_rom_archive_set_cache_limit ((guint64) gb * 1000 * 1000 * 1000);
+}
+
 static void
 ub_firmware_page_dispose (GObject *object)
 {
@@ -549,6 +662,9 @@ ub_firmware_page_class_init (UbFirmwarePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, source_row);
   gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, recent_group);
   gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, recent_list);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, cache_group);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, cache_row);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, clear_cache_button);
   gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, continue_button);
   gtk_widget_class_bind_template_callback (widget_class, on_file_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_folder_clicked);
@@ -556,6 +672,7 @@ ub_firmware_page_class_init (UbFirmwarePageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_downloaded);
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_continue_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_clear_cache_clicked);
 }
 
 static void
@@ -571,4 +688,8 @@ ub_firmware_page_init (UbFirmwarePage *self)
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
   g_signal_connect (self->recent_list, "row-activated", G_CALLBACK (recent_activated), self);
   rebuild_recent (self);
+  apply_cache_limit (self);
+  g_signal_connect_swapped (self->settings, "changed::rom-cache-limit", G_CALLBACK (apply_cache_limit), self);
+  /* fresh whenever the page is shown */
+  g_signal_connect (self, "map", G_CALLBACK (update_cache_size), NULL);
 }
