@@ -7,23 +7,19 @@
 #include "ub-format.h"
 
 #define REDRAW_INTERVAL_US (G_USEC_PER_SEC / 10)
-#define WINDOW_US          (3 * G_USEC_PER_SEC)
 #define BAR_WIDTH          24
-
-typedef struct {
-  gint64  time;
-  guint64 done;
-} Sample;
 
 struct _UbCliProgress
 {
-  gboolean is_tty;
-  gboolean shown;
-  char    *label;
-  gint64   last_draw;
-  GArray  *samples;   /* of Sample, the last WINDOW_US */
-  guint64  done;
-  guint64  total;
+  gboolean    is_tty;
+  gboolean    shown;
+  char       *label;
+  gint64      last_draw;
+  UbProgress *estimate;   /* the speed of what update() is given */
+  guint64     done;
+  guint64     total;
+  double      rate;
+  gint64      seconds_left;
 };
 
 UbCliProgress *
@@ -32,7 +28,8 @@ ub_cli_progress_new (gboolean is_tty)
   UbCliProgress *self = g_new0 (UbCliProgress, 1);
 
   self->is_tty = is_tty;
-  self->samples = g_array_new (FALSE, FALSE, sizeof (Sample));
+  self->estimate = ub_progress_new ();
+  self->seconds_left = -1;
   return self;
 }
 
@@ -42,46 +39,60 @@ ub_cli_progress_free (UbCliProgress *self)
   if (self == NULL)
     return;
   ub_cli_progress_clear (self);
-  g_array_unref (self->samples);
+  g_object_unref (self->estimate);
   g_free (self->label);
   g_free (self);
-}
-
-static double
-current_speed (UbCliProgress *self)
-{
-  Sample *first, *last;
-  double seconds;
-
-  if (self->samples->len < 2)
-    return 0;
-  first = &g_array_index (self->samples, Sample, 0);
-  last = &g_array_index (self->samples, Sample, self->samples->len - 1);
-  seconds = (last->time - first->time) / 1e6;
-  if (seconds <= 0 || last->done < first->done)
-    return 0;
-  return (last->done - first->done) / seconds;
 }
 
 static void
 draw (UbCliProgress *self)
 {
   double fraction = self->total ? (double) self->done / self->total : 0;
-  double speed = current_speed (self);
-  g_autofree char *speed_text = ub_format_rate (speed);
+  g_autofree char *speed_text = ub_format_rate (self->rate);
   g_autofree char *eta = NULL;
   char bar[BAR_WIDTH + 1];
-  guint filled = (guint) (fraction * BAR_WIDTH);
+  guint filled = (guint) (MIN (fraction, 1.0) * BAR_WIDTH);
 
   for (guint i = 0; i < BAR_WIDTH; i++)
     bar[i] = i < filled ? '#' : '-';
   bar[BAR_WIDTH] = '\0';
-  if (speed > 0 && self->total > self->done)
-    eta = ub_format_time_left ((gint64) ((self->total - self->done) / speed + 0.999));
+  if (self->rate > 0 && self->total > self->done)
+    eta = ub_format_time_left (self->seconds_left);
   fprintf (stderr, "\r\033[K%s [%s] %3.0f%%  %s  %s", self->label, bar, fraction * 100,
            speed_text ? speed_text : "", eta ? eta : "");
   fflush (stderr);
   self->shown = TRUE;
+}
+
+/* a new label: a line of its own when not a tty */
+static gboolean
+set_label (UbCliProgress *self,
+           const char    *label)
+{
+  if (g_strcmp0 (label, self->label) == 0)
+    return FALSE;
+  g_free (self->label);
+  self->label = g_strdup (label);
+  if (!self->is_tty)
+    {
+      fprintf (stderr, "%s…\n", label);
+      fflush (stderr);
+    }
+  return TRUE;
+}
+
+static void
+maybe_draw (UbCliProgress *self,
+            gboolean       new_label)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (!self->is_tty)
+    return;
+  if (!new_label && self->done != self->total && now - self->last_draw < REDRAW_INTERVAL_US)
+    return;
+  self->last_draw = now;
+  draw (self);
 }
 
 void
@@ -90,37 +101,29 @@ ub_cli_progress_update (UbCliProgress *self,
                         guint64        done,
                         guint64        total)
 {
-  gint64 now = g_get_monotonic_time ();
-  Sample sample = { now, done };
-  gboolean new_label = g_strcmp0 (label, self->label) != 0;
+  gboolean new_label = set_label (self, label);
 
-  if (new_label)
-    {
-      g_free (self->label);
-      self->label = g_strdup (label);
-      if (!self->is_tty)
-        {
-          fprintf (stderr, "%s…\n", label);
-          fflush (stderr);
-        }
-    }
-  if (done < self->done)
-    g_array_set_size (self->samples, 0);
+  ub_progress_set_bytes_total (self->estimate, total);
+  ub_progress_set_bytes_done (self->estimate, done);
   self->done = done;
   self->total = total;
-  if (self->samples->len == 0 ||
-      now - g_array_index (self->samples, Sample, self->samples->len - 1).time >= REDRAW_INTERVAL_US)
-    g_array_append_val (self->samples, sample);
-  while (self->samples->len > 2 &&
-         now - g_array_index (self->samples, Sample, 0).time > WINDOW_US)
-    g_array_remove_index (self->samples, 0);
+  self->rate = ub_progress_get_rate (self->estimate);
+  self->seconds_left = ub_progress_get_seconds_left (self->estimate);
+  maybe_draw (self, new_label);
+}
 
-  if (!self->is_tty)
-    return;
-  if (!new_label && done != total && now - self->last_draw < REDRAW_INTERVAL_US)
-    return;
-  self->last_draw = now;
-  draw (self);
+void
+ub_cli_progress_show (UbCliProgress *self,
+                      const char    *label,
+                      UbProgress    *progress)
+{
+  gboolean new_label = set_label (self, label);
+
+  self->done = ub_progress_get_bytes_done (progress);
+  self->total = ub_progress_get_bytes_total (progress);
+  self->rate = ub_progress_get_rate (progress);
+  self->seconds_left = ub_progress_get_seconds_left (progress);
+  maybe_draw (self, new_label);
 }
 
 void
@@ -143,7 +146,9 @@ ub_cli_progress_finish (UbCliProgress *self)
       fflush (stderr);
       self->shown = FALSE;
     }
-  g_array_set_size (self->samples, 0);
+  ub_progress_reset (self->estimate);
   g_clear_pointer (&self->label, g_free);
   self->done = self->total = 0;
+  self->rate = 0;
+  self->seconds_left = -1;
 }

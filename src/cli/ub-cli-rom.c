@@ -689,10 +689,16 @@ on_progress (UbFlashJob            *job,
       json_builder_add_double_value (b, p->bytes_per_second);
       json_add_int (b, "seconds_left", p->seconds_left);
       json_end (b);
-      return;
     }
-  if (f->label != NULL && isatty (STDERR_FILENO))
-    ub_cli_progress_update (f->opt->progress, f->label, p->done, p->total);
+}
+
+/* the bar: the job's bytes, speed and time left */
+static void
+on_progress_changed (UbProgress *progress,
+                     Flash      *f)
+{
+  if (!f->opt->json && f->label != NULL && isatty (STDERR_FILENO))
+    ub_cli_progress_show (f->opt->progress, f->label, progress);
 }
 
 static void
@@ -799,6 +805,7 @@ run_job (UbCliRomOptions *opt,
     }
   g_signal_connect (job, "step-started", G_CALLBACK (on_step_started), &f);
   g_signal_connect (job, "progress", G_CALLBACK (on_progress), &f);
+  g_signal_connect (ub_flash_job_get_progress (job), "changed", G_CALLBACK (on_progress_changed), &f);
   g_signal_connect (job, "device-message", G_CALLBACK (on_device_message), &f);
   g_signal_connect (job, "log", G_CALLBACK (on_log), &f);
   g_signal_connect (job, "finished", G_CALLBACK (on_finished), &f);

@@ -8,6 +8,7 @@
 
 #include "ub-emu-demo.h"
 #include "ub-emu-tcp-server.h"
+#include "ub-file.h"
 #include "ub-sparse-image.h"
 
 #define KIB 1024u
@@ -633,30 +634,6 @@ write_script (const char  *rom,
   return TRUE;
 }
 
-static void
-remove_tree (GFile *file)
-{
-  g_autoptr(GFileEnumerator) children =
-    g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
-                               G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
-
-  if (children != NULL)
-    {
-      GFile *child = NULL;
-      while (g_file_enumerator_iterate (children, NULL, &child, NULL, NULL) && child != NULL)
-        remove_tree (child);
-    }
-  g_file_delete (file, NULL, NULL);
-}
-
-static void
-remove_path (const char *path)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-
-  remove_tree (file);
-}
-
 static gboolean
 valid_product (const char *product)
 {
@@ -700,7 +677,7 @@ ub_emu_demo_write_rom (UbEmuDemo   *self,
   rom = g_build_filename (self->dir, name, NULL);
   images = g_build_filename (rom, "images", NULL);
 
-  remove_path (rom);
+  ub_file_remove_tree (rom, NULL);
   if (g_mkdir_with_parents (images, 0755) != 0)
     {
       int errsv = errno;
@@ -789,7 +766,7 @@ ub_emu_demo_dispose (GObject *object)
 
   stop_phone (self);
   if (self->dir != NULL)
-    remove_path (self->dir);
+    ub_file_remove_tree (self->dir, NULL);
   g_clear_pointer (&self->dir, g_free);
 
   G_OBJECT_CLASS (ub_emu_demo_parent_class)->dispose (object);
@@ -875,6 +852,6 @@ ub_emu_demo_reset (UbEmuDemo  *self,
 
   port = self->server != NULL ? ub_emu_tcp_server_get_port (self->server) : 0;
   stop_phone (self);
-  remove_path (self->phone_dir);
+  ub_file_remove_tree (self->phone_dir, NULL);
   return start_phone (self, port, error);
 }

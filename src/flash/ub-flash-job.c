@@ -9,7 +9,6 @@
 #include "ub-rom-error.h"
 
 #define PROGRESS_INTERVAL_US (G_USEC_PER_SEC / 10)
-#define SPEED_WINDOW_US      (3 * G_USEC_PER_SEC)
 #define RECONNECT_TIMEOUT_S  90
 /* the reboot sent after a lock, to a phone that has most likely gone already */
 #define LOCK_REBOOT_TIMEOUT_MS 5000
@@ -73,6 +72,7 @@ struct _UbFlashJob
   UbFlashPlan     *plan;
   char            *address;
   GMainContext    *context;
+  UbProgress      *progress;   /* the bytes, the rate, the time left */
   gboolean         lock_confirmed;
   guint            first_step;
   guint            short_ms, long_ms, stall_ms;
@@ -103,7 +103,7 @@ struct _UbFlashJob
   guint64           current_base;  /* bytes of the steps before it */
   guint64           total;
   gint64            last_progress;
-  GArray           *samples;   /* (time, done) pairs for the speed */
+  UbProgress       *step_progress;  /* the running step's part of progress */
   guint             destructive_done;
 };
 
@@ -139,7 +139,7 @@ ub_flash_job_finalize (GObject *object)
   g_clear_object (&self->abort);
   g_queue_clear_full (&self->events, (GDestroyNotify) event_free);
   g_mutex_clear (&self->lock);
-  g_array_unref (self->samples);
+  g_clear_object (&self->progress);
   G_OBJECT_CLASS (ub_flash_job_parent_class)->finalize (object);
 }
 
@@ -200,7 +200,6 @@ ub_flash_job_init (UbFlashJob *self)
 {
   g_mutex_init (&self->lock);
   g_queue_init (&self->events);
-  self->samples = g_array_new (FALSE, FALSE, sizeof (gint64) * 2);
   self->failed_step = G_MAXUINT;
 }
 
@@ -215,6 +214,7 @@ ub_flash_job_new (UbFlashPlan *plan,
   self->plan = g_object_ref (plan);
   self->address = g_strdup (address ? address : ub_flash_plan_get_serial (plan));
   self->context = g_main_context_ref_thread_default ();
+  self->progress = ub_progress_new ();
   return self;
 }
 
@@ -287,6 +287,9 @@ dispatch (gpointer user_data)
           g_signal_emit (self, signals[SIGNAL_STEP_FINISHED], 0, event->index);
           break;
         case EVENT_PROGRESS:
+          /* the one estimate, as it is now */
+          event->progress.bytes_per_second = ub_progress_get_rate (self->progress);
+          event->progress.seconds_left = ub_progress_get_seconds_left (self->progress);
           g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, &event->progress);
           break;
         case EVENT_DEVICE_MESSAGE:
@@ -406,24 +409,13 @@ send_progress (UbFlashJob *self,
   gint64 now = g_get_monotonic_time ();
   guint64 done = self->current_base + step_done;
   guint64 total = self->total;
-  gint64 sample[2] = { now, (gint64) done };
-  double speed = 0;
 
-  g_array_append_vals (self->samples, sample, 1);
-  while (self->samples->len > 2 &&
-         now - g_array_index (self->samples, gint64, 0) > SPEED_WINDOW_US)
-    g_array_remove_index (self->samples, 0);
+  if (self->step_progress != NULL)
+    ub_progress_set_bytes_done (self->step_progress, step_done);
   if (!force && now - self->last_progress < PROGRESS_INTERVAL_US)
     return;
   self->last_progress = now;
 
-  if (self->samples->len >= 2)
-    {
-      gint64 *first = &g_array_index (self->samples, gint64, 0);
-      double seconds = (now - first[0]) / 1e6;
-      if (seconds > 0.2)
-        speed = (done - (guint64) first[1]) / seconds;
-    }
   event = g_new0 (Event, 1);
   event->kind = EVENT_PROGRESS;
   event->progress.step = self->current;
@@ -434,8 +426,7 @@ send_progress (UbFlashJob *self,
   event->progress.total = total;
   event->progress.piece = piece;
   event->progress.n_pieces = n_pieces;
-  event->progress.bytes_per_second = speed;
-  event->progress.seconds_left = speed > 0 ? (gint64) ((total - done) / speed) : -1;
+  /* the rate and the time left are read from progress when delivered */
   post (self, event);
 }
 
@@ -868,6 +859,8 @@ worker (gpointer user_data)
             break;
           self->current = i;
           self->current_base = ub_flash_plan_get_bytes_before (self->plan, i);
+          self->step_progress = ub_progress_get_child (self->progress);
+          ub_progress_set_bytes_total (self->step_progress, ub_flash_plan_get_step_bytes (self->plan, i));
           post_simple (self, EVENT_STEP_STARTED, i, NULL);
           if (ub_flash_plan_get_step_bytes (self->plan, i) > 0)
             {
@@ -905,6 +898,7 @@ worker (gpointer user_data)
                   /* TRANSLATORS: %s: the phone's own message, in English */
                   post_log (self, _("The phone refused this step (%s); the ROM's script goes on "
                                     "without it."), local->message);
+                  ub_progress_step_done (self->progress);
                   post_simple (self, EVENT_STEP_FINISHED, i, NULL);
                   continue;
                 }
@@ -919,6 +913,7 @@ worker (gpointer user_data)
           if (ub_flash_step_uses_device (step))
             booted = step->kind == UB_STEP_BOOT ? step : NULL;
           send_progress (self, ub_flash_plan_get_step_bytes (self->plan, i), 0, 0, TRUE);
+          ub_progress_step_done (self->progress);
           /* TRANSLATORS: a step succeeded; %.1f s: how many seconds it took */
           post_log (self, _("OK (%.1f s)"), (g_get_monotonic_time () - t0) / 1e6);
           post_simple (self, EVENT_STEP_FINISHED, i, NULL);
@@ -932,6 +927,9 @@ worker (gpointer user_data)
         }
     }
 
+  self->step_progress = NULL;
+  if (error == NULL)
+    ub_progress_finish (self->progress);
   finished->kind = EVENT_FINISHED;
   finished->failed_step = G_MAXUINT;
   finished->resume_step = MIN (i, n);
@@ -1040,6 +1038,31 @@ worker (gpointer user_data)
   return NULL;
 }
 
+/* A step per step of the plan, weighed by its bytes; the steps before @from are done. */
+static void
+reset_progress (UbFlashJob *self,
+                guint       from)
+{
+  guint n = ub_flash_plan_get_n_steps (self->plan);
+
+  ub_progress_reset (self->progress);
+  ub_progress_set_bytes_total (self->progress, self->total);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *title = ub_flash_step_dup_title (ub_flash_plan_get_step (self->plan, i));
+      guint64 bytes = ub_flash_plan_get_step_bytes (self->plan, i);
+
+      /* weights are guint: KiB are fine enough; a step of no bytes weighs nothing
+       * unless no step has any */
+      ub_progress_add_step (self->progress,
+                            self->total > 0 ? (guint) MIN ((bytes + 1023) / 1024, G_MAXUINT) : 1,
+                            title);
+    }
+  for (guint i = 0; i < from && i < n; i++)
+    ub_progress_step_done (self->progress);
+  ub_progress_set_bytes_done (self->progress, ub_flash_plan_get_bytes_before (self->plan, MIN (from, n)));
+}
+
 static gboolean
 launch (UbFlashJob *self,
         guint       from,
@@ -1052,8 +1075,8 @@ launch (UbFlashJob *self,
   self->first_step = from;
   self->total = ub_flash_plan_get_total_bytes (self->plan);
   self->destructive_done = 0;
-  g_array_set_size (self->samples, 0);
   self->last_progress = 0;
+  reset_progress (self, from);
   g_clear_error (&self->error);
   g_clear_pointer (&self->next_step, g_free);
   g_clear_pointer (&self->phone_state, g_free);
@@ -1188,6 +1211,13 @@ ub_flash_job_get_needs_attention (UbFlashJob *self)
 {
   g_return_val_if_fail (UB_IS_FLASH_JOB (self), FALSE);
   return self->attention;
+}
+
+UbProgress *
+ub_flash_job_get_progress (UbFlashJob *self)
+{
+  g_return_val_if_fail (UB_IS_FLASH_JOB (self), NULL);
+  return self->progress;
 }
 
 double

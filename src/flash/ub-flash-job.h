@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "ub-flash-plan.h"
+#include "ub-progress.h"
 
 G_BEGIN_DECLS
 
@@ -26,8 +27,8 @@ typedef struct {
   guint64 total;
   guint   piece;             /* 1-based piece of the image being sent, 0 when none */
   guint   n_pieces;
-  double  bytes_per_second;  /* over the last seconds; 0 when unknown */
-  gint64  seconds_left;      /* -1 when unknown */
+  double  bytes_per_second;  /* get_progress()'s rate when delivered; 0 when unknown */
+  gint64  seconds_left;      /* get_progress()'s time left when delivered; -1 when unknown */
 } UbFlashProgress;
 
 #define UB_TYPE_FLASH_PROGRESS (ub_flash_progress_get_type ())
@@ -105,6 +106,13 @@ gboolean         ub_flash_job_get_locked   (UbFlashJob   *self);
  * and a front end shows it rather than its usual "restarting" text.
  */
 gboolean         ub_flash_job_get_needs_attention (UbFlashJob *self);
+/*
+ * The run's progress, on the creator's main context: a step per step of
+ * the plan weighed by its bytes, each step's bytes in its child, the rate
+ * and the time left. Reset when the job starts or resumes (the steps
+ * before a resume count as done).
+ */
+UbProgress      *ub_flash_job_get_progress (UbFlashJob   *self);
 /* Seconds the last run took. */
 double           ub_flash_job_get_elapsed  (UbFlashJob   *self);
 

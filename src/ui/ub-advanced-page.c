@@ -7,7 +7,7 @@
 #include "ub-fastboot-client.h"
 #include "ub-file-chooser.h"
 #include "ub-mnemonic.h"
-#include "ub-progress-share.h"
+#include "ub-progress.h"
 #include "ub-sparse-image.h"
 
 struct _UbAdvancedPage
@@ -26,9 +26,7 @@ struct _UbAdvancedPage
   UbPhone         *phone;
   char            *image;
   GCancellable    *cancellable;
-  guint            progress_timer;
-
-  UbProgressShare  sent;          /* written by the flashing thread */
+  UbProgress      *progress;      /* the running request's; the thread sets it */
 };
 
 G_DEFINE_FINAL_TYPE (UbAdvancedPage, ub_advanced_page, GTK_TYPE_BOX)
@@ -38,11 +36,13 @@ typedef struct {
   char *partition;   /* NULL for a reboot */
   char *image;
   char *target;
+  UbProgress *progress;
 } Request;
 
 static void
 request_free (Request *request)
 {
+  g_clear_object (&request->progress);
   g_free (request->address);
   g_free (request->partition);
   g_free (request->image);
@@ -118,13 +118,14 @@ ub_advanced_page_set_partition (UbAdvancedPage *self, const char *partition)
 static void
 flash_progress (const UbFastbootProgress *progress, gpointer user_data)
 {
-  UbAdvancedPage *self = user_data;
+  UbProgress *sent = user_data;
 
-  ub_progress_share_set (&self->sent, NULL, progress->done, progress->total);
+  ub_progress_set_bytes_total (sent, progress->total);
+  ub_progress_set_bytes_done (sent, progress->done);
 }
 
 static gboolean
-flash_one (UbAdvancedPage *self, UbFastbootClient *client, Request *request,
+flash_one (UbFastbootClient *client, Request *request,
            GCancellable *cancellable, GError **error)
 {
   g_autofree char *unlocked = NULL;
@@ -197,7 +198,8 @@ flash_one (UbAdvancedPage *self, UbFastbootClient *client, Request *request,
   if (!ub_sparse_image_split (image, ub_fastboot_client_get_max_download_size (client, cancellable, NULL),
                               cancellable, error))
     return FALSE;
-  return ub_fastboot_client_flash_image (client, resolved, image, flash_progress, self, NULL, cancellable, error);
+  return ub_fastboot_client_flash_image (client, resolved, image, flash_progress, request->progress, NULL,
+                                         cancellable, error);
 }
 
 static void
@@ -214,29 +216,31 @@ work_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
       return;
     }
   if (request->partition != NULL)
-    ok = flash_one (source, client, request, cancellable, &error);
+    ok = flash_one (client, request, cancellable, &error);
   else
     ok = ub_fastboot_client_reboot (client, g_str_equal (request->target, "system") ? NULL : request->target,
                                     cancellable, &error);
   ub_fastboot_client_close (client);
+  if (ok)
+    ub_progress_finish (request->progress);
   if (ok)
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
 }
 
-static gboolean
-progress_tick (gpointer user_data)
+static void
+on_progress_changed (UbProgress *progress, UbAdvancedPage *self)
 {
-  UbAdvancedPage *self = user_data;
-  guint64 done, total;
+  gtk_progress_bar_set_fraction (self->progress_bar, ub_progress_get_fraction (progress));
+}
 
-  ub_progress_share_get (&self->sent, NULL, &done, &total);
-  if (total > 0)
-    gtk_progress_bar_set_fraction (self->progress_bar, (double) done / total);
-  else
-    gtk_progress_bar_pulse (self->progress_bar);
-  return G_SOURCE_CONTINUE;
+static void
+drop_progress (UbAdvancedPage *self)
+{
+  if (self->progress != NULL)
+    g_signal_handlers_disconnect_by_data (self->progress, self);
+  g_clear_object (&self->progress);
 }
 
 static void
@@ -247,7 +251,9 @@ work_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
 
   g_clear_object (&self->cancellable);
-  g_clear_handle_id (&self->progress_timer, g_source_remove);
+  if (self->progress != NULL)
+    on_progress_changed (self->progress, self);
+  drop_progress (self);
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     set_status (self, error->message);
   else if (request->partition != NULL)
@@ -268,12 +274,14 @@ run (UbAdvancedPage *self, Request *request)
   g_autoptr(GTask) task = NULL;
 
   self->cancellable = g_cancellable_new ();
-  ub_progress_share_set (&self->sent, NULL, 0, 0);
+  drop_progress (self);
+  self->progress = ub_progress_new ();
+  g_signal_connect (self->progress, "changed", G_CALLBACK (on_progress_changed), self);
+  request->progress = g_object_ref (self->progress);
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
   task = g_task_new (self, self->cancellable, work_done, NULL);
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
   g_task_set_source_tag (task, run);
-  self->progress_timer = g_timeout_add (100, progress_tick, self);
   update_sensitivity (self);
   g_task_run_in_thread (task, work_thread);
 }
@@ -324,6 +332,13 @@ ub_advanced_page_get_status (UbAdvancedPage *self)
 {
   g_return_val_if_fail (UB_IS_ADVANCED_PAGE (self), NULL);
   return gtk_label_get_text (self->status_label);
+}
+
+double
+ub_advanced_page_get_fraction (UbAdvancedPage *self)
+{
+  g_return_val_if_fail (UB_IS_ADVANCED_PAGE (self), 0);
+  return gtk_progress_bar_get_fraction (self->progress_bar);
 }
 
 static void
@@ -395,21 +410,12 @@ ub_advanced_page_dispose (GObject *object)
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
-  g_clear_handle_id (&self->progress_timer, g_source_remove);
+  drop_progress (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), UB_TYPE_ADVANCED_PAGE);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->phone);
   g_clear_pointer (&self->image, g_free);
   G_OBJECT_CLASS (ub_advanced_page_parent_class)->dispose (object);
-}
-
-static void
-ub_advanced_page_finalize (GObject *object)
-{
-  UbAdvancedPage *self = UB_ADVANCED_PAGE (object);
-
-  ub_progress_share_clear (&self->sent);
-  G_OBJECT_CLASS (ub_advanced_page_parent_class)->finalize (object);
 }
 
 static void
@@ -419,7 +425,6 @@ ub_advanced_page_class_init (UbAdvancedPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = ub_advanced_page_dispose;
-  object_class->finalize = ub_advanced_page_finalize;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/unbrick/Unbrick/ub-advanced-page.ui");
   gtk_widget_class_bind_template_child (widget_class, UbAdvancedPage, phone_row);
@@ -442,7 +447,6 @@ ub_advanced_page_init (UbAdvancedPage *self)
   GtkEditable *text;
 
   gtk_widget_init_template (GTK_WIDGET (self));
-  ub_progress_share_init (&self->sent);
   ub_advanced_page_set_phone (self, NULL);
 
   /* libadwaita 1.2 leaves the entry row's text field unnamed: name it by the row title */

@@ -29,5 +29,7 @@ void        ub_advanced_page_reboot      (UbAdvancedPage *self,
 gboolean    ub_advanced_page_get_busy    (UbAdvancedPage *self);
 /* The last outcome shown, or "". */
 const char *ub_advanced_page_get_status  (UbAdvancedPage *self);
+/* What the progress bar shows, 0 … 1. */
+double      ub_advanced_page_get_fraction (UbAdvancedPage *self);
 
 G_END_DECLS

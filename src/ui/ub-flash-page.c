@@ -9,15 +9,13 @@
 #include "ub-mnemonic.h"
 #include "ub-phone.h"
 
-#define UPDATE_INTERVAL_MS 100   /* ≤ 10 redraws a second */
+#define UPDATE_INTERVAL_US (G_USEC_PER_SEC / 10)   /* ≤ 10 redraws a second */
 
 typedef struct {
   UbFlashPage     *page;         /* unowned */
   UbPhone         *phone;
   UbFlashJob      *job;
-  UbFlashProgress  progress;
-  gboolean         have_progress;
-  char            *step_title;
+  UbProgress      *progress;     /* the job's */
   GtkWidget       *row;
   GtkProgressBar  *bar;
   GtkLabel        *status;
@@ -37,8 +35,8 @@ struct _UbFlashPage
   GtkButton       *cancel_button;
 
   GPtrArray       *runs;          /* of PhoneRun */
-  guint            update_timer;
-  gboolean         dirty;
+  guint            redraw_source;
+  gint64           last_redraw;
   guint            n_updates;
   gboolean         running;
   GString         *pending_log;   /* lines not yet in the text view */
@@ -54,19 +52,21 @@ phone_run_free (PhoneRun *run)
 {
   if (run->job != NULL)
     g_signal_handlers_disconnect_by_data (run->job, run);
+  if (run->progress != NULL)
+    g_signal_handlers_disconnect_by_data (run->progress, run);
+  g_clear_object (&run->progress);
   g_clear_object (&run->job);
   g_clear_object (&run->phone);
-  g_free (run->step_title);
   g_free (run);
 }
 
 static char *
-format_speed (const UbFlashProgress *progress)
+format_speed (UbProgress *progress)
 {
-  g_autofree char *speed = ub_format_rate (progress->bytes_per_second);
-  g_autofree char *left = ub_format_time_left (progress->seconds_left);
-  g_autofree char *done = ub_format_size (progress->done);
-  g_autofree char *total = ub_format_size (progress->total);
+  g_autofree char *speed = ub_format_rate (ub_progress_get_rate (progress));
+  g_autofree char *left = ub_format_time_left (ub_progress_get_seconds_left (progress));
+  g_autofree char *done = ub_format_size (ub_progress_get_bytes_done (progress));
+  g_autofree char *total = ub_format_size (ub_progress_get_bytes_total (progress));
 
   /* TRANSLATORS: "1.2 GB of 5.6 GB · 38.2 MB/s · about 2 minutes left" */
   if (speed != NULL && left != NULL)
@@ -83,23 +83,25 @@ run_fraction (PhoneRun *run)
 
   if (state == UB_FLASH_JOB_SUCCEEDED)
     return 1.0;
-  if (!run->have_progress || run->progress.total == 0)
-    return 0.0;
-  return (double) run->progress.done / run->progress.total;
+  return ub_progress_get_fraction (run->progress);
 }
 
-static const char *
+static char *
 run_state_text (PhoneRun *run)
 {
   switch (ub_flash_job_get_state (run->job))
     {
-    case UB_FLASH_JOB_READY: return _("Waiting");
-    case UB_FLASH_JOB_RUNNING: return run->step_title != NULL ? run->step_title : _("Starting");
-    case UB_FLASH_JOB_STOPPING: return _("Stopping after the current piece…");
-    case UB_FLASH_JOB_SUCCEEDED: return _("Done");
-    case UB_FLASH_JOB_FAILED: return _("Did not finish");
+    case UB_FLASH_JOB_READY: return g_strdup (_("Waiting"));
+    case UB_FLASH_JOB_RUNNING:
+      {
+        char *step = ub_progress_dup_step_name (run->progress);
+        return step != NULL ? step : g_strdup (_("Starting"));
+      }
+    case UB_FLASH_JOB_STOPPING: return g_strdup (_("Stopping after the current piece…"));
+    case UB_FLASH_JOB_SUCCEEDED: return g_strdup (_("Done"));
+    case UB_FLASH_JOB_FAILED: return g_strdup (_("Did not finish"));
     case UB_FLASH_JOB_CANCELLED:
-    default: return _("Stopped");
+    default: return g_strdup (_("Stopped"));
     }
 }
 
@@ -112,6 +114,7 @@ redraw (UbFlashPage *self)
   double fraction;
   PhoneRun *first;
 
+  self->last_redraw = g_get_monotonic_time ();
   if (self->runs == NULL || self->runs->len == 0)
     return;
   first = g_ptr_array_index (self->runs, 0);
@@ -121,17 +124,17 @@ redraw (UbFlashPage *self)
     {
       PhoneRun *run = g_ptr_array_index (self->runs, i);
       double f = run_fraction (run);
+      guint64 run_total = ub_progress_get_bytes_total (run->progress);
 
-      if (run->have_progress)
-        {
-          total += run->progress.total;
-          done += ub_flash_job_get_state (run->job) == UB_FLASH_JOB_SUCCEEDED ? run->progress.total
-                                                                                : run->progress.done;
-        }
+      total += run_total;
+      done += ub_flash_job_get_state (run->job) == UB_FLASH_JOB_SUCCEEDED ? run_total
+                                                                          : ub_progress_get_bytes_done (run->progress);
       if (run->bar != NULL)
         {
+          g_autofree char *state = run_state_text (run);
+
           gtk_progress_bar_set_fraction (run->bar, f);
-          gtk_label_set_text (run->status, run_state_text (run));
+          gtk_label_set_text (run->status, state);
         }
     }
   flush_log (self);
@@ -144,14 +147,14 @@ redraw (UbFlashPage *self)
 
   if (self->runs->len == 1)
     {
-      gtk_label_set_text (self->step_label, run_state_text (first));
-      if (first->have_progress && ub_flash_job_get_state (first->job) == UB_FLASH_JOB_RUNNING)
+      g_autofree char *state = run_state_text (first);
+
+      gtk_label_set_text (self->step_label, state);
+      if (ub_flash_job_get_state (first->job) == UB_FLASH_JOB_RUNNING)
         {
-          g_autofree char *speed = format_speed (&first->progress);
+          g_autofree char *speed = format_speed (first->progress);
           gtk_label_set_text (self->speed_label, speed);
         }
-      else if (!first->have_progress)
-        gtk_label_set_text (self->speed_label, "");
     }
   else
     {
@@ -164,17 +167,32 @@ redraw (UbFlashPage *self)
     }
   /* with several phones, each row says its own step */
   gtk_widget_set_visible (GTK_WIDGET (self->step_label), self->runs->len == 1);
-  self->dirty = FALSE;
 }
 
 static gboolean
-update_tick (gpointer user_data)
+redraw_cb (gpointer user_data)
 {
   UbFlashPage *self = user_data;
 
-  if (self->dirty)
-    redraw (self);
-  return G_SOURCE_CONTINUE;
+  self->redraw_source = 0;
+  redraw (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A redraw within UPDATE_INTERVAL_US of the last: each job's progress says
+ * ≤ 10 times a second that it changed, and the log comes line by line. */
+static void
+queue_redraw (UbFlashPage *self)
+{
+  gint64 wait;
+
+  if (self->redraw_source != 0)
+    return;
+  wait = self->last_redraw + UPDATE_INTERVAL_US - g_get_monotonic_time ();
+  if (wait <= 0)
+    self->redraw_source = g_idle_add (redraw_cb, self);
+  else
+    self->redraw_source = g_timeout_add ((guint) ((wait + 999) / 1000), redraw_cb, self);
 }
 
 /* Into the text view at the next redraw: appending and scrolling per line
@@ -209,26 +227,20 @@ append_log (UbFlashPage *self, PhoneRun *run, const char *line)
     g_string_append_printf (self->pending_log, "[%s] %s\n", ub_phone_get_address (run->phone), line);
   else
     g_string_append_printf (self->pending_log, "%s\n", line);
-  self->dirty = TRUE;
+  queue_redraw (self);
 }
 
 static void
-on_progress (UbFlashJob *job, UbFlashProgress *progress, PhoneRun *run)
+on_progress_changed (UbProgress *progress, PhoneRun *run)
 {
-  run->progress = *progress;
-  run->have_progress = TRUE;
-  run->page->dirty = TRUE;
+  queue_redraw (run->page);
 }
 
+/* "Stopping after the current piece…" */
 static void
-on_step_started (UbFlashJob *job, guint index, PhoneRun *run)
+on_state_notify (UbFlashJob *job, GParamSpec *pspec, PhoneRun *run)
 {
-  UbFlashPlan *plan = ub_flash_job_get_plan (job);
-  UbFlashStep *step = ub_flash_plan_get_step (plan, index);
-
-  g_free (run->step_title);
-  run->step_title = ub_flash_step_dup_title (step);
-  run->page->dirty = TRUE;
+  queue_redraw (run->page);
 }
 
 static void
@@ -270,7 +282,7 @@ on_finished (UbFlashJob *job, PhoneRun *run)
   if (any_running (self))
     return;
   self->running = FALSE;
-  g_clear_handle_id (&self->update_timer, g_source_remove);
+  g_clear_handle_id (&self->redraw_source, g_source_remove);
   gtk_widget_set_sensitive (GTK_WIDGET (self->cancel_button), TRUE);
   g_signal_emit (self, signals[FINISHED], 0);
 }
@@ -307,9 +319,6 @@ static void
 begin (UbFlashPage *self)
 {
   self->running = TRUE;
-  self->dirty = TRUE;
-  g_clear_handle_id (&self->update_timer, g_source_remove);
-  self->update_timer = g_timeout_add (UPDATE_INTERVAL_MS, update_tick, self);
   ub_mnemonic_button_set_label (self->cancel_button, _("_Cancel"));
   gtk_widget_set_sensitive (GTK_WIDGET (self->cancel_button), TRUE);
   redraw (self);
@@ -349,8 +358,9 @@ ub_flash_page_start (UbFlashPage *self, GPtrArray *phones, gboolean lock_confirm
       run->phone = g_object_ref (phone);
       run->job = ub_flash_job_new (plan, ub_phone_get_stable_address (phone));
       ub_flash_job_set_lock_confirmed (run->job, lock_confirmed);
-      g_signal_connect (run->job, "progress", G_CALLBACK (on_progress), run);
-      g_signal_connect (run->job, "step-started", G_CALLBACK (on_step_started), run);
+      run->progress = g_object_ref (ub_flash_job_get_progress (run->job));
+      g_signal_connect (run->progress, "changed", G_CALLBACK (on_progress_changed), run);
+      g_signal_connect (run->job, "notify::state", G_CALLBACK (on_state_notify), run);
       g_signal_connect (run->job, "log", G_CALLBACK (on_log), run);
       g_signal_connect (run->job, "device-message", G_CALLBACK (on_device_message), run);
       g_signal_connect (run->job, "finished", G_CALLBACK (on_finished), run);
@@ -408,7 +418,6 @@ ub_flash_page_resume (UbFlashPage *self, GError **error)
 
       if (state != UB_FLASH_JOB_FAILED && state != UB_FLASH_JOB_CANCELLED)
         continue;
-      run->have_progress = FALSE;
       if (!ub_flash_job_resume (run->job, error))
         return FALSE;
       any = TRUE;
@@ -470,7 +479,7 @@ ub_flash_page_cancel (UbFlashPage *self)
       if (state == UB_FLASH_JOB_RUNNING || state == UB_FLASH_JOB_STOPPING)
         ub_flash_job_cancel (run->job);
     }
-  self->dirty = TRUE;
+  queue_redraw (self);
 }
 
 static void
@@ -529,7 +538,7 @@ ub_flash_page_dispose (GObject *object)
 {
   UbFlashPage *self = UB_FLASH_PAGE (object);
 
-  g_clear_handle_id (&self->update_timer, g_source_remove);
+  g_clear_handle_id (&self->redraw_source, g_source_remove);
   if (self->runs != NULL)
     for (guint i = 0; i < self->runs->len; i++)
       {

@@ -440,6 +440,9 @@ typedef struct _Watch {
   gboolean cancel_twice;
   struct _Watch *other;      /* another job's watch (two phones at once) */
   gboolean other_was_busy;   /* at the finish, the other job had sent bytes and was not done */
+  guint    n_changed;        /* the job's UbProgress ::changed */
+  double   last_fraction;
+  gboolean fraction_regressed;
 } Watch;
 
 static void
@@ -479,6 +482,20 @@ on_progress (UbFlashJob            *job,
 }
 
 static void
+on_progress_changed (UbProgress *progress,
+                     Watch      *w)
+{
+  double fraction = ub_progress_get_fraction (progress);
+
+  watch_thread (w);
+  w->n_changed++;
+  if (fraction < w->last_fraction)
+    w->fraction_regressed = TRUE;
+  w->last_fraction = fraction;
+  g_assert_cmpuint (ub_progress_get_bytes_done (progress), <=, ub_progress_get_bytes_total (progress));
+}
+
+static void
 on_log (UbFlashJob *job,
         const char *line,
         Watch      *w)
@@ -507,6 +524,7 @@ watch_init (Watch      *w,
   w->cancel_at_step = G_MAXUINT;
   g_signal_connect (job, "step-started", G_CALLBACK (on_step_started), w);
   g_signal_connect (job, "progress", G_CALLBACK (on_progress), w);
+  g_signal_connect (ub_flash_job_get_progress (job), "changed", G_CALLBACK (on_progress_changed), w);
   g_signal_connect (job, "log", G_CALLBACK (on_log), w);
   g_signal_connect (job, "finished", G_CALLBACK (on_finished), w);
 }
@@ -617,6 +635,19 @@ test_happy (void)
   g_assert_false (w.regressed);
   g_assert_cmpuint (w.last_done, ==, ub_flash_plan_get_total_bytes (plan));
   g_assert_cmpuint (w.steps_started, ==, 10);
+  /* the job's UbProgress: one step per plan step, all done, every byte counted */
+  {
+    UbProgress *progress = ub_flash_job_get_progress (job);
+
+    g_assert_cmpuint (w.n_changed, >, 0);
+    g_assert_false (w.fraction_regressed);
+    g_assert_true (ub_progress_get_done (progress));
+    g_assert_cmpfloat (ub_progress_get_fraction (progress), ==, 1);
+    g_assert_cmpuint (ub_progress_get_n_steps (progress), ==, 10);
+    g_assert_cmpuint (ub_progress_get_bytes_total (progress), ==, ub_flash_plan_get_total_bytes (plan));
+    g_assert_cmpuint (ub_progress_get_bytes_done (progress), ==, ub_flash_plan_get_total_bytes (plan));
+    g_assert_cmpint (ub_progress_get_seconds_left (progress), ==, 0);
+  }
   g_assert_cmpstr (ub_flash_job_get_phone_state (job), ==,
                    "Your phone is restarting. The first start can take up to 10 minutes; leave it "
                    "connected to power.");
@@ -821,9 +852,22 @@ test_unplug_resume (void)
                    "The phone is only partly flashed: it will not start Android yet, but it stays "
                    "in fastboot mode and can be flashed again. Resume to finish.");
   g_assert_nonnull (ub_flash_job_get_next_step (job));
+  /* the progress stopped in super */
+  {
+    UbProgress *progress = ub_flash_job_get_progress (job);
+    g_autofree char *name = ub_progress_dup_step_name (progress);
+
+    g_assert_false (ub_progress_get_done (progress));
+    g_assert_cmpuint (ub_progress_get_step (progress), ==, super);
+    g_assert_cmpstr (name, ==, "Writing “super”");
+    g_assert_cmpuint (ub_progress_get_bytes_done (progress), >=, before_super);
+    g_assert_cmpuint (ub_progress_get_bytes_done (progress), <, before_super + ub_flash_plan_get_step_bytes (plan, super));
+    g_assert_cmpfloat (ub_progress_get_fraction (progress), <, 1);
+  }
 
   /* plugged in again */
   resume_to_success (job, &w, rom, phone);
+  g_assert_true (ub_progress_get_done (ub_flash_job_get_progress (job)));
   g_assert_cmpuint (w.wrong_thread, ==, 0);
   watch_clear (&w);
 }
