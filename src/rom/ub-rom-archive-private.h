@@ -52,9 +52,6 @@ char     *ub_rom_cache_default_dir           (void);
 /* "<stem>-<size>", restricted to a portable character set. */
 char     *ub_rom_cache_unpack_key            (const char   *path,
                                               guint64       size);
-/* Deletes @path and everything below it, never following a link. */
-gboolean  ub_rom_cache_rm_rf                 (const char   *path,
-                                              GError      **error);
 char     *ub_rom_cache_read_boot_id          (void);
 /* -1 with @error set, -2 when !@wait and someone holds it, else the lock fd. */
 int       ub_rom_cache_lock_key              (const char   *lock_path,

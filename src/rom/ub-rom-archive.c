@@ -10,6 +10,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "ub-file.h"
 #include "ub-rom-archive-private.h"
 #include "ub-rom-error.h"
 #include "ub-rom-name.h"
@@ -217,7 +218,7 @@ ub_rom_archive_unpack (UbRomArchive             *self,
       goto out;
     }
 
-  if (!ub_rom_cache_rm_rf (final_dir, error) || !ub_rom_cache_rm_rf (partial_dir, error))
+  if (!ub_file_remove_tree (final_dir, error) || !ub_file_remove_tree (partial_dir, error))
     goto out;
 
   avail = ub_rom_archive_free_space (self, self->cache_dir);
@@ -249,7 +250,7 @@ ub_rom_archive_unpack (UbRomArchive             *self,
         }
     }
   if (result == NULL)
-    ub_rom_cache_rm_rf (partial_dir, NULL);
+    ub_file_remove_tree (partial_dir, NULL);
 
 out:
   if (result != NULL)

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ub-file.h"
 #include "ub-rom-archive-private.h"
 #include "ub-rom-error.h"
 #include "ub-rom-name.h"
@@ -54,42 +55,6 @@ ub_rom_cache_unpack_key (const char *path,
 
 /* ------------------------------------------------------------------------ */
 /* Files */
-
-static int
-rm_rf_one (const char        *path,
-           const struct stat *st,
-           int                flag,
-           struct FTW        *ftw)
-{
-  if (flag == FTW_DP || flag == FTW_DNR)
-    rmdir (path);
-  else
-    unlink (path);
-  return 0;
-}
-
-/* Deletes @path and everything below it, never following a link. */
-gboolean
-ub_rom_cache_rm_rf (const char *path,
-       GError    **error)
-{
-  struct stat st;
-  int saved;
-
-  if (lstat (path, &st) != 0)
-    return TRUE;
-  if (S_ISDIR (st.st_mode))
-    nftw (path, rm_rf_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-  else
-    unlink (path);
-  if (lstat (path, &st) != 0)
-    return TRUE;
-  saved = errno;
-  g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED,
-               /* TRANSLATORS: %s: a file or folder, then the reason */
-               _("Could not delete “%s”: %s"), path, g_strerror (saved ? saved : EBUSY));
-  return FALSE;
-}
 
 char *
 ub_rom_cache_read_boot_id (void)
@@ -410,7 +375,7 @@ delete_unlocked (const char *cache_dir,
   if (in_use (path))
     result = BUSY;
   else
-    result = ub_rom_cache_rm_rf (path, error) ? DELETED : FAILED;
+    result = ub_file_remove_tree (path, error) ? DELETED : FAILED;
   ub_rom_cache_unlock_key (fd, lock_path);
   return result;
 }
