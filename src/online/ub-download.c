@@ -472,9 +472,9 @@ job_set_state (Job             *job,
 
   if (job->state == state)
     return;
-  /* checking reads the disk: its bytes are not the download's rate */
-  if (state == UB_DOWNLOAD_STATE_CHECKING ||
-      (state == UB_DOWNLOAD_STATE_DOWNLOADING && job->state == UB_DOWNLOAD_STATE_CHECKING))
+  /* a new count: checking reads the disk, and bytes already there (a resume)
+   * are not part of this transfer's rate */
+  if (state == UB_DOWNLOAD_STATE_CHECKING || state == UB_DOWNLOAD_STATE_DOWNLOADING)
     ub_progress_reset (job->self->progress);
   job->state = state;
   ev = g_new0 (Event, 1);

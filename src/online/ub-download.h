@@ -66,7 +66,8 @@ const char     *ub_download_get_final_path       (UbDownload    *self);
 const char     *ub_download_get_part_path        (UbDownload    *self);
 UbDownloadState ub_download_get_state            (UbDownload    *self);
 /* Bytes in the file (or checked, while CHECKING) of its size (0 while unknown);
- * reset when checking starts and when downloading follows it; finished on success. */
+ * reset whenever checking or downloading starts (the rate is this transfer's);
+ * finished on success. */
 UbProgress     *ub_download_get_progress         (UbDownload    *self);
 /* After success: the file was already there and correct; nothing was downloaded. */
 gboolean        ub_download_get_already_present  (UbDownload    *self);

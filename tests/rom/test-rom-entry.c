@@ -194,7 +194,7 @@ test_links (void)
   assert_refused (set, make_entry ("rom/empty", AE_IFLNK, ""), "is a link to nothing");
   assert_refused (set, make_entry ("rom/via", AE_IFLNK, "images/b.img"),
                   "is a link that goes through another link");
-  /* a.img is on the path of an earlier link: it cannot become a link now */
+  /* a file does not become a link */
   assert_refused (set, make_entry ("rom/images/a.img", AE_IFLNK, "x"),
                   "replaces an earlier entry of another kind");
   assert_write (set, make_entry ("rom/images/c.img", AE_IFREG, NULL), "rom/images/c.img");
