@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include "ub-file.h"
+#include "ub-progress.h"
 #include "ub-rom-archive-private.h"
 #include "ub-rom-error.h"
 #include "ub-rom-name.h"
-#include "ub-progress.h"
 
 /*
  * The API and the steps of an unpack: open the archive, take the lock of its

@@ -6,14 +6,11 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <sched.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -21,7 +18,6 @@
 #include "ub-rom-entry-private.h"
 #include "ub-rom-error.h"
 #include "ub-rom-name.h"
-
 
 /*
  * Unpacking runs on two threads (2 cores are the floor):
