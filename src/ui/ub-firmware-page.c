@@ -542,6 +542,8 @@ cache_size_done (GObject *source, GAsyncResult *result, gpointer user_data)
   UbFirmwarePage *self = UB_FIRMWARE_PAGE (source);
   g_autofree guint64 *size = g_task_propagate_pointer (G_TASK (result), NULL);
 
+  if (self->cache_row == NULL)
+    return;   /* disposed meanwhile */
   if (size != NULL && !self->clearing)
     show_cache_size (self, *size);
 }
@@ -580,6 +582,8 @@ clear_cache_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree guint64 *size = g_task_propagate_pointer (G_TASK (result), &error);
 
   self->clearing = FALSE;
+  if (self->cache_row == NULL)
+    return;   /* disposed meanwhile */
   gtk_widget_set_sensitive (GTK_WIDGET (self->clear_cache_button), TRUE);
   if (size == NULL)
     {
