@@ -49,6 +49,8 @@ typedef void (*UbRomArchiveProgressFunc) (guint64     done,
  * this unpack is left in the cache.
  * Progress: archive bytes consumed / archive size, at most ~20 calls per
  * second, on the calling thread; @entry is the entry being unpacked or NULL.
+ * On success the unpack is in use while @self lives (no prune deletes it),
+ * and the cache is pruned to ub_rom_archive_get_cache_limit().
  */
 char         *ub_rom_archive_unpack           (UbRomArchive             *self,
                                                UbRomArchiveProgressFunc  progress,
