@@ -5,7 +5,9 @@
 #include <json-glib/json-glib.h>
 
 #include "ub-cli-devices.h"
+#include "ub-device-names.h"
 #include "ub-enum-nick.h"
+#include "ub-phone-info.h"
 #include "ub-usb-device-info.h"
 #include "ub-usb-transport.h"
 
@@ -37,6 +39,21 @@ describe (UbUsbDeviceInfo *info)
     }
 }
 
+/* The codename of a phone in fastboot mode that can be opened (getvar product), or NULL. */
+static char *
+probe_product (UbUsbDeviceInfo *info)
+{
+  g_autoptr(UbPhoneInfo) phone = NULL;
+
+  if (ub_usb_device_info_get_kind (info) != UB_USB_DEVICE_KIND_FASTBOOT ||
+      ub_usb_device_info_get_problem (info) != UB_USB_ACCESS_OK)
+    return NULL;
+  phone = ub_phone_info_probe (ub_usb_device_info_get_path (info), NULL, NULL);
+  if (phone == NULL || ub_phone_info_get_product (phone) == NULL)
+    return NULL;
+  return g_strdup (ub_phone_info_get_product (phone));
+}
+
 gboolean
 ub_cli_devices_print (gboolean  json,
                       GError  **error)
@@ -59,6 +76,8 @@ ub_cli_devices_print (gboolean  json,
           UbUsbDeviceInfo *info = g_ptr_array_index (devices, i);
           g_autofree char *vid = g_strdup_printf ("%04x", ub_usb_device_info_get_vendor_id (info));
           g_autofree char *pid = g_strdup_printf ("%04x", ub_usb_device_info_get_product_id (info));
+          g_autofree char *product = probe_product (info);
+          const char *model = ub_device_names_lookup (product);
 
           json_builder_begin_object (builder);
           json_builder_set_member_name (builder, "serial");
@@ -76,6 +95,16 @@ ub_cli_devices_print (gboolean  json,
           json_builder_add_string_value (builder, vid);
           json_builder_set_member_name (builder, "product_id");
           json_builder_add_string_value (builder, pid);
+          json_builder_set_member_name (builder, "product");
+          if (product != NULL)
+            json_builder_add_string_value (builder, product);
+          else
+            json_builder_add_null_value (builder);
+          json_builder_set_member_name (builder, "model");
+          if (model != NULL)
+            json_builder_add_string_value (builder, model);
+          else
+            json_builder_add_null_value (builder);
           json_builder_set_member_name (builder, "access");
           json_builder_add_string_value (builder,
                                          ub_enum_nick (UB_TYPE_USB_ACCESS_PROBLEM,
@@ -99,9 +128,13 @@ ub_cli_devices_print (gboolean  json,
       UbUsbDeviceInfo *info = g_ptr_array_index (devices, i);
       const char *serial = ub_usb_device_info_get_serial (info);
       g_autofree char *state = describe (info);
+      g_autofree char *product = probe_product (info);
+      g_autofree char *name = ub_device_names_dup_display (product);
 
-      g_print ("%s\t%s\t%s\n", serial ? serial : "????????????",
-               ub_usb_device_info_get_path (info), state);
+      /* a fourth column with the phone's name when it could be asked */
+      g_print ("%s\t%s\t%s%s%s\n", serial ? serial : "????????????",
+               ub_usb_device_info_get_path (info), state,
+               name != NULL ? "\t" : "", name != NULL ? name : "");
     }
   return TRUE;
 }

@@ -10,22 +10,31 @@
 
 typedef struct {
   UbCliProgress *progress;
+  UbDownload    *download;
+  gboolean       finished;
+  GError        *error;
 } Ctx;
 
 static void
-on_progress (UbDownload *download,
-             guint64     done,
-             guint64     total,
-             double      bytes_per_second,
-             gint64      seconds_left,
-             Ctx        *ctx)
+on_progress_changed (UbProgress *progress,
+                     Ctx        *ctx)
 {
-  const char *label = ub_download_get_state (download) == UB_DOWNLOAD_STATE_CHECKING
+  const char *label = ub_download_get_state (ctx->download) == UB_DOWNLOAD_STATE_CHECKING
                       /* TRANSLATORS: a progress label: the download is being checked (its MD5), or
                        * downloaded */
                       ? _("Checking") : _("Downloading");
 
-  ub_cli_progress_update (ctx->progress, label, done, total);
+  ub_cli_progress_update (ctx->progress, label, ub_progress_get_bytes_done (progress),
+                          ub_progress_get_bytes_total (progress));
+}
+
+static void
+on_finished (UbDownload   *download,
+             const GError *error,
+             Ctx          *ctx)
+{
+  ctx->finished = TRUE;
+  ctx->error = error != NULL ? g_error_copy (error) : NULL;
 }
 
 static void
@@ -47,6 +56,51 @@ on_state_changed (UbDownload *download,
     }
 }
 
+/* In the thread-default context: runs the download on its thread and waits for it. */
+static gboolean
+run_download (Ctx           *ctx,
+              const char    *url,
+              const char    *dir,
+              const char    *md5,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  GMainContext *context = g_main_context_get_thread_default ();
+  GStatBuf st;
+
+  ctx->download = ub_download_new (url, dir, error);
+  if (ctx->download == NULL)
+    return FALSE;
+  if (md5 != NULL && !ub_download_set_expected_md5 (ctx->download, md5, error))
+    return FALSE;
+  g_signal_connect (ub_download_get_progress (ctx->download), "changed",
+                    G_CALLBACK (on_progress_changed), ctx);
+  g_signal_connect (ctx->download, "state-changed", G_CALLBACK (on_state_changed), ctx);
+  g_signal_connect (ctx->download, "finished", G_CALLBACK (on_finished), ctx);
+
+  g_printerr (_("Downloading %s\n  into %s\n"), ub_download_get_file_name (ctx->download), dir);
+  if (g_stat (ub_download_get_part_path (ctx->download), &st) == 0)
+    {
+      g_autofree char *size = g_format_size (st.st_size);
+      g_printerr (_("Continuing the earlier download (%s already here)\n"), size);
+    }
+
+  ub_download_start (ctx->download, cancellable);
+  while (!ctx->finished)
+    g_main_context_iteration (context, TRUE);
+  /* the last figures, then nothing more from this download */
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_signal_handlers_disconnect_by_data (ub_download_get_progress (ctx->download), ctx);
+  g_signal_handlers_disconnect_by_data (ctx->download, ctx);
+  if (ctx->error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&ctx->error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 ub_cli_download (const char     *url,
                  const char     *md5,
@@ -58,8 +112,9 @@ ub_cli_download (const char     *url,
   g_autofree char *dir = g_strdup (dir_option);
   g_autoptr(UbDownload) download = NULL;
   g_autoptr(GError) local = NULL;
-  GStatBuf st;
+  g_autoptr(GMainContext) main_context = g_main_context_new ();
   Ctx ctx = { progress };
+  gboolean ok;
 
   if (dir == NULL)
     {
@@ -72,22 +127,12 @@ ub_cli_download (const char     *url,
     dir = absolute;
   }
 
-  download = ub_download_new (url, dir, error);
-  if (download == NULL)
-    return FALSE;
-  if (md5 != NULL && !ub_download_set_expected_md5 (download, md5, error))
-    return FALSE;
-  g_signal_connect (download, "progress", G_CALLBACK (on_progress), &ctx);
-  g_signal_connect (download, "state-changed", G_CALLBACK (on_state_changed), &ctx);
-
-  g_printerr (_("Downloading %s\n  into %s\n"), ub_download_get_file_name (download), dir);
-  if (g_stat (ub_download_get_part_path (download), &st) == 0)
-    {
-      g_autofree char *size = g_format_size (st.st_size);
-      g_printerr (_("Continuing the earlier download (%s already here)\n"), size);
-    }
-
-  if (!ub_download_run_sync (download, cancellable, &local))
+  /* the download's signals and its progress come on this thread, in this context */
+  g_main_context_push_thread_default (main_context);
+  ok = run_download (&ctx, url, dir, md5, cancellable, &local);
+  g_main_context_pop_thread_default (main_context);
+  download = g_steal_pointer (&ctx.download);
+  if (!ok)
     {
       ub_cli_progress_clear (progress);
       /* not a phone operation: spare the user unbrick-cli's advice about phones */

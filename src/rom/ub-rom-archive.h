@@ -3,6 +3,9 @@
 
 #include <gio/gio.h>
 
+/* ub-progress.h (src/common), not included: not every user of this header links it */
+typedef struct _UbProgress UbProgress;
+
 G_BEGIN_DECLS
 
 /* The marker written last into a complete unpack (a GKeyFile). */
@@ -46,6 +49,8 @@ typedef void (*UbRomArchiveProgressFunc) (guint64     done,
  * this unpack is left in the cache.
  * Progress: archive bytes consumed / archive size, at most ~20 calls per
  * second, on the calling thread; @entry is the entry being unpacked or NULL.
+ * On success the unpack is in use while @self lives (no prune deletes it),
+ * and the cache is pruned to ub_rom_archive_get_cache_limit().
  */
 char         *ub_rom_archive_unpack           (UbRomArchive             *self,
                                                UbRomArchiveProgressFunc  progress,
@@ -54,19 +59,24 @@ char         *ub_rom_archive_unpack           (UbRomArchive             *self,
                                                GError                  **error);
 
 /*
- * The same in a GTask thread. @progress is then called on the caller's
- * thread-default main context (never after @callback ran); @user_data of
- * @progress must stay valid until @callback has run.
+ * The same in a GTask thread, reporting archive bytes consumed of its size
+ * to @progress (may be NULL), whose ::changed comes on its owner's context.
  */
 void          ub_rom_archive_unpack_async     (UbRomArchive             *self,
-                                               UbRomArchiveProgressFunc  progress,
-                                               gpointer                  progress_data,
+                                               UbProgress               *progress,
                                                GCancellable             *cancellable,
                                                GAsyncReadyCallback       callback,
                                                gpointer                  user_data);
 char         *ub_rom_archive_unpack_finish    (UbRomArchive             *self,
                                                GAsyncResult             *result,
                                                GError                  **error);
+
+/* A UbRomArchiveProgressFunc for ub_rom_archive_unpack() and ub_rom_open()
+ * that sets the bytes of the UbProgress in @progress (from any thread). */
+void          ub_rom_archive_report_progress  (guint64                   done,
+                                               guint64                   total,
+                                               const char               *entry,
+                                               gpointer                  progress);
 
 /*
  * MD5 (32 lower-case hex) of every regular file, computed while unpacking,
@@ -81,11 +91,32 @@ char         *ub_rom_archive_dup_archive_md5  (const char    *unpack_dir);
 /*
  * Deletes all but the @keep most recently used complete unpacks in
  * @cache_dir (NULL: the default) and every partial leftover. Unpacks in
- * progress (in this or another process) are left alone.
+ * progress (in this or another process) and unpacks in use are left alone.
  */
 gboolean      ub_rom_archive_prune_cache      (const char    *cache_dir,
                                                guint          keep,
                                                GError       **error);
+
+/*
+ * The same with a size budget: keeps the most recently used complete
+ * unpacks that fit in @limit bytes on disk together (once one does not fit,
+ * no older one is kept), and those in use whatever their size. An unpack is
+ * in use while the UbRomArchive that unpacked or reused it lives (any
+ * process): UbRom keeps its archive, so an open ROM is never deleted.
+ * @limit 0 clears all that is not in use.
+ */
+gboolean      ub_rom_archive_prune_cache_to_size (const char *cache_dir,
+                                                  guint64     limit,
+                                                  GError    **error);
+
+/* Bytes on disk that @cache_dir (NULL: the default) takes, leftovers included. */
+guint64       ub_rom_archive_get_cache_size   (const char    *cache_dir);
+
+/* The budget ub_rom_archive_unpack() prunes the cache to after each success
+ * (process-wide; default UB_ROM_ARCHIVE_DEFAULT_CACHE_LIMIT; G_MAXUINT64: never). */
+#define UB_ROM_ARCHIVE_DEFAULT_CACHE_LIMIT (G_GUINT64_CONSTANT (20) * 1000 * 1000 * 1000)
+void          ub_rom_archive_set_cache_limit  (guint64        limit);
+guint64       ub_rom_archive_get_cache_limit  (void);
 
 /* For tests: replaces statvfs() when checking free space in @dir. */
 typedef guint64 (*UbRomArchiveFreeSpaceFunc) (const char *dir,

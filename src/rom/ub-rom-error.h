@@ -20,8 +20,6 @@ G_BEGIN_DECLS
  * @UB_ROM_ERROR_MODE_UNAVAILABLE: the ROM has no script for the requested mode
  * @UB_ROM_ERROR_PREFLIGHT: a check before flashing failed (see UbPreflight for the list)
  * @UB_ROM_ERROR_MISMATCH: the phone is not the one a job or resume state was made for
- * @UB_ROM_ERROR_BAD_URL: a download link Unbrick refuses (not https, no file name…)
- * @UB_ROM_ERROR_NETWORK: the server could not be reached, refused the file or kept failing
  *
  * Cancellation is reported as G_IO_ERROR_CANCELLED.
  */
@@ -37,8 +35,6 @@ typedef enum {
   UB_ROM_ERROR_MODE_UNAVAILABLE,
   UB_ROM_ERROR_PREFLIGHT,
   UB_ROM_ERROR_MISMATCH,
-  UB_ROM_ERROR_BAD_URL,
-  UB_ROM_ERROR_NETWORK,
 } UbRomError;
 
 GQuark ub_rom_error_quark (void);

@@ -11,6 +11,7 @@
 #include "ub-enum-nick.h"
 #include "ub-rom.h"
 #include "ub-rom-error.h"
+#include "ub-rom-name.h"
 
 struct _UbRom
 {
@@ -28,6 +29,7 @@ struct _UbRom
   GError     *script_errors[UB_ROM_N_MODES];
   GHashTable *md5sums;
   GHashTable *known_digests;
+  UbRomArchive *archive;      /* the unpack's, which keeps it in use (not pruned) */
 };
 
 G_DEFINE_FINAL_TYPE (UbRom, ub_rom, G_TYPE_OBJECT)
@@ -101,6 +103,7 @@ ub_rom_finalize (GObject *object)
     }
   g_clear_pointer (&self->md5sums, g_hash_table_unref);
   g_clear_pointer (&self->known_digests, g_hash_table_unref);
+  g_clear_object (&self->archive);
   G_OBJECT_CLASS (ub_rom_parent_class)->finalize (object);
 }
 
@@ -288,60 +291,23 @@ read_md5sums (const char *root,
   return p.table;
 }
 
-/* Xiaomi build codes: <Android letter><2 device letters><2 region letters>XM */
-static const char *
-region_name (const char *code)
-{
-  static const struct { const char *code; const char *name; } regions[] = {
-    /* TRANSLATORS: the regions Xiaomi makes ROMs for */
-    { "MI", N_("Global") }, { "EU", N_("Europe (EEA)") }, { "CN", N_("China") },
-    { "IN", N_("India") }, { "RU", N_("Russia") }, { "ID", N_("Indonesia") },
-    { "TW", N_("Taiwan") }, { "TR", N_("Turkey") }, { "JP", N_("Japan") },
-    { "KR", N_("South Korea") }, { "LM", N_("Latin America") }, { "MX", N_("Mexico") },
-  };
-
-  for (gsize i = 0; i < G_N_ELEMENTS (regions); i++)
-    if (g_str_equal (code, regions[i].code))
-      return _(regions[i].name);
-  return NULL;
-}
-
 static void
 read_folder_name (UbRom *self)
 {
   g_autofree char *base = g_path_get_basename (self->path);
-  g_autoptr(GRegex) build_re = NULL;
-  g_autoptr(GRegex) android_re = NULL;
-  g_autoptr(GMatchInfo) m = NULL;
+  g_autofree char *region = NULL;
   const char *misc_version;
 
-  /* V14.0.9.0.TMBMIXM, OS3.0.9.0.WPYCNXM */
-  build_re = g_regex_new ("(?:^|_)((?:V|OS)\\d+(?:\\.\\d+){2,3}\\.([A-Z]{7}))(?:_|$)", 0, 0, NULL);
-  android_re = g_regex_new ("_(\\d{1,2}\\.\\d)(?:_|$)", 0, 0, NULL);
   misc_version = g_hash_table_lookup (self->misc, "mi_os_build_version");
   if (misc_version == NULL || misc_version[0] == '\0')
     misc_version = g_hash_table_lookup (self->misc, "build_number");
   if (misc_version != NULL && misc_version[0] != '\0')
     self->version = g_strdup (misc_version);
 
-  if (self->version == NULL || !g_regex_match (build_re, self->version, 0, &m))
-    {
-      g_clear_pointer (&m, g_match_info_unref);
-      g_regex_match (build_re, base, 0, &m);
-    }
-  if (g_match_info_matches (m))
-    {
-      g_autofree char *code = g_match_info_fetch (m, 2);
-      g_autofree char *region = g_strndup (code + 3, 2);
-      const char *name = region_name (region);
-
-      if (self->version == NULL)
-        self->version = g_match_info_fetch (m, 1);
-      self->region = g_strdup (name);
-    }
-  g_clear_pointer (&m, g_match_info_unref);
-  if (g_regex_match (android_re, base, 0, &m))
-    self->android = g_match_info_fetch (m, 1);
+  if ((self->version != NULL && ub_rom_name_parse_build (self->version, NULL, &region)) ||
+      ub_rom_name_parse_build (base, self->version == NULL ? &self->version : NULL, &region))
+    self->region = g_strdup (ub_rom_name_region_name (region));
+  self->android = ub_rom_name_dup_android (self->path);
 }
 
 /* The step's conditions on the ROM folder's name (the others are decided later). */
@@ -507,6 +473,7 @@ ub_rom_open (const char               *path,
     return NULL;
   g_free (self->source);
   self->source = g_strdup (path);
+  self->archive = g_object_ref (archive);
 
   /* "name/images/boot.img" (from the unpack dir) → "images/boot.img" (from the ROM folder) */
   digests = ub_rom_archive_load_digests (unpacked);

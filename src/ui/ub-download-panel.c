@@ -6,6 +6,7 @@
 
 #include "ub-download-panel.h"
 #include "ub-download.h"
+#include "ub-format.h"
 #include "ub-mnemonic.h"
 
 struct _UbDownloadPanel
@@ -57,33 +58,38 @@ update_buttons (UbDownloadPanel *self)
 }
 
 static void
-on_progress (UbDownload *download, guint64 done, guint64 total, double bytes_per_second,
-             gint64 seconds_left, UbDownloadPanel *self)
+on_progress_changed (UbProgress *progress, UbDownloadPanel *self)
 {
-  g_autofree char *done_text = g_format_size (done);
+  guint64 done = ub_progress_get_bytes_done (progress);
+  guint64 total = ub_progress_get_bytes_total (progress);
+  g_autofree char *done_text = ub_format_size (done);
   g_autofree char *text = NULL;
 
-  if (ub_download_get_state (download) == UB_DOWNLOAD_STATE_CHECKING)
+  if (self->download == NULL)
+    return;
+  switch (ub_download_get_state (self->download))
     {
+    case UB_DOWNLOAD_STATE_CHECKING:
       text = g_strdup_printf (_("Checking what was already downloaded: %s"), done_text);
       gtk_progress_bar_set_fraction (self->progress_bar, total > 0 ? (double) done / total : 0);
       gtk_label_set_text (self->progress_label, text);
       return;
+    case UB_DOWNLOAD_STATE_DOWNLOADING:
+      break;
+    default:
+      return;   /* the state's own words stay */
     }
   if (total > 0)
     {
-      g_autofree char *total_text = g_format_size (total);
-      g_autofree char *speed = g_format_size ((guint64) bytes_per_second);
+      g_autofree char *total_text = ub_format_size (total);
+      g_autofree char *rate = ub_format_rate (ub_progress_get_rate (progress));
+      g_autofree char *left = ub_format_time_left (ub_progress_get_seconds_left (progress));
 
       gtk_progress_bar_set_fraction (self->progress_bar, (double) done / total);
-      if (bytes_per_second > 0 && seconds_left >= 0)
+      if (rate != NULL && left != NULL)
         {
-          guint minutes = (guint) ((seconds_left + 59) / 60);
           /* TRANSLATORS: "1.2 GB of 5.6 GB · 4.1 MB/s · about 20 minutes left" */
-          text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                               "%s of %s · %s/s · about %u minute left",
-                                               "%s of %s · %s/s · about %u minutes left", minutes),
-                                  done_text, total_text, speed, minutes);
+          text = g_strdup_printf (_("%s of %s · %s · %s"), done_text, total_text, rate, left);
         }
       else
         text = g_strdup_printf (_("%s of %s"), done_text, total_text);
@@ -128,6 +134,7 @@ on_finished (UbDownload *download, const GError *error, UbDownloadPanel *self)
   g_autofree char *path = g_strdup (ub_download_get_final_path (done));
 
   g_signal_handlers_disconnect_by_data (done, self);
+  g_signal_handlers_disconnect_by_data (ub_download_get_progress (done), self);
   g_clear_object (&self->cancellable);
   update_buttons (self);
   if (error != NULL)
@@ -184,7 +191,8 @@ ub_download_panel_start (UbDownloadPanel *self)
     }
   self->download = g_steal_pointer (&download);
   self->cancellable = g_cancellable_new ();
-  g_signal_connect (self->download, "progress", G_CALLBACK (on_progress), self);
+  g_signal_connect (ub_download_get_progress (self->download), "changed",
+                    G_CALLBACK (on_progress_changed), self);
   g_signal_connect (self->download, "state-changed", G_CALLBACK (on_state_changed), self);
   g_signal_connect (self->download, "finished", G_CALLBACK (on_finished), self);
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
@@ -269,7 +277,10 @@ ub_download_panel_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   if (self->download != NULL)
-    g_signal_handlers_disconnect_by_data (self->download, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->download, self);
+      g_signal_handlers_disconnect_by_data (ub_download_get_progress (self->download), self);
+    }
   g_clear_object (&self->download);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);

@@ -7,8 +7,9 @@
 #include "ub-file-chooser.h"
 #include "ub-firmware-page.h"
 #include "ub-phone.h"
-#include "ub-progress-share.h"
+#include "ub-progress.h"
 #include "ub-resume-point.h"
+#include "ub-rom-archive.h"
 
 #define MAX_RECENT 10
 
@@ -35,6 +36,9 @@ struct _UbFirmwarePage
   AdwActionRow    *source_row;
   AdwPreferencesGroup *recent_group;
   GtkListBox      *recent_list;
+  AdwPreferencesGroup *cache_group;
+  AdwActionRow    *cache_row;
+  GtkButton       *clear_cache_button;
   GtkButton       *continue_button;
 
   GSettings       *settings;
@@ -43,9 +47,8 @@ struct _UbFirmwarePage
   UbRom           *rom;
   gboolean         ready;
   GCancellable    *cancellable;
-  guint            progress_timer;
-
-  UbProgressShare  unpacked;      /* written by the unpacking thread */
+  UbProgress      *opening;       /* the unpack's bytes, set by the opening thread */
+  gboolean         clearing;      /* the cache is being cleared */
 };
 
 G_DEFINE_FINAL_TYPE (UbFirmwarePage, ub_firmware_page, GTK_TYPE_BOX)
@@ -54,6 +57,7 @@ enum { CONTINUE, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void rebuild_recent (UbFirmwarePage *self);
+static void update_cache_size (UbFirmwarePage *self);
 
 static void
 set_error (UbFirmwarePage *self, const char *message)
@@ -197,17 +201,14 @@ set_busy (UbFirmwarePage *self, gboolean busy)
   gtk_widget_set_sensitive (GTK_WIDGET (self->demo_button), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->download_button), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->recent_list), !busy);
-  if (!busy)
-    g_clear_handle_id (&self->progress_timer, g_source_remove);
 }
 
-static gboolean
-progress_tick (gpointer user_data)
+static void
+on_opening_changed (UbProgress *progress, UbFirmwarePage *self)
 {
-  UbFirmwarePage *self = user_data;
-  guint64 done, total;
+  guint64 done = ub_progress_get_bytes_done (progress);
+  guint64 total = ub_progress_get_bytes_total (progress);
 
-  ub_progress_share_get (&self->unpacked, NULL, &done, &total);
   if (total > 0)
     {
       g_autofree char *done_text = g_format_size (done);
@@ -218,22 +219,21 @@ progress_tick (gpointer user_data)
       gtk_progress_bar_set_fraction (self->progress_bar, (double) done / total);
       gtk_label_set_text (self->progress_label, text);
     }
-  else
-    gtk_progress_bar_pulse (self->progress_bar);
-  return G_SOURCE_CONTINUE;
 }
 
+/* Stops showing the figures of an earlier opening. */
 static void
-unpack_progress (guint64 done, guint64 total, const char *entry, gpointer user_data)
+drop_opening (UbFirmwarePage *self)
 {
-  UbFirmwarePage *self = user_data;
-
-  ub_progress_share_set (&self->unpacked, NULL, done, total);
+  if (self->opening != NULL)
+    g_signal_handlers_disconnect_by_data (self->opening, self);
+  g_clear_object (&self->opening);
 }
 
 typedef struct {
-  char      *path;
-  UbEmuDemo *demo;     /* write the demo ROM first */
+  char       *path;
+  UbEmuDemo  *demo;     /* write the demo ROM first */
+  UbProgress *progress;
 } OpenData;
 
 static void
@@ -241,6 +241,7 @@ open_data_free (OpenData *data)
 {
   g_free (data->path);
   g_clear_object (&data->demo);
+  g_clear_object (&data->progress);
   g_free (data);
 }
 
@@ -260,7 +261,8 @@ open_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
           return;
         }
     }
-  rom = ub_rom_open (data->path, NULL, unpack_progress, source, cancellable, &error);
+  rom = ub_rom_open (data->path, NULL, ub_rom_archive_report_progress, data->progress,
+                     cancellable, &error);
 
   if (rom == NULL)
     g_task_return_error (task, error);
@@ -279,6 +281,8 @@ open_done (GObject *source, GAsyncResult *result, gpointer user_data)
     return;   /* replaced by a newer choice */
   set_busy (self, FALSE);
   g_clear_object (&self->cancellable);
+  drop_opening (self);
+  update_cache_size (self);
   if (rom == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -309,16 +313,17 @@ start_open (UbFirmwarePage *self, const char *path, UbEmuDemo *demo)
   show_rom (self);
 
   self->cancellable = g_cancellable_new ();
-  g_clear_handle_id (&self->progress_timer, g_source_remove);
-  ub_progress_share_set (&self->unpacked, NULL, 0, 0);
+  drop_opening (self);
+  self->opening = ub_progress_new ();
+  g_signal_connect (self->opening, "changed", G_CALLBACK (on_opening_changed), self);
   gtk_label_set_text (self->progress_label, demo != NULL ? _("Preparing the demo firmware…")
                                                          : _("Opening the firmware…"));
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
   set_busy (self, TRUE);
-  self->progress_timer = g_timeout_add (100, progress_tick, self);
 
   data->path = g_strdup (path);
   data->demo = demo != NULL ? g_object_ref (demo) : NULL;
+  data->progress = g_object_ref (self->opening);
   task = g_task_new (self, self->cancellable, open_done, NULL);
   g_task_set_source_tag (task, start_open);
   g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
@@ -533,6 +538,117 @@ ub_firmware_page_get_ready (UbFirmwarePage *self)
   return self->ready;
 }
 
+/* ---- the ROM cache: its size, clearing it, its budget */
+
+static void
+cache_size_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  guint64 *size = g_new (guint64, 1);
+
+  *size = ub_rom_archive_get_cache_size (NULL);
+  g_task_return_pointer (task, size, g_free);
+}
+
+static void
+show_cache_size (UbFirmwarePage *self, guint64 size)
+{
+  g_autofree char *size_text = g_format_size (size);
+  g_autofree char *text = NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->cache_group), size > 0 || self->clearing);
+  if (self->clearing)
+    {
+      adw_action_row_set_subtitle (self->cache_row, _("Clearing…"));
+      return;
+    }
+  /* TRANSLATORS: %s: a size on disk, “12.3 GB” */
+  text = g_strdup_printf (_("Takes %s on this computer. Clearing keeps your firmware files: "
+                            "they are unpacked again when opened. Firmware open now is kept."),
+                          size_text);
+  adw_action_row_set_subtitle (self->cache_row, text);
+}
+
+static void
+cache_size_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  UbFirmwarePage *self = UB_FIRMWARE_PAGE (source);
+  g_autofree guint64 *size = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  if (self->cache_row == NULL)
+    return;   /* disposed meanwhile */
+  if (size != NULL && !self->clearing)
+    show_cache_size (self, *size);
+}
+
+static void
+update_cache_size (UbFirmwarePage *self)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, cache_size_done, NULL);
+
+  g_task_set_source_tag (task, update_cache_size);
+  g_task_run_in_thread (task, cache_size_thread);
+}
+
+static void
+clear_cache_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  guint64 *size;
+
+  /* everything not in use: the open ROM holds its unpack */
+  if (!ub_rom_archive_prune_cache_to_size (NULL, 0, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  size = g_new (guint64, 1);
+  *size = ub_rom_archive_get_cache_size (NULL);
+  g_task_return_pointer (task, size, g_free);
+}
+
+static void
+clear_cache_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  UbFirmwarePage *self = UB_FIRMWARE_PAGE (source);
+  g_autoptr(GError) error = NULL;
+  g_autofree guint64 *size = g_task_propagate_pointer (G_TASK (result), &error);
+
+  self->clearing = FALSE;
+  if (self->cache_row == NULL)
+    return;   /* disposed meanwhile */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->clear_cache_button), TRUE);
+  if (size == NULL)
+    {
+      set_error (self, error->message);
+      update_cache_size (self);
+      return;
+    }
+  show_cache_size (self, *size);
+}
+
+static void
+on_clear_cache_clicked (UbFirmwarePage *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->clearing)
+    return;
+  self->clearing = TRUE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->clear_cache_button), FALSE);
+  show_cache_size (self, 0);
+  task = g_task_new (self, NULL, clear_cache_done, NULL);
+  g_task_set_source_tag (task, on_clear_cache_clicked);
+  g_task_run_in_thread (task, clear_cache_thread);
+}
+
+static void
+apply_cache_limit (UbFirmwarePage *self)
+{
+  guint gb = g_settings_get_uint (self->settings, "rom-cache-limit");
+
+  ub_rom_archive_set_cache_limit ((guint64) gb * 1000 * 1000 * 1000);
+}
+
 static void
 ub_firmware_page_dispose (GObject *object)
 {
@@ -540,7 +656,7 @@ ub_firmware_page_dispose (GObject *object)
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
-  g_clear_handle_id (&self->progress_timer, g_source_remove);
+  drop_opening (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), UB_TYPE_FIRMWARE_PAGE);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
@@ -551,22 +667,12 @@ ub_firmware_page_dispose (GObject *object)
 }
 
 static void
-ub_firmware_page_finalize (GObject *object)
-{
-  UbFirmwarePage *self = UB_FIRMWARE_PAGE (object);
-
-  ub_progress_share_clear (&self->unpacked);
-  G_OBJECT_CLASS (ub_firmware_page_parent_class)->finalize (object);
-}
-
-static void
 ub_firmware_page_class_init (UbFirmwarePageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = ub_firmware_page_dispose;
-  object_class->finalize = ub_firmware_page_finalize;
 
   g_type_ensure (UB_TYPE_DOWNLOAD_PANEL);
   signals[CONTINUE] = g_signal_new ("continue", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -592,6 +698,9 @@ ub_firmware_page_class_init (UbFirmwarePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, source_row);
   gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, recent_group);
   gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, recent_list);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, cache_group);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, cache_row);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, clear_cache_button);
   gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, continue_button);
   gtk_widget_class_bind_template_callback (widget_class, on_file_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_folder_clicked);
@@ -599,6 +708,7 @@ ub_firmware_page_class_init (UbFirmwarePageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_downloaded);
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_continue_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_clear_cache_clicked);
 }
 
 static void
@@ -607,7 +717,6 @@ ub_firmware_page_init (UbFirmwarePage *self)
   GtkDropTarget *drop;
 
   gtk_widget_init_template (GTK_WIDGET (self));
-  ub_progress_share_init (&self->unpacked);
   self->settings = g_settings_new ("io.github.unbrick.Unbrick");
 
   drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
@@ -615,4 +724,8 @@ ub_firmware_page_init (UbFirmwarePage *self)
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
   g_signal_connect (self->recent_list, "row-activated", G_CALLBACK (recent_activated), self);
   rebuild_recent (self);
+  apply_cache_limit (self);
+  g_signal_connect_swapped (self->settings, "changed::rom-cache-limit", G_CALLBACK (apply_cache_limit), self);
+  /* fresh whenever the page is shown */
+  g_signal_connect (self, "map", G_CALLBACK (update_cache_size), NULL);
 }

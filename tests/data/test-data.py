@@ -146,7 +146,8 @@ def check_schema(source_dir, compiled_dir):
         return run([gsettings, *args], env=env, check=check, quiet=True)
 
     expect = {"recent-roms": "@as []", "download-folder": "''", "window-width": "900",
-              "window-height": "700", "window-maximized": "false", "last-mode": "'keep-data'"}
+              "window-height": "700", "window-maximized": "false", "last-mode": "'keep-data'",
+              "rom-cache-limit": "uint32 20"}
     keys = sorted(gs("list-keys", APP_ID).stdout.split())
     if keys != sorted(expect):
         fail(f"keys {keys}, expected {sorted(expect)}")
@@ -162,6 +163,9 @@ def check_schema(source_dir, compiled_dir):
         fail("last-mode accepted clean-all-lock")
     if gs("set", APP_ID, "last-mode", "clean-all", check=False).returncode != 0:
         fail("last-mode refused clean-all")
+    got = gs("range", APP_ID, "rom-cache-limit").stdout.split()
+    if got != ["range", "u", "0", "100000"]:
+        fail(f"rom-cache-limit range {got}")
     schema = ET.parse(os.path.join(source_dir, APP_ID + ".gschema.xml")).getroot()
     if schema.get("gettext-domain") != "unbrick":
         fail("the schemalist needs gettext-domain='unbrick' for its translations")

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "ub-download.h"
-#include "ub-rom-error.h"
+#include "ub-online-error.h"
 
 #include "ub-test-utils.h"
 
@@ -386,24 +386,26 @@ typedef struct {
   GThread  *thread;             /* where the signals arrived */
   gboolean  wrong_thread;
   guint64   pause_at;           /* pause when done reaches this (0: never) */
+  UbDownload *download;
 } Watch;
 
+/* The download's UbProgress::changed */
 static void
-on_progress (UbDownload *download,
-             guint64     done,
-             guint64     total,
-             double      speed,
-             gint64      seconds_left,
+on_progress (UbProgress *progress,
              Watch      *w)
 {
+  UbDownload *download = w->download;
+
   w->n_progress++;
-  w->last_done = done;
-  w->last_total = total;
-  w->saw_speed |= speed > 0;
-  w->saw_seconds_left |= seconds_left > 0;
+  w->last_done = ub_progress_get_bytes_done (progress);
+  w->last_total = ub_progress_get_bytes_total (progress);
+  w->saw_speed |= ub_progress_get_rate (progress) > 0;
+  w->saw_seconds_left |= ub_progress_get_seconds_left (progress) > 0;
   if (g_thread_self () != w->thread)
     w->wrong_thread = TRUE;
+  /* (the figures come on their own: the last ones may follow the rename) */
   if (ub_download_get_state (download) == UB_DOWNLOAD_STATE_DOWNLOADING &&
+      w->last_done < w->last_total &&
       g_file_test (ub_download_get_final_path (download), G_FILE_TEST_EXISTS))
     w->final_seen_early = TRUE;
 }
@@ -440,7 +442,8 @@ watch (UbDownload *download,
 {
   memset (w, 0, sizeof *w);
   w->thread = g_thread_self ();
-  g_signal_connect (download, "progress", G_CALLBACK (on_progress), w);
+  w->download = download;
+  g_signal_connect (ub_download_get_progress (download), "changed", G_CALLBACK (on_progress), w);
   g_signal_connect (download, "state-changed", G_CALLBACK (on_state_changed), w);
   g_signal_connect (download, "finished", G_CALLBACK (on_finished), w);
 }
@@ -531,7 +534,7 @@ assert_fails_leaving_nothing (UbDownload *download,
   g_autofree char *listing = NULL;
 
   g_assert_false (ub_download_run_sync (download, NULL, &error));
-  g_assert_error (error, UB_ROM_ERROR, code);
+  g_assert_error (error, UB_ONLINE_ERROR, code);
   if (message != NULL)
     g_assert_cmpstr (error->message, ==, message);
   listing = list_dir (dir);
@@ -548,7 +551,7 @@ assert_refused (const char *url,
   g_autoptr(UbDownload) download = ub_download_new (url, "/nonexistent", &error);
 
   g_assert_null (download);
-  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_BAD_URL);
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL);
   if (message != NULL)
     g_assert_cmpstr (error->message, ==, message);
 }
@@ -619,19 +622,19 @@ test_md5_argument (void)
   g_assert_no_error (error);
   g_assert_false (ub_download_has_md5_check (plain));
   g_assert_false (ub_download_set_expected_md5 (plain, "xyz", &error));
-  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM);
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_CHECKSUM);
   g_assert_cmpstr (error->message, ==, "“xyz” is not an MD5 checksum (32 characters 0–9 and "
                    "a–f). Copy it again from the download page.");
   g_clear_error (&error);
   g_assert_false (ub_download_set_expected_md5 (plain, "0123456789abcdef0123456789abcde", &error));
-  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM);
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_CHECKSUM);
   g_clear_error (&error);
   g_assert_true (ub_download_set_expected_md5 (plain, " 0123456789ABCDEF0123456789abcdef\n", &error));
   g_assert_no_error (error);
   g_assert_true (ub_download_has_md5_check (plain));
 
   g_assert_false (ub_download_set_expected_md5 (rom, "f07e576e5745f36310a2463038662b59", &error));
-  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM);
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_CHECKSUM);
   g_assert_cmpstr (error->message, ==, "The MD5 f07e576e5745f36310a2463038662b59 cannot belong to "
                    "nuwa_global_images_V14.0.9.0.TMBMIXM_20230414.0000.00_13.0_global_32953d0dc0.tgz: "
                    "the file name says its MD5 starts with 32953d0dc0. Check that you copied the "
@@ -844,7 +847,7 @@ test_chunked_cut_no_range (void)
   srv->chunked = TRUE;
   srv->drop_at = MiB;
   srv->drop_times = 1;
-  assert_fails_leaving_nothing (download, dir, UB_ROM_ERROR_CHECKSUM, NULL);
+  assert_fails_leaving_nothing (download, dir, UB_ONLINE_ERROR_CHECKSUM, NULL);
   ub_test_rm_rf (dir);
 }
 
@@ -883,8 +886,35 @@ test_md5_name_wrong (void)
       "The download was damaged: its MD5 is %s, but the file name says it starts with "
       "0123456789. The damaged data was deleted; try the download again.", md5);
 
-  assert_fails_leaving_nothing (download, dir, UB_ROM_ERROR_CHECKSUM, message);
+  assert_fails_leaving_nothing (download, dir, UB_ONLINE_ERROR_CHECKSUM, message);
   g_assert_cmpint (ub_download_get_state (download), ==, UB_DOWNLOAD_STATE_FAILED);
+  ub_test_rm_rf (dir);
+}
+
+/* A .tar.gz link's MD5 is checked after downloading as a .tgz one is. */
+static void
+test_md5_name_tar_gz (void)
+{
+  g_autoptr(Server) srv = server_new (MiB + 1);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *md5 = g_compute_checksum_for_bytes (G_CHECKSUM_MD5, srv->content);
+  g_autofree char *good_url = g_strdup_printf ("%s/rom/good_13.0_global_%.10s.tar.gz", srv->base, md5);
+  g_autofree char *bad_url = g_strdup_printf ("%s/rom/bad_13.0_global_0123456789.tar.gz", srv->base);
+  g_autoptr(UbDownload) good = new_download (good_url, dir);
+  g_autoptr(UbDownload) bad = new_download (bad_url, dir);
+  g_autofree char *message = g_strdup_printf (
+      "The download was damaged: its MD5 is %s, but the file name says it starts with "
+      "0123456789. The damaged data was deleted; try the download again.", md5);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ub_download_has_md5_check (bad));
+  assert_fails_leaving_nothing (bad, dir, UB_ONLINE_ERROR_CHECKSUM, message);
+
+  g_assert_true (ub_download_has_md5_check (good));
+  g_assert_true (ub_download_run_sync (good, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (ub_download_get_md5 (good), ==, md5);
+  assert_file_equals (ub_download_get_final_path (good), srv->content);
   ub_test_rm_rf (dir);
 }
 
@@ -904,7 +934,7 @@ test_md5_full_wrong (void)
 
   g_assert_true (ub_download_set_expected_md5 (download, wrong, &error));
   g_assert_no_error (error);
-  assert_fails_leaving_nothing (download, dir, UB_ROM_ERROR_CHECKSUM, message);
+  assert_fails_leaving_nothing (download, dir, UB_ONLINE_ERROR_CHECKSUM, message);
   ub_test_rm_rf (dir);
 }
 
@@ -936,7 +966,7 @@ test_http_error (void)
   g_autoptr(UbDownload) download = new_download (url, dir);
 
   srv->status = 404;
-  assert_fails_leaving_nothing (download, dir, UB_ROM_ERROR_NETWORK,
+  assert_fails_leaving_nothing (download, dir, UB_ONLINE_ERROR_NETWORK,
                                 "The server 127.0.0.1 has no file at this link (HTTP 404 Not "
                                 "Found). Check that the link is complete, or copy it again from "
                                 "the download page.");
@@ -972,7 +1002,7 @@ test_redirects (void)
   url = g_strdup_printf ("%s/redirect/unsafe.tgz", srv->base);
   unsafe = new_download (url, dir);
   g_assert_false (ub_download_run_sync (unsafe, NULL, &error));
-  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_BAD_URL);
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL);
   g_assert_cmpstr (error->message, ==, "Unbrick downloads only over a secure connection, and "
                    "“http://example.com/moved.tgz” is not one (http://). Use the same link with "
                    "https:// at the start.");
@@ -992,7 +1022,7 @@ test_retries_exhausted (void)
   g_autoptr(UbDownload) download = new_download (url, dir);
 
   srv->status = 503;
-  assert_fails_leaving_nothing (download, dir, UB_ROM_ERROR_NETWORK,
+  assert_fails_leaving_nothing (download, dir, UB_ONLINE_ERROR_NETWORK,
                                 "The download from 127.0.0.1 failed 4 times in a row (HTTP 503 "
                                 "Service Unavailable). Check the internet connection and try "
                                 "again.");
@@ -1015,7 +1045,7 @@ test_no_space_announced (void)
 
   srv->claim_length = G_GUINT64_CONSTANT (1) << 60;
   g_assert_false (ub_download_run_sync (download, NULL, &error));
-  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NO_SPACE);
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NO_SPACE);
   g_assert_true (g_str_has_prefix (error->message, prefix));
   g_assert_true (g_str_has_suffix (error->message, " is available. Free some space or choose "
                                    "another folder, then try again."));
@@ -1049,7 +1079,7 @@ test_disk_full_announced (void)
                                "Free some space or choose another folder, then try again.",
                                need, dir, have);
   }
-  assert_fails_leaving_nothing (download, dir, UB_ROM_ERROR_NO_SPACE, message);
+  assert_fails_leaving_nothing (download, dir, UB_ONLINE_ERROR_NO_SPACE, message);
 }
 
 static void
@@ -1074,7 +1104,7 @@ test_disk_full_writing (void)
   url = rom_url (srv, "full-disk-chunked", NULL);
   download = new_download (url, dir);
   g_assert_false (ub_download_run_sync (download, NULL, &error));
-  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NO_SPACE);
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NO_SPACE);
   message = g_strdup_printf ("The disk is full: %s could not be written. The part downloaded "
                              "so far was kept; free some space, then start the download again "
                              "to continue.", ub_download_get_part_path (download));
@@ -1148,7 +1178,8 @@ test_pause_resume (void)
   /* paused: the data so far is on disk under the partial name, nothing more is asked */
   part = file_size (ub_download_get_part_path (download));
   g_assert_cmpuint (part, ==, MiB + 100);
-  g_assert_cmpuint (w.last_done, ==, part);   /* the last progress before the pause is exact */
+  /* the progress at the pause is exact */
+  g_assert_cmpuint (ub_progress_get_bytes_done (ub_download_get_progress (download)), ==, part);
   g_assert_false (g_file_test (ub_download_get_final_path (download), G_FILE_TEST_EXISTS));
   g_usleep (300 * 1000);
   g_assert_cmpuint (server_requests (srv), ==, 1);
@@ -1284,7 +1315,7 @@ test_damaged_part (void)
   g_autofree char *junk = g_malloc0 (MiB);
 
   g_assert_true (g_file_set_contents (ub_download_get_part_path (download), junk, MiB, NULL));
-  assert_fails_leaving_nothing (download, dir, UB_ROM_ERROR_CHECKSUM, NULL);
+  assert_fails_leaving_nothing (download, dir, UB_ONLINE_ERROR_CHECKSUM, NULL);
   /* and the next try starts clean */
   g_clear_object (&download);
   download = new_download (url, dir);
@@ -1310,6 +1341,7 @@ main (int argc, char **argv)
   g_test_add_func ("/download/chunked-cut-no-range", test_chunked_cut_no_range);
   g_test_add_func ("/download/wrong-content-range", test_wrong_content_range);
   g_test_add_func ("/download/md5-name-wrong", test_md5_name_wrong);
+  g_test_add_func ("/download/md5-name-tar-gz", test_md5_name_tar_gz);
   g_test_add_func ("/download/md5-full-wrong", test_md5_full_wrong);
   g_test_add_func ("/download/damaged-final-replaced", test_damaged_final_replaced);
   g_test_add_func ("/download/damaged-part", test_damaged_part);

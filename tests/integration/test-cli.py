@@ -137,12 +137,14 @@ with t.TempDir() as tmp:
         except ValueError:
             devices = None
         check("devices --json lists both phones", r.returncode == 0 and devices is not None and
-              [(d["serial"], d["path"], d["mode"], d["access"]) for d in devices] ==
-              [("8d1cac2", "usb:1-1", "fastboot", "ok"), ("8d1cac2-2", "usb:1-2", "fastboot", "ok")],
+              [(d["serial"], d["path"], d["mode"], d["access"], d["product"], d["model"]) for d in devices] ==
+              [("8d1cac2", "usb:1-1", "fastboot", "ok", "alioth", "Redmi K40 / POCO F3 / Mi 11X"),
+               ("8d1cac2-2", "usb:1-2", "fastboot", "ok", "alioth", "Redmi K40 / POCO F3 / Mi 11X")],
               r.stdout + r.stderr)
         r = usb(two, f"{t.CLI} devices", phones=2)
         check("devices", r.returncode == 0 and
-              r.stdout == "8d1cac2\tusb:1-1\tfastboot\n8d1cac2-2\tusb:1-2\tfastboot\n", r.stdout)
+              r.stdout == "8d1cac2\tusb:1-1\tfastboot\tRedmi K40 / POCO F3 / Mi 11X (alioth)\n"
+                          "8d1cac2-2\tusb:1-2\tfastboot\tRedmi K40 / POCO F3 / Mi 11X (alioth)\n", r.stdout)
         r = usb(two, f"{t.CLI} getvar product", phones=2)
         check("two phones and no -s", r.returncode == 1 and "2 phones are connected" in r.stderr, r.stderr)
         r = usb(two, f"{t.CLI} -s 8d1cac2-2 flash boot {image} && {t.CLI} -s usb:1-1 getvar serialno",

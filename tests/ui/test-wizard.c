@@ -15,6 +15,7 @@
 #include "ub-confirm-page.h"
 #include "ub-detect-page.h"
 #include "ub-download-panel.h"
+#include "ub-rom-archive.h"
 #include "ub-emu-demo.h"
 #include "ub-emu-phone.h"
 #include "ub-firmware-page.h"
@@ -941,6 +942,60 @@ test_download (Fixture *f, gconstpointer data)
   g_settings_reset (settings, "download-folder");
 }
 
+/* ---- the ROM cache */
+
+static gboolean
+shows_cache_size (gpointer data)
+{
+  g_autofree char *size = g_format_size (ub_rom_archive_get_cache_size (NULL));
+  g_autofree char *text = g_strdup_printf ("Takes %s on this computer", size);
+
+  return ub_ui_shows_text (data, text);
+}
+
+static gboolean
+cache_cleared (gpointer data)
+{
+  return !g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
+static gboolean
+cache_row_hidden (gpointer data)
+{
+  return !ub_ui_shows_text (data, "Takes ") && !ub_ui_shows_text (data, "Clearing");
+}
+
+/* An unpack left in the cache: its size is shown and Clear deletes it. */
+static void
+test_cache (Fixture *f, gconstpointer data)
+{
+  g_autofree char *cache = g_build_filename (g_get_user_cache_dir (), "unbrick", "roms", NULL);
+  g_autofree char *unpack = g_build_filename (cache, "old_rom-2000000", NULL);
+  g_autofree char *image = g_build_filename (unpack, "image.img", NULL);
+  g_autofree char *marker = g_build_filename (unpack, ".unbrick-unpack", NULL);
+  g_autofree char *content = g_strnfill (2000000, 'r');
+  g_autofree char *md5 = g_compute_checksum_for_string (G_CHECKSUM_MD5, content, -1);
+  g_autofree char *marker_text = g_strdup_printf ("[unpack]\nversion=1\ncomplete=true\n"
+                                                  "[files]\npaths=image.img;\nmd5=%s;\n", md5);
+  GtkWidget *firmware = page (f, "firmware");
+
+  g_assert_cmpuint (ub_rom_archive_get_cache_size (NULL), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (unpack, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (image, content, -1, NULL));
+  g_assert_true (g_file_set_contents (marker, marker_text, -1, NULL));
+
+  g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 10));
+  ub_ui_click (page (f, "detect"), "_Continue");
+  g_assert_true (ub_ui_wait (shows_cache_size, firmware, 10));
+  ub_ui_screenshot (GTK_WINDOW (f->window), "firmware-cache");
+
+  ub_ui_click (firmware, "C_lear");
+  g_assert_true (ub_ui_wait (cache_cleared, unpack, 10));
+  g_assert_true (ub_ui_wait (cache_row_hidden, firmware, 10));
+  g_assert_true (g_file_test (cache, G_FILE_TEST_IS_DIR));
+  g_assert_cmpuint (ub_rom_archive_get_cache_size (NULL), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -955,6 +1010,11 @@ main (int argc, char **argv)
   g_setenv ("UB_FAKE_PKEXEC_LOG", log, TRUE);
   /* resume points (ub-resume-point.c) stay in the test's folder */
   g_setenv ("XDG_STATE_HOME", tmp, TRUE);
+  /* the ROM cache of these tests, not the user's */
+  {
+    g_autofree char *cache = g_build_filename (tmp, "cache", NULL);
+    g_setenv ("XDG_CACHE_HOME", cache, TRUE);
+  }
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
@@ -974,6 +1034,7 @@ main (int argc, char **argv)
   ADD ("/ui/close-while-flashing", test_close_while_flashing);
   ADD ("/ui/firmware/download", test_download);
   ADD ("/ui/firmware/drop", test_drop);
+  ADD ("/ui/firmware/cache", test_cache);
 #undef ADD
   status = g_test_run ();
   g_unlink (fake);

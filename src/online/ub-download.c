@@ -13,11 +13,11 @@
 #include <unistd.h>
 
 #include "ub-download.h"
-#include "ub-rom-error.h"
+#include "ub-online-error.h"
+#include "ub-progress.h"
+#include "ub-rom-name.h"
 
 #define BUFFER_SIZE        (1024 * 1024)          /* read, write and hash in 1 MiB pieces */
-#define PROGRESS_US        (G_USEC_PER_SEC / 10)  /* at most 10 "progress" a second */
-#define SPEED_TAU_S        3.0                    /* smoothing of the speed */
 #define MAX_REDIRECTS      10
 #define MAX_RESTARTS       3                      /* starts from 0 within one attempt */
 #define MAX_DELAY_MS       30000
@@ -39,6 +39,7 @@ struct _UbDownload
   char            *expected_md5;   /* 32 lower-case hex digits, or NULL */
   guint            max_retries;
   guint            first_delay_ms;
+  UbProgress      *progress;       /* bytes done of the file's size; thread-safe */
 
   /* owner thread: updated when events are dispatched */
   UbDownloadState  state;
@@ -57,22 +58,18 @@ struct _UbDownload
   gboolean         dispatch_scheduled;
 };
 
-enum { SIGNAL_PROGRESS, SIGNAL_STATE_CHANGED, SIGNAL_FINISHED, N_SIGNALS };
+enum { SIGNAL_STATE_CHANGED, SIGNAL_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (UbDownload, ub_download, G_TYPE_OBJECT)
 
 /* ---- events, delivered on the owner's main context */
 
-typedef enum { EVENT_STATE, EVENT_PROGRESS, EVENT_FINISHED } EventKind;
+typedef enum { EVENT_STATE, EVENT_FINISHED } EventKind;
 
 typedef struct {
   EventKind        kind;
   UbDownloadState  state;
-  guint64          done;
-  guint64          total;
-  double           speed;
-  gint64           seconds_left;
   GError          *error;
   gboolean         already_present;
   char            *md5;
@@ -95,10 +92,6 @@ dispatch_event (UbDownload *self,
     case EVENT_STATE:
       self->state = ev->state;
       g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0);
-      break;
-    case EVENT_PROGRESS:
-      g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, ev->done, ev->total, ev->speed,
-                     ev->seconds_left);
       break;
     case EVENT_FINISHED:
       self->already_present = ev->already_present;
@@ -134,13 +127,11 @@ dispatch_events (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Takes @ev. Progress events replace a pending progress event. */
+/* Takes @ev. */
 static void
 post_event (UbDownload *self,
             Event      *ev)
 {
-  Event *tail;
-
   g_mutex_lock (&self->mutex);
   if (self->owner == NULL)
     {
@@ -149,9 +140,6 @@ post_event (UbDownload *self,
       event_free (ev);
       return;
     }
-  tail = g_queue_peek_tail (&self->events);
-  if (ev->kind == EVENT_PROGRESS && tail != NULL && tail->kind == EVENT_PROGRESS)
-    event_free (g_queue_pop_tail (&self->events));
   g_queue_push_tail (&self->events, ev);
   if (!self->dispatch_scheduled)
     {
@@ -186,6 +174,7 @@ ub_download_finalize (GObject *object)
   g_free (self->expected_md5);
   g_free (self->md5);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->progress);
   g_clear_pointer (&self->owner, g_main_context_unref);
   g_queue_clear_full (&self->events, (GDestroyNotify) event_free);
   g_mutex_clear (&self->mutex);
@@ -198,19 +187,6 @@ ub_download_class_init (UbDownloadClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = ub_download_finalize;
 
-  /**
-   * UbDownload::progress:
-   * @done: bytes in the file (or checked, in the CHECKING state)
-   * @total: the file's size, 0 when the server did not say
-   * @bytes_per_second: smoothed speed, 0 until known
-   * @seconds_left: estimated time left, -1 when unknown
-   *
-   * At most ten times a second.
-   */
-  signals[SIGNAL_PROGRESS] = g_signal_new ("progress", G_TYPE_FROM_CLASS (klass),
-                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                           G_TYPE_NONE, 4, G_TYPE_UINT64, G_TYPE_UINT64,
-                                           G_TYPE_DOUBLE, G_TYPE_INT64);
   /**
    * UbDownload::state-changed:
    *
@@ -234,6 +210,7 @@ ub_download_init (UbDownload *self)
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
   g_queue_init (&self->events);
+  self->progress = ub_progress_new ();
   self->max_retries = 6;
   self->first_delay_ms = 1000;
 }
@@ -262,7 +239,7 @@ check_scheme (GUri       *uri,
 
   if (host == NULL || host[0] == '\0')
     {
-      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_BAD_URL,
+      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL,
                    _("The link “%s” has no server name. Copy the full download link "
                      "again (it starts with https://)."), shown);
       return FALSE;
@@ -273,12 +250,12 @@ check_scheme (GUri       *uri,
     {
       if (is_loopback_host (host))
         return TRUE;
-      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_BAD_URL,
+      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL,
                    _("Unbrick downloads only over a secure connection, and “%s” is not one "
                      "(http://). Use the same link with https:// at the start."), shown);
       return FALSE;
     }
-  g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_BAD_URL,
+  g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL,
                _("Unbrick downloads only https:// links; “%s” starts with “%s:”. "
                  "Copy the ROM’s https:// download link."), shown, scheme);
   return FALSE;
@@ -302,28 +279,12 @@ file_name_from_uri (GUri       *uri,
     bad = g_ascii_iscntrl (*p) || *p == '\\';
   if (bad)
     {
-      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_BAD_URL,
+      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL,
                    _("The link “%s” does not end with a usable file name. Copy the full "
                      "download link of the ROM file (it usually ends in .tgz)."), shown);
       return NULL;
     }
   return g_steal_pointer (&name);
-}
-
-/* Xiaomi names end in "_<first 10 hex digits of the MD5>.tgz". */
-static char *
-md5_prefix_from_name (const char *name)
-{
-  gsize len = strlen (name);
-  const char *hex;
-
-  if (len < 15 || !g_str_has_suffix (name, ".tgz") || name[len - 15] != '_')
-    return NULL;
-  hex = name + len - 14;
-  for (guint i = 0; i < 10; i++)
-    if (!g_ascii_isxdigit (hex[i]))
-      return NULL;
-  return g_ascii_strdown (hex, 10);
 }
 
 UbDownload *
@@ -342,7 +303,7 @@ ub_download_new (const char *url,
   uri = g_uri_parse (clean, SOUP_HTTP_URI_FLAGS, NULL);
   if (uri == NULL)
     {
-      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_BAD_URL,
+      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL,
                    _("“%s” is not a web address. Copy the ROM’s download link again "
                      "(it starts with https://)."), clean);
       return NULL;
@@ -359,7 +320,9 @@ ub_download_new (const char *url,
   self->dest_dir = g_strdup (dest_dir);
   self->final_path = g_build_filename (dest_dir, self->file_name, NULL);
   self->part_path = g_strconcat (self->final_path, ".part", NULL);
-  self->name_md5 = md5_prefix_from_name (self->file_name);
+  /* Xiaomi names end in "_<first 10 hex digits of the MD5>.tgz" (or another archive extension) */
+  if (ub_rom_name_is_archive (self->file_name))
+    self->name_md5 = ub_rom_name_dup_md5_prefix (self->file_name);
   return g_steal_pointer (&self);
 }
 
@@ -388,14 +351,14 @@ ub_download_set_expected_md5 (UbDownload *self,
       }
   if (md5 == NULL || strlen (md5) != 32)
     {
-      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM,
+      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_CHECKSUM,
                    _("“%s” is not an MD5 checksum (32 characters 0–9 and a–f). Copy it "
                      "again from the download page."), md5_hex);
       return FALSE;
     }
   if (self->name_md5 != NULL && !g_str_has_prefix (md5, self->name_md5))
     {
-      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM,
+      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_CHECKSUM,
                    /* TRANSLATORS: an MD5 checksum (32 letters and digits), a file name, the first
                     * letters of an MD5 */
                    _("The MD5 %s cannot belong to %s: the file name says its MD5 starts "
@@ -446,6 +409,13 @@ ub_download_get_part_path (UbDownload *self)
   return self->part_path;
 }
 
+UbProgress *
+ub_download_get_progress (UbDownload *self)
+{
+  g_return_val_if_fail (UB_IS_DOWNLOAD (self), NULL);
+  return self->progress;
+}
+
 UbDownloadState
 ub_download_get_state (UbDownload *self)
 {
@@ -489,12 +459,7 @@ typedef struct {
   gboolean     confirm_end;   /* a body of unknown length ended: check that nothing follows */
   gint64       final_size;    /* an existing final file to compare by size, or -1 */
   gboolean     already_present;
-  /* progress */
   UbDownloadState state;
-  gint64       last_emit;
-  gint64       rate_time;
-  guint64      rate_done;
-  double       speed;
 } Job;
 
 typedef enum { ATTEMPT_DONE, ATTEMPT_RETRY, ATTEMPT_FATAL } AttemptResult;
@@ -507,53 +472,26 @@ job_set_state (Job             *job,
 
   if (job->state == state)
     return;
+  /* a new count: checking reads the disk, and bytes already there (a resume)
+   * are not part of this transfer's rate */
+  if (state == UB_DOWNLOAD_STATE_CHECKING || state == UB_DOWNLOAD_STATE_DOWNLOADING)
+    ub_progress_reset (job->self->progress);
   job->state = state;
-  job->rate_time = 0;
-  job->speed = 0;
-  job->last_emit = 0;
   ev = g_new0 (Event, 1);
   ev->kind = EVENT_STATE;
   ev->state = state;
   post_event (job->self, ev);
 }
 
+/* Bytes in the file (or checked) of @total (0: unknown). Goes to the progress
+ * at once: it coalesces what its owner sees. */
 static void
 job_progress (Job     *job,
               guint64  done,
-              guint64  total,
-              gboolean force)
+              guint64  total)
 {
-  gint64 now = g_get_monotonic_time ();
-  Event *ev;
-
-  if (job->rate_time == 0)
-    {
-      job->rate_time = now;
-      job->rate_done = done;
-    }
-  else if (now - job->rate_time >= PROGRESS_US && done >= job->rate_done)
-    {
-      double dt = (now - job->rate_time) / 1e6;
-      double rate = (done - job->rate_done) / dt;
-
-      /* exponential smoothing, time constant SPEED_TAU_S */
-      job->speed = job->speed <= 0 ? rate : job->speed + dt / (SPEED_TAU_S + dt) * (rate - job->speed);
-      job->rate_time = now;
-      job->rate_done = done;
-    }
-  if (!force && job->last_emit != 0 && now - job->last_emit < PROGRESS_US)
-    return;
-  job->last_emit = now;
-
-  ev = g_new0 (Event, 1);
-  ev->kind = EVENT_PROGRESS;
-  ev->done = done;
-  ev->total = total;
-  ev->speed = job->speed;
-  ev->seconds_left = job->speed > 0 && total > done ? (gint64) ((total - done) / job->speed + 0.999) : -1;
-  if (total > 0 && done >= total)
-    ev->seconds_left = 0;
-  post_event (job->self, ev);
+  ub_progress_set_bytes_total (job->self->progress, total == G_MAXUINT64 ? 0 : total);
+  ub_progress_set_bytes_done (job->self->progress, done);
 }
 
 static gboolean
@@ -584,13 +522,13 @@ set_io_error (GError    **error,
               const char *path)
 {
   if (errsv == ENOSPC || errsv == EDQUOT)
-    g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NO_SPACE,
+    g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NO_SPACE,
                  /* TRANSLATORS: %s: a file name */
                  _("The disk is full: %s could not be written. The part downloaded so far "
                    "was kept; free some space, then start the download again to continue."),
                  path);
   else
-    g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED,
+    g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_FAILED,
                  /* TRANSLATORS: what failed (e.g. “Could not write”), a file name, then
                   * the system's reason; reorder with %1$s %2$s %3$s if needed */
                  _("%s %s: %s"), what, path, g_strerror (errsv));
@@ -640,11 +578,11 @@ hash_file (Job        *job,
           ok = FALSE;
           break;
         }
-      job_progress (job, done, MAX ((guint64) st.st_size, done), FALSE);
+      job_progress (job, done, MAX ((guint64) st.st_size, done));
     }
   close (fd);
   if (ok)
-    job_progress (job, done, done, TRUE);
+    job_progress (job, done, done);
   *size = done;
   return ok;
 }
@@ -778,7 +716,7 @@ check_free_space (Job     *job,
     g_autofree char *need_text = g_format_size (needed);
     g_autofree char *have_text = g_format_size (available);
 
-    g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NO_SPACE,
+    g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NO_SPACE,
                  /* TRANSLATORS: a size (e.g. “6.2 GB”), a folder, a size */
                  _("The download needs %s free in %s, but only %s is available. Free some "
                    "space or choose another folder, then try again."),
@@ -830,20 +768,20 @@ http_status_error (Job         *job,
       status == 429 /* Too Many Requests */)
     {
       /* wrapped by job_transfer() when the tries run out */
-      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK, "HTTP %u %s",
+      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK, "HTTP %u %s",
                    status, reason ? reason : "");
       return ATTEMPT_RETRY;
     }
   if (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_GONE ||
       status == SOUP_STATUS_FORBIDDEN)
-    g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+    g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
                  /* TRANSLATORS: %s: the server's name (e.g. bigota.d.miui.com); HTTP %u %s: the
                   * server's answer, e.g. “HTTP 404 Not Found”, in English */
                  _("The server %s has no file at this link (HTTP %u %s). Check that the link "
                    "is complete, or copy it again from the download page."),
                  host, status, reason ? reason : "");
   else
-    g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+    g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
                  /* TRANSLATORS: %s: the server's name; HTTP %u %s: its answer, e.g. “HTTP 403
                   * Forbidden” */
                  _("The server %s refused the download (HTTP %u %s). Check the link, or "
@@ -863,14 +801,14 @@ classify_error (Job     *job,
     {
       g_autofree char *text = g_strdup (e->message);
       g_clear_error (error);
-      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
                    /* TRANSLATORS: %s: the server's name, then the reason */
                    _("The secure connection to %s could not be trusted (%s). Check that the "
                      "computer’s date and time are right and that the link is the official "
                      "one."), host, text);
       return ATTEMPT_FATAL;
     }
-  if (e->domain == UB_ROM_ERROR)
+  if (e->domain == UB_ONLINE_ERROR)
     return ATTEMPT_FATAL;
   return ATTEMPT_RETRY;
 }
@@ -887,7 +825,7 @@ receive_body (Job          *job,
   gsize fill = 0;
 
   job_set_state (job, UB_DOWNLOAD_STATE_DOWNLOADING);
-  job_progress (job, job->offset, total, TRUE);
+  job_progress (job, job->offset, total);
   for (;;)
     {
       gssize n = g_input_stream_read (stream, job->buffer + fill, BUFFER_SIZE - fill,
@@ -902,7 +840,7 @@ receive_body (Job          *job,
               g_propagate_error (error, g_steal_pointer (&write_error));
               return ATTEMPT_FATAL;
             }
-          job_progress (job, job->offset, total, TRUE);   /* exact, for a pause */
+          job_progress (job, job->offset, total);   /* exact, for a pause */
           return classify_error (job, error);
         }
       if (n == 0)
@@ -910,7 +848,7 @@ receive_body (Job          *job,
       fill += n;
       if (job->total >= 0 && job->offset + fill > (guint64) job->total)
         {
-          g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+          g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
                        _("The server sent more data than it announced. Try again later."));
           return ATTEMPT_FATAL;
         }
@@ -920,7 +858,7 @@ receive_body (Job          *job,
             return ATTEMPT_FATAL;
           fill = 0;
         }
-      job_progress (job, job->offset + fill, total, FALSE);
+      job_progress (job, job->offset + fill, total);
     }
   if (fill > 0 && !job_write (job, fill, error))
     return ATTEMPT_FATAL;
@@ -943,7 +881,7 @@ receive_body (Job          *job,
         }
       job->total = job->offset;
     }
-  job_progress (job, job->offset, job->total, TRUE);
+  job_progress (job, job->offset, job->total);
   return ATTEMPT_DONE;
 }
 
@@ -991,7 +929,7 @@ attempt (Job          *job,
           g_input_stream_close (stream, NULL, NULL);
           if (next == NULL || ++redirects > MAX_REDIRECTS)
             {
-              g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+              g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
                            _("The server %s sent the download to an invalid address. Try "
                              "again later."), g_uri_get_host (self->uri));
               return ATTEMPT_FATAL;
@@ -1012,7 +950,7 @@ attempt (Job          *job,
               (job->total < 0 || job->total == total))
             {
               job->total = total;   /* the .part was already complete */
-              job_progress (job, job->offset, job->total, TRUE);
+              job_progress (job, job->offset, job->total);
               return ATTEMPT_DONE;
             }
           if (++restarts > MAX_RESTARTS || !job_restart (job, error))
@@ -1096,7 +1034,7 @@ attempt (Job          *job,
 
 restart_failed:
   if (error != NULL && *error == NULL)
-    g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+    g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
                  _("The server %s keeps sending the wrong parts of the file. Try again later."),
                  g_uri_get_host (self->uri));
   return ATTEMPT_FATAL;
@@ -1203,7 +1141,7 @@ job_transfer (Job     *job,
           const char *host = g_uri_get_host (self->uri);
 
           if (job->offset > 0)
-            g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+            g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
                          /* TRANSLATORS: the server's name, how many times, the last
                           * reason; then the size downloaded so far and a file name */
                          ngettext ("The download from %s failed %u time in a row (%s). The %s "
@@ -1215,7 +1153,7 @@ job_transfer (Job     *job,
                                    failures),
                          host, failures, local->message, size, self->part_path);
           else
-            g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NETWORK,
+            g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
                          /* TRANSLATORS: the server's name, how many times, the last reason */
                          ngettext ("The download from %s failed %u time in a row (%s). Check "
                                    "the internet connection and try again.",
@@ -1260,12 +1198,12 @@ job_finish (Job     *job,
       job->fd = -1;
       g_unlink (self->part_path);
       if (want == self->expected_md5)
-        g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM,
+        g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_CHECKSUM,
                      /* TRANSLATORS: %s: MD5 checksums (32 letters and digits) */
                      _("The download was damaged: its MD5 is %s, but it must be %s. "
                        "The damaged data was deleted; try the download again."), md5, want);
       else
-        g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_CHECKSUM,
+        g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_CHECKSUM,
                      /* TRANSLATORS: %s: an MD5 checksum, then its first letters as the file name
                       * gives them */
                      _("The download was damaged: its MD5 is %s, but the file name says it "
@@ -1436,6 +1374,8 @@ run (UbDownload *self,
   self->attempt_cancellable = NULL;
   g_mutex_unlock (&self->mutex);
 
+  if (ok)
+    ub_progress_finish (self->progress);
   ev = g_new0 (Event, 1);
   ev->kind = EVENT_FINISHED;
   ev->already_present = ok && job.already_present;
@@ -1501,7 +1441,7 @@ ub_download_run_sync (UbDownload   *self,
 
   if (!prepare_run (self, cancellable, NULL))
     {
-      g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED, "already running");
+      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_FAILED, "already running");
       return FALSE;
     }
   return run (self, error);

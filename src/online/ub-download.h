@@ -3,6 +3,9 @@
 
 #include <gio/gio.h>
 
+#include "ub-online-enums.h"
+#include "ub-progress.h"
+
 G_BEGIN_DECLS
 
 #define UB_TYPE_DOWNLOAD (ub_download_get_type ())
@@ -12,9 +15,9 @@ G_DECLARE_FINAL_TYPE (UbDownload, ub_download, UB, DOWNLOAD, GObject)
  * UbDownloadState:
  * @UB_DOWNLOAD_STATE_IDLE: not started
  * @UB_DOWNLOAD_STATE_CHECKING: reading back bytes already on disk to checksum them
- *   ("progress" then counts bytes checked)
+ *   (the progress then counts bytes checked)
  * @UB_DOWNLOAD_STATE_CONNECTING: sending a request
- * @UB_DOWNLOAD_STATE_DOWNLOADING: receiving ("progress" counts bytes in the file)
+ * @UB_DOWNLOAD_STATE_DOWNLOADING: receiving (the progress counts bytes in the file)
  * @UB_DOWNLOAD_STATE_PAUSED: paused by ub_download_pause(); the connection is closed
  * @UB_DOWNLOAD_STATE_RETRYING: the connection was lost; waiting before trying again
  * @UB_DOWNLOAD_STATE_SUCCEEDED: the file is complete, checked and has its final name
@@ -38,9 +41,11 @@ typedef enum {
  * Xiaomi ROM name, and the full MD5 when given). Resumes an existing .part,
  * retries lost connections with Range requests, streams in bounded memory.
  *
- * Signals ("progress", "state-changed", "finished") are emitted on the
- * thread-default main context of the caller of ub_download_start(), or on the
- * calling thread for ub_download_run_sync(). Errors: UB_ROM_ERROR (BAD_URL,
+ * Signals ("state-changed", "finished") are emitted on the thread-default
+ * main context of the caller of ub_download_start(), or on the calling thread
+ * for ub_download_run_sync(). Progress (bytes, rate, time left) goes through
+ * ub_download_get_progress(), whose ::changed comes on the thread-default main
+ * context of the caller of ub_download_new(). Errors: UB_ONLINE_ERROR (BAD_URL,
  * NO_SPACE, CHECKSUM, NETWORK, FAILED) or G_IO_ERROR_CANCELLED.
  */
 UbDownload     *ub_download_new                  (const char    *url,
@@ -61,6 +66,10 @@ const char     *ub_download_get_file_name        (UbDownload    *self);
 const char     *ub_download_get_final_path       (UbDownload    *self);
 const char     *ub_download_get_part_path        (UbDownload    *self);
 UbDownloadState ub_download_get_state            (UbDownload    *self);
+/* Bytes in the file (or checked, while CHECKING) of its size (0 while unknown);
+ * reset whenever checking or downloading starts (the rate is this transfer's);
+ * finished on success. */
+UbProgress     *ub_download_get_progress         (UbDownload    *self);
 /* After success: the file was already there and correct; nothing was downloaded. */
 gboolean        ub_download_get_already_present  (UbDownload    *self);
 /* After success: the MD5 of the file when one was computed (an MD5 was known), else NULL. */
