@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The layer rules of docs/ARCHITECTURE.md, read from the sources' #include lines:
-dependencies point down only (fastboot ← rom ← flash ← ui, cli), src/emulator uses none of
+dependencies point down only (fastboot ← rom ← online ← flash ← ui, cli), src/emulator uses none of
 them, only src/ui includes GTK, and the front ends include no *-private.h header.
 Usage: check-layers.py SOURCE_ROOT | --selftest"""
 import os
@@ -9,16 +9,17 @@ import re
 import sys
 import tempfile
 
-LAYERS = ["fastboot", "rom", "flash", "emulator", "cli", "ui", "common"]
+LAYERS = ["fastboot", "rom", "online", "flash", "emulator", "cli", "ui", "common"]
 # what each layer may include from the others
 ALLOWED = {
     "common": set(),
     "fastboot": {"common"},
     "emulator": {"common"},
     "rom": {"common", "fastboot"},
-    "flash": {"common", "fastboot", "rom"},
-    "cli": {"common", "fastboot", "rom", "flash", "emulator"},
-    "ui": {"common", "fastboot", "rom", "flash", "emulator"},
+    "online": {"common", "fastboot", "rom"},
+    "flash": {"common", "fastboot", "rom", "online"},
+    "cli": {"common", "fastboot", "rom", "online", "flash", "emulator"},
+    "ui": {"common", "fastboot", "rom", "online", "flash", "emulator"},
 }
 FRONT_ENDS = {"cli", "ui"}
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
