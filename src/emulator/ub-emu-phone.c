@@ -264,7 +264,7 @@ load_partitions_group (UbEmuPhone  *self,
         {
           for (guint s = 0; s < 2; s++)
             {
-              g_autofree char *name = g_strdup_printf ("%s_%c", base, 'a' + s);
+              g_autofree char *name = g_strdup_printf ("%s_%c", base, (int) ('a' + s));
               const char *t = g_hash_table_lookup (types, name);
 
               if (!add_partition (self, name, size, t ? t : type, error))

@@ -11,7 +11,7 @@
 #include "ub-rom-error.h"
 
 #define PROGRESS_INTERVAL_US (G_USEC_PER_SEC / 10)
-#define RECONNECT_TIMEOUT_S  90
+#define RECONNECT_TIMEOUT_S  90u
 /* the reboot sent after a lock, to a phone that has most likely gone already */
 #define LOCK_REBOOT_TIMEOUT_MS 5000
 /* the slowest writes seen on phones, for the reply timeout after a data phase */

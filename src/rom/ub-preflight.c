@@ -1481,6 +1481,7 @@ check_partitions (UbPreflight *self,
       UbFlashStep *step = g_ptr_array_index (steps, i);
       g_auto(GStrv) targets = NULL;
       ImageInfo *info = NULL;
+      gboolean listed = FALSE;
 
       if ((step->kind != UB_STEP_FLASH && step->kind != UB_STEP_ERASE) ||
           is_pseudo_partition (step->partition))
@@ -1489,7 +1490,6 @@ check_partitions (UbPreflight *self,
         return FALSE;
       if (step->kind == UB_STEP_FLASH)
         info = g_hash_table_lookup (images, step->file);
-      gboolean listed = FALSE;
 
       for (guint k = 0; targets[k] != NULL; k++)
         {
@@ -1675,8 +1675,8 @@ ub_preflight_run_with_info (UbPreflight       *self,
         continue;
       if (ub_flash_step_has_image (step))
         {
-          ImageInfo *info = g_hash_table_lookup (images, step->file);
-          image = info ? info->image : NULL;
+          ImageInfo *image_info = g_hash_table_lookup (images, step->file);
+          image = image_info ? image_info->image : NULL;
           if (step->vbmeta_flags != 0)
             image = g_hash_table_lookup (vbmeta_images, step);
           for (guint p = 0; image != NULL && p < ub_sparse_image_get_n_pieces (image); p++)

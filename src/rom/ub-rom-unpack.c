@@ -584,6 +584,7 @@ writer_main (gpointer data)
     {
       Msg *msg;
       MsgType type;
+      gboolean live;
 
       /* idle: help with the archive MD5 */
       while ((msg = g_async_queue_try_pop (u->queue)) == NULL)
@@ -593,7 +594,7 @@ writer_main (gpointer data)
             break;
           }
       type = msg->type;
-      gboolean live = !g_atomic_int_get (&u->failed) && !g_atomic_int_get (&u->stop);
+      live = !g_atomic_int_get (&u->failed) && !g_atomic_int_get (&u->stop);
 
       switch (type)
         {
@@ -613,11 +614,11 @@ writer_main (gpointer data)
               writing = archive_entry_filetype (entry) == AE_IFREG || hardlink != NULL;
               if (avail < size + ENTRY_SPACE_MARGIN)
                 {
-                  GError *error = NULL;
+                  GError *no_space = NULL;
 
-                  ub_rom_archive_set_no_space_error (&error, u->self->cache_dir,
+                  ub_rom_archive_set_no_space_error (&no_space, u->self->cache_dir,
                                       u->written + size + ENTRY_SPACE_MARGIN, u->written + avail);
-                  writer_fail (u, error);
+                  writer_fail (u, no_space);
                 }
               else
                 {
@@ -705,6 +706,9 @@ writer_main (gpointer data)
                 writer_fail (u, write_disk_error (u, disk, path));
             }
           break;
+
+        default:
+          g_assert_not_reached ();
         }
 
       block_unref (msg->block);

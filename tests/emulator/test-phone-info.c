@@ -197,7 +197,7 @@ test_probe_nothing_listening (void)
 static void
 test_parse (void)
 {
-  g_autoptr(GHashTable) vars = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(UbPhoneInfo) empty = ub_phone_info_new (NULL);
   g_autoptr(UbPhoneInfo) info = NULL;
 
@@ -212,12 +212,12 @@ test_parse (void)
   g_assert_false (ub_phone_info_get_is_userspace (empty));
   g_assert_cmpuint (ub_phone_info_get_max_download_size (empty), ==, 0);
 
-  g_hash_table_insert (vars, "unlocked", "garbage");
-  g_hash_table_insert (vars, "secure", "no");
-  g_hash_table_insert (vars, "anti", "x3");
-  g_hash_table_insert (vars, "battery-voltage", "4201000");   /* µV */
-  g_hash_table_insert (vars, "max-download-size", "0x10000000");
-  g_hash_table_insert (vars, "current-slot", "");
+  g_hash_table_insert (vars, g_strdup ("unlocked"), g_strdup ("garbage"));
+  g_hash_table_insert (vars, g_strdup ("secure"), g_strdup ("no"));
+  g_hash_table_insert (vars, g_strdup ("anti"), g_strdup ("x3"));
+  g_hash_table_insert (vars, g_strdup ("battery-voltage"), g_strdup ("4201000"));   /* µV */
+  g_hash_table_insert (vars, g_strdup ("max-download-size"), g_strdup ("0x10000000"));
+  g_hash_table_insert (vars, g_strdup ("current-slot"), g_strdup (""));
   info = ub_phone_info_new (vars);
   g_assert_cmpint (ub_phone_info_get_unlocked (info), ==, UB_TRISTATE_UNKNOWN);
   g_assert_cmpint (ub_phone_info_get_secure (info), ==, UB_TRISTATE_NO);
@@ -228,9 +228,9 @@ test_parse (void)
   g_clear_object (&info);
 
   g_hash_table_remove_all (vars);
-  g_hash_table_insert (vars, "battery-voltage", "3747mV");
-  g_hash_table_insert (vars, "anti", "4");
-  g_hash_table_insert (vars, "unlocked", "yes");
+  g_hash_table_insert (vars, g_strdup ("battery-voltage"), g_strdup ("3747mV"));
+  g_hash_table_insert (vars, g_strdup ("anti"), g_strdup ("4"));
+  g_hash_table_insert (vars, g_strdup ("unlocked"), g_strdup ("yes"));
   info = ub_phone_info_new (vars);
   g_assert_cmpuint (ub_phone_info_get_battery_voltage (info), ==, 3747);
   g_assert_cmpint (ub_phone_info_get_anti (info), ==, 4);

@@ -36,6 +36,8 @@ dump_word (GString  *out,
           dump_node (out, part->cmd);
           g_string_append_c (out, ')');
           break;
+        default:
+          g_assert_not_reached ();
         }
     }
   g_string_append_c (out, ']');
@@ -98,6 +100,8 @@ dump_node (GString  *out,
       g_string_append (out, "(list");
       dump_children (out, node);
       break;
+    default:
+      g_assert_not_reached ();
     }
   g_string_append_c (out, ')');
 }

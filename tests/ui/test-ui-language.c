@@ -66,7 +66,7 @@ test_chinese (void)
   assert_chinese ("button", "_Continue", g_dgettext (GETTEXT_PACKAGE, "_Continue"));
   {
     g_autofree char *ready = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u phone is ready.",
-                                                           "%u phones are ready.", 1), 1);
+                                                           "%u phones are ready.", 1), 1u);
     g_assert_true (has_cjk (ready));
     g_assert_true (ub_ui_shows_text (detect, ready));
   }

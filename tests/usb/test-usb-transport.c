@@ -176,7 +176,7 @@ test_enumerate (Phone        *p,
   for (guint i = 0; i < list->len; i++)
     {
       info = g_ptr_array_index (list, i);
-      g_test_message ("listed %s %s %04x:%04x serial=%s iface=%s problem=%d",
+      g_test_message ("listed %s %s %04x:%04x serial=%s iface=%s problem=%u",
                       ub_usb_device_kind_to_string (ub_usb_device_info_get_kind (info)),
                       ub_usb_device_info_get_path (info),
                       ub_usb_device_info_get_vendor_id (info),
