@@ -37,6 +37,7 @@ typedef enum {
   UB_EMU_REPLY_INFO_FLOOD,   /* "info-flood": INFO lines that never end */
   UB_EMU_REPLY_TEXT_FLOOD,   /* "text-flood": TEXT lines that never end */
   UB_EMU_REPLY_INFO_STALL,   /* "info-stall": one INFO line, then silence */
+  UB_EMU_REPLY_BABBLE,       /* "babble": 2048 bytes, more than any read asks (USB overflow) */
 } UbEmuReplyKind;
 
 typedef struct {

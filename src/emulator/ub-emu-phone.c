@@ -672,10 +672,12 @@ ub_emu_phone_add_fault (UbEmuPhone  *self,
     }
   else if (g_str_equal (kind, "long-reply") || g_str_equal (kind, "split-reply") ||
            g_str_equal (kind, "empty-reply") || g_str_equal (kind, "info-flood") ||
-           g_str_equal (kind, "text-flood") || g_str_equal (kind, "info-stall"))
+           g_str_equal (kind, "text-flood") || g_str_equal (kind, "info-stall") ||
+           g_str_equal (kind, "babble"))
     {
       static const char *const names[] = {
-        "long-reply", "split-reply", "empty-reply", "info-flood", "text-flood", "info-stall", NULL
+        "long-reply", "split-reply", "empty-reply", "info-flood", "text-flood", "info-stall",
+        "babble", NULL
       };
 
       f->kind = UB_EMU_FAULT_REPLY;

@@ -65,6 +65,7 @@ gboolean     ub_emu_phone_get_restart_on_lock (UbEmuPhone *self);
  *   "info-flood:<prefix>", "text-flood:<prefix>"  INFO/TEXT lines without end
  *                                  (until clear_faults or the host goes)
  *   "info-stall:<prefix>"          one INFO line, then silence (like stall)
+ *   "babble:<prefix>"              a 2048-byte answer (USB: an overflow; TCP cuts it at 256)
  *   "new-serial:<serial>"          the next reboot brings the phone back with that serial
  * fail, stall, *-after, deferred-fail and new-serial fire once; delay, data-size
  * and the hostile replies apply to every match; rate is a setting (the latest one applies).

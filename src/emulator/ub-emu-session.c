@@ -175,6 +175,16 @@ respond (UbEmuSession *self,
         self->output ((const guint8 *) big, sizeof big, self->user_data);
         return;
       }
+    case UB_EMU_REPLY_BABBLE:
+      {
+        /* more than any read asks for: a USB overflow ("babble") */
+        char big[2048];
+
+        memset (big, 'x', sizeof big);
+        memcpy (big, buf, len);
+        self->output ((const guint8 *) big, sizeof big, self->user_data);
+        return;
+      }
     case UB_EMU_REPLY_SPLIT:
       if (len > 2)
         {

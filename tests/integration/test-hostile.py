@@ -102,6 +102,13 @@ with t.TempDir() as tmp:
          "Error: max-download-size: The device reported “" + "8388608" + "x" * (252 - 7) +
          "”, which is not a number")
 
+    if usb:
+        # more than the read asked for: libusb reports an overflow ("babble")
+        r, log = run_cli(tmp, "babble", ["babble:flash"], ["flash", "misc", image])
+        case("2048-byte answer to flash (USB overflow)", r, log,
+             "Error: Writing “misc” (1/1): The phone sent more data than expected",
+             written=("download", "flash"))
+
     r, log = run_cli(tmp, "data-size", ["data-size:4096"], ["flash", "misc", image])
     case("DATA larger than asked", r, log,
          "Error: Sending “misc” (1/1): The phone asked for 528384 bytes instead of the 524288 "
