@@ -26,7 +26,19 @@ typedef enum {
   UB_EMU_FAULT_DELAY,
   UB_EMU_FAULT_DATA_SIZE,
   UB_EMU_FAULT_DEFERRED_FAIL,
+  UB_EMU_FAULT_REPLY,        /* a hostile answer to a command: see UbEmuReplyKind */
+  UB_EMU_FAULT_NEW_SERIAL,   /* the next reboot brings the phone back with another serial */
 } UbEmuFaultKind;
+
+typedef enum {
+  UB_EMU_REPLY_LONG,         /* "long-reply": OKAY and 252 more bytes (beyond ABL's 64) */
+  UB_EMU_REPLY_SPLIT,        /* "split-reply": the answer in two packets, "OK" and "AY…" */
+  UB_EMU_REPLY_EMPTY,        /* "empty-reply": a packet of zero bytes, then the answer */
+  UB_EMU_REPLY_INFO_FLOOD,   /* "info-flood": INFO lines that never end */
+  UB_EMU_REPLY_TEXT_FLOOD,   /* "text-flood": TEXT lines that never end */
+  UB_EMU_REPLY_INFO_STALL,   /* "info-stall": one INFO line, then silence */
+  UB_EMU_REPLY_BABBLE,       /* "babble": 2048 bytes, more than any read asks (USB overflow) */
+} UbEmuReplyKind;
 
 typedef struct {
   UbEmuFaultKind kind;
@@ -39,6 +51,7 @@ typedef struct {
   guint    ms;         /* delay */
   gint64   delta;      /* data-size */
   gboolean spent;      /* one-shot faults fire once */
+  UbEmuReplyKind reply;
 } UbEmuFault;
 
 struct _UbEmuPhone
@@ -58,6 +71,7 @@ struct _UbEmuPhone
   GPtrArray  *slots;          /* "a", "b"; empty on non-A/B profiles */
 
   GPtrArray  *faults;         /* UbEmuFault* */
+  guint       fault_epoch;    /* bumped by clear_faults: ends an endless reply */
   guint64     rate;           /* "rate:" download throughput limit, bytes/s; 0 = none */
 
   /* ABL's FlashResult: a background write failed, reported on the next

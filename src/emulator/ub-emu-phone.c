@@ -669,6 +669,27 @@ ub_emu_phone_add_fault (UbEmuPhone  *self,
       g_mutex_unlock (&self->lock);
       return TRUE;
     }
+  else if (g_str_equal (kind, "long-reply") || g_str_equal (kind, "split-reply") ||
+           g_str_equal (kind, "empty-reply") || g_str_equal (kind, "info-flood") ||
+           g_str_equal (kind, "text-flood") || g_str_equal (kind, "info-stall") ||
+           g_str_equal (kind, "babble"))
+    {
+      static const char *const names[] = {
+        "long-reply", "split-reply", "empty-reply", "info-flood", "text-flood", "info-stall",
+        "babble", NULL
+      };
+
+      f->kind = UB_EMU_FAULT_REPLY;
+      for (guint i = 0; names[i] != NULL; i++)
+        if (g_str_equal (kind, names[i]))
+          f->reply = (UbEmuReplyKind) i;
+      f->arg = g_strdup (rest);
+    }
+  else if (g_str_equal (kind, "new-serial"))
+    {
+      f->kind = UB_EMU_FAULT_NEW_SERIAL;
+      f->arg = g_strdup (rest);
+    }
   else if (g_str_equal (kind, "deferred-fail"))
     {
       const char *last = strrchr (rest, ':');
@@ -708,6 +729,7 @@ ub_emu_phone_clear_faults (UbEmuPhone *self)
 
   g_mutex_lock (&self->lock);
   g_ptr_array_set_size (self->faults, 0);
+  self->fault_epoch++;
   self->rate = 0;
   g_mutex_unlock (&self->lock);
 }

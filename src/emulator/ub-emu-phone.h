@@ -58,8 +58,17 @@ gboolean     ub_emu_phone_get_restart_on_lock (UbEmuPhone *self);
  *                                  answers "Error: Last flash failed : Device Error"
  *   "rate:<bytes-per-second>"      download data is taken in no faster than that (the
  *                                  session sleeps; TCP backpressure slows the host); 0 = no limit
- * fail, stall, *-after and deferred-fail fire once; delay and data-size
- * apply to every match; rate is a setting (the latest one applies).
+ * A hostile phone (docs/EMULATOR.md), each for every matching command:
+ *   "long-reply:<prefix>"          OKAY and 252 bytes more (ABL answers at most 64)
+ *   "split-reply:<prefix>"         the answer cut in two packets ("OK", "AY…")
+ *   "empty-reply:<prefix>"         a zero-byte packet before the answer
+ *   "info-flood:<prefix>", "text-flood:<prefix>"  INFO/TEXT lines without end
+ *                                  (until clear_faults or the host goes)
+ *   "info-stall:<prefix>"          one INFO line, then silence (like stall)
+ *   "babble:<prefix>"              a 2048-byte answer (USB: an overflow; TCP cuts it at 256)
+ *   "new-serial:<serial>"          the next reboot brings the phone back with that serial
+ * fail, stall, *-after, deferred-fail and new-serial fire once; delay, data-size
+ * and the hostile replies apply to every match; rate is a setting (the latest one applies).
  * Details: docs/EMULATOR.md.
  */
 gboolean     ub_emu_phone_add_fault         (UbEmuPhone   *self,

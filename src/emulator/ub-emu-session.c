@@ -46,6 +46,9 @@ struct _UbEmuSession
   /* "rate:" limit: when the data taken in so far may be complete (monotonic µs) */
   gint64           throttle_until;
 
+  /* A hostile phone's way of answering the command being handled (-1: none). */
+  int              reply;
+
   /* Download buffer: an unlinked temp file in the state dir. */
   int              buf_fd;
   guint64          buf_size;
@@ -80,6 +83,7 @@ ub_emu_session_init (UbEmuSession *self)
 {
   self->buf_fd = -1;
   self->dead = UB_EMU_ACTION_CONTINUE;
+  self->reply = -1;
 }
 
 /* Keep the data phase at @rate bytes/s: sleep until @n more bytes are due. */
@@ -148,9 +152,74 @@ respond (UbEmuSession *self,
          const char   *message)
 {
   char buf[MAX_RESPONSE_SIZE + 1];
+  gsize len;
 
   g_snprintf (buf, sizeof buf, "%s%s", status, message ? message : "");
-  self->output ((const guint8 *) buf, strlen (buf), self->user_data);
+  len = strlen (buf);
+  switch (self->reply)
+    {
+    case UB_EMU_REPLY_LONG:
+      {
+        /* the largest packet a host reads: 256 bytes */
+        char big[256];
+
+        memset (big, 'x', sizeof big);
+        memcpy (big, buf, len);
+        self->output ((const guint8 *) big, sizeof big, self->user_data);
+        return;
+      }
+    case UB_EMU_REPLY_BABBLE:
+      {
+        /* more than any read asks for: a USB overflow ("babble") */
+        char big[2048];
+
+        memset (big, 'x', sizeof big);
+        memcpy (big, buf, len);
+        self->output ((const guint8 *) big, sizeof big, self->user_data);
+        return;
+      }
+    case UB_EMU_REPLY_SPLIT:
+      if (len > 2)
+        {
+          self->output ((const guint8 *) buf, 2, self->user_data);
+          self->output ((const guint8 *) buf + 2, len - 2, self->user_data);
+          return;
+        }
+      break;
+    case UB_EMU_REPLY_EMPTY:
+      self->output ((const guint8 *) buf, 0, self->user_data);
+      break;
+    default:
+      break;
+    }
+  self->output ((const guint8 *) buf, len, self->user_data);
+}
+
+/* INFO or TEXT lines without end: until the faults are cleared, or a minute. */
+static void
+flood (UbEmuSession *self,
+       const char   *status)
+{
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  guint epoch;
+
+  g_mutex_lock (&self->phone->lock);
+  epoch = self->phone->fault_epoch;
+  g_mutex_unlock (&self->phone->lock);
+  for (guint64 i = 0; g_get_monotonic_time () < end; i++)
+    {
+      char line[MAX_RESPONSE_SIZE + 1];
+      gboolean cleared;
+
+      g_snprintf (line, sizeof line, "%sworking %" G_GUINT64_FORMAT, status, i);
+      self->output ((const guint8 *) line, strlen (line), self->user_data);
+      g_mutex_lock (&self->phone->lock);
+      cleared = self->phone->fault_epoch != epoch;
+      g_mutex_unlock (&self->phone->lock);
+      if (cleared)
+        break;
+      g_usleep (1000);
+    }
 }
 
 static void respond_okay (UbEmuSession *self, const char *msg) { respond (self, "OKAY", msg); }
@@ -1037,6 +1106,20 @@ static UbEmuAction
 cmd_reboot (UbEmuSession *self,
             const char   *target)
 {
+  UbEmuPhone *phone = self->phone;
+
+  /* "new-serial:": the phone that comes back is another one */
+  for (guint i = 0; i < phone->faults->len; i++)
+    {
+      UbEmuFault *f = g_ptr_array_index (phone->faults, i);
+
+      if (f->kind == UB_EMU_FAULT_NEW_SERIAL && !f->spent)
+        {
+          f->spent = TRUE;
+          g_hash_table_replace (phone->vars, g_strdup ("serialno"), g_strdup (f->arg));
+          break;
+        }
+    }
   ub_emu_phone_log_locked (self->phone, "reboot %s", target);
   respond_okay (self, "");
   self->dead = UB_EMU_ACTION_DISCONNECT;
@@ -1127,6 +1210,7 @@ handle_command (UbEmuSession *self,
   g_autofree char *fail_message = NULL;
   gboolean stall = FALSE;
   guint delay_ms = 0;
+  int reply = -1;
   UbEmuAction action;
 
   /* ABL truncates commands at 64 bytes. */
@@ -1138,7 +1222,7 @@ handle_command (UbEmuSession *self,
       UbEmuFault *f = g_ptr_array_index (phone->faults, i);
 
       if (f->kind != UB_EMU_FAULT_FAIL && f->kind != UB_EMU_FAULT_STALL &&
-          f->kind != UB_EMU_FAULT_DELAY)
+          f->kind != UB_EMU_FAULT_DELAY && f->kind != UB_EMU_FAULT_REPLY)
         continue;
       if (!g_str_has_prefix (cmd, f->arg))
         continue;
@@ -1157,6 +1241,9 @@ handle_command (UbEmuSession *self,
         case UB_EMU_FAULT_DELAY:
           delay_ms = MAX (delay_ms, f->ms);
           break;
+        case UB_EMU_FAULT_REPLY:
+          reply = (int) f->reply;
+          break;
         default:
           break;
         }
@@ -1170,15 +1257,32 @@ handle_command (UbEmuSession *self,
     }
   if (delay_ms > 0)
     g_usleep ((gulong) delay_ms * 1000);
+  switch (reply)
+    {
+    case UB_EMU_REPLY_INFO_FLOOD:
+    case UB_EMU_REPLY_TEXT_FLOOD:
+      flood (self, reply == UB_EMU_REPLY_INFO_FLOOD ? "INFO" : "TEXT");
+      self->dead = UB_EMU_ACTION_STALL;
+      return UB_EMU_ACTION_STALL;
+    case UB_EMU_REPLY_INFO_STALL:
+      respond_info (self, "working");
+      self->dead = UB_EMU_ACTION_STALL;
+      return UB_EMU_ACTION_STALL;
+    default:
+      break;
+    }
+  self->reply = reply;
   if (fail_message)
     {
       respond_fail (self, fail_message);
+      self->reply = -1;
       return UB_EMU_ACTION_CONTINUE;
     }
 
   g_mutex_lock (&phone->lock);
   action = dispatch_locked (self, cmd);
   g_mutex_unlock (&phone->lock);
+  self->reply = -1;
 
   /* A zero-byte data phase completes at once. */
   if (action == UB_EMU_ACTION_CONTINUE && self->checksum != NULL && self->data_expected == 0)

@@ -8,7 +8,8 @@ G_BEGIN_DECLS
 #define UB_TYPE_EMU_SESSION (ub_emu_session_get_type ())
 G_DECLARE_FINAL_TYPE (UbEmuSession, ub_emu_session, UB, EMU_SESSION, GObject)
 
-/* Called for every device->host packet (a response of at most 256 bytes). */
+/* Called for every device->host packet (a response of at most 256 bytes; the
+ * "babble" fault sends 2048, which the TCP server cuts and USB reads overflow on). */
 typedef void (*UbEmuOutputFunc) (const guint8 *data,
                                  gsize         len,
                                  gpointer      user_data);

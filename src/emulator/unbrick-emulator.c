@@ -96,6 +96,8 @@ main (int    argc,
 
   g_main_loop_run (loop);
 
+  /* ends what a fault keeps going (an endless INFO flood), so the stop is quick */
+  ub_emu_phone_clear_faults (phone);
   ub_emu_tcp_server_stop (server);
   return EXIT_SUCCESS;
 }

@@ -169,6 +169,33 @@ set_remote_error (UbFastbootClient *self,
     g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_REMOTE, clean);
 }
 
+/* A phone that keeps sending INFO/TEXT and never finishes @command. */
+static void
+set_flood_error (UbFastbootClient *self,
+                 const char       *command,
+                 guint             timeout_ms,
+                 guint             n_lines,
+                 GError          **error)
+{
+  guint seconds = (timeout_ms * UB_FASTBOOT_MAX_WAIT_FACTOR + 999) / 1000;
+
+  /* a late answer would be taken for the next command's */
+  self->out_of_step = TRUE;
+  if (n_lines > UB_FASTBOOT_MAX_INFO_LINES)
+    g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_PROTOCOL,
+                 /* TRANSLATORS: %u: a number of lines; %s: a fastboot command
+                  * (e.g. “getvar:all”), keep it */
+                 _("The phone sent more than %u lines of text without finishing “%s”"),
+                 UB_FASTBOOT_MAX_INFO_LINES, command);
+  else
+    g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_TIMEOUT,
+                 /* TRANSLATORS: %s: a fastboot command (e.g. “flash:boot_a”), keep it */
+                 ngettext ("The phone kept sending text for %u second without finishing “%s”",
+                           "The phone kept sending text for %u seconds without finishing “%s”",
+                           seconds),
+                 seconds, command);
+}
+
 /*
  * Reads responses until OKAY, FAIL or DATA. INFO/TEXT restart the deadline.
  * @info_lines, if given, collects INFO payloads instead of only signalling them.
@@ -183,15 +210,38 @@ read_response (UbFastbootClient       *self,
                GCancellable           *cancellable,
                GError                **error)
 {
+  /* INFO/TEXT restart the deadline, but a phone that never stops talking
+   * must not hold us (nor our memory) for ever */
+  gint64 limit = g_get_monotonic_time () +
+                 (gint64) timeout_ms * UB_FASTBOOT_MAX_WAIT_FACTOR * 1000;
+  guint n_lines = 0;
+
   for (;;)
     {
       guint8 buf[UB_TRANSPORT_MAX_PACKET + 1];
       g_autofree char *text = NULL;
       UbFastbootResponseKind k;
+      gint64 left_ms = (limit - g_get_monotonic_time ()) / 1000;
+      g_autoptr(GError) local = NULL;
       gssize n;
 
-      n = ub_transport_read (self->transport, buf, UB_TRANSPORT_MAX_PACKET, timeout_ms,
-                             cancellable, error);
+      if (n_lines > UB_FASTBOOT_MAX_INFO_LINES || left_ms <= 0)
+        {
+          set_flood_error (self, command, timeout_ms, n_lines, error);
+          return FALSE;
+        }
+      n = ub_transport_read (self->transport, buf, UB_TRANSPORT_MAX_PACKET,
+                             (guint) MIN ((gint64) timeout_ms, left_ms), cancellable, &local);
+      if (n < 0 && left_ms < timeout_ms &&
+          g_error_matches (local, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_TIMEOUT))
+        {
+          /* the wait was cut short by the limit, not by the phone's silence */
+          g_clear_error (&local);
+          set_flood_error (self, command, timeout_ms, n_lines, error);
+          return FALSE;
+        }
+      if (local != NULL)
+        g_propagate_error (error, g_steal_pointer (&local));
       if (n < 0)
         {
           /* a late answer would be taken for the next command's */
@@ -211,6 +261,7 @@ read_response (UbFastbootClient       *self,
       g_log (PROTOCOL_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "< %.4s%s", (const char *) buf, text);
       if (k == UB_FASTBOOT_RESPONSE_INFO || k == UB_FASTBOOT_RESPONSE_TEXT)
         {
+          n_lines++;
           if (info_lines != NULL && k == UB_FASTBOOT_RESPONSE_INFO)
             g_ptr_array_add (info_lines, g_strdup (text));
           g_signal_emit (self, signals[SIGNAL_INFO], 0, text);

@@ -13,6 +13,10 @@ G_DECLARE_FINAL_TYPE (UbFastbootClient, ub_fastboot_client, UB, FASTBOOT_CLIENT,
 #define UB_FASTBOOT_TIMEOUT_SHORT  10000   /* getvar and other quick commands */
 #define UB_FASTBOOT_TIMEOUT_LONG   120000  /* after data, flash, erase, oem */
 #define UB_FASTBOOT_TIMEOUT_STALL  30000   /* no byte accepted during a data phase */
+/* A command's INFO/TEXT lines restart its deadline, up to this many times its
+ * timeout in all and this many lines (a phone that never finishes is an error). */
+#define UB_FASTBOOT_MAX_WAIT_FACTOR 4u
+#define UB_FASTBOOT_MAX_INFO_LINES  10000u
 
 typedef struct {
   const char *partition;  /* resolved name being written */

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 
 #define HANDSHAKE_TIMEOUT_MS 2000
 #define FRAME_HEADER_SIZE    8
+/* Responses are at most 256 bytes; longer frames are cut, much longer ones refused. */
+#define MAX_FRAME_SIZE       (64 * 1024)
 
 struct _UbTcpTransport
 {
@@ -182,6 +185,8 @@ recv_exact (UbTcpTransport *self,
   return TRUE;
 }
 
+static void ub_tcp_transport_close (UbTransport *transport);
+
 static gboolean
 ub_tcp_transport_write (UbTransport   *transport,
                         const guint8  *buf,
@@ -225,6 +230,15 @@ ub_tcp_transport_read (UbTransport   *transport,
     return -1;
   memcpy (&frame_len, header, sizeof frame_len);
   frame_len = GUINT64_FROM_BE (frame_len);
+  if (frame_len > MAX_FRAME_SIZE)
+    {
+      /* not a response: a device that would keep us discarding for ever */
+      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_PROTOCOL,
+                   _("The device sent a response of %" PRIu64 " bytes, far too long"),
+                   frame_len);
+      ub_tcp_transport_close (transport);
+      return -1;
+    }
   keep = MIN (frame_len, len);
   if (keep > 0 && !recv_exact (self, buf, keep, timeout_ms, cancellable, error))
     return -1;

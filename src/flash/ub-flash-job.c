@@ -511,7 +511,8 @@ verify_phone (UbFlashJob   *self,
   g_strstrip (product);
   if (serial != NULL)
     g_strstrip (serial);
-  if ((want_serial != NULL && serial != NULL && g_strcmp0 (serial, want_serial) != 0) ||
+  /* a phone that no longer tells its serial is not known to be the checked one */
+  if ((want_serial != NULL && g_strcmp0 (serial, want_serial) != 0) ||
       g_strcmp0 (product, want_product) != 0)
     {
       g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_MISMATCH,

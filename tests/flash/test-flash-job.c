@@ -1730,6 +1730,115 @@ test_digest_cache (void)
   g_assert_cmpuint (third, ==, len);
 }
 
+/* The phone restarts into fastboot mid-plan and comes back as another phone
+ * (another serial, or one that no longer tells its serial): the job stops
+ * before writing anything more. */
+static void
+test_hostile_comes_back_other (void)
+{
+  const char *faults[] = { "new-serial:PIANO0FF", "fail:getvar:serialno:2", NULL };
+  const char *expected[] = {
+    "This is not the phone the checks were made for (it is piano, serial PIANO0FF; "
+    "expected piano, serial PIANO0C1).",
+    "This is not the phone the checks were made for (it is piano, serial ?; "
+    "expected piano, serial PIANO0C1).",
+  };
+
+  for (guint i = 0; faults[i] != NULL; i++)
+    {
+      g_autoptr(GString) script = g_string_new (script_text);
+      g_autoptr(Rom) rom = NULL;
+      g_autoptr(Phone) phone = phone_new ("PIANO0C1", NULL, NULL);
+      g_autoptr(UbPreflight) preflight = NULL;
+      g_autoptr(UbFlashJob) job = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *log = NULL;
+      g_auto(GStrv) lines = NULL;
+      Watch w;
+
+      g_string_replace (script, "fastboot $* flash tz_ab",
+                        "fastboot $* reboot bootloader\nfastboot $* flash tz_ab", 1);
+      rom = rom_new (script->str);
+      preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+      g_assert_true (ub_preflight_get_passed (preflight));
+      /* after the checks: the job's own getvar:serialno is the first, the one after
+       * the reboot the second */
+      g_assert_true (ub_emu_phone_add_fault (phone->phone, faults[i], &error));
+      job = start_job (preflight, phone, &w);
+      run_until_finished (&w);
+      g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_FAILED);
+      g_assert_error ((GError *) ub_flash_job_get_error (job), UB_ROM_ERROR, UB_ROM_ERROR_MISMATCH);
+      g_assert_cmpstr (ub_flash_job_get_error (job)->message, ==, expected[i]);
+      /* the last thing the phone did was the reboot: nothing written after it */
+      log = ub_test_phone_dup_log (phone);
+      lines = g_strsplit (g_strstrip (log), "\n", -1);
+      g_assert_cmpuint (g_strv_length (lines), >, 0);
+      g_assert_cmpstr (lines[g_strv_length (lines) - 1], ==, "reboot bootloader");
+      watch_clear (&w);
+    }
+}
+
+/* A write step answered in ways no phone should: an exact message, no crash, and
+ * nothing written after the step that failed. */
+static void
+test_hostile_replies (void)
+{
+  const struct { const char *fault; const char *message; } cases[] = {
+    { "split-reply:flash:tz", "Writing “tz_ab” (1/1): The device sent a response of 2 bytes, "
+                              "too short" },
+    { "empty-reply:flash:tz", "Writing “tz_ab” (1/1): The device sent a response of 0 bytes, "
+                              "too short" },
+    { "info-flood:flash:tz", "Writing “tz_ab” (1/1): The phone kept sending text for 4 seconds "
+                             "without finishing “flash:tz_ab”" },
+    { "info-stall:flash:tz", "Writing “tz_ab” (1/1): “flash:tz_ab”: The phone did not answer "
+                             "within 1 second" },
+    { "data-size:1", NULL },
+  };
+  g_autoptr(Rom) rom = rom_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(Phone) phone = phone_new ("PIANO0D1", NULL, NULL);
+      g_autoptr(UbPreflight) preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+      g_autoptr(UbFlashJob) job = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *log = NULL;
+      gint64 start;
+      Watch w;
+
+      g_assert_true (ub_emu_phone_add_fault (phone->phone, cases[i].fault, &error));
+      g_assert_true (ub_preflight_get_passed (preflight));
+      job = ub_flash_job_new (ub_preflight_get_plan (preflight), phone->address);
+      ub_flash_job_set_timeouts (job, 1000, 1000, 1000);
+      watch_init (&w, job);
+      start = g_get_monotonic_time ();
+      g_assert_true (ub_flash_job_start (job, &error));
+      run_until_finished (&w);
+      /* the longest: 4x the 1 s timeout of a phone that never stops talking */
+      g_assert_cmpint (g_get_monotonic_time () - start, <, 15 * G_USEC_PER_SEC);
+      g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_FAILED);
+      log = ub_test_phone_dup_log (phone);
+      if (cases[i].message != NULL)
+        {
+          g_assert_cmpstr (ub_flash_job_get_error (job)->message, ==, cases[i].message);
+          /* tz's data went out (the phone may have written it); nothing after it was */
+          g_assert_nonnull (strstr (log, "flash abl_b"));
+          g_assert_null (strstr (log, "erase apdp"));
+          g_assert_null (strstr (log, "flash super"));
+        }
+      else
+        {
+          /* DATA for one byte more, at the first download: nothing sent at all */
+          g_assert_true (g_str_has_suffix (ub_flash_job_get_error (job)->message,
+                                           " announced; nothing was sent"));
+          g_assert_null (strstr (log, "download"));
+          g_assert_null (strstr (log, "flash "));
+        }
+      ub_emu_phone_clear_faults (phone->phone);
+      watch_clear (&w);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1766,6 +1875,8 @@ main (int argc, char **argv)
   g_test_add_func ("/flash/lock-answer-lost", test_lock_answer_lost);
   g_test_add_func ("/flash/lock-reboot-refused", test_lock_reboot_refused);
   g_test_add_func ("/flash/boot-last", test_boot_last);
+  g_test_add_func ("/flash/hostile-comes-back-other", test_hostile_comes_back_other);
+  g_test_add_func ("/flash/hostile-replies", test_hostile_replies);
   {
     int status = g_test_run ();
     ub_test_rm_rf (cache);

@@ -117,8 +117,9 @@ ub_ui_screenshot (GtkWindow *window, const char *name)
   int width = 0, height = 0;
 
   /* let pending layout and drawing happen first; a window in the middle of
-   * a transition may have nothing to draw for a frame */
-  for (guint attempt = 0; node == NULL && attempt < 20; attempt++)
+   * a transition may have nothing to draw for a frame, and on a loaded
+   * machine (2 cores running the suite in parallel) for a few seconds */
+  for (guint attempt = 0; node == NULL && attempt < 150; attempt++)
     {
       g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
 

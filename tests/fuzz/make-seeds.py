@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Writes the seed inputs of the fuzz corpora (tests/fuzz/corpus/TARGET/seed-*).
+
+Text targets start from the repository's fixtures; binary ones from inputs
+built here. The corpora in the tree are these seeds, minimised with
+libFuzzer's -merge=1 together with what campaigns found (tools/fuzz), and
+every reproducer of a fixed bug (named crash-*/regress-*)."""
+import glob
+import gzip
+import io
+import os
+import struct
+import sys
+import tarfile
+import zipfile
+
+here = os.path.dirname(os.path.abspath(__file__))
+src = os.path.dirname(os.path.dirname(here))
+fixtures = os.path.join(src, 'tests', 'fixtures')
+
+
+def put(target, name, data):
+    d = os.path.join(here, 'corpus', target)
+    os.makedirs(d, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    with open(os.path.join(d, 'seed-' + name), 'wb') as f:
+        f.write(data)
+
+
+def sparse(chunks, blk=4096):
+    total = sum(c[1] for c in chunks)
+    out = struct.pack('<IHHHHIIII', 0xed26ff3a, 1, 0, 28, 12, blk, total, len(chunks), 0)
+    for kind, blocks, payload in chunks:
+        out += struct.pack('<HHII', kind, 0, blocks, 12 + len(payload)) + payload
+    return out
+
+
+def packets(*ps):
+    out = b''
+    for p in ps:
+        p = p.encode() if isinstance(p, str) else p
+        out += bytes([len(p)]) + p
+    return out
+
+
+def frames(*ps):
+    out = b'FB01'
+    for p in ps:
+        p = p.encode() if isinstance(p, str) else p
+        out += struct.pack('>Q', len(p)) + p
+    return out
+
+
+def tar(entries, mode='w'):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode=mode, format=tarfile.GNU_FORMAT) as t:
+        for name, kind, data in entries:
+            info = tarfile.TarInfo(name)
+            if kind == 'dir':
+                info.type = tarfile.DIRTYPE
+                t.addfile(info)
+            elif kind == 'sym':
+                info.type = tarfile.SYMTYPE
+                info.linkname = data
+                t.addfile(info)
+            elif kind == 'hard':
+                info.type = tarfile.LNKTYPE
+                info.linkname = data
+                t.addfile(info)
+            else:
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def main():
+    # scripts and ROM text files: the fixtures
+    for path in sorted(glob.glob(os.path.join(fixtures, 'xiaomi*', 'scripts', '*'))):
+        base = os.path.basename(path)
+        data = open(path, 'rb').read()
+        if base.endswith('.sh'):
+            put('script-sh', base, data)
+        elif base.endswith('.bat'):
+            put('script-bat', base, data)
+        elif base.endswith('misc.txt'):
+            put('rom-misc', base, data)
+        elif base.endswith('md5sum.xml'):
+            put('rom-md5sum', base, data)
+    put('rom-anti', 'one', '1\n')
+    put('rom-anti', 'crlf', '3\r\n')
+    put('rom-anti', 'big', '99999999999999999999\n')
+    put('phone-info', 'alioth.txt', open(os.path.join(fixtures, 'xiaomi', 'getvar', 'alioth.txt'), 'rb').read())
+
+    # sparse images
+    raw = bytes(range(256)) * 16
+    put('sparse', 'raw-fill-dontcare', sparse([(0xcac1, 1, raw), (0xcac2, 2, b'\xef\xbe\xad\xde'),
+                                               (0xcac3, 5, b''), (0xcac4, 0, b'\0\0\0\0')]))
+    put('sparse', 'many-raw', sparse([(0xcac1, 1, raw)] * 6 + [(0xcac3, 100, b'')]))
+    put('sparse', 'raw-image', raw * 5 + b'tail')
+    vb = bytearray(256 + 64)
+    vb[0:4] = b'AVB0'
+    put('sparse', 'vbmeta', bytes(vb))
+
+    # the client: device packets for getvar, getvar:all, max-download-size, …
+    put('client', 'getvar', packets(b'\x00', 'INFOhello', 'OKAYalioth'))
+    put('client', 'all', packets('INFOproduct: alioth', 'INFOunlocked: yes', 'OKAY',
+                                 'OKAY0x2000', 'OKAYyes', 'OKAYa'))
+    put('client', 'flash', packets('OKAYyes', 'OKAYa', 'OKAY0x1000000', 'OKAY0x1000',
+                                   'DATA00003064', 'OKAY', 'OKAY'))
+    put('client', 'flash-split', packets('FAILno', 'FAILnope', 'OKAY4096', 'DATA00001000',
+                                         'OKAY', 'INFOwriting', 'OKAY', 'DATA00001000', 'OKAY',
+                                         'FAILError: Last flash failed : Device Error'))
+    put('client', 'download', packets('\x04', 'DATA00000010', 'OKAY', 'TEXTdone', 'OKAY'))
+
+    # TCP: handshake and frames
+    put('tcp', 'getvar', frames('OKAYalioth', 'INFOa: b', 'OKAY', 'DATA00000008', 'OKAY'))
+    put('tcp', 'long-frame', b'FB01' + struct.pack('>Q', 600) + b'OKAY' + b'x' * 596)
+    put('tcp', 'bad-handshake', b'HTTP/1.1 200 OK\r\n')
+
+    # archives: a small ROM, and the kinds of entries validation refuses
+    rom = [('r/', 'dir', None), ('r/flash_all.sh', 'file', b'fastboot $* reboot\n'),
+           ('r/images/', 'dir', None), ('r/images/boot.img', 'file', b'ANDROID!' * 8)]
+    put('archive', 'rom.tgz', tar(rom, 'w:gz'))
+    put('archive', 'rom.tar', tar(rom))
+    put('archive', 'dotdot.tar', tar([('r/../../evil', 'file', b'x')]))
+    put('archive', 'symlink.tar', tar([('r/', 'dir', None), ('r/l', 'sym', '/etc'),
+                                       ('r/l/passwd', 'file', b'x')]))
+    put('archive', 'hardlink.tar', tar([('r/', 'dir', None), ('r/h', 'hard', '/etc/passwd')]))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, 'w') as z:
+        z.writestr('r/flash_all.sh', 'fastboot $* reboot\n')
+        z.writestr('r/images/boot.img', 'ANDROID!')
+    put('archive', 'rom.zip', buf.getvalue())
+
+
+if __name__ == '__main__':
+    sys.exit(main())
