@@ -16,6 +16,13 @@ G_BEGIN_DECLS
 #define MARKER_GROUP      "unpack"
 #define FILES_GROUP       "files"
 
+/* For tests: replaces statvfs() when checking free space in @dir. */
+typedef guint64 (*UbRomArchiveFreeSpaceFunc) (const char *dir,
+                                              gpointer    user_data);
+void ub_rom_archive_set_free_space_func (UbRomArchive              *self,
+                                         UbRomArchiveFreeSpaceFunc  func,
+                                         gpointer                   user_data);
+
 struct _UbRomArchive
 {
   GObject parent_instance;

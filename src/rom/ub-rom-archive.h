@@ -118,11 +118,4 @@ guint64       ub_rom_archive_get_cache_size   (const char    *cache_dir);
 void          ub_rom_archive_set_cache_limit  (guint64        limit);
 guint64       ub_rom_archive_get_cache_limit  (void);
 
-/* For tests: replaces statvfs() when checking free space in @dir. */
-typedef guint64 (*UbRomArchiveFreeSpaceFunc) (const char *dir,
-                                              gpointer    user_data);
-void          ub_rom_archive_set_free_space_func (UbRomArchive              *self,
-                                                  UbRomArchiveFreeSpaceFunc  func,
-                                                  gpointer                   user_data);
-
 G_END_DECLS

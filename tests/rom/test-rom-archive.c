@@ -28,7 +28,7 @@
 #include <zlib.h>
 
 #include "ub-progress.h"
-#include "ub-rom-archive.h"
+#include "ub-rom-archive-private.h"
 #include "ub-rom-error.h"
 
 #include "ub-test-utils.h"
