@@ -22,7 +22,9 @@ typedef gint64 (*UbProgressClock) (gpointer user_data);
  *   ::changed ()                   at most ~10 per second, and once more at
  *                                  once when the work is done
  *   ::event (const char *kind,     each ub_progress_post_event(), in order;
- *            GVariant *data)       the signal's detail is @kind
+ *            GVariant *data)       the signal's detail is @kind; an event
+ *                                  posted after the work is done comes after
+ *                                  that last ::changed
  * A child emits nothing itself: it reports through the progress it belongs
  * to. The getters are meant for the owner's thread (reading from another
  * thread is safe, only the values may change at once).
@@ -60,6 +62,11 @@ void        ub_progress_set_bytes_done  (UbProgress *self,
 
 /* A non-progress event for the owner (a log line, a phone message); @data may be NULL or floating. */
 void        ub_progress_post_event     (UbProgress *self,
+                                        const char *kind,
+                                        GVariant   *data);
+/* The same, but it takes the place of the last event queued when that one,
+ * not yet delivered, is of the same @kind (a figure only the latest of which matters). */
+void        ub_progress_replace_event  (UbProgress *self,
                                         const char *kind,
                                         GVariant   *data);
 
