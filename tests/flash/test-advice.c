@@ -7,6 +7,7 @@
 
 #include "ub-advice.h"
 #include "ub-fastboot-error.h"
+#include "ub-online-error.h"
 #include "ub-rom-error.h"
 
 static char *
@@ -83,6 +84,36 @@ test_resume (void)
   ASSERT_ADVICE (UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT, NULL, UB_ADVICE_RESUME, NULL);
 }
 
+/* a download's errors: the same next step as a command or within a longer task */
+static void
+test_online (void)
+{
+  static const struct {
+    UbOnlineError code;
+    const char   *expected;
+  } cases[] = {
+    { UB_ONLINE_ERROR_NETWORK, "Check that the computer is connected to the internet, then start "
+                               "the download again: it continues where it stopped." },
+    { UB_ONLINE_ERROR_BAD_URL, "Copy the download link of the fastboot ROM again from its download "
+                               "page (it starts with https:// and ends with the file name, e.g. "
+                               ".tgz) and paste it whole." },
+    { UB_ONLINE_ERROR_CHECKSUM, "Check the MD5 against the download page if you typed one, then "
+                                "start the download again." },
+    { UB_ONLINE_ERROR_NO_SPACE, "Free some disk space (a ROM needs several gigabytes, twice that "
+                                "to unpack it) or pick another download folder, then start the "
+                                "download again." },
+    /* a file that could not be written or renamed: its message says it all */
+    { UB_ONLINE_ERROR_FAILED, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      ASSERT_ADVICE (UB_ONLINE_ERROR, cases[i].code, NULL, UB_ADVICE_COMMAND, cases[i].expected);
+      ASSERT_ADVICE (UB_ONLINE_ERROR, cases[i].code, "tcp:10.0.0.2:5554", UB_ADVICE_RESUME,
+                     cases[i].expected);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -92,5 +123,6 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/advice/command", test_command);
   g_test_add_func ("/advice/resume", test_resume);
+  g_test_add_func ("/advice/online", test_online);
   return g_test_run ();
 }
