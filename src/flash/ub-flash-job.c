@@ -402,33 +402,23 @@ post (UbFlashJob *self,
   event_free (event);
 }
 
+/* Takes @text (may be NULL). */
 static void
 post_simple (UbFlashJob *self,
              EventKind   kind,
              guint       index,
-             const char *text)
+             char       *text)
 {
   Event *event = g_new0 (Event, 1);
 
   event->kind = kind;
   event->index = index;
-  event->text = g_strdup (text);
+  event->text = text;
   post (self, event);
 }
 
-static void G_GNUC_PRINTF (2, 3)
-post_log (UbFlashJob *self,
-          const char *format,
-          ...)
-{
-  g_autofree char *text = NULL;
-  va_list args;
-
-  va_start (args, format);
-  text = g_strdup_vprintf (format, args);
-  va_end (args);
-  post_simple (self, EVENT_LOG, 0, text);
-}
+/* A line for the log, printf-style (g_strdup_printf checks the format). */
+#define post_log(self, ...) post_simple ((self), EVENT_LOG, 0, g_strdup_printf (__VA_ARGS__))
 
 /* ---- the worker --------------------------------------------------------- */
 
@@ -439,7 +429,7 @@ on_info (UbFastbootClient *client,
 {
   g_autofree char *clean = g_strchomp (g_strdup (text));
 
-  post_simple (self, EVENT_DEVICE_MESSAGE, 0, clean);
+  post_simple (self, EVENT_DEVICE_MESSAGE, 0, g_strdup (clean));
   post_log (self, "(bootloader) %s", clean);
 }
 
