@@ -380,6 +380,25 @@ ub_progress_replace_event (UbProgress *self,
   post (self, kind, data, TRUE);
 }
 
+GVariant *
+ub_progress_error_to_variant (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, NULL);
+  return g_variant_new (UB_PROGRESS_ERROR_VARIANT_TYPE, g_quark_to_string (error->domain),
+                        error->code, error->message);
+}
+
+GError *
+ub_progress_error_from_variant (GVariant *data)
+{
+  const char *domain, *message;
+  gint code;
+
+  g_return_val_if_fail (data != NULL, NULL);
+  g_variant_get (data, "(&si&s)", &domain, &code, &message);
+  return g_error_new_literal (g_quark_from_string (domain), code, message);
+}
+
 /* ---- state, all with the lock held ---- */
 
 static UbProgress *

@@ -70,6 +70,12 @@ void        ub_progress_replace_event  (UbProgress *self,
                                         const char *kind,
                                         GVariant   *data);
 
+/* A GError as event data ("(sis)": domain, code, message), and back: for a
+ * worker's error that travels through ub_progress_post_event(). */
+#define UB_PROGRESS_ERROR_VARIANT_TYPE "(sis)"
+GVariant   *ub_progress_error_to_variant   (const GError *error);
+GError     *ub_progress_error_from_variant (GVariant     *data);
+
 /* 0 … 1: steps by weight (the running one by its child), else bytes. */
 double      ub_progress_get_fraction   (UbProgress *self);
 gboolean    ub_progress_get_done       (UbProgress *self);

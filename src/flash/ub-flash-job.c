@@ -336,13 +336,7 @@ dispatch (UbProgress *progress,
                      &self->failed_step, &self->resume_step, &self->locked, &self->attention);
       self->state = state;
       if (error != NULL)
-        {
-          const char *domain, *message;
-          gint code;
-
-          g_variant_get (error, "(&si&s)", &domain, &code, &message);
-          self->error = g_error_new_literal (g_quark_from_string (domain), code, message);
-        }
+        self->error = ub_progress_error_from_variant (error);
       self->elapsed = (g_get_monotonic_time () - self->started) / 1e6;
       remember_resume_point (self);
       g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
@@ -381,11 +375,8 @@ post (UbFlashJob *self,
       break;
     case EVENT_FINISHED:
       {
-        GVariant *error = NULL;
+        GVariant *error = event->error != NULL ? ub_progress_error_to_variant (event->error) : NULL;
 
-        if (event->error != NULL)
-          error = g_variant_new ("(sis)", g_quark_to_string (event->error->domain),
-                                 event->error->code, event->error->message);
         data = g_variant_new (FINISHED_VARIANT, (guint) event->state,
                               error, event->next_step, event->phone_state,
                               event->failed_step, event->resume_step, event->locked,

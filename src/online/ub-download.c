@@ -87,13 +87,7 @@ dispatch_event (UbProgress *progress,
       g_variant_get (data, "(bm@(sis)msb)", &self->already_present, &error_data, &self->md5,
                      &async);
       if (error_data != NULL)
-        {
-          const char *domain, *message;
-          gint code;
-
-          g_variant_get (error_data, "(&si&s)", &domain, &code, &message);
-          error = g_error_new_literal (g_quark_from_string (domain), code, message);
-        }
+        error = ub_progress_error_from_variant (error_data);
       self->state = error == NULL ? UB_DOWNLOAD_STATE_SUCCEEDED : UB_DOWNLOAD_STATE_FAILED;
       g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0);
       g_signal_emit (self, signals[SIGNAL_FINISHED], 0, error);
@@ -1340,9 +1334,7 @@ run (UbDownload *self,
     ub_progress_finish (self->progress);
   post_event (self, EVENT_FINISHED,
               g_variant_new ("(bm@(sis)msb)", ok && job.already_present,
-                             local != NULL ? g_variant_new ("(sis)", g_quark_to_string (local->domain),
-                                                            local->code, local->message)
-                                           : NULL,
+                             local != NULL ? ub_progress_error_to_variant (local) : NULL,
                              ok ? md5 : NULL, !sync));
 
   if (!ok)

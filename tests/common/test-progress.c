@@ -510,6 +510,19 @@ test_replace_and_order (void)
   g_array_unref (w.values);
 }
 
+/* an error as event data keeps its domain, code and message */
+static void
+test_error_variant (void)
+{
+  g_autoptr(GError) error = g_error_new_literal (G_FILE_ERROR, G_FILE_ERROR_NOSPC, "full");
+  g_autoptr(GVariant) data = g_variant_ref_sink (ub_progress_error_to_variant (error));
+  g_autoptr(GError) back = ub_progress_error_from_variant (data);
+
+  g_assert_true (g_variant_is_of_type (data, G_VARIANT_TYPE (UB_PROGRESS_ERROR_VARIANT_TYPE)));
+  g_assert_error (back, G_FILE_ERROR, G_FILE_ERROR_NOSPC);
+  g_assert_cmpstr (back->message, ==, "full");
+}
+
 static void
 test_format (void)
 {
@@ -544,6 +557,7 @@ main (int argc, char **argv)
   g_test_add_func ("/progress/events", test_events);
   g_test_add_func ("/progress/dropped", test_dropped);
   g_test_add_func ("/progress/replace-and-order", test_replace_and_order);
+  g_test_add_func ("/progress/error-variant", test_error_variant);
   g_test_add_func ("/progress/child-events", test_child_events);
   g_test_add_func ("/format/all", test_format);
   return g_test_run ();
