@@ -80,16 +80,18 @@ json_end (JsonBuilder *b)
 typedef struct {
   UbCliProgress *progress;
   gboolean       json;
+  GAsyncResult  *result;
 } Unpack;
 
 static void
-on_unpack_progress (guint64     done,
-                    guint64     total,
-                    const char *entry,
-                    gpointer    user_data)
+on_unpack_progress (UbProgress *progress,
+                    Unpack     *u)
 {
-  Unpack *u = user_data;
+  guint64 done = ub_progress_get_bytes_done (progress);
+  guint64 total = ub_progress_get_bytes_total (progress);
 
+  if (total == 0)
+    return;   /* a folder, or nothing read yet */
   if (u->json)
     {
       JsonBuilder *b = json_event ("unpack");
@@ -100,11 +102,22 @@ on_unpack_progress (guint64     done,
   else if (u->progress != NULL)
     {
       /* TRANSLATORS: a progress label */
-      ub_cli_progress_update (u->progress, _("Unpacking the ROM"), done, total);
+      ub_cli_progress_show (u->progress, _("Unpacking the ROM"), progress);
     }
 }
 
-/* A folder, or an archive unpacked (or found unpacked) in the cache. */
+static void
+on_rom_opened (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Unpack *u = user_data;
+
+  u->result = g_object_ref (result);
+}
+
+/* A folder, or an archive unpacked (or found unpacked) in the cache; the
+ * unpacking's progress delivered to this thread. */
 static UbRom *
 open_rom (const char    *path,
           UbCliProgress *progress,
@@ -112,9 +125,24 @@ open_rom (const char    *path,
           GCancellable  *cancellable,
           GError       **error)
 {
-  Unpack u = { progress, json };
-  UbRom *rom = ub_rom_open (path, NULL, on_unpack_progress, &u, cancellable, error);
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(UbProgress) unpack = NULL;
+  Unpack u = { progress, json, NULL };
+  UbRom *rom;
 
+  g_main_context_push_thread_default (context);
+  unpack = ub_progress_new ();
+  g_signal_connect (unpack, "changed", G_CALLBACK (on_unpack_progress), &u);
+  ub_rom_open_async (path, NULL, unpack, cancellable, on_rom_opened, &u);
+  while (u.result == NULL)
+    g_main_context_iteration (context, TRUE);
+  rom = ub_rom_open_finish (u.result, error);
+  g_clear_object (&u.result);
+  /* the final ::changed, queued before the result */
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_signal_handlers_disconnect_by_data (unpack, &u);
+  g_main_context_pop_thread_default (context);
   if (progress != NULL)
     ub_cli_progress_finish (progress);
   return rom;

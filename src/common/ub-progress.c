@@ -26,6 +26,7 @@ typedef struct {
 typedef struct {
   char     *kind;
   GVariant *data;
+  gboolean  changed_first;   /* an urgent ::changed was pending when it was posted */
 } Event;
 
 typedef struct {
@@ -283,14 +284,27 @@ deliver_events (gpointer data)
   for (;;)
     {
       Event *event;
+      gboolean changed = FALSE;
 
       g_mutex_lock (&shared->lock);
       event = g_queue_pop_head (&shared->events);
       if (event == NULL && shared->event_source == g_main_current_source ())
         g_clear_pointer (&shared->event_source, g_source_unref);
+      if (event != NULL && event->changed_first && shared->changed_source != NULL &&
+          shared->changed_urgent)
+        {
+          /* the final ::changed came first: it goes first */
+          g_source_destroy (shared->changed_source);
+          g_clear_pointer (&shared->changed_source, g_source_unref);
+          shared->changed_urgent = FALSE;
+          shared->last_changed = g_get_monotonic_time ();
+          changed = TRUE;
+        }
       g_mutex_unlock (&shared->lock);
       if (event == NULL)
         break;
+      if (root != NULL && changed)
+        g_signal_emit (root, signals[SIGNAL_CHANGED], 0);
       if (root != NULL)
         g_signal_emit (root, signals[SIGNAL_EVENT], g_quark_from_string (event->kind),
                        event->kind, event->data);
@@ -299,13 +313,15 @@ deliver_events (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-void
-ub_progress_post_event (UbProgress *self,
-                        const char *kind,
-                        GVariant   *data)
+static void
+post (UbProgress *self,
+      const char *kind,
+      GVariant   *data,
+      gboolean    replace)
 {
   Shared *shared;
   Event *event;
+  Event *tail;
 
   g_return_if_fail (UB_IS_PROGRESS (self));
   g_return_if_fail (kind != NULL);
@@ -322,6 +338,18 @@ ub_progress_post_event (UbProgress *self,
       event_free (event);
       return;
     }
+  event->changed_first = shared->changed_source != NULL && shared->changed_urgent;
+  tail = g_queue_peek_tail (&shared->events);
+  if (replace && tail != NULL && g_str_equal (tail->kind, kind))
+    {
+      GVariant *old = tail->data;
+
+      tail->data = g_steal_pointer (&event->data);
+      g_mutex_unlock (&shared->lock);
+      g_clear_pointer (&old, g_variant_unref);
+      event_free (event);
+      return;
+    }
   g_queue_push_tail (&shared->events, event);
   if (shared->event_source == NULL)
     {
@@ -334,6 +362,41 @@ ub_progress_post_event (UbProgress *self,
       g_source_attach (source, shared->context);
     }
   g_mutex_unlock (&shared->lock);
+}
+
+void
+ub_progress_post_event (UbProgress *self,
+                        const char *kind,
+                        GVariant   *data)
+{
+  post (self, kind, data, FALSE);
+}
+
+void
+ub_progress_replace_event (UbProgress *self,
+                           const char *kind,
+                           GVariant   *data)
+{
+  post (self, kind, data, TRUE);
+}
+
+GVariant *
+ub_progress_error_to_variant (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, NULL);
+  return g_variant_new (UB_PROGRESS_ERROR_VARIANT_TYPE, g_quark_to_string (error->domain),
+                        error->code, error->message);
+}
+
+GError *
+ub_progress_error_from_variant (GVariant *data)
+{
+  const char *domain, *message;
+  gint code;
+
+  g_return_val_if_fail (data != NULL, NULL);
+  g_variant_get (data, "(&si&s)", &domain, &code, &message);
+  return g_error_new_literal (g_quark_from_string (domain), code, message);
 }
 
 /* ---- state, all with the lock held ---- */

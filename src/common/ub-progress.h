@@ -22,7 +22,9 @@ typedef gint64 (*UbProgressClock) (gpointer user_data);
  *   ::changed ()                   at most ~10 per second, and once more at
  *                                  once when the work is done
  *   ::event (const char *kind,     each ub_progress_post_event(), in order;
- *            GVariant *data)       the signal's detail is @kind
+ *            GVariant *data)       the signal's detail is @kind; an event
+ *                                  posted after the work is done comes after
+ *                                  that last ::changed
  * A child emits nothing itself: it reports through the progress it belongs
  * to. The getters are meant for the owner's thread (reading from another
  * thread is safe, only the values may change at once).
@@ -62,6 +64,17 @@ void        ub_progress_set_bytes_done  (UbProgress *self,
 void        ub_progress_post_event     (UbProgress *self,
                                         const char *kind,
                                         GVariant   *data);
+/* The same, but it takes the place of the last event queued when that one,
+ * not yet delivered, is of the same @kind (a figure only the latest of which matters). */
+void        ub_progress_replace_event  (UbProgress *self,
+                                        const char *kind,
+                                        GVariant   *data);
+
+/* A GError as event data ("(sis)": domain, code, message), and back: for a
+ * worker's error that travels through ub_progress_post_event(). */
+#define UB_PROGRESS_ERROR_VARIANT_TYPE "(sis)"
+GVariant   *ub_progress_error_to_variant   (const GError *error);
+GError     *ub_progress_error_from_variant (GVariant     *data);
 
 /* 0 … 1: steps by weight (the running one by its child), else bytes. */
 double      ub_progress_get_fraction   (UbProgress *self);

@@ -7,7 +7,33 @@
 
 #include "ub-advice.h"
 #include "ub-fastboot-error.h"
+#include "ub-online-error.h"
 #include "ub-rom-error.h"
+
+/* a download: the same whether it is a command or part of a longer task */
+static char *
+online_advice (const GError *error)
+{
+  switch ((UbOnlineError) error->code)
+    {
+    case UB_ONLINE_ERROR_NETWORK:
+      return g_strdup (_("Check that the computer is connected to the internet, then start the "
+                         "download again: it continues where it stopped."));
+    case UB_ONLINE_ERROR_BAD_URL:
+      return g_strdup (_("Copy the download link of the fastboot ROM again from its download page "
+                         "(it starts with https:// and ends with the file name, e.g. .tgz) and "
+                         "paste it whole."));
+    case UB_ONLINE_ERROR_CHECKSUM:
+      return g_strdup (_("Check the MD5 against the download page if you typed one, then start the "
+                         "download again."));
+    case UB_ONLINE_ERROR_NO_SPACE:
+      return g_strdup (_("Free some disk space (a ROM needs several gigabytes, twice that to unpack "
+                         "it) or pick another download folder, then start the download again."));
+    case UB_ONLINE_ERROR_FAILED:
+    default:
+      return NULL;
+    }
+}
 
 static char *
 command_advice (const GError *error,
@@ -111,6 +137,8 @@ ub_advice_for_error (const GError    *error,
 
   g_return_val_if_fail (error != NULL, NULL);
 
+  if (error->domain == UB_ONLINE_ERROR)
+    return online_advice (error);
   if (context == UB_ADVICE_RESUME)
     return resume_advice (error, network, address);
   return command_advice (error, network, address);

@@ -73,8 +73,7 @@ struct _UbFlashJob
   GObject          parent_instance;
   UbFlashPlan     *plan;
   char            *address;
-  GMainContext    *context;
-  UbProgress      *progress;   /* the bytes, the rate, the time left */
+  UbProgress      *progress;   /* the bytes, the rate, the time left; carries the events */
   gboolean         lock_confirmed;
   guint            first_step;
   guint            short_ms, long_ms, stall_ms;
@@ -93,11 +92,6 @@ struct _UbFlashJob
   GCancellable    *abort;      /* hard: now */
   gint64           started;
   double           elapsed;
-
-  /* shared, under the lock */
-  GMutex           lock;
-  GQueue           events;
-  gboolean         dispatch_pending;
 
   /* worker only */
   UbFastbootClient *client;
@@ -125,6 +119,8 @@ static GParamSpec *props[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (UbFlashJob, ub_flash_job, G_TYPE_OBJECT)
 
+static void dispatch (UbProgress *progress, const char *kind, GVariant *data, UbFlashJob *self);
+
 static void
 ub_flash_job_finalize (GObject *object)
 {
@@ -133,14 +129,11 @@ ub_flash_job_finalize (GObject *object)
   g_assert (self->thread == NULL);
   g_clear_object (&self->plan);
   g_free (self->address);
-  g_main_context_unref (self->context);
   g_clear_error (&self->error);
   g_free (self->next_step);
   g_free (self->phone_state);
   g_clear_object (&self->stop);
   g_clear_object (&self->abort);
-  g_queue_clear_full (&self->events, (GDestroyNotify) event_free);
-  g_mutex_clear (&self->lock);
   g_clear_object (&self->progress);
   G_OBJECT_CLASS (ub_flash_job_parent_class)->finalize (object);
 }
@@ -200,8 +193,6 @@ ub_flash_job_class_init (UbFlashJobClass *klass)
 static void
 ub_flash_job_init (UbFlashJob *self)
 {
-  g_mutex_init (&self->lock);
-  g_queue_init (&self->events);
   self->failed_step = G_MAXUINT;
 }
 
@@ -215,8 +206,8 @@ ub_flash_job_new (UbFlashPlan *plan,
   self = g_object_new (UB_TYPE_FLASH_JOB, NULL);
   self->plan = g_object_ref (plan);
   self->address = g_strdup (address ? address : ub_flash_plan_get_serial (plan));
-  self->context = g_main_context_ref_thread_default ();
   self->progress = ub_progress_new ();
+  g_signal_connect (self->progress, "event", G_CALLBACK (dispatch), self);
   return self;
 }
 
@@ -294,131 +285,131 @@ ub_flash_job_set_timeouts (UbFlashJob *self,
   self->stall_ms = stall_ms;
 }
 
-/* main thread: deliver queued events */
-static gboolean
-dispatch (gpointer user_data)
+static const char *const event_kinds[] = {
+  [EVENT_STEP_STARTED] = "step-started",
+  [EVENT_STEP_FINISHED] = "step-finished",
+  [EVENT_PROGRESS] = "progress",
+  [EVENT_DEVICE_MESSAGE] = "device-message",
+  [EVENT_LOG] = "log",
+  [EVENT_FINISHED] = "finished",
+};
+
+#define PROGRESS_VARIANT "(uuttttuu)"
+#define FINISHED_VARIANT "(um@(sis)msmsuubb)"
+
+/* owner's context: an event of the worker, through progress (UbProgress::event) */
+static void
+dispatch (UbProgress *progress,
+          const char *kind,
+          GVariant   *data,
+          UbFlashJob *self)
 {
-  UbFlashJob *self = user_data;
-
-  for (;;)
+  if (g_str_equal (kind, event_kinds[EVENT_STEP_STARTED]))
+    g_signal_emit (self, signals[SIGNAL_STEP_STARTED], 0, g_variant_get_uint32 (data));
+  else if (g_str_equal (kind, event_kinds[EVENT_STEP_FINISHED]))
+    g_signal_emit (self, signals[SIGNAL_STEP_FINISHED], 0, g_variant_get_uint32 (data));
+  else if (g_str_equal (kind, event_kinds[EVENT_PROGRESS]))
     {
-      Event *event;
+      UbFlashProgress p = { 0 };
 
-      g_mutex_lock (&self->lock);
-      event = g_queue_pop_head (&self->events);
-      if (event == NULL)
-        self->dispatch_pending = FALSE;
-      g_mutex_unlock (&self->lock);
-      if (event == NULL)
-        break;
-
-      switch (event->kind)
-        {
-        case EVENT_STEP_STARTED:
-          g_signal_emit (self, signals[SIGNAL_STEP_STARTED], 0, event->index);
-          break;
-        case EVENT_STEP_FINISHED:
-          g_signal_emit (self, signals[SIGNAL_STEP_FINISHED], 0, event->index);
-          break;
-        case EVENT_PROGRESS:
-          /* the one estimate, as it is now */
-          event->progress.bytes_per_second = ub_progress_get_rate (self->progress);
-          event->progress.seconds_left = ub_progress_get_seconds_left (self->progress);
-          g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, &event->progress);
-          break;
-        case EVENT_DEVICE_MESSAGE:
-          g_signal_emit (self, signals[SIGNAL_DEVICE_MESSAGE], 0, event->text);
-          break;
-        case EVENT_LOG:
-          g_signal_emit (self, signals[SIGNAL_LOG], 0, event->text);
-          break;
-        case EVENT_FINISHED:
-          g_thread_join (g_steal_pointer (&self->thread));
-          self->state = event->state;
-          g_clear_error (&self->error);
-          self->error = g_steal_pointer (&event->error);
-          g_free (self->next_step);
-          self->next_step = g_steal_pointer (&event->next_step);
-          g_free (self->phone_state);
-          self->phone_state = g_steal_pointer (&event->phone_state);
-          self->failed_step = event->failed_step;
-          self->resume_step = event->resume_step;
-          self->locked = event->locked;
-          self->attention = event->attention;
-          self->elapsed = (g_get_monotonic_time () - self->started) / 1e6;
-          remember_resume_point (self);
-          g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
-          g_signal_emit (self, signals[SIGNAL_FINISHED], 0);
-          break;
-        default:
-          g_assert_not_reached ();
-        }
-      event_free (event);
+      g_variant_get (data, PROGRESS_VARIANT, &p.step, &p.n_steps, &p.step_done, &p.step_total,
+                     &p.done, &p.total, &p.piece, &p.n_pieces);
+      /* the one estimate, as it is now */
+      p.bytes_per_second = ub_progress_get_rate (self->progress);
+      p.seconds_left = ub_progress_get_seconds_left (self->progress);
+      g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, &p);
     }
-  return G_SOURCE_REMOVE;
+  else if (g_str_equal (kind, event_kinds[EVENT_DEVICE_MESSAGE]))
+    g_signal_emit (self, signals[SIGNAL_DEVICE_MESSAGE], 0, g_variant_get_string (data, NULL));
+  else if (g_str_equal (kind, event_kinds[EVENT_LOG]))
+    g_signal_emit (self, signals[SIGNAL_LOG], 0, g_variant_get_string (data, NULL));
+  else if (g_str_equal (kind, event_kinds[EVENT_FINISHED]))
+    {
+      g_autoptr(GVariant) error = NULL;
+      guint state;
+
+      g_thread_join (g_steal_pointer (&self->thread));
+      g_clear_error (&self->error);
+      g_clear_pointer (&self->next_step, g_free);
+      g_clear_pointer (&self->phone_state, g_free);
+      g_variant_get (data, FINISHED_VARIANT, &state, &error, &self->next_step, &self->phone_state,
+                     &self->failed_step, &self->resume_step, &self->locked, &self->attention);
+      self->state = state;
+      if (error != NULL)
+        self->error = ub_progress_error_from_variant (error);
+      self->elapsed = (g_get_monotonic_time () - self->started) / 1e6;
+      remember_resume_point (self);
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
+      g_signal_emit (self, signals[SIGNAL_FINISHED], 0);
+      /* the worker's reference, kept until its last event was delivered */
+      g_object_unref (self);
+    }
+  else
+    g_assert_not_reached ();
 }
 
-/* worker: queue an event (a progress event replaces a progress event not yet delivered) */
+/* worker: send an event to the owner (a progress event replaces a progress
+ * event not yet delivered); takes @event */
 static void
 post (UbFlashJob *self,
       Event      *event)
 {
-  gboolean schedule;
+  const char *kind = event_kinds[event->kind];
+  GVariant *data;
 
-  g_mutex_lock (&self->lock);
+  switch (event->kind)
+    {
+    case EVENT_STEP_STARTED:
+    case EVENT_STEP_FINISHED:
+      data = g_variant_new_uint32 (event->index);
+      break;
+    case EVENT_PROGRESS:
+      data = g_variant_new (PROGRESS_VARIANT, event->progress.step, event->progress.n_steps,
+                            event->progress.step_done, event->progress.step_total,
+                            event->progress.done, event->progress.total,
+                            event->progress.piece, event->progress.n_pieces);
+      break;
+    case EVENT_DEVICE_MESSAGE:
+    case EVENT_LOG:
+      data = g_variant_new_string (event->text != NULL ? event->text : "");
+      break;
+    case EVENT_FINISHED:
+      {
+        GVariant *error = event->error != NULL ? ub_progress_error_to_variant (event->error) : NULL;
+
+        data = g_variant_new (FINISHED_VARIANT, (guint) event->state,
+                              error, event->next_step, event->phone_state,
+                              event->failed_step, event->resume_step, event->locked,
+                              event->attention);
+        break;
+      }
+    default:
+      g_assert_not_reached ();
+    }
   if (event->kind == EVENT_PROGRESS)
-    {
-      Event *tail = g_queue_peek_tail (&self->events);
-      if (tail != NULL && tail->kind == EVENT_PROGRESS)
-        {
-          tail->progress = event->progress;
-          event_free (event);
-          event = NULL;
-        }
-    }
-  if (event != NULL)
-    g_queue_push_tail (&self->events, event);
-  schedule = !self->dispatch_pending;
-  self->dispatch_pending = TRUE;
-  g_mutex_unlock (&self->lock);
-  if (schedule)
-    {
-      GSource *source = g_idle_source_new ();
-      g_source_set_callback (source, dispatch, g_object_ref (self), g_object_unref);
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_static_name (source, "[unbrick] flash job events");
-      g_source_attach (source, self->context);
-      g_source_unref (source);
-    }
+    ub_progress_replace_event (self->progress, kind, data);
+  else
+    ub_progress_post_event (self->progress, kind, data);
+  event_free (event);
 }
 
+/* Takes @text (may be NULL). */
 static void
 post_simple (UbFlashJob *self,
              EventKind   kind,
              guint       index,
-             const char *text)
+             char       *text)
 {
   Event *event = g_new0 (Event, 1);
 
   event->kind = kind;
   event->index = index;
-  event->text = g_strdup (text);
+  event->text = text;
   post (self, event);
 }
 
-static void G_GNUC_PRINTF (2, 3)
-post_log (UbFlashJob *self,
-          const char *format,
-          ...)
-{
-  g_autofree char *text = NULL;
-  va_list args;
-
-  va_start (args, format);
-  text = g_strdup_vprintf (format, args);
-  va_end (args);
-  post_simple (self, EVENT_LOG, 0, text);
-}
+/* A line for the log, printf-style (g_strdup_printf checks the format). */
+#define post_log(self, ...) post_simple ((self), EVENT_LOG, 0, g_strdup_printf (__VA_ARGS__))
 
 /* ---- the worker --------------------------------------------------------- */
 
@@ -429,7 +420,7 @@ on_info (UbFastbootClient *client,
 {
   g_autofree char *clean = g_strchomp (g_strdup (text));
 
-  post_simple (self, EVENT_DEVICE_MESSAGE, 0, clean);
+  post_simple (self, EVENT_DEVICE_MESSAGE, 0, g_strdup (clean));
   post_log (self, "(bootloader) %s", clean);
 }
 
@@ -1025,8 +1016,8 @@ worker (gpointer user_data)
       finished->error = g_steal_pointer (&error);
     }
   g_clear_object (&self->client);
+  /* its reference on self goes when this is delivered */
   post (self, finished);
-  g_object_unref (self);
   return NULL;
 }
 

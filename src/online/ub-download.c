@@ -53,9 +53,7 @@ struct _UbDownload
   gboolean         paused;
   GCancellable    *cancellable;          /* the caller's (or our own) */
   GCancellable    *attempt_cancellable;  /* the request under way; cancelled to pause */
-  GMainContext    *owner;                /* NULL when running synchronously */
-  GQueue           events;
-  gboolean         dispatch_scheduled;
+  gboolean         sync;                 /* events emitted at once, on the worker */
 };
 
 enum { SIGNAL_STATE_CHANGED, SIGNAL_FINISHED, N_SIGNALS };
@@ -63,98 +61,63 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (UbDownload, ub_download, G_TYPE_OBJECT)
 
-/* ---- events, delivered on the owner's main context */
+/* ---- events, delivered on the owner's main context through progress (UbProgress::event) */
 
-typedef enum { EVENT_STATE, EVENT_FINISHED } EventKind;
-
-typedef struct {
-  EventKind        kind;
-  UbDownloadState  state;
-  GError          *error;
-  gboolean         already_present;
-  char            *md5;
-} Event;
+#define EVENT_STATE    "state"      /* u: the UbDownloadState */
+#define EVENT_FINISHED "finished"   /* (bm@(sis)msb): already present, error, md5, async */
 
 static void
-event_free (Event *ev)
+dispatch_event (UbProgress *progress,
+                const char *kind,
+                GVariant   *data,
+                UbDownload *self)
 {
-  g_clear_error (&ev->error);
-  g_free (ev->md5);
-  g_free (ev);
-}
-
-static void
-dispatch_event (UbDownload *self,
-                Event      *ev)
-{
-  switch (ev->kind)
+  if (g_str_equal (kind, EVENT_STATE))
     {
-    case EVENT_STATE:
-      self->state = ev->state;
+      self->state = g_variant_get_uint32 (data);
       g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0);
-      break;
-    case EVENT_FINISHED:
-      self->already_present = ev->already_present;
+    }
+  else if (g_str_equal (kind, EVENT_FINISHED))
+    {
+      g_autoptr(GVariant) error_data = NULL;
+      g_autoptr(GError) error = NULL;
+      gboolean async;
+
       g_free (self->md5);
-      self->md5 = g_steal_pointer (&ev->md5);
-      self->state = ev->error == NULL ? UB_DOWNLOAD_STATE_SUCCEEDED : UB_DOWNLOAD_STATE_FAILED;
+      g_variant_get (data, "(bm@(sis)msb)", &self->already_present, &error_data, &self->md5,
+                     &async);
+      if (error_data != NULL)
+        error = ub_progress_error_from_variant (error_data);
+      self->state = error == NULL ? UB_DOWNLOAD_STATE_SUCCEEDED : UB_DOWNLOAD_STATE_FAILED;
       g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0);
-      g_signal_emit (self, signals[SIGNAL_FINISHED], 0, ev->error);
-      break;
-    default:
-      g_assert_not_reached ();
+      g_signal_emit (self, signals[SIGNAL_FINISHED], 0, error);
+      /* the worker's reference, kept until its last event was delivered */
+      if (async)
+        g_object_unref (self);
     }
+  else
+    g_assert_not_reached ();
 }
 
-static gboolean
-dispatch_events (gpointer user_data)
-{
-  UbDownload *self = user_data;
-  GQueue pending = G_QUEUE_INIT;
-  Event *ev;
-
-  g_mutex_lock (&self->mutex);
-  pending = self->events;
-  g_queue_init (&self->events);
-  self->dispatch_scheduled = FALSE;
-  g_mutex_unlock (&self->mutex);
-
-  while ((ev = g_queue_pop_head (&pending)) != NULL)
-    {
-      dispatch_event (self, ev);
-      event_free (ev);
-    }
-  return G_SOURCE_REMOVE;
-}
-
-/* Takes @ev. */
+/* Takes a floating @data. */
 static void
 post_event (UbDownload *self,
-            Event      *ev)
+            const char *kind,
+            GVariant   *data)
 {
+  gboolean sync;
+
   g_mutex_lock (&self->mutex);
-  if (self->owner == NULL)
+  sync = self->sync;
+  g_mutex_unlock (&self->mutex);
+  if (sync)
     {
-      g_mutex_unlock (&self->mutex);
-      dispatch_event (self, ev);
-      event_free (ev);
+      g_variant_ref_sink (data);
+      dispatch_event (self->progress, kind, data, self);
+      g_variant_unref (data);
       return;
     }
-  g_queue_push_tail (&self->events, ev);
-  if (!self->dispatch_scheduled)
-    {
-      /* always through the context: g_main_context_invoke() would run it here
-       * when nobody holds the context at this moment */
-      GSource *source = g_idle_source_new ();
-
-      self->dispatch_scheduled = TRUE;
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (source, dispatch_events, g_object_ref (self), g_object_unref);
-      g_source_set_static_name (source, "[unbrick] download events");
-      g_source_attach (source, self->owner);
-      g_source_unref (source);
-    }
-  g_mutex_unlock (&self->mutex);
+  ub_progress_post_event (self->progress, kind, data);
 }
 
 /* ---- GObject */
@@ -175,8 +138,6 @@ ub_download_finalize (GObject *object)
   g_free (self->md5);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->progress);
-  g_clear_pointer (&self->owner, g_main_context_unref);
-  g_queue_clear_full (&self->events, (GDestroyNotify) event_free);
   g_mutex_clear (&self->mutex);
   g_cond_clear (&self->cond);
   G_OBJECT_CLASS (ub_download_parent_class)->finalize (object);
@@ -209,8 +170,8 @@ ub_download_init (UbDownload *self)
 {
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
-  g_queue_init (&self->events);
   self->progress = ub_progress_new ();
+  g_signal_connect (self->progress, "event", G_CALLBACK (dispatch_event), self);
   self->max_retries = 6;
   self->first_delay_ms = 1000;
 }
@@ -468,8 +429,6 @@ static void
 job_set_state (Job             *job,
                UbDownloadState  state)
 {
-  Event *ev;
-
   if (job->state == state)
     return;
   /* a new count: checking reads the disk, and bytes already there (a resume)
@@ -477,10 +436,7 @@ job_set_state (Job             *job,
   if (state == UB_DOWNLOAD_STATE_CHECKING || state == UB_DOWNLOAD_STATE_DOWNLOADING)
     ub_progress_reset (job->self->progress);
   job->state = state;
-  ev = g_new0 (Event, 1);
-  ev->kind = EVENT_STATE;
-  ev->state = state;
-  post_event (job->self, ev);
+  post_event (job->self, EVENT_STATE, g_variant_new_uint32 (state));
 }
 
 /* Bytes in the file (or checked) of @total (0: unknown). Goes to the progress
@@ -1330,8 +1286,7 @@ run (UbDownload *self,
   g_autofree char *md5 = NULL;
   Job job = { 0 };
   gulong handler;
-  gboolean ok;
-  Event *ev;
+  gboolean ok, sync;
 
   /* libsoup binds a session to the thread-default context it was made in */
   g_main_context_push_thread_default (context);
@@ -1370,18 +1325,17 @@ run (UbDownload *self,
   g_main_context_pop_thread_default (context);
 
   g_mutex_lock (&self->mutex);
+  sync = self->sync;
   self->running = FALSE;
   self->attempt_cancellable = NULL;
   g_mutex_unlock (&self->mutex);
 
   if (ok)
     ub_progress_finish (self->progress);
-  ev = g_new0 (Event, 1);
-  ev->kind = EVENT_FINISHED;
-  ev->already_present = ok && job.already_present;
-  ev->md5 = ok ? g_steal_pointer (&md5) : NULL;
-  ev->error = local != NULL ? g_error_copy (local) : NULL;
-  post_event (self, ev);
+  post_event (self, EVENT_FINISHED,
+              g_variant_new ("(bm@(sis)msb)", ok && job.already_present,
+                             local != NULL ? ub_progress_error_to_variant (local) : NULL,
+                             ok ? md5 : NULL, !sync));
 
   if (!ok)
     g_propagate_error (error, g_steal_pointer (&local));
@@ -1391,7 +1345,7 @@ run (UbDownload *self,
 static gboolean
 prepare_run (UbDownload   *self,
              GCancellable *cancellable,
-             GMainContext *owner)
+             gboolean      sync)
 {
   g_mutex_lock (&self->mutex);
   if (self->running)
@@ -1404,8 +1358,7 @@ prepare_run (UbDownload   *self,
   self->paused = FALSE;
   g_clear_object (&self->cancellable);
   self->cancellable = cancellable != NULL ? g_object_ref (cancellable) : g_cancellable_new ();
-  g_clear_pointer (&self->owner, g_main_context_unref);
-  self->owner = owner;
+  self->sync = sync;
   g_mutex_unlock (&self->mutex);
   self->already_present = FALSE;
   g_clear_pointer (&self->md5, g_free);
@@ -1415,9 +1368,8 @@ prepare_run (UbDownload   *self,
 static gpointer
 run_thread (gpointer user_data)
 {
-  g_autoptr(UbDownload) self = user_data;
-
-  run (self, NULL);
+  /* its reference on self goes when the finished event is delivered */
+  run (user_data, NULL);
   return NULL;
 }
 
@@ -1427,7 +1379,7 @@ ub_download_start (UbDownload   *self,
 {
   g_return_if_fail (UB_IS_DOWNLOAD (self));
 
-  if (!prepare_run (self, cancellable, g_main_context_ref_thread_default ()))
+  if (!prepare_run (self, cancellable, FALSE))
     return;
   g_thread_unref (g_thread_new ("ub-download", run_thread, g_object_ref (self)));
 }
@@ -1439,7 +1391,7 @@ ub_download_run_sync (UbDownload   *self,
 {
   g_return_val_if_fail (UB_IS_DOWNLOAD (self), FALSE);
 
-  if (!prepare_run (self, cancellable, NULL))
+  if (!prepare_run (self, cancellable, TRUE))
     {
       g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_FAILED, "already running");
       return FALSE;

@@ -42,10 +42,11 @@ typedef enum {
  * retries lost connections with Range requests, streams in bounded memory.
  *
  * Signals ("state-changed", "finished") are emitted on the thread-default
- * main context of the caller of ub_download_start(), or on the calling thread
- * for ub_download_run_sync(). Progress (bytes, rate, time left) goes through
- * ub_download_get_progress(), whose ::changed comes on the thread-default main
- * context of the caller of ub_download_new(). Errors: UB_ONLINE_ERROR (BAD_URL,
+ * main context of the caller of ub_download_new() after ub_download_start()
+ * (they travel as events of its progress), or on the calling thread for
+ * ub_download_run_sync(). Progress (bytes, rate, time left) goes through
+ * ub_download_get_progress(), whose ::changed comes on that same context, the
+ * last one before "finished". Errors: UB_ONLINE_ERROR (BAD_URL,
  * NO_SPACE, CHECKSUM, NETWORK, FAILED) or G_IO_ERROR_CANCELLED.
  */
 UbDownload     *ub_download_new                  (const char    *url,

@@ -165,16 +165,6 @@ ub_flash_step_copy_with_condition (const UbFlashStep *step,
   return copy;
 }
 
-void
-ub_flash_step_add_condition (UbFlashStep     *step,
-                             UbConditionKind  kind,
-                             const char      *name,
-                             const char      *pattern,
-                             gboolean         negate)
-{
-  g_ptr_array_add (step->conditions, ub_condition_new (kind, name, pattern, negate));
-}
-
 gboolean
 ub_flash_step_is_destructive (const UbFlashStep *step)
 {

@@ -87,11 +87,6 @@ void         ub_flash_step_unref      (UbFlashStep       *step);
 /* A copy with @extra appended to the conditions (the step itself is left alone). */
 UbFlashStep *ub_flash_step_copy_with_condition (const UbFlashStep *step,
                                                 const UbCondition *extra);
-void         ub_flash_step_add_condition (UbFlashStep     *step,
-                                          UbConditionKind  kind,
-                                          const char      *name,
-                                          const char      *pattern,
-                                          gboolean         negate);
 
 /* TRUE for steps that change the phone (flash, erase, format, set_active, oem, flashing). */
 gboolean     ub_flash_step_is_destructive (const UbFlashStep *step);

@@ -34,6 +34,14 @@ struct _UbRomArchive
   int hold_fd;             /* ub_rom_cache_hold() of the last unpack, or -1 */
 };
 
+/* A UbRomArchiveProgressFunc for ub_rom_archive_unpack() that sets the bytes
+ * of the UbProgress in @progress (from any thread): ub_rom_open() and the
+ * async unpack report through it. */
+void          ub_rom_archive_report_progress  (guint64                   done,
+                                               guint64                   total,
+                                               const char               *entry,
+                                               gpointer                  progress);
+
 /* ub-rom-archive.c */
 guint64   ub_rom_archive_free_space          (UbRomArchive *self,
                                               const char   *dir);

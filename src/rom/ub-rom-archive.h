@@ -71,13 +71,6 @@ char         *ub_rom_archive_unpack_finish    (UbRomArchive             *self,
                                                GAsyncResult             *result,
                                                GError                  **error);
 
-/* A UbRomArchiveProgressFunc for ub_rom_archive_unpack() and ub_rom_open()
- * that sets the bytes of the UbProgress in @progress (from any thread). */
-void          ub_rom_archive_report_progress  (guint64                   done,
-                                               guint64                   total,
-                                               const char               *entry,
-                                               gpointer                  progress);
-
 /*
  * MD5 (32 lower-case hex) of every regular file, computed while unpacking,
  * keyed by the path relative to the unpack directory ("name/images/boot.img").

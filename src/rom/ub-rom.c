@@ -10,6 +10,7 @@
 
 #include "ub-enum-nick.h"
 #include "ub-rom.h"
+#include "ub-rom-archive-private.h"
 #include "ub-rom-error.h"
 #include "ub-rom-name.h"
 
@@ -433,12 +434,11 @@ ub_rom_new_for_folder (const char *path,
 }
 
 UbRom *
-ub_rom_open (const char               *path,
-             const char               *cache_dir,
-             UbRomArchiveProgressFunc  progress,
-             gpointer                  user_data,
-             GCancellable             *cancellable,
-             GError                  **error)
+ub_rom_open (const char    *path,
+             const char    *cache_dir,
+             UbProgress    *progress,
+             GCancellable  *cancellable,
+             GError       **error)
 {
   g_autoptr(UbRomArchive) archive = NULL;
   g_autoptr(GHashTable) digests = NULL;
@@ -450,8 +450,14 @@ ub_rom_open (const char               *path,
   const char *rel, *md5;
 
   g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (progress == NULL || UB_IS_PROGRESS (progress), NULL);
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    return ub_rom_new_for_folder (path, error);
+    {
+      self = ub_rom_new_for_folder (path, error);
+      if (self != NULL && progress != NULL)
+        ub_progress_finish (progress);
+      return self;
+    }
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("“%s” does not exist."), path);
@@ -465,7 +471,8 @@ ub_rom_open (const char               *path,
       return NULL;
     }
   archive = ub_rom_archive_new (path, cache_dir);
-  unpacked = ub_rom_archive_unpack (archive, progress, user_data, cancellable, error);
+  unpacked = ub_rom_archive_unpack (archive, progress != NULL ? ub_rom_archive_report_progress : NULL,
+                                    progress, cancellable, error);
   if (unpacked == NULL)
     return NULL;
   self = ub_rom_new_for_folder (unpacked, error);
@@ -488,6 +495,8 @@ ub_rom_open (const char               *path,
           g_hash_table_insert (known, g_strdup (rel + strlen (prefix)), g_strdup (md5));
       ub_rom_set_known_digests (self, known);
     }
+  if (progress != NULL)
+    ub_progress_finish (progress);
   return self;
 }
 
@@ -509,18 +518,6 @@ open_data_free (OpenData *data)
 }
 
 static void
-open_progress (guint64     done,
-               guint64     total,
-               const char *entry,
-               gpointer    user_data)
-{
-  UbProgress *progress = user_data;
-
-  ub_progress_set_bytes_total (progress, total);
-  ub_progress_set_bytes_done (progress, done);
-}
-
-static void
 open_thread (GTask        *task,
              gpointer      source,
              gpointer      task_data,
@@ -528,18 +525,12 @@ open_thread (GTask        *task,
 {
   OpenData *data = task_data;
   GError *error = NULL;
-  UbRom *rom = ub_rom_open (data->path, data->cache_dir,
-                            data->progress != NULL ? open_progress : NULL, data->progress,
-                            cancellable, &error);
+  UbRom *rom = ub_rom_open (data->path, data->cache_dir, data->progress, cancellable, &error);
 
   if (rom == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  if (data->progress != NULL)
-    ub_progress_finish (data->progress);
-  g_task_return_pointer (task, rom, g_object_unref);
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, rom, g_object_unref);
 }
 
 void

@@ -44,18 +44,18 @@ UbRom       *ub_rom_new_for_folder     (const char   *path,
  * cache (UbRomArchive: checked against the MD5 in its name, reused when it
  * was unpacked before), and the MD5s computed while unpacking become known
  * digests, so the checks need not read the images again. Blocking; run it on
- * a worker thread. @cache_dir: NULL for the default.
+ * a worker thread. @cache_dir: NULL for the default. @progress (may be NULL)
+ * counts the bytes unpacked of an archive, and is finished once the ROM is
+ * open (its ::changed comes on its owner's context).
  */
 UbRom       *ub_rom_open               (const char               *path,
                                         const char               *cache_dir,
-                                        UbRomArchiveProgressFunc  progress,
-                                        gpointer                  user_data,
+                                        UbProgress               *progress,
                                         GCancellable             *cancellable,
                                         GError                  **error);
 /*
  * ub_rom_open on a thread of its own; @callback runs on the caller's
- * thread-default main context. @progress (may be NULL) counts the bytes
- * unpacked of an archive, and is finished once the ROM is open.
+ * thread-default main context.
  */
 void         ub_rom_open_async         (const char               *path,
                                         const char               *cache_dir,

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <glib/gi18n.h>
 
+#include "ub-advice.h"
 #include "ub-download-panel.h"
 #include "ub-download.h"
 #include "ub-format.h"
@@ -127,6 +128,23 @@ on_state_changed (UbDownload *download, UbDownloadPanel *self)
   update_buttons (self);
 }
 
+/* The error, and what to do next when there is more to say (ub_advice_for_error). */
+static void
+show_error (UbDownloadPanel *self, const GError *error)
+{
+  g_autofree char *advice = ub_advice_for_error (error, NULL, UB_ADVICE_COMMAND);
+  g_autofree char *text = NULL;
+
+  if (advice == NULL)
+    {
+      set_error (self, error->message);
+      return;
+    }
+  /* TRANSLATORS: an error message, then on its own line what to do next */
+  text = g_strdup_printf (_("%s\nNext step: %s"), error->message, advice);
+  set_error (self, text);
+}
+
 static void
 on_finished (UbDownload *download, const GError *error, UbDownloadPanel *self)
 {
@@ -140,7 +158,7 @@ on_finished (UbDownload *download, const GError *error, UbDownloadPanel *self)
   if (error != NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        set_error (self, error->message);
+        show_error (self, error);
       return;
     }
   g_signal_emit (self, signals[DOWNLOADED], 0, path);
@@ -186,7 +204,7 @@ ub_download_panel_start (UbDownloadPanel *self)
   if (download == NULL ||
       (md5 != NULL && *md5 != '\0' && !ub_download_set_expected_md5 (download, md5, &error)))
     {
-      set_error (self, error->message);
+      show_error (self, error);
       return;
     }
   self->download = g_steal_pointer (&download);

@@ -47,7 +47,7 @@ struct _UbFirmwarePage
   UbRom           *rom;
   gboolean         ready;
   GCancellable    *cancellable;
-  UbProgress      *opening;       /* the unpack's bytes, set by the opening thread */
+  UbProgress      *opening;       /* the unpack's bytes, set by ub_rom_open_async() */
   gboolean         clearing;      /* the cache is being cleared */
 };
 
@@ -230,54 +230,41 @@ drop_opening (UbFirmwarePage *self)
   g_clear_object (&self->opening);
 }
 
+/* One opening: the page and the cancellable it was started with. */
 typedef struct {
-  char       *path;
-  UbEmuDemo  *demo;     /* write the demo ROM first */
-  UbProgress *progress;
-} OpenData;
+  UbFirmwarePage *self;
+  GCancellable   *cancellable;
+} OpenCall;
 
-static void
-open_data_free (OpenData *data)
+static OpenCall *
+open_call_new (UbFirmwarePage *self)
 {
-  g_free (data->path);
-  g_clear_object (&data->demo);
-  g_clear_object (&data->progress);
-  g_free (data);
+  OpenCall *call = g_new0 (OpenCall, 1);
+
+  call->self = g_object_ref (self);
+  call->cancellable = g_object_ref (self->cancellable);
+  return call;
 }
 
 static void
-open_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+open_call_free (OpenCall *call)
 {
-  OpenData *data = task_data;
-  GError *error = NULL;
-  UbRom *rom;
-
-  if (data->demo != NULL)
-    {
-      data->path = ub_emu_demo_write_rom (data->demo, "alioth", &error);
-      if (data->path == NULL)
-        {
-          g_task_return_error (task, error);
-          return;
-        }
-    }
-  rom = ub_rom_open (data->path, NULL, ub_rom_archive_report_progress, data->progress,
-                     cancellable, &error);
-
-  if (rom == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, rom, g_object_unref);
+  g_object_unref (call->self);
+  g_object_unref (call->cancellable);
+  g_free (call);
 }
 
 static void
 open_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  UbFirmwarePage *self = UB_FIRMWARE_PAGE (source);
+  OpenCall *call = user_data;
+  UbFirmwarePage *self = call->self;
   g_autoptr(GError) error = NULL;
-  g_autoptr(UbRom) rom = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(UbRom) rom = ub_rom_open_finish (result, &error);
+  gboolean current = call->cancellable == self->cancellable;
 
-  if (g_task_get_cancellable (G_TASK (result)) != self->cancellable)
+  open_call_free (call);
+  if (!current)
     return;   /* replaced by a newer choice */
   set_busy (self, FALSE);
   g_clear_object (&self->cancellable);
@@ -298,12 +285,44 @@ open_done (GObject *source, GAsyncResult *result, gpointer user_data)
     gtk_widget_grab_focus (GTK_WIDGET (self->continue_button));
 }
 
+/* The demo ROM is written on a thread, then opened as any other. */
+static void
+demo_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  char *path = ub_emu_demo_write_rom (task_data, "alioth", &error);
+
+  if (path == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, path, g_free);
+}
+
+static void
+demo_written (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  UbFirmwarePage *self = UB_FIRMWARE_PAGE (source);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (g_task_get_cancellable (G_TASK (result)) != self->cancellable)
+    return;   /* replaced by a newer choice */
+  if (path == NULL)
+    {
+      set_busy (self, FALSE);
+      g_clear_object (&self->cancellable);
+      drop_opening (self);
+      set_error (self, error->message);
+      show_rom (self);
+      return;
+    }
+  ub_rom_open_async (path, NULL, self->opening, self->cancellable, open_done,
+                     open_call_new (self));
+}
+
 static void
 start_open (UbFirmwarePage *self, const char *path, UbEmuDemo *demo)
 {
-  g_autoptr(GTask) task = NULL;
-  OpenData *data = g_new0 (OpenData, 1);
-
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -321,13 +340,17 @@ start_open (UbFirmwarePage *self, const char *path, UbEmuDemo *demo)
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
   set_busy (self, TRUE);
 
-  data->path = g_strdup (path);
-  data->demo = demo != NULL ? g_object_ref (demo) : NULL;
-  data->progress = g_object_ref (self->opening);
-  task = g_task_new (self, self->cancellable, open_done, NULL);
-  g_task_set_source_tag (task, start_open);
-  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
-  g_task_run_in_thread (task, open_thread);
+  if (demo != NULL)
+    {
+      g_autoptr(GTask) task = g_task_new (self, self->cancellable, demo_written, NULL);
+
+      g_task_set_source_tag (task, start_open);
+      g_task_set_task_data (task, g_object_ref (demo), g_object_unref);
+      g_task_run_in_thread (task, demo_thread);
+      return;
+    }
+  ub_rom_open_async (path, NULL, self->opening, self->cancellable, open_done,
+                     open_call_new (self));
 }
 
 void

@@ -466,6 +466,64 @@ test_child_events (void)
 }
 
 static void
+on_end_after_done (UbProgress *progress, const char *kind, GVariant *data, gboolean *done_seen)
+{
+  *done_seen = ((Watch *) g_object_get_data (G_OBJECT (progress), "watch"))->done_seen;
+}
+
+/* a replaced event keeps its place with the latest data; an event posted
+ * after the work is done comes after the last ::changed */
+static void
+test_replace_and_order (void)
+{
+  Watch w = { 0 };
+  g_autoptr(UbProgress) p = ub_progress_new ();
+
+  w.owner = g_thread_self ();
+  w.kinds = g_ptr_array_new_with_free_func (g_free);
+  w.values = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_signal_connect (p, "changed", G_CALLBACK (on_changed), &w);
+  gboolean end_after_done = FALSE;
+
+  g_signal_connect (p, "event", G_CALLBACK (on_event), &w);
+  g_object_set_data (G_OBJECT (p), "watch", &w);
+  g_signal_connect (p, "event::end", G_CALLBACK (on_end_after_done), &end_after_done);
+  ub_progress_post_event (p, "log", g_variant_new_uint32 (1));
+  ub_progress_replace_event (p, "figure", g_variant_new_uint32 (2));
+  ub_progress_replace_event (p, "figure", g_variant_new_uint32 (3));
+  ub_progress_post_event (p, "log", g_variant_new_uint32 (4));
+  ub_progress_replace_event (p, "figure", g_variant_new_uint32 (5));
+  ub_progress_finish (p);
+  ub_progress_post_event (p, "end", NULL);
+  while (g_main_context_iteration (NULL, FALSE));
+  /* the final ::changed, queued before the end, came before it */
+  g_assert_true (end_after_done);
+  g_assert_cmpuint (w.kinds->len, ==, 5);
+  g_assert_cmpuint (w.values->len, ==, 4);
+  g_assert_cmpuint (g_array_index (w.values, guint32, 0), ==, 1);
+  g_assert_cmpuint (g_array_index (w.values, guint32, 1), ==, 3);
+  g_assert_cmpuint (g_array_index (w.values, guint32, 2), ==, 4);
+  g_assert_cmpuint (g_array_index (w.values, guint32, 3), ==, 5);
+  g_assert_cmpstr (g_ptr_array_index (w.kinds, 4), ==, "end");
+  g_assert_cmpuint (w.n_changed, ==, 1);
+  g_ptr_array_unref (w.kinds);
+  g_array_unref (w.values);
+}
+
+/* an error as event data keeps its domain, code and message */
+static void
+test_error_variant (void)
+{
+  g_autoptr(GError) error = g_error_new_literal (G_FILE_ERROR, G_FILE_ERROR_NOSPC, "full");
+  g_autoptr(GVariant) data = g_variant_ref_sink (ub_progress_error_to_variant (error));
+  g_autoptr(GError) back = ub_progress_error_from_variant (data);
+
+  g_assert_true (g_variant_is_of_type (data, G_VARIANT_TYPE (UB_PROGRESS_ERROR_VARIANT_TYPE)));
+  g_assert_error (back, G_FILE_ERROR, G_FILE_ERROR_NOSPC);
+  g_assert_cmpstr (back->message, ==, "full");
+}
+
+static void
 test_format (void)
 {
   g_autofree char *size = ub_format_size (1200 * 1000);
@@ -498,6 +556,8 @@ main (int argc, char **argv)
   g_test_add_func ("/progress/final-at-once", test_final_at_once);
   g_test_add_func ("/progress/events", test_events);
   g_test_add_func ("/progress/dropped", test_dropped);
+  g_test_add_func ("/progress/replace-and-order", test_replace_and_order);
+  g_test_add_func ("/progress/error-variant", test_error_variant);
   g_test_add_func ("/progress/child-events", test_child_events);
   g_test_add_func ("/format/all", test_format);
   return g_test_run ();

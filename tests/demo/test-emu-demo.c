@@ -68,7 +68,7 @@ check (UbEmuDemo  *demo,
        UbRomMode   mode)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(UbRom) rom = ub_rom_open (rom_path, NULL, NULL, NULL, NULL, &error);
+  g_autoptr(UbRom) rom = ub_rom_open (rom_path, NULL, NULL, NULL, &error);
 
   g_assert_no_error (error);
   return ub_test_preflight_run (rom, mode, ub_emu_demo_get_address (demo));
@@ -138,7 +138,7 @@ test_preflight_async (void)
   g_autoptr(UbEmuDemo) demo = demo_new ();
   g_autofree char *path = demo_rom (demo, NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(UbRom) rom = ub_rom_open (path, NULL, NULL, NULL, NULL, &error);
+  g_autoptr(UbRom) rom = ub_rom_open (path, NULL, NULL, NULL, &error);
   g_autoptr(UbPreflight) preflight = ub_preflight_new (rom, UB_ROM_MODE_CLEAN_ALL);
   g_autoptr(UbProgress) progress = ub_progress_new ();
   g_autoptr(GAsyncResult) result = NULL;
@@ -184,7 +184,7 @@ test_rom (void)
   g_autofree char *path = demo_rom (demo, NULL);
   g_autofree char *base = g_path_get_basename (path);
   g_autoptr(GError) error = NULL;
-  g_autoptr(UbRom) rom = ub_rom_open (path, NULL, NULL, NULL, NULL, &error);
+  g_autoptr(UbRom) rom = ub_rom_open (path, NULL, NULL, NULL, &error);
   GStrv codenames = NULL;   /* owned by the ROM */
 
   g_assert_no_error (error);

@@ -159,12 +159,14 @@ try:
               r.returncode == 1 and r.stdout == "" and
               f"Error: The download was damaged: its MD5 is {md5_3}, but it must be {bad}. "
               "The damaged data was deleted; try the download again.\n" in r.stderr and
+              "Next step: Check the MD5 against the download page" in r.stderr and
               listing(wrong) == [], r.stderr)
 
         # refusals before any network access
         r = cli("http://bigota.d.miui.com/V14/" + name, "--dir", os.path.join(tmp, "refused"))
         check("plain http to another machine: refused",
               r.returncode == 1 and "Error: Unbrick downloads only over a secure connection" in r.stderr and
+              "Next step: Copy the download link of the fastboot ROM again" in r.stderr and
               not os.path.exists(os.path.join(tmp, "refused")), r.stderr)
         r = t.run([t.CLI, "download"])
         check("no URL: usage, exit 2", r.returncode == 2 and

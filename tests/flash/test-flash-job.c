@@ -535,6 +535,24 @@ step_index (UbFlashPlan *plan,
   g_assert_not_reached ();
 }
 
+/* The cable goes @bytes into the step described as @description (a
+ * disconnect fault); returns that step's index. */
+static guint
+unplug_in_step (Phone       *phone,
+                UbFlashPlan *plan,
+                const char  *description,
+                guint64      bytes)
+{
+  g_autoptr(GError) error = NULL;
+  guint step = step_index (plan, description);
+  g_autofree char *fault = g_strdup_printf ("disconnect-after:%" G_GUINT64_FORMAT,
+                                            ub_flash_plan_get_bytes_before (plan, step) + bytes);
+
+  g_assert_true (ub_emu_phone_add_fault (phone->phone, fault, &error));
+  g_assert_no_error (error);
+  return step;
+}
+
 /* The phone is back (faults gone): a resume finishes and every partition is right. */
 static void
 resume_to_success (UbFlashJob *job,
@@ -789,16 +807,12 @@ test_unplug_resume (void)
   g_autoptr(Phone) phone = phone_new ("PIANO002", NULL, NULL);
   g_autoptr(UbPreflight) preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
   g_autoptr(UbFlashJob) job = NULL;
-  g_autoptr(GError) error = NULL;
   UbFlashPlan *plan = ub_preflight_get_plan (preflight);
-  guint super = step_index (plan, "flash super images/super.img");
+  /* the cable goes in the middle of super's second piece */
+  guint super = unplug_in_step (phone, plan, "flash super images/super.img", 1536 * KIB);
   guint64 before_super = ub_flash_plan_get_bytes_before (plan, super);
-  g_autofree char *fault = g_strdup_printf ("disconnect-after:%" G_GUINT64_FORMAT,
-                                            before_super + 1536 * KIB);
   Watch w;
 
-  /* the cable goes in the middle of super's second piece */
-  g_assert_true (ub_emu_phone_add_fault (phone->phone, fault, &error));
   job = start_job (preflight, phone, &w);
   run_until_finished (&w);
   g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_FAILED);
@@ -845,16 +859,13 @@ test_resume_after_restart (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *saved_rom = NULL;
   UbFlashPlan *plan = ub_preflight_get_plan (preflight);
-  guint super = step_index (plan, "flash super images/super.img");
-  guint64 before_super = ub_flash_plan_get_bytes_before (plan, super);
-  g_autofree char *fault = g_strdup_printf ("disconnect-after:%" G_GUINT64_FORMAT,
-                                            before_super + 1536 * KIB);
+  guint super;
   guint n_writes, step = G_MAXUINT;
   UbRomMode mode = UB_ROM_MODE_KEEP_DATA;
   Watch w, w2;
 
   g_assert_false (ub_resume_point_peek ("PIANO009", NULL, NULL, NULL));
-  g_assert_true (ub_emu_phone_add_fault (phone->phone, fault, &error));
+  super = unplug_in_step (phone, plan, "flash super images/super.img", 1536 * KIB);
   job = start_job (preflight, phone, &w);
   run_until_finished (&w);
   g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_FAILED);
@@ -902,16 +913,12 @@ test_unplug_after_write (void)
   g_autoptr(Phone) phone = phone_new ("PIANO007", NULL, NULL);
   g_autoptr(UbPreflight) preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
   g_autoptr(UbFlashJob) job = NULL;
-  g_autoptr(GError) error = NULL;
   UbFlashPlan *plan = ub_preflight_get_plan (preflight);
-  guint misc = step_index (plan, "flash misc images/misc.img");
-  g_autofree char *fault = g_strdup_printf ("disconnect-after:%" G_GUINT64_FORMAT,
-                                            ub_flash_plan_get_bytes_before (plan, misc) + 100);
-  Watch w;
-
   /* the cable goes while misc is sent right after super: the phone may not have
    * finished writing super (ABL writes in the background), so super is redone */
-  g_assert_true (ub_emu_phone_add_fault (phone->phone, fault, &error));
+  guint misc = unplug_in_step (phone, plan, "flash misc images/misc.img", 100);
+  Watch w;
+
   job = start_job (preflight, phone, &w);
   run_until_finished (&w);
   g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_FAILED);

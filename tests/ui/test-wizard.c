@@ -923,6 +923,9 @@ test_download (Fixture *f, gconstpointer data)
   ub_ui_click (page (f, "firmware"), "_Start Download");
   g_assert_true (ub_ui_wait (download_idle, panel, 30));
   g_assert_nonnull (ub_download_panel_get_error (panel));
+  /* the reason, then the advice for a checksum that does not match */
+  g_assert_nonnull (strstr (ub_download_panel_get_error (panel),
+                            "\nNext step: Check the MD5 against the download page"));
   g_assert_false (g_file_test (saved, G_FILE_TEST_EXISTS));
   ub_ui_screenshot (GTK_WINDOW (f->window), "firmware-download-refused");
 
