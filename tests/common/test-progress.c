@@ -478,12 +478,12 @@ test_replace_and_order (void)
 {
   Watch w = { 0 };
   g_autoptr(UbProgress) p = ub_progress_new ();
+  gboolean end_after_done = FALSE;
 
   w.owner = g_thread_self ();
   w.kinds = g_ptr_array_new_with_free_func (g_free);
   w.values = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_signal_connect (p, "changed", G_CALLBACK (on_changed), &w);
-  gboolean end_after_done = FALSE;
 
   g_signal_connect (p, "event", G_CALLBACK (on_event), &w);
   g_object_set_data (G_OBJECT (p), "watch", &w);
