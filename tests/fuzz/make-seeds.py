@@ -15,7 +15,6 @@ import tarfile
 import zipfile
 
 here = os.path.dirname(os.path.abspath(__file__))
-src = os.path.dirname(os.path.dirname(here))
 
 
 def put(target, name, data):
