@@ -160,8 +160,8 @@ ub_digest_cache_save (UbDigestCache *self,
   g_array_sort (pairs, newest_first);
   for (guint i = 0; i < pairs->len && i < MAX_ENTRIES; i++)
     {
-      const char *file = ((gpointer *) pairs->data)[2 * i];
-      const Entry *e = ((gpointer *) pairs->data)[2 * i + 1];
+      const char *file = g_array_index (pairs, gpointer, 2 * i);
+      const Entry *e = g_array_index (pairs, gpointer, 2 * i + 1);
       g_string_append_printf (out, "%s %s %" G_GINT64_FORMAT " %s\n", e->md5, e->stamp, e->time, file);
     }
   self->dirty = FALSE;
