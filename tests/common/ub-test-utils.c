@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
 #include <sys/resource.h>
 
+#include "ub-file.h"
 #include "ub-test-utils.h"
 
 char *
@@ -21,19 +21,7 @@ ub_test_make_tmp_dir (const char *tmpl)
 void
 ub_test_rm_rf (const char *path)
 {
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        ub_test_rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
+  ub_file_remove_tree (path, NULL);
 }
 
 char *
@@ -66,6 +54,7 @@ ub_test_md5_of_file (const char *path)
   g_autofree char *contents = NULL;
   gsize len;
 
+  /* not ub_file_hash: the tests check what the code computes against this */
   g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
   return g_compute_checksum_for_data (G_CHECKSUM_MD5, (const guint8 *) contents, len);
 }

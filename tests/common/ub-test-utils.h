@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * Helpers the C tests share (tests/common/libubtest, ubtest_dep): GLib only.
+ * Helpers the C tests share (tests/common/libubtest, ubtest_dep): GLib and src/common only.
  * The emulated phone is in ub-test-phone.h, the checks in ub-test-preflight.h.
  * On failure they fail the test (g_assert), so callers need no error handling.
  */
@@ -13,8 +13,8 @@ G_BEGIN_DECLS
 
 /* A new empty folder in the temporary directory (g_dir_make_tmp's @tmpl). */
 char      *ub_test_make_tmp_dir (const char *tmpl);
-/* Removes @path and everything below it; symbolic links are removed, not followed.
- * GLib 2.74 has no such function. */
+/* Removes @path and everything below it; symbolic links are removed, not followed
+ * (ub_file_remove_tree, errors ignored). */
 void       ub_test_rm_rf        (const char *path);
 /* Writes @len bytes of @data (-1: a string) to @dir/@name, making the folders
  * @name names; returns the file's path. */
