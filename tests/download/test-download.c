@@ -477,11 +477,7 @@ new_download (const char *url,
 static char *
 make_dir (void)
 {
-  g_autoptr(GError) error = NULL;
-  char *dir = g_dir_make_tmp ("ub-download-XXXXXX", &error);
-
-  g_assert_no_error (error);
-  return dir;
+  return ub_test_make_tmp_dir ("ub-download-XXXXXX");
 }
 
 /* The names in @dir, sorted and joined with spaces. */
