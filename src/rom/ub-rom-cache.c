@@ -124,7 +124,8 @@ ub_rom_cache_unlock_key (int         fd,
 /* ------------------------------------------------------------------------ */
 /* The marker */
 
-GKeyFile *
+/* The marker of a complete unpack, or NULL. */
+static GKeyFile *
 ub_rom_cache_load_marker (const char *unpack_dir)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
