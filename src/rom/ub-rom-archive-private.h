@@ -78,8 +78,6 @@ void      ub_rom_cache_unlock_key            (int           fd,
 /* Marks @unpack_dir in use (a shared lock on it) until the returned fd is
  * closed; -1 if that failed. Call it holding the key's lock. */
 int       ub_rom_cache_hold                  (const char   *unpack_dir);
-/* The marker of a complete unpack, or NULL. */
-GKeyFile *ub_rom_cache_load_marker           (const char   *unpack_dir);
 /* An earlier complete unpack of this very file, or NULL (*error set only on
  * cancellation). */
 char     *ub_rom_cache_try_reuse             (UbRomArchive             *self,

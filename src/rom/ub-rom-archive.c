@@ -127,7 +127,7 @@ ub_rom_archive_dup_name_md5_prefix (UbRomArchive *self)
 
 guint64
 ub_rom_archive_free_space (UbRomArchive *self,
-            const char   *dir)
+                           const char   *dir)
 {
   struct statvfs sv;
 
@@ -140,9 +140,9 @@ ub_rom_archive_free_space (UbRomArchive *self,
 
 void
 ub_rom_archive_set_no_space_error (GError    **error,
-                    const char *cache_dir,
-                    guint64     needed,
-                    guint64     available)
+                                   const char *cache_dir,
+                                   guint64     needed,
+                                   guint64     available)
 {
   g_autofree char *need_s = g_format_size (needed);
   g_autofree char *have_s = g_format_size (available);

@@ -32,7 +32,7 @@ ub_rom_cache_default_dir (void)
 /* "<stem>-<size>", restricted to a portable character set. */
 char *
 ub_rom_cache_unpack_key (const char *path,
-            guint64     size)
+                         guint64     size)
 {
   g_autofree char *stem = ub_rom_name_dup_stem (path);
   GString *key = g_string_new (NULL);
@@ -74,9 +74,9 @@ ub_rom_cache_read_boot_id (void)
  */
 int
 ub_rom_cache_lock_key (const char   *lock_path,
-          gboolean      wait,
-          GCancellable *cancellable,
-          GError      **error)
+                       gboolean      wait,
+                       GCancellable *cancellable,
+                       GError      **error)
 {
   for (;;)
     {
@@ -113,7 +113,7 @@ ub_rom_cache_lock_key (const char   *lock_path,
 
 void
 ub_rom_cache_unlock_key (int         fd,
-            const char *lock_path)
+                         const char *lock_path)
 {
   if (fd < 0)
     return;
@@ -124,7 +124,8 @@ ub_rom_cache_unlock_key (int         fd,
 /* ------------------------------------------------------------------------ */
 /* The marker */
 
-GKeyFile *
+/* The marker of a complete unpack, or NULL. */
+static GKeyFile *
 ub_rom_cache_load_marker (const char *unpack_dir)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
@@ -253,13 +254,13 @@ verify_unpack (const char               *dir,
 
 char *
 ub_rom_cache_try_reuse (UbRomArchive             *self,
-           const char               *final_dir,
-           guint64                   size,
-           gint64                    mtime_usec,
-           UbRomArchiveProgressFunc  progress,
-           gpointer                  user_data,
-           GCancellable             *cancellable,
-           GError                  **error)
+                        const char               *final_dir,
+                        guint64                   size,
+                        gint64                    mtime_usec,
+                        UbRomArchiveProgressFunc  progress,
+                        gpointer                  user_data,
+                        GCancellable             *cancellable,
+                        GError                  **error)
 {
   g_autoptr(GKeyFile) kf = ub_rom_cache_load_marker (final_dir);
   g_autofree char *base = g_path_get_basename (self->path);

@@ -36,8 +36,8 @@ ub_rom_entry_display_name (const char *name)
 
 void
 ub_rom_entry_set_unsafe_error (GError    **error,
-                  const char *name,
-                  const char *reason)
+                               const char *name,
+                               const char *reason)
 {
   g_autofree char *shown = ub_rom_entry_display_name (name);
 
@@ -92,8 +92,8 @@ has_control_chars (const char *s)
 /* Checks the text of a path; @what names the entry in errors. */
 gboolean
 ub_rom_entry_check_name (const char *name,
-            const char *entry,
-            GError    **error)
+                         const char *entry,
+                         GError    **error)
 {
   if (name == NULL || !g_utf8_validate (name, -1, NULL))
     {
@@ -118,8 +118,8 @@ ub_rom_entry_check_name (const char *name,
 /* "./a//b/" → "a/b"; NULL (and an error) for absolute paths and "..". */
 char *
 ub_rom_entry_normalize_path (const char *name,
-                const char *entry,
-                GError    **error)
+                             const char *entry,
+                             GError    **error)
 {
   g_auto(GStrv) parts = NULL;
   GString *out;

@@ -829,14 +829,14 @@ unpack_clear (Unpack *u)
 
 gboolean
 ub_rom_unpack_into (UbRomArchive             *self,
-             int                       fd,
-             guint64                   size,
-             gint64                    mtime_usec,
-             const char               *partial_dir,
-             UbRomArchiveProgressFunc  progress,
-             gpointer                  user_data,
-             GCancellable             *cancellable,
-             GError                  **error)
+                    int                       fd,
+                    guint64                   size,
+                    gint64                    mtime_usec,
+                    const char               *partial_dir,
+                    UbRomArchiveProgressFunc  progress,
+                    gpointer                  user_data,
+                    GCancellable             *cancellable,
+                    GError                  **error)
 {
   Unpack u = { 0 };
   struct archive *a;

@@ -109,7 +109,7 @@ typedef struct {
 
 const char *
 ub_sh_source_line (char  **lines,
-             guint   line)
+                   guint   line)
 {
   if (lines == NULL || line == 0 || line > g_strv_length (lines))
     return "";
@@ -815,10 +815,10 @@ parse_list (Parser            *ps,
 
 UbShNode *
 ub_sh_parse (const char  *name,
-              char       **lines,
-              const char  *text,
-              guint        first_line,
-              GError     **error)
+             char       **lines,
+             const char  *text,
+             guint        first_line,
+             GError     **error)
 {
   Lexer lx = { name, lines, text, 0, strlen (text), first_line, error };
   g_autoptr(GPtrArray) toks = lex (&lx);
