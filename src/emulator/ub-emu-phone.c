@@ -573,6 +573,25 @@ is_nth_token (const char *s)
   return TRUE;
 }
 
+/* A "reply" fault's name, in UbEmuReplyKind order. */
+static gboolean
+reply_kind_from_name (const char     *name,
+                      UbEmuReplyKind *kind)
+{
+  static const char *const names[] = {
+    "long-reply", "split-reply", "empty-reply", "info-flood", "text-flood", "info-stall",
+    "babble", NULL
+  };
+
+  for (guint i = 0; names[i] != NULL; i++)
+    if (g_str_equal (name, names[i]))
+      {
+        *kind = (UbEmuReplyKind) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
 gboolean
 ub_emu_phone_add_fault (UbEmuPhone  *self,
                         const char  *spec,
@@ -669,20 +688,9 @@ ub_emu_phone_add_fault (UbEmuPhone  *self,
       g_mutex_unlock (&self->lock);
       return TRUE;
     }
-  else if (g_str_equal (kind, "long-reply") || g_str_equal (kind, "split-reply") ||
-           g_str_equal (kind, "empty-reply") || g_str_equal (kind, "info-flood") ||
-           g_str_equal (kind, "text-flood") || g_str_equal (kind, "info-stall") ||
-           g_str_equal (kind, "babble"))
+  else if (reply_kind_from_name (kind, &f->reply))
     {
-      static const char *const names[] = {
-        "long-reply", "split-reply", "empty-reply", "info-flood", "text-flood", "info-stall",
-        "babble", NULL
-      };
-
       f->kind = UB_EMU_FAULT_REPLY;
-      for (guint i = 0; names[i] != NULL; i++)
-        if (g_str_equal (kind, names[i]))
-          f->reply = (UbEmuReplyKind) i;
       f->arg = g_strdup (rest);
     }
   else if (g_str_equal (kind, "new-serial"))

@@ -159,23 +159,16 @@ respond (UbEmuSession *self,
   switch (self->reply)
     {
     case UB_EMU_REPLY_LONG:
-      {
-        /* the largest packet a host reads: 256 bytes */
-        char big[256];
-
-        memset (big, 'x', sizeof big);
-        memcpy (big, buf, len);
-        self->output ((const guint8 *) big, sizeof big, self->user_data);
-        return;
-      }
     case UB_EMU_REPLY_BABBLE:
       {
-        /* more than any read asks for: a USB overflow ("babble") */
+        /* LONG: the largest packet a host reads, 256 bytes;
+         * BABBLE: more than any read asks for, a USB overflow */
+        gsize size = self->reply == UB_EMU_REPLY_LONG ? 256 : 2048;
         char big[2048];
 
-        memset (big, 'x', sizeof big);
+        memset (big, 'x', size);
         memcpy (big, buf, len);
-        self->output ((const guint8 *) big, sizeof big, self->user_data);
+        self->output ((const guint8 *) big, size, self->user_data);
         return;
       }
     case UB_EMU_REPLY_SPLIT:

@@ -131,20 +131,23 @@ ub_result_page_show (UbResultPage *self, GPtrArray *phones)
   if (first_failed == NULL)
     {
       adw_status_page_set_icon_name (self->status_page, "emblem-ok-symbolic");
-      if (attention != NULL && phones->len == 1)
-        adw_status_page_set_title (self->status_page, _("Flashing Finished"));
-      else
-        adw_status_page_set_title (self->status_page,
-                                   phones->len > 1 ? _("Your Phones Are Restarting") : _("Your Phone Is Restarting"));
       /* several phones: each row says which ones lock or need attention */
       if (attention != NULL && phones->len == 1)
-        adw_status_page_set_description (self->status_page, ub_flash_job_get_phone_state (attention));
-      else if (n_locked > 0 && phones->len == 1)
-        adw_status_page_set_description (self->status_page,
-                                         _("The phone is restarting to finish locking the bootloader. It erases itself, and the first start can take up to 10 minutes. Leave it alone until you see the welcome screen. You can unplug the cable now."));
+        {
+          adw_status_page_set_title (self->status_page, _("Flashing Finished"));
+          adw_status_page_set_description (self->status_page, ub_flash_job_get_phone_state (attention));
+        }
       else
-        adw_status_page_set_description (self->status_page,
-                                         _("The first start can take up to 10 minutes; the screen may stay on the logo for a while. Leave the phone alone until you see the welcome screen. You can unplug the cable now."));
+        {
+          adw_status_page_set_title (self->status_page,
+                                     phones->len > 1 ? _("Your Phones Are Restarting") : _("Your Phone Is Restarting"));
+          if (n_locked > 0 && phones->len == 1)
+            adw_status_page_set_description (self->status_page,
+                                             _("The phone is restarting to finish locking the bootloader. It erases itself, and the first start can take up to 10 minutes. Leave it alone until you see the welcome screen. You can unplug the cable now."));
+          else
+            adw_status_page_set_description (self->status_page,
+                                             _("The first start can take up to 10 minutes; the screen may stay on the logo for a while. Leave the phone alone until you see the welcome screen. You can unplug the cable now."));
+        }
       gtk_widget_set_visible (GTK_WIDGET (self->next_label), FALSE);
       gtk_widget_remove_css_class (GTK_WIDGET (self->status_page), "failure-page");
       gtk_widget_add_css_class (GTK_WIDGET (self->status_page), "success-page");
