@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "ub-download.h"
+#include "ub-enum-nick.h"
 #include "ub-online-error.h"
 
 #include "ub-test-utils.h"
@@ -1321,6 +1322,14 @@ test_damaged_part (void)
   ub_test_rm_rf (dir);
 }
 
+/* the state's GType nick is the word the CLI's JSON uses */
+static void
+test_state_nick (void)
+{
+  g_assert_cmpstr (ub_enum_nick (UB_TYPE_DOWNLOAD_STATE, UB_DOWNLOAD_STATE_DOWNLOADING), ==,
+                   "downloading");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1352,5 +1361,6 @@ main (int argc, char **argv)
   g_test_add_func ("/download/resume-across-runs", test_resume_across_runs);
   g_test_add_func ("/download/resume-changed-file", test_resume_changed_file);
   g_test_add_func ("/download/part-already-complete", test_part_already_complete);
+  g_test_add_func ("/download/state-nick", test_state_nick);
   return g_test_run ();
 }

@@ -9,7 +9,6 @@
 
 #include "ub-check.h"
 #include "ub-enum-nick.h"
-#include "ub-download.h"
 #include "ub-rom-enums.h"
 #include "ub-rom.h"
 #include "ub-rom-error.h"
@@ -1076,8 +1075,6 @@ test_enum_nicks (void)
   g_assert_cmpstr (ub_enum_nick (UB_TYPE_SCRIPT_DIALECT, UB_SCRIPT_BAT), ==, "bat");
   g_assert_cmpstr (ub_enum_nick (UB_TYPE_ROM_ERROR, UB_ROM_ERROR_UNSUPPORTED_SCRIPT), ==,
                    "unsupported-script");
-  g_assert_cmpstr (ub_enum_nick (UB_TYPE_DOWNLOAD_STATE, UB_DOWNLOAD_STATE_DOWNLOADING), ==,
-                   "downloading");
   g_assert_null (ub_enum_nick (UB_TYPE_CHECK_STATUS, 42));
 }
 
