@@ -29,6 +29,9 @@ online_advice (const GError *error)
     case UB_ONLINE_ERROR_NO_SPACE:
       return g_strdup (_("Free some disk space (a ROM needs several gigabytes, twice that to unpack "
                          "it) or pick another download folder, then start the download again."));
+    case UB_ONLINE_ERROR_BAD_DATA:
+      return g_strdup (_("The firmware list could not be read. Try again later; meanwhile download "
+                         "the ROM yourself and use Select File."));
     case UB_ONLINE_ERROR_FAILED:
     default:
       return NULL;

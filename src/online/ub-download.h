@@ -52,6 +52,31 @@ typedef enum {
 UbDownload     *ub_download_new                  (const char    *url,
                                                   const char    *dest_dir,
                                                   GError       **error);
+/*
+ * The same file at several addresses (e.g. ub_rom_release_dup_urls()): all must
+ * end in the same file name; each is checked like ub_download_new()'s URL.
+ * Before downloading, a HEAD on the current mirror learns the exact size (for the
+ * free-space check and the progress). A mirror that answers an HTTP error (404,
+ * 403, 5xx), refuses the connection, sends nothing for the stall timeout, or is
+ * throttled (under the minimum rate for the stall timeout) is left and the next
+ * one continues the same .part with a Range request. When every mirror has
+ * failed: UB_ONLINE_ERROR_NETWORK naming the last reason. ub_download_get_url()
+ * returns the first address.
+ */
+UbDownload     *ub_download_new_for_mirrors       (const char * const *urls,
+                                                   const char         *dest_dir,
+                                                   GError            **error);
+/* The address in use now (thread-safe copy). */
+char           *ub_download_dup_current_url       (UbDownload    *self);
+/* Seconds without a byte before a mirror counts as stalled (default 30) and the
+ * minimum rate in bytes/s averaged over that time (default 16 KiB/s; 0 = none). */
+void            ub_download_set_stall_policy      (UbDownload    *self,
+                                                   guint          stall_seconds,
+                                                   guint64        min_rate);
+/* An exact size known in advance (0 = unknown): a server claiming another is refused. */
+void            ub_download_set_expected_size     (UbDownload    *self,
+                                                   guint64        size);
+
 /* A full MD5 (32 hex digits) to check as well; refused if it contradicts the name. */
 gboolean        ub_download_set_expected_md5     (UbDownload    *self,
                                                   const char    *md5_hex,

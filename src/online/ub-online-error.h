@@ -14,6 +14,7 @@ G_BEGIN_DECLS
  * @UB_ONLINE_ERROR_NETWORK: the server could not be reached, refused the file or kept failing
  * @UB_ONLINE_ERROR_CHECKSUM: an MD5 that does not match, or is not an MD5
  * @UB_ONLINE_ERROR_NO_SPACE: not enough free disk space
+ * @UB_ONLINE_ERROR_BAD_DATA: a catalog or server answer that is malformed, truncated or too large
  *
  * Cancellation is reported as G_IO_ERROR_CANCELLED.
  */
@@ -23,6 +24,7 @@ typedef enum {
   UB_ONLINE_ERROR_NETWORK,
   UB_ONLINE_ERROR_CHECKSUM,
   UB_ONLINE_ERROR_NO_SPACE,
+  UB_ONLINE_ERROR_BAD_DATA,
 } UbOnlineError;
 
 GQuark ub_online_error_quark (void);

@@ -40,4 +40,43 @@ char       *ub_rom_name_dup_android        (const char  *path);
 /* The translated name of a region code from a build ("MI" → "Global"), or NULL. */
 const char *ub_rom_name_region_name        (const char  *region_code);
 
+
+typedef enum {
+  UB_ROM_PACKAGE_UNKNOWN,
+  UB_ROM_PACKAGE_FASTBOOT,   /* "…_images_…" / "…-images-…" (.tgz) */
+  UB_ROM_PACKAGE_RECOVERY,   /* "…-ota_full-…zip", "miui_…zip" */
+} UbRomPackage;
+
+/*
+ * Everything a Xiaomi ROM file name says. Both grammars:
+ *  underscore: houji_global_images_OS3.0.303.0.WNCMIXM_20260720.0000.00_16.0_global_e67bb2459e.tgz
+ *              alioth_pre_images_22.1.19_20220119.0000.00_12.0_cn_f640bad19f.tgz
+ *              blue_global_images_V816.0.5.0.UGRMIXM_20240328.0000.00_14.0_90379c256c.tgz  (no region word)
+ *              ares_images_…_13.0_cn_chinatelecom_eeef419b6c.tgz  (carrier word)
+ *  hyphen:     arctic_eea_global-images-OS3.0.8.0.WBVEUXM-user-20260624.0000.00-16.0-eea-5b2771a432.tgz
+ *  recovery:   houji-ota_full-OS3.0.303.0.WNCCNXM-user-16.0-c5d245a441.zip
+ *              miui_HOUJITRGlobal_OS1.0.1.0.UNCTRXM_98f8e61a8f_14.0.zip
+ * Accepts a bare name, a path or a URL (directories, "?t=…" query and "#…" are ignored);
+ * a ".debug" before the extension (or a "debug" word) sets @debug.
+ */
+typedef struct {
+  char         *file_name;   /* the base name without query: "houji_global_images_….tgz" */
+  char         *codename;    /* "houji_global" ("houji" for "miui_HOUJI_…"; lower case); NULL if none */
+  char         *region_word; /* the file name's own region word ("global", "eea", "cn"…): may lie; NULL if none */
+  char         *carrier;     /* "chinatelecom"…, NULL for none */
+  char         *version;     /* "OS3.0.303.0.WNCMIXM", "V14.0.23.1.30.DEV", "22.1.19" */
+  char         *region_code; /* the build's 2 region letters ("MI"), NULL when the build has none (betas) */
+  char         *date;        /* "2026-07-20" from "20260720.0000.00", NULL if none */
+  char         *android;     /* "16.0", NULL if none */
+  char         *md5_prefix;  /* 10 lower-case hex digits, NULL if none */
+  UbRomPackage  package;
+  gboolean      pre;         /* "_pre_images_" (weekly/beta) */
+  gboolean      debug;
+} UbRomNameInfo;
+
+/* NULL when @name_or_url is not a Xiaomi ROM name (no build found). */
+UbRomNameInfo *ub_rom_name_parse          (const char    *name_or_url);
+void           ub_rom_name_info_free      (UbRomNameInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (UbRomNameInfo, ub_rom_name_info_free)
+
 G_END_DECLS
