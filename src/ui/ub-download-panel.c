@@ -34,6 +34,9 @@ G_DEFINE_FINAL_TYPE (UbDownloadPanel, ub_download_panel, GTK_TYPE_BOX)
 enum { DOWNLOADED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
+enum { PROP_0, PROP_BUSY, N_PROPS };
+static GParamSpec *props[N_PROPS];
+
 static void
 set_error (UbDownloadPanel *self, const char *message)
 {
@@ -155,6 +158,7 @@ on_finished (UbDownload *download, const GError *error, UbDownloadPanel *self)
   g_signal_handlers_disconnect_by_data (ub_download_get_progress (done), self);
   g_clear_object (&self->cancellable);
   update_buttons (self);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_BUSY]);
   if (error != NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -207,7 +211,19 @@ ub_download_panel_start (UbDownloadPanel *self)
       show_error (self, error);
       return;
     }
-  self->download = g_steal_pointer (&download);
+  ub_download_panel_start_download (self, download);
+}
+
+void
+ub_download_panel_start_download (UbDownloadPanel *self, UbDownload *download)
+{
+  g_return_if_fail (UB_IS_DOWNLOAD_PANEL (self));
+  g_return_if_fail (UB_IS_DOWNLOAD (download));
+  if (self->download != NULL)
+    return;
+
+  set_error (self, NULL);
+  self->download = g_object_ref (download);
   self->cancellable = g_cancellable_new ();
   g_signal_connect (ub_download_get_progress (self->download), "changed",
                     G_CALLBACK (on_progress_changed), self);
@@ -217,6 +233,53 @@ ub_download_panel_start (UbDownloadPanel *self)
   gtk_label_set_text (self->progress_label, _("Connecting…"));
   ub_download_start (self->download, self->cancellable);
   update_buttons (self);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_BUSY]);
+}
+
+gboolean
+ub_download_panel_start_release (UbDownloadPanel    *self,
+                                 UbRomRelease       *release,
+                                 const char * const *mirrors)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbDownload) download = NULL;
+  g_auto(GStrv) urls = NULL;
+  g_autofree char *folder = NULL;
+  const char *md5;
+
+  g_return_val_if_fail (UB_IS_DOWNLOAD_PANEL (self), FALSE);
+  g_return_val_if_fail (UB_IS_ROM_RELEASE (release), FALSE);
+  if (self->download != NULL)
+    return FALSE;
+
+  urls = ub_rom_release_dup_urls (release, mirrors);
+  md5 = ub_rom_release_get_md5 (release);
+  /* what is downloaded, from where, shown in the panel's own fields */
+  ub_download_panel_set_url (self, urls != NULL ? urls[0] : NULL, md5);
+  set_error (self, NULL);
+  if (urls == NULL || urls[0] == NULL)
+    {
+      set_error (self, _("There is no address to download this firmware from."));
+      return FALSE;
+    }
+  folder = download_folder (self);
+  if (g_mkdir_with_parents (folder, 0755) != 0)
+    {
+      g_autofree char *message = g_strdup_printf (_("The download folder %s cannot be created: %s"),
+                                                  folder, g_strerror (errno));
+      set_error (self, message);
+      return FALSE;
+    }
+  download = ub_download_new_for_mirrors ((const char * const *) urls, folder, &error);
+  if (download == NULL || (md5 != NULL && !ub_download_set_expected_md5 (download, md5, &error)))
+    {
+      show_error (self, error);
+      return FALSE;
+    }
+  if (ub_rom_release_get_size_exact (release))
+    ub_download_set_expected_size (download, ub_rom_release_get_size (release));
+  ub_download_panel_start_download (self, download);
+  return TRUE;
 }
 
 void
@@ -307,12 +370,33 @@ ub_download_panel_dispose (GObject *object)
 }
 
 static void
+ub_download_panel_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  UbDownloadPanel *self = UB_DOWNLOAD_PANEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_BUSY:
+      g_value_set_boolean (value, self->download != NULL);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 ub_download_panel_class_init (UbDownloadPanelClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = ub_download_panel_dispose;
+  object_class->get_property = ub_download_panel_get_property;
+
+  /* TRUE while a download runs (or is paused) */
+  props[PROP_BUSY] = g_param_spec_boolean ("busy", NULL, NULL, FALSE,
+                                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, props);
 
   signals[DOWNLOADED] = g_signal_new ("downloaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                       0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);

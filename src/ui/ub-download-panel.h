@@ -3,6 +3,9 @@
 
 #include <adwaita.h>
 
+#include "ub-download.h"
+#include "ub-rom-release.h"
+
 G_BEGIN_DECLS
 
 #define UB_TYPE_DOWNLOAD_PANEL (ub_download_panel_get_type ())
@@ -13,13 +16,25 @@ G_DECLARE_FINAL_TYPE (UbDownloadPanel, ub_download_panel, UB, DOWNLOAD_PANEL, Gt
  * full MD5) → UbDownload into the download folder (GSettings
  * download-folder, else the XDG Downloads folder) with progress, speed,
  * time left, Pause/Resume and Stop. ::downloaded (const char *path) once
- * the file is complete and checked.
+ * the file is complete and checked. Its "busy" property is TRUE while a
+ * download runs or is paused.
  */
 void        ub_download_panel_set_url     (UbDownloadPanel *self,
                                            const char      *url,
                                            const char      *md5);
 /* What the Download button does. */
 void        ub_download_panel_start       (UbDownloadPanel *self);
+/* Starts @download (not started yet) with this panel's progress, Pause/Resume and Stop. */
+void        ub_download_panel_start_download (UbDownloadPanel *self,
+                                              UbDownload      *download);
+/*
+ * Downloads @release from @mirrors (ub_rom_release_dup_urls) into the download
+ * folder, checking its full MD5 and exact size when the catalog has them.
+ * FALSE (the reason shown) when it could not start.
+ */
+gboolean    ub_download_panel_start_release  (UbDownloadPanel    *self,
+                                              UbRomRelease       *release,
+                                              const char * const *mirrors);
 void        ub_download_panel_pause       (UbDownloadPanel *self);
 void        ub_download_panel_stop        (UbDownloadPanel *self);
 gboolean    ub_download_panel_get_busy    (UbDownloadPanel *self);

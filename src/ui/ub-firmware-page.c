@@ -10,6 +10,7 @@
 #include "ub-progress.h"
 #include "ub-resume-point.h"
 #include "ub-rom-archive.h"
+#include "ub-rom-finder.h"
 
 #define MAX_RECENT 10
 
@@ -20,6 +21,7 @@ struct _UbFirmwarePage
   GtkButton       *file_button;
   GtkButton       *folder_button;
   GtkButton       *demo_button;
+  GtkBox          *finder_box;
   GtkToggleButton *download_button;
   UbDownloadPanel *download_panel;
   GtkBox          *progress_box;
@@ -49,6 +51,9 @@ struct _UbFirmwarePage
   GCancellable    *cancellable;
   UbProgress      *opening;       /* the unpack's bytes, set by ub_rom_open_async() */
   gboolean         clearing;      /* the cache is being cleared */
+  UbRomCatalog    *catalog;       /* shared by the finders; made when first needed */
+  GStrv            mirrors;       /* where the finders' ROMs are downloaded from */
+  gboolean         catalog_set;   /* given by ub_firmware_page_set_catalog(): not the demo's */
 };
 
 G_DEFINE_FINAL_TYPE (UbFirmwarePage, ub_firmware_page, GTK_TYPE_BOX)
@@ -201,6 +206,7 @@ set_busy (UbFirmwarePage *self, gboolean busy)
   gtk_widget_set_sensitive (GTK_WIDGET (self->demo_button), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->download_button), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->recent_list), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->finder_box), !busy);
 }
 
 static void
@@ -515,6 +521,155 @@ on_drop (GtkDropTarget *target, const GValue *value, double x, double y, UbFirmw
   return TRUE;
 }
 
+/* ---- finding the firmware: one finder per phone model */
+
+static void
+ensure_catalog (UbFirmwarePage *self)
+{
+  if (self->catalog != NULL)
+    return;
+  self->catalog = ub_rom_catalog_new ();
+  g_strfreev (self->mirrors);
+  self->mirrors = ub_rom_catalog_dup_default_mirrors ();
+}
+
+/* Demo mode: the demo's own catalog server, on the first search. */
+static void
+on_finder_finding (UbRomFinder *finder, UbFirmwarePage *self)
+{
+  g_autofree char *cache = NULL;
+  const char *mirrors[2] = { NULL, NULL };
+
+  if (self->demo == NULL || self->catalog_set)
+    return;
+  self->catalog_set = TRUE;
+  ub_rom_catalog_set_sources (self->catalog, ub_emu_demo_get_catalog_url (self->demo),
+                              ub_emu_demo_get_history_url (self->demo));
+  cache = g_build_filename (ub_emu_demo_get_dir (self->demo), "catalog-cache", NULL);
+  ub_rom_catalog_set_cache_dir (self->catalog, cache);
+  mirrors[0] = ub_emu_demo_get_mirror_url (self->demo);
+  g_strfreev (self->mirrors);
+  self->mirrors = g_strdupv ((char **) mirrors);
+}
+
+static void
+on_finder_download (UbRomFinder *finder, UbRomRelease *release, UbFirmwarePage *self)
+{
+  if (ub_download_panel_get_busy (self->download_panel))
+    return;
+  set_error (self, NULL);
+  /* the download panel's progress, Pause and Stop; ::downloaded opens it */
+  gtk_toggle_button_set_active (self->download_button, TRUE);
+  ub_download_panel_start_release (self->download_panel, release,
+                                   (const char * const *) self->mirrors);
+}
+
+static void
+on_download_busy (UbFirmwarePage *self)
+{
+  gboolean busy = ub_download_panel_get_busy (self->download_panel);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->finder_box)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    ub_rom_finder_set_downloading (UB_ROM_FINDER (child), busy);
+}
+
+static UbRomFinder *
+find_finder (UbFirmwarePage *self, const char *product)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->finder_box)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (g_strcmp0 (ub_rom_finder_get_product (UB_ROM_FINDER (child)), product) == 0)
+      return UB_ROM_FINDER (child);
+  return NULL;
+}
+
+/* One finder per product among the phones, each knowing its phones' serials. */
+static void
+rebuild_finders (UbFirmwarePage *self)
+{
+  g_autoptr(GPtrArray) products = g_ptr_array_new ();
+  GtkWidget *child;
+
+  for (guint i = 0; self->phones != NULL && i < self->phones->len; i++)
+    {
+      UbPhoneInfo *info = ub_phone_get_info (g_ptr_array_index (self->phones, i));
+      const char *product = info != NULL ? ub_phone_info_get_product (info) : NULL;
+
+      if (product != NULL && *product != '\0' &&
+          !g_ptr_array_find_with_equal_func (products, product, g_str_equal, NULL))
+        g_ptr_array_add (products, (gpointer) product);
+    }
+  /* drop the finders of models no longer here */
+  child = gtk_widget_get_first_child (GTK_WIDGET (self->finder_box));
+  while (child != NULL)
+    {
+      GtkWidget *next = gtk_widget_get_next_sibling (child);
+
+      if (!g_ptr_array_find_with_equal_func (products, ub_rom_finder_get_product (UB_ROM_FINDER (child)),
+                                             g_str_equal, NULL))
+        gtk_box_remove (self->finder_box, child);
+      child = next;
+    }
+  if (products->len > 0)
+    ensure_catalog (self);
+  for (guint i = 0; i < products->len; i++)
+    {
+      const char *product = g_ptr_array_index (products, i);
+      g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+      g_auto(GStrv) serials = NULL;
+      UbRomFinder *finder;
+
+      for (guint j = 0; j < self->phones->len; j++)
+        {
+          UbPhoneInfo *info = ub_phone_get_info (g_ptr_array_index (self->phones, j));
+
+          if (info != NULL && g_strcmp0 (ub_phone_info_get_product (info), product) == 0 &&
+              ub_phone_info_get_serial (info) != NULL)
+            g_strv_builder_add (builder, ub_phone_info_get_serial (info));
+        }
+      serials = g_strv_builder_end (builder);
+      finder = find_finder (self, product);
+      if (finder != NULL)
+        {
+          ub_rom_finder_set_serials (finder, (const char * const *) serials);
+          continue;
+        }
+      finder = ub_rom_finder_new (self->catalog, product, (const char * const *) serials);
+      g_signal_connect (finder, "finding", G_CALLBACK (on_finder_finding), self);
+      g_signal_connect (finder, "download", G_CALLBACK (on_finder_download), self);
+      ub_rom_finder_set_downloading (finder, ub_download_panel_get_busy (self->download_panel));
+      gtk_box_append (self->finder_box, GTK_WIDGET (finder));
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->finder_box), products->len > 0);
+}
+
+void
+ub_firmware_page_set_catalog (UbFirmwarePage     *self,
+                              UbRomCatalog       *catalog,
+                              const char * const *mirrors)
+{
+  GtkWidget *child;
+
+  g_return_if_fail (UB_IS_FIRMWARE_PAGE (self));
+  g_return_if_fail (UB_IS_ROM_CATALOG (catalog));
+  g_set_object (&self->catalog, catalog);
+  g_strfreev (self->mirrors);
+  self->mirrors = mirrors != NULL ? g_strdupv ((char **) mirrors) : ub_rom_catalog_dup_default_mirrors ();
+  self->catalog_set = TRUE;
+  /* the finders again, on this catalog */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->finder_box))) != NULL)
+    gtk_box_remove (self->finder_box, child);
+  rebuild_finders (self);
+}
+
+GtkWidget *
+ub_firmware_page_get_finder (UbFirmwarePage *self, const char *product)
+{
+  g_return_val_if_fail (UB_IS_FIRMWARE_PAGE (self), NULL);
+  return GTK_WIDGET (find_finder (self, product));
+}
+
 void
 ub_firmware_page_set_phones (UbFirmwarePage *self, GPtrArray *phones)
 {
@@ -523,6 +678,7 @@ ub_firmware_page_set_phones (UbFirmwarePage *self, GPtrArray *phones)
   self->phones = g_ptr_array_ref (phones);
   update_match (self);
   rebuild_recent (self);
+  rebuild_finders (self);
 }
 
 void
@@ -685,6 +841,8 @@ ub_firmware_page_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->demo);
   g_clear_object (&self->rom);
+  g_clear_object (&self->catalog);
+  g_clear_pointer (&self->mirrors, g_strfreev);
   g_clear_pointer (&self->phones, g_ptr_array_unref);
   G_OBJECT_CLASS (ub_firmware_page_parent_class)->dispose (object);
 }
@@ -705,6 +863,7 @@ ub_firmware_page_class_init (UbFirmwarePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, file_button);
   gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, folder_button);
   gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, demo_button);
+  gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, finder_box);
   gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, download_button);
   gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, download_panel);
   gtk_widget_class_bind_template_child (widget_class, UbFirmwarePage, progress_box);
@@ -746,6 +905,7 @@ ub_firmware_page_init (UbFirmwarePage *self)
   g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
   g_signal_connect (self->recent_list, "row-activated", G_CALLBACK (recent_activated), self);
+  g_signal_connect_swapped (self->download_panel, "notify::busy", G_CALLBACK (on_download_busy), self);
   rebuild_recent (self);
   apply_cache_limit (self);
   g_signal_connect_swapped (self->settings, "changed::rom-cache-limit", G_CALLBACK (apply_cache_limit), self);

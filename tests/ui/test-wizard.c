@@ -22,6 +22,7 @@
 #include "ub-flash-page.h"
 #include "ub-result-page.h"
 #include "ub-resume-point.h"
+#include "ub-rom-finder.h"
 #include "ub-ui-test.h"
 #include "ub-usb-device-info.h"
 #include "ub-window.h"
@@ -945,6 +946,203 @@ test_download (Fixture *f, gconstpointer data)
   g_settings_reset (settings, "download-folder");
 }
 
+/* ---- finding the firmware (the demo's catalog server) */
+
+#define DEMO_MODEL "Redmi K40 / POCO F3 / Mi 11X"
+
+static gboolean
+finder_settled (gpointer data)
+{
+  return !ub_rom_finder_get_busy (data);
+}
+
+static gboolean
+download_done_and_opened (gpointer data)
+{
+  Fixture *f = data;
+  UbFirmwarePage *firmware = UB_FIRMWARE_PAGE (page (f, "firmware"));
+  UbDownloadPanel *panel = UB_DOWNLOAD_PANEL (ub_firmware_page_get_download_panel (firmware));
+
+  return !ub_download_panel_get_busy (panel) && !ub_firmware_page_get_busy (firmware) &&
+         (ub_firmware_page_get_rom (firmware) != NULL || ub_download_panel_get_error (panel) != NULL);
+}
+
+/* Detect → Firmware; the finder of the demo phone's model. */
+static UbRomFinder *
+go_to_finder (Fixture *f)
+{
+  GtkWidget *finder;
+
+  g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 10));
+  ub_ui_click (page (f, "detect"), "_Continue");
+  g_assert_cmpstr (visible_page (f), ==, "firmware");
+  finder = ub_firmware_page_get_finder (UB_FIRMWARE_PAGE (page (f, "firmware")), "alioth");
+  g_assert_nonnull (finder);
+  /* the first action, named by the phone's market name, and what it sends where */
+  g_assert_nonnull (ub_ui_find_by_label (page (f, "firmware"), GTK_TYPE_BUTTON,
+                                         "F_ind Firmware for " DEMO_MODEL));
+  g_assert_true (ub_ui_shows_text (page (f, "firmware"),
+                                   "The list comes from XiaomiFirmwareUpdater and HyperData on GitHub; nothing about your phone is sent."));
+  return UB_ROM_FINDER (finder);
+}
+
+/* Find → the Global release listed first and chosen → Download and Use → opened → Confirm. */
+static void
+test_find (Fixture *f, gconstpointer data)
+{
+  UbFirmwarePage *firmware = UB_FIRMWARE_PAGE (page (f, "firmware"));
+  UbDownloadPanel *panel = UB_DOWNLOAD_PANEL (ub_firmware_page_get_download_panel (firmware));
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.unbrick.Unbrick");
+  g_autofree char *folder = g_build_filename (ub_emu_demo_get_dir (f->demo), "downloads", NULL);
+  g_autoptr(GVariant) regions = NULL;
+  g_autoptr(UbRomRelease) chosen = NULL;
+  g_autofree char *subtitle_part = NULL;
+  g_autofree char *opened = NULL;
+  const char *region = NULL;
+  UbRomFinder *finder;
+  GPtrArray *releases;
+  gboolean has_eea = FALSE;
+
+  g_settings_set_string (settings, "download-folder", folder);
+  finder = go_to_finder (f);
+  ub_ui_click (page (f, "firmware"), "F_ind Firmware for " DEMO_MODEL);
+  g_assert_true (ub_ui_wait (finder_settled, finder, 30));
+  g_assert_null (ub_rom_finder_get_message (finder));
+
+  /* the phone's releases, Global first and chosen, each region in plain words */
+  releases = ub_rom_finder_get_releases (finder);
+  g_assert_cmpuint (releases->len, >=, 2);
+  for (guint i = 0; i < releases->len; i++)
+    {
+      UbRomRelease *release = g_ptr_array_index (releases, i);
+
+      g_assert_cmpstr (ub_rom_release_get_product (release), ==, "alioth");
+      has_eea |= ub_rom_release_get_region (release) == UB_ROM_REGION_EEA;
+    }
+  g_assert_true (has_eea);
+  chosen = g_object_ref (ub_rom_finder_get_selected (finder));
+  g_assert_true (chosen == g_ptr_array_index (releases, 0));
+  g_assert_cmpint (ub_rom_release_get_region (chosen), ==, UB_ROM_REGION_GLOBAL);
+  g_assert_true (g_str_has_suffix (ub_rom_release_get_version (chosen), "MIXM"));
+  g_assert_nonnull (ub_ui_find_by_label (GTK_WIDGET (finder), ADW_TYPE_ACTION_ROW, "Global"));
+  g_assert_nonnull (ub_ui_find_by_label (GTK_WIDGET (finder), ADW_TYPE_ACTION_ROW, "Europe (EEA)"));
+  g_assert_true (ub_ui_shows_text (GTK_WIDGET (finder), "Official Firmware for " DEMO_MODEL));
+  subtitle_part = g_strdup_printf ("%s · Android ", ub_rom_release_get_version (chosen));
+  g_assert_true (ub_ui_shows_text (GTK_WIDGET (finder), subtitle_part));
+  g_assert_true (ub_ui_shows_text (GTK_WIDGET (finder),
+                                   "Not sure which region? It is on the phone’s box, or was in Settings › About phone. Choose Global when unsure."));
+  g_assert_nonnull (ub_ui_find_by_label (GTK_WIDGET (finder), GTK_TYPE_CHECK_BUTTON,
+                                         "Show older and _test versions"));
+  ub_ui_screenshot (GTK_WINDOW (f->window), "firmware-find-list");
+
+  /* downloaded with the panel's progress, then opened as Select File does */
+  ub_ui_click (page (f, "firmware"), "Download a_nd Use");
+  g_assert_true (ub_download_panel_get_busy (panel));
+  g_assert_true (ub_ui_wait (download_done_and_opened, f, 60));
+  g_assert_null (ub_download_panel_get_error (panel));
+  g_assert_nonnull (ub_firmware_page_get_rom (firmware));
+  opened = g_path_get_basename (ub_rom_get_source (ub_firmware_page_get_rom (firmware)));
+  g_assert_cmpstr (opened, ==, ub_rom_release_get_file_name (chosen));
+  g_assert_true (g_str_has_prefix (ub_rom_get_source (ub_firmware_page_get_rom (firmware)), folder));
+  g_assert_true (ub_firmware_page_get_ready (firmware));
+  g_assert_true (ub_ui_shows_text (page (f, "firmware"), "This firmware is made for your phone"));
+  g_assert_true (ub_ui_shows_text (page (f, "firmware"), ub_rom_release_get_version (chosen)));
+
+  /* the region is remembered for this phone's serial */
+  regions = g_settings_get_value (settings, "rom-regions");
+  g_assert_true (g_variant_lookup (regions, "8d1cac2", "&s", &region));
+  g_assert_cmpstr (region, ==, "global");
+
+  ub_ui_click (page (f, "firmware"), "_Continue");
+  g_assert_cmpstr (visible_page (f), ==, "confirm");
+  g_assert_true (ub_ui_wait (ub_ui_checks_done, f->window, 60));
+  g_assert_true (ub_confirm_page_get_can_flash (UB_CONFIRM_PAGE (page (f, "confirm"))));
+  g_settings_reset (settings, "download-folder");
+  g_settings_reset (settings, "rom-regions");
+}
+
+/* The region chosen before for this serial comes first and is chosen. */
+static void
+test_find_remembered (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.unbrick.Unbrick");
+  GVariantBuilder builder;
+  UbRomFinder *finder;
+  UbRomRelease *chosen;
+  GPtrArray *releases;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
+  g_variant_builder_add (&builder, "{ss}", "8d1cac2", "eea");
+  g_settings_set_value (settings, "rom-regions", g_variant_builder_end (&builder));
+
+  finder = go_to_finder (f);
+  ub_rom_finder_find (finder);
+  g_assert_true (ub_rom_finder_get_busy (finder));
+  g_assert_true (ub_ui_wait (finder_settled, finder, 30));
+  releases = ub_rom_finder_get_releases (finder);
+  g_assert_cmpuint (releases->len, >=, 2);
+  chosen = ub_rom_finder_get_selected (finder);
+  g_assert_true (chosen == g_ptr_array_index (releases, 0));
+  g_assert_cmpint (ub_rom_release_get_region (chosen), ==, UB_ROM_REGION_EEA);
+  /* then Global */
+  g_assert_cmpint (ub_rom_release_get_region (g_ptr_array_index (releases, 1)), ==, UB_ROM_REGION_GLOBAL);
+  g_settings_reset (settings, "rom-regions");
+}
+
+/* No list at all (nothing listens, nothing cached): one sentence, and Select File stays. */
+static void
+test_find_offline (Fixture *f, gconstpointer data)
+{
+  UbFirmwarePage *firmware = UB_FIRMWARE_PAGE (page (f, "firmware"));
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(UbRomCatalog) catalog = ub_rom_catalog_new ();
+  g_autofree char *cache = g_build_filename (ub_emu_demo_get_dir (f->demo), "empty-cache", NULL);
+  g_autofree char *latest = NULL;
+  g_autofree char *history = NULL;
+  g_autofree char *mirror = NULL;
+  const char *mirrors[2] = { NULL, NULL };
+  const char *message;
+  GtkWidget *button;
+  UbRomFinder *finder;
+  guint port;
+
+  /* a port nothing listens on */
+  g_assert_true (g_socket_bind (socket, any, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_assert_true (g_socket_close (socket, NULL));
+  latest = g_strdup_printf ("http://127.0.0.1:%u/latest.yml", port);
+  history = g_strdup_printf ("http://127.0.0.1:%u/history/", port);
+  mirror = g_strdup_printf ("http://127.0.0.1:%u", port);
+  mirrors[0] = mirror;
+  ub_rom_catalog_set_sources (catalog, latest, history);
+  ub_rom_catalog_set_cache_dir (catalog, cache);
+  ub_firmware_page_set_catalog (firmware, catalog, mirrors);
+
+  finder = go_to_finder (f);
+  ub_ui_click (page (f, "firmware"), "F_ind Firmware for " DEMO_MODEL);
+  g_assert_true (ub_ui_wait (finder_settled, finder, 30));
+  message = ub_rom_finder_get_message (finder);
+  g_assert_nonnull (message);
+  g_assert_true (g_str_has_prefix (message, "The firmware list could not be loaded: "));
+  g_assert_true (g_str_has_suffix (message, ". You can still download the ROM yourself and use Select File."));
+  g_assert_true (ub_ui_shows_text (page (f, "firmware"), message));
+  g_assert_cmpuint (ub_rom_finder_get_releases (finder)->len, ==, 0);
+  g_assert_null (ub_ui_find_by_label (page (f, "firmware"), GTK_TYPE_BUTTON, "Download a_nd Use"));
+  /* the other ways stay */
+  button = ub_ui_find_by_label (page (f, "firmware"), GTK_TYPE_BUTTON, "Select _File…");
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_is_sensitive (button));
+  button = ub_ui_find_by_label (page (f, "firmware"), GTK_TYPE_BUTTON, "Select F_older…");
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_is_sensitive (button));
+  ub_ui_screenshot (GTK_WINDOW (f->window), "firmware-find-offline");
+}
+
 /* ---- the ROM cache */
 
 static gboolean
@@ -1038,6 +1236,9 @@ main (int argc, char **argv)
   ADD ("/ui/firmware/download", test_download);
   ADD ("/ui/firmware/drop", test_drop);
   ADD ("/ui/firmware/cache", test_cache);
+  ADD ("/ui/firmware/find", test_find);
+  ADD ("/ui/firmware/find-remembered", test_find_remembered);
+  ADD ("/ui/firmware/find-offline", test_find_offline);
 #undef ADD
   status = g_test_run ();
   g_unlink (fake);
