@@ -21,7 +21,7 @@ struct _UbRomFinder
   AdwPreferencesGroup *list_group;
   GtkListBox          *release_list;
   GtkBox              *actions_box;
-  GtkCheckButton      *history_check;
+  GtkSwitch           *history_switch;
   GtkButton           *use_button;
 
   GSettings           *settings;
@@ -187,7 +187,7 @@ compare_ranked (gconstpointer a, gconstpointer b)
 static void
 rebuild (UbRomFinder *self)
 {
-  UbRomQueryFlags flags = gtk_check_button_get_active (self->history_check)
+  UbRomQueryFlags flags = gtk_switch_get_active (self->history_switch)
                           ? UB_ROM_QUERY_HISTORY | UB_ROM_QUERY_BETA : UB_ROM_QUERY_DEFAULT;
   g_autoptr(GPtrArray) found = ub_rom_catalog_find (self->catalog, self->product, flags);
   g_autoptr(GArray) ranked = g_array_sized_new (FALSE, FALSE, sizeof (Ranked), found->len);
@@ -241,7 +241,8 @@ rebuild (UbRomFinder *self)
       g_autofree char *subtitle = describe_release (release);
       g_autofree char *name = g_strdup_printf ("%s, %s", region, subtitle);
       GtkWidget *row = adw_action_row_new ();
-      GtkWidget *check = gtk_check_button_new ();
+      /* one choice of several: "radio button, 2 of 8" */
+      GtkWidget *check = g_object_new (GTK_TYPE_CHECK_BUTTON, "accessible-role", GTK_ACCESSIBLE_ROLE_RADIO, NULL);
 
       g_ptr_array_add (self->releases, g_object_ref (release));
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), region);
@@ -272,7 +273,7 @@ rebuild (UbRomFinder *self)
 
   gtk_widget_set_visible (GTK_WIDGET (self->list_group), self->releases->len > 0);
   gtk_widget_set_visible (GTK_WIDGET (self->actions_box), self->releases->len > 0 ||
-                          gtk_check_button_get_active (self->history_check));
+                          gtk_switch_get_active (self->history_switch));
   update_buttons (self);
 }
 
@@ -321,7 +322,7 @@ update_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
       set_message (self, text);
     }
-  else if (self->releases->len == 0 && !gtk_check_button_get_active (self->history_check))
+  else if (self->releases->len == 0 && !gtk_switch_get_active (self->history_switch))
     {
       g_autofree char *name = dup_market_name (self);
       /* TRANSLATORS: %s: the phone's market name */
@@ -495,7 +496,7 @@ ub_rom_finder_class_init (UbRomFinderClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UbRomFinder, list_group);
   gtk_widget_class_bind_template_child (widget_class, UbRomFinder, release_list);
   gtk_widget_class_bind_template_child (widget_class, UbRomFinder, actions_box);
-  gtk_widget_class_bind_template_child (widget_class, UbRomFinder, history_check);
+  gtk_widget_class_bind_template_child (widget_class, UbRomFinder, history_switch);
   gtk_widget_class_bind_template_child (widget_class, UbRomFinder, use_button);
   gtk_widget_class_bind_template_callback (widget_class, on_find_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_history_toggled);

@@ -1031,7 +1031,7 @@ test_find (Fixture *f, gconstpointer data)
   g_assert_true (ub_ui_shows_text (GTK_WIDGET (finder), subtitle_part));
   g_assert_true (ub_ui_shows_text (GTK_WIDGET (finder),
                                    "Not sure which region? It is on the phone’s box, or was in Settings › About phone. Choose Global when unsure."));
-  g_assert_nonnull (ub_ui_find_by_label (GTK_WIDGET (finder), GTK_TYPE_CHECK_BUTTON,
+  g_assert_nonnull (ub_ui_find_by_label (GTK_WIDGET (finder), ADW_TYPE_ACTION_ROW,
                                          "Show older and _test versions"));
   ub_ui_screenshot (GTK_WINDOW (f->window), "firmware-find-list");
 
