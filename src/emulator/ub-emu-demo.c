@@ -6,6 +6,7 @@
 
 #include "ub-emu-demo.h"
 #include "ub-emu-demo-rom.h"
+#include "ub-emu-rom-server.h"
 #include "ub-emu-tcp-server.h"
 #include "ub-file.h"
 
@@ -19,6 +20,9 @@ struct _UbEmuDemo
   guint64         rate;
   UbEmuPhone     *phone;
   UbEmuTcpServer *server;
+
+  GMutex          rom_server_lock;
+  UbEmuRomServer *rom_server;  /* started on first use */
 };
 
 G_DEFINE_FINAL_TYPE (UbEmuDemo, ub_emu_demo, G_TYPE_OBJECT)
@@ -83,6 +87,7 @@ ub_emu_demo_dispose (GObject *object)
   UbEmuDemo *self = UB_EMU_DEMO (object);
 
   stop_phone (self);
+  g_clear_object (&self->rom_server);
   if (self->dir != NULL)
     ub_file_remove_tree (self->dir, NULL);
   g_clear_pointer (&self->dir, g_free);
@@ -97,6 +102,7 @@ ub_emu_demo_finalize (GObject *object)
 
   g_free (self->phone_dir);
   g_free (self->address);
+  g_mutex_clear (&self->rom_server_lock);
 
   G_OBJECT_CLASS (ub_emu_demo_parent_class)->finalize (object);
 }
@@ -111,6 +117,7 @@ ub_emu_demo_class_init (UbEmuDemoClass *klass)
 static void
 ub_emu_demo_init (UbEmuDemo *self)
 {
+  g_mutex_init (&self->rom_server_lock);
 }
 
 UbEmuDemo *
@@ -172,4 +179,61 @@ ub_emu_demo_reset (UbEmuDemo  *self,
   stop_phone (self);
   ub_file_remove_tree (self->phone_dir, NULL);
   return start_phone (self, port, error);
+}
+
+/* ---- the ROM catalog ----------------------------------------------------- */
+
+static UbEmuRomServer *
+get_rom_server (UbEmuDemo  *self,
+                GError    **error)
+{
+  UbEmuRomServer *server;
+
+  g_mutex_lock (&self->rom_server_lock);
+  if (self->rom_server == NULL && self->dir != NULL)
+    {
+      g_autofree char *dir = g_build_filename (self->dir, "catalog", NULL);
+      self->rom_server = ub_emu_rom_server_new (dir, error);
+    }
+  else if (self->rom_server == NULL)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "The demo has ended.");
+  server = self->rom_server;
+  g_mutex_unlock (&self->rom_server_lock);
+  return server;
+}
+
+const char *
+ub_emu_demo_get_catalog_url (UbEmuDemo  *self,
+                             GError    **error)
+{
+  UbEmuRomServer *server;
+
+  g_return_val_if_fail (UB_IS_EMU_DEMO (self), NULL);
+
+  server = get_rom_server (self, error);
+  return server != NULL ? ub_emu_rom_server_get_catalog_url (server) : NULL;
+}
+
+const char *
+ub_emu_demo_get_history_url (UbEmuDemo  *self,
+                             GError    **error)
+{
+  UbEmuRomServer *server;
+
+  g_return_val_if_fail (UB_IS_EMU_DEMO (self), NULL);
+
+  server = get_rom_server (self, error);
+  return server != NULL ? ub_emu_rom_server_get_history_url (server) : NULL;
+}
+
+const char *
+ub_emu_demo_get_mirror_url (UbEmuDemo  *self,
+                            GError    **error)
+{
+  UbEmuRomServer *server;
+
+  g_return_val_if_fail (UB_IS_EMU_DEMO (self), NULL);
+
+  server = get_rom_server (self, error);
+  return server != NULL ? ub_emu_rom_server_get_base_url (server) : NULL;
 }

@@ -67,4 +67,21 @@ char        *ub_emu_demo_write_rom    (UbEmuDemo   *self,
                                        const char  *product,
                                        GError     **error);
 
+/*
+ * The demo's ROM catalog (UbEmuRomServer, in the demo folder): started on the
+ * first call (the demo ROM is packed twice, a few seconds; blocking), then
+ * kept until the demo goes away. Thread-safe. NULL and @error when it could
+ * not start.
+ *
+ * The address of latest.yml ("http://127.0.0.1:PORT/latest.yml"):
+ */
+const char  *ub_emu_demo_get_catalog_url (UbEmuDemo  *self,
+                                          GError    **error);
+/* The folder of the per-device history files ("http://127.0.0.1:PORT/history/"). */
+const char  *ub_emu_demo_get_history_url (UbEmuDemo  *self,
+                                          GError    **error);
+/* The one download mirror ("http://127.0.0.1:PORT": files at <mirror>/<version>/<name>). */
+const char  *ub_emu_demo_get_mirror_url  (UbEmuDemo  *self,
+                                          GError    **error);
+
 G_END_DECLS
