@@ -53,7 +53,8 @@ struct _UbFirmwarePage
   gboolean         clearing;      /* the cache is being cleared */
   UbRomCatalog    *catalog;       /* shared by the finders; made when first needed */
   GStrv            mirrors;       /* where the finders' ROMs are downloaded from */
-  gboolean         catalog_set;   /* given by ub_firmware_page_set_catalog(): not the demo's */
+  gboolean         catalog_set;   /* its sources are set (the demo's, or given): no demo server to start */
+  GPtrArray       *waiting_finders; /* finders waiting for the demo's server */
 };
 
 G_DEFINE_FINAL_TYPE (UbFirmwarePage, ub_firmware_page, GTK_TYPE_BOX)
@@ -533,23 +534,88 @@ ensure_catalog (UbFirmwarePage *self)
   self->mirrors = ub_rom_catalog_dup_default_mirrors ();
 }
 
-/* Demo mode: the demo's own catalog server, on the first search. */
+/* Demo mode: the demo's own catalog server, started on the first search
+ * (it packs the demo ROM: seconds, so on a thread). */
+typedef struct {
+  char *latest;
+  char *history;
+  char *mirror;
+} DemoSources;
+
 static void
+demo_sources_free (DemoSources *sources)
+{
+  g_free (sources->latest);
+  g_free (sources->history);
+  g_free (sources->mirror);
+  g_free (sources);
+}
+
+static void
+demo_sources_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  UbEmuDemo *demo = task_data;
+  g_autofree DemoSources *sources = g_new0 (DemoSources, 1);
+  GError *error = NULL;
+  const char *latest = ub_emu_demo_get_catalog_url (demo, &error);
+  const char *history = latest != NULL ? ub_emu_demo_get_history_url (demo, &error) : NULL;
+  const char *mirror = history != NULL ? ub_emu_demo_get_mirror_url (demo, &error) : NULL;
+
+  if (mirror == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  sources->latest = g_strdup (latest);
+  sources->history = g_strdup (history);
+  sources->mirror = g_strdup (mirror);
+  g_task_return_pointer (task, g_steal_pointer (&sources), (GDestroyNotify) demo_sources_free);
+}
+
+static void
+demo_sources_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  UbFirmwarePage *self = UB_FIRMWARE_PAGE (source);
+  g_autoptr(GError) error = NULL;
+  DemoSources *sources = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(GPtrArray) waiting = g_steal_pointer (&self->waiting_finders);
+
+  if (sources != NULL && self->catalog != NULL && !self->catalog_set)
+    {
+      g_autofree char *cache = g_build_filename (ub_emu_demo_get_dir (self->demo), "catalog-cache", NULL);
+      const char *mirrors[2] = { sources->mirror, NULL };
+
+      ub_rom_catalog_set_sources (self->catalog, sources->latest, sources->history);
+      ub_rom_catalog_set_cache_dir (self->catalog, cache);
+      g_strfreev (self->mirrors);
+      self->mirrors = g_strdupv ((char **) mirrors);
+      self->catalog_set = TRUE;
+    }
+  for (guint i = 0; waiting != NULL && i < waiting->len; i++)
+    ub_rom_finder_continue_find (g_ptr_array_index (waiting, i), error);
+  if (sources != NULL)
+    demo_sources_free (sources);
+}
+
+static gboolean
 on_finder_finding (UbRomFinder *finder, UbFirmwarePage *self)
 {
-  g_autofree char *cache = NULL;
-  const char *mirrors[2] = { NULL, NULL };
+  g_autoptr(GTask) task = NULL;
 
   if (self->demo == NULL || self->catalog_set)
-    return;
-  self->catalog_set = TRUE;
-  ub_rom_catalog_set_sources (self->catalog, ub_emu_demo_get_catalog_url (self->demo),
-                              ub_emu_demo_get_history_url (self->demo));
-  cache = g_build_filename (ub_emu_demo_get_dir (self->demo), "catalog-cache", NULL);
-  ub_rom_catalog_set_cache_dir (self->catalog, cache);
-  mirrors[0] = ub_emu_demo_get_mirror_url (self->demo);
-  g_strfreev (self->mirrors);
-  self->mirrors = g_strdupv ((char **) mirrors);
+    return FALSE;   /* the catalog is ready */
+  if (self->waiting_finders != NULL)
+    {
+      g_ptr_array_add (self->waiting_finders, g_object_ref (finder));
+      return TRUE;
+    }
+  self->waiting_finders = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (self->waiting_finders, g_object_ref (finder));
+  task = g_task_new (self, NULL, demo_sources_done, NULL);
+  g_task_set_source_tag (task, on_finder_finding);
+  g_task_set_task_data (task, g_object_ref (self->demo), g_object_unref);
+  g_task_run_in_thread (task, demo_sources_thread);
+  return TRUE;
 }
 
 static void
@@ -843,6 +909,7 @@ ub_firmware_page_dispose (GObject *object)
   g_clear_object (&self->rom);
   g_clear_object (&self->catalog);
   g_clear_pointer (&self->mirrors, g_strfreev);
+  g_clear_pointer (&self->waiting_finders, g_ptr_array_unref);
   g_clear_pointer (&self->phones, g_ptr_array_unref);
   G_OBJECT_CLASS (ub_firmware_page_parent_class)->dispose (object);
 }

@@ -286,6 +286,8 @@ on_catalog_changed (UbRomFinder *self)
   rebuild (self);
 }
 
+static void finish_update (UbRomFinder *self, const GError *error);
+
 static void
 update_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -295,10 +297,17 @@ update_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->catalog == NULL)
     return;   /* stopped, or the widget is gone */
+  finish_update (self, ok ? NULL : error);
+}
+
+/* The list and its one sentence once the catalog is up to date, or could not be. */
+static void
+finish_update (UbRomFinder *self, const GError *error)
+{
   g_clear_object (&self->cancellable);
   update_title (self);
   rebuild (self);
-  if (!ok)
+  if (error != NULL)
     {
       g_autofree char *reason = g_strdup (error->message);
       g_autofree char *text = NULL;
@@ -340,17 +349,34 @@ update_done (GObject *source, GAsyncResult *result, gpointer user_data)
 void
 ub_rom_finder_find (UbRomFinder *self)
 {
+  gboolean prepared_later = FALSE;
+
   g_return_if_fail (UB_IS_ROM_FINDER (self));
   if (self->cancellable != NULL)
     return;
   self->started = TRUE;
-  /* the page may point the catalog somewhere first (demo mode) */
-  g_signal_emit (self, signals[FINDING], 0);
   self->cancellable = g_cancellable_new ();
   set_message (self, NULL);
   update_buttons (self);
   /* whatever is known already (a warm cache), at once */
   rebuild (self);
+  /* the page may first point the catalog somewhere (demo mode) */
+  g_signal_emit (self, signals[FINDING], 0, &prepared_later);
+  if (!prepared_later)
+    ub_rom_finder_continue_find (self, NULL);
+}
+
+void
+ub_rom_finder_continue_find (UbRomFinder *self, const GError *error)
+{
+  g_return_if_fail (UB_IS_ROM_FINDER (self));
+  if (self->cancellable == NULL || g_cancellable_is_cancelled (self->cancellable))
+    return;
+  if (error != NULL)
+    {
+      finish_update (self, error);
+      return;
+    }
   ub_rom_catalog_update_async (self->catalog, self->product, NULL, self->cancellable,
                                update_done, g_object_ref (self));
 }
@@ -485,7 +511,8 @@ ub_rom_finder_class_init (UbRomFinderClass *klass)
   signals[DOWNLOAD] = g_signal_new ("download", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                     0, NULL, NULL, NULL, G_TYPE_NONE, 1, UB_TYPE_ROM_RELEASE);
   signals[FINDING] = g_signal_new ("finding", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+                                   0, g_signal_accumulator_true_handled, NULL, NULL,
+                                   G_TYPE_BOOLEAN, 0);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/unbrick/Unbrick/ub-rom-finder.ui");
   gtk_widget_class_bind_template_child (widget_class, UbRomFinder, find_button);

@@ -18,8 +18,11 @@ G_DECLARE_FINAL_TYPE (UbRomFinder, ub_rom_finder, UB, ROM_FINDER, GtkBox)
  * region in plain words, the phone's remembered region (GSettings
  * "rom-regions", serial → region key) first and chosen, else Global.
  * "Download and Use" emits ::download (UbRomRelease *) and remembers the region
- * for the phones' serials; the page downloads it and opens it. ::finding is
- * emitted just before the catalog is updated.
+ * for the phones' serials; the page downloads it and opens it.
+ *
+ * ::finding (returns gboolean) is emitted before the catalog is updated: a
+ * handler that returns TRUE prepares the catalog first (the demo's server)
+ * and then calls ub_rom_finder_continue_find().
  */
 UbRomFinder  *ub_rom_finder_new           (UbRomCatalog       *catalog,
                                            const char         *product,
@@ -30,6 +33,9 @@ void          ub_rom_finder_set_serials   (UbRomFinder        *self,
                                            const char * const *serials);
 /* What the Find button does. */
 void          ub_rom_finder_find          (UbRomFinder        *self);
+/* After ::finding returned TRUE: the update now, or @error as the reason there is no list. */
+void          ub_rom_finder_continue_find (UbRomFinder        *self,
+                                           const GError       *error);
 /* TRUE while the catalog is being brought up to date. */
 gboolean      ub_rom_finder_get_busy      (UbRomFinder        *self);
 /* The releases listed, newest first within each region (UbRomRelease). */
