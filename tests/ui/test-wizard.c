@@ -1132,7 +1132,9 @@ test_find_offline (Fixture *f, gconstpointer data)
   g_assert_true (g_str_has_suffix (message, ". You can still download the ROM yourself and use Select File."));
   g_assert_true (ub_ui_shows_text (page (f, "firmware"), message));
   g_assert_cmpuint (ub_rom_finder_get_releases (finder)->len, ==, 0);
-  g_assert_null (ub_ui_find_by_label (page (f, "firmware"), GTK_TYPE_BUTTON, "Download a_nd Use"));
+  /* nothing to download (ub_ui_find_by_label sees a hidden box's children) */
+  button = ub_ui_find_by_label (page (f, "firmware"), GTK_TYPE_BUTTON, "Download a_nd Use");
+  g_assert_true (button == NULL || !gtk_widget_get_mapped (button));
   /* the other ways stay */
   button = ub_ui_find_by_label (page (f, "firmware"), GTK_TYPE_BUTTON, "Select _File…");
   g_assert_nonnull (button);
