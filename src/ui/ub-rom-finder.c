@@ -114,15 +114,21 @@ static void
 remember_region (UbRomFinder *self, UbRomRegion region)
 {
   g_autoptr(GVariant) old = g_settings_get_value (self->settings, "rom-regions");
-  g_auto(GVariantDict) dict;
   const char *key = ub_rom_region_to_key (region);
+  GVariantBuilder builder;
+  GVariantIter iter;
+  const char *serial, *value;
 
   if (key == NULL || self->serials == NULL || self->serials[0] == NULL)
     return;
-  g_variant_dict_init (&dict, old);
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
+  g_variant_iter_init (&iter, old);
+  while (g_variant_iter_next (&iter, "{&s&s}", &serial, &value))
+    if (!g_strv_contains ((const char * const *) self->serials, serial))
+      g_variant_builder_add (&builder, "{ss}", serial, value);
   for (guint i = 0; self->serials[i] != NULL; i++)
-    g_variant_dict_insert (&dict, self->serials[i], "s", key);
-  g_settings_set_value (self->settings, "rom-regions", g_variant_dict_end (&dict));
+    g_variant_builder_add (&builder, "{ss}", self->serials[i], key);
+  g_settings_set_value (self->settings, "rom-regions", g_variant_builder_end (&builder));
 }
 
 /* "OS1.0.5.0.TKHMIXM · Android 13.0 · 2024-01-20 · 5.9 GB" */
