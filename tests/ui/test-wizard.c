@@ -1145,6 +1145,81 @@ test_find_offline (Fixture *f, gconstpointer data)
   ub_ui_screenshot (GTK_WINDOW (f->window), "firmware-find-offline");
 }
 
+static void
+serve_bytes (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+             gpointer data)
+{
+  GBytes *body = data;
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/yaml", SOUP_MEMORY_COPY,
+                                    g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+}
+
+/* A list fetched earlier, its server gone: the cached list, saying from when. */
+static void
+test_find_cached_offline (Fixture *f, gconstpointer data)
+{
+  UbFirmwarePage *firmware = UB_FIRMWARE_PAGE (page (f, "firmware"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) yaml = NULL;
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(GSList) uris = NULL;
+  g_autoptr(UbRomCatalog) earlier = ub_rom_catalog_new ();
+  g_autoptr(UbRomCatalog) catalog = ub_rom_catalog_new ();
+  g_autofree char *cache = g_build_filename (ub_emu_demo_get_dir (f->demo), "cached-catalog", NULL);
+  g_autofree char *latest = NULL;
+  g_autoptr(GAsyncResult) fetched = NULL;
+  const char *demo_url = ub_emu_demo_get_catalog_url (f->demo, &error);
+  const char *message;
+  UbRomFinder *finder;
+  UbRomRelease *chosen;
+
+  /* the demo's latest.yml, served by a server of this test */
+  g_assert_no_error (error);
+  msg = soup_message_new ("GET", demo_url);
+  yaml = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_OK);
+  soup_server_add_handler (server, "/latest.yml", serve_bytes, yaml, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  latest = g_strdup_printf ("http://127.0.0.1:%d/latest.yml", g_uri_get_port (uris->data));
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+
+  /* fetched once into the cache, then the server goes away */
+  ub_rom_catalog_set_sources (earlier, latest, "");
+  ub_rom_catalog_set_cache_dir (earlier, cache);
+  ub_rom_catalog_update_async (earlier, "alioth", NULL, NULL, got_result, &fetched);
+  g_assert_true (ub_ui_wait (have_result, &fetched, 30));   /* the server answers from this loop */
+  g_assert_true (ub_rom_catalog_update_finish (earlier, fetched, &error));
+  g_assert_no_error (error);
+  g_assert_false (ub_rom_catalog_get_offline (earlier));
+  soup_server_disconnect (server);
+
+  ub_rom_catalog_set_sources (catalog, latest, "");
+  ub_rom_catalog_set_cache_dir (catalog, cache);
+  ub_rom_catalog_set_max_age (catalog, 0);   /* always asks the server first */
+  ub_firmware_page_set_catalog (firmware, catalog, NULL);
+
+  finder = go_to_finder (f);
+  ub_ui_click (page (f, "firmware"), "F_ind Firmware for " DEMO_MODEL);
+  g_assert_true (ub_ui_wait (finder_settled, finder, 30));
+  message = ub_rom_finder_get_message (finder);
+  g_assert_nonnull (message);
+  g_assert_true (g_str_has_prefix (message, "Offline: showing the list from "));
+  g_assert_true (ub_ui_shows_text (page (f, "firmware"), message));
+  g_assert_cmpuint (ub_rom_finder_get_releases (finder)->len, >=, 2);
+  chosen = ub_rom_finder_get_selected (finder);
+  g_assert_nonnull (chosen);
+  g_assert_cmpint (ub_rom_release_get_region (chosen), ==, UB_ROM_REGION_GLOBAL);
+  g_assert_nonnull (ub_ui_find_by_label (page (f, "firmware"), GTK_TYPE_BUTTON, "Download a_nd Use"));
+  ub_ui_screenshot (GTK_WINDOW (f->window), "firmware-find-cached-offline");
+}
+
 /* ---- the ROM cache */
 
 static gboolean
@@ -1241,6 +1316,7 @@ main (int argc, char **argv)
   ADD ("/ui/firmware/find", test_find);
   ADD ("/ui/firmware/find-remembered", test_find_remembered);
   ADD ("/ui/firmware/find-offline", test_find_offline);
+  ADD ("/ui/firmware/find-cached-offline", test_find_cached_offline);
 #undef ADD
   status = g_test_run ();
   g_unlink (fake);
