@@ -707,6 +707,10 @@ rebuild_finders (UbFirmwarePage *self)
       ub_rom_finder_set_downloading (finder, ub_download_panel_get_busy (self->download_panel));
       gtk_box_append (self->finder_box, GTK_WIDGET (finder));
     }
+  for (child = gtk_widget_get_first_child (GTK_WIDGET (self->finder_box)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    ub_rom_finder_set_primary (UB_ROM_FINDER (child),
+                               child == gtk_widget_get_first_child (GTK_WIDGET (self->finder_box)));
   gtk_widget_set_visible (GTK_WIDGET (self->finder_box), products->len > 0);
 }
 

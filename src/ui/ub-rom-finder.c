@@ -23,6 +23,8 @@ struct _UbRomFinder
   GtkBox              *actions_box;
   GtkSwitch           *history_switch;
   GtkButton           *use_button;
+  GtkLabel            *privacy_label;
+  AdwActionRow        *history_row;
 
   GSettings           *settings;
   UbRomCatalog        *catalog;
@@ -31,6 +33,7 @@ struct _UbRomFinder
   GCancellable        *cancellable;   /* the running update, or NULL */
   gboolean             started;       /* Find was used: the list follows the catalog */
   gboolean             downloading;
+  gboolean             primary;       /* the page's first finder: mnemonics, privacy line */
   GPtrArray           *releases;      /* UbRomRelease, as listed */
   UbRomRelease        *selected;
   char                *message;
@@ -65,7 +68,17 @@ update_title (UbRomFinder *self)
   /* TRANSLATORS: %s: the phone's market name */
   g_autofree char *title = g_strdup_printf (_("Official Firmware for %s"), name);
 
-  gtk_label_set_label (self->find_label, label);
+  /* only the first finder has Alt+letters: no two controls share one */
+  gtk_label_set_use_underline (self->find_label, self->primary);
+  if (self->primary)
+    gtk_label_set_label (self->find_label, label);
+  else
+    {
+      /* TRANSLATORS: the same button as “F_ind Firmware for %s”, for a second phone model */
+      g_autofree char *plain = g_strdup_printf (_("Find Firmware for %s"), name);
+
+      gtk_label_set_label (self->find_label, plain);
+    }
   adw_preferences_group_set_title (self->list_group, title);
 }
 
@@ -412,6 +425,23 @@ on_use_clicked (UbRomFinder *self)
   g_signal_emit (self, signals[DOWNLOAD], 0, release);
 }
 
+void
+ub_rom_finder_set_primary (UbRomFinder *self, gboolean primary)
+{
+  GtkWidget *use_label;
+
+  g_return_if_fail (UB_IS_ROM_FINDER (self));
+  self->primary = primary;
+  update_title (self);
+  gtk_widget_set_visible (GTK_WIDGET (self->privacy_label), primary);
+  adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (self->history_row), primary);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->history_row),
+                                 primary ? _("Show older and _test versions") : _("Show older and test versions"));
+  use_label = gtk_button_get_child (self->use_button);
+  gtk_label_set_use_underline (GTK_LABEL (use_label), primary);
+  gtk_label_set_label (GTK_LABEL (use_label), primary ? _("Download a_nd Use") : _("Download and Use"));
+}
+
 const char *
 ub_rom_finder_get_product (UbRomFinder *self)
 {
@@ -531,6 +561,8 @@ ub_rom_finder_class_init (UbRomFinderClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UbRomFinder, actions_box);
   gtk_widget_class_bind_template_child (widget_class, UbRomFinder, history_switch);
   gtk_widget_class_bind_template_child (widget_class, UbRomFinder, use_button);
+  gtk_widget_class_bind_template_child (widget_class, UbRomFinder, privacy_label);
+  gtk_widget_class_bind_template_child (widget_class, UbRomFinder, history_row);
   gtk_widget_class_bind_template_callback (widget_class, on_find_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_history_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_use_clicked);
@@ -542,6 +574,7 @@ ub_rom_finder_init (UbRomFinder *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->settings = g_settings_new ("io.github.unbrick.Unbrick");
   self->releases = g_ptr_array_new_with_free_func (g_object_unref);
+  self->primary = TRUE;
 }
 
 UbRomFinder *

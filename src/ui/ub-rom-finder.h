@@ -28,6 +28,10 @@ UbRomFinder  *ub_rom_finder_new           (UbRomCatalog       *catalog,
                                            const char         *product,
                                            const char * const *serials);
 const char   *ub_rom_finder_get_product   (UbRomFinder        *self);
+/* TRUE (the default) for the page's first finder: its buttons have Alt+letters
+ * and it says where the list comes from; the others do neither. */
+void          ub_rom_finder_set_primary   (UbRomFinder        *self,
+                                           gboolean            primary);
 /* The serials of the phones of this model (their region is remembered). */
 void          ub_rom_finder_set_serials   (UbRomFinder        *self,
                                            const char * const *serials);

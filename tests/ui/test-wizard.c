@@ -1220,6 +1220,48 @@ test_find_cached_offline (Fixture *f, gconstpointer data)
   ub_ui_screenshot (GTK_WINDOW (f->window), "firmware-find-cached-offline");
 }
 
+/* Phones of two models: a finder for each, named by its model. */
+static void
+test_find_two_models (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbEmuDemo) second = ub_emu_demo_new (&error);
+  g_autoptr(UbPhone) phone = NULL;
+  UbDetectPage *detect = UB_DETECT_PAGE (page (f, "detect"));
+  UbFirmwarePage *firmware = UB_FIRMWARE_PAGE (page (f, "firmware"));
+  g_autoptr(GPtrArray) selected = NULL;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  g_assert_no_error (error);
+  ub_emu_phone_set_var (ub_emu_demo_get_phone (second), "serialno", "5e7a9b1");
+  ub_emu_phone_set_var (ub_emu_demo_get_phone (second), "product", "venus");
+  phone = ub_phone_new_for_address (ub_emu_demo_get_address (second));
+  ub_detect_page_add_phone (detect, phone);
+  do
+    {
+      g_clear_pointer (&selected, g_ptr_array_unref);
+      ub_ui_spin (0.05);
+      selected = ub_detect_page_get_selected (detect);
+    }
+  while (selected->len < 2 && g_get_monotonic_time () < deadline);
+  g_assert_cmpuint (selected->len, ==, 2);
+  ub_ui_click (page (f, "detect"), "_Continue with 2 Phones");
+  g_assert_cmpstr (visible_page (f), ==, "firmware");
+
+  g_assert_nonnull (ub_firmware_page_get_finder (firmware, "alioth"));
+  g_assert_nonnull (ub_firmware_page_get_finder (firmware, "venus"));
+  g_assert_nonnull (ub_ui_find_by_label (page (f, "firmware"), GTK_TYPE_BUTTON,
+                                         "F_ind Firmware for " DEMO_MODEL));
+  /* the second without Alt+letter (the first has it), and where the list comes from said once */
+  g_assert_nonnull (ub_ui_find_by_label (page (f, "firmware"), GTK_TYPE_BUTTON,
+                                         "Find Firmware for Xiaomi Mi 11"));
+  g_assert_null (ub_ui_find_by_label (ub_firmware_page_get_finder (firmware, "venus"), GTK_TYPE_LABEL,
+                                      "The list comes from XiaomiFirmwareUpdater and HyperData on GitHub; nothing about your phone is sent."));
+  g_assert_nonnull (ub_ui_find_by_label (ub_firmware_page_get_finder (firmware, "alioth"), GTK_TYPE_LABEL,
+                                         "The list comes from XiaomiFirmwareUpdater and HyperData on GitHub; nothing about your phone is sent."));
+  ub_ui_screenshot (GTK_WINDOW (f->window), "firmware-find-two-models");
+}
+
 /* ---- the ROM cache */
 
 static gboolean
@@ -1317,6 +1359,7 @@ main (int argc, char **argv)
   ADD ("/ui/firmware/find-remembered", test_find_remembered);
   ADD ("/ui/firmware/find-offline", test_find_offline);
   ADD ("/ui/firmware/find-cached-offline", test_find_cached_offline);
+  ADD ("/ui/firmware/find-two-models", test_find_two_models);
 #undef ADD
   status = g_test_run ();
   g_unlink (fake);
