@@ -17,6 +17,7 @@
 #include "ub-firmware-page.h"
 #include "ub-mnemonic.h"
 #include "ub-phone.h"
+#include "ub-rom-finder.h"
 #include "ub-ui-test.h"
 #include "ub-usb-device-info.h"
 #include "ub-window.h"
@@ -222,6 +223,12 @@ assert_accessible (GtkWindow *window, const char *where)
                   g_hash_table_size (mnemonics));
 }
 
+static gboolean
+finder_idle (gpointer finder)
+{
+  return !ub_rom_finder_get_busy (finder);
+}
+
 /* Keyboard users land on the page they are shown. */
 static void
 assert_focus_on (Fixture *f, const char *name)
@@ -252,6 +259,16 @@ go_to_confirm (Fixture *f)
   ub_ui_click (page (f, "detect"), "_Continue");
   assert_focus_on (f, "firmware");
   assert_accessible (GTK_WINDOW (f->window), "firmware");
+  /* the official firmware listed: its choices, the switch, Download and Use */
+  {
+    UbRomFinder *finder = UB_ROM_FINDER (ub_firmware_page_get_finder (UB_FIRMWARE_PAGE (page (f, "firmware")),
+                                                                      "alioth"));
+
+    ub_rom_finder_find (finder);
+    g_assert_true (ub_ui_wait (finder_idle, finder, 60));
+    g_assert_cmpuint (ub_rom_finder_get_releases (finder)->len, >, 0);
+    assert_accessible (GTK_WINDOW (f->window), "firmware, the official firmware listed");
+  }
   ub_ui_click (page (f, "firmware"), "Use the _Demo Firmware");
   g_assert_true (ub_ui_wait (ub_ui_firmware_settled, f->window, 30));
   assert_focus_is (f, "firmware", "_Continue");
