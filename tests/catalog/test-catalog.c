@@ -825,6 +825,36 @@ test_update (void)
   assert_count (third, "houji", UB_ROM_QUERY_HISTORY, 8);
 
   server_stop (&s);
+
+  /* the server is gone: the cached copies, saying so */
+  {
+    g_autoptr(UbRomCatalog) offline = ub_rom_catalog_new ();
+    g_autoptr(UbRomCatalog) nothing = ub_rom_catalog_new ();
+    g_autofree char *empty_dir = g_build_filename (dir, "empty", NULL);
+
+    ub_rom_catalog_set_sources (offline, latest_url, history_url);
+    ub_rom_catalog_set_cache_dir (offline, dir);
+    ub_rom_catalog_set_max_age (offline, 0);
+    g_assert_true (ub_rom_catalog_update (offline, "houji", NULL, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_true (ub_rom_catalog_get_offline (offline));
+    g_assert_nonnull (ub_rom_catalog_get_fetched (offline));
+    assert_count (offline, "houji", UB_ROM_QUERY_HISTORY, 18);
+
+    /* and with nothing cached: an error */
+    ub_rom_catalog_set_sources (nothing, latest_url, history_url);
+    ub_rom_catalog_set_cache_dir (nothing, empty_dir);
+    g_assert_false (ub_rom_catalog_update (nothing, "houji", NULL, NULL, &error));
+    g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK);
+    g_clear_error (&error);
+    assert_count (nothing, "houji", UB_ROM_QUERY_HISTORY, 0);
+
+    /* plain http to another machine is refused before any request */
+    ub_rom_catalog_set_sources (nothing, "http://catalog.invalid/latest.yml", NULL);
+    g_assert_false (ub_rom_catalog_update (nothing, NULL, NULL, NULL, &error));
+    g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL);
+    g_clear_error (&error);
+  }
   ub_test_rm_rf (dir);
 }
 
