@@ -52,7 +52,7 @@ static void
 record_free (Record *r)
 {
   if (r == NULL)
-    return;   /* taken by merge_records() */
+    return;
   g_free (r->codename);
   g_free (r->version);
   g_free (r->android);
