@@ -407,6 +407,13 @@ request (SoupSession  *session,
 
 /* ---- entry point */
 
+/* Whole seconds, as the .meta keeps it: the time returned is the one read back later. */
+static GDateTime *
+now_utc (void)
+{
+  return g_date_time_new_from_unix_utc (g_get_real_time () / G_USEC_PER_SEC);
+}
+
 static void
 set_out (GDateTime **fetched_out,
          GDateTime  *fetched,
@@ -466,7 +473,7 @@ ub_cached_fetch (SoupSession   *session,
     return NULL;
 
   cached_load (&cached, cache_path, clean, max_size);
-  now = g_date_time_new_now_utc ();
+  now = now_utc ();
   if (cached.bytes != NULL)
     {
       GTimeSpan age = g_date_time_difference (now, cached.fetched);
@@ -491,7 +498,7 @@ ub_cached_fetch (SoupSession   *session,
     {
     case FETCH_OK:
       g_clear_pointer (&now, g_date_time_unref);
-      now = g_date_time_new_now_utc ();
+      now = now_utc ();
       if (!cache_save (cache_path, clean, bytes, etag, last_modified, now, &save_error))
         {
           /* still good to show; fetched again next time */
@@ -503,7 +510,7 @@ ub_cached_fetch (SoupSession   *session,
 
     case FETCH_NOT_MODIFIED:
       g_clear_pointer (&now, g_date_time_unref);
-      now = g_date_time_new_now_utc ();
+      now = now_utc ();
       if (!meta_save (cache_path, clean,
                       etag != NULL ? etag : cached.etag,
                       last_modified != NULL ? last_modified : cached.last_modified,
