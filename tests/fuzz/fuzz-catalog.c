@@ -171,7 +171,11 @@ check_error (const GError *error)
   g_assert_true (error->domain == UB_ONLINE_ERROR);
   g_assert_cmpint (error->code, ==, UB_ONLINE_ERROR_BAD_DATA);
   g_assert_true (error->message != NULL && error->message[0] != '\0');
-  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+  if (!g_utf8_validate (error->message, -1, NULL))
+    {
+      g_autofree char *escaped = g_strescape (error->message, NULL);
+      g_error ("not UTF-8: \"%s\"", escaped);
+    }
 }
 
 static guint
