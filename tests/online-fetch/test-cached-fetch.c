@@ -719,6 +719,69 @@ test_cancelled (Fixture       *f,
   g_assert_false (offline);
 }
 
+/* ---- several threads on one cache path */
+
+#define N_THREADS 6
+#define N_ROUNDS  15
+#define BIG_SIZE  (256 * 1024)
+
+typedef struct {
+  Fixture *f;
+  GBytes  *base;
+} Racer;
+
+static gpointer
+race (gpointer data)
+{
+  Racer *racer = data;
+
+  for (guint i = 0; i < N_ROUNDS; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) bytes = ub_cached_fetch (NULL, racer->f->url, racer->f->cache_path, 0,
+                                                 2 * BIG_SIZE, NULL, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      /* whole: the body, then "#N\n" */
+      g_assert_cmpuint (g_bytes_get_size (bytes), >, BIG_SIZE);
+      g_assert_cmpmem (g_bytes_get_data (bytes, NULL), BIG_SIZE,
+                       g_bytes_get_data (racer->base, NULL), BIG_SIZE);
+    }
+  return NULL;
+}
+
+/* The copy on disk is always one whole answer, with that answer's validators */
+static void
+test_threads (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GBytes) base = ub_test_random_bytes (BIG_SIZE, 11);
+  GThread *threads[N_THREADS];
+  Racer racer = { f, base };
+  g_autofree char *contents = NULL;
+  g_autofree char *etag = NULL;
+  g_autofree char *expected_tail = NULL;
+  gsize length = 0;
+
+  ub_test_http_set (f->http, PATH, base, NULL, NULL);
+  ub_test_http_set_mode (f->http, PATH, UB_TEST_HTTP_NUMBERED);
+  for (guint i = 0; i < N_THREADS; i++)
+    threads[i] = g_thread_new ("racer", race, &racer);
+  for (guint i = 0; i < N_THREADS; i++)
+    g_thread_join (threads[i]);
+  g_assert_cmpint (ub_test_http_get_requests (f->http, PATH), ==, N_THREADS * N_ROUNDS);
+
+  g_assert_true (g_file_get_contents (f->cache_path, &contents, &length, NULL));
+  g_assert_cmpuint (length, >, BIG_SIZE);
+  g_assert_cmpmem (contents, BIG_SIZE, g_bytes_get_data (base, NULL), BIG_SIZE);
+  etag = meta_get (f, "etag");
+  g_assert_nonnull (etag);
+  /* "\"N\"" → "#N\n" */
+  expected_tail = g_strdup_printf ("#%.*s\n", (int) strlen (etag) - 2, etag + 1);
+  g_assert_cmpmem (contents + BIG_SIZE, length - BIG_SIZE, expected_tail, strlen (expected_tail));
+  g_assert_false (g_file_test (f->tmp_path, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -747,6 +810,7 @@ main (int   argc,
   ADD ("discard", test_discard);
   ADD ("broken-meta", test_broken_meta);
   ADD ("cancelled", test_cancelled);
+  ADD ("threads", test_threads);
 #undef ADD
 
   return g_test_run ();

@@ -16,6 +16,7 @@ typedef struct {
   guint           status;
   char           *redirect;
   guint           requests;
+  guint           numbered;       /* bodies sent in UB_TEST_HTTP_NUMBERED */
   GHashTable     *last_headers;   /* lower-case name → value */
 } Resource;
 
@@ -141,6 +142,19 @@ handler (SoupServer        *server,
       soup_message_body_append_bytes (body, r->body);
       /* never completed: the rest never comes, the connection closes */
       g_signal_connect (msg, "wrote-chunk", G_CALLBACK (truncate_connection), NULL);
+      break;
+    case UB_TEST_HTTP_NUMBERED:
+      {
+        g_autofree char *tail = g_strdup_printf ("#%u\n", ++r->numbered);
+        g_autofree char *etag = g_strdup_printf ("\"%u\"", r->numbered);
+
+        soup_message_headers_replace (response, "ETag", etag);
+        soup_message_headers_set_content_length (response,
+                                                 g_bytes_get_size (r->body) + strlen (tail));
+        soup_message_body_append_bytes (body, r->body);
+        soup_message_body_append (body, SOUP_MEMORY_COPY, tail, strlen (tail));
+        soup_message_body_complete (body);
+      }
       break;
     default:
       g_assert_not_reached ();
