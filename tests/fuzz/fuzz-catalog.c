@@ -120,26 +120,23 @@ check_release (UbRomRelease    *release,
 static void
 check_catalog (UbRomCatalog *catalog)
 {
-  static const UbRomQueryFlags flag_sets[] = {
-    UB_ROM_QUERY_DEFAULT,
-    UB_ROM_QUERY_HISTORY,
-    UB_ROM_QUERY_HISTORY | UB_ROM_QUERY_BETA | UB_ROM_QUERY_SPECIAL,
-    UB_ROM_QUERY_RECOVERY | UB_ROM_QUERY_HISTORY,
-  };
+  const UbRomQueryFlags all_flags = UB_ROM_QUERY_HISTORY | UB_ROM_QUERY_BETA |
+                                    UB_ROM_QUERY_SPECIAL | UB_ROM_QUERY_RECOVERY;
 
   for (guint p = 0; products[p] != NULL; p++)
     {
       g_autofree char *model = ub_rom_catalog_dup_model_name (catalog, products[p]);
 
-      for (gsize f = 0; f < G_N_ELEMENTS (flag_sets); f++)
+      /* every combination of flags */
+      for (guint flags = 0; flags <= all_flags; flags++)
         {
-          g_autoptr(GPtrArray) found = ub_rom_catalog_find (catalog, products[p], flag_sets[f]);
+          g_autoptr(GPtrArray) found = ub_rom_catalog_find (catalog, products[p], flags);
 
           for (guint i = 0; i < found->len; i++)
             {
               UbRomRelease *release = g_ptr_array_index (found, i);
 
-              check_release (release, products[p], flag_sets[f]);
+              check_release (release, products[p], flags);
               /* newest first: dates never go up (unknown dates last) */
               if (i > 0)
                 {

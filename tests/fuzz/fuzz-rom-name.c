@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * Xiaomi ROM file names from fuzzed text (a name, a path or a URL, as catalogs
- * and users give them): ub_rom_name_parse() and what it promises about each
+ * Xiaomi ROM file names from fuzzed text, one per line (a name, a path or a
+ * URL, as catalogs and users give them): ub_rom_name_parse() and what it promises about each
  * field, then the region and MD5 helpers on the same text.
  */
 #include "config.h"
@@ -28,16 +28,11 @@ assert_lower_hex (const char *s,
     g_assert_true (g_ascii_isdigit (*p) || (*p >= 'a' && *p <= 'f'));
 }
 
-int
-LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+static void
+check_name (const char *text)
 {
-  g_autofree char *text = NULL;
   g_autoptr(UbRomNameInfo) info = NULL;
   g_autofree char *md5 = NULL;
-
-  if (size > 4096)
-    return 0;
-  text = g_strndup ((const char *) data, size);   /* up to the first NUL */
 
   md5 = ub_rom_name_dup_md5_prefix (text);
   if (md5 != NULL)
@@ -48,7 +43,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   info = ub_rom_name_parse (text);
   if (info == NULL)
-    return 0;
+    return;
   /* a name is a ROM name because it has a build */
   g_assert_nonnull (info->version);
   g_assert_nonnull (info->file_name);
@@ -76,5 +71,20 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     assert_lower_hex (info->md5_prefix, 10);
   if (info->region_word != NULL)
     ub_rom_region_from_string (info->region_word);
+}
+
+/* One name per line (a lone name is one line). */
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  if (size > 64 * 1024)
+    return 0;
+  text = g_strndup ((const char *) data, size);   /* up to the first NUL */
+  lines = g_strsplit (text, "\n", 1000);
+  for (gsize i = 0; lines[i] != NULL; i++)
+    check_name (lines[i]);
   return 0;
 }
