@@ -1474,7 +1474,8 @@ job_leave_mirror (Job          *job,
   guint n = self->uris->len;
   guint next = n;
 
-  g_debug ("%s: leaving %s: %s", self->file_name, job_host (job), reason->message);
+  g_debug ("%s: leaving %s: %s", self->file_name,
+           (const char *) g_ptr_array_index (self->urls, job->mirror), reason->message);
   job->mirror_state[job->mirror] = job->throttled ? MIRROR_SLOW : MIRROR_FAILED;
   job->throttled = FALSE;
   for (guint i = 1; i < n && next == n; i++)
@@ -1519,7 +1520,7 @@ job_leave_mirror (Job          *job,
       return FALSE;
     }
   g_debug ("%s: continuing on %s at byte %" G_GUINT64_FORMAT, self->file_name,
-           g_uri_get_host (g_ptr_array_index (self->uris, next)), job->offset);
+           (const char *) g_ptr_array_index (self->urls, next), job->offset);
   job_set_mirror (job, next);
   job->head_done = FALSE;
   job->no_range = FALSE;

@@ -40,6 +40,7 @@ typedef struct {
   GMutex      lock;
   GCond       cond;
   guint       requests;
+  GPtrArray  *methods;        /* method of each request */
   GPtrArray  *ranges;         /* Range header of each request, "" when none */
   GPtrArray  *if_ranges;
   GArray     *statuses;       /* status answered to each request */
@@ -182,6 +183,7 @@ handler (SoupServer        *server,
 
   g_mutex_lock (&srv->lock);
   srv->requests++;
+  g_ptr_array_add (srv->methods, g_strdup (soup_server_message_get_method (msg)));
   g_ptr_array_add (srv->ranges, g_strdup (range ? range : ""));
   g_ptr_array_add (srv->if_ranges, g_strdup (if_range ? if_range : ""));
   r->srv = srv;
@@ -211,6 +213,16 @@ handler (SoupServer        *server,
     soup_message_headers_replace (response, "ETag", srv->etag);
   if (srv->honour_range)
     soup_message_headers_replace (response, "Accept-Ranges", "bytes");
+  if (soup_server_message_get_method (msg) == SOUP_METHOD_HEAD)
+    {
+      g_array_append_val (srv->statuses, status);
+      soup_message_headers_set_content_length (response, srv->claim_length > 0 ? srv->claim_length
+                                                                                : size);
+      g_mutex_unlock (&srv->lock);
+      soup_server_message_set_status (msg, status, NULL);
+      response_free (r);
+      return;
+    }
   if (srv->honour_range && range != NULL &&
       (if_range == NULL || g_strcmp0 (if_range, srv->etag) == 0) &&
       sscanf (range, "bytes=%" G_GINT64_FORMAT "-", &start) == 1)
@@ -300,6 +312,7 @@ server_new (gsize size)
   srv->honour_range = TRUE;
   srv->drop_at = -1;
   srv->stall_at = -1;
+  srv->methods = g_ptr_array_new_with_free_func (g_free);
   srv->ranges = g_ptr_array_new_with_free_func (g_free);
   srv->if_ranges = g_ptr_array_new_with_free_func (g_free);
   srv->statuses = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -323,6 +336,7 @@ server_free (Server *srv)
   g_bytes_unref (srv->content);
   g_free (srv->etag);
   g_free (srv->redirect_to);
+  g_ptr_array_unref (srv->methods);
   g_ptr_array_unref (srv->ranges);
   g_ptr_array_unref (srv->if_ranges);
   g_array_unref (srv->statuses);
@@ -1323,6 +1337,415 @@ test_damaged_part (void)
 }
 
 /* the state's GType nick is the word the CLI's JSON uses */
+/* ---- mirrors: the same file on several servers */
+
+/* "<base>/<version>/<name>" on @srv, as the catalog builds it */
+static char *
+mirror_url (Server     *srv,
+            const char *name)
+{
+  return g_strdup_printf ("%s/OS1.0.1.0.UNCMIXM/%s", srv->base, name);
+}
+
+/* A ROM file name ending in the MD5 prefix of @srv's content. */
+static char *
+mirror_name (Server *srv)
+{
+  g_autofree char *md5 = g_compute_checksum_for_bytes (G_CHECKSUM_MD5, srv->content);
+
+  return g_strdup_printf ("houji_global_images_OS1.0.1.0.UNCMIXM_14.0_global_%.10s.tgz", md5);
+}
+
+static UbDownload *
+new_mirror_download (const char * const *urls,
+                     const char         *dir)
+{
+  g_autoptr(GError) error = NULL;
+  UbDownload *download = ub_download_new_for_mirrors (urls, dir, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (download);
+  ub_download_set_retry_policy (download, 2, 10);
+  ub_download_set_stall_policy (download, 1, 0);
+  return download;
+}
+
+/* A local port where nothing listens. */
+static guint16
+closed_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (socket, any, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static void
+test_mirrors_construction (void)
+{
+  const char *http_elsewhere[] = { "https://bigota.d.miui.com/V1/a_b_0123456789.tgz",
+                                   "http://cdnorg.d.miui.com/V1/a_b_0123456789.tgz", NULL };
+  const char *two_names[] = { "https://bigota.d.miui.com/V1/a_b_0123456789.tgz",
+                              "https://cdnorg.d.miui.com/V1/a_c_0123456789.tgz", NULL };
+  const char *none[] = { NULL };
+  const char *good[] = { " https://bigota.d.miui.com/V1/a_b_0123456789.tgz",
+                         "https://cdnorg.d.miui.com/V1/a_b_0123456789.tgz",
+                         "https://bigota.d.miui.com/V1/a_b_0123456789.tgz", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbDownload) download = NULL;
+  g_autofree char *current = NULL;
+
+  download = ub_download_new_for_mirrors (http_elsewhere, "/nonexistent", &error);
+  g_assert_null (download);
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL);
+  g_assert_cmpstr (error->message, ==,
+                   "Unbrick downloads only over a secure connection, and "
+                   "“http://cdnorg.d.miui.com/V1/a_b_0123456789.tgz” is not one (http://). Use "
+                   "the same link with https:// at the start.");
+  g_clear_error (&error);
+
+  download = ub_download_new_for_mirrors (two_names, "/nonexistent", &error);
+  g_assert_null (download);
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL);
+  g_assert_cmpstr (error->message, ==, "The download addresses are not all for the same file: "
+                   "one ends in “a_b_0123456789.tgz”, another in “a_c_0123456789.tgz”.");
+  g_clear_error (&error);
+
+  download = ub_download_new_for_mirrors (none, "/nonexistent", &error);
+  g_assert_null (download);
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL);
+  g_clear_error (&error);
+
+  download = ub_download_new_for_mirrors (good, "/tmp/x", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ub_download_get_url (download), ==,
+                   "https://bigota.d.miui.com/V1/a_b_0123456789.tgz");
+  current = ub_download_dup_current_url (download);
+  g_assert_cmpstr (current, ==, "https://bigota.d.miui.com/V1/a_b_0123456789.tgz");
+  g_assert_cmpstr (ub_download_get_file_name (download), ==, "a_b_0123456789.tgz");
+  g_assert_cmpstr (ub_download_get_final_path (download), ==, "/tmp/x/a_b_0123456789.tgz");
+  g_assert_true (ub_download_has_md5_check (download));
+}
+
+/* The first mirror has no such file, the second sends headers and then nothing,
+ * the third serves it. */
+static void
+test_mirrors_failover (void)
+{
+  g_autoptr(Server) missing = server_new (2 * MiB + 7);
+  g_autoptr(Server) stalled = server_new (2 * MiB + 7);
+  g_autoptr(Server) good = server_new (2 * MiB + 7);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *name = mirror_name (good);
+  g_autofree char *url1 = mirror_url (missing, name);
+  g_autofree char *url2 = mirror_url (stalled, name);
+  g_autofree char *url3 = mirror_url (good, name);
+  const char *urls[] = { url1, url2, url3, NULL };
+  g_autoptr(UbDownload) download = new_mirror_download (urls, dir);
+  g_autofree char *current = NULL;
+  g_autofree char *listing = NULL;
+  gint64 start;
+  Watch w;
+
+  missing->status = 404;
+  stalled->stall_at = 0;
+  watch (download, &w);
+  start = g_get_monotonic_time ();
+  ub_download_start (download, NULL);
+  iterate_until (&w.finished);
+
+  g_assert_no_error (w.error);
+  g_assert_false (w.wrong_thread);
+  g_assert_true (w.saw_retrying);
+  assert_file_equals (ub_download_get_final_path (download), good->content);
+  listing = list_dir (dir);
+  g_assert_cmpstr (listing, ==, name);
+  current = ub_download_dup_current_url (download);
+  g_assert_cmpstr (current, ==, url3);
+  g_assert_cmpstr (ub_download_get_url (download), ==, url1);
+  g_assert_cmpuint (w.last_done, ==, 2 * MiB + 7);
+  g_assert_cmpuint (w.last_total, ==, 2 * MiB + 7);
+  /* the first mirror: one HEAD, answered 404 */
+  g_assert_cmpuint (server_requests (missing), ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (missing->methods, 0), ==, "HEAD");
+  /* the second: HEAD told the size, the GET stalled and was left after the 1 s policy */
+  g_assert_cmpuint (server_requests (stalled), ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (stalled->methods, 0), ==, "HEAD");
+  g_assert_cmpstr (g_ptr_array_index (stalled->methods, 1), ==, "GET");
+  g_assert_true (stalled->stalled);
+  /* the third: the size was known, one GET of the whole file */
+  g_assert_cmpuint (server_requests (good), ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (good->methods, 0), ==, "GET");
+  g_assert_cmpstr (g_ptr_array_index (good->ranges, 0), ==, "");
+  /* left on the stall timeout, not on a lost connection's retries */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 20 * G_USEC_PER_SEC);
+  g_clear_error (&w.error);
+  ub_test_rm_rf (dir);
+}
+
+/* Paused mid-way; meanwhile the mirror lost the file: the next one continues the
+ * same .part with a Range request. */
+static void
+test_mirrors_resume_on_next (void)
+{
+  g_autoptr(Server) first = server_new (3 * MiB + 5);
+  g_autoptr(Server) second = server_new (3 * MiB + 5);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *name = mirror_name (first);
+  g_autofree char *url1 = mirror_url (first, name);
+  g_autofree char *url2 = mirror_url (second, name);
+  const char *urls[] = { url1, url2, NULL };
+  g_autoptr(UbDownload) download = new_mirror_download (urls, dir);
+  g_autofree char *want_range = NULL;
+  g_autofree char *current = NULL;
+  guint64 part;
+  Watch w;
+
+  first->stall_at = MiB + 100;
+  watch (download, &w);
+  ub_download_start (download, NULL);
+  server_wait_stalled (first);
+  ub_download_pause (download);
+  iterate_until (&w.saw_paused);
+  part = file_size (ub_download_get_part_path (download));
+  g_assert_cmpuint (part, ==, MiB + 100);
+  current = ub_download_dup_current_url (download);
+  g_assert_cmpstr (current, ==, url1);
+  g_clear_pointer (&current, g_free);
+
+  g_mutex_lock (&first->lock);
+  first->status = 410;
+  g_mutex_unlock (&first->lock);
+  ub_download_resume (download);
+  iterate_until (&w.finished);
+
+  g_assert_no_error (w.error);
+  assert_file_equals (ub_download_get_final_path (download), second->content);
+  g_assert_false (g_file_test (ub_download_get_part_path (download), G_FILE_TEST_EXISTS));
+  current = ub_download_dup_current_url (download);
+  g_assert_cmpstr (current, ==, url2);
+  /* first: HEAD, GET (paused), GET with Range answered 410 */
+  g_assert_cmpuint (server_requests (first), ==, 3);
+  g_assert_cmpuint (g_array_index (first->statuses, guint, 2), ==, 410);
+  /* second: only the rest */
+  g_assert_cmpuint (server_requests (second), ==, 1);
+  want_range = g_strdup_printf ("bytes=%" G_GUINT64_FORMAT "-", part);
+  g_assert_cmpstr (g_ptr_array_index (second->ranges, 0), ==, want_range);
+  g_assert_cmpuint (g_array_index (second->statuses, guint, 0), ==, SOUP_STATUS_PARTIAL_CONTENT);
+  g_clear_error (&w.error);
+  ub_test_rm_rf (dir);
+}
+
+/* A run stopped mid-way: the next run finds the first mirror gone and continues the
+ * .part on the second. */
+static void
+test_mirrors_resume_across_runs (void)
+{
+  g_autoptr(Server) first = server_new (3 * MiB + 9);
+  g_autoptr(Server) second = server_new (3 * MiB + 9);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *name = mirror_name (first);
+  g_autofree char *url1 = mirror_url (first, name);
+  g_autofree char *url2 = mirror_url (second, name);
+  const char *urls[] = { url1, url2, NULL };
+  g_autoptr(UbDownload) download = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *want_range = NULL;
+  guint64 part = interrupted_run (first, url1, dir, 2 * MiB + 1);
+
+  g_assert_cmpuint (part, ==, 2 * MiB + 1);
+  first->status = 404;
+  download = new_mirror_download (urls, dir);
+  g_assert_true (ub_download_run_sync (download, NULL, &error));
+  g_assert_no_error (error);
+  assert_file_equals (ub_download_get_final_path (download), second->content);
+  /* HEAD (size), then the rest with a Range request */
+  g_assert_cmpuint (server_requests (second), ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (second->methods, 0), ==, "HEAD");
+  want_range = g_strdup_printf ("bytes=%" G_GUINT64_FORMAT "-", part);
+  g_assert_cmpstr (g_ptr_array_index (second->ranges, 1), ==, want_range);
+  ub_test_rm_rf (dir);
+}
+
+/* A throttled mirror is left for the next one, which continues the .part. */
+static void
+test_mirrors_throttled (void)
+{
+  g_autoptr(Server) slow = server_new (4 * MiB);
+  g_autoptr(Server) fast = server_new (4 * MiB);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *name = mirror_name (fast);
+  g_autofree char *url1 = mirror_url (slow, name);
+  g_autofree char *url2 = mirror_url (fast, name);
+  const char *urls[] = { url1, url2, NULL };
+  g_autoptr(UbDownload) download = new_mirror_download (urls, dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *current = NULL;
+  const char *range;
+  guint64 from = 0;
+
+  slow->chunk_delay_ms = 100;   /* 64 KiB every 100 ms: about 640 KiB/s */
+  ub_download_set_stall_policy (download, 1, 2 * MiB);
+  g_assert_true (ub_download_run_sync (download, NULL, &error));
+  g_assert_no_error (error);
+  assert_file_equals (ub_download_get_final_path (download), fast->content);
+  current = ub_download_dup_current_url (download);
+  g_assert_cmpstr (current, ==, url2);
+  /* the slow mirror delivered some, never all of it */
+  g_assert_cmpuint (server_requests (slow), ==, 2);   /* HEAD, GET */
+  g_assert_cmpuint (server_requests (fast), ==, 1);
+  range = g_ptr_array_index (fast->ranges, 0);
+  g_assert_true (sscanf (range, "bytes=%" G_GUINT64_FORMAT "-", &from) == 1);
+  g_assert_cmpuint (from, >, 0);
+  g_assert_cmpuint (from, <, 4 * MiB);
+  ub_test_rm_rf (dir);
+}
+
+/* Only slow mirrors are better than none: the last one is not left for being slow. */
+static void
+test_mirrors_slow_last (void)
+{
+  g_autoptr(Server) missing = server_new (300 * KiB);
+  g_autoptr(Server) slow = server_new (300 * KiB);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *name = mirror_name (slow);
+  g_autofree char *url1 = mirror_url (missing, name);
+  g_autofree char *url2 = mirror_url (slow, name);
+  const char *urls[] = { url1, url2, NULL };
+  g_autoptr(UbDownload) download = new_mirror_download (urls, dir);
+  g_autoptr(GError) error = NULL;
+
+  missing->status = 404;
+  slow->chunk_delay_ms = 300;   /* 5 chunks in about 1.5 s: under 1 MiB/s */
+  ub_download_set_stall_policy (download, 1, MiB);
+  g_assert_true (ub_download_run_sync (download, NULL, &error));
+  g_assert_no_error (error);
+  assert_file_equals (ub_download_get_final_path (download), slow->content);
+  g_assert_cmpuint (server_requests (slow), ==, 2);   /* HEAD, one GET */
+  ub_test_rm_rf (dir);
+}
+
+/* A wrong full MD5 after a failover: nothing is left, neither file nor .part. */
+static void
+test_mirrors_md5_wrong (void)
+{
+  g_autoptr(Server) missing = server_new (MiB + 1);
+  g_autoptr(Server) good = server_new (MiB + 1);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *name = mirror_name (good);
+  g_autofree char *url1 = mirror_url (missing, name);
+  g_autofree char *url2 = mirror_url (good, name);
+  const char *urls[] = { url1, url2, NULL };
+  g_autoptr(UbDownload) download = new_mirror_download (urls, dir);
+  g_autofree char *md5 = g_compute_checksum_for_bytes (G_CHECKSUM_MD5, good->content);
+  g_autofree char *wrong = g_strdup_printf ("%.10s0000000000000000000000", md5);
+  g_autofree char *message = NULL;
+  g_autoptr(GError) error = NULL;
+
+  missing->status = 404;
+  g_assert_true (ub_download_set_expected_md5 (download, wrong, &error));
+  g_assert_no_error (error);
+  message = g_strdup_printf ("The download was damaged: its MD5 is %s, but it must be %s. The "
+                             "damaged data was deleted; try the download again.", md5, wrong);
+  assert_fails_leaving_nothing (download, dir, UB_ONLINE_ERROR_CHECKSUM, message);
+  g_assert_cmpuint (server_requests (good), ==, 2);   /* HEAD, GET */
+  ub_test_rm_rf (dir);
+}
+
+/* HEAD announces more than the disk holds: refused before any GET. */
+static void
+test_mirrors_no_space (void)
+{
+  g_autoptr(Server) srv = server_new (10);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *name = mirror_name (srv);
+  g_autofree char *url = mirror_url (srv, name);
+  const char *urls[] = { url, NULL };
+  g_autoptr(UbDownload) download = new_mirror_download (urls, dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *need = g_format_size (G_GUINT64_CONSTANT (1) << 60);
+  g_autofree char *prefix = g_strdup_printf ("The download needs %s free in %s, but only ", need, dir);
+  g_autofree char *listing = NULL;
+
+  srv->claim_length = G_GUINT64_CONSTANT (1) << 60;
+  g_assert_false (ub_download_run_sync (download, NULL, &error));
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NO_SPACE);
+  g_assert_true (g_str_has_prefix (error->message, prefix));
+  g_assert_cmpuint (server_requests (srv), ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (srv->methods, 0), ==, "HEAD");
+  listing = list_dir (dir);
+  g_assert_cmpstr (listing, ==, "");
+  ub_test_rm_rf (dir);
+}
+
+/* A mirror with a file of another size than the expected one is left. */
+static void
+test_mirrors_size_differs (void)
+{
+  g_autoptr(Server) other = server_new (MiB + 2);
+  g_autoptr(Server) good = server_new (MiB + 1);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *name = mirror_name (good);
+  g_autofree char *url1 = mirror_url (other, name);
+  g_autofree char *url2 = mirror_url (good, name);
+  const char *urls[] = { url1, url2, NULL };
+  g_autoptr(UbDownload) download = new_mirror_download (urls, dir);
+  g_autoptr(GError) error = NULL;
+
+  ub_download_set_expected_size (download, MiB + 1);
+  g_assert_true (ub_download_run_sync (download, NULL, &error));
+  g_assert_no_error (error);
+  assert_file_equals (ub_download_get_final_path (download), good->content);
+  /* the size was known: no HEAD; the first GET's Content-Length was refused */
+  g_assert_cmpuint (server_requests (other), ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (other->methods, 0), ==, "GET");
+  g_assert_cmpuint (server_requests (good), ==, 1);
+  ub_test_rm_rf (dir);
+}
+
+/* Every mirror fails: a network error naming the last reason. */
+static void
+test_mirrors_all_fail (void)
+{
+  g_autoptr(Server) missing = server_new (10);
+  g_autoptr(Server) busy = server_new (10);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *url1 = g_strdup_printf ("http://127.0.0.1:%u/V1/rom.tgz", closed_port ());
+  g_autofree char *url2 = mirror_url (missing, "rom.tgz");
+  g_autofree char *url3 = mirror_url (busy, "rom.tgz");
+  const char *urls[] = { url1, url2, url3, NULL };
+  g_autoptr(UbDownload) download = new_mirror_download (urls, dir);
+  const char *last_first[] = { url3, url2, NULL };
+  g_autoptr(UbDownload) again = NULL;
+
+  missing->status = 404;
+  busy->status = 503;
+  /* the last one is tried again as a lost connection would be: 1 + 2 retries */
+  assert_fails_leaving_nothing (download, dir, UB_ONLINE_ERROR_NETWORK,
+                                "The file could not be downloaded from any of the 3 servers "
+                                "that have it. The last one failed: 127.0.0.1 failed 3 times in "
+                                "a row (HTTP 503 Service Unavailable). Check the internet "
+                                "connection and try again later.");
+  g_assert_cmpuint (server_requests (missing), ==, 1);
+  g_assert_cmpuint (server_requests (busy), ==, 3);
+
+  /* a busy mirror with others after it is left at once */
+  again = new_mirror_download (last_first, dir);
+  assert_fails_leaving_nothing (again, dir, UB_ONLINE_ERROR_NETWORK,
+                                "The file could not be downloaded from any of the 2 servers "
+                                "that have it. The last one failed: 127.0.0.1 does not have "
+                                "this file (HTTP 404 Not Found). Check the internet connection "
+                                "and try again later.");
+  g_assert_cmpuint (server_requests (busy), ==, 4);
+  g_assert_cmpuint (server_requests (missing), ==, 2);
+  ub_test_rm_rf (dir);
+}
+
 static void
 test_state_nick (void)
 {
@@ -1362,5 +1785,15 @@ main (int argc, char **argv)
   g_test_add_func ("/download/resume-changed-file", test_resume_changed_file);
   g_test_add_func ("/download/part-already-complete", test_part_already_complete);
   g_test_add_func ("/download/state-nick", test_state_nick);
+  g_test_add_func ("/download/mirrors/construction", test_mirrors_construction);
+  g_test_add_func ("/download/mirrors/failover", test_mirrors_failover);
+  g_test_add_func ("/download/mirrors/resume-on-next", test_mirrors_resume_on_next);
+  g_test_add_func ("/download/mirrors/resume-across-runs", test_mirrors_resume_across_runs);
+  g_test_add_func ("/download/mirrors/throttled", test_mirrors_throttled);
+  g_test_add_func ("/download/mirrors/slow-last", test_mirrors_slow_last);
+  g_test_add_func ("/download/mirrors/md5-wrong", test_mirrors_md5_wrong);
+  g_test_add_func ("/download/mirrors/no-space", test_mirrors_no_space);
+  g_test_add_func ("/download/mirrors/size-differs", test_mirrors_size_differs);
+  g_test_add_func ("/download/mirrors/all-fail", test_mirrors_all_fail);
   return g_test_run ();
 }
