@@ -21,6 +21,25 @@
 
 /* ---- the test server */
 
+/* A certificate for 127.0.0.1 that no system trusts, with its key (made for these tests). */
+#define SELF_SIGNED_PEM \
+  "-----BEGIN CERTIFICATE-----\n" \
+  "MIIBkDCCATagAwIBAgIUMnn8hZbIFJTjYSCy9ReC1S6VdP8wCgYIKoZIzj0EAwIw\n" \
+  "FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTIwNzAxMzc1NFoYDzIxMjYxMTEz\n" \
+  "MDEzNzU0WjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO\n" \
+  "PQMBBwNCAAT/rZ0ZS44+ETOcWlbAfsTR26CfhwDn67DRLhAcAihbfMPHHeKjWBrI\n" \
+  "VmcM5GCjjec3Tmsn4B+5eKDH6vHTVrqVo2QwYjAdBgNVHQ4EFgQU2w2HCdGOSmCs\n" \
+  "t6ZrAh9Ht/v+/EEwHwYDVR0jBBgwFoAU2w2HCdGOSmCst6ZrAh9Ht/v+/EEwDwYD\n" \
+  "VR0TAQH/BAUwAwEB/zAPBgNVHREECDAGhwR/AAABMAoGCCqGSM49BAMCA0gAMEUC\n" \
+  "IQC6LMh5wC7PJoOU4ES6cMFooVQQxxNYOi4nN+Oz2xr5lgIgZrUDdh/XzMm/aA2q\n" \
+  "7Xa7zoVxPDA99D+dteFLm7Kmp6Y=\n" \
+  "-----END CERTIFICATE-----\n" \
+  "-----BEGIN PRIVATE KEY-----\n" \
+  "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgTHqWS7yJpcAYBBrW\n" \
+  "BUq7Vn/cB7/8malr8ww2LqDLolKhRANCAAT/rZ0ZS44+ETOcWlbAfsTR26CfhwDn\n" \
+  "67DRLhAcAihbfMPHHeKjWBrIVmcM5GCjjec3Tmsn4B+5eKDH6vHTVrqV\n" \
+  "-----END PRIVATE KEY-----\n"
+
 typedef struct {
   /* behaviour; change only under lock */
   GBytes     *content;
@@ -35,6 +54,7 @@ typedef struct {
   guint       chunk_delay_ms;
   guint       status;         /* answer this status with no body instead */
   char       *redirect_to;    /* Location for paths under /redirect/ */
+  gboolean    tls;            /* https with a certificate no one trusts */
 
   /* what happened */
   GMutex      lock;
@@ -278,13 +298,24 @@ server_thread (gpointer user_data)
   GSList *uris;
 
   g_main_context_push_thread_default (srv->context);
-  srv->server = soup_server_new (NULL, NULL);
+  if (srv->tls)
+    {
+      g_autoptr(GTlsCertificate) certificate = g_tls_certificate_new_from_pem (SELF_SIGNED_PEM, -1,
+                                                                               &error);
+      g_assert_no_error (error);
+      srv->server = soup_server_new ("tls-certificate", certificate, NULL);
+    }
+  else
+    srv->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (srv->server, NULL, handler, srv, NULL);
-  g_assert_true (soup_server_listen_local (srv->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_true (soup_server_listen_local (srv->server, 0,
+                                           SOUP_SERVER_LISTEN_IPV4_ONLY |
+                                           (srv->tls ? SOUP_SERVER_LISTEN_HTTPS : 0), &error));
   g_assert_no_error (error);
   uris = soup_server_get_uris (srv->server);
   g_mutex_lock (&srv->lock);
-  srv->base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  srv->base = g_strdup_printf ("%s://127.0.0.1:%d", srv->tls ? "https" : "http",
+                               g_uri_get_port (uris->data));
   g_cond_broadcast (&srv->cond);
   g_mutex_unlock (&srv->lock);
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
@@ -301,10 +332,12 @@ server_thread (gpointer user_data)
 }
 
 static Server *
-server_new (gsize size)
+server_new_full (gsize    size,
+                 gboolean tls)
 {
   Server *srv = g_new0 (Server, 1);
 
+  srv->tls = tls;
   g_mutex_init (&srv->lock);
   g_cond_init (&srv->cond);
   srv->content = ub_test_random_bytes (size, (guint32) size);
@@ -324,6 +357,12 @@ server_new (gsize size)
     g_cond_wait (&srv->cond, &srv->lock);
   g_mutex_unlock (&srv->lock);
   return srv;
+}
+
+static Server *
+server_new (gsize size)
+{
+  return server_new_full (size, FALSE);
 }
 
 static void
@@ -1708,6 +1747,48 @@ test_mirrors_size_differs (void)
   ub_test_rm_rf (dir);
 }
 
+/* A mirror whose certificate cannot be trusted is left at once. */
+static void
+test_mirrors_untrusted (void)
+{
+  g_autoptr(Server) untrusted = server_new_full (MiB, TRUE);
+  g_autoptr(Server) good = server_new (MiB);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *dir2 = make_dir ();
+  g_autofree char *name = mirror_name (good);
+  g_autofree char *url1 = mirror_url (untrusted, name);
+  g_autofree char *url2 = mirror_url (good, name);
+  const char *urls[] = { url1, url2, NULL };
+  const char *alone[] = { url1, NULL };
+  g_autoptr(UbDownload) download = new_mirror_download (urls, dir);
+  g_autoptr(UbDownload) only = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *current = NULL;
+  g_autofree char *listing = NULL;
+
+  g_assert_true (g_str_has_prefix (url1, "https://127.0.0.1:"));
+  g_assert_true (ub_download_run_sync (download, NULL, &error));
+  g_assert_no_error (error);
+  assert_file_equals (ub_download_get_final_path (download), good->content);
+  current = ub_download_dup_current_url (download);
+  g_assert_cmpstr (current, ==, url2);
+  g_assert_cmpuint (server_requests (untrusted), ==, 0);   /* no request got through */
+  g_assert_cmpuint (server_requests (good), ==, 2);
+  ub_test_rm_rf (dir);
+
+  /* alone: not tried again, and the reason is given */
+  only = new_mirror_download (alone, dir2);
+  g_assert_false (ub_download_run_sync (only, NULL, &error));
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK);
+  g_assert_true (g_str_has_prefix (error->message, "The file could not be downloaded from the 1 "
+                                   "server that has it. The secure connection to 127.0.0.1 could "
+                                   "not be trusted ("));
+  listing = list_dir (dir2);
+  g_assert_cmpstr (listing, ==, "");
+  g_assert_cmpuint (server_requests (untrusted), ==, 0);
+  ub_test_rm_rf (dir2);
+}
+
 /* Every mirror fails: a network error naming the last reason. */
 static void
 test_mirrors_all_fail (void)
@@ -1795,5 +1876,6 @@ main (int argc, char **argv)
   g_test_add_func ("/download/mirrors/no-space", test_mirrors_no_space);
   g_test_add_func ("/download/mirrors/size-differs", test_mirrors_size_differs);
   g_test_add_func ("/download/mirrors/all-fail", test_mirrors_all_fail);
+  g_test_add_func ("/download/mirrors/untrusted", test_mirrors_untrusted);
   return g_test_run ();
 }
