@@ -23,6 +23,7 @@
 #define MAX_DELAY_MS       30000
 #define STALL_SECONDS      30                     /* default: no byte for this long = stalled */
 #define MIN_RATE           (16 * 1024)            /* default minimum rate on a mirror, bytes/s */
+#define MIRROR_RETRIES     2                      /* lost connections before trying another mirror */
 #define RESUME_XATTR       "user.unbrick.resume"  /* "<total> <validator>" on the .part */
 
 struct _UbDownload
@@ -1609,7 +1610,10 @@ job_transfer (Job     *job,
           if (failures == 0)
             continue;   /* at once: most likely the file is complete */
         }
-      if (++failures > self->max_retries && self->mirrors)
+      /* while other mirrors wait, a flaky one gets fewer chances */
+      if (++failures > (job_has_untried_mirror (job) ? MIN (self->max_retries, MIRROR_RETRIES)
+                                                     : self->max_retries) &&
+          self->mirrors)
         {
           g_autoptr(GError) reason = NULL;
 

@@ -1722,6 +1722,34 @@ test_mirrors_no_space (void)
   ub_test_rm_rf (dir);
 }
 
+/* A mirror that keeps dropping the connection is left after a few tries while
+ * another one waits; the other continues the .part. */
+static void
+test_mirrors_flaky (void)
+{
+  g_autoptr(Server) flaky = server_new (MiB);
+  g_autoptr(Server) good = server_new (MiB);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *name = mirror_name (good);
+  g_autofree char *url1 = mirror_url (flaky, name);
+  g_autofree char *url2 = mirror_url (good, name);
+  const char *urls[] = { url1, url2, NULL };
+  g_autoptr(UbDownload) download = new_mirror_download (urls, dir);
+  g_autoptr(GError) error = NULL;
+
+  flaky->drop_at = 100 * KiB;
+  flaky->drop_times = 100;
+  ub_download_set_retry_policy (download, 6, 10);
+  g_assert_true (ub_download_run_sync (download, NULL, &error));
+  g_assert_no_error (error);
+  assert_file_equals (ub_download_get_final_path (download), good->content);
+  /* HEAD, the GET cut at 100 KiB, then 2 more tries that brought nothing */
+  g_assert_cmpuint (server_requests (flaky), ==, 4);
+  g_assert_cmpuint (server_requests (good), ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (good->ranges, 0), ==, "bytes=102400-");
+  ub_test_rm_rf (dir);
+}
+
 /* A mirror with a file of another size than the expected one is left. */
 static void
 test_mirrors_size_differs (void)
@@ -1871,6 +1899,7 @@ main (int argc, char **argv)
   g_test_add_func ("/download/mirrors/resume-on-next", test_mirrors_resume_on_next);
   g_test_add_func ("/download/mirrors/resume-across-runs", test_mirrors_resume_across_runs);
   g_test_add_func ("/download/mirrors/throttled", test_mirrors_throttled);
+  g_test_add_func ("/download/mirrors/flaky", test_mirrors_flaky);
   g_test_add_func ("/download/mirrors/slow-last", test_mirrors_slow_last);
   g_test_add_func ("/download/mirrors/md5-wrong", test_mirrors_md5_wrong);
   g_test_add_func ("/download/mirrors/no-space", test_mirrors_no_space);
