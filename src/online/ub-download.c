@@ -1237,7 +1237,11 @@ head_request (Job          *job,
       job_set_state (job, UB_DOWNLOAD_STATE_CONNECTING);
       stream = soup_session_send (job->session, msg, cancellable, error);
       if (stream == NULL)
-        return classify_error (job, error);
+        {
+          if (g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            job->head_done = FALSE;   /* paused: ask again on resuming */
+          return classify_error (job, error);
+        }
       g_input_stream_close (stream, NULL, NULL);
       status = soup_message_get_status (msg);
       if (is_redirect (msg))

@@ -1754,6 +1754,32 @@ test_mirrors_flaky (void)
   ub_test_rm_rf (dir);
 }
 
+/* One address with a size known in advance: a server claiming another is refused. */
+static void
+test_expected_size (void)
+{
+  g_autoptr(Server) srv = server_new (MiB + 3);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *url = rom_url (srv, "sized", NULL);
+  g_autoptr(UbDownload) download = new_download (url, dir);
+  g_autoptr(UbDownload) right = new_download (url, dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *got = g_format_size_full (MiB + 3, G_FORMAT_SIZE_LONG_FORMAT);
+  g_autofree char *want = g_format_size_full (MiB + 2, G_FORMAT_SIZE_LONG_FORMAT);
+  g_autofree char *message = g_strdup_printf ("127.0.0.1 offers a file of %s instead of %s.",
+                                              got, want);
+
+  ub_download_set_expected_size (download, MiB + 2);
+  assert_fails_leaving_nothing (download, dir, UB_ONLINE_ERROR_NETWORK, message);
+  g_assert_cmpuint (server_requests (srv), ==, 1);   /* no HEAD without mirrors */
+
+  ub_download_set_expected_size (right, MiB + 3);
+  g_assert_true (ub_download_run_sync (right, NULL, &error));
+  g_assert_no_error (error);
+  assert_file_equals (ub_download_get_final_path (right), srv->content);
+  ub_test_rm_rf (dir);
+}
+
 /* A HEAD that tells another size than the download: the download is believed. */
 static void
 test_mirrors_head_wrong (void)
@@ -1924,6 +1950,7 @@ main (int argc, char **argv)
   g_test_add_func ("/download/resume-changed-file", test_resume_changed_file);
   g_test_add_func ("/download/part-already-complete", test_part_already_complete);
   g_test_add_func ("/download/state-nick", test_state_nick);
+  g_test_add_func ("/download/expected-size", test_expected_size);
   g_test_add_func ("/download/mirrors/construction", test_mirrors_construction);
   g_test_add_func ("/download/mirrors/failover", test_mirrors_failover);
   g_test_add_func ("/download/mirrors/resume-on-next", test_mirrors_resume_on_next);
