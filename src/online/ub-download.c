@@ -24,6 +24,7 @@
 #define MAX_DELAY_MS       30000
 #define STALL_SECONDS      30                     /* default: no byte for this long = stalled */
 #define MIN_RATE           (16 * 1024)            /* default minimum rate on a mirror, bytes/s */
+#define MIRROR_RETRIES     2                      /* lost connections before trying another mirror */
 #define RESUME_XATTR       "user.unbrick.resume"  /* "<total> <validator>" on the .part */
 
 struct _UbDownload
@@ -512,6 +513,7 @@ typedef struct {
   gboolean     throttled;     /* the mirror being left was only slow */
   gboolean     head_done;     /* HEAD was asked of this mirror */
   gint64       known_size;    /* the size all mirrors must have, -1 unknown */
+  gint         head_mirror;   /* the mirror whose HEAD told known_size, else -1 */
 } Job;
 
 /* ATTEMPT_LEAVE: this mirror cannot deliver (the error says why); try the next one */
@@ -1072,9 +1074,20 @@ size_differs (Job     *job,
               gint64   size,
               GError **error)
 {
-  g_autofree char *got = g_format_size_full (size, G_FORMAT_SIZE_LONG_FORMAT);
-  g_autofree char *want = g_format_size_full (job->known_size, G_FORMAT_SIZE_LONG_FORMAT);
+  g_autofree char *got = NULL;
+  g_autofree char *want = NULL;
 
+  if (job->head_mirror == (gint) job->mirror)
+    {
+      /* the download itself is right where its own HEAD was not */
+      g_debug ("%s: %s sends %" G_GINT64_FORMAT " bytes, not %" G_GINT64_FORMAT " as its HEAD "
+               "said", job->self->file_name, job_host (job), size, job->known_size);
+      job->known_size = size;
+      job->head_mirror = -1;
+      return ATTEMPT_DONE;
+    }
+  got = g_format_size_full (size, G_FORMAT_SIZE_LONG_FORMAT);
+  want = g_format_size_full (job->known_size, G_FORMAT_SIZE_LONG_FORMAT);
   g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
                /* TRANSLATORS: a server's name, then two sizes */
                _("%s offers a file of %s instead of %s."), job_host (job), got, want);
@@ -1090,7 +1103,12 @@ job_learned_size (Job     *job,
                   GError **error)
 {
   if (job->known_size >= 0 && size != job->known_size)
-    return size_differs (job, size, error);
+    {
+      AttemptResult result = size_differs (job, size, error);
+
+      if (result != ATTEMPT_DONE)
+        return result;
+    }
   job->known_size = size;
   if ((job->total >= 0 && job->total != size) || job->offset > (guint64) size)
     {
@@ -1176,7 +1194,11 @@ head_request (Job          *job,
       job_set_state (job, UB_DOWNLOAD_STATE_CONNECTING);
       stream = soup_session_send (job->session, msg, cancellable, error);
       if (stream == NULL)
-        return classify_error (job, error);
+        {
+          if (g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            job->head_done = FALSE;   /* paused: ask again on resuming */
+          return classify_error (job, error);
+        }
       g_input_stream_close (stream, NULL, NULL);
       status = soup_message_get_status (msg);
       if (is_redirect (msg))
@@ -1194,11 +1216,14 @@ head_request (Job          *job,
       if (length == NULL || !g_ascii_isdigit (length[0]))
         return ATTEMPT_DONE;
       size = g_ascii_strtoull (length, &end, 10);
-      if (*end != '\0' || size > G_MAXINT64)
-        return ATTEMPT_DONE;
+      if (*end != '\0' || size == 0 || size > G_MAXINT64)
+        return ATTEMPT_DONE;   /* (some servers answer HEAD with 0) */
       g_debug ("%s: %s has %" G_GUINT64_FORMAT " bytes", job->self->file_name, job_host (job),
                size);
-      return job_learned_size (job, size, error);
+      result = job_learned_size (job, size, error);
+      if (result == ATTEMPT_DONE)
+        job->head_mirror = job->mirror;
+      return result;
     }
 }
 
@@ -1288,10 +1313,11 @@ attempt (Job          *job,
             }
           if (total < 0)
             total = end + 1;
-          if (job->known_size >= 0 && total != job->known_size)
+          if (job->known_size >= 0 && total != job->known_size &&
+              (result = size_differs (job, total, error)) != ATTEMPT_DONE)
             {
               abandon_stream (stream);
-              return size_differs (job, total, error);
+              return result;
             }
           if (job->total >= 0 && job->total != total)
             {
@@ -1312,17 +1338,14 @@ attempt (Job          *job,
             return ATTEMPT_FATAL;
           job->total = soup_message_headers_get_encoding (response) == SOUP_ENCODING_CONTENT_LENGTH
                        ? soup_message_headers_get_content_length (response) : -1;
-          if (job->known_size >= 0 && job->total != job->known_size)
+          if (job->known_size >= 0 && job->total < 0)
+            job->total = job->known_size;   /* chunked: the known size still holds */
+          else if (job->known_size >= 0 && job->total != job->known_size &&
+                   (result = size_differs (job, job->total, error)) != ATTEMPT_DONE)
             {
-              if (job->total >= 0)
-                {
-                  gint64 offered = job->total;
-
-                  job->total = job->known_size;
-                  abandon_stream (stream);
-                  return size_differs (job, offered, error);
-                }
-              job->total = job->known_size;   /* chunked: the known size still holds */
+              job->total = job->known_size;
+              abandon_stream (stream);
+              return result;
             }
           g_free (job->validator);
           job->validator = response_validator (msg);
@@ -1431,7 +1454,8 @@ job_leave_mirror (Job          *job,
   guint n = self->uris->len;
   guint next = n;
 
-  g_debug ("%s: leaving %s: %s", self->file_name, job_host (job), reason->message);
+  g_debug ("%s: leaving %s: %s", self->file_name,
+           (const char *) g_ptr_array_index (self->urls, job->mirror), reason->message);
   job->mirror_state[job->mirror] = job->throttled ? MIRROR_SLOW : MIRROR_FAILED;
   job->throttled = FALSE;
   for (guint i = 1; i < n && next == n; i++)
@@ -1476,7 +1500,7 @@ job_leave_mirror (Job          *job,
       return FALSE;
     }
   g_debug ("%s: continuing on %s at byte %" G_GUINT64_FORMAT, self->file_name,
-           g_uri_get_host (g_ptr_array_index (self->uris, next)), job->offset);
+           (const char *) g_ptr_array_index (self->urls, next), job->offset);
   job_set_mirror (job, next);
   job->head_done = FALSE;
   job->no_range = FALSE;
@@ -1565,7 +1589,10 @@ job_transfer (Job     *job,
           if (failures == 0)
             continue;   /* at once: most likely the file is complete */
         }
-      if (++failures > self->max_retries && self->mirrors)
+      /* while other mirrors wait, a flaky one gets fewer chances */
+      if (++failures > (job_has_untried_mirror (job) ? MIN (self->max_retries, MIRROR_RETRIES)
+                                                     : self->max_retries) &&
+          self->mirrors)
         {
           g_autoptr(GError) reason = NULL;
 
@@ -1784,6 +1811,7 @@ run (UbDownload *self,
   job.total = -1;
   job.final_size = -1;
   job.known_size = -1;
+  job.head_mirror = -1;
   job.mirror_state = g_new0 (guint8, self->uris->len);
   job_set_mirror (&job, 0);
   job.state = UB_DOWNLOAD_STATE_IDLE;
