@@ -14,6 +14,7 @@
 
 #include "ub-download.h"
 #include "ub-online-error.h"
+#include "ub-online-uri.h"
 #include "ub-progress.h"
 #include "ub-rom-name.h"
 
@@ -178,50 +179,6 @@ ub_download_init (UbDownload *self)
 
 /* ---- URL checks */
 
-static gboolean
-is_loopback_host (const char *host)
-{
-  g_autoptr(GInetAddress) address = NULL;
-
-  if (g_ascii_strcasecmp (host, "localhost") == 0)
-    return TRUE;
-  address = g_inet_address_new_from_string (host);
-  return address != NULL && g_inet_address_get_is_loopback (address);
-}
-
-/* https anywhere, http only to this machine (tests, local mirrors). */
-static gboolean
-check_scheme (GUri       *uri,
-              const char *shown,
-              GError    **error)
-{
-  const char *scheme = g_uri_get_scheme (uri);
-  const char *host = g_uri_get_host (uri);
-
-  if (host == NULL || host[0] == '\0')
-    {
-      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL,
-                   _("The link “%s” has no server name. Copy the full download link "
-                     "again (it starts with https://)."), shown);
-      return FALSE;
-    }
-  if (g_ascii_strcasecmp (scheme, "https") == 0)
-    return TRUE;
-  if (g_ascii_strcasecmp (scheme, "http") == 0)
-    {
-      if (is_loopback_host (host))
-        return TRUE;
-      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL,
-                   _("Unbrick downloads only over a secure connection, and “%s” is not one "
-                     "(http://). Use the same link with https:// at the start."), shown);
-      return FALSE;
-    }
-  g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL,
-               _("Unbrick downloads only https:// links; “%s” starts with “%s:”. "
-                 "Copy the ROM’s https:// download link."), shown, scheme);
-  return FALSE;
-}
-
 /* The last path segment, percent-decoded, if it is a safe file name. */
 static char *
 file_name_from_uri (GUri       *uri,
@@ -269,7 +226,7 @@ ub_download_new (const char *url,
                      "(it starts with https://)."), clean);
       return NULL;
     }
-  if (!check_scheme (uri, clean, error))
+  if (!ub_online_uri_check (uri, clean, error))
     return NULL;
 
   self = g_object_new (UB_TYPE_DOWNLOAD, NULL);
@@ -890,7 +847,7 @@ attempt (Job          *job,
                              "again later."), g_uri_get_host (self->uri));
               return ATTEMPT_FATAL;
             }
-          if (!check_scheme (next, location, error))
+          if (!ub_online_uri_check (next, location, error))
             return ATTEMPT_FATAL;
           g_clear_pointer (&uri, g_uri_unref);
           uri = g_steal_pointer (&next);

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* "localhost" or a loopback address (127.0.0.0/8, ::1). */
+gboolean ub_online_uri_is_loopback_host (const char *host);
+
+/*
+ * The rule for every address Unbrick fetches from: https anywhere, plain http
+ * only to this machine (tests, local mirrors). Else UB_ONLINE_ERROR_BAD_URL,
+ * naming @shown (the address as the user or the catalog gave it).
+ */
+gboolean ub_online_uri_check        (GUri       *uri,
+                                     const char *shown,
+                                     GError    **error);
+
+G_END_DECLS
