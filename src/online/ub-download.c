@@ -22,7 +22,8 @@
 #define MAX_REDIRECTS      10
 #define MAX_RESTARTS       3                      /* starts from 0 within one attempt */
 #define MAX_DELAY_MS       30000
-#define IO_TIMEOUT_S       30
+#define STALL_SECONDS      30                     /* default: no byte for this long = stalled */
+#define MIN_RATE           (16 * 1024)            /* default minimum rate on a mirror, bytes/s */
 #define RESUME_XATTR       "user.unbrick.resume"  /* "<total> <validator>" on the .part */
 
 struct _UbDownload
@@ -30,8 +31,11 @@ struct _UbDownload
   GObject          parent_instance;
 
   /* immutable after construction */
-  char            *url;
+  char            *url;            /* the first address */
   GUri            *uri;
+  GPtrArray       *urls;           /* char *: every address, in order (mirrors) */
+  GPtrArray       *uris;           /* GUri *: the same, parsed */
+  gboolean         mirrors;        /* made by ub_download_new_for_mirrors() */
   char            *dest_dir;
   char            *file_name;
   char            *final_path;
@@ -40,6 +44,9 @@ struct _UbDownload
   char            *expected_md5;   /* 32 lower-case hex digits, or NULL */
   guint            max_retries;
   guint            first_delay_ms;
+  guint            stall_seconds;
+  guint64          min_rate;
+  guint64          expected_size;  /* 0: unknown */
   UbProgress      *progress;       /* bytes done of the file's size; thread-safe */
 
   /* owner thread: updated when events are dispatched */
@@ -55,6 +62,7 @@ struct _UbDownload
   GCancellable    *cancellable;          /* the caller's (or our own) */
   GCancellable    *attempt_cancellable;  /* the request under way; cancelled to pause */
   gboolean         sync;                 /* events emitted at once, on the worker */
+  guint            current;              /* index of the address in use */
 };
 
 enum { SIGNAL_STATE_CHANGED, SIGNAL_FINISHED, N_SIGNALS };
@@ -130,6 +138,8 @@ ub_download_finalize (GObject *object)
 
   g_free (self->url);
   g_clear_pointer (&self->uri, g_uri_unref);
+  g_clear_pointer (&self->urls, g_ptr_array_unref);
+  g_clear_pointer (&self->uris, g_ptr_array_unref);
   g_free (self->dest_dir);
   g_free (self->file_name);
   g_free (self->final_path);
@@ -175,6 +185,10 @@ ub_download_init (UbDownload *self)
   g_signal_connect (self->progress, "event", G_CALLBACK (dispatch_event), self);
   self->max_retries = 6;
   self->first_delay_ms = 1000;
+  self->stall_seconds = STALL_SECONDS;
+  self->min_rate = MIN_RATE;
+  self->urls = g_ptr_array_new_with_free_func (g_free);
+  self->uris = g_ptr_array_new_with_free_func ((GDestroyNotify) g_uri_unref);
 }
 
 /* ---- URL checks */
@@ -205,43 +219,156 @@ file_name_from_uri (GUri       *uri,
   return g_steal_pointer (&name);
 }
 
-UbDownload *
-ub_download_new (const char *url,
-                 const char *dest_dir,
-                 GError    **error)
+/* Checks one address; returns it stripped, parsed, and its file name. */
+static gboolean
+parse_url (const char  *url,
+           char       **clean_out,
+           GUri       **uri_out,
+           char       **name_out,
+           GError     **error)
 {
-  g_autoptr(UbDownload) self = NULL;
-  g_autofree char *clean = NULL;
-  g_autoptr(GUri) uri = NULL;
+  g_autofree char *clean = g_strstrip (g_strdup (url));
+  g_autoptr(GUri) uri = g_uri_parse (clean, SOUP_HTTP_URI_FLAGS, NULL);
+  char *name;
 
-  g_return_val_if_fail (url != NULL, NULL);
-  g_return_val_if_fail (dest_dir != NULL, NULL);
-
-  clean = g_strstrip (g_strdup (url));
-  uri = g_uri_parse (clean, SOUP_HTTP_URI_FLAGS, NULL);
   if (uri == NULL)
     {
       g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL,
                    _("“%s” is not a web address. Copy the ROM’s download link again "
                      "(it starts with https://)."), clean);
-      return NULL;
+      return FALSE;
     }
   if (!ub_online_uri_check (uri, clean, error))
-    return NULL;
+    return FALSE;
+  name = file_name_from_uri (uri, clean, error);
+  if (name == NULL)
+    return FALSE;
+  *clean_out = g_steal_pointer (&clean);
+  *uri_out = g_steal_pointer (&uri);
+  *name_out = name;
+  return TRUE;
+}
 
-  self = g_object_new (UB_TYPE_DOWNLOAD, NULL);
-  self->file_name = file_name_from_uri (uri, clean, error);
-  if (self->file_name == NULL)
-    return NULL;
-  self->url = g_steal_pointer (&clean);
-  self->uri = g_steal_pointer (&uri);
+/* Sets the paths and the MD5 prefix from the file name. */
+static void
+init_paths (UbDownload *self,
+            const char *dest_dir)
+{
+  self->url = g_strdup (g_ptr_array_index (self->urls, 0));
+  self->uri = g_uri_ref (g_ptr_array_index (self->uris, 0));
   self->dest_dir = g_strdup (dest_dir);
   self->final_path = g_build_filename (dest_dir, self->file_name, NULL);
   self->part_path = g_strconcat (self->final_path, ".part", NULL);
   /* Xiaomi names end in "_<first 10 hex digits of the MD5>.tgz" (or another archive extension) */
   if (ub_rom_name_is_archive (self->file_name))
     self->name_md5 = ub_rom_name_dup_md5_prefix (self->file_name);
+}
+
+UbDownload *
+ub_download_new (const char *url,
+                 const char *dest_dir,
+                 GError    **error)
+{
+  g_autoptr(UbDownload) self = NULL;
+  char *clean = NULL;
+  GUri *uri = NULL;
+  char *name = NULL;
+
+  g_return_val_if_fail (url != NULL, NULL);
+  g_return_val_if_fail (dest_dir != NULL, NULL);
+
+  if (!parse_url (url, &clean, &uri, &name, error))
+    return NULL;
+  self = g_object_new (UB_TYPE_DOWNLOAD, NULL);
+  g_ptr_array_add (self->urls, clean);
+  g_ptr_array_add (self->uris, uri);
+  self->file_name = name;
+  init_paths (self, dest_dir);
   return g_steal_pointer (&self);
+}
+
+UbDownload *
+ub_download_new_for_mirrors (const char * const *urls,
+                             const char         *dest_dir,
+                             GError            **error)
+{
+  g_autoptr(UbDownload) self = NULL;
+
+  g_return_val_if_fail (dest_dir != NULL, NULL);
+
+  self = g_object_new (UB_TYPE_DOWNLOAD, NULL);
+  self->mirrors = TRUE;
+  for (gsize i = 0; urls != NULL && urls[i] != NULL; i++)
+    {
+      char *clean = NULL;
+      GUri *uri = NULL;
+      g_autofree char *name = NULL;
+      gboolean seen = FALSE;
+
+      if (!parse_url (urls[i], &clean, &uri, &name, error))
+        return NULL;
+      if (self->file_name == NULL)
+        self->file_name = g_steal_pointer (&name);
+      else if (!g_str_equal (name, self->file_name))
+        {
+          g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL,
+                       /* TRANSLATORS: two file names */
+                       _("The download addresses are not all for the same file: one ends "
+                         "in “%s”, another in “%s”."), self->file_name, name);
+          g_free (clean);
+          g_uri_unref (uri);
+          return NULL;
+        }
+      for (guint j = 0; j < self->urls->len && !seen; j++)
+        seen = g_str_equal (g_ptr_array_index (self->urls, j), clean);
+      if (seen)
+        {
+          g_free (clean);
+          g_uri_unref (uri);
+          continue;
+        }
+      g_ptr_array_add (self->urls, clean);
+      g_ptr_array_add (self->uris, uri);
+    }
+  if (self->urls->len == 0)
+    {
+      g_set_error_literal (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL,
+                           _("No download address was given."));
+      return NULL;
+    }
+  init_paths (self, dest_dir);
+  return g_steal_pointer (&self);
+}
+
+char *
+ub_download_dup_current_url (UbDownload *self)
+{
+  char *url;
+
+  g_return_val_if_fail (UB_IS_DOWNLOAD (self), NULL);
+  g_mutex_lock (&self->mutex);
+  url = g_strdup (g_ptr_array_index (self->urls, self->current));
+  g_mutex_unlock (&self->mutex);
+  return url;
+}
+
+void
+ub_download_set_stall_policy (UbDownload *self,
+                              guint       stall_seconds,
+                              guint64     min_rate)
+{
+  g_return_if_fail (UB_IS_DOWNLOAD (self));
+  self->stall_seconds = stall_seconds;
+  self->min_rate = min_rate;
+}
+
+void
+ub_download_set_expected_size (UbDownload *self,
+                               guint64     size)
+{
+  g_return_if_fail (UB_IS_DOWNLOAD (self));
+  g_return_if_fail (size <= G_MAXINT64);
+  self->expected_size = size;
 }
 
 gboolean
@@ -378,9 +505,48 @@ typedef struct {
   gint64       final_size;    /* an existing final file to compare by size, or -1 */
   gboolean     already_present;
   UbDownloadState state;
+  /* mirrors */
+  guint        mirror;        /* index of the address in use */
+  guint8      *mirror_state;  /* a MirrorState per address */
+  gboolean     last_resort;   /* back on a slow mirror: no minimum rate any more */
+  gboolean     throttled;     /* the mirror being left was only slow */
+  gboolean     head_done;     /* HEAD was asked of this mirror */
+  gint64       known_size;    /* the size all mirrors must have, -1 unknown */
 } Job;
 
-typedef enum { ATTEMPT_DONE, ATTEMPT_RETRY, ATTEMPT_FATAL } AttemptResult;
+/* ATTEMPT_LEAVE: this mirror cannot deliver (the error says why); try the next one */
+typedef enum { ATTEMPT_DONE, ATTEMPT_RETRY, ATTEMPT_FATAL, ATTEMPT_LEAVE } AttemptResult;
+
+typedef enum { MIRROR_UNTRIED, MIRROR_FAILED, MIRROR_SLOW } MirrorState;
+
+static GUri *
+job_uri (Job *job)
+{
+  return g_ptr_array_index (job->self->uris, job->mirror);
+}
+
+static const char *
+job_host (Job *job)
+{
+  return g_uri_get_host (job_uri (job));
+}
+
+/* Whether another mirror has not been tried yet. */
+static gboolean
+job_has_untried_mirror (Job *job)
+{
+  for (guint i = 0; i < job->self->uris->len; i++)
+    if (i != job->mirror && job->mirror_state[i] == MIRROR_UNTRIED)
+      return TRUE;
+  return FALSE;
+}
+
+/* A fault of the server: another mirror may do better; without mirrors it is the end. */
+static AttemptResult
+server_fault (Job *job)
+{
+  return job->self->mirrors ? ATTEMPT_LEAVE : ATTEMPT_FATAL;
+}
 
 static void
 job_set_state (Job             *job,
@@ -576,7 +742,7 @@ job_restart (Job     *job,
 {
   g_debug ("%s: starting again from the beginning", job->self->file_name);
   job->offset = 0;
-  job->total = -1;
+  job->total = job->known_size;
   g_clear_pointer (&job->validator, g_free);
   job_reset_checksum (job);
   if (job->fd < 0 && !g_file_test (job->self->part_path, G_FILE_TEST_EXISTS))
@@ -675,10 +841,33 @@ http_status_error (Job         *job,
 {
   guint status = soup_message_get_status (msg);
   const char *reason = soup_message_get_reason_phrase (msg);
-  const char *host = g_uri_get_host (job->self->uri);
+  const char *host = job_host (job);
+  gboolean transient = SOUP_STATUS_IS_SERVER_ERROR (status) ||
+                       status == SOUP_STATUS_REQUEST_TIMEOUT || status == 429 /* Too Many Requests */;
 
-  if (SOUP_STATUS_IS_SERVER_ERROR (status) || status == SOUP_STATUS_REQUEST_TIMEOUT ||
-      status == 429 /* Too Many Requests */)
+  if (job->self->mirrors && (!transient || job_has_untried_mirror (job)))
+    {
+      if (transient)
+        g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
+                     /* TRANSLATORS: %s: a server's name; HTTP %u %s: its answer, e.g. “HTTP 503
+                      * Service Unavailable”, in English */
+                     _("%s is busy or out of order (HTTP %u %s)."),
+                     host, status, reason ? reason : "");
+      else if (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_GONE)
+        g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
+                     /* TRANSLATORS: %s: a server's name; HTTP %u %s: its answer, e.g. “HTTP 404
+                      * Not Found”, in English */
+                     _("%s does not have this file (HTTP %u %s)."),
+                     host, status, reason ? reason : "");
+      else
+        g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
+                     /* TRANSLATORS: %s: a server's name; HTTP %u %s: its answer, e.g. “HTTP 403
+                      * Forbidden”, in English */
+                     _("%s refused the download (HTTP %u %s)."),
+                     host, status, reason ? reason : "");
+      return ATTEMPT_LEAVE;
+    }
+  if (transient)
     {
       /* wrapped by job_transfer() when the tries run out */
       g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK, "HTTP %u %s",
@@ -707,13 +896,20 @@ static AttemptResult
 classify_error (Job     *job,
                 GError **error)
 {
-  const char *host = g_uri_get_host (job->self->uri);
+  const char *host = job_host (job);
   GError *e = *error;
 
   if (e->domain == G_TLS_ERROR && e->code != G_TLS_ERROR_EOF)
     {
       g_autofree char *text = g_strdup (e->message);
       g_clear_error (error);
+      if (job->self->mirrors)
+        {
+          g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
+                       /* TRANSLATORS: %s: a server's name, then the reason */
+                       _("The secure connection to %s could not be trusted (%s)."), host, text);
+          return ATTEMPT_LEAVE;
+        }
       g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
                    /* TRANSLATORS: %s: the server's name, then the reason */
                    _("The secure connection to %s could not be trusted (%s). Check that the "
@@ -723,6 +919,34 @@ classify_error (Job     *job,
     }
   if (e->domain == UB_ONLINE_ERROR)
     return ATTEMPT_FATAL;
+  /* another mirror may answer where this one cannot be reached or stalls; on the
+   * last one these count as lost connections and are tried again */
+  if (job->self->mirrors && job_has_untried_mirror (job))
+    {
+      g_autofree char *text = g_strdup (e->message);
+
+      if (g_error_matches (e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        {
+          g_clear_error (error);
+          g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
+                       /* TRANSLATORS: %s: a server's name */
+                       ngettext ("%s sent nothing for %u second.",
+                                 "%s sent nothing for %u seconds.", job->self->stall_seconds),
+                       host, job->self->stall_seconds);
+          return ATTEMPT_LEAVE;
+        }
+      if (e->domain == G_RESOLVER_ERROR ||
+          g_error_matches (e, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED) ||
+          g_error_matches (e, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE) ||
+          g_error_matches (e, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE))
+        {
+          g_clear_error (error);
+          g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
+                       /* TRANSLATORS: %s: a server's name, then the reason */
+                       _("%s could not be reached (%s)."), host, text);
+          return ATTEMPT_LEAVE;
+        }
+    }
   return ATTEMPT_RETRY;
 }
 
@@ -734,8 +958,14 @@ receive_body (Job          *job,
               GCancellable *cancellable,
               GError      **error)
 {
+  UbDownload *self = job->self;
   guint64 total = job->total >= 0 ? (guint64) job->total : 0;
   gsize fill = 0;
+  /* the rate over each stall window, while a slow mirror can be left for another */
+  gboolean check_rate = self->mirrors && self->min_rate > 0 && self->stall_seconds > 0 &&
+                        !job->last_resort && job_has_untried_mirror (job);
+  gint64 window_start = g_get_monotonic_time ();
+  guint64 window_done = job->offset;
 
   job_set_state (job, UB_DOWNLOAD_STATE_DOWNLOADING);
   job_progress (job, job->offset, total);
@@ -763,7 +993,7 @@ receive_body (Job          *job,
         {
           g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
                        _("The server sent more data than it announced. Try again later."));
-          return ATTEMPT_FATAL;
+          return server_fault (job);
         }
       if (fill == BUFFER_SIZE)
         {
@@ -772,6 +1002,34 @@ receive_body (Job          *job,
           fill = 0;
         }
       job_progress (job, job->offset + fill, total);
+      if (check_rate)
+        {
+          gint64 now = g_get_monotonic_time ();
+          gint64 elapsed = now - window_start;
+
+          if (elapsed >= (gint64) self->stall_seconds * G_USEC_PER_SEC)
+            {
+              guint64 rate = (job->offset + fill - window_done) * G_USEC_PER_SEC / elapsed;
+
+              if (rate < self->min_rate)
+                {
+                  g_autofree char *rate_text = g_format_size (rate);
+                  g_autofree char *min_text = g_format_size (self->min_rate);
+
+                  if (fill > 0 && !job_write (job, fill, error))
+                    return ATTEMPT_FATAL;
+                  job_progress (job, job->offset, total);
+                  job->throttled = TRUE;
+                  g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
+                               /* TRANSLATORS: a server's name, then two sizes (e.g. “12.3 kB”) */
+                               _("%s was too slow (%s/s, less than %s/s)."),
+                               job_host (job), rate_text, min_text);
+                  return ATTEMPT_LEAVE;
+                }
+              window_start = now;
+              window_done = job->offset + fill;
+            }
+        }
     }
   if (fill > 0 && !job_write (job, fill, error))
     return ATTEMPT_FATAL;
@@ -798,6 +1056,152 @@ receive_body (Job          *job,
   return ATTEMPT_DONE;
 }
 
+/* Closes a response without reading the rest of its body. */
+static void
+abandon_stream (GInputStream *stream)
+{
+  g_autoptr(GCancellable) cancelled = g_cancellable_new ();
+
+  g_cancellable_cancel (cancelled);
+  g_input_stream_close (stream, cancelled, NULL);
+}
+
+/* A server offering a file of another size than the one known. */
+static AttemptResult
+size_differs (Job     *job,
+              gint64   size,
+              GError **error)
+{
+  g_autofree char *got = g_format_size_full (size, G_FORMAT_SIZE_LONG_FORMAT);
+  g_autofree char *want = g_format_size_full (job->known_size, G_FORMAT_SIZE_LONG_FORMAT);
+
+  g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
+               /* TRANSLATORS: a server's name, then two sizes */
+               _("%s offers a file of %s instead of %s."), job_host (job), got, want);
+  return server_fault (job);
+}
+
+/* The exact size is known (expected, or from a HEAD): the .part must fit it and
+ * the disk must hold the rest. ATTEMPT_DONE with already_present set when an
+ * unchecked final file has that size. */
+static AttemptResult
+job_learned_size (Job     *job,
+                  gint64   size,
+                  GError **error)
+{
+  if (job->known_size >= 0 && size != job->known_size)
+    return size_differs (job, size, error);
+  job->known_size = size;
+  if ((job->total >= 0 && job->total != size) || job->offset > (guint64) size)
+    {
+      /* the .part is of another file */
+      if (!job_restart (job, error))
+        return ATTEMPT_FATAL;
+    }
+  job->total = size;
+  if (job->final_size >= 0 && job->final_size == size)
+    {
+      job->already_present = TRUE;
+      return ATTEMPT_DONE;
+    }
+  if (!check_free_space (job, size - job->offset, error))
+    return ATTEMPT_FATAL;
+  job_progress (job, job->offset, size);
+  return ATTEMPT_DONE;
+}
+
+/* A redirect answer: FALSE when it is to be followed (@uri is moved on), else TRUE
+ * with *result and @error set. */
+static gboolean
+redirect_refused (Job           *job,
+                  SoupMessage   *msg,
+                  GUri         **uri,
+                  guint         *redirects,
+                  AttemptResult *result,
+                  GError       **error)
+{
+  const char *location = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                       "Location");
+  g_autoptr(GUri) next = g_uri_parse_relative (*uri, location, SOUP_HTTP_URI_FLAGS, NULL);
+
+  if (next == NULL || ++*redirects > MAX_REDIRECTS)
+    {
+      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
+                   _("The server %s sent the download to an invalid address. Try "
+                     "again later."), job_host (job));
+      *result = server_fault (job);
+      return TRUE;
+    }
+  if (!ub_online_uri_check (next, location, error))
+    {
+      *result = server_fault (job);
+      return TRUE;
+    }
+  g_uri_unref (*uri);
+  *uri = g_steal_pointer (&next);
+  return FALSE;
+}
+
+static gboolean
+is_redirect (SoupMessage *msg)
+{
+  return SOUP_STATUS_IS_REDIRECTION (soup_message_get_status (msg)) &&
+         soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                       "Location") != NULL;
+}
+
+/* HEAD on the current mirror: its answer tells the file's size. */
+static AttemptResult
+head_request (Job          *job,
+              GCancellable *cancellable,
+              GError      **error)
+{
+  g_autoptr(GUri) uri = g_uri_ref (job_uri (job));
+  guint redirects = 0;
+
+  job->head_done = TRUE;
+  for (;;)
+    {
+      g_autoptr(SoupMessage) msg = soup_message_new_from_uri (SOUP_METHOD_HEAD, uri);
+      g_autoptr(GInputStream) stream = NULL;
+      const char *length;
+      char *end = NULL;
+      guint64 size;
+      guint status;
+      AttemptResult result;
+
+      soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
+      soup_message_headers_replace (soup_message_get_request_headers (msg),
+                                    "Accept-Encoding", "identity");
+      job_set_state (job, UB_DOWNLOAD_STATE_CONNECTING);
+      stream = soup_session_send (job->session, msg, cancellable, error);
+      if (stream == NULL)
+        return classify_error (job, error);
+      g_input_stream_close (stream, NULL, NULL);
+      status = soup_message_get_status (msg);
+      if (is_redirect (msg))
+        {
+          if (redirect_refused (job, msg, &uri, &redirects, &result, error))
+            return result;
+          continue;
+        }
+      if (status == SOUP_STATUS_METHOD_NOT_ALLOWED || status == SOUP_STATUS_NOT_IMPLEMENTED)
+        return ATTEMPT_DONE;   /* no HEAD here: the download tells the size */
+      if (status != SOUP_STATUS_OK)
+        return http_status_error (job, msg, error);
+      length = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                             "Content-Length");
+      if (length == NULL || !g_ascii_isdigit (length[0]))
+        return ATTEMPT_DONE;
+      size = g_ascii_strtoull (length, &end, 10);
+      if (*end != '\0' || size > G_MAXINT64)
+        return ATTEMPT_DONE;
+      g_debug ("%s: %s has %" G_GUINT64_FORMAT " bytes", job->self->file_name, job_host (job),
+               size);
+      return job_learned_size (job, size, error);
+    }
+}
+
 /* One request (following redirects): on ATTEMPT_DONE the .part is complete. */
 static AttemptResult
 attempt (Job          *job,
@@ -805,9 +1209,17 @@ attempt (Job          *job,
          GError      **error)
 {
   UbDownload *self = job->self;
-  g_autoptr(GUri) uri = g_uri_ref (self->uri);
+  g_autoptr(GUri) uri = g_uri_ref (job_uri (job));
   guint redirects = 0;
   guint restarts = 0;
+
+  if (self->mirrors && job->known_size < 0 && !job->head_done)
+    {
+      AttemptResult result = head_request (job, cancellable, error);
+
+      if (result != ATTEMPT_DONE || job->already_present)
+        return result;
+    }
 
   for (;;)
     {
@@ -824,7 +1236,8 @@ attempt (Job          *job,
       if (ranged)
         {
           soup_message_headers_set_range (request, job->offset, -1);
-          if (job->validator != NULL)
+          /* mirrors have validators of their own: there the MD5 checks the joined bytes */
+          if (job->validator != NULL && !(self->mirrors && job->checksum != NULL))
             soup_message_headers_replace (request, "If-Range", job->validator);
         }
       job_set_state (job, UB_DOWNLOAD_STATE_CONNECTING);
@@ -833,24 +1246,11 @@ attempt (Job          *job,
         return classify_error (job, error);
       status = soup_message_get_status (msg);
 
-      if (SOUP_STATUS_IS_REDIRECTION (status) &&
-          soup_message_headers_get_one (response, "Location") != NULL)
+      if (is_redirect (msg))
         {
-          const char *location = soup_message_headers_get_one (response, "Location");
-          g_autoptr(GUri) next = g_uri_parse_relative (uri, location, SOUP_HTTP_URI_FLAGS, NULL);
-
           g_input_stream_close (stream, NULL, NULL);
-          if (next == NULL || ++redirects > MAX_REDIRECTS)
-            {
-              g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
-                           _("The server %s sent the download to an invalid address. Try "
-                             "again later."), g_uri_get_host (self->uri));
-              return ATTEMPT_FATAL;
-            }
-          if (!ub_online_uri_check (next, location, error))
-            return ATTEMPT_FATAL;
-          g_clear_pointer (&uri, g_uri_unref);
-          uri = g_steal_pointer (&next);
+          if (redirect_refused (job, msg, &uri, &redirects, &result, error))
+            return result;
           continue;
         }
 
@@ -888,6 +1288,11 @@ attempt (Job          *job,
             }
           if (total < 0)
             total = end + 1;
+          if (job->known_size >= 0 && total != job->known_size)
+            {
+              abandon_stream (stream);
+              return size_differs (job, total, error);
+            }
           if (job->total >= 0 && job->total != total)
             {
               /* the file on the server changed */
@@ -907,6 +1312,18 @@ attempt (Job          *job,
             return ATTEMPT_FATAL;
           job->total = soup_message_headers_get_encoding (response) == SOUP_ENCODING_CONTENT_LENGTH
                        ? soup_message_headers_get_content_length (response) : -1;
+          if (job->known_size >= 0 && job->total != job->known_size)
+            {
+              if (job->total >= 0)
+                {
+                  gint64 offered = job->total;
+
+                  job->total = job->known_size;
+                  abandon_stream (stream);
+                  return size_differs (job, offered, error);
+                }
+              job->total = job->known_size;   /* chunked: the known size still holds */
+            }
           g_free (job->validator);
           job->validator = response_validator (msg);
         }
@@ -941,16 +1358,20 @@ attempt (Job          *job,
       result = receive_body (job,
                              soup_message_headers_header_equals (response, "Accept-Ranges", "bytes"),
                              stream, cancellable, error);
-      g_input_stream_close (stream, NULL, NULL);
+      if (result == ATTEMPT_LEAVE)
+        abandon_stream (stream);
+      else
+        g_input_stream_close (stream, NULL, NULL);
       return result;
     }
 
 restart_failed:
-  if (error != NULL && *error == NULL)
-    g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
+  if (error != NULL && *error != NULL)
+    return ATTEMPT_FATAL;   /* the .part could not be reset */
+  g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
                  _("The server %s keeps sending the wrong parts of the file. Try again later."),
-                 g_uri_get_host (self->uri));
-  return ATTEMPT_FATAL;
+                 job_host (job));
+  return server_fault (job);
 }
 
 /* Waits while paused; FALSE when cancelled meanwhile. */
@@ -990,6 +1411,80 @@ wait_before_retry (Job   *job,
   g_mutex_unlock (&self->mutex);
 }
 
+static void
+job_set_mirror (Job   *job,
+                guint  mirror)
+{
+  job->mirror = mirror;
+  g_mutex_lock (&job->self->mutex);
+  job->self->current = mirror;
+  g_mutex_unlock (&job->self->mutex);
+}
+
+/* Leaves the current mirror for @reason: FALSE with @error set when none is left. */
+static gboolean
+job_leave_mirror (Job          *job,
+                  const GError *reason,
+                  GError      **error)
+{
+  UbDownload *self = job->self;
+  guint n = self->uris->len;
+  guint next = n;
+
+  g_debug ("%s: leaving %s: %s", self->file_name, job_host (job), reason->message);
+  job->mirror_state[job->mirror] = job->throttled ? MIRROR_SLOW : MIRROR_FAILED;
+  job->throttled = FALSE;
+  for (guint i = 1; i < n && next == n; i++)
+    if (job->mirror_state[(job->mirror + i) % n] == MIRROR_UNTRIED)
+      next = (job->mirror + i) % n;
+  /* only slow ones left: better slow than nothing */
+  for (guint i = 0; i < n && next == n; i++)
+    if (job->mirror_state[i] == MIRROR_SLOW)
+      {
+        next = i;
+        job->last_resort = TRUE;
+      }
+  if (next == n)
+    {
+      if (job->offset > 0)
+        {
+          g_autofree char *size = g_format_size (job->offset);
+
+          g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
+                       /* TRANSLATORS: how many servers; the reason the last one failed (a
+                        * sentence); the size downloaded so far and a file name */
+                       ngettext ("The file could not be downloaded from the %u server that has "
+                                 "it. %s The %s downloaded so far was kept in %s; check the "
+                                 "internet connection, then start the same download again to "
+                                 "continue.",
+                                 "The file could not be downloaded from any of the %u servers "
+                                 "that have it. The last one failed: %s The %s downloaded so "
+                                 "far was kept in %s; check the internet connection, then "
+                                 "start the same download again to continue.", n),
+                       n, reason->message, size, self->part_path);
+        }
+      else
+        g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
+                     /* TRANSLATORS: how many servers, then the reason the last one failed
+                      * (a sentence) */
+                     ngettext ("The file could not be downloaded from the %u server that has "
+                               "it. %s Check the internet connection and try again later.",
+                               "The file could not be downloaded from any of the %u servers "
+                               "that have it. The last one failed: %s Check the internet "
+                               "connection and try again later.", n),
+                     n, reason->message);
+      return FALSE;
+    }
+  g_debug ("%s: continuing on %s at byte %" G_GUINT64_FORMAT, self->file_name,
+           g_uri_get_host (g_ptr_array_index (self->uris, next)), job->offset);
+  job_set_mirror (job, next);
+  job->head_done = FALSE;
+  job->no_range = FALSE;
+  job->confirm_end = FALSE;
+  job_set_state (job, UB_DOWNLOAD_STATE_RETRYING);
+  return TRUE;
+}
+
 static gboolean
 job_transfer (Job     *job,
               GError **error)
@@ -997,6 +1492,20 @@ job_transfer (Job     *job,
   UbDownload *self = job->self;
   guint failures = 0;
   guint delay_ms = self->first_delay_ms;
+
+  if (self->expected_size > 0)
+    {
+      g_autoptr(GError) local = NULL;
+      AttemptResult result = job_learned_size (job, self->expected_size, &local);
+
+      if (result != ATTEMPT_DONE)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      if (job->already_present)
+        return TRUE;
+    }
 
   for (;;)
     {
@@ -1037,6 +1546,14 @@ job_transfer (Job     *job,
           g_propagate_error (error, g_steal_pointer (&local));
           return FALSE;
         }
+      if (result == ATTEMPT_LEAVE)
+        {
+          if (!job_leave_mirror (job, local, error))
+            return FALSE;
+          failures = 0;
+          delay_ms = self->first_delay_ms;
+          continue;
+        }
       if (job->offset > before)
         {
           failures = 0;
@@ -1048,10 +1565,25 @@ job_transfer (Job     *job,
           if (failures == 0)
             continue;   /* at once: most likely the file is complete */
         }
-      if (++failures > self->max_retries)
+      if (++failures > self->max_retries && self->mirrors)
+        {
+          g_autoptr(GError) reason = NULL;
+
+          reason = g_error_new (UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
+                                /* TRANSLATORS: a server's name, how many times, the last reason */
+                                ngettext ("%s failed %u time in a row (%s).",
+                                          "%s failed %u times in a row (%s).", failures),
+                                job_host (job), failures, local->message);
+          if (!job_leave_mirror (job, reason, error))
+            return FALSE;
+          failures = 0;
+          delay_ms = self->first_delay_ms;
+          continue;
+        }
+      if (failures > self->max_retries)
         {
           g_autofree char *size = g_format_size (job->offset);
-          const char *host = g_uri_get_host (self->uri);
+          const char *host = job_host (job);
 
           if (job->offset > 0)
             g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
@@ -1251,12 +1783,15 @@ run (UbDownload *self,
   job.fd = -1;
   job.total = -1;
   job.final_size = -1;
+  job.known_size = -1;
+  job.mirror_state = g_new0 (guint8, self->uris->len);
+  job_set_mirror (&job, 0);
   job.state = UB_DOWNLOAD_STATE_IDLE;
   job.buffer = g_malloc (BUFFER_SIZE);
   if (ub_download_has_md5_check (self))
     job.checksum = g_checksum_new (G_CHECKSUM_MD5);
   job.session = soup_session_new_with_options ("user-agent", "Unbrick/" PACKAGE_VERSION,
-                                               "timeout", IO_TIMEOUT_S,
+                                               "timeout", self->stall_seconds,
                                                NULL);
   /* the bytes on disk must be the bytes on the server */
   soup_session_remove_feature_by_type (job.session, SOUP_TYPE_CONTENT_DECODER);
@@ -1279,6 +1814,7 @@ run (UbDownload *self,
     g_checksum_free (job.checksum);
   g_free (job.buffer);
   g_free (job.validator);
+  g_free (job.mirror_state);
   g_main_context_pop_thread_default (context);
 
   g_mutex_lock (&self->mutex);
