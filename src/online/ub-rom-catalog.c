@@ -51,6 +51,8 @@ typedef struct {
 static void
 record_free (Record *r)
 {
+  if (r == NULL)  /* taken over by merge_records() */
+    return;
   g_free (r->codename);
   g_free (r->version);
   g_free (r->android);
