@@ -51,7 +51,7 @@ typedef struct {
 static void
 record_free (Record *r)
 {
-  if (r == NULL)  /* taken over by merge_records() */
+  if (r == NULL)
     return;
   g_free (r->codename);
   g_free (r->version);
