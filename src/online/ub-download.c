@@ -24,6 +24,7 @@
 #define MAX_DELAY_MS       30000
 #define STALL_SECONDS      30                     /* default: no byte for this long = stalled */
 #define MIN_RATE           (16 * 1024)            /* default minimum rate on a mirror, bytes/s */
+#define MIRROR_RETRIES     2                      /* lost connections before trying another mirror */
 #define RESUME_XATTR       "user.unbrick.resume"  /* "<total> <validator>" on the .part */
 
 struct _UbDownload
@@ -1431,7 +1432,8 @@ job_leave_mirror (Job          *job,
   guint n = self->uris->len;
   guint next = n;
 
-  g_debug ("%s: leaving %s: %s", self->file_name, job_host (job), reason->message);
+  g_debug ("%s: leaving %s: %s", self->file_name,
+           (const char *) g_ptr_array_index (self->urls, job->mirror), reason->message);
   job->mirror_state[job->mirror] = job->throttled ? MIRROR_SLOW : MIRROR_FAILED;
   job->throttled = FALSE;
   for (guint i = 1; i < n && next == n; i++)
@@ -1476,7 +1478,7 @@ job_leave_mirror (Job          *job,
       return FALSE;
     }
   g_debug ("%s: continuing on %s at byte %" G_GUINT64_FORMAT, self->file_name,
-           g_uri_get_host (g_ptr_array_index (self->uris, next)), job->offset);
+           (const char *) g_ptr_array_index (self->urls, next), job->offset);
   job_set_mirror (job, next);
   job->head_done = FALSE;
   job->no_range = FALSE;
@@ -1565,7 +1567,10 @@ job_transfer (Job     *job,
           if (failures == 0)
             continue;   /* at once: most likely the file is complete */
         }
-      if (++failures > self->max_retries && self->mirrors)
+      /* while other mirrors wait, a flaky one gets fewer chances */
+      if (++failures > (job_has_untried_mirror (job) ? MIN (self->max_retries, MIRROR_RETRIES)
+                                                     : self->max_retries) &&
+          self->mirrors)
         {
           g_autoptr(GError) reason = NULL;
 

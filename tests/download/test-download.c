@@ -21,6 +21,25 @@
 
 /* ---- the test server */
 
+/* A certificate for 127.0.0.1 that no system trusts, with its key (made for these tests). */
+#define SELF_SIGNED_PEM \
+  "-----BEGIN CERTIFICATE-----\n" \
+  "MIIBkDCCATagAwIBAgIUMnn8hZbIFJTjYSCy9ReC1S6VdP8wCgYIKoZIzj0EAwIw\n" \
+  "FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTIwNzAxMzc1NFoYDzIxMjYxMTEz\n" \
+  "MDEzNzU0WjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO\n" \
+  "PQMBBwNCAAT/rZ0ZS44+ETOcWlbAfsTR26CfhwDn67DRLhAcAihbfMPHHeKjWBrI\n" \
+  "VmcM5GCjjec3Tmsn4B+5eKDH6vHTVrqVo2QwYjAdBgNVHQ4EFgQU2w2HCdGOSmCs\n" \
+  "t6ZrAh9Ht/v+/EEwHwYDVR0jBBgwFoAU2w2HCdGOSmCst6ZrAh9Ht/v+/EEwDwYD\n" \
+  "VR0TAQH/BAUwAwEB/zAPBgNVHREECDAGhwR/AAABMAoGCCqGSM49BAMCA0gAMEUC\n" \
+  "IQC6LMh5wC7PJoOU4ES6cMFooVQQxxNYOi4nN+Oz2xr5lgIgZrUDdh/XzMm/aA2q\n" \
+  "7Xa7zoVxPDA99D+dteFLm7Kmp6Y=\n" \
+  "-----END CERTIFICATE-----\n" \
+  "-----BEGIN PRIVATE KEY-----\n" \
+  "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgTHqWS7yJpcAYBBrW\n" \
+  "BUq7Vn/cB7/8malr8ww2LqDLolKhRANCAAT/rZ0ZS44+ETOcWlbAfsTR26CfhwDn\n" \
+  "67DRLhAcAihbfMPHHeKjWBrIVmcM5GCjjec3Tmsn4B+5eKDH6vHTVrqV\n" \
+  "-----END PRIVATE KEY-----\n"
+
 typedef struct {
   /* behaviour; change only under lock */
   GBytes     *content;
@@ -35,11 +54,13 @@ typedef struct {
   guint       chunk_delay_ms;
   guint       status;         /* answer this status with no body instead */
   char       *redirect_to;    /* Location for paths under /redirect/ */
+  gboolean    tls;            /* https with a certificate no one trusts */
 
   /* what happened */
   GMutex      lock;
   GCond       cond;
   guint       requests;
+  GPtrArray  *methods;        /* method of each request */
   GPtrArray  *ranges;         /* Range header of each request, "" when none */
   GPtrArray  *if_ranges;
   GArray     *statuses;       /* status answered to each request */
@@ -182,6 +203,7 @@ handler (SoupServer        *server,
 
   g_mutex_lock (&srv->lock);
   srv->requests++;
+  g_ptr_array_add (srv->methods, g_strdup (soup_server_message_get_method (msg)));
   g_ptr_array_add (srv->ranges, g_strdup (range ? range : ""));
   g_ptr_array_add (srv->if_ranges, g_strdup (if_range ? if_range : ""));
   r->srv = srv;
@@ -211,6 +233,16 @@ handler (SoupServer        *server,
     soup_message_headers_replace (response, "ETag", srv->etag);
   if (srv->honour_range)
     soup_message_headers_replace (response, "Accept-Ranges", "bytes");
+  if (soup_server_message_get_method (msg) == SOUP_METHOD_HEAD)
+    {
+      g_array_append_val (srv->statuses, status);
+      soup_message_headers_set_content_length (response, srv->claim_length > 0 ? srv->claim_length
+                                                                                : size);
+      g_mutex_unlock (&srv->lock);
+      soup_server_message_set_status (msg, status, NULL);
+      response_free (r);
+      return;
+    }
   if (srv->honour_range && range != NULL &&
       (if_range == NULL || g_strcmp0 (if_range, srv->etag) == 0) &&
       sscanf (range, "bytes=%" G_GINT64_FORMAT "-", &start) == 1)
@@ -266,13 +298,24 @@ server_thread (gpointer user_data)
   GSList *uris;
 
   g_main_context_push_thread_default (srv->context);
-  srv->server = soup_server_new (NULL, NULL);
+  if (srv->tls)
+    {
+      g_autoptr(GTlsCertificate) certificate = g_tls_certificate_new_from_pem (SELF_SIGNED_PEM, -1,
+                                                                               &error);
+      g_assert_no_error (error);
+      srv->server = soup_server_new ("tls-certificate", certificate, NULL);
+    }
+  else
+    srv->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (srv->server, NULL, handler, srv, NULL);
-  g_assert_true (soup_server_listen_local (srv->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_true (soup_server_listen_local (srv->server, 0,
+                                           SOUP_SERVER_LISTEN_IPV4_ONLY |
+                                           (srv->tls ? SOUP_SERVER_LISTEN_HTTPS : 0), &error));
   g_assert_no_error (error);
   uris = soup_server_get_uris (srv->server);
   g_mutex_lock (&srv->lock);
-  srv->base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  srv->base = g_strdup_printf ("%s://127.0.0.1:%d", srv->tls ? "https" : "http",
+                               g_uri_get_port (uris->data));
   g_cond_broadcast (&srv->cond);
   g_mutex_unlock (&srv->lock);
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
@@ -289,10 +332,12 @@ server_thread (gpointer user_data)
 }
 
 static Server *
-server_new (gsize size)
+server_new_full (gsize    size,
+                 gboolean tls)
 {
   Server *srv = g_new0 (Server, 1);
 
+  srv->tls = tls;
   g_mutex_init (&srv->lock);
   g_cond_init (&srv->cond);
   srv->content = ub_test_random_bytes (size, (guint32) size);
@@ -300,6 +345,7 @@ server_new (gsize size)
   srv->honour_range = TRUE;
   srv->drop_at = -1;
   srv->stall_at = -1;
+  srv->methods = g_ptr_array_new_with_free_func (g_free);
   srv->ranges = g_ptr_array_new_with_free_func (g_free);
   srv->if_ranges = g_ptr_array_new_with_free_func (g_free);
   srv->statuses = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -313,6 +359,12 @@ server_new (gsize size)
   return srv;
 }
 
+static Server *
+server_new (gsize size)
+{
+  return server_new_full (size, FALSE);
+}
+
 static void
 server_free (Server *srv)
 {
@@ -323,6 +375,7 @@ server_free (Server *srv)
   g_bytes_unref (srv->content);
   g_free (srv->etag);
   g_free (srv->redirect_to);
+  g_ptr_array_unref (srv->methods);
   g_ptr_array_unref (srv->ranges);
   g_ptr_array_unref (srv->if_ranges);
   g_array_unref (srv->statuses);
@@ -1323,6 +1376,487 @@ test_damaged_part (void)
 }
 
 /* the state's GType nick is the word the CLI's JSON uses */
+/* ---- mirrors: the same file on several servers */
+
+/* "<base>/<version>/<name>" on @srv, as the catalog builds it */
+static char *
+mirror_url (Server     *srv,
+            const char *name)
+{
+  return g_strdup_printf ("%s/OS1.0.1.0.UNCMIXM/%s", srv->base, name);
+}
+
+/* A ROM file name ending in the MD5 prefix of @srv's content. */
+static char *
+mirror_name (Server *srv)
+{
+  g_autofree char *md5 = g_compute_checksum_for_bytes (G_CHECKSUM_MD5, srv->content);
+
+  return g_strdup_printf ("houji_global_images_OS1.0.1.0.UNCMIXM_14.0_global_%.10s.tgz", md5);
+}
+
+static UbDownload *
+new_mirror_download (const char * const *urls,
+                     const char         *dir)
+{
+  g_autoptr(GError) error = NULL;
+  UbDownload *download = ub_download_new_for_mirrors (urls, dir, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (download);
+  ub_download_set_retry_policy (download, 2, 10);
+  /* no minimum rate: a loaded test machine is no slow mirror */
+  ub_download_set_stall_policy (download, 30, 0);
+  return download;
+}
+
+/* A local port where nothing listens. */
+static guint16
+closed_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (socket, any, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static void
+test_mirrors_construction (void)
+{
+  const char *http_elsewhere[] = { "https://bigota.d.miui.com/V1/a_b_0123456789.tgz",
+                                   "http://cdnorg.d.miui.com/V1/a_b_0123456789.tgz", NULL };
+  const char *two_names[] = { "https://bigota.d.miui.com/V1/a_b_0123456789.tgz",
+                              "https://cdnorg.d.miui.com/V1/a_c_0123456789.tgz", NULL };
+  const char *none[] = { NULL };
+  const char *good[] = { " https://bigota.d.miui.com/V1/a_b_0123456789.tgz",
+                         "https://cdnorg.d.miui.com/V1/a_b_0123456789.tgz",
+                         "https://bigota.d.miui.com/V1/a_b_0123456789.tgz", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbDownload) download = NULL;
+  g_autofree char *current = NULL;
+
+  download = ub_download_new_for_mirrors (http_elsewhere, "/nonexistent", &error);
+  g_assert_null (download);
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL);
+  g_assert_cmpstr (error->message, ==,
+                   "Unbrick downloads only over a secure connection, and "
+                   "“http://cdnorg.d.miui.com/V1/a_b_0123456789.tgz” is not one (http://). Use "
+                   "the same link with https:// at the start.");
+  g_clear_error (&error);
+
+  download = ub_download_new_for_mirrors (two_names, "/nonexistent", &error);
+  g_assert_null (download);
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL);
+  g_assert_cmpstr (error->message, ==, "The download addresses are not all for the same file: "
+                   "one ends in “a_b_0123456789.tgz”, another in “a_c_0123456789.tgz”.");
+  g_clear_error (&error);
+
+  download = ub_download_new_for_mirrors (none, "/nonexistent", &error);
+  g_assert_null (download);
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL);
+  g_clear_error (&error);
+
+  download = ub_download_new_for_mirrors (good, "/tmp/x", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ub_download_get_url (download), ==,
+                   "https://bigota.d.miui.com/V1/a_b_0123456789.tgz");
+  current = ub_download_dup_current_url (download);
+  g_assert_cmpstr (current, ==, "https://bigota.d.miui.com/V1/a_b_0123456789.tgz");
+  g_assert_cmpstr (ub_download_get_file_name (download), ==, "a_b_0123456789.tgz");
+  g_assert_cmpstr (ub_download_get_final_path (download), ==, "/tmp/x/a_b_0123456789.tgz");
+  g_assert_true (ub_download_has_md5_check (download));
+}
+
+/* The first mirror has no such file, the second sends headers and then nothing,
+ * the third serves it. */
+static void
+test_mirrors_failover (void)
+{
+  g_autoptr(Server) missing = server_new (2 * MiB + 7);
+  g_autoptr(Server) stalled = server_new (2 * MiB + 7);
+  g_autoptr(Server) good = server_new (2 * MiB + 7);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *name = mirror_name (good);
+  g_autofree char *url1 = mirror_url (missing, name);
+  g_autofree char *url2 = mirror_url (stalled, name);
+  g_autofree char *url3 = mirror_url (good, name);
+  const char *urls[] = { url1, url2, url3, NULL };
+  g_autoptr(UbDownload) download = new_mirror_download (urls, dir);
+  g_autofree char *current = NULL;
+  g_autofree char *listing = NULL;
+  gint64 start;
+  Watch w;
+
+  missing->status = 404;
+  stalled->stall_at = 0;
+  ub_download_set_stall_policy (download, 1, 0);
+  watch (download, &w);
+  start = g_get_monotonic_time ();
+  ub_download_start (download, NULL);
+  iterate_until (&w.finished);
+
+  g_assert_no_error (w.error);
+  g_assert_false (w.wrong_thread);
+  g_assert_true (w.saw_retrying);
+  assert_file_equals (ub_download_get_final_path (download), good->content);
+  listing = list_dir (dir);
+  g_assert_cmpstr (listing, ==, name);
+  current = ub_download_dup_current_url (download);
+  g_assert_cmpstr (current, ==, url3);
+  g_assert_cmpstr (ub_download_get_url (download), ==, url1);
+  g_assert_cmpuint (w.last_done, ==, 2 * MiB + 7);
+  g_assert_cmpuint (w.last_total, ==, 2 * MiB + 7);
+  /* the first mirror: one HEAD, answered 404 */
+  g_assert_cmpuint (server_requests (missing), ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (missing->methods, 0), ==, "HEAD");
+  /* the second: HEAD told the size, the GET stalled and was left after the 1 s policy */
+  g_assert_cmpuint (server_requests (stalled), ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (stalled->methods, 0), ==, "HEAD");
+  g_assert_cmpstr (g_ptr_array_index (stalled->methods, 1), ==, "GET");
+  g_assert_true (stalled->stalled);
+  /* the third: the size was known, one GET of the whole file */
+  g_assert_cmpuint (server_requests (good), ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (good->methods, 0), ==, "GET");
+  g_assert_cmpstr (g_ptr_array_index (good->ranges, 0), ==, "");
+  /* left on the stall timeout, not on a lost connection's retries */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 20 * G_USEC_PER_SEC);
+  g_clear_error (&w.error);
+  ub_test_rm_rf (dir);
+}
+
+/* Paused mid-way; meanwhile the mirror lost the file: the next one continues the
+ * same .part with a Range request. */
+static void
+test_mirrors_resume_on_next (void)
+{
+  g_autoptr(Server) first = server_new (3 * MiB + 5);
+  g_autoptr(Server) second = server_new (3 * MiB + 5);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *name = mirror_name (first);
+  g_autofree char *url1 = mirror_url (first, name);
+  g_autofree char *url2 = mirror_url (second, name);
+  const char *urls[] = { url1, url2, NULL };
+  g_autoptr(UbDownload) download = new_mirror_download (urls, dir);
+  g_autofree char *want_range = NULL;
+  g_autofree char *current = NULL;
+  guint64 part;
+  Watch w;
+
+  first->stall_at = MiB + 100;
+  watch (download, &w);
+  ub_download_start (download, NULL);
+  server_wait_stalled (first);
+  ub_download_pause (download);
+  iterate_until (&w.saw_paused);
+  part = file_size (ub_download_get_part_path (download));
+  g_assert_cmpuint (part, ==, MiB + 100);
+  current = ub_download_dup_current_url (download);
+  g_assert_cmpstr (current, ==, url1);
+  g_clear_pointer (&current, g_free);
+
+  g_mutex_lock (&first->lock);
+  first->status = 410;
+  g_mutex_unlock (&first->lock);
+  ub_download_resume (download);
+  iterate_until (&w.finished);
+
+  g_assert_no_error (w.error);
+  assert_file_equals (ub_download_get_final_path (download), second->content);
+  g_assert_false (g_file_test (ub_download_get_part_path (download), G_FILE_TEST_EXISTS));
+  current = ub_download_dup_current_url (download);
+  g_assert_cmpstr (current, ==, url2);
+  /* first: HEAD, GET (paused), GET with Range answered 410 */
+  g_assert_cmpuint (server_requests (first), ==, 3);
+  g_assert_cmpuint (g_array_index (first->statuses, guint, 2), ==, 410);
+  /* second: only the rest */
+  g_assert_cmpuint (server_requests (second), ==, 1);
+  want_range = g_strdup_printf ("bytes=%" G_GUINT64_FORMAT "-", part);
+  g_assert_cmpstr (g_ptr_array_index (second->ranges, 0), ==, want_range);
+  g_assert_cmpuint (g_array_index (second->statuses, guint, 0), ==, SOUP_STATUS_PARTIAL_CONTENT);
+  g_clear_error (&w.error);
+  ub_test_rm_rf (dir);
+}
+
+/* A run stopped mid-way: the next run finds the first mirror gone and continues the
+ * .part on the second. */
+static void
+test_mirrors_resume_across_runs (void)
+{
+  g_autoptr(Server) first = server_new (3 * MiB + 9);
+  g_autoptr(Server) second = server_new (3 * MiB + 9);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *name = mirror_name (first);
+  g_autofree char *url1 = mirror_url (first, name);
+  g_autofree char *url2 = mirror_url (second, name);
+  const char *urls[] = { url1, url2, NULL };
+  g_autoptr(UbDownload) download = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *want_range = NULL;
+  guint64 part = interrupted_run (first, url1, dir, 2 * MiB + 1);
+
+  g_assert_cmpuint (part, ==, 2 * MiB + 1);
+  first->status = 404;
+  download = new_mirror_download (urls, dir);
+  g_assert_true (ub_download_run_sync (download, NULL, &error));
+  g_assert_no_error (error);
+  assert_file_equals (ub_download_get_final_path (download), second->content);
+  /* HEAD (size), then the rest with a Range request */
+  g_assert_cmpuint (server_requests (second), ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (second->methods, 0), ==, "HEAD");
+  want_range = g_strdup_printf ("bytes=%" G_GUINT64_FORMAT "-", part);
+  g_assert_cmpstr (g_ptr_array_index (second->ranges, 1), ==, want_range);
+  ub_test_rm_rf (dir);
+}
+
+/* A throttled mirror is left for the next one, which continues the .part. */
+static void
+test_mirrors_throttled (void)
+{
+  g_autoptr(Server) slow = server_new (4 * MiB);
+  g_autoptr(Server) fast = server_new (4 * MiB);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *name = mirror_name (fast);
+  g_autofree char *url1 = mirror_url (slow, name);
+  g_autofree char *url2 = mirror_url (fast, name);
+  const char *urls[] = { url1, url2, NULL };
+  g_autoptr(UbDownload) download = new_mirror_download (urls, dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *current = NULL;
+  const char *range;
+  guint64 from = 0;
+
+  slow->chunk_delay_ms = 100;   /* 64 KiB every 100 ms: about 640 KiB/s */
+  ub_download_set_stall_policy (download, 1, 2 * MiB);
+  g_assert_true (ub_download_run_sync (download, NULL, &error));
+  g_assert_no_error (error);
+  assert_file_equals (ub_download_get_final_path (download), fast->content);
+  current = ub_download_dup_current_url (download);
+  g_assert_cmpstr (current, ==, url2);
+  /* the slow mirror delivered some, never all of it */
+  g_assert_cmpuint (server_requests (slow), ==, 2);   /* HEAD, GET */
+  g_assert_cmpuint (server_requests (fast), ==, 1);
+  range = g_ptr_array_index (fast->ranges, 0);
+  g_assert_true (sscanf (range, "bytes=%" G_GUINT64_FORMAT "-", &from) == 1);
+  g_assert_cmpuint (from, >, 0);
+  g_assert_cmpuint (from, <, 4 * MiB);
+  ub_test_rm_rf (dir);
+}
+
+/* Only slow mirrors are better than none: the last one is not left for being slow. */
+static void
+test_mirrors_slow_last (void)
+{
+  g_autoptr(Server) missing = server_new (300 * KiB);
+  g_autoptr(Server) slow = server_new (300 * KiB);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *name = mirror_name (slow);
+  g_autofree char *url1 = mirror_url (missing, name);
+  g_autofree char *url2 = mirror_url (slow, name);
+  const char *urls[] = { url1, url2, NULL };
+  g_autoptr(UbDownload) download = new_mirror_download (urls, dir);
+  g_autoptr(GError) error = NULL;
+
+  missing->status = 404;
+  slow->chunk_delay_ms = 300;   /* 5 chunks in about 1.5 s: under 1 MiB/s */
+  ub_download_set_stall_policy (download, 1, MiB);
+  g_assert_true (ub_download_run_sync (download, NULL, &error));
+  g_assert_no_error (error);
+  assert_file_equals (ub_download_get_final_path (download), slow->content);
+  g_assert_cmpuint (server_requests (slow), ==, 2);   /* HEAD, one GET */
+  ub_test_rm_rf (dir);
+}
+
+/* A wrong full MD5 after a failover: nothing is left, neither file nor .part. */
+static void
+test_mirrors_md5_wrong (void)
+{
+  g_autoptr(Server) missing = server_new (MiB + 1);
+  g_autoptr(Server) good = server_new (MiB + 1);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *name = mirror_name (good);
+  g_autofree char *url1 = mirror_url (missing, name);
+  g_autofree char *url2 = mirror_url (good, name);
+  const char *urls[] = { url1, url2, NULL };
+  g_autoptr(UbDownload) download = new_mirror_download (urls, dir);
+  g_autofree char *md5 = g_compute_checksum_for_bytes (G_CHECKSUM_MD5, good->content);
+  g_autofree char *wrong = g_strdup_printf ("%.10s0000000000000000000000", md5);
+  g_autofree char *message = NULL;
+  g_autoptr(GError) error = NULL;
+
+  missing->status = 404;
+  g_assert_true (ub_download_set_expected_md5 (download, wrong, &error));
+  g_assert_no_error (error);
+  message = g_strdup_printf ("The download was damaged: its MD5 is %s, but it must be %s. The "
+                             "damaged data was deleted; try the download again.", md5, wrong);
+  assert_fails_leaving_nothing (download, dir, UB_ONLINE_ERROR_CHECKSUM, message);
+  g_assert_cmpuint (server_requests (good), ==, 2);   /* HEAD, GET */
+  ub_test_rm_rf (dir);
+}
+
+/* HEAD announces more than the disk holds: refused before any GET. */
+static void
+test_mirrors_no_space (void)
+{
+  g_autoptr(Server) srv = server_new (10);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *name = mirror_name (srv);
+  g_autofree char *url = mirror_url (srv, name);
+  const char *urls[] = { url, NULL };
+  g_autoptr(UbDownload) download = new_mirror_download (urls, dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *need = g_format_size (G_GUINT64_CONSTANT (1) << 60);
+  g_autofree char *prefix = g_strdup_printf ("The download needs %s free in %s, but only ", need, dir);
+  g_autofree char *listing = NULL;
+
+  srv->claim_length = G_GUINT64_CONSTANT (1) << 60;
+  g_assert_false (ub_download_run_sync (download, NULL, &error));
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NO_SPACE);
+  g_assert_true (g_str_has_prefix (error->message, prefix));
+  g_assert_cmpuint (server_requests (srv), ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (srv->methods, 0), ==, "HEAD");
+  listing = list_dir (dir);
+  g_assert_cmpstr (listing, ==, "");
+  ub_test_rm_rf (dir);
+}
+
+/* A mirror that keeps dropping the connection is left after a few tries while
+ * another one waits; the other continues the .part. */
+static void
+test_mirrors_flaky (void)
+{
+  g_autoptr(Server) flaky = server_new (MiB);
+  g_autoptr(Server) good = server_new (MiB);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *name = mirror_name (good);
+  g_autofree char *url1 = mirror_url (flaky, name);
+  g_autofree char *url2 = mirror_url (good, name);
+  const char *urls[] = { url1, url2, NULL };
+  g_autoptr(UbDownload) download = new_mirror_download (urls, dir);
+  g_autoptr(GError) error = NULL;
+
+  flaky->drop_at = 100 * KiB;
+  flaky->drop_times = 100;
+  ub_download_set_retry_policy (download, 6, 10);
+  g_assert_true (ub_download_run_sync (download, NULL, &error));
+  g_assert_no_error (error);
+  assert_file_equals (ub_download_get_final_path (download), good->content);
+  /* HEAD, the GET cut at 100 KiB, then 2 more tries that brought nothing */
+  g_assert_cmpuint (server_requests (flaky), ==, 4);
+  g_assert_cmpuint (server_requests (good), ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (good->ranges, 0), ==, "bytes=102400-");
+  ub_test_rm_rf (dir);
+}
+
+/* A mirror with a file of another size than the expected one is left. */
+static void
+test_mirrors_size_differs (void)
+{
+  g_autoptr(Server) other = server_new (MiB + 2);
+  g_autoptr(Server) good = server_new (MiB + 1);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *name = mirror_name (good);
+  g_autofree char *url1 = mirror_url (other, name);
+  g_autofree char *url2 = mirror_url (good, name);
+  const char *urls[] = { url1, url2, NULL };
+  g_autoptr(UbDownload) download = new_mirror_download (urls, dir);
+  g_autoptr(GError) error = NULL;
+
+  ub_download_set_expected_size (download, MiB + 1);
+  g_assert_true (ub_download_run_sync (download, NULL, &error));
+  g_assert_no_error (error);
+  assert_file_equals (ub_download_get_final_path (download), good->content);
+  /* the size was known: no HEAD; the first GET's Content-Length was refused */
+  g_assert_cmpuint (server_requests (other), ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (other->methods, 0), ==, "GET");
+  g_assert_cmpuint (server_requests (good), ==, 1);
+  ub_test_rm_rf (dir);
+}
+
+/* A mirror whose certificate cannot be trusted is left at once. */
+static void
+test_mirrors_untrusted (void)
+{
+  g_autoptr(Server) untrusted = server_new_full (MiB, TRUE);
+  g_autoptr(Server) good = server_new (MiB);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *dir2 = make_dir ();
+  g_autofree char *name = mirror_name (good);
+  g_autofree char *url1 = mirror_url (untrusted, name);
+  g_autofree char *url2 = mirror_url (good, name);
+  const char *urls[] = { url1, url2, NULL };
+  const char *alone[] = { url1, NULL };
+  g_autoptr(UbDownload) download = new_mirror_download (urls, dir);
+  g_autoptr(UbDownload) only = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *current = NULL;
+  g_autofree char *listing = NULL;
+
+  g_assert_true (g_str_has_prefix (url1, "https://127.0.0.1:"));
+  g_assert_true (ub_download_run_sync (download, NULL, &error));
+  g_assert_no_error (error);
+  assert_file_equals (ub_download_get_final_path (download), good->content);
+  current = ub_download_dup_current_url (download);
+  g_assert_cmpstr (current, ==, url2);
+  g_assert_cmpuint (server_requests (untrusted), ==, 0);   /* no request got through */
+  g_assert_cmpuint (server_requests (good), ==, 2);
+  ub_test_rm_rf (dir);
+
+  /* alone: not tried again, and the reason is given */
+  only = new_mirror_download (alone, dir2);
+  g_assert_false (ub_download_run_sync (only, NULL, &error));
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK);
+  g_assert_true (g_str_has_prefix (error->message, "The file could not be downloaded from the 1 "
+                                   "server that has it. The secure connection to 127.0.0.1 could "
+                                   "not be trusted ("));
+  listing = list_dir (dir2);
+  g_assert_cmpstr (listing, ==, "");
+  g_assert_cmpuint (server_requests (untrusted), ==, 0);
+  ub_test_rm_rf (dir2);
+}
+
+/* Every mirror fails: a network error naming the last reason. */
+static void
+test_mirrors_all_fail (void)
+{
+  g_autoptr(Server) missing = server_new (10);
+  g_autoptr(Server) busy = server_new (10);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *url1 = g_strdup_printf ("http://127.0.0.1:%u/V1/rom.tgz", closed_port ());
+  g_autofree char *url2 = mirror_url (missing, "rom.tgz");
+  g_autofree char *url3 = mirror_url (busy, "rom.tgz");
+  const char *urls[] = { url1, url2, url3, NULL };
+  g_autoptr(UbDownload) download = new_mirror_download (urls, dir);
+  const char *last_first[] = { url3, url2, NULL };
+  g_autoptr(UbDownload) again = NULL;
+
+  missing->status = 404;
+  busy->status = 503;
+  /* the last one is tried again as a lost connection would be: 1 + 2 retries */
+  assert_fails_leaving_nothing (download, dir, UB_ONLINE_ERROR_NETWORK,
+                                "The file could not be downloaded from any of the 3 servers "
+                                "that have it. The last one failed: 127.0.0.1 failed 3 times in "
+                                "a row (HTTP 503 Service Unavailable). Check the internet "
+                                "connection and try again later.");
+  g_assert_cmpuint (server_requests (missing), ==, 1);
+  g_assert_cmpuint (server_requests (busy), ==, 3);
+
+  /* a busy mirror with others after it is left at once */
+  again = new_mirror_download (last_first, dir);
+  assert_fails_leaving_nothing (again, dir, UB_ONLINE_ERROR_NETWORK,
+                                "The file could not be downloaded from any of the 2 servers "
+                                "that have it. The last one failed: 127.0.0.1 does not have "
+                                "this file (HTTP 404 Not Found). Check the internet connection "
+                                "and try again later.");
+  g_assert_cmpuint (server_requests (busy), ==, 4);
+  g_assert_cmpuint (server_requests (missing), ==, 2);
+  ub_test_rm_rf (dir);
+}
+
 static void
 test_state_nick (void)
 {
@@ -1362,5 +1896,17 @@ main (int argc, char **argv)
   g_test_add_func ("/download/resume-changed-file", test_resume_changed_file);
   g_test_add_func ("/download/part-already-complete", test_part_already_complete);
   g_test_add_func ("/download/state-nick", test_state_nick);
+  g_test_add_func ("/download/mirrors/construction", test_mirrors_construction);
+  g_test_add_func ("/download/mirrors/failover", test_mirrors_failover);
+  g_test_add_func ("/download/mirrors/resume-on-next", test_mirrors_resume_on_next);
+  g_test_add_func ("/download/mirrors/resume-across-runs", test_mirrors_resume_across_runs);
+  g_test_add_func ("/download/mirrors/throttled", test_mirrors_throttled);
+  g_test_add_func ("/download/mirrors/flaky", test_mirrors_flaky);
+  g_test_add_func ("/download/mirrors/slow-last", test_mirrors_slow_last);
+  g_test_add_func ("/download/mirrors/md5-wrong", test_mirrors_md5_wrong);
+  g_test_add_func ("/download/mirrors/no-space", test_mirrors_no_space);
+  g_test_add_func ("/download/mirrors/size-differs", test_mirrors_size_differs);
+  g_test_add_func ("/download/mirrors/all-fail", test_mirrors_all_fail);
+  g_test_add_func ("/download/mirrors/untrusted", test_mirrors_untrusted);
   return g_test_run ();
 }
