@@ -212,6 +212,23 @@ try:
               r.returncode == 0 and any(" beta " in row for row in rows) and
               any(" weekly " in row for row in rows), r.stdout + r.stderr)
 
+        # the product asked from the phone (-s after the command, or before it)
+        profile = os.path.join(tmp, "alioth.ini")
+        t.write_profile(profile)
+        with t.emulator(profile, os.path.join(tmp, "phone")) as addr:
+            r = cli("find-rom", "-s", addr, "--region", "eea")
+            rows = rows_of(r.stdout) or []
+            check("find-rom -s DEVICE: the phone's product (alioth), its EEA row",
+                  r.returncode == 0 and "The phone's code name is “alioth”" in r.stderr and
+                  len(rows) == 1 and "OS1.0.3.0.TKHEUXM" in rows[0], r.stdout + r.stderr)
+            r = cli("-s", addr, "find-rom", "--json")
+            doc = json.loads(r.stdout) if r.returncode == 0 else {}
+            check("-s before the command works too",
+                  doc.get("product") == "alioth" and len(doc.get("releases", [])) >= 5, r.stdout + r.stderr)
+        r = cli("find-rom", "-s", "tcp:127.0.0.1:1")
+        check("find-rom -s with no phone there: exit 1, says so",
+              r.returncode == 1 and "Could not connect to the device" in r.stderr, r.stderr)
+
         # offline: the saved copy is stale and the server is down
         meta = os.path.join(cache, "unbrick", "catalog", "latest.yml.meta")
         text = open(meta).read() if os.path.exists(meta) else ""
@@ -278,6 +295,9 @@ try:
               r.returncode == 0 and os.path.dirname(path) == demo_out and
               name.startswith("alioth_global_images_V14.0.8.0.TKHMIXM_") and name.endswith(f"_global_{md5[:10]}.tgz") and
               md5 != "" and len(State.log) == n, r.stdout + r.stderr)
+        r = cli("--demo", "flash-rom", path, "--mode", "clean-all", "--yes", environ=demo_env, timeout=300)
+        check("--demo: the downloaded ROM opens, passes the checks and flashes the demo phone",
+              r.returncode == 0 and "Your phone is restarting" in r.stdout + r.stderr, r.stdout + r.stderr)
 finally:
     server.shutdown()
 
