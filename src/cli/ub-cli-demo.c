@@ -73,3 +73,20 @@ ub_cli_demo_make_image (UbCliDemo *self,
     return NULL;
   return g_steal_pointer (&path);
 }
+
+gboolean
+ub_cli_demo_get_catalog (UbCliDemo   *self,
+                         const char **latest_url,
+                         const char **history_url,
+                         const char **mirror_url,
+                         char       **cache_dir,
+                         GError     **error)
+{
+  *latest_url = ub_emu_demo_get_catalog_url (self->demo, error);
+  if (*latest_url == NULL)
+    return FALSE;
+  *history_url = ub_emu_demo_get_history_url (self->demo, NULL);
+  *mirror_url = ub_emu_demo_get_mirror_url (self->demo, NULL);
+  *cache_dir = g_build_filename (ub_emu_demo_get_dir (self->demo), "catalog-cache", NULL);
+  return TRUE;
+}

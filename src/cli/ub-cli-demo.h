@@ -15,6 +15,14 @@ const char *ub_cli_demo_get_address (UbCliDemo  *self);
 char       *ub_cli_demo_make_image  (UbCliDemo  *self,
                                      guint64     size,
                                      GError    **error);
+/* The demo's ROM catalog (started on first use): latest.yml, the history folder,
+ * the one mirror, and a cache folder inside the demo's temporary folder. */
+gboolean    ub_cli_demo_get_catalog (UbCliDemo   *self,
+                                     const char **latest_url,
+                                     const char **history_url,
+                                     const char **mirror_url,
+                                     char       **cache_dir,
+                                     GError     **error);
 void        ub_cli_demo_stop        (UbCliDemo  *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (UbCliDemo, ub_cli_demo_stop)

@@ -58,21 +58,26 @@ on_state_changed (UbDownload *download,
 
 /* In the thread-default context: runs the download on its thread and waits for it. */
 static gboolean
-run_download (Ctx           *ctx,
-              const char    *url,
-              const char    *dir,
-              const char    *md5,
-              GCancellable  *cancellable,
-              GError       **error)
+run_download (Ctx                *ctx,
+              const char * const *urls,
+              gboolean            mirrors,
+              const char         *dir,
+              const char         *md5,
+              guint64             expected_size,
+              GCancellable       *cancellable,
+              GError            **error)
 {
   GMainContext *context = g_main_context_get_thread_default ();
   GStatBuf st;
 
-  ctx->download = ub_download_new (url, dir, error);
+  ctx->download = mirrors ? ub_download_new_for_mirrors (urls, dir, error)
+                          : ub_download_new (urls[0], dir, error);
   if (ctx->download == NULL)
     return FALSE;
   if (md5 != NULL && !ub_download_set_expected_md5 (ctx->download, md5, error))
     return FALSE;
+  if (expected_size > 0)
+    ub_download_set_expected_size (ctx->download, expected_size);
   g_signal_connect (ub_download_get_progress (ctx->download), "changed",
                     G_CALLBACK (on_progress_changed), ctx);
   g_signal_connect (ctx->download, "state-changed", G_CALLBACK (on_state_changed), ctx);
@@ -101,13 +106,15 @@ run_download (Ctx           *ctx,
   return TRUE;
 }
 
-gboolean
-ub_cli_download (const char     *url,
-                 const char     *md5,
-                 const char     *dir_option,
-                 UbCliProgress  *progress,
-                 GCancellable   *cancellable,
-                 GError        **error)
+static gboolean
+download (const char * const *urls,
+          gboolean            mirrors,
+          const char         *md5,
+          guint64             size,
+          const char         *dir_option,
+          UbCliProgress      *progress,
+          GCancellable       *cancellable,
+          GError            **error)
 {
   g_autofree char *dir = g_strdup (dir_option);
   g_autoptr(UbDownload) download = NULL;
@@ -129,7 +136,7 @@ ub_cli_download (const char     *url,
 
   /* the download's signals and its progress come on this thread, in this context */
   g_main_context_push_thread_default (main_context);
-  ok = run_download (&ctx, url, dir, md5, cancellable, &local);
+  ok = run_download (&ctx, urls, mirrors, dir, md5, size, cancellable, &local);
   g_main_context_pop_thread_default (main_context);
   download = g_steal_pointer (&ctx.download);
   if (!ok)
@@ -153,4 +160,29 @@ ub_cli_download (const char     *url,
                   "checksum from the download page to check it.\n"));
   g_print ("%s\n", ub_download_get_final_path (download));
   return TRUE;
+}
+
+gboolean
+ub_cli_download (const char     *url,
+                 const char     *md5,
+                 const char     *dir,
+                 UbCliProgress  *progress,
+                 GCancellable   *cancellable,
+                 GError        **error)
+{
+  const char *urls[] = { url, NULL };
+
+  return download (urls, FALSE, md5, 0, dir, progress, cancellable, error);
+}
+
+gboolean
+ub_cli_download_mirrors (const char * const *urls,
+                         const char         *md5,
+                         guint64             size,
+                         const char         *dir,
+                         UbCliProgress      *progress,
+                         GCancellable       *cancellable,
+                         GError            **error)
+{
+  return download (urls, TRUE, md5, size, dir, progress, cancellable, error);
 }

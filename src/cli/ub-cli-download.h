@@ -17,4 +17,14 @@ gboolean ub_cli_download (const char     *url,
                           GCancellable   *cancellable,
                           GError        **error);
 
+/* The same file at several addresses (ub_download_new_for_mirrors()), with a full
+ * MD5 (or NULL) and an exact size (or 0) known in advance. */
+gboolean ub_cli_download_mirrors (const char * const *urls,
+                                  const char         *md5,
+                                  guint64             size,
+                                  const char         *dir,
+                                  UbCliProgress      *progress,
+                                  GCancellable       *cancellable,
+                                  GError            **error);
+
 G_END_DECLS

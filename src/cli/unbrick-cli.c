@@ -20,6 +20,7 @@
 #include "ub-cli-devices.h"
 #include "ub-cli-rom.h"
 #include "ub-cli-download.h"
+#include "ub-cli-find-rom.h"
 
 typedef struct {
   UbCliDemo     *demo;
@@ -106,6 +107,10 @@ typedef enum {
   OPT_VBMETA     = 1 << 5,
   OPT_MD5        = 1 << 6,
   OPT_DIR        = 1 << 7,
+  OPT_SERIAL     = 1 << 8,
+  OPT_PRODUCT    = 1 << 9,   /* --product and --region */
+  OPT_ALL        = 1 << 10,
+  OPT_LATEST     = 1 << 11,
 } CmdOption;
 
 /* One command line after its options were taken out. */
@@ -121,6 +126,11 @@ typedef struct {
   char      *mode;
   char      *md5;
   char      *dir;
+  char      *serial;
+  char      *product;
+  char      *region;
+  gboolean   all;
+  gboolean   latest;
 } CmdArgs;
 
 typedef struct _UbCliCommand UbCliCommand;
@@ -171,10 +181,50 @@ cmd_devices (Cli *cli, const UbCliCommand *cmd, CmdArgs *a, GError **error)
   return ub_cli_devices_print (a->json, error);
 }
 
+/* find-rom and download --latest: the phone is -s (after the command or before it), or --product. */
+static void
+find_rom_options (Cli                 *cli,
+                  CmdArgs             *a,
+                  UbCliFindRomOptions *opt)
+{
+  opt->address = a->serial != NULL ? a->serial : cli->address;
+  opt->product = a->product;
+  opt->region = a->region;
+  opt->all = a->all;
+  opt->json = a->json;
+  opt->dir = a->dir;
+  opt->timeout_s = cli->timeout_s;
+  opt->demo = cli->demo;
+  opt->progress = cli->progress;
+  opt->cancellable = cli->cancellable;
+}
+
 static gboolean
 cmd_download (Cli *cli, const UbCliCommand *cmd, CmdArgs *a, GError **error)
 {
-  return ub_cli_download (a->args[1], a->md5, a->dir, cli->progress, cli->cancellable, error);
+  UbCliFindRomOptions opt = { 0 };
+
+  if (!a->latest)
+    {
+      if (a->n_args != 2 || a->serial != NULL || a->product != NULL || a->region != NULL)
+        return usage_error (cmd, error);
+      return ub_cli_download (a->args[1], a->md5, a->dir, cli->progress, cli->cancellable, error);
+    }
+  if (a->n_args != 1 || a->md5 != NULL || (a->serial != NULL && a->product != NULL))
+    return usage_error (cmd, error);
+  find_rom_options (cli, a, &opt);
+  return ub_cli_download_latest (&opt, error);
+}
+
+static gboolean
+cmd_find_rom (Cli *cli, const UbCliCommand *cmd, CmdArgs *a, GError **error)
+{
+  UbCliFindRomOptions opt = { 0 };
+
+  if (a->serial != NULL && a->product != NULL)
+    return usage_error (cmd, error);
+  find_rom_options (cli, a, &opt);
+  return ub_cli_find_rom (&opt, error);
 }
 
 static gboolean
@@ -374,8 +424,13 @@ static const UbCliCommand commands[] = {
     "ROM --mode clean-all|keep-data|clean-all-lock [--yes] [--allow-lock] [--resume] [--json]",
     N_("check everything, then flash a Xiaomi fastboot ROM"), 1, 1,
     OPT_MODE | OPT_YES | OPT_ALLOW_LOCK | OPT_RESUME | OPT_JSON, FALSE, cmd_flash_rom },
-  { "download", NULL, "URL [--md5 HEX] [--dir DIR]",
-    N_("download an official ROM (resumable)"), 1, 1, OPT_MD5 | OPT_DIR, FALSE, cmd_download },
+  { "find-rom", NULL, "[-s DEVICE | --product CODENAME] [--region REGION] [--all] [--json]",
+    N_("list the official ROMs for a phone (newest first, per region)"), 0, 0,
+    OPT_SERIAL | OPT_PRODUCT | OPT_ALL | OPT_JSON, FALSE, cmd_find_rom },
+  { "download", NULL,
+    "URL [--md5 HEX] [--dir DIR] | --latest (-s DEVICE | --product CODENAME) --region REGION [--dir DIR]",
+    N_("download an official ROM (resumable)"), 0, 1, OPT_MD5 | OPT_DIR | OPT_LATEST, FALSE,
+    cmd_download },
 };
 
 static const UbCliCommand *
@@ -442,9 +497,23 @@ command_context (const UbCliCommand *cmd,
       N_("The MD5 from the download page, to check the file"), N_("HEX") },
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &a->dir,
       N_("Save into this folder (default: Downloads)"), N_("DIR") },
+    { "serial", 's', 0, G_OPTION_ARG_STRING, &a->serial,
+      /* TRANSLATORS: help of -s DEVICE; keep usb: and tcp: */
+      N_("Use the device with this serial, usb: path or tcp: address"), N_("DEVICE") },
+    { "product", 0, 0, G_OPTION_ARG_STRING, &a->product,
+      N_("The phone's code name (what getvar product answers), instead of asking the phone"),
+      N_("CODENAME") },
+    { "region", 0, 0, G_OPTION_ARG_STRING, &a->region,
+      /* TRANSLATORS: keep global, eea, cn, in, ru, id, tr, tw, jp, kr: they are typed */
+      N_("Only this region: global, eea, cn, in, ru, id, tr, tw, jp or kr"), N_("REGION") },
+    { "all", 0, 0, G_OPTION_ARG_NONE, &a->all,
+      N_("Every version, betas and special editions too"), NULL },
+    { "latest", 0, 0, G_OPTION_ARG_NONE, &a->latest,
+      N_("The newest stable fastboot ROM of the phone's model for --region"), NULL },
   };
   const CmdOption bits[] = {
     OPT_JSON, OPT_MODE, OPT_YES, OPT_ALLOW_LOCK, OPT_RESUME, OPT_VBMETA, OPT_VBMETA, OPT_MD5, OPT_DIR,
+    OPT_SERIAL | OPT_LATEST, OPT_PRODUCT | OPT_LATEST, OPT_PRODUCT | OPT_LATEST, OPT_ALL, OPT_LATEST,
   };
   GOptionEntry entries[G_N_ELEMENTS (all) + 2];
   g_autofree char *parameters = g_strconcat (cmd->name, cmd->arguments[0] != '\0' ? " " : "",
@@ -472,6 +541,9 @@ cmd_args_clear (CmdArgs *a)
   g_free (a->mode);
   g_free (a->md5);
   g_free (a->dir);
+  g_free (a->serial);
+  g_free (a->product);
+  g_free (a->region);
 }
 
 static gboolean

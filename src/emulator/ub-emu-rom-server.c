@@ -262,6 +262,8 @@ pack_rom (const char  *rom,
   if (archive_write_set_format_ustar (a) != ARCHIVE_OK ||
       archive_write_add_filter_gzip (a) != ARCHIVE_OK ||
       archive_write_set_filter_option (a, "gzip", "compression-level", "1") != ARCHIVE_OK ||
+      /* no time in the gzip header: the same ROM packs to the same bytes (and name) each time */
+      archive_write_set_filter_option (a, "gzip", "timestamp", NULL) != ARCHIVE_OK ||
       archive_write_set_bytes_in_last_block (a, 1) != ARCHIVE_OK ||
       archive_write_open2 (a, &sink, NULL, sink_write, NULL, NULL) != ARCHIVE_OK)
     {
