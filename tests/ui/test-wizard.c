@@ -1086,6 +1086,30 @@ test_find_remembered (Fixture *f, gconstpointer data)
   g_assert_cmpint (ub_rom_release_get_region (chosen), ==, UB_ROM_REGION_EEA);
   /* then Global */
   g_assert_cmpint (ub_rom_release_get_region (g_ptr_array_index (releases, 1)), ==, UB_ROM_REGION_GLOBAL);
+
+  /* a new catalog on the same, now warm, cache: the list again (how fast is a figure, not a test) */
+  {
+    g_autoptr(UbRomCatalog) warm = ub_rom_catalog_new ();
+    g_autofree char *cache = g_build_filename (ub_emu_demo_get_dir (f->demo), "catalog-cache", NULL);
+    UbFirmwarePage *firmware = UB_FIRMWARE_PAGE (page (f, "firmware"));
+    gint64 start;
+
+    ub_rom_catalog_set_sources (warm, ub_emu_demo_get_catalog_url (f->demo, NULL),
+                                ub_emu_demo_get_history_url (f->demo, NULL));
+    ub_rom_catalog_set_cache_dir (warm, cache);
+    ub_firmware_page_set_catalog (firmware, warm, NULL);
+    finder = UB_ROM_FINDER (ub_firmware_page_get_finder (firmware, "alioth"));
+    g_assert_nonnull (finder);
+    start = g_get_monotonic_time ();
+    ub_ui_click (page (f, "firmware"), "F_ind Firmware for " DEMO_MODEL);
+    g_assert_true (ub_ui_wait (finder_settled, finder, 30));
+    g_test_message ("the list from a warm cache: %.0f ms after the click",
+                    (g_get_monotonic_time () - start) / 1000.0);
+    g_assert_null (ub_rom_finder_get_message (finder));
+    releases = ub_rom_finder_get_releases (finder);
+    g_assert_cmpuint (releases->len, >=, 2);
+    g_assert_cmpint (ub_rom_release_get_region (ub_rom_finder_get_selected (finder)), ==, UB_ROM_REGION_EEA);
+  }
   g_settings_reset (settings, "rom-regions");
 }
 
