@@ -1087,6 +1087,25 @@ test_find_remembered (Fixture *f, gconstpointer data)
   /* then Global */
   g_assert_cmpint (ub_rom_release_get_region (g_ptr_array_index (releases, 1)), ==, UB_ROM_REGION_GLOBAL);
 
+  /* older and test versions: more rows or the same, the choice kept; off again: as before */
+  {
+    g_autofree char *file = g_strdup (ub_rom_release_get_file_name (chosen));
+    GtkWidget *row = ub_ui_find_by_label (GTK_WIDGET (finder), ADW_TYPE_ACTION_ROW, "Show older and _test versions");
+    GtkWidget *toggle = adw_action_row_get_activatable_widget (ADW_ACTION_ROW (row));
+    guint n = releases->len;
+
+    gtk_switch_set_active (GTK_SWITCH (toggle), TRUE);
+    g_assert_cmpuint (ub_rom_finder_get_releases (finder)->len, >=, n);
+    g_assert_cmpstr (ub_rom_release_get_file_name (ub_rom_finder_get_selected (finder)), ==, file);
+    /* another choice survives the list being made again */
+    ub_rom_finder_select (finder, g_ptr_array_index (ub_rom_finder_get_releases (finder), 1));
+    g_free (file);
+    file = g_strdup (ub_rom_release_get_file_name (ub_rom_finder_get_selected (finder)));
+    gtk_switch_set_active (GTK_SWITCH (toggle), FALSE);
+    g_assert_cmpuint (ub_rom_finder_get_releases (finder)->len, ==, n);
+    g_assert_cmpstr (ub_rom_release_get_file_name (ub_rom_finder_get_selected (finder)), ==, file);
+  }
+
   /* a new catalog on the same, now warm, cache: the list again (how fast is a figure, not a test) */
   {
     g_autoptr(UbRomCatalog) warm = ub_rom_catalog_new ();
