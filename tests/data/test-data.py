@@ -148,8 +148,8 @@ def check_schema(source_dir, compiled_dir):
     expect = {"recent-roms": "@as []", "download-folder": "''", "window-width": "900",
               "window-height": "700", "window-maximized": "false", "last-mode": "'keep-data'",
               "rom-cache-limit": "uint32 20",
-              # the ROM catalog's sources and mirrors (src/online/ub-rom-catalog.h), regions per phone
-              "catalog-url": "'https://raw.githubusercontent.com/XiaomiFirmwareUpdater/miui-updates-tracker/master/data/latest.yml'",
+              "catalog-url": "'https://raw.githubusercontent.com/XiaomiFirmwareUpdater/miui-updates-tracker/"
+                             "master/data/latest.yml'",
               "catalog-history-url": "'https://data.hyperos.fans/devices/'",
               "rom-mirrors": "@as []", "rom-regions": "@a{ss} {}"}
     keys = sorted(gs("list-keys", APP_ID).stdout.split())
