@@ -73,6 +73,7 @@ struct _UbRomCatalog
   GObject       parent_instance;
 
   GMainContext *context;       /* the creator's, for "changed" */
+  GThread      *owner;         /* the creator's thread */
   GMutex        mutex;         /* guards everything below */
   GHashTable   *records;       /* file name → Record */
   char         *latest_url;
@@ -186,6 +187,7 @@ ub_rom_catalog_init (UbRomCatalog *self)
 {
   g_mutex_init (&self->mutex);
   self->context = g_main_context_ref_thread_default ();
+  self->owner = g_thread_self ();
   self->records = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) record_free);
   self->max_age = DEFAULT_MAX_AGE;
   self->cache_dir = g_build_filename (g_get_user_cache_dir (), "unbrick", "catalog", NULL);
@@ -272,11 +274,23 @@ emit_changed_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* At once on the creator's thread, else from an idle in its main context
+ * (never on a worker, even when that context is free to acquire). */
 static void
 emit_changed (UbRomCatalog *self)
 {
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, emit_changed_cb,
-                              g_object_ref (self), g_object_unref);
+  g_autoptr(GSource) idle = NULL;
+
+  if (g_thread_self () == self->owner)
+    {
+      g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+      return;
+    }
+  idle = g_idle_source_new ();
+  g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+  g_source_set_callback (idle, emit_changed_cb, g_object_ref (self), g_object_unref);
+  g_source_set_static_name (idle, "[unbrick] catalog changed");
+  g_source_attach (idle, self->context);
 }
 
 /* ---- records: building, merging */

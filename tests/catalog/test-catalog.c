@@ -25,10 +25,14 @@ fixture (const char *name)
   return g_bytes_new_take (data, len);
 }
 
+static GThread *main_thread;
+
+/* "changed": counted, and always on the creator's (the test's) thread */
 static void
 count_cb (gpointer  object,
           guint    *count)
 {
+  g_assert_true (g_thread_self () == main_thread);
   (*count)++;
 }
 
@@ -591,6 +595,15 @@ test_bad_history (void)
   assert_refused (catalog, TRUE, deep, "nested too deeply", "nested");
 }
 
+static gpointer
+load_in_thread (gpointer catalog)
+{
+  g_autoptr(GBytes) yaml = fixture ("catalog/xfu-latest.trimmed.yml");
+
+  g_assert_true (ub_rom_catalog_load_latest (catalog, yaml, NULL));
+  return NULL;
+}
+
 static void
 test_changed (void)
 {
@@ -607,6 +620,16 @@ test_changed (void)
   /* loading the same again changes nothing in the result */
   g_assert_true (ub_rom_catalog_load_latest (catalog, yaml, NULL));
   g_assert_cmpuint (changed, ==, 3);
+
+  /* from a worker (the main context free to take): only once the main context runs */
+  {
+    g_autoptr(GThread) worker = g_thread_new ("load", load_in_thread, catalog);
+
+    g_thread_join (g_steal_pointer (&worker));
+    g_assert_cmpuint (changed, ==, 3);
+    while (changed < 4)
+      g_main_context_iteration (NULL, TRUE);
+  }
   assert_count (catalog, "houji", UB_ROM_QUERY_DEFAULT, 8);
 }
 
@@ -864,6 +887,7 @@ main (int   argc,
 {
   g_setenv ("LANGUAGE", "C", TRUE);
   g_test_init (&argc, &argv, NULL);
+  main_thread = g_thread_self ();
   g_test_add_func ("/catalog/houji-default", test_houji_default);
   g_test_add_func ("/catalog/houji-flags", test_houji_flags);
   g_test_add_func ("/catalog/houji-history", test_houji_history);
