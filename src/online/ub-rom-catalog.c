@@ -514,16 +514,23 @@ set_bad_data (GError    **error,
                _("The ROM catalog (%s) is damaged at line %u: %s"), source, line, problem);
 }
 
-/* A complete row → a record, or FALSE (truncated or malformed). NULL *out: skipped. */
-static gboolean
+/*
+ * A row → a record (*out), or NULL and the reason it is not one (*problem,
+ * translated): fields missing, a version cut short, an MD5 that is not one.
+ * Such a row in the middle of the file is skipped; as the last one it means
+ * the file was cut (see parse_latest). Rows that are simply not ROMs are
+ * skipped without a problem.
+ */
+static void
 yaml_row_finish (YamlRow  *row,
                  Record  **out,
-                 GError  **error)
+                 char    **problem)
 {
   Record *r;
   const char *missing = NULL;
 
   *out = NULL;
+  *problem = NULL;
   if (row->version == NULL)
     missing = "version";
   else if (row->size == NULL)
@@ -536,28 +543,23 @@ yaml_row_finish (YamlRow  *row,
     missing = "branch";
   if (missing != NULL)
     {
-      g_autofree char *problem = g_strdup_printf (_("a record has no “%s”"), missing);
-
-      set_bad_data (error, "latest.yml", row->line, problem);
-      return FALSE;
+      *problem = g_strdup_printf (_("a record has no “%s”"), missing);
+      return;
     }
-  if (row->md5 != NULL && !g_str_equal (row->md5, "null") && row->md5[0] != '\0' && !is_md5 (row->md5))
+  if (row->md5 != NULL && !is_md5 (row->md5))
     {
-      set_bad_data (error, "latest.yml", row->line, _("a record’s MD5 is not 32 hex digits"));
-      return FALSE;
+      *problem = g_strdup (_("a record’s MD5 is not 32 hex digits"));
+      return;
     }
   r = record_new (row->codename, row->link, row->version);
   if (r == NULL)
     {
       g_autoptr(UbRomNameInfo) info = ub_rom_name_parse (row->link);
 
-      /* the same build cut short is a truncated file; any other odd row is skipped */
+      /* the link's build cut short: "version: OS1.0.34" */
       if (info != NULL && g_str_has_prefix (info->version, row->version))
-        {
-          set_bad_data (error, "latest.yml", row->line, _("a record’s version is cut short"));
-          return FALSE;
-        }
-      return TRUE;
+        *problem = g_strdup (_("a record’s version is cut short"));
+      return;
     }
   r->link = g_strdup (row->link);
   if (is_md5 (row->md5))
@@ -578,7 +580,6 @@ yaml_row_finish (YamlRow  *row,
         r->package = UB_ROM_PACKAGE_RECOVERY;
     }
   *out = r;
-  return TRUE;
 }
 
 static GPtrArray *
@@ -589,8 +590,9 @@ parse_latest (GBytes  *yaml,
   yaml_parser_t parser;
   YamlRow row = { 0 };
   g_autofree char *key = NULL;
+  g_autofree char *last_problem = NULL;  /* of the last row */
   gboolean done = FALSE, ok = TRUE, in_list = FALSE, in_row = FALSE, seen_doc = FALSE;
-  guint depth = 0, rows = 0;
+  guint depth = 0, rows = 0, last_problem_line = 0;
   gsize size;
   const guchar *data = g_bytes_get_data (yaml, &size);
 
@@ -675,9 +677,15 @@ parse_latest (GBytes  *yaml,
             {
               Record *r = NULL;
 
-              ok = yaml_row_finish (&row, &r, error);
+              g_clear_pointer (&last_problem, g_free);
+              yaml_row_finish (&row, &r, &last_problem);
               if (r != NULL)
                 g_ptr_array_add (records, r);
+              else if (last_problem != NULL)
+                {
+                  g_debug ("latest.yml line %u skipped: %s", row.line, last_problem);
+                  last_problem_line = row.line;
+                }
               yaml_row_clear (&row);
               in_row = FALSE;
             }
@@ -731,6 +739,12 @@ parse_latest (GBytes  *yaml,
   if (!in_list)
     {
       set_bad_data (error, "latest.yml", 1, _("it is not a list"));
+      return NULL;
+    }
+  /* a bad row in the middle is one odd record; at the end, the file was cut */
+  if (last_problem != NULL)
+    {
+      set_bad_data (error, "latest.yml", last_problem_line, last_problem);
       return NULL;
     }
   return g_steal_pointer (&records);

@@ -531,11 +531,30 @@ test_bad_latest (void)
   assert_refused (catalog, FALSE, list_of_lists, "a list of lists", "not a mapping");
   assert_refused (catalog, FALSE, two_docs, "two documents", "document");
 
+  /* the last record's MD5 not one: refused; the same in the middle: that row left out */
   s = g_string_new (text);
-  g_string_replace (s, "md5: e67bb2459e60", "md5: zz", 1);
+  g_string_replace (s, "md5: db576dd8ef", "md5: zz", 1);
   bad_md5 = g_bytes_new (s->str, s->len);
-  assert_refused (catalog, FALSE, bad_md5, "a bad MD5", "MD5");
+  assert_refused (catalog, FALSE, bad_md5, "a bad MD5 at the end", "MD5");
   g_string_free (g_steal_pointer (&s), TRUE);
+  {
+    g_autoptr(UbRomCatalog) fresh = ub_rom_catalog_new ();
+    g_autoptr(GBytes) odd = NULL;
+    g_autoptr(GPtrArray) houji = NULL;
+    g_autoptr(GError) error = NULL;
+
+    s = g_string_new (text);
+    g_string_replace (s, "md5: e67bb2459e60", "md5: zz", 1);                        /* houji_global */
+    g_string_replace (s, "  version: OS3.0.303.0.WNCEUXM\n", "", 1);                  /* houji_eea_global */
+    odd = g_bytes_new (s->str, s->len);
+    g_string_free (g_steal_pointer (&s), TRUE);
+    g_assert_true (ub_rom_catalog_load_latest (fresh, odd, &error));
+    g_assert_no_error (error);
+    houji = ub_rom_catalog_find (fresh, "houji", UB_ROM_QUERY_DEFAULT);
+    g_assert_cmpuint (houji->len, ==, 6);
+    g_assert_null (find_region (houji, UB_ROM_REGION_GLOBAL));
+    g_assert_null (find_region (houji, UB_ROM_REGION_EEA));
+  }
 
   /* over the limits: 32 MiB + 1, nesting, records */
   big = g_malloc (32 * 1024 * 1024 + 1);
