@@ -838,13 +838,30 @@ test_update (void)
   all = ub_rom_catalog_find (catalog, "houji", UB_ROM_QUERY_HISTORY);
   g_assert_cmpuint (all->len, ==, 18);
 
+  /* the sources from the environment (over the settings), read by ub_rom_catalog_new() */
+  {
+    g_autofree char *env_dir = g_build_filename (dir, "env", NULL);
+    g_autoptr(UbRomCatalog) from_env = NULL;
+
+    g_setenv ("UNBRICK_CATALOG_URL", latest_url, TRUE);
+    g_setenv ("UNBRICK_HISTORY_URL", history_url, TRUE);
+    from_env = ub_rom_catalog_new ();
+    g_unsetenv ("UNBRICK_CATALOG_URL");
+    g_unsetenv ("UNBRICK_HISTORY_URL");
+    ub_rom_catalog_set_cache_dir (from_env, env_dir);
+    g_assert_true (ub_rom_catalog_update (from_env, "houji", NULL, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (server_requests (&s), ==, 4);
+    assert_count (from_env, "houji", UB_ROM_QUERY_HISTORY, 18);
+  }
+
   /* a second catalog within max age: from the cache, no request */
   second = ub_rom_catalog_new ();
   ub_rom_catalog_set_sources (second, latest_url, history_url);
   ub_rom_catalog_set_cache_dir (second, dir);
   g_assert_true (ub_rom_catalog_update (second, "houji", NULL, NULL, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (server_requests (&s), ==, 2);
+  g_assert_cmpuint (server_requests (&s), ==, 4);
   assert_count (second, "houji", UB_ROM_QUERY_HISTORY, 18);
 
   /* the server now sends a broken latest.yml: BAD_DATA, the cache is dropped */
