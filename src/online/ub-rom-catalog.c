@@ -19,6 +19,7 @@
 #define MAX_RECORDS       100000
 #define MIN_SIZE          1000000   /* rows under 1 MB are dead links */
 #define DEFAULT_MAX_AGE   (6 * G_TIME_SPAN_HOUR)
+#define SAFE_NAME_CHARS   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 
 static const char * const default_mirrors[] = {
   "https://bkt-sgp-miui-ota-update-alisgp.oss-ap-southeast-1.aliyuncs.com",
@@ -365,6 +366,12 @@ record_new (const char *codename,
   if (version != NULL && !g_str_equal (version, info->version))
     {
       g_debug ("%s: version %s, name says %s", file_or_link, version, info->version);
+      return NULL;
+    }
+  /* it becomes a file name on disk and part of a URL: Xiaomi's letters only */
+  if (info->file_name[0] == '.' || info->file_name[strspn (info->file_name, SAFE_NAME_CHARS)] != '\0')
+    {
+      g_debug ("not a plain file name: %s", file_or_link);
       return NULL;
     }
   r = g_new0 (Record, 1);

@@ -362,6 +362,17 @@ test_begonia (void)
     "  name: Redmi Note 8 Pro Global\n"
     "  size: 3.2 GB\n"
     "  version: V12.5.4.0.RGGMIXM\n"
+    /* a file name that is not plain is skipped */
+    "- android: '11.0'\n"
+    "  branch: Stable\n"
+    "  codename: begonia\n"
+    "  date: 2021-08-02\n"
+    "  link: https://cdnorg.d.miui.com/V12.5.6.0.RGGCNXM/begonia_images_V12.5.6.0.RGGCNXM_20210802.0000.00_11.0_cn_4444444444%0a.tgz\n"
+    "  md5: null\n"
+    "  method: Fastboot\n"
+    "  name: Redmi Note 8 Pro China\n"
+    "  size: 3.1 GB\n"
+    "  version: V12.5.6.0.RGGCNXM\n"
     /* a row whose codename and build disagree is skipped */
     "- android: '11.0'\n"
     "  branch: Stable\n"
