@@ -1305,6 +1305,13 @@ ub_rom_catalog_update (UbRomCatalog  *self,
   max_age = self->max_age;
   g_mutex_unlock (&self->mutex);
 
+  /* it names a file in the cache and on the server */
+  if (product != NULL && product[0] != '\0'
+      && product[strspn (product, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")] != '\0')
+    {
+      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_FAILED, _("“%s” is not a phone model"), product);
+      return FALSE;
+    }
   if (progress != NULL)
     {
       ub_progress_add_step (progress, 1, _("Fetching the ROM catalog"));
@@ -1355,11 +1362,6 @@ ub_rom_catalog_update (UbRomCatalog  *self,
       g_autoptr(GPtrArray) older = NULL;
       gboolean history_offline = FALSE;
 
-      if (strchr (product_down, '/') != NULL || product_down[0] == '.')
-        {
-          g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_FAILED, _("“%s” is not a phone model"), product);
-          return FALSE;
-        }
       url = history_file_url (history_url, product_down);
       g_mkdir_with_parents (dir, 0700);
       history = ub_cached_fetch (NULL, url, path, max_age, MAX_HISTORY_SIZE, NULL,

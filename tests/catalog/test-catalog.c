@@ -919,6 +919,12 @@ test_update (void)
     g_clear_error (&error);
     assert_count (nothing, "houji", UB_ROM_QUERY_HISTORY, 0);
 
+    /* a product that is not a codename is refused before any request */
+    ub_rom_catalog_set_sources (nothing, latest_url, history_url);
+    g_assert_false (ub_rom_catalog_update (nothing, "../etc", NULL, NULL, &error));
+    g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_FAILED);
+    g_clear_error (&error);
+
     /* plain http to another machine is refused before any request */
     ub_rom_catalog_set_sources (nothing, "http://catalog.invalid/latest.yml", NULL);
     g_assert_false (ub_rom_catalog_update (nothing, NULL, NULL, NULL, &error));
