@@ -84,7 +84,8 @@ ub_rom_name_dup_md5_prefix (const char *path)
             len--;
         }
     }
-  if (len < 11 || stem[len - 11] != '_')
+  /* "…_0a1b2c3d4e", or the hyphen grammar's "…-eea-0a1b2c3d4e" */
+  if (len < 11 || (stem[len - 11] != '_' && stem[len - 11] != '-'))
     return NULL;
   for (gsize i = len - 10; i < len; i++)
     if (!g_ascii_isxdigit (stem[i]))
@@ -311,9 +312,15 @@ ub_rom_name_parse (const char *name_or_url)
   if (len > 3 && stem[len - 1] == ')')
     {
       char *open = strrchr (stem, '(');
+      gboolean digits = open != NULL && open + 1 < stem + len - 1;
 
-      if (open != NULL && open > stem && open[-1] == ' ')
-        open[-1] = '\0';
+      for (char *p = open != NULL ? open + 1 : NULL; digits && p < stem + len - 1; p++)
+        digits = g_ascii_isdigit (*p);
+      if (digits && open > stem)
+        {
+          *open = '\0';
+          g_strchomp (stem);
+        }
     }
   if (g_str_has_suffix (stem, ".debug"))
     {
