@@ -179,15 +179,6 @@ ub_download_init (UbDownload *self)
 
 /* ---- URL checks */
 
-/* https anywhere, http only to this machine (ub-online-uri.c, shared with the catalog) */
-static gboolean
-check_scheme (GUri       *uri,
-              const char *shown,
-              GError    **error)
-{
-  return ub_online_uri_check (uri, shown, error);
-}
-
 /* The last path segment, percent-decoded, if it is a safe file name. */
 static char *
 file_name_from_uri (GUri       *uri,
@@ -235,7 +226,7 @@ ub_download_new (const char *url,
                      "(it starts with https://)."), clean);
       return NULL;
     }
-  if (!check_scheme (uri, clean, error))
+  if (!ub_online_uri_check (uri, clean, error))
     return NULL;
 
   self = g_object_new (UB_TYPE_DOWNLOAD, NULL);
@@ -856,7 +847,7 @@ attempt (Job          *job,
                              "again later."), g_uri_get_host (self->uri));
               return ATTEMPT_FATAL;
             }
-          if (!check_scheme (next, location, error))
+          if (!ub_online_uri_check (next, location, error))
             return ATTEMPT_FATAL;
           g_clear_pointer (&uri, g_uri_unref);
           uri = g_steal_pointer (&next);
