@@ -415,6 +415,44 @@ test_offline_server_down (Fixture       *f,
   assert_same_time (r.fetched, old);
 }
 
+/* A server that stops sending half way: the session's timeout, then the copy */
+static void
+test_offline_stalled (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 1, NULL);
+  g_autoptr(GBytes) v2 = text (V2);
+  g_autoptr(GDateTime) old = NULL;
+  g_autoptr(GDateTime) fetched = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  gboolean offline = FALSE;
+
+  prime (f);
+  old = age_cache (f, 2 * HOUR);
+  ub_test_http_set (f->http, PATH, v2, "\"v2\"", MODIFIED_2);
+  ub_test_http_set_mode (f->http, PATH, UB_TEST_HTTP_STALLED);
+  bytes = ub_cached_fetch (session, f->url, f->cache_path, HOUR, MAX_SIZE, &fetched, &offline,
+                           NULL, &error);
+  g_assert_no_error (error);
+  assert_bytes_str (bytes, V1);
+  g_assert_true (offline);
+  assert_same_time (fetched, old);
+  assert_file_str (f->cache_path, V1);
+  g_assert_false (g_file_test (f->tmp_path, G_FILE_TEST_EXISTS));
+
+  /* and without a copy: NETWORK, nothing written */
+  ub_cached_fetch_discard (f->cache_path);
+  g_clear_pointer (&bytes, g_bytes_unref);
+  g_clear_pointer (&fetched, g_date_time_unref);
+  bytes = ub_cached_fetch (session, f->url, f->cache_path, HOUR, MAX_SIZE, &fetched, &offline,
+                           NULL, &error);
+  g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK);
+  g_assert_null (bytes);
+  g_assert_false (offline);
+  assert_nothing_on_disk (f);
+}
+
 static void
 test_no_cache_network (Fixture       *f,
                        gconstpointer  data)
@@ -797,6 +835,7 @@ main (int   argc,
   ADD ("stale/replaced", test_stale_replaced);
   ADD ("offline/http-error", test_offline_http_error);
   ADD ("offline/server-down", test_offline_server_down);
+  ADD ("offline/stalled", test_offline_stalled);
   ADD ("no-cache/network", test_no_cache_network);
   ADD ("too-large/content-length", test_too_large_length);
   ADD ("too-large/chunked", test_too_large_chunked);

@@ -143,6 +143,11 @@ handler (SoupServer        *server,
       /* never completed: the rest never comes, the connection closes */
       g_signal_connect (msg, "wrote-chunk", G_CALLBACK (truncate_connection), NULL);
       break;
+    case UB_TEST_HTTP_STALLED:
+      soup_message_headers_set_content_length (response, 2 * g_bytes_get_size (r->body));
+      soup_message_body_append_bytes (body, r->body);
+      /* never completed nor closed: the client's timeout ends it */
+      break;
     case UB_TEST_HTTP_NUMBERED:
       {
         g_autofree char *tail = g_strdup_printf ("#%u\n", ++r->numbered);

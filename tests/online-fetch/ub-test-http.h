@@ -16,6 +16,7 @@ typedef enum {
   UB_TEST_HTTP_NORMAL,     /* 200 with Content-Length */
   UB_TEST_HTTP_CHUNKED,    /* 200, chunked: no Content-Length */
   UB_TEST_HTTP_TRUNCATED,  /* announces 1000 bytes more than the body, then closes */
+  UB_TEST_HTTP_STALLED,    /* announces twice the body, sends the body, then nothing (open) */
   UB_TEST_HTTP_NUMBERED,   /* 200, the body then "#N\n" and ETag "\"N\"", N counting the answers */
 } UbTestHttpMode;
 
