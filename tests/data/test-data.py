@@ -147,7 +147,11 @@ def check_schema(source_dir, compiled_dir):
 
     expect = {"recent-roms": "@as []", "download-folder": "''", "window-width": "900",
               "window-height": "700", "window-maximized": "false", "last-mode": "'keep-data'",
-              "rom-cache-limit": "uint32 20"}
+              "rom-cache-limit": "uint32 20",
+              "catalog-url": "'https://raw.githubusercontent.com/XiaomiFirmwareUpdater/miui-updates-tracker/"
+                             "master/data/latest.yml'",
+              "catalog-history-url": "'https://data.hyperos.fans/devices/'",
+              "rom-mirrors": "@as []", "rom-regions": "@a{ss} {}"}
     keys = sorted(gs("list-keys", APP_ID).stdout.split())
     if keys != sorted(expect):
         fail(f"keys {keys}, expected {sorted(expect)}")
