@@ -19,6 +19,7 @@
 #define MAX_RECORDS       100000
 #define MIN_SIZE          1000000   /* rows under 1 MB are dead links */
 #define DEFAULT_MAX_AGE   (6 * G_TIME_SPAN_HOUR)
+#define SAFE_NAME_CHARS   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 
 static const char * const default_mirrors[] = {
   "https://bkt-sgp-miui-ota-update-alisgp.oss-ap-southeast-1.aliyuncs.com",
@@ -73,6 +74,7 @@ struct _UbRomCatalog
   GObject       parent_instance;
 
   GMainContext *context;       /* the creator's, for "changed" */
+  GThread      *owner;         /* the creator's thread */
   GMutex        mutex;         /* guards everything below */
   GHashTable   *records;       /* file name → Record */
   char         *latest_url;
@@ -186,6 +188,7 @@ ub_rom_catalog_init (UbRomCatalog *self)
 {
   g_mutex_init (&self->mutex);
   self->context = g_main_context_ref_thread_default ();
+  self->owner = g_thread_self ();
   self->records = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) record_free);
   self->max_age = DEFAULT_MAX_AGE;
   self->cache_dir = g_build_filename (g_get_user_cache_dir (), "unbrick", "catalog", NULL);
@@ -272,11 +275,23 @@ emit_changed_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* At once on the creator's thread, else from an idle in its main context
+ * (never on a worker, even when that context is free to acquire). */
 static void
 emit_changed (UbRomCatalog *self)
 {
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, emit_changed_cb,
-                              g_object_ref (self), g_object_unref);
+  g_autoptr(GSource) idle = NULL;
+
+  if (g_thread_self () == self->owner)
+    {
+      g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+      return;
+    }
+  idle = g_idle_source_new ();
+  g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+  g_source_set_callback (idle, emit_changed_cb, g_object_ref (self), g_object_unref);
+  g_source_set_static_name (idle, "[unbrick] catalog changed");
+  g_source_attach (idle, self->context);
 }
 
 /* ---- records: building, merging */
@@ -351,6 +366,12 @@ record_new (const char *codename,
   if (version != NULL && !g_str_equal (version, info->version))
     {
       g_debug ("%s: version %s, name says %s", file_or_link, version, info->version);
+      return NULL;
+    }
+  /* it becomes a file name on disk and part of a URL: Xiaomi's letters only */
+  if (info->file_name[0] == '.' || info->file_name[strspn (info->file_name, SAFE_NAME_CHARS)] != '\0')
+    {
+      g_debug ("not a plain file name: %s", file_or_link);
       return NULL;
     }
   r = g_new0 (Record, 1);
@@ -500,16 +521,23 @@ set_bad_data (GError    **error,
                _("The ROM catalog (%s) is damaged at line %u: %s"), source, line, problem);
 }
 
-/* A complete row → a record, or FALSE (truncated or malformed). NULL *out: skipped. */
-static gboolean
+/*
+ * A row → a record (*out), or NULL and the reason it is not one (*problem,
+ * translated): fields missing, a version cut short, an MD5 that is not one.
+ * Such a row in the middle of the file is skipped; as the last one it means
+ * the file was cut (see parse_latest). Rows that are simply not ROMs are
+ * skipped without a problem.
+ */
+static void
 yaml_row_finish (YamlRow  *row,
                  Record  **out,
-                 GError  **error)
+                 char    **problem)
 {
   Record *r;
   const char *missing = NULL;
 
   *out = NULL;
+  *problem = NULL;
   if (row->version == NULL)
     missing = "version";
   else if (row->size == NULL)
@@ -522,28 +550,23 @@ yaml_row_finish (YamlRow  *row,
     missing = "branch";
   if (missing != NULL)
     {
-      g_autofree char *problem = g_strdup_printf (_("a record has no “%s”"), missing);
-
-      set_bad_data (error, "latest.yml", row->line, problem);
-      return FALSE;
+      *problem = g_strdup_printf (_("a record has no “%s”"), missing);
+      return;
     }
-  if (row->md5 != NULL && !g_str_equal (row->md5, "null") && row->md5[0] != '\0' && !is_md5 (row->md5))
+  if (row->md5 != NULL && !is_md5 (row->md5))
     {
-      set_bad_data (error, "latest.yml", row->line, _("a record’s MD5 is not 32 hex digits"));
-      return FALSE;
+      *problem = g_strdup (_("a record’s MD5 is not 32 hex digits"));
+      return;
     }
   r = record_new (row->codename, row->link, row->version);
   if (r == NULL)
     {
       g_autoptr(UbRomNameInfo) info = ub_rom_name_parse (row->link);
 
-      /* the same build cut short is a truncated file; any other odd row is skipped */
+      /* the link's build cut short: "version: OS1.0.34" */
       if (info != NULL && g_str_has_prefix (info->version, row->version))
-        {
-          set_bad_data (error, "latest.yml", row->line, _("a record’s version is cut short"));
-          return FALSE;
-        }
-      return TRUE;
+        *problem = g_strdup (_("a record’s version is cut short"));
+      return;
     }
   r->link = g_strdup (row->link);
   if (is_md5 (row->md5))
@@ -564,7 +587,6 @@ yaml_row_finish (YamlRow  *row,
         r->package = UB_ROM_PACKAGE_RECOVERY;
     }
   *out = r;
-  return TRUE;
 }
 
 static GPtrArray *
@@ -575,8 +597,9 @@ parse_latest (GBytes  *yaml,
   yaml_parser_t parser;
   YamlRow row = { 0 };
   g_autofree char *key = NULL;
+  g_autofree char *last_problem = NULL;  /* of the last row */
   gboolean done = FALSE, ok = TRUE, in_list = FALSE, in_row = FALSE, seen_doc = FALSE;
-  guint depth = 0, rows = 0;
+  guint depth = 0, rows = 0, last_problem_line = 0;
   gsize size;
   const guchar *data = g_bytes_get_data (yaml, &size);
 
@@ -661,9 +684,15 @@ parse_latest (GBytes  *yaml,
             {
               Record *r = NULL;
 
-              ok = yaml_row_finish (&row, &r, error);
+              g_clear_pointer (&last_problem, g_free);
+              yaml_row_finish (&row, &r, &last_problem);
               if (r != NULL)
                 g_ptr_array_add (records, r);
+              else if (last_problem != NULL)
+                {
+                  g_debug ("latest.yml line %u skipped: %s", row.line, last_problem);
+                  last_problem_line = row.line;
+                }
               yaml_row_clear (&row);
               in_row = FALSE;
             }
@@ -717,6 +746,12 @@ parse_latest (GBytes  *yaml,
   if (!in_list)
     {
       set_bad_data (error, "latest.yml", 1, _("it is not a list"));
+      return NULL;
+    }
+  /* a bad row in the middle is one odd record; at the end, the file was cut */
+  if (last_problem != NULL)
+    {
+      set_bad_data (error, "latest.yml", last_problem_line, last_problem);
       return NULL;
     }
   return g_steal_pointer (&records);
@@ -1270,6 +1305,13 @@ ub_rom_catalog_update (UbRomCatalog  *self,
   max_age = self->max_age;
   g_mutex_unlock (&self->mutex);
 
+  /* it names a file in the cache and on the server */
+  if (product != NULL && product[0] != '\0'
+      && product[strspn (product, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")] != '\0')
+    {
+      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_FAILED, _("“%s” is not a phone model"), product);
+      return FALSE;
+    }
   if (progress != NULL)
     {
       ub_progress_add_step (progress, 1, _("Fetching the ROM catalog"));
@@ -1320,11 +1362,6 @@ ub_rom_catalog_update (UbRomCatalog  *self,
       g_autoptr(GPtrArray) older = NULL;
       gboolean history_offline = FALSE;
 
-      if (strchr (product_down, '/') != NULL || product_down[0] == '.')
-        {
-          g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_FAILED, _("“%s” is not a phone model"), product);
-          return FALSE;
-        }
       url = history_file_url (history_url, product_down);
       g_mkdir_with_parents (dir, 0700);
       history = ub_cached_fetch (NULL, url, path, max_age, MAX_HISTORY_SIZE, NULL,

@@ -311,9 +311,15 @@ ub_rom_name_parse (const char *name_or_url)
   if (len > 3 && stem[len - 1] == ')')
     {
       char *open = strrchr (stem, '(');
+      gboolean digits = open != NULL && open + 1 < stem + len - 1;
 
-      if (open != NULL && open > stem && open[-1] == ' ')
-        open[-1] = '\0';
+      for (char *p = open != NULL ? open + 1 : NULL; digits && p < stem + len - 1; p++)
+        digits = g_ascii_isdigit (*p);
+      if (digits && open > stem)
+        {
+          *open = '\0';
+          g_strchomp (stem);
+        }
     }
   if (g_str_has_suffix (stem, ".debug"))
     {

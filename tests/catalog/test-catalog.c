@@ -25,10 +25,14 @@ fixture (const char *name)
   return g_bytes_new_take (data, len);
 }
 
+static GThread *main_thread;
+
+/* "changed": counted, and always on the creator's (the test's) thread */
 static void
 count_cb (gpointer  object,
           guint    *count)
 {
+  g_assert_true (g_thread_self () == main_thread);
   (*count)++;
 }
 
@@ -358,6 +362,17 @@ test_begonia (void)
     "  name: Redmi Note 8 Pro Global\n"
     "  size: 3.2 GB\n"
     "  version: V12.5.4.0.RGGMIXM\n"
+    /* a file name that is not plain is skipped */
+    "- android: '11.0'\n"
+    "  branch: Stable\n"
+    "  codename: begonia\n"
+    "  date: 2021-08-02\n"
+    "  link: https://cdnorg.d.miui.com/V12.5.6.0.RGGCNXM/begonia_images_V12.5.6.0.RGGCNXM_20210802.0000.00_11.0_cn_4444444444%0a.tgz\n"
+    "  md5: null\n"
+    "  method: Fastboot\n"
+    "  name: Redmi Note 8 Pro China\n"
+    "  size: 3.1 GB\n"
+    "  version: V12.5.6.0.RGGCNXM\n"
     /* a row whose codename and build disagree is skipped */
     "- android: '11.0'\n"
     "  branch: Stable\n"
@@ -527,11 +542,30 @@ test_bad_latest (void)
   assert_refused (catalog, FALSE, list_of_lists, "a list of lists", "not a mapping");
   assert_refused (catalog, FALSE, two_docs, "two documents", "document");
 
+  /* the last record's MD5 not one: refused; the same in the middle: that row left out */
   s = g_string_new (text);
-  g_string_replace (s, "md5: e67bb2459e60", "md5: zz", 1);
+  g_string_replace (s, "md5: db576dd8ef", "md5: zz", 1);
   bad_md5 = g_bytes_new (s->str, s->len);
-  assert_refused (catalog, FALSE, bad_md5, "a bad MD5", "MD5");
+  assert_refused (catalog, FALSE, bad_md5, "a bad MD5 at the end", "MD5");
   g_string_free (g_steal_pointer (&s), TRUE);
+  {
+    g_autoptr(UbRomCatalog) fresh = ub_rom_catalog_new ();
+    g_autoptr(GBytes) odd = NULL;
+    g_autoptr(GPtrArray) houji = NULL;
+    g_autoptr(GError) error = NULL;
+
+    s = g_string_new (text);
+    g_string_replace (s, "md5: e67bb2459e60", "md5: zz", 1);                        /* houji_global */
+    g_string_replace (s, "  version: OS3.0.303.0.WNCEUXM\n", "", 1);                  /* houji_eea_global */
+    odd = g_bytes_new (s->str, s->len);
+    g_string_free (g_steal_pointer (&s), TRUE);
+    g_assert_true (ub_rom_catalog_load_latest (fresh, odd, &error));
+    g_assert_no_error (error);
+    houji = ub_rom_catalog_find (fresh, "houji", UB_ROM_QUERY_DEFAULT);
+    g_assert_cmpuint (houji->len, ==, 6);
+    g_assert_null (find_region (houji, UB_ROM_REGION_GLOBAL));
+    g_assert_null (find_region (houji, UB_ROM_REGION_EEA));
+  }
 
   /* over the limits: 32 MiB + 1, nesting, records */
   big = g_malloc (32 * 1024 * 1024 + 1);
@@ -591,6 +625,15 @@ test_bad_history (void)
   assert_refused (catalog, TRUE, deep, "nested too deeply", "nested");
 }
 
+static gpointer
+load_in_thread (gpointer catalog)
+{
+  g_autoptr(GBytes) yaml = fixture ("catalog/xfu-latest.trimmed.yml");
+
+  g_assert_true (ub_rom_catalog_load_latest (catalog, yaml, NULL));
+  return NULL;
+}
+
 static void
 test_changed (void)
 {
@@ -607,6 +650,16 @@ test_changed (void)
   /* loading the same again changes nothing in the result */
   g_assert_true (ub_rom_catalog_load_latest (catalog, yaml, NULL));
   g_assert_cmpuint (changed, ==, 3);
+
+  /* from a worker (the main context free to take): only once the main context runs */
+  {
+    g_autoptr(GThread) worker = g_thread_new ("load", load_in_thread, catalog);
+
+    g_thread_join (g_steal_pointer (&worker));
+    g_assert_cmpuint (changed, ==, 3);
+    while (changed < 4)
+      g_main_context_iteration (NULL, TRUE);
+  }
   assert_count (catalog, "houji", UB_ROM_QUERY_DEFAULT, 8);
 }
 
@@ -796,13 +849,30 @@ test_update (void)
   all = ub_rom_catalog_find (catalog, "houji", UB_ROM_QUERY_HISTORY);
   g_assert_cmpuint (all->len, ==, 18);
 
+  /* the sources from the environment (over the settings), read by ub_rom_catalog_new() */
+  {
+    g_autofree char *env_dir = g_build_filename (dir, "env", NULL);
+    g_autoptr(UbRomCatalog) from_env = NULL;
+
+    g_setenv ("UNBRICK_CATALOG_URL", latest_url, TRUE);
+    g_setenv ("UNBRICK_HISTORY_URL", history_url, TRUE);
+    from_env = ub_rom_catalog_new ();
+    g_unsetenv ("UNBRICK_CATALOG_URL");
+    g_unsetenv ("UNBRICK_HISTORY_URL");
+    ub_rom_catalog_set_cache_dir (from_env, env_dir);
+    g_assert_true (ub_rom_catalog_update (from_env, "houji", NULL, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (server_requests (&s), ==, 4);
+    assert_count (from_env, "houji", UB_ROM_QUERY_HISTORY, 18);
+  }
+
   /* a second catalog within max age: from the cache, no request */
   second = ub_rom_catalog_new ();
   ub_rom_catalog_set_sources (second, latest_url, history_url);
   ub_rom_catalog_set_cache_dir (second, dir);
   g_assert_true (ub_rom_catalog_update (second, "houji", NULL, NULL, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (server_requests (&s), ==, 2);
+  g_assert_cmpuint (server_requests (&s), ==, 4);
   assert_count (second, "houji", UB_ROM_QUERY_HISTORY, 18);
 
   /* the server now sends a broken latest.yml: BAD_DATA, the cache is dropped */
@@ -825,6 +895,42 @@ test_update (void)
   assert_count (third, "houji", UB_ROM_QUERY_HISTORY, 8);
 
   server_stop (&s);
+
+  /* the server is gone: the cached copies, saying so */
+  {
+    g_autoptr(UbRomCatalog) offline = ub_rom_catalog_new ();
+    g_autoptr(UbRomCatalog) nothing = ub_rom_catalog_new ();
+    g_autofree char *empty_dir = g_build_filename (dir, "empty", NULL);
+
+    ub_rom_catalog_set_sources (offline, latest_url, history_url);
+    ub_rom_catalog_set_cache_dir (offline, dir);
+    ub_rom_catalog_set_max_age (offline, 0);
+    g_assert_true (ub_rom_catalog_update (offline, "houji", NULL, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_true (ub_rom_catalog_get_offline (offline));
+    g_assert_nonnull (ub_rom_catalog_get_fetched (offline));
+    assert_count (offline, "houji", UB_ROM_QUERY_HISTORY, 18);
+
+    /* and with nothing cached: an error */
+    ub_rom_catalog_set_sources (nothing, latest_url, history_url);
+    ub_rom_catalog_set_cache_dir (nothing, empty_dir);
+    g_assert_false (ub_rom_catalog_update (nothing, "houji", NULL, NULL, &error));
+    g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK);
+    g_clear_error (&error);
+    assert_count (nothing, "houji", UB_ROM_QUERY_HISTORY, 0);
+
+    /* a product that is not a codename is refused before any request */
+    ub_rom_catalog_set_sources (nothing, latest_url, history_url);
+    g_assert_false (ub_rom_catalog_update (nothing, "../etc", NULL, NULL, &error));
+    g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_FAILED);
+    g_clear_error (&error);
+
+    /* plain http to another machine is refused before any request */
+    ub_rom_catalog_set_sources (nothing, "http://catalog.invalid/latest.yml", NULL);
+    g_assert_false (ub_rom_catalog_update (nothing, NULL, NULL, NULL, &error));
+    g_assert_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_URL);
+    g_clear_error (&error);
+  }
   ub_test_rm_rf (dir);
 }
 
@@ -834,6 +940,7 @@ main (int   argc,
 {
   g_setenv ("LANGUAGE", "C", TRUE);
   g_test_init (&argc, &argv, NULL);
+  main_thread = g_thread_self ();
   g_test_add_func ("/catalog/houji-default", test_houji_default);
   g_test_add_func ("/catalog/houji-flags", test_houji_flags);
   g_test_add_func ("/catalog/houji-history", test_houji_history);

@@ -86,6 +86,8 @@ static const Case cases[] = {
     "houji_global", "global", "OS3.0.303.0.WNCMIXM", "MI", "2026-07-20", "16.0", "e67bb2459e", FB },
   { "/home/me/Downloads/garnet_images_OS3.0.306.0.WNRCNXM_20260715.0000.00_16.0_cn_0f51515e4e (1).tgz",
     "garnet", "cn", "OS3.0.306.0.WNRCNXM", "CN", "2026-07-15", "16.0", "0f51515e4e", FB },
+  { "garnet_images_OS3.0.306.0.WNRCNXM_20260715.0000.00_16.0_cn_0F51515E4E(12).tgz",
+    "garnet", "cn", "OS3.0.306.0.WNRCNXM", "CN", "2026-07-15", "16.0", "0f51515e4e", FB },
 };
 
 static void
