@@ -513,6 +513,7 @@ typedef struct {
   gboolean     throttled;     /* the mirror being left was only slow */
   gboolean     head_done;     /* HEAD was asked of this mirror */
   gint64       known_size;    /* the size all mirrors must have, -1 unknown */
+  gint         head_mirror;   /* the mirror whose HEAD told known_size, else -1 */
 } Job;
 
 /* ATTEMPT_LEAVE: this mirror cannot deliver (the error says why); try the next one */
@@ -1073,9 +1074,20 @@ size_differs (Job     *job,
               gint64   size,
               GError **error)
 {
-  g_autofree char *got = g_format_size_full (size, G_FORMAT_SIZE_LONG_FORMAT);
-  g_autofree char *want = g_format_size_full (job->known_size, G_FORMAT_SIZE_LONG_FORMAT);
+  g_autofree char *got = NULL;
+  g_autofree char *want = NULL;
 
+  if (job->head_mirror == (gint) job->mirror)
+    {
+      /* the download itself is right where its own HEAD was not */
+      g_debug ("%s: %s sends %" G_GINT64_FORMAT " bytes, not %" G_GINT64_FORMAT " as its HEAD "
+               "said", job->self->file_name, job_host (job), size, job->known_size);
+      job->known_size = size;
+      job->head_mirror = -1;
+      return ATTEMPT_DONE;
+    }
+  got = g_format_size_full (size, G_FORMAT_SIZE_LONG_FORMAT);
+  want = g_format_size_full (job->known_size, G_FORMAT_SIZE_LONG_FORMAT);
   g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
                /* TRANSLATORS: a server's name, then two sizes */
                _("%s offers a file of %s instead of %s."), job_host (job), got, want);
@@ -1091,7 +1103,12 @@ job_learned_size (Job     *job,
                   GError **error)
 {
   if (job->known_size >= 0 && size != job->known_size)
-    return size_differs (job, size, error);
+    {
+      AttemptResult result = size_differs (job, size, error);
+
+      if (result != ATTEMPT_DONE)
+        return result;
+    }
   job->known_size = size;
   if ((job->total >= 0 && job->total != size) || job->offset > (guint64) size)
     {
@@ -1177,7 +1194,11 @@ head_request (Job          *job,
       job_set_state (job, UB_DOWNLOAD_STATE_CONNECTING);
       stream = soup_session_send (job->session, msg, cancellable, error);
       if (stream == NULL)
-        return classify_error (job, error);
+        {
+          if (g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            job->head_done = FALSE;   /* paused: ask again on resuming */
+          return classify_error (job, error);
+        }
       g_input_stream_close (stream, NULL, NULL);
       status = soup_message_get_status (msg);
       if (is_redirect (msg))
@@ -1195,11 +1216,14 @@ head_request (Job          *job,
       if (length == NULL || !g_ascii_isdigit (length[0]))
         return ATTEMPT_DONE;
       size = g_ascii_strtoull (length, &end, 10);
-      if (*end != '\0' || size > G_MAXINT64)
-        return ATTEMPT_DONE;
+      if (*end != '\0' || size == 0 || size > G_MAXINT64)
+        return ATTEMPT_DONE;   /* (some servers answer HEAD with 0) */
       g_debug ("%s: %s has %" G_GUINT64_FORMAT " bytes", job->self->file_name, job_host (job),
                size);
-      return job_learned_size (job, size, error);
+      result = job_learned_size (job, size, error);
+      if (result == ATTEMPT_DONE)
+        job->head_mirror = job->mirror;
+      return result;
     }
 }
 
@@ -1289,10 +1313,11 @@ attempt (Job          *job,
             }
           if (total < 0)
             total = end + 1;
-          if (job->known_size >= 0 && total != job->known_size)
+          if (job->known_size >= 0 && total != job->known_size &&
+              (result = size_differs (job, total, error)) != ATTEMPT_DONE)
             {
               abandon_stream (stream);
-              return size_differs (job, total, error);
+              return result;
             }
           if (job->total >= 0 && job->total != total)
             {
@@ -1313,17 +1338,14 @@ attempt (Job          *job,
             return ATTEMPT_FATAL;
           job->total = soup_message_headers_get_encoding (response) == SOUP_ENCODING_CONTENT_LENGTH
                        ? soup_message_headers_get_content_length (response) : -1;
-          if (job->known_size >= 0 && job->total != job->known_size)
+          if (job->known_size >= 0 && job->total < 0)
+            job->total = job->known_size;   /* chunked: the known size still holds */
+          else if (job->known_size >= 0 && job->total != job->known_size &&
+                   (result = size_differs (job, job->total, error)) != ATTEMPT_DONE)
             {
-              if (job->total >= 0)
-                {
-                  gint64 offered = job->total;
-
-                  job->total = job->known_size;
-                  abandon_stream (stream);
-                  return size_differs (job, offered, error);
-                }
-              job->total = job->known_size;   /* chunked: the known size still holds */
+              job->total = job->known_size;
+              abandon_stream (stream);
+              return result;
             }
           g_free (job->validator);
           job->validator = response_validator (msg);
@@ -1789,6 +1811,7 @@ run (UbDownload *self,
   job.total = -1;
   job.final_size = -1;
   job.known_size = -1;
+  job.head_mirror = -1;
   job.mirror_state = g_new0 (guint8, self->uris->len);
   job_set_mirror (&job, 0);
   job.state = UB_DOWNLOAD_STATE_IDLE;

@@ -55,6 +55,7 @@ typedef struct {
   guint       status;         /* answer this status with no body instead */
   char       *redirect_to;    /* Location for paths under /redirect/ */
   gboolean    tls;            /* https with a certificate no one trusts */
+  guint64     head_length;    /* announce this Content-Length to HEAD instead */
 
   /* what happened */
   GMutex      lock;
@@ -236,8 +237,9 @@ handler (SoupServer        *server,
   if (soup_server_message_get_method (msg) == SOUP_METHOD_HEAD)
     {
       g_array_append_val (srv->statuses, status);
-      soup_message_headers_set_content_length (response, srv->claim_length > 0 ? srv->claim_length
-                                                                                : size);
+      soup_message_headers_set_content_length (response,
+                                                srv->head_length > 0 ? srv->head_length :
+                                                srv->claim_length > 0 ? srv->claim_length : size);
       g_mutex_unlock (&srv->lock);
       soup_server_message_set_status (msg, status, NULL);
       response_free (r);
@@ -1752,6 +1754,58 @@ test_mirrors_flaky (void)
   ub_test_rm_rf (dir);
 }
 
+/* One address with a size known in advance: a server claiming another is refused. */
+static void
+test_expected_size (void)
+{
+  g_autoptr(Server) srv = server_new (MiB + 3);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *url = rom_url (srv, "sized", NULL);
+  g_autoptr(UbDownload) download = new_download (url, dir);
+  g_autoptr(UbDownload) right = new_download (url, dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *got = g_format_size_full (MiB + 3, G_FORMAT_SIZE_LONG_FORMAT);
+  g_autofree char *want = g_format_size_full (MiB + 2, G_FORMAT_SIZE_LONG_FORMAT);
+  g_autofree char *message = g_strdup_printf ("127.0.0.1 offers a file of %s instead of %s.",
+                                              got, want);
+
+  ub_download_set_expected_size (download, MiB + 2);
+  assert_fails_leaving_nothing (download, dir, UB_ONLINE_ERROR_NETWORK, message);
+  g_assert_cmpuint (server_requests (srv), ==, 1);   /* no HEAD without mirrors */
+
+  ub_download_set_expected_size (right, MiB + 3);
+  g_assert_true (ub_download_run_sync (right, NULL, &error));
+  g_assert_no_error (error);
+  assert_file_equals (ub_download_get_final_path (right), srv->content);
+  ub_test_rm_rf (dir);
+}
+
+/* A HEAD that tells another size than the download: the download is believed. */
+static void
+test_mirrors_head_wrong (void)
+{
+  g_autoptr(Server) liar = server_new (MiB + 3);
+  g_autoptr(Server) other = server_new (MiB + 4);
+  g_autofree char *dir = make_dir ();
+  g_autofree char *name = mirror_name (liar);
+  g_autofree char *url1 = mirror_url (liar, name);
+  g_autofree char *url2 = mirror_url (other, name);
+  const char *urls[] = { url1, url2, NULL };
+  g_autoptr(UbDownload) download = new_mirror_download (urls, dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *current = NULL;
+
+  liar->head_length = MiB + 4;
+  g_assert_true (ub_download_run_sync (download, NULL, &error));
+  g_assert_no_error (error);
+  assert_file_equals (ub_download_get_final_path (download), liar->content);
+  current = ub_download_dup_current_url (download);
+  g_assert_cmpstr (current, ==, url1);
+  g_assert_cmpuint (server_requests (liar), ==, 2);   /* HEAD, GET */
+  g_assert_cmpuint (server_requests (other), ==, 0);
+  ub_test_rm_rf (dir);
+}
+
 /* A mirror with a file of another size than the expected one is left. */
 static void
 test_mirrors_size_differs (void)
@@ -1896,6 +1950,7 @@ main (int argc, char **argv)
   g_test_add_func ("/download/resume-changed-file", test_resume_changed_file);
   g_test_add_func ("/download/part-already-complete", test_part_already_complete);
   g_test_add_func ("/download/state-nick", test_state_nick);
+  g_test_add_func ("/download/expected-size", test_expected_size);
   g_test_add_func ("/download/mirrors/construction", test_mirrors_construction);
   g_test_add_func ("/download/mirrors/failover", test_mirrors_failover);
   g_test_add_func ("/download/mirrors/resume-on-next", test_mirrors_resume_on_next);
@@ -1906,6 +1961,7 @@ main (int argc, char **argv)
   g_test_add_func ("/download/mirrors/md5-wrong", test_mirrors_md5_wrong);
   g_test_add_func ("/download/mirrors/no-space", test_mirrors_no_space);
   g_test_add_func ("/download/mirrors/size-differs", test_mirrors_size_differs);
+  g_test_add_func ("/download/mirrors/head-wrong", test_mirrors_head_wrong);
   g_test_add_func ("/download/mirrors/all-fail", test_mirrors_all_fail);
   g_test_add_func ("/download/mirrors/untrusted", test_mirrors_untrusted);
   return g_test_run ();
