@@ -567,12 +567,24 @@ start_server (UbEmuRomServer  *self,
   return TRUE;
 }
 
+static gboolean
+quit_loop (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 stop_server (UbEmuRomServer *self)
 {
   if (self->thread != NULL)
     {
-      g_main_loop_quit (self->loop);
+      /* from inside the loop: a quit before the thread has entered g_main_loop_run() is lost */
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_callback (source, quit_loop, self->loop, NULL);
+      g_source_attach (source, self->context);
+      g_source_unref (source);
       g_thread_join (g_steal_pointer (&self->thread));
     }
   if (self->server != NULL)
