@@ -18,6 +18,11 @@
 
 /* ---- the cached copy */
 
+/* Threads of one process (several phones' catalogs at once) never interleave
+ * their writes to the same "<cache_path>.tmp", nor read a copy half replaced.
+ * Held for file work only, never across a request. */
+static GMutex cache_lock;
+
 typedef struct
 {
   GBytes    *bytes;          /* NULL: no usable copy */
@@ -173,20 +178,27 @@ cache_save (const char *cache_path,
   return meta_save (cache_path, url, etag, last_modified, fetched, error);
 }
 
-void
-ub_cached_fetch_discard (const char *cache_path)
+/* Under cache_lock. */
+static void
+discard_locked (const char *cache_path)
 {
-  g_autofree char *meta = NULL;
-  g_autofree char *tmp = NULL;
+  g_autofree char *meta = meta_path (cache_path);
+  g_autofree char *tmp = tmp_path (cache_path);
 
-  g_return_if_fail (cache_path != NULL);
-
-  meta = meta_path (cache_path);
-  tmp = tmp_path (cache_path);
   /* the validators first: a copy without them is never used */
   g_unlink (meta);
   g_unlink (cache_path);
   g_unlink (tmp);
+}
+
+void
+ub_cached_fetch_discard (const char *cache_path)
+{
+  g_return_if_fail (cache_path != NULL);
+
+  g_mutex_lock (&cache_lock);
+  discard_locked (cache_path);
+  g_mutex_unlock (&cache_lock);
 }
 
 /* ---- the request */
@@ -407,6 +419,13 @@ request (SoupSession  *session,
 
 /* ---- entry point */
 
+/* Whole seconds, as the .meta keeps it: the time returned is the one read back later. */
+static GDateTime *
+now_utc (void)
+{
+  return g_date_time_new_from_unix_utc (g_get_real_time () / G_USEC_PER_SEC);
+}
+
 static void
 set_out (GDateTime **fetched_out,
          GDateTime  *fetched,
@@ -465,8 +484,10 @@ ub_cached_fetch (SoupSession   *session,
   if (!ub_online_uri_check (uri, clean, error))
     return NULL;
 
+  g_mutex_lock (&cache_lock);
   cached_load (&cached, cache_path, clean, max_size);
-  now = g_date_time_new_now_utc ();
+  g_mutex_unlock (&cache_lock);
+  now = now_utc ();
   if (cached.bytes != NULL)
     {
       GTimeSpan age = g_date_time_difference (now, cached.fetched);
@@ -491,24 +512,28 @@ ub_cached_fetch (SoupSession   *session,
     {
     case FETCH_OK:
       g_clear_pointer (&now, g_date_time_unref);
-      now = g_date_time_new_now_utc ();
+      now = now_utc ();
+      g_mutex_lock (&cache_lock);
       if (!cache_save (cache_path, clean, bytes, etag, last_modified, now, &save_error))
         {
           /* still good to show; fetched again next time */
           g_warning ("Could not cache %s in %s: %s", clean, cache_path, save_error->message);
-          ub_cached_fetch_discard (cache_path);
+          discard_locked (cache_path);
         }
+      g_mutex_unlock (&cache_lock);
       set_out (fetched, now, offline, FALSE);
       return g_steal_pointer (&bytes);
 
     case FETCH_NOT_MODIFIED:
       g_clear_pointer (&now, g_date_time_unref);
-      now = g_date_time_new_now_utc ();
+      now = now_utc ();
+      g_mutex_lock (&cache_lock);
       if (!meta_save (cache_path, clean,
                       etag != NULL ? etag : cached.etag,
                       last_modified != NULL ? last_modified : cached.last_modified,
                       now, &save_error))
         g_warning ("Could not update %s.meta: %s", cache_path, save_error->message);
+      g_mutex_unlock (&cache_lock);
       set_out (fetched, now, offline, FALSE);
       return g_bytes_ref (cached.bytes);
 

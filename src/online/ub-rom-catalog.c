@@ -942,7 +942,10 @@ parse_history (GBytes  *json,
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, (gssize) size, &local_error))
     {
-      set_bad_history (error, local_error->message);
+      /* json-glib quotes the input, cut anywhere (even inside a character) */
+      g_autofree char *message = g_utf8_make_valid (local_error->message, -1);
+
+      set_bad_history (error, message);
       return NULL;
     }
   root = json_parser_get_root (parser);

@@ -84,7 +84,8 @@ ub_rom_name_dup_md5_prefix (const char *path)
             len--;
         }
     }
-  if (len < 11 || stem[len - 11] != '_')
+  /* "…_0a1b2c3d4e", or the hyphen grammar's "…-eea-0a1b2c3d4e" */
+  if (len < 11 || (stem[len - 11] != '_' && stem[len - 11] != '-'))
     return NULL;
   for (gsize i = len - 10; i < len; i++)
     if (!g_ascii_isxdigit (stem[i]))

@@ -20,7 +20,7 @@ char       *ub_rom_name_dup_stem           (const char  *path);
 
 /*
  * The 10 lower-case hex digits of the MD5 at the end of the stem
- * ("…_0a1b2c3d4e.tgz"; also a browser's duplicate "…_0a1b2c3d4e (1).tgz"),
+ * ("…_0a1b2c3d4e.tgz", "…-eea-0a1b2c3d4e.tgz"; also a browser's duplicate "…_0a1b2c3d4e (1).tgz"),
  * or NULL when the name has none.
  */
 char       *ub_rom_name_dup_md5_prefix     (const char  *path);

@@ -35,7 +35,10 @@ test_md5_prefix (void)
     { ROM "(12).tgz", "0a1b2c3d4e" },
     { ROM, "0a1b2c3d4e" },                 /* an unpacked folder */
     { "rom_0a1b2c3d4.tgz", NULL },         /* 9 digits */
-    { "rom-0a1b2c3d4e.tgz", NULL },        /* no underscore */
+    { "arctic_eea_global-images-OS3.0.8.0.WBVEUXM-user-20260624.0000.00-16.0-eea-5b2771a432.tgz",
+      "5b2771a432" },                      /* the hyphen grammar */
+    { "rom0a1b2c3d4e.tgz", NULL },         /* no separator */
+    { "rom.0a1b2c3d4e.tgz", NULL },
     { "rom_0a1b2c3d4g.tgz", NULL },        /* not hex */
     { "rom_0a1b2c3d4e ().tgz", NULL },
     { "0a1b2c3d4e.tgz", NULL },
