@@ -83,7 +83,18 @@ get_product (const UbCliFindRomOptions *opt,
     }
   client = ub_fastboot_client_open (opt->address, opt->cancellable, error);
   if (client == NULL)
-    return NULL;
+    {
+      /* the list needs no phone: say how to name the model instead */
+      if (error != NULL && *error != NULL &&
+          !g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *message = (*error)->message;
+          /* TRANSLATORS: after an error about opening the phone; keep --product: it is typed */
+          (*error)->message = g_strdup_printf (_("%s (or name the model with --product CODENAME)"),
+                                               message);
+        }
+      return NULL;
+    }
   if (opt->timeout_s > 0)
     {
       guint ms = opt->timeout_s * 1000;

@@ -226,8 +226,9 @@ try:
             check("-s before the command works too",
                   doc.get("product") == "alioth" and len(doc.get("releases", [])) >= 5, r.stdout + r.stderr)
         r = cli("find-rom", "-s", "tcp:127.0.0.1:1")
-        check("find-rom -s with no phone there: exit 1, says so",
-              r.returncode == 1 and "Could not connect to the device" in r.stderr, r.stderr)
+        check("find-rom -s with no phone there: exit 1, says so, and how to name the model instead",
+              r.returncode == 1 and "Could not connect to the device" in r.stderr and
+              "(or name the model with --product CODENAME)" in r.stderr, r.stderr)
 
         # offline: the saved copy is stale and the server is down
         meta = os.path.join(cache, "unbrick", "catalog", "latest.yml.meta")
