@@ -198,8 +198,8 @@ set_release_mode (UbDownloadPanel *self,
       g_autofree char *description = NULL;
 
       /* TRANSLATORS: %s is a ROM version ("OS3.0.303.0.WNCMIXM"), the second its region ("Global") */
-      description = g_strdup_printf (_("Version %s (%s), from Xiaomi’s servers into your Downloads "
-                                       "folder. It is checked against its MD5 before it is used."),
+      description = g_strdup_printf (_("Version %s (%s), from Xiaomi’s servers. It is checked "
+                                       "against its MD5 before it is used."),
                                      ub_rom_release_get_version (release),
                                      ub_rom_region_get_name (ub_rom_release_get_region (release)));
       adw_preferences_group_set_title (group, _("Downloading the Official Firmware"));
