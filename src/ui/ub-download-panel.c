@@ -14,6 +14,7 @@ struct _UbDownloadPanel
 {
   GtkBox           parent_instance;
 
+  AdwPreferencesGroup *input_group;
   AdwEntryRow     *url_row;
   AdwEntryRow     *md5_row;
   GtkBox          *progress_box;
@@ -25,6 +26,10 @@ struct _UbDownloadPanel
   GtkButton       *download_button;
 
   GSettings       *settings;
+  /* the title and description of the address form, while a catalog release replaces it */
+  char            *manual_title;
+  char            *manual_description;
+  gboolean         release_mode;
   UbDownload      *download;
   GCancellable    *cancellable;
 };
@@ -53,6 +58,10 @@ update_buttons (UbDownloadPanel *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->download_button), !busy && url != NULL && *url != '\0');
   gtk_widget_set_sensitive (GTK_WIDGET (self->url_row), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->md5_row), !busy);
+  /* a release from the finder is restarted from the finder, not from an address */
+  gtk_widget_set_visible (GTK_WIDGET (self->download_button), !self->release_mode);
+  gtk_widget_set_visible (GTK_WIDGET (self->url_row), !self->release_mode);
+  gtk_widget_set_visible (GTK_WIDGET (self->md5_row), !self->release_mode);
   gtk_widget_set_visible (GTK_WIDGET (self->pause_button), busy);
   gtk_widget_set_visible (GTK_WIDGET (self->stop_button), busy);
   gtk_widget_set_visible (GTK_WIDGET (self->progress_box), busy);
@@ -168,6 +177,53 @@ on_finished (UbDownload *download, const GError *error, UbDownloadPanel *self)
   g_signal_emit (self, signals[DOWNLOADED], 0, path);
 }
 
+/*
+ * With a @release, the address form gives way to what is downloaded from where;
+ * NULL brings the form back (ub_download_panel_set_url(), ub_download_panel_forget_release()).
+ */
+static void
+set_release_mode (UbDownloadPanel *self,
+                  UbRomRelease    *release)
+{
+  AdwPreferencesGroup *group = self->input_group;
+
+  if (self->manual_title == NULL)
+    {
+      self->manual_title = g_strdup (adw_preferences_group_get_title (group));
+      self->manual_description = g_strdup (adw_preferences_group_get_description (group));
+    }
+  self->release_mode = release != NULL;
+  if (release != NULL)
+    {
+      g_autofree char *description = NULL;
+
+      /* TRANSLATORS: %s is a ROM version ("OS3.0.303.0.WNCMIXM"), the second its region ("Global") */
+      description = g_strdup_printf (_("Version %s (%s), from Xiaomi’s servers. It is checked "
+                                       "against its MD5 before it is used."),
+                                     ub_rom_release_get_version (release),
+                                     ub_rom_region_get_name (ub_rom_release_get_region (release)));
+      adw_preferences_group_set_title (group, _("Downloading the Official Firmware"));
+      adw_preferences_group_set_description (group, description);
+    }
+  else
+    {
+      adw_preferences_group_set_title (group, self->manual_title);
+      adw_preferences_group_set_description (group, self->manual_description);
+    }
+  update_buttons (self);
+}
+
+void
+ub_download_panel_forget_release (UbDownloadPanel *self)
+{
+  g_return_if_fail (UB_IS_DOWNLOAD_PANEL (self));
+  if (self->release_mode && self->download == NULL)
+    {
+      set_error (self, NULL);
+      set_release_mode (self, NULL);
+    }
+}
+
 static char *
 download_folder (UbDownloadPanel *self)
 {
@@ -254,8 +310,7 @@ ub_download_panel_start_release (UbDownloadPanel    *self,
 
   urls = ub_rom_release_dup_urls (release, mirrors);
   md5 = ub_rom_release_get_md5 (release);
-  /* what is downloaded, from where, shown in the panel's own fields */
-  ub_download_panel_set_url (self, urls != NULL ? urls[0] : NULL, md5);
+  set_release_mode (self, release);
   set_error (self, NULL);
   if (urls == NULL || urls[0] == NULL)
     {
@@ -307,6 +362,7 @@ void
 ub_download_panel_set_url (UbDownloadPanel *self, const char *url, const char *md5)
 {
   g_return_if_fail (UB_IS_DOWNLOAD_PANEL (self));
+  set_release_mode (self, NULL);
   gtk_editable_set_text (GTK_EDITABLE (self->url_row), url != NULL ? url : "");
   gtk_editable_set_text (GTK_EDITABLE (self->md5_row), md5 != NULL ? md5 : "");
   update_buttons (self);
@@ -365,6 +421,8 @@ ub_download_panel_dispose (GObject *object)
   g_clear_object (&self->download);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->manual_title, g_free);
+  g_clear_pointer (&self->manual_description, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), UB_TYPE_DOWNLOAD_PANEL);
   G_OBJECT_CLASS (ub_download_panel_parent_class)->dispose (object);
 }
@@ -402,6 +460,7 @@ ub_download_panel_class_init (UbDownloadPanelClass *klass)
                                       0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/unbrick/Unbrick/ub-download-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, UbDownloadPanel, input_group);
   gtk_widget_class_bind_template_child (widget_class, UbDownloadPanel, url_row);
   gtk_widget_class_bind_template_child (widget_class, UbDownloadPanel, md5_row);
   gtk_widget_class_bind_template_child (widget_class, UbDownloadPanel, progress_box);

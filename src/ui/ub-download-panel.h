@@ -32,6 +32,8 @@ void        ub_download_panel_start_download (UbDownloadPanel *self,
  * folder, checking its full MD5 and exact size when the catalog has them.
  * FALSE (the reason shown) when it could not start.
  */
+/* Back to the address form after a release download, unless one is running. */
+void        ub_download_panel_forget_release (UbDownloadPanel *self);
 gboolean    ub_download_panel_start_release  (UbDownloadPanel    *self,
                                               UbRomRelease       *release,
                                               const char * const *mirrors);

@@ -630,6 +630,13 @@ on_finder_download (UbRomFinder *finder, UbRomRelease *release, UbFirmwarePage *
                                    (const char * const *) self->mirrors);
 }
 
+/* "Download…" opened or closed by hand: the address form, not the last release */
+static void
+on_download_toggled (UbFirmwarePage *self)
+{
+  ub_download_panel_forget_release (self->download_panel);
+}
+
 static void
 on_download_busy (UbFirmwarePage *self)
 {
@@ -977,6 +984,7 @@ ub_firmware_page_init (UbFirmwarePage *self)
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
   g_signal_connect (self->recent_list, "row-activated", G_CALLBACK (recent_activated), self);
   g_signal_connect_swapped (self->download_panel, "notify::busy", G_CALLBACK (on_download_busy), self);
+  g_signal_connect_swapped (self->download_button, "notify::active", G_CALLBACK (on_download_toggled), self);
   rebuild_recent (self);
   apply_cache_limit (self);
   g_signal_connect_swapped (self->settings, "changed::rom-cache-limit", G_CALLBACK (apply_cache_limit), self);

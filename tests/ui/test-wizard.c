@@ -1038,7 +1038,16 @@ test_find (Fixture *f, gconstpointer data)
   /* downloaded with the panel's progress, then opened as Select File does */
   ub_ui_click (page (f, "firmware"), "Download a_nd Use");
   g_assert_true (ub_download_panel_get_busy (panel));
+  /* the panel says what comes from where instead of asking for an address */
+  g_assert_null (ub_ui_find_by_label (GTK_WIDGET (panel), ADW_TYPE_ENTRY_ROW, "Add_ress (https://…)"));
+  g_assert_true (ub_ui_shows_text (GTK_WIDGET (panel), "Downloading the Official Firmware"));
+  g_assert_true (ub_ui_shows_text (GTK_WIDGET (panel), ub_rom_release_get_version (chosen)));
   g_assert_true (ub_ui_wait (download_done_and_opened, f, 60));
+  /* once opened, Download… is the address form again */
+  ub_ui_click (page (f, "firmware"), "Do_wnload…");
+  g_assert_nonnull (ub_ui_find_by_label (GTK_WIDGET (panel), ADW_TYPE_ENTRY_ROW, "Add_ress (https://…)"));
+  g_assert_true (ub_ui_shows_text (GTK_WIDGET (panel), "Download the Firmware"));
+  ub_ui_click (page (f, "firmware"), "Do_wnload…");
   g_assert_null (ub_download_panel_get_error (panel));
   g_assert_nonnull (ub_firmware_page_get_rom (firmware));
   opened = g_path_get_basename (ub_rom_get_source (ub_firmware_page_get_rom (firmware)));
