@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 /* Default sources (each also a GSettings key and an environment variable). */
 #define UB_ROM_CATALOG_DEFAULT_URL \
   "https://raw.githubusercontent.com/XiaomiFirmwareUpdater/miui-updates-tracker/master/data/latest.yml"
-#define UB_ROM_CATALOG_DEFAULT_HISTORY_URL "https://data.hyperos.fans/devices/"
+#define UB_ROM_CATALOG_DEFAULT_HISTORY_URL "https://raw.githubusercontent.com/HegeKen/HyperData/main/devices/"
 
 typedef enum /*< flags >*/ {
   UB_ROM_QUERY_DEFAULT  = 0,       /* newest stable fastboot ROM per region, standard editions */

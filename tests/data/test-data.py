@@ -150,7 +150,7 @@ def check_schema(source_dir, compiled_dir):
               "rom-cache-limit": "uint32 20",
               "catalog-url": "'https://raw.githubusercontent.com/XiaomiFirmwareUpdater/miui-updates-tracker/"
                              "master/data/latest.yml'",
-              "catalog-history-url": "'https://data.hyperos.fans/devices/'",
+              "catalog-history-url": "'https://raw.githubusercontent.com/HegeKen/HyperData/main/devices/'",
               "rom-mirrors": "@as []", "rom-regions": "@a{ss} {}"}
     keys = sorted(gs("list-keys", APP_ID).stdout.split())
     if keys != sorted(expect):
