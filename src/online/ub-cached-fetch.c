@@ -12,7 +12,6 @@
 #include "ub-online-uri.h"
 
 #define IO_TIMEOUT_S   30
-#define MAX_REDIRECTS  10
 #define CHUNK_SIZE     (64 * 1024)
 #define META_GROUP     "fetch"
 
@@ -210,14 +209,6 @@ typedef enum {
   FETCH_FATAL,        /* refused address, bad data, cancelled: an error whatever is cached */
 } FetchResult;
 
-static gboolean
-is_redirect (guint status)
-{
-  return status == SOUP_STATUS_MOVED_PERMANENTLY || status == SOUP_STATUS_FOUND ||
-         status == SOUP_STATUS_SEE_OTHER || status == SOUP_STATUS_TEMPORARY_REDIRECT ||
-         status == SOUP_STATUS_PERMANENT_REDIRECT;
-}
-
 static void
 set_too_large (GError    **error,
                GUri       *uri,
@@ -320,6 +311,7 @@ request (SoupSession  *session,
 {
   g_autoptr(GUri) uri = g_uri_ref (first_uri);
   guint redirects = 0;
+  g_autoptr(GUri) next = NULL;
 
   for (;;)
     {
@@ -355,13 +347,12 @@ request (SoupSession  *session,
         }
       status = soup_message_get_status (msg);
 
-      if (is_redirect (status) && soup_message_headers_get_one (response, "Location") != NULL)
+      if (ub_online_uri_redirect (msg, uri, &redirects, &next))
         {
           const char *location = soup_message_headers_get_one (response, "Location");
-          g_autoptr(GUri) next = g_uri_parse_relative (uri, location, SOUP_HTTP_URI_FLAGS, NULL);
 
           g_input_stream_close (stream, NULL, NULL);
-          if (next == NULL || ++redirects > MAX_REDIRECTS)
+          if (next == NULL)
             {
               g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
                            _("The server %s sent the catalog to an invalid address. Try "

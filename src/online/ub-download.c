@@ -19,7 +19,6 @@
 #include "ub-rom-name.h"
 
 #define BUFFER_SIZE        (1024 * 1024)          /* read, write and hash in 1 MiB pieces */
-#define MAX_REDIRECTS      10
 #define MAX_RESTARTS       3                      /* starts from 0 within one attempt */
 #define MAX_DELAY_MS       30000
 #define STALL_SECONDS      30                     /* default: no byte for this long = stalled */
@@ -1128,21 +1127,19 @@ job_learned_size (Job     *job,
   return ATTEMPT_DONE;
 }
 
-/* A redirect answer: FALSE when it is to be followed (@uri is moved on), else TRUE
- * with *result and @error set. */
+/*
+ * A redirect answer (ub_online_uri_redirect() gave @next): FALSE when it is to be
+ * followed (@uri is moved on), else TRUE with *result and @error set.
+ */
 static gboolean
 redirect_refused (Job           *job,
                   SoupMessage   *msg,
+                  GUri          *next,
                   GUri         **uri,
-                  guint         *redirects,
                   AttemptResult *result,
                   GError       **error)
 {
-  const char *location = soup_message_headers_get_one (soup_message_get_response_headers (msg),
-                                                       "Location");
-  g_autoptr(GUri) next = g_uri_parse_relative (*uri, location, SOUP_HTTP_URI_FLAGS, NULL);
-
-  if (next == NULL || ++*redirects > MAX_REDIRECTS)
+  if (next == NULL)
     {
       g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_NETWORK,
                    _("The server %s sent the download to an invalid address. Try "
@@ -1150,22 +1147,15 @@ redirect_refused (Job           *job,
       *result = server_fault (job);
       return TRUE;
     }
-  if (!ub_online_uri_check (next, location, error))
+  if (!ub_online_uri_check (next, soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                                "Location"), error))
     {
       *result = server_fault (job);
       return TRUE;
     }
   g_uri_unref (*uri);
-  *uri = g_steal_pointer (&next);
+  *uri = g_uri_ref (next);
   return FALSE;
-}
-
-static gboolean
-is_redirect (SoupMessage *msg)
-{
-  return SOUP_STATUS_IS_REDIRECTION (soup_message_get_status (msg)) &&
-         soup_message_headers_get_one (soup_message_get_response_headers (msg),
-                                       "Location") != NULL;
 }
 
 /* HEAD on the current mirror: its answer tells the file's size. */
@@ -1176,6 +1166,7 @@ head_request (Job          *job,
 {
   g_autoptr(GUri) uri = g_uri_ref (job_uri (job));
   guint redirects = 0;
+  g_autoptr(GUri) next = NULL;
 
   job->head_done = TRUE;
   for (;;)
@@ -1201,10 +1192,11 @@ head_request (Job          *job,
         }
       g_input_stream_close (stream, NULL, NULL);
       status = soup_message_get_status (msg);
-      if (is_redirect (msg))
+      if (ub_online_uri_redirect (msg, uri, &redirects, &next))
         {
-          if (redirect_refused (job, msg, &uri, &redirects, &result, error))
+          if (redirect_refused (job, msg, next, &uri, &result, error))
             return result;
+          g_clear_pointer (&next, g_uri_unref);
           continue;
         }
       if (status == SOUP_STATUS_METHOD_NOT_ALLOWED || status == SOUP_STATUS_NOT_IMPLEMENTED)
@@ -1236,6 +1228,7 @@ attempt (Job          *job,
   UbDownload *self = job->self;
   g_autoptr(GUri) uri = g_uri_ref (job_uri (job));
   guint redirects = 0;
+  g_autoptr(GUri) next = NULL;
   guint restarts = 0;
 
   if (self->mirrors && job->known_size < 0 && !job->head_done)
@@ -1271,11 +1264,12 @@ attempt (Job          *job,
         return classify_error (job, error);
       status = soup_message_get_status (msg);
 
-      if (is_redirect (msg))
+      if (ub_online_uri_redirect (msg, uri, &redirects, &next))
         {
           g_input_stream_close (stream, NULL, NULL);
-          if (redirect_refused (job, msg, &uri, &redirects, &result, error))
+          if (redirect_refused (job, msg, next, &uri, &result, error))
             return result;
+          g_clear_pointer (&next, g_uri_unref);
           continue;
         }
 

@@ -7,6 +7,8 @@
 #include "ub-online-error.h"
 #include "ub-online-uri.h"
 
+#define MAX_REDIRECTS 10
+
 gboolean
 ub_online_uri_is_loopback_host (const char *host)
 {
@@ -48,4 +50,25 @@ ub_online_uri_check (GUri       *uri,
                _("Unbrick downloads only https:// links; “%s” starts with “%s:”. "
                  "Copy the ROM’s https:// download link."), shown, scheme);
   return FALSE;
+}
+
+gboolean
+ub_online_uri_redirect (SoupMessage *msg,
+                        GUri        *from,
+                        guint       *redirects,
+                        GUri       **next)
+{
+  guint status = soup_message_get_status (msg);
+  const char *location = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                       "Location");
+
+  *next = NULL;
+  if (location == NULL ||
+      (status != SOUP_STATUS_MOVED_PERMANENTLY && status != SOUP_STATUS_FOUND &&
+       status != SOUP_STATUS_SEE_OTHER && status != SOUP_STATUS_TEMPORARY_REDIRECT &&
+       status != SOUP_STATUS_PERMANENT_REDIRECT))
+    return FALSE;
+  if (++*redirects <= MAX_REDIRECTS)
+    *next = g_uri_parse_relative (from, location, SOUP_HTTP_URI_FLAGS, NULL);
+  return TRUE;
 }

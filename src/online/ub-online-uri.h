@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <libsoup/soup.h>
 
 G_BEGIN_DECLS
 
@@ -16,5 +17,16 @@ gboolean ub_online_uri_is_loopback_host (const char *host);
 gboolean ub_online_uri_check        (GUri       *uri,
                                      const char *shown,
                                      GError    **error);
+
+/*
+ * Redirects are followed by hand so that each address passes ub_online_uri_check().
+ * TRUE when @msg's answer is a redirect (301, 302, 303, 307, 308 with a Location);
+ * then *next is where it points, relative to @from, or NULL when that is not a
+ * valid address or more than 10 redirects were counted in *redirects.
+ */
+gboolean ub_online_uri_redirect     (SoupMessage *msg,
+                                     GUri        *from,
+                                     guint       *redirects,
+                                     GUri       **next);
 
 G_END_DECLS
