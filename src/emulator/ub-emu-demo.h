@@ -84,4 +84,28 @@ const char  *ub_emu_demo_get_history_url (UbEmuDemo  *self,
 const char  *ub_emu_demo_get_mirror_url  (UbEmuDemo  *self,
                                           GError    **error);
 
+/*
+ * The locked demo phone (Mi Assistant path). The first call sets it up: a
+ * second emulated phone in fastboot mode with its bootloader locked (at
+ * get_locked_address()), an emulated recovery (UbEmuRecovery behind a
+ * UbEmuAdbServer), a fake update server (UbEmuUpdateServer) that approves a
+ * small demo recovery ROM, and that ROM on the demo mirror
+ * (<mirror>/<version>/<name>). Idempotent.
+ */
+gboolean     ub_emu_demo_enable_locked_phone (UbEmuDemo  *self,
+                                              GError    **error);
+/* "tcp:127.0.0.1:PORT" of the locked phone in fastboot mode, NULL before. */
+const char  *ub_emu_demo_get_locked_address  (UbEmuDemo  *self);
+/* "Presses Volume Up + Power and chooses Connect with MIAssistant": the locked
+ * fastboot phone goes away and the recovery starts listening. */
+gboolean     ub_emu_demo_enter_recovery      (UbEmuDemo  *self,
+                                              GError    **error);
+/* "tcp:127.0.0.1:PORT" of the recovery (adb TCP), NULL until entered. */
+const char  *ub_emu_demo_get_recovery_address (UbEmuDemo *self);
+/* The fake update server's base URL (for UNBRICK_UPDATE_SERVER / the
+ * UbUpdateServer of the demo), NULL before enable_locked_phone(). */
+const char  *ub_emu_demo_get_update_server_url (UbEmuDemo *self);
+/* Owned by the demo; NULL before enable_locked_phone(). */
+struct _UbEmuRecovery *ub_emu_demo_get_recovery (UbEmuDemo *self);
+
 G_END_DECLS

@@ -70,6 +70,15 @@ UbTransport    *ub_usb_transport_wait_open        (const char     *serial_or_pat
 gboolean        ub_usb_transport_wait_for_disconnect (UbUsbTransport *self,
                                                       guint           timeout_ms);
 
+/*
+ * The same for an adb interface ff/42/01 (a phone in recovery, e.g. Mi
+ * Assistant mode): NULL takes the only adb device. A write whose length is a
+ * multiple of the OUT endpoint's wMaxPacketSize ends with a zero-length
+ * packet, as AOSP's adb host sends them; reads are one bulk IN transfer.
+ */
+UbTransport    *ub_usb_transport_open_adb         (const char     *serial_or_path,
+                                                   GError        **error);
+
 const char     *ub_usb_transport_get_serial       (UbUsbTransport *self);
 /* "usb:B-P1.P2…" */
 const char     *ub_usb_transport_get_path         (UbUsbTransport *self);

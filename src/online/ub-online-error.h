@@ -15,6 +15,8 @@ G_BEGIN_DECLS
  * @UB_ONLINE_ERROR_CHECKSUM: an MD5 that does not match, or is not an MD5
  * @UB_ONLINE_ERROR_NO_SPACE: not enough free disk space
  * @UB_ONLINE_ERROR_BAD_DATA: a catalog or server answer that is malformed, truncated or too large
+ * @UB_ONLINE_ERROR_REFUSED: Xiaomi's update server answered but refused (no approval for this
+ *   package on this phone, unknown phone…); the message has the server's own words
  *
  * Cancellation is reported as G_IO_ERROR_CANCELLED.
  */
@@ -25,6 +27,7 @@ typedef enum {
   UB_ONLINE_ERROR_CHECKSUM,
   UB_ONLINE_ERROR_NO_SPACE,
   UB_ONLINE_ERROR_BAD_DATA,
+  UB_ONLINE_ERROR_REFUSED,
 } UbOnlineError;
 
 GQuark ub_online_error_quark (void);
