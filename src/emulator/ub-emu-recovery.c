@@ -177,6 +177,69 @@ LOCKED_GETTER (const char *, last_reboot, last_reboot)
 LOCKED_GETTER (guint64, bytes_received, bytes_received)
 LOCKED_GETTER (const char *, last_error, last_error)
 
+gboolean
+ub_emu_recovery_set_fault_from_string (UbEmuRecovery  *self,
+                                       const char     *spec,
+                                       GError        **error)
+{
+  static const struct {
+    const char         *name;
+    UbEmuRecoveryFault  fault;
+    guint               n_args;  /* after the name */
+  } faults[] = {
+    { "none", UB_EMU_RECOVERY_FAULT_NONE, 0 },
+    { "silence", UB_EMU_RECOVERY_FAULT_SILENCE, 2 },
+    { "unplug", UB_EMU_RECOVERY_FAULT_UNPLUG, 1 },
+    { "install-fail", UB_EMU_RECOVERY_FAULT_INSTALL_FAIL, 0 },
+    { "auth", UB_EMU_RECOVERY_FAULT_AUTH, 0 },
+    { "not-sideload", UB_EMU_RECOVERY_FAULT_NOT_SIDELOAD, 0 },
+  };
+  g_auto(GStrv) parts = NULL;
+
+  g_return_val_if_fail (UB_IS_EMU_RECOVERY (self), FALSE);
+  g_return_val_if_fail (spec != NULL, FALSE);
+
+  parts = g_strsplit (spec, ":", -1);
+  for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
+    {
+      guint64 bytes = 0, ms = 0;
+
+      if (strcmp (parts[0], faults[i].name) != 0)
+        continue;
+      if (g_strv_length (parts) != faults[i].n_args + 1 ||
+          (faults[i].n_args >= 1 &&
+           !g_ascii_string_to_unsigned (parts[1], 10, 0, G_MAXUINT64, &bytes, NULL)) ||
+          (faults[i].n_args >= 2 &&
+           !g_ascii_string_to_unsigned (parts[2], 10, 0, G_MAXUINT, &ms, NULL)))
+        break;
+      ub_emu_recovery_set_fault (self, faults[i].fault, bytes, (guint) ms);
+      return TRUE;
+    }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+               "Unknown recovery fault “%s” (none, silence:BYTES:MS, unplug:BYTES, "
+               "install-fail, auth, not-sideload)", spec);
+  return FALSE;
+}
+
+char *
+ub_emu_recovery_dup_summary (UbEmuRecovery *self)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+
+  g_return_val_if_fail (UB_IS_EMU_RECOVERY (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  g_key_file_set_uint64 (kf, "recovery", "installs", self->installs);
+  g_key_file_set_uint64 (kf, "recovery", "formats", self->formats);
+  g_key_file_set_uint64 (kf, "recovery", "bytes-received", self->bytes_received);
+  if (self->last_reboot)
+    g_key_file_set_string (kf, "recovery", "last-reboot", self->last_reboot);
+  if (self->last_error)
+    g_key_file_set_string (kf, "recovery", "last-error", self->last_error);
+  g_mutex_unlock (&self->lock);
+  return g_key_file_to_data (kf, NULL, NULL);
+}
+
 static void
 recovery_set_error (UbEmuRecovery *self,
                     const char    *text)

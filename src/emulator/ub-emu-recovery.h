@@ -53,6 +53,18 @@ void           ub_emu_recovery_set_fault      (UbEmuRecovery      *self,
                                                guint64             fault_bytes,
                                                guint               fault_ms);
 
+/* Additive (not in the agreed interface): a fault from text, for command
+ * lines: "none", "silence:BYTES:MS", "unplug:BYTES", "install-fail", "auth",
+ * "not-sideload". G_IO_ERROR_INVALID_ARGUMENT otherwise. */
+gboolean       ub_emu_recovery_set_fault_from_string (UbEmuRecovery  *self,
+                                                      const char     *spec,
+                                                      GError        **error);
+
+/* Additive: what happened so far, as a key file group [recovery] (installs,
+ * formats, last-reboot, last-error, bytes-received), for tests that run the
+ * recovery in another process. */
+char          *ub_emu_recovery_dup_summary    (UbEmuRecovery *self);
+
 /* Milliseconds the recovery "works" before the final message (default 0). */
 void           ub_emu_recovery_set_install_delay (UbEmuRecovery *self,
                                                   guint          ms);
