@@ -552,8 +552,9 @@ sideload_pause (UbEmuRecoverySession *self,
   self->sl_state = SL_PAUSED;
   session_clear_timer (self);
   self->timer = g_timeout_source_new (ms);
-  /* The session lives until the timer fires or is destroyed (dispose). */
-  g_source_set_callback (self->timer, sideload_timer_cb, self, NULL);
+  /* The timer holds a reference: a dispose on another thread (USB bridge)
+   * cannot free the session under a running callback. */
+  g_source_set_callback (self->timer, sideload_timer_cb, g_object_ref (self), g_object_unref);
   g_source_attach (self->timer, self->context);
 }
 
@@ -749,6 +750,9 @@ open_sideload (UbEmuRecoverySession *self,
   g_autoptr(GError) error = NULL;
   guint64 size = 0, block = 0;
   const char *sn, *zone;
+  UbEmuRecoveryFault fault;
+  guint64 fault_bytes;
+  guint fault_ms;
 
   if (g_strv_length (parts) != 5 ||
       !g_ascii_string_to_unsigned (parts[1], 10, 1, G_MAXUINT64, &size, NULL) ||
@@ -767,6 +771,12 @@ open_sideload (UbEmuRecoverySession *self,
   g_mutex_lock (&rec->lock);
   rec->bytes_received = 0;
   rec->last_error = NULL;
+  g_mutex_unlock (&rec->lock);
+
+  g_mutex_lock (&rec->lock);
+  fault = rec->fault;
+  fault_bytes = rec->fault_bytes;
+  fault_ms = rec->fault_ms;
   g_mutex_unlock (&rec->lock);
 
   sn = ub_emu_recovery_get_info (rec, "sn");
@@ -797,6 +807,13 @@ open_sideload (UbEmuRecoverySession *self,
   self->sl_silence_done = FALSE;
   sideload_plan (self);
   self->sl_state = SL_REQUEST;
+  if (fault == UB_EMU_RECOVERY_FAULT_SILENCE && fault_bytes == 0)
+    {
+      /* silent before the first request, as real recoveries can be */
+      self->sl_silence_done = TRUE;
+      sideload_pause (self, fault_ms);
+      return;
+    }
   sideload_next (self);
 }
 
