@@ -1,25 +1,27 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The layer rules of docs/ARCHITECTURE.md, read from the sources' #include lines:
-dependencies point down only (fastboot ← rom ← online ← flash ← ui, cli), src/emulator uses none of
-them, only src/ui includes GTK, and the front ends include no *-private.h header.
+dependencies point down only (fastboot ← rom ← online ← flash ← ui, cli; fastboot ← adb ←
+flash), src/emulator uses none of them, only src/ui includes GTK, and the front ends include
+no *-private.h header.
 Usage: check-layers.py SOURCE_ROOT | --selftest"""
 import os
 import re
 import sys
 import tempfile
 
-LAYERS = ["fastboot", "rom", "online", "flash", "emulator", "cli", "ui", "common"]
+LAYERS = ["fastboot", "adb", "rom", "online", "flash", "emulator", "cli", "ui", "common"]
 # what each layer may include from the others
 ALLOWED = {
     "common": set(),
     "fastboot": {"common"},
     "emulator": {"common"},
+    "adb": {"common", "fastboot"},
     "rom": {"common", "fastboot"},
     "online": {"common", "fastboot", "rom"},
-    "flash": {"common", "fastboot", "rom", "online"},
-    "cli": {"common", "fastboot", "rom", "online", "flash", "emulator"},
-    "ui": {"common", "fastboot", "rom", "online", "flash", "emulator"},
+    "flash": {"common", "fastboot", "adb", "rom", "online"},
+    "cli": {"common", "fastboot", "adb", "rom", "online", "flash", "emulator"},
+    "ui": {"common", "fastboot", "adb", "rom", "online", "flash", "emulator"},
 }
 FRONT_ENDS = {"cli", "ui"}
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
@@ -69,7 +71,7 @@ def check(root):
     if os.path.exists(build):
         with open(build, encoding="utf-8") as f:
             text = re.sub(r"#.*", "", f.read())
-        for word in ("libunbrick_fastboot", "fastboot_dep", "'../fastboot'", "rom_dep", "flash_dep"):
+        for word in ("libunbrick_fastboot", "fastboot_dep", "'../fastboot'", "rom_dep", "flash_dep", "adb_dep", "online_dep"):
             if word in text:
                 problems.append(f"src/emulator/meson.build: the emulator uses {word}")
     return problems
@@ -83,10 +85,14 @@ def selftest():
         "rom/ub-z.c": "#include <gtk/gtk.h>\n",
         "cli/ub-cli-w.c": '#include "ub-flash-plan-private.h"\n',
         "rom/ub-v.c": '#include "ub-flash-enums.h"\n',
+        "adb/ub-adb-u.c": '#include "ub-rom.h"\n',
+        "online/ub-t.c": '#include "ub-mi-assistant.h"\n',
     }
     base = {
         "fastboot/ub-sparse-image.h": "", "rom/ub-rom.h": "", "rom/ub-flash-plan-private.h": "",
-        "flash/ub-flash-job.h": "", "ui/ub-window.c": "#include <gtk/gtk.h>\n",
+        "flash/ub-flash-job.h": "", "adb/ub-mi-assistant.h": "",
+        "adb/ub-mi-assistant.c": '#include "ub-transport.h"\n', "fastboot/ub-transport.h": "",
+        "flash/ub-recovery-job.c": '#include "ub-mi-assistant.h"\n', "ui/ub-window.c": "#include <gtk/gtk.h>\n",
         "rom/ub-rom.c": '#include "ub-sparse-image.h"\n#include "ub-rom-enums.h"\n',
         "cli/ub-cli.c": '#include "ub-flash-job.h"\n#include "ub-rom.h"\n',
         "emulator/meson.build": "# not libunbrick_fastboot\nx = 1\n",
