@@ -414,10 +414,14 @@ ub_mi_assistant_sideload (UbMiAssistant          *self,
       block = g_ascii_strtoull (digits, NULL, 10);
       if (block >= n_blocks)
         {
+          g_autofree char *block_s = g_strdup_printf ("%" G_GUINT64_FORMAT, block);
+          g_autofree char *n_blocks_s = g_strdup_printf ("%" G_GUINT64_FORMAT, n_blocks);
+
           ub_adb_connection_close_stream (self->connection, id);
           g_set_error (error, UB_ADB_ERROR, UB_ADB_ERROR_PROTOCOL,
-                       _("The phone asked for block %" G_GUINT64_FORMAT " of a file of %"
-                         G_GUINT64_FORMAT " blocks"), block, n_blocks);
+                       /* TRANSLATORS: both are numbers */
+                       _("The phone asked for block %s of a file of %s blocks"),
+                       block_s, n_blocks_s);
           return FALSE;
         }
       offset = block * UB_SIDELOAD_BLOCK_SIZE;
@@ -431,10 +435,13 @@ ub_mi_assistant_sideload (UbMiAssistant          *self,
         }
       if (got != want)
         {
+          g_autofree char *at_s = g_strdup_printf ("%" G_GUINT64_FORMAT, offset + got);
+          g_autofree char *size_s = g_strdup_printf ("%" G_GUINT64_FORMAT, size);
+
           ub_adb_connection_close_stream (self->connection, id);
           g_set_error (error, UB_ADB_ERROR, UB_ADB_ERROR_FAILED,
-                       _("The ROM file ended early (at %" G_GUINT64_FORMAT " bytes of %"
-                         G_GUINT64_FORMAT ")"), offset + got, size);
+                       /* TRANSLATORS: both are numbers of bytes */
+                       _("The ROM file ended early (at %s bytes of %s)"), at_s, size_s);
           return FALSE;
         }
       /* The recovery reads the package to check it, then again to install
