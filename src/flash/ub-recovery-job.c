@@ -254,7 +254,11 @@ dispatch (UbProgress    *progress,
           UbRecoveryJob *self)
 {
   if (g_str_equal (kind, EVENT_STAGE))
-    self->stage = g_variant_get_uint32 (data);
+    {
+      /* a new stage is news for the progress display too */
+      self->stage = g_variant_get_uint32 (data);
+      g_signal_emit (self, signals[SIGNAL_PROGRESS], 0);
+    }
   else if (g_str_equal (kind, EVENT_LOG))
     g_signal_emit (self, signals[SIGNAL_LOG], 0, g_variant_get_string (data, NULL));
   else if (g_str_equal (kind, EVENT_FINISHED))
