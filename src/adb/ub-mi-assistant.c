@@ -356,7 +356,7 @@ ub_mi_assistant_sideload (UbMiAssistant          *self,
         {
           if (g_error_matches (local, UB_ADB_ERROR, UB_ADB_ERROR_CLOSED))
             {
-              g_error_free (local);
+              g_clear_error (&local);
               g_set_error_literal (&local, UB_ADB_ERROR, UB_ADB_ERROR_CLOSED,
                                    _("the phone closed the connection without saying "
                                      "whether it succeeded"));
