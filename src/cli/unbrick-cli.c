@@ -405,6 +405,7 @@ static gboolean
 cmd_recovery (Cli *cli, const UbCliCommand *cmd, CmdArgs *a, GError **error)
 {
   UbCliRecoveryOptions opt = { 0 };
+  gboolean ok;
 
   if (a->serial != NULL && cli->demo != NULL)
     {
@@ -425,7 +426,9 @@ cmd_recovery (Cli *cli, const UbCliCommand *cmd, CmdArgs *a, GError **error)
   opt.demo = cli->demo;
   opt.progress = cli->progress;
   opt.stop = cli->cancellable;
-  return ub_cli_recovery (&opt, error);
+  ok = ub_cli_recovery (&opt, error);
+  cli->advice = opt.advice;
+  return ok;
 }
 
 /* In the order --help lists them. */

@@ -441,6 +441,8 @@ install (UbRecoveryJob *self,
   stream = g_file_read (file, self->cancel, error);
   if (stream == NULL)
     return FALSE;
+  /* TRANSLATORS: %s: a size, e.g. “4.1 GB” */
+  post_log (self, _("Sending the package (%s); the phone checks it first…"), size_text);
   enter_stage (self, UB_RECOVERY_STAGE_CHECKING);
   self->phase = UB_SIDELOAD_PHASE_CHECKING;
   self->phase_base = 0;
@@ -448,8 +450,6 @@ install (UbRecoveryJob *self,
   ub_progress_set_bytes_total (self->progress, 2 * self->size);
   ub_progress_set_bytes_done (self->progress, 0);
   ub_progress_set_bytes_total (ub_progress_get_child (self->progress), self->size);
-  /* TRANSLATORS: %s: a size, e.g. “4.1 GB” */
-  post_log (self, _("Sending the package (%s); the phone checks it first…"), size_text);
   ub_mi_assistant_set_sideload_timeout (phone, self->sideload_ms);
   return ub_mi_assistant_sideload (phone, G_INPUT_STREAM (stream), self->size,
                                    ub_rom_approval_get_token (self->approval),
@@ -561,7 +561,6 @@ worker (gpointer user_data)
       else
         next_step = ub_advice_for_error (error, self->address,
                                          sideloading ? UB_ADVICE_SIDELOAD : UB_ADVICE_RECOVERY);
-      post_log (self, "%s", error->message);
       error_variant = ub_progress_error_to_variant (error);
     }
   ub_progress_post_event (self->progress, EVENT_FINISHED,
