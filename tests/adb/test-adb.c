@@ -972,6 +972,24 @@ test_sideload_text (void)
 }
 
 static void
+test_sideload_garbage (void)
+{
+  static const char * const garbage[] = { "42", "", "DONEDON!" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (garbage); i++)
+    {
+      g_autoptr(FakeDevice) d = fake_device_new ();
+      g_autoptr(GError) error = NULL;
+      static const gint one[] = { 1, -1 };
+
+      /* neither a block number nor an end: not the sideload protocol */
+      g_assert_false (run_sideload (d, END_TEXT, garbage[i], one, NULL, NULL, &error));
+      g_assert_error (error, UB_ADB_ERROR, UB_ADB_ERROR_PROTOCOL);
+      g_assert_cmpuint (d->served, ==, UB_SIDELOAD_BLOCK_SIZE);
+    }
+}
+
+static void
 test_sideload_beyond_end (void)
 {
   g_autoptr(FakeDevice) d = fake_device_new ();
@@ -1164,6 +1182,7 @@ main (int argc, char **argv)
   g_test_add_func ("/adb/sideload/fail", test_sideload_fail);
   g_test_add_func ("/adb/sideload/text", test_sideload_text);
   g_test_add_func ("/adb/sideload/beyond-end", test_sideload_beyond_end);
+  g_test_add_func ("/adb/sideload/garbage", test_sideload_garbage);
   g_test_add_func ("/adb/sideload/cancel", test_sideload_cancel);
   g_test_add_func ("/adb/sideload/dropped", test_sideload_dropped);
   g_test_add_func ("/adb/sideload/closed", test_sideload_closed);
