@@ -417,8 +417,8 @@ on_sideload_progress (UbSideloadPhase phase,
       self->phase_base = phase == UB_SIDELOAD_PHASE_INSTALLING ? served : 0;
       if (phase == UB_SIDELOAD_PHASE_INSTALLING)
         {
-          enter_stage (self, UB_RECOVERY_STAGE_INSTALLING);
           post_log (self, _("The phone checked the package and is installing it…"));
+          enter_stage (self, UB_RECOVERY_STAGE_INSTALLING);
         }
       ub_progress_set_bytes_total (ub_progress_get_child (self->progress), self->size);
     }
@@ -514,7 +514,8 @@ worker (gpointer user_data)
             }
           else
             {
-              if (message != NULL && message[0] != '\0')
+              /* DONEDONE says no more than the line below */
+              if (message != NULL && message[0] != '\0' && !g_str_equal (message, "DONEDONE"))
                 post_log (self, _("The phone said: %s"), message);
               post_log (self, _("The package is installed."));
               if (self->restart)

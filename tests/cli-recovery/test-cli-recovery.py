@@ -261,6 +261,25 @@ def main():
             check("auth: exit 1 with how to enter recovery", p.returncode == 1 and
                   "Connect with MIAssistant" in p.stderr and "Volume Up" in p.stderr, p.stderr)
 
+    # the demo's locked phone, in recovery: the whole path inside unbrick-cli
+    with tempfile.TemporaryDirectory(prefix="ub-cli-recovery-demo-") as dl:
+        env = {k: v for k, v in os.environ.items() if k not in ("UNBRICK_UPDATE_SERVER",
+                                                               "UNBRICK_MIRRORS")}
+        p = subprocess.run([t.CLI, "--demo", "recovery", "info", "--json"], capture_output=True,
+                           text=True, timeout=120, env=env)
+        info = json.loads(p.stdout) if p.returncode == 0 else {}
+        check("demo: recovery info", info.get("complete") is True and info.get("device"),
+              p.stdout + p.stderr)
+        p = subprocess.run([t.CLI, "--demo", "recovery", "install", "--latest", "--dir", dl,
+                            "--yes", "--json"], capture_output=True, text=True, timeout=300, env=env)
+        events = json_lines(p.stdout) if p.returncode == 0 else []
+        check("demo: recovery install --latest", p.returncode == 0 and events and
+              events[-1].get("event") == "result" and events[-1]["status"] == "succeeded" and
+              len(os.listdir(dl)) == 1, p.stdout + p.stderr)
+        p = subprocess.run([t.CLI, "--demo", "-s", "tcp:127.0.0.1:1", "recovery", "info"],
+                           capture_output=True, text=True, timeout=60, env=env)
+        check("demo: -s is refused", p.returncode == 2, p.stderr)
+
     # no phone there
     p = cli(None, "info")
     check("no phone: exit 1 with Mi Assistant advice", p.returncode == 1 and
