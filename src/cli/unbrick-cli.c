@@ -467,8 +467,7 @@ static const UbCliCommand commands[] = {
     cmd_download },
   { "recovery", NULL,
     "info|roms|install [ZIP|--latest]|wipe-data|reboot [system|bootloader|recovery] [--yes] [--json]",
-    N_("a phone in Mi Assistant recovery (locked phones): its facts, Xiaomi's ROMs for it, "
-       "install one, erase all data, restart"), 1, 2,
+    N_("a locked phone in Mi Assistant recovery: reinstall Xiaomi's system, factory reset"), 1, 2,
     OPT_JSON | OPT_YES | OPT_SERIAL | OPT_DIR | OPT_RECOVERY_LATEST, FALSE, cmd_recovery },
 };
 
