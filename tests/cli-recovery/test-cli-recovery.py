@@ -10,6 +10,7 @@ import http.server
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -260,6 +261,30 @@ def main():
             p = cli(r, "info")
             check("auth: exit 1 with how to enter recovery", p.returncode == 1 and
                   "Connect with MIAssistant" in p.stderr and "Volume Up" in p.stderr, p.stderr)
+
+    # through USB: the emulated recovery on a umockdev bus (ub-usb-harness --recovery), the
+    # phone found with no -s; the update server is ub-recovery-server's
+    wrapper = shutil.which("umockdev-wrapper")
+    if wrapper and os.path.exists(t.USB_HARNESS):
+        with tempfile.TemporaryDirectory(prefix="ub-cli-recovery-usb-") as tmp:
+            rom = os.path.join(tmp, ROM_NAME)
+            with open(rom, "wb") as f:
+                f.write(ROM_DATA)
+            state = os.path.join(tmp, "usb")
+            with recovery(tmp) as r:
+                env = dict(os.environ, UNBRICK_UPDATE_SERVER=r.url)
+                p = subprocess.run([wrapper, t.USB_HARNESS, "--recovery", "--state-dir", state, "--",
+                                    t.CLI, "recovery", "install", rom, "--yes", "--json"],
+                                   capture_output=True, text=True, timeout=300, env=env)
+                events = json_lines(p.stdout) if p.returncode == 0 else []
+                check("usb: recovery install", p.returncode == 0 and events and
+                      events[-1].get("event") == "result" and events[-1]["status"] == "succeeded",
+                      p.stdout + p.stderr)
+                received = os.path.join(state, "package.zip")
+                check("usb: the package arrived byte for byte", os.path.exists(received) and
+                      open(received, "rb").read() == ROM_DATA)
+    else:
+        print("SKIP: no umockdev-wrapper or ub-usb-harness: no install through USB")
 
     # the demo's locked phone, in recovery: the whole path inside unbrick-cli
     with tempfile.TemporaryDirectory(prefix="ub-cli-recovery-demo-") as dl:
