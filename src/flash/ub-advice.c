@@ -71,7 +71,7 @@ recovery_advice (const GError *error,
       case UB_ADB_ERROR_NOT_MI_ASSISTANT:
         return g_strdup (_(ENTER_RECOVERY_ADVICE));
       case UB_ADB_ERROR_INSTALL_FAILED:
-        return g_strdup (_("The phone refused the package (its message is above). Try another ROM "
+        return g_strdup (_("The phone refused the package. Try another ROM "
                            "Xiaomi offers for this phone, or erase all data (factory reset) and "
                            "install again."));
       case UB_ADB_ERROR_TIMEOUT:

@@ -147,7 +147,7 @@ test_recovery (void)
     { UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NO_DEVICE, "tcp:10.0.0.2:5555",
       "Check that the device at 10.0.0.2:5555 is running and in Mi Assistant mode." },
     { UB_ADB_ERROR, UB_ADB_ERROR_INSTALL_FAILED, NULL,
-      "The phone refused the package (its message is above). Try another ROM Xiaomi offers for "
+      "The phone refused the package. Try another ROM Xiaomi offers for "
       "this phone, or erase all data (factory reset) and install again." },
     { UB_ONLINE_ERROR, UB_ONLINE_ERROR_REFUSED, NULL,
       "Xiaomi did not approve this package for this phone. Choose one of the ROMs Xiaomi offers "
