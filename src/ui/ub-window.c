@@ -11,6 +11,7 @@
 #include "ub-flash-page.h"
 #include "ub-mnemonic.h"
 #include "ub-phone.h"
+#include "ub-recovery-connect-page.h"
 #include "ub-result-page.h"
 #include "ub-window.h"
 
@@ -29,6 +30,7 @@ struct _UbWindow
   UbFlashPage     *flash_page;
   UbResultPage    *result_page;
   UbAdvancedPage  *advanced_page;
+  UbRecoveryConnectPage *recovery_connect_page;  /* added in add_recovery_connect_page() */
 
   GSettings       *settings;
   UbEmuDemo       *demo;
@@ -61,7 +63,7 @@ update_header (UbWindow *self)
   adw_window_title_set_subtitle (self->window_title, subtitle);
 
   can_go_back = g_strcmp0 (name, "firmware") == 0 || g_strcmp0 (name, "confirm") == 0 ||
-                g_strcmp0 (name, "advanced") == 0;
+                g_strcmp0 (name, "advanced") == 0 || g_strcmp0 (name, "recovery-connect") == 0;
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", can_go_back);
   gtk_widget_set_visible (GTK_WIDGET (self->back_button), can_go_back);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.advanced",
@@ -144,12 +146,102 @@ set_phones (UbWindow *self, GPtrArray *phones)
   self->phones = g_ptr_array_ref (phones);
 }
 
+/*
+ * The Mi Assistant path (issue 13). ub_window_start_recovery() is where the
+ * recovery pages take over; until they exist it shows a placeholder page
+ * "recovery-firmware".
+ */
+void
+ub_window_start_recovery (UbWindow *self, const char *address, UbRecoveryInfo *info)
+{
+  GtkWidget *page;
+
+  g_return_if_fail (UB_IS_WINDOW (self));
+  g_return_if_fail (address != NULL);
+  page = gtk_stack_get_child_by_name (self->stack, "recovery-firmware");
+  if (page == NULL)
+    {
+      page = adw_status_page_new ();
+      adw_status_page_set_icon_name (ADW_STATUS_PAGE (page), "ub-recovery-keys-symbolic");
+      adw_status_page_set_title (ADW_STATUS_PAGE (page), _("The Phone Is in Mi Assistant Mode"));
+      gtk_stack_add_titled (self->stack, page, "recovery-firmware", _("Choose the firmware"));
+    }
+  g_object_set_data_full (G_OBJECT (page), "address", g_strdup (address), g_free);
+  g_object_set_data_full (G_OBJECT (page), "recovery-info", info != NULL ? g_object_ref (info) : NULL,
+                          g_object_unref);
+  if (ADW_IS_STATUS_PAGE (page))
+    {
+      const char *device = info != NULL ? ub_recovery_info_get_device (info) : NULL;
+      g_autofree char *title = ub_phone_dup_model_name (device != NULL ? device : address);
+
+      adw_status_page_set_description (ADW_STATUS_PAGE (page), title);
+    }
+  ub_window_show_page (self, "recovery-firmware");
+}
+
+static void
+on_recovery_phone_found (UbWindow *self, UbPhone *phone)
+{
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "recovery-connect") != 0)
+    return;
+  ub_window_start_recovery (self, ub_phone_get_address (phone), ub_phone_get_recovery_info (phone));
+}
+
+/* A phone in Mi Assistant mode goes to the recovery pages; a locked
+ * fastboot phone first to how to get there. TRUE when handled. */
+static gboolean
+continue_alone (UbWindow *self, GPtrArray *phones)
+{
+  UbPhone *phone = g_ptr_array_index (phones, 0);
+
+  if (ub_phone_get_recovery_info (phone) != NULL)
+    {
+      ub_window_start_recovery (self, ub_phone_get_address (phone), ub_phone_get_recovery_info (phone));
+      return TRUE;
+    }
+  if (!ub_phone_get_locked (phone))
+    return FALSE;
+  ub_window_show_page (self, "recovery-connect");
+  ub_recovery_connect_page_start (self->recovery_connect_page, phone);
+  return TRUE;
+}
+
+static void
+add_recovery_connect_page (UbWindow *self)
+{
+  self->recovery_connect_page = g_object_new (UB_TYPE_RECOVERY_CONNECT_PAGE, NULL);
+  gtk_stack_add_titled (self->stack, GTK_WIDGET (self->recovery_connect_page), "recovery-connect",
+                        _("Start the recovery"));
+  g_signal_connect_swapped (self->recovery_connect_page, "found", G_CALLBACK (on_recovery_phone_found), self);
+}
+
+/* --demo: the locked demo phone (Mi Assistant path) next to the unlocked one */
+static void
+setup_recovery_demo (UbWindow *self, UbEmuDemo *demo)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbPhone) phone = NULL;
+
+  ub_recovery_connect_page_setup (self->recovery_connect_page, self->detect_page, demo);
+  if (demo == NULL)
+    return;
+  if (!ub_emu_demo_enable_locked_phone (demo, &error))
+    {
+      g_warning ("The locked demo phone could not start: %s", error->message);
+      return;
+    }
+  phone = ub_phone_new_for_address (ub_emu_demo_get_locked_address (demo));
+  ub_detect_page_add_phone (self->detect_page, phone);
+}
+
 static void
 on_detect_continue (UbWindow *self)
 {
   g_autoptr(GPtrArray) phones = ub_detect_page_get_selected (self->detect_page);
 
   if (phones->len == 0)
+    return;
+  if (continue_alone (self, phones))
     return;
   set_phones (self, phones);
   ub_firmware_page_set_phones (self->firmware_page, phones);
@@ -306,6 +398,11 @@ back_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
     }
   else if (g_strcmp0 (name, "advanced") == 0)
     ub_window_show_page (self, self->page_before_advanced != NULL ? self->page_before_advanced : "detect");
+  else if (g_strcmp0 (name, "recovery-connect") == 0)
+    {
+      ub_recovery_connect_page_stop (self->recovery_connect_page);
+      ub_window_show_page (self, "detect");
+    }
 }
 
 static void
@@ -322,8 +419,10 @@ advanced_activated (GtkWidget *widget, const char *action_name, GVariant *parame
       g_free (self->page_before_advanced);
       self->page_before_advanced = g_strdup (name);
     }
+  /* the fastboot tools: not for a phone in Mi Assistant mode */
   ub_advanced_page_set_phone (self->advanced_page,
-                              phones->len > 0 ? g_ptr_array_index (phones, 0) : NULL);
+                              phones->len > 0 && !ub_phone_get_is_adb (g_ptr_array_index (phones, 0))
+                              ? g_ptr_array_index (phones, 0) : NULL);
   ub_window_show_page (self, "advanced");
 }
 
@@ -437,6 +536,7 @@ static void
 ub_window_init (UbWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  add_recovery_connect_page (self);
 
   self->settings = g_settings_new ("io.github.unbrick.Unbrick");
   gtk_window_set_default_size (GTK_WINDOW (self),
@@ -471,6 +571,7 @@ ub_window_new (GtkApplication *application, UbEmuDemo *demo)
       ub_detect_page_add_phone (self->detect_page, phone);
       ub_firmware_page_set_demo (self->firmware_page, demo);
     }
+  setup_recovery_demo (self, demo);
   else
     {
       g_autoptr(GError) error = NULL;

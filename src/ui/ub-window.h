@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "ub-emu-demo.h"
+#include "ub-recovery-info.h"
 
 G_BEGIN_DECLS
 
@@ -23,6 +24,11 @@ GtkWidget  *ub_window_get_page       (UbWindow       *self,
                                       const char     *name);
 void        ub_window_show_page      (UbWindow       *self,
                                       const char     *name);
+/* The Mi Assistant path from its first page (the firmware Xiaomi offers) for
+ * the phone in Mi Assistant mode at @address ("usb:…", "tcp:HOST:PORT"). */
+void        ub_window_start_recovery (UbWindow       *self,
+                                      const char     *address,
+                                      UbRecoveryInfo *info);
 /* TRUE while a phone is being flashed. */
 gboolean    ub_window_get_busy       (UbWindow       *self);
 /* Number of times the flash page redrew its progress, for the stall benchmark. */
