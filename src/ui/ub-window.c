@@ -571,7 +571,6 @@ ub_window_new (GtkApplication *application, UbEmuDemo *demo)
       ub_detect_page_add_phone (self->detect_page, phone);
       ub_firmware_page_set_demo (self->firmware_page, demo);
     }
-  setup_recovery_demo (self, demo);
   else
     {
       g_autoptr(GError) error = NULL;
@@ -581,5 +580,6 @@ ub_window_new (GtkApplication *application, UbEmuDemo *demo)
         adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
       ub_detect_page_set_monitor (self->detect_page, self->monitor);
     }
+  setup_recovery_demo (self, demo);
   return self;
 }
