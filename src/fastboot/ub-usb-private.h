@@ -26,6 +26,7 @@ typedef struct {
   guint8 ep_in;
   guint8 ep_out;
   guint16 max_packet_in;
+  guint16 max_packet_out;
 } UbUsbProbe;
 
 /* Fills @p for the devices Unbrick lists (fastboot, adb, EDL, BROM), the

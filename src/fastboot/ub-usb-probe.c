@@ -106,6 +106,7 @@ find_bulk_endpoints (const struct libusb_interface_descriptor *alt,
       else
         {
           p->ep_out = ep->bEndpointAddress;
+          p->max_packet_out = ep->wMaxPacketSize & 0x7ff;
           have_out = TRUE;
         }
     }
@@ -171,6 +172,8 @@ ub_usb_probe_device (libusb_device *dev,
                   alt->bInterfaceSubClass == FASTBOOT_SUBCLASS &&
                   alt->bInterfaceProtocol == ADB_PROTOCOL)
                 {
+                  /* the endpoints too: ub_usb_transport_open_adb() uses them */
+                  find_bulk_endpoints (alt, p);
                   p->kind = UB_USB_DEVICE_KIND_ADB;
                   p->interface_number = alt->bInterfaceNumber;
                   found = TRUE;

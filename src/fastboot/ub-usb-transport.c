@@ -52,6 +52,8 @@ struct _UbUsbTransport
   guint8 ep_in;
   guint8 ep_out;
   guint16 max_packet_in;
+  guint16 max_packet_out;
+  gboolean zlp;                   /* adb: ZLP after a write of a multiple of max_packet_out */
   guint8 bus;
   guint8 address;
   guint16 vendor_id;
@@ -774,6 +776,32 @@ usb_write_pipeline (UbUsbTransport         *self,
   return TRUE;
 }
 
+/*
+ * adb only (AOSP's host does the same): a transfer whose length is a
+ * multiple of wMaxPacketSize ends with a zero-length packet, so the device
+ * sees where it ends. Fastboot transports never send one.
+ */
+static gboolean
+usb_write_zlp (UbUsbTransport *self,
+               guint           stall_timeout_ms,
+               GError        **error)
+{
+  int actual = 0;
+  int r;
+
+  if (!check_usable (self, error))
+    return FALSE;
+  r = libusb_bulk_transfer (self->handle, self->ep_out, NULL, 0, &actual, stall_timeout_ms);
+  if (r != 0)
+    {
+      if (r == LIBUSB_ERROR_NO_DEVICE)
+        self->gone = TRUE;
+      set_usb_error (error, r, OP_WRITE, self->path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 ub_usb_transport_write (UbTransport   *transport,
                         const guint8  *buf,
@@ -784,10 +812,15 @@ ub_usb_transport_write (UbTransport   *transport,
 {
   Source src = { .buf = buf };
 
+  UbUsbTransport *self = UB_USB_TRANSPORT (transport);
+
   if (len == 0)
-    return TRUE;   /* never a zero-length packet */
-  return usb_write_pipeline (UB_USB_TRANSPORT (transport), &src, len, stall_timeout_ms,
-                             NULL, NULL, cancellable, error);
+    return TRUE;   /* never a zero-length packet of its own */
+  if (!usb_write_pipeline (self, &src, len, stall_timeout_ms, NULL, NULL, cancellable, error))
+    return FALSE;
+  if (self->zlp && self->max_packet_out > 0 && len % self->max_packet_out == 0)
+    return usb_write_zlp (self, stall_timeout_ms, error);
+  return TRUE;
 }
 
 static gboolean
@@ -961,6 +994,8 @@ open_probed (libusb_device *dev,
   self->ep_in = p->ep_in;
   self->ep_out = p->ep_out;
   self->max_packet_in = p->max_packet_in;
+  self->max_packet_out = p->max_packet_out;
+  self->zlp = p->kind == UB_USB_DEVICE_KIND_ADB;
   self->bus = libusb_get_bus_number (dev);
   self->address = libusb_get_device_address (dev);
   self->vendor_id = p->vendor_id;
@@ -973,10 +1008,13 @@ open_probed (libusb_device *dev,
   return UB_TRANSPORT (g_steal_pointer (&self));
 }
 
-UbTransport *
-ub_usb_transport_open (const char *serial_or_path,
-                       GError    **error)
+static UbTransport *
+open_kind (UbUsbDeviceKind kind,
+           const char     *serial_or_path,
+           GError        **error)
 {
+  gboolean adb = kind == UB_USB_DEVICE_KIND_ADB;
+
   libusb_context *ctx = ub_usb_context (error);
   libusb_device **list = NULL;
   libusb_device *chosen = NULL;
@@ -1000,7 +1038,7 @@ ub_usb_transport_open (const char *serial_or_path,
 
       if (!ub_usb_probe_device (list[i], &p))
         continue;
-      if (p.kind != UB_USB_DEVICE_KIND_FASTBOOT)
+      if (p.kind != kind)
         {
           n_other++;
           ub_usb_probe_clear (&p);
@@ -1036,6 +1074,22 @@ ub_usb_transport_open (const char *serial_or_path,
     }
   libusb_free_device_list (list, 1);
 
+  if (chosen == NULL && adb)
+    {
+      if (serial_or_path != NULL)
+        g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NOT_FOUND,
+                     /* TRANSLATORS: %s: what the user gave as --serial */
+                     _("No phone in Mi Assistant mode with serial number or path “%s” was "
+                       "found"), serial_or_path);
+      else if (n_other > 0)
+        g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NOT_FOUND,
+                             _("No phone in Mi Assistant mode was found (a phone in another "
+                               "mode is connected)"));
+      else
+        g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NOT_FOUND,
+                             _("No phone in Mi Assistant mode was found"));
+      return NULL;
+    }
   if (chosen == NULL)
     {
       if (serial_or_path != NULL)
@@ -1052,7 +1106,15 @@ ub_usb_transport_open (const char *serial_or_path,
                              _("No phone in fastboot mode was found"));
       return NULL;
     }
-  if (serial_or_path == NULL && n_fastboot > 1)
+  if (serial_or_path == NULL && n_fastboot > 1 && adb)
+    {
+      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
+                   ngettext ("%u phone is connected in adb mode; choose one by serial number",
+                             "%u phones are connected in adb mode; choose one by serial number",
+                             n_fastboot),
+                   n_fastboot);
+    }
+  else if (serial_or_path == NULL && n_fastboot > 1)
     {
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
                    ngettext ("%u phone is connected in fastboot mode; choose one by serial "
@@ -1068,6 +1130,20 @@ ub_usb_transport_open (const char *serial_or_path,
   ub_usb_probe_clear (&chosen_probe);
   libusb_unref_device (chosen);
   return ret;
+}
+
+UbTransport *
+ub_usb_transport_open (const char *serial_or_path,
+                       GError    **error)
+{
+  return open_kind (UB_USB_DEVICE_KIND_FASTBOOT, serial_or_path, error);
+}
+
+UbTransport *
+ub_usb_transport_open_adb (const char *serial_or_path,
+                           GError    **error)
+{
+  return open_kind (UB_USB_DEVICE_KIND_ADB, serial_or_path, error);
 }
 
 UbTransport *

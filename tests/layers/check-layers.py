@@ -1,25 +1,27 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The layer rules of docs/ARCHITECTURE.md, read from the sources' #include lines:
-dependencies point down only (fastboot ← rom ← online ← flash ← ui, cli), src/emulator uses none of
-them, only src/ui includes GTK, and the front ends include no *-private.h header.
+dependencies point down only (fastboot ← rom ← online ← flash ← ui, cli; fastboot ← adb ←
+flash), src/emulator uses none of them, only src/ui includes GTK, and the front ends include
+no *-private.h header.
 Usage: check-layers.py SOURCE_ROOT | --selftest"""
 import os
 import re
 import sys
 import tempfile
 
-LAYERS = ["fastboot", "rom", "online", "flash", "emulator", "cli", "ui", "common"]
+LAYERS = ["fastboot", "adb", "rom", "online", "flash", "emulator", "cli", "ui", "common"]
 # what each layer may include from the others
 ALLOWED = {
     "common": set(),
     "fastboot": {"common"},
     "emulator": {"common"},
+    "adb": {"common", "fastboot"},
     "rom": {"common", "fastboot"},
     "online": {"common", "fastboot", "rom"},
-    "flash": {"common", "fastboot", "rom", "online"},
-    "cli": {"common", "fastboot", "rom", "online", "flash", "emulator"},
-    "ui": {"common", "fastboot", "rom", "online", "flash", "emulator"},
+    "flash": {"common", "fastboot", "adb", "rom", "online"},
+    "cli": {"common", "fastboot", "adb", "rom", "online", "flash", "emulator"},
+    "ui": {"common", "fastboot", "adb", "rom", "online", "flash", "emulator"},
 }
 FRONT_ENDS = {"cli", "ui"}
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
@@ -69,7 +71,7 @@ def check(root):
     if os.path.exists(build):
         with open(build, encoding="utf-8") as f:
             text = re.sub(r"#.*", "", f.read())
-        for word in ("libunbrick_fastboot", "fastboot_dep", "'../fastboot'", "rom_dep", "flash_dep"):
+        for word in ("libunbrick_fastboot", "fastboot_dep", "'../fastboot'", "rom_dep", "flash_dep", "adb_dep", "online_dep"):
             if word in text:
                 problems.append(f"src/emulator/meson.build: the emulator uses {word}")
     return problems

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+
+#include "ub-adb-tcp-transport.h"
+#include "ub-fastboot-error.h"
+
+/* Patterns as src/fastboot/ub-tcp-transport.c, without its framing and handshake. */
+
+struct _UbAdbTcpTransport
+{
+  GObject            parent_instance;
+  GSocketConnection *connection;
+  GSocket           *socket;
+  char              *description;
+};
+
+static void ub_adb_tcp_transport_iface_init (UbTransportInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (UbAdbTcpTransport, ub_adb_tcp_transport, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (UB_TYPE_TRANSPORT,
+                                                      ub_adb_tcp_transport_iface_init))
+
+static gboolean
+set_closed_error (UbAdbTcpTransport *self,
+                  GError           **error)
+{
+  if (self->socket == NULL)
+    {
+      g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NO_DEVICE,
+                           _("The connection to the device is closed"));
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+propagate_io_error (GError    **error,
+                    GError     *io_error,
+                    const char *what)
+{
+  UbFastbootError code = UB_FASTBOOT_ERROR_IO;
+
+  if (g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_propagate_error (error, io_error);
+      return;
+    }
+  if (g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    code = UB_FASTBOOT_ERROR_TIMEOUT;
+  else if (g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+           g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE) ||
+           g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
+    code = UB_FASTBOOT_ERROR_NO_DEVICE;
+  /* TRANSLATORS: what failed (e.g. “Sending to the device failed”), then the system's
+   * reason */
+  g_set_error (error, UB_FASTBOOT_ERROR, code, _("%s: %s"), what, io_error->message);
+  g_error_free (io_error);
+}
+
+static gboolean
+wait_for (UbAdbTcpTransport *self,
+          GIOCondition       condition,
+          guint              timeout_ms,
+          GCancellable      *cancellable,
+          GError           **error)
+{
+  GError *local = NULL;
+  gint64 timeout_us = timeout_ms > 0 ? (gint64) timeout_ms * 1000 : -1;
+
+  if (!g_socket_condition_timed_wait (self->socket, condition, timeout_us,
+                                      cancellable, &local))
+    {
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        {
+          guint seconds = (timeout_ms + 999) / 1000;
+
+          g_error_free (local);
+          g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_TIMEOUT,
+                       condition == G_IO_IN ?
+                       ngettext ("The phone did not answer within %u second",
+                                 "The phone did not answer within %u seconds", seconds) :
+                       ngettext ("The phone stopped accepting data for %u second",
+                                 "The phone stopped accepting data for %u seconds", seconds),
+                       seconds);
+          return FALSE;
+        }
+      propagate_io_error (error, local, _("Waiting for the device failed"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+ub_adb_tcp_transport_write (UbTransport   *transport,
+                            const guint8  *buf,
+                            gsize          len,
+                            guint          stall_timeout_ms,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  UbAdbTcpTransport *self = UB_ADB_TCP_TRANSPORT (transport);
+  gsize done = 0;
+
+  if (set_closed_error (self, error))
+    return FALSE;
+  while (done < len)
+    {
+      GError *local = NULL;
+      gssize sent;
+
+      sent = g_socket_send (self->socket, (const gchar *) buf + done, len - done,
+                            cancellable, &local);
+      if (sent < 0)
+        {
+          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            {
+              g_error_free (local);
+              if (!wait_for (self, G_IO_OUT, stall_timeout_ms, cancellable, error))
+                return FALSE;
+              continue;
+            }
+          propagate_io_error (error, local, _("Sending to the device failed"));
+          return FALSE;
+        }
+      done += sent;
+    }
+  return TRUE;
+}
+
+static gssize
+ub_adb_tcp_transport_read (UbTransport   *transport,
+                           guint8        *buf,
+                           gsize          len,
+                           guint          timeout_ms,
+                           GCancellable  *cancellable,
+                           GError       **error)
+{
+  UbAdbTcpTransport *self = UB_ADB_TCP_TRANSPORT (transport);
+
+  if (set_closed_error (self, error))
+    return -1;
+  for (;;)
+    {
+      GError *local = NULL;
+      gssize got;
+
+      got = g_socket_receive (self->socket, (gchar *) buf, len, cancellable, &local);
+      if (got < 0)
+        {
+          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            {
+              g_error_free (local);
+              if (!wait_for (self, G_IO_IN, timeout_ms, cancellable, error))
+                return -1;
+              continue;
+            }
+          propagate_io_error (error, local, _("Reading from the device failed"));
+          return -1;
+        }
+      if (got == 0 && len > 0)
+        {
+          g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NO_DEVICE,
+                               _("The device closed the connection"));
+          return -1;
+        }
+      return got;
+    }
+}
+
+static void
+ub_adb_tcp_transport_close (UbTransport *transport)
+{
+  UbAdbTcpTransport *self = UB_ADB_TCP_TRANSPORT (transport);
+
+  if (self->connection != NULL)
+    g_io_stream_close (G_IO_STREAM (self->connection), NULL, NULL);
+  g_clear_object (&self->connection);
+  self->socket = NULL;
+}
+
+static const char *
+ub_adb_tcp_transport_describe (UbTransport *transport)
+{
+  return UB_ADB_TCP_TRANSPORT (transport)->description;
+}
+
+static void
+ub_adb_tcp_transport_iface_init (UbTransportInterface *iface)
+{
+  iface->write = ub_adb_tcp_transport_write;
+  iface->read = ub_adb_tcp_transport_read;
+  iface->close = ub_adb_tcp_transport_close;
+  iface->describe = ub_adb_tcp_transport_describe;
+}
+
+static void
+ub_adb_tcp_transport_finalize (GObject *object)
+{
+  UbAdbTcpTransport *self = UB_ADB_TCP_TRANSPORT (object);
+
+  ub_adb_tcp_transport_close (UB_TRANSPORT (self));
+  g_free (self->description);
+  G_OBJECT_CLASS (ub_adb_tcp_transport_parent_class)->finalize (object);
+}
+
+static void
+ub_adb_tcp_transport_class_init (UbAdbTcpTransportClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ub_adb_tcp_transport_finalize;
+}
+
+static void
+ub_adb_tcp_transport_init (UbAdbTcpTransport *self)
+{
+}
+
+UbTransport *
+ub_adb_tcp_transport_connect (const char    *address,
+                              guint          timeout_ms,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  g_autoptr(UbAdbTcpTransport) self = NULL;
+  g_autoptr(GSocketClient) client = NULL;
+  g_autoptr(GSocketConnectable) connectable = NULL;
+  GError *local = NULL;
+  const char *host;
+
+  g_return_val_if_fail (address != NULL, NULL);
+
+  host = g_str_has_prefix (address, "tcp:") ? address + 4 : address;
+  connectable = g_network_address_parse (host, UB_ADB_TCP_DEFAULT_PORT, &local);
+  if (connectable == NULL)
+    {
+      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
+                   /* TRANSLATORS: %s: what was typed after tcp:, then the reason */
+                   _("Invalid network address “%s”: %s"), host, local->message);
+      g_error_free (local);
+      return NULL;
+    }
+
+  self = g_object_new (UB_TYPE_ADB_TCP_TRANSPORT, NULL);
+  client = g_socket_client_new ();
+  g_socket_client_set_timeout (client, MAX (1, (timeout_ms + 999) / 1000));
+  self->connection = g_socket_client_connect (client, connectable, cancellable, &local);
+  if (self->connection == NULL)
+    {
+      propagate_io_error (error, local, _("Could not connect to the device"));
+      if (error != NULL && *error != NULL && (*error)->code == UB_FASTBOOT_ERROR_IO)
+        (*error)->code = UB_FASTBOOT_ERROR_NOT_FOUND;
+      return NULL;
+    }
+  self->socket = g_socket_connection_get_socket (self->connection);
+  g_socket_set_timeout (self->socket, 0);
+  g_socket_set_blocking (self->socket, FALSE);
+  g_socket_set_option (self->socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  if (strchr (host, ':') == NULL)
+    self->description = g_strdup_printf ("tcp:%s:%u", host, (guint) UB_ADB_TCP_DEFAULT_PORT);
+  else
+    self->description = g_strdup_printf ("tcp:%s", host);
+  return UB_TRANSPORT (g_steal_pointer (&self));
+}
