@@ -113,6 +113,33 @@ decrypt_text (const char *base64)
 
 /* ---- answers */
 
+/* Versions compared with their numbers as numbers (V14.0.10.0 > V14.0.9.0). */
+static int
+version_compare (const char *a,
+                 const char *b)
+{
+  while (*a != '\0' && *b != '\0')
+    {
+      if (g_ascii_isdigit (*a) && g_ascii_isdigit (*b))
+        {
+          char *end_a, *end_b;
+          guint64 x = g_ascii_strtoull (a, &end_a, 10);
+          guint64 y = g_ascii_strtoull (b, &end_b, 10);
+
+          if (x != y)
+            return x < y ? -1 : 1;
+          a = end_a;
+          b = end_b;
+          continue;
+        }
+      if (*a != *b)
+        return (guchar) *a < (guchar) *b ? -1 : 1;
+      a++;
+      b++;
+    }
+  return *a != '\0' ? 1 : *b != '\0' ? -1 : 0;
+}
+
 static const char *
 string_member (JsonObject *object,
                const char *name)
@@ -218,7 +245,7 @@ answer_for (UbEmuUpdateServer *self,
             continue;
           if (strcmp (rom->version, version) == 0)
             current = rom;
-          if (latest == NULL || strcmp (rom->version, latest->version) > 0)
+          if (latest == NULL || version_compare (rom->version, latest->version) > 0)
             latest = rom;
         }
       if (current != NULL)

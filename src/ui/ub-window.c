@@ -14,6 +14,7 @@
 #include "ub-phone.h"
 #include "ub-recovery-confirm-page.h"
 #include "ub-recovery-firmware-page.h"
+#include "ub-recovery-connect-page.h"
 #include "ub-result-page.h"
 #include "ub-window.h"
 
@@ -35,6 +36,7 @@ struct _UbWindow
   UbRecoveryFirmwarePage *recovery_firmware_page;
   UbRecoveryConfirmPage  *recovery_confirm_page;
   UbInstallPage   *install_page;
+  UbRecoveryConnectPage *recovery_connect_page;  /* added in add_recovery_connect_page() */
 
   GSettings       *settings;
   UbEmuDemo       *demo;
@@ -74,7 +76,7 @@ update_header (UbWindow *self)
 
   can_go_back = g_strcmp0 (name, "firmware") == 0 || g_strcmp0 (name, "confirm") == 0 ||
                 g_strcmp0 (name, "advanced") == 0 || g_strcmp0 (name, "recovery-firmware") == 0 ||
-                g_strcmp0 (name, "recovery-confirm") == 0;
+                g_strcmp0 (name, "recovery-confirm") == 0 || g_strcmp0 (name, "recovery-connect") == 0;
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", can_go_back);
   gtk_widget_set_visible (GTK_WIDGET (self->back_button), can_go_back);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.advanced",
@@ -159,11 +161,68 @@ set_phones (UbWindow *self, GPtrArray *phones)
 }
 
 static void
+on_recovery_phone_found (UbWindow *self, UbPhone *phone)
+{
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "recovery-connect") != 0)
+    return;
+  ub_window_start_recovery (self, ub_phone_get_address (phone), ub_phone_get_recovery_info (phone));
+}
+
+/* A phone in Mi Assistant mode goes to the recovery pages; a locked
+ * fastboot phone first to how to get there. TRUE when handled. */
+static gboolean
+continue_alone (UbWindow *self, GPtrArray *phones)
+{
+  UbPhone *phone = g_ptr_array_index (phones, 0);
+
+  if (ub_phone_get_recovery_info (phone) != NULL)
+    {
+      ub_window_start_recovery (self, ub_phone_get_address (phone), ub_phone_get_recovery_info (phone));
+      return TRUE;
+    }
+  if (!ub_phone_get_locked (phone))
+    return FALSE;
+  ub_window_show_page (self, "recovery-connect");
+  ub_recovery_connect_page_start (self->recovery_connect_page, phone);
+  return TRUE;
+}
+
+static void
+add_recovery_connect_page (UbWindow *self)
+{
+  self->recovery_connect_page = g_object_new (UB_TYPE_RECOVERY_CONNECT_PAGE, NULL);
+  gtk_stack_add_titled (self->stack, GTK_WIDGET (self->recovery_connect_page), "recovery-connect",
+                        _("Start the recovery"));
+  g_signal_connect_swapped (self->recovery_connect_page, "found", G_CALLBACK (on_recovery_phone_found), self);
+}
+
+/* --demo: the locked demo phone (Mi Assistant path) next to the unlocked one */
+static void
+setup_recovery_demo (UbWindow *self, UbEmuDemo *demo)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbPhone) phone = NULL;
+
+  ub_recovery_connect_page_setup (self->recovery_connect_page, self->detect_page, demo);
+  if (demo == NULL)
+    return;
+  if (!ub_emu_demo_enable_locked_phone (demo, &error))
+    {
+      g_warning ("The locked demo phone could not start: %s", error->message);
+      return;
+    }
+  phone = ub_phone_new_for_address (ub_emu_demo_get_locked_address (demo));
+  ub_detect_page_add_phone (self->detect_page, phone);
+}
+
+static void
 on_detect_continue (UbWindow *self)
 {
   g_autoptr(GPtrArray) phones = ub_detect_page_get_selected (self->detect_page);
 
   if (phones->len == 0)
+    return;
+  if (continue_alone (self, phones))
     return;
   set_phones (self, phones);
   ub_firmware_page_set_phones (self->firmware_page, phones);
@@ -429,6 +488,11 @@ back_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
     }
   else if (g_strcmp0 (name, "advanced") == 0)
     ub_window_show_page (self, self->page_before_advanced != NULL ? self->page_before_advanced : "detect");
+  else if (g_strcmp0 (name, "recovery-connect") == 0)
+    {
+      ub_recovery_connect_page_stop (self->recovery_connect_page);
+      ub_window_show_page (self, "detect");
+    }
 }
 
 static void
@@ -445,8 +509,10 @@ advanced_activated (GtkWidget *widget, const char *action_name, GVariant *parame
       g_free (self->page_before_advanced);
       self->page_before_advanced = g_strdup (name);
     }
+  /* the fastboot tools: not for a phone in Mi Assistant mode */
   ub_advanced_page_set_phone (self->advanced_page,
-                              phones->len > 0 ? g_ptr_array_index (phones, 0) : NULL);
+                              phones->len > 0 && !ub_phone_get_is_adb (g_ptr_array_index (phones, 0))
+                              ? g_ptr_array_index (phones, 0) : NULL);
   ub_window_show_page (self, "advanced");
 }
 
@@ -582,6 +648,7 @@ static void
 ub_window_init (UbWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  add_recovery_connect_page (self);
 
   self->settings = g_settings_new ("io.github.unbrick.Unbrick");
   gtk_window_set_default_size (GTK_WINDOW (self),
@@ -633,5 +700,6 @@ ub_window_new (GtkApplication *application, UbEmuDemo *demo)
         adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
       ub_detect_page_set_monitor (self->detect_page, self->monitor);
     }
+  setup_recovery_demo (self, demo);
   return self;
 }
