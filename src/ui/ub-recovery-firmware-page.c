@@ -87,7 +87,9 @@ ensure_server (UbRecoveryFirmwarePage *self)
   if (self->server != NULL)
     return self->server;
   self->server = ub_update_server_new ();
-  if (self->demo != NULL && ub_emu_demo_get_update_server_url (self->demo) != NULL)
+  /* demo mode: the demo's fake server, unless the environment names one (tests) */
+  if (self->demo != NULL && ub_emu_demo_get_update_server_url (self->demo) != NULL &&
+      g_getenv ("UNBRICK_UPDATE_SERVER") == NULL)
     {
       g_autofree char *url = g_strconcat (ub_emu_demo_get_update_server_url (self->demo),
                                           "/updates/miotaV3.php", NULL);
@@ -252,9 +254,9 @@ approve_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (g_error_matches (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_REFUSED))
     {
-      /* TRANSLATORS: %s is Xiaomi's own message, e.g. "Xiaomi says: This package is not allowed" */
+      /* TRANSLATORS: %s is the refusal, with Xiaomi's own words; then what to do */
       g_autofree char *subtitle =
-        g_strdup_printf (_("Xiaomi says: %s\nTry another version from the list, or a recovery ROM made for this "
+        g_strdup_printf (_("%s\nTry another version from the list, or a recovery ROM made for this "
                            "phone’s model and region. If none is approved, erasing all data (factory reset) "
                            "may get the phone to start again."),
                          error->message);
