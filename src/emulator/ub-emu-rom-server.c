@@ -59,8 +59,9 @@ struct _UbEmuRomServer
   GThread      *thread;
   SoupServer   *server;
 
-  GMutex        lock;        /* guards counts */
+  GMutex        lock;        /* guards counts and extra */
   GHashTable   *counts;      /* path → GUINT_TO_POINTER (requests) */
+  GHashTable   *extra;       /* "/<version>/<name>" → GBytes (mapped), add_file() */
 };
 
 G_DEFINE_FINAL_TYPE (UbEmuRomServer, ub_emu_rom_server, G_TYPE_OBJECT)
@@ -528,6 +529,21 @@ handle_request (SoupServer        *server,
           return;
         }
     }
+  {
+    g_autoptr(GBytes) extra = NULL;
+
+    g_mutex_lock (&self->lock);
+    extra = g_hash_table_lookup (self->extra, path);
+    if (extra != NULL)
+      g_bytes_ref (extra);
+    g_mutex_unlock (&self->lock);
+    if (extra != NULL)
+      {
+        g_autofree char *etag = etag_for (extra);
+        serve_bytes (msg, extra, "application/zip", etag);
+        return;
+      }
+  }
   set_status (msg, SOUP_STATUS_NOT_FOUND);
 }
 
@@ -628,6 +644,7 @@ ub_emu_rom_server_finalize (GObject *object)
   g_clear_pointer (&self->latest, g_bytes_unref);
   g_clear_pointer (&self->history, g_bytes_unref);
   g_clear_pointer (&self->counts, g_hash_table_unref);
+  g_clear_pointer (&self->extra, g_hash_table_unref);
   g_mutex_clear (&self->lock);
   g_free (self->dir);
   g_free (self->base_url);
@@ -649,6 +666,8 @@ ub_emu_rom_server_init (UbEmuRomServer *self)
 {
   g_mutex_init (&self->lock);
   self->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->extra = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) g_bytes_unref);
   self->roms[0] = (ServedRom) {
     DEMO_PRODUCT "_global", "global", "global", UB_EMU_ROM_SERVER_GLOBAL_VERSION,
     "POCO F3 Global", "Xiaomi MIUI Global Stable", "MIXM",
@@ -771,6 +790,31 @@ ub_emu_rom_server_get_file_path (UbEmuRomServer *self,
     if (g_strcmp0 (version, self->roms[i].version) == 0)
       return self->roms[i].path;
   return NULL;
+}
+
+gboolean
+ub_emu_rom_server_add_file (UbEmuRomServer  *self,
+                            const char      *version,
+                            const char      *path,
+                            GError         **error)
+{
+  g_autoptr(GMappedFile) mapped = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *url_path = NULL;
+
+  g_return_val_if_fail (UB_IS_EMU_ROM_SERVER (self), FALSE);
+
+  mapped = g_mapped_file_new (path, FALSE, error);
+  if (mapped == NULL)
+    return FALSE;
+  name = g_path_get_basename (path);
+  url_path = g_strdup_printf ("/%s/%s", version, name);
+  g_mutex_lock (&self->lock);
+  /* the bytes keep the mapping */
+  g_hash_table_replace (self->extra, g_steal_pointer (&url_path),
+                        g_mapped_file_get_bytes (mapped));
+  g_mutex_unlock (&self->lock);
+  return TRUE;
 }
 
 guint

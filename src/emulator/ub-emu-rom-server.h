@@ -13,6 +13,7 @@ G_BEGIN_DECLS
  *   /latest.yml               a small catalog in XiaomiFirmwareUpdater's format
  *   /history/<codename>.json  HyperData's per-device format (alioth only)
  *   /<version>/<file name>    the ROM files (GET and HEAD, single Range, If-Range)
+ *                             and the files added with add_file()
  *
  * Its content: the demo phone's product (alioth) with a Global and an EEA
  * stable fastboot ROM, each the demo ROM (ub-emu-demo-rom.c) packed as a real
@@ -40,6 +41,12 @@ const char     *ub_emu_rom_server_get_history_url  (UbEmuRomServer  *self);
 /* The packed ROM's path for @version (one of the two above), or NULL. */
 const char     *ub_emu_rom_server_get_file_path    (UbEmuRomServer  *self,
                                                     const char      *version);
+/* Serves the file at @path (mapped now; it must not change) at
+ * /<version>/<its name> too, e.g. the locked demo phone's recovery ROM. */
+gboolean        ub_emu_rom_server_add_file          (UbEmuRomServer *self,
+                                                     const char     *version,
+                                                     const char     *path,
+                                                     GError        **error);
 /* How many requests (any method) asked for @path ("/latest.yml", …) so far. */
 guint           ub_emu_rom_server_get_request_count (UbEmuRomServer *self,
                                                      const char     *path);
