@@ -211,6 +211,9 @@ setup_recovery_demo (UbWindow *self, UbEmuDemo *demo)
       g_warning ("The locked demo phone could not start: %s", error->message);
       return;
     }
+  /* a demo already in recovery has no locked fastboot phone any more */
+  if (ub_emu_demo_get_locked_address (demo) == NULL)
+    return;
   phone = ub_phone_new_for_address (ub_emu_demo_get_locked_address (demo));
   ub_detect_page_add_phone (self->detect_page, phone);
 }

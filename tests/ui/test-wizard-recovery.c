@@ -42,6 +42,10 @@ fixture_setup (Fixture *f, gconstpointer data)
 
   f->demo = ub_emu_demo_new (&error);
   g_assert_no_error (error);
+  /* the window lists the locked demo phone; then it is put in Mi Assistant mode */
+  f->window = ub_window_new (NULL, f->demo);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 800, 720);
+  ub_ui_present (GTK_WINDOW (f->window));
   g_assert_true (ub_emu_demo_enable_locked_phone (f->demo, &error));
   g_assert_no_error (error);
   g_assert_true (ub_emu_demo_enter_recovery (f->demo, &error));
@@ -55,10 +59,6 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->info = ub_mi_assistant_read_info (phone, NULL, &error);
   g_assert_no_error (error);
   ub_mi_assistant_close (phone);
-
-  f->window = ub_window_new (NULL, f->demo);
-  gtk_window_set_default_size (GTK_WINDOW (f->window), 800, 720);
-  ub_ui_present (GTK_WINDOW (f->window));
 }
 
 static void
