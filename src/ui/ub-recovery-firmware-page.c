@@ -20,10 +20,9 @@ struct _UbRecoveryFirmwarePage
 {
   GtkBox           parent_instance;
 
+  GtkScrolledWindow *scroll;
+  GtkWidget       *clamp;
   AdwActionRow    *model_row;
-  AdwActionRow    *version_row;
-  AdwActionRow    *region_row;
-  AdwActionRow    *serial_row;
   GtkBox          *list_status_box;
   GtkSpinner      *list_spinner;
   GtkLabel        *list_status_label;
@@ -101,12 +100,6 @@ ensure_server (UbRecoveryFirmwarePage *self)
 
 /* ---- the phone */
 
-static void
-set_row_value (AdwActionRow *row, const char *value)
-{
-  adw_action_row_set_subtitle (row, value != NULL && *value != '\0' ? value : _("Unknown"));
-}
-
 static const char *
 zone_name (const char *zone)
 {
@@ -121,21 +114,58 @@ static void
 show_phone (UbRecoveryFirmwarePage *self)
 {
   g_autofree char *model = NULL;
-  g_autofree char *region = NULL;
-  const char *device = self->info != NULL ? ub_recovery_info_get_device (self->info) : NULL;
-  const char *zone = self->info != NULL ? ub_recovery_info_get_romzone (self->info) : NULL;
-  const char *reg = self->info != NULL ? ub_recovery_info_get_region (self->info) : NULL;
+  g_autoptr(GPtrArray) facts = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *subtitle = NULL;
+  const char *device = ub_recovery_info_get_device (self->info);
+  const char *version = ub_recovery_info_get_version (self->info);
+  const char *zone = ub_recovery_info_get_romzone (self->info);
+  const char *region = ub_recovery_info_get_region (self->info);
+  const char *serial = ub_recovery_info_get_serial (self->info);
 
-  model = ub_device_names_dup_display (device);
-  set_row_value (self->model_row, model);
-  set_row_value (self->version_row, self->info != NULL ? ub_recovery_info_get_version (self->info) : NULL);
-  if (reg != NULL && zone != NULL)
-    /* TRANSLATORS: the phone's region code and its ROM zone, "GL (International)" */
-    region = g_strdup_printf (_("%s (%s)"), reg, zone_name (zone));
-  else
-    region = g_strdup (reg != NULL ? reg : zone_name (zone));
-  set_row_value (self->region_row, region);
-  set_row_value (self->serial_row, self->info != NULL ? ub_recovery_info_get_serial (self->info) : NULL);
+  model = device != NULL ? ub_device_names_dup_display (device) : g_strdup (_("Unknown phone"));
+  if (version != NULL)
+    g_ptr_array_add (facts, g_strdup (version));
+  if (region != NULL && zone != NULL)
+    /* TRANSLATORS: the phone's region code and its ROM zone, "Region GL (International)" */
+    g_ptr_array_add (facts, g_strdup_printf (_("Region %s (%s)"), region, zone_name (zone)));
+  else if (region != NULL || zone != NULL)
+    g_ptr_array_add (facts, g_strdup_printf (_("Region %s"), region != NULL ? region : zone_name (zone)));
+  if (serial != NULL)
+    /* TRANSLATORS: "Serial 3f6a2b91" */
+    g_ptr_array_add (facts, g_strdup_printf (_("Serial %s"), serial));
+  g_ptr_array_add (facts, NULL);
+  subtitle = g_strjoinv (" · ", (char **) facts->pdata);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->model_row), model);
+  adw_action_row_set_subtitle (self->model_row, subtitle);
+}
+
+/* Scrolls @widget into view (GTK 4.8 has no gtk_scrolled_window_scroll_to). */
+static gboolean
+reveal_cb (gpointer data)
+{
+  GtkWidget *widget = data;
+  UbRecoveryFirmwarePage *self = UB_RECOVERY_FIRMWARE_PAGE (gtk_widget_get_ancestor (widget, UB_TYPE_RECOVERY_FIRMWARE_PAGE));
+  GtkAdjustment *adjustment;
+  double x, y;
+
+  if (self != NULL && gtk_widget_get_mapped (widget) &&
+      gtk_widget_translate_coordinates (widget, self->clamp, 0, 0, &x, &y))
+    {
+      double bottom = y + gtk_widget_get_height (widget) + 12;
+
+      adjustment = gtk_scrolled_window_get_vadjustment (self->scroll);
+      if (bottom > gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment))
+        gtk_adjustment_set_value (adjustment, bottom - gtk_adjustment_get_page_size (adjustment));
+    }
+  g_object_unref (widget);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+reveal (GtkWidget *widget)
+{
+  /* once laid out */
+  g_timeout_add (50, reveal_cb, g_object_ref (widget));
 }
 
 /* ---- the selected file: MD5, then Xiaomi's approval */
@@ -164,6 +194,7 @@ show_status (UbRecoveryFirmwarePage *self,
   gtk_widget_add_css_class (GTK_WIDGET (self->status_icon), ok ? "success" : "error");
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->status_icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   ok ? _("Approved") : _("Not approved"), -1);
+  reveal (GTK_WIDGET (self->check_group));
 }
 
 static void
@@ -355,6 +386,7 @@ ub_recovery_firmware_page_open (UbRecoveryFirmwarePage *self, const char *path)
       return;
     }
   set_checking (self, TRUE);
+  reveal (GTK_WIDGET (self->check_group));
   gtk_progress_bar_set_fraction (self->check_progress_bar, 0);
   gtk_label_set_text (self->check_progress_label, _("Checking the file…"));
   self->hashing = ub_progress_new ();
@@ -494,6 +526,7 @@ start_rom_download (UbRecoveryFirmwarePage *self, UbUpdateRom *rom)
                      ub_update_rom_get_version (rom));
 
   gtk_widget_set_visible (GTK_WIDGET (self->download_panel), TRUE);
+  reveal (GTK_WIDGET (self->download_panel));
   ub_download_panel_start_urls (self->download_panel, (const char * const *) urls, ub_update_rom_get_md5 (rom),
                                 _("Downloading the Official Firmware"), description);
 }
@@ -793,10 +826,9 @@ ub_recovery_firmware_page_class_init (UbRecoveryFirmwarePageClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/unbrick/Unbrick/ub-recovery-firmware-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, UbRecoveryFirmwarePage, scroll);
+  gtk_widget_class_bind_template_child (widget_class, UbRecoveryFirmwarePage, clamp);
   gtk_widget_class_bind_template_child (widget_class, UbRecoveryFirmwarePage, model_row);
-  gtk_widget_class_bind_template_child (widget_class, UbRecoveryFirmwarePage, version_row);
-  gtk_widget_class_bind_template_child (widget_class, UbRecoveryFirmwarePage, region_row);
-  gtk_widget_class_bind_template_child (widget_class, UbRecoveryFirmwarePage, serial_row);
   gtk_widget_class_bind_template_child (widget_class, UbRecoveryFirmwarePage, list_status_box);
   gtk_widget_class_bind_template_child (widget_class, UbRecoveryFirmwarePage, list_spinner);
   gtk_widget_class_bind_template_child (widget_class, UbRecoveryFirmwarePage, list_status_label);
