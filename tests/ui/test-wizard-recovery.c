@@ -326,6 +326,94 @@ test_refusal_then_factory_reset (Fixture *f, gconstpointer data)
   ub_emu_update_server_stop (server);
 }
 
+/* Detect → … → Confirm with the latest ROM downloaded and approved. */
+static void
+go_to_recovery_confirm (Fixture *f)
+{
+  GPtrArray *roms;
+
+  ub_window_start_recovery (f->window, ub_emu_demo_get_recovery_address (f->demo), f->info);
+  g_assert_true (ub_ui_wait (firmware_settled, f, 30));
+  roms = ub_recovery_firmware_page_get_roms (firmware_page (f));
+  g_assert_cmpuint (roms->len, >=, 1);
+  ub_recovery_firmware_page_download (firmware_page (f), g_ptr_array_index (roms, roms->len - 1));
+  g_assert_true (ub_ui_wait (firmware_settled, f, 60));
+  g_assert_nonnull (ub_recovery_firmware_page_get_approval (firmware_page (f)));
+  ub_ui_click (page (f, "recovery-firmware"), "_Next");
+  g_assert_cmpstr (visible_page (f), ==, "recovery-confirm");
+}
+
+/* The recovery refuses the package after checking it: the result says so in
+ * its words, with the next step; Try Again goes back to the firmware. */
+static void
+test_install_fails (Fixture *f, gconstpointer data)
+{
+  UbEmuRecovery *recovery = ub_emu_demo_get_recovery (f->demo);
+  UbResultPage *result = UB_RESULT_PAGE (page (f, "result"));
+
+  go_to_recovery_confirm (f);
+  ub_emu_recovery_set_fault (recovery, UB_EMU_RECOVERY_FAULT_INSTALL_FAIL, 0, 0);
+  ub_ui_click (page (f, "recovery-confirm"), "_Install");
+  g_assert_true (ub_ui_wait (on_result_page, f, 120));
+  g_assert_cmpstr (ub_result_page_get_title (result), ==, "The Install Did Not Finish");
+  g_assert_true (ub_ui_shows_text (page (f, "result"), UB_EMU_RECOVERY_FAIL_TEXT));
+  g_assert_nonnull (ub_ui_find_by_label (page (f, "result"), GTK_TYPE_BUTTON, "_Try Again"));
+  g_assert_null (ub_ui_find_by_label (page (f, "result"), GTK_TYPE_BUTTON, "_Resume"));
+  g_assert_cmpuint (ub_emu_recovery_get_installs (recovery), ==, 0);
+  ub_ui_screenshot (GTK_WINDOW (f->window), "recovery-result-failed");
+
+  /* Try Again: the firmware page, its approved file kept */
+  ub_ui_click (page (f, "result"), "_Try Again");
+  g_assert_cmpstr (visible_page (f), ==, "recovery-firmware");
+  g_assert_nonnull (ub_recovery_firmware_page_get_approval (firmware_page (f)));
+  ub_emu_recovery_set_fault (recovery, UB_EMU_RECOVERY_FAULT_NONE, 0, 0);
+  ub_ui_click (page (f, "recovery-firmware"), "_Next");
+  ub_ui_click (page (f, "recovery-confirm"), "_Install");
+  g_assert_true (ub_ui_wait (on_result_page, f, 120));
+  g_assert_cmpstr (ub_result_page_get_title (result), ==, "Your Phone Is Restarting");
+  g_assert_cmpuint (ub_emu_recovery_get_installs (recovery), ==, 1);
+}
+
+static gboolean
+sideloading (gpointer data)
+{
+  Fixture *f = data;
+  UbRecoveryJob *job = ub_install_page_get_job (UB_INSTALL_PAGE (page (f, "install")));
+
+  return (job != NULL && ub_recovery_job_get_stage (job) >= UB_RECOVERY_STAGE_CHECKING) ||
+         g_strcmp0 (visible_page (f), "result") == 0;
+}
+
+/* Cancel asks first; Stop ends the install between blocks, the phone left in recovery. */
+static void
+test_cancel (Fixture *f, gconstpointer data)
+{
+  UbEmuRecovery *recovery = ub_emu_demo_get_recovery (f->demo);
+  UbResultPage *result = UB_RESULT_PAGE (page (f, "result"));
+
+  go_to_recovery_confirm (f);
+  /* the recovery goes quiet mid-install, so there is time to stop it */
+  ub_emu_recovery_set_fault (recovery, UB_EMU_RECOVERY_FAULT_SILENCE, 0, 3000);
+  ub_ui_click (page (f, "recovery-confirm"), "_Install");
+  g_assert_true (ub_ui_wait (sideloading, f, 60));
+  g_assert_cmpstr (visible_page (f), ==, "install");
+  ub_install_page_request_cancel (UB_INSTALL_PAGE (page (f, "install")));
+  {
+    AdwMessageDialog *dialog;
+
+    g_assert_nonnull (ub_ui_wait_for_dialog ());
+    dialog = ub_ui_find_dialog ();
+    g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Stop Installing?");
+    g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "stays in recovery"));
+  }
+  ub_ui_answer_dialog ("stop");
+  g_assert_true (ub_ui_wait (on_result_page, f, 60));
+  g_assert_cmpstr (ub_result_page_get_title (result), ==, "Installing Stopped");
+  g_assert_nonnull (ub_ui_find_by_label (page (f, "result"), GTK_TYPE_BUTTON, "_Try Again"));
+  g_assert_cmpuint (ub_emu_recovery_get_installs (recovery), ==, 0);
+  ub_emu_recovery_set_fault (recovery, UB_EMU_RECOVERY_FAULT_NONE, 0, 0);
+}
+
 /* The update server out of reach: the error, what to do, and Retry. */
 static void
 test_offline (Fixture *f, gconstpointer data)
@@ -369,6 +457,8 @@ main (int argc, char **argv)
   ADD ("/ui/recovery/install", test_install);
   ADD ("/ui/recovery/refusal-factory-reset", test_refusal_then_factory_reset);
   ADD ("/ui/recovery/offline", test_offline);
+  ADD ("/ui/recovery/install-fails", test_install_fails);
+  ADD ("/ui/recovery/cancel", test_cancel);
 #undef ADD
   status = g_test_run ();
   ub_test_rm_rf (tmp);
