@@ -260,7 +260,11 @@ ub_result_page_show_recovery (UbResultPage  *self,
       if (next == NULL)
         next = cancelled ? _("The phone stays in recovery (Mi Assistant mode). Try Again starts the install again.")
                          : _("Keep the phone in Mi Assistant mode, check the cable, then Try Again.");
-      adw_status_page_set_description (self->status_page, next);
+      /* the description is Pango markup: text from the job and the phone goes in the label below */
+      {
+        g_autofree char *escaped = g_markup_escape_text (next, -1);
+        adw_status_page_set_description (self->status_page, escaped);
+      }
       if (error != NULL && !cancelled)
         /* TRANSLATORS: followed by the technical error */
         g_string_append_printf (details, _("What went wrong: %s"), error->message);
