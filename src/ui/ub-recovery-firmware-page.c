@@ -62,6 +62,32 @@ G_DEFINE_FINAL_TYPE (UbRecoveryFirmwarePage, ub_recovery_firmware_page, GTK_TYPE
 enum { CONTINUE, FACTORY_RESET, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
+/* One request to the server: the page and the cancellable it was made with
+ * (an answer for an earlier request is dropped). */
+typedef struct {
+  UbRecoveryFirmwarePage *self;
+  GCancellable           *cancellable;
+} Call;
+
+static Call *
+call_new (UbRecoveryFirmwarePage *self, GCancellable *cancellable)
+{
+  Call *call = g_new0 (Call, 1);
+
+  call->self = g_object_ref (self);
+  call->cancellable = g_object_ref (cancellable);
+  return call;
+}
+
+static void
+call_free (Call *call)
+{
+  g_object_unref (call->self);
+  g_object_unref (call->cancellable);
+  g_free (call);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Call, call_free)
+
 static void
 set_message (UbRecoveryFirmwarePage *self, const char *message)
 {
@@ -256,11 +282,12 @@ on_hashing_changed (UbProgress *progress, UbRecoveryFirmwarePage *self)
 static void
 approve_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(UbRecoveryFirmwarePage) self = user_data;
+  g_autoptr(Call) call = user_data;
+  UbRecoveryFirmwarePage *self = call->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(UbRomApproval) approval = ub_update_server_approve_finish (UB_UPDATE_SERVER (source), result, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->check_cancellable == NULL)
+  if (call->cancellable != self->check_cancellable || g_cancellable_is_cancelled (call->cancellable))
     return;
   g_clear_object (&self->check_cancellable);
   set_checking (self, FALSE);
@@ -319,7 +346,7 @@ start_approve (UbRecoveryFirmwarePage *self)
   gtk_label_set_text (self->check_progress_label, _("Asking Xiaomi to approve this firmware for your phone…"));
   self->check_cancellable = g_cancellable_new ();
   ub_update_server_approve_async (ensure_server (self), query, self->md5, self->check_cancellable,
-                                  approve_done, g_object_ref (self));
+                                  approve_done, call_new (self, self->check_cancellable));
 }
 
 static void
@@ -462,11 +489,12 @@ clear_rom_list (UbRecoveryFirmwarePage *self)
 static void
 list_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(UbRecoveryFirmwarePage) self = user_data;
+  g_autoptr(Call) call = user_data;
+  UbRecoveryFirmwarePage *self = call->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) roms = ub_update_server_list_roms_finish (UB_UPDATE_SERVER (source), result, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->list_cancellable == NULL)
+  if (call->cancellable != self->list_cancellable || g_cancellable_is_cancelled (call->cancellable))
     return;
   g_clear_object (&self->list_cancellable);
   if (roms == NULL)
@@ -511,7 +539,7 @@ ub_recovery_firmware_page_refresh (UbRecoveryFirmwarePage *self)
   self->list_cancellable = g_cancellable_new ();
   set_list_status (self, TRUE, _("Asking Xiaomi’s update server…"), FALSE);
   ub_update_server_list_roms_async (ensure_server (self), query, self->list_cancellable, list_done,
-                                    g_object_ref (self));
+                                    call_new (self, self->list_cancellable));
 }
 
 /* ---- downloading one */
@@ -551,6 +579,8 @@ demo_mirror_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char *mirror = g_task_propagate_pointer (G_TASK (result), &error);
   g_autoptr(UbUpdateRom) rom = g_steal_pointer (&self->waiting_rom);
 
+  if (self->rom_list == NULL)
+    return;   /* disposed meanwhile */
   if (mirror == NULL)
     {
       set_list_status (self, FALSE, error->message, FALSE);

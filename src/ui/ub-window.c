@@ -459,6 +459,28 @@ on_recovery_wipe (UbWindow *self)
 }
 
 static void
+notify_recovery_result (UbWindow *self, UbRecoveryJob *job, gboolean succeeded)
+{
+  GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  gboolean wipe = ub_recovery_job_get_kind (job) == UB_RECOVERY_JOB_WIPE_DATA;
+  g_autoptr(GNotification) notification = NULL;
+
+  if (app == NULL || gtk_window_is_active (GTK_WINDOW (self)))
+    return;
+  if (succeeded)
+    notification = g_notification_new (wipe ? _("All data erased") : _("Installing finished"));
+  else
+    notification = g_notification_new (wipe ? _("The factory reset did not finish")
+                                            : _("Installing did not finish"));
+  g_notification_set_body (notification,
+                           succeeded ? _("Your phone is restarting. The first start can take up to 10 minutes.")
+                                     : _("Open Unbrick to see what happened and what to do next."));
+  g_notification_set_priority (notification,
+                               succeeded ? G_NOTIFICATION_PRIORITY_NORMAL : G_NOTIFICATION_PRIORITY_HIGH);
+  g_application_send_notification (app, "flash-result", notification);
+}
+
+static void
 on_install_finished (UbWindow *self)
 {
   UbRecoveryJob *job = ub_install_page_get_job (self->install_page);
@@ -469,7 +491,7 @@ on_install_finished (UbWindow *self)
   ub_detect_page_set_paused (self->detect_page, FALSE);
   ub_result_page_show_recovery (self->result_page, job, title, ub_install_page_get_log (self->install_page));
   ub_window_show_page (self, "result");
-  notify_result (self, succeeded);
+  notify_recovery_result (self, job, succeeded);
   if (self->close_confirmed)
     gtk_window_close (GTK_WINDOW (self));
 }
