@@ -218,32 +218,38 @@ test_reboot_unplugs (Fixture       *fx,
   g_assert_cmpstr (ub_emu_recovery_get_last_reboot (fx->recovery), ==, "bootloader");
 }
 
-/* Whole 64 KiB blocks: each is followed by a zero-length packet. */
-static void
-test_sideload (Fixture       *fx,
-               gconstpointer  data)
+/* Plays the host's side of a sideload; the final text, or NULL when the
+ * device left the bus. */
+static char *
+sideload (Fixture *fx,
+          guint    nblocks,
+          guint   *requests)
 {
-  g_autoptr(GBytes) package = ub_test_random_bytes (3 * BLOCK, 42);
+  g_autoptr(GBytes) package = ub_test_random_bytes ((gsize) nblocks * BLOCK, 42);
   g_autofree char *sha1 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA1, package);
   g_autoptr(GError) error = NULL;
   g_autofree char *token = ub_emu_token_sign ("3f6a2b91", "V14.0.9.0.TKFMIXM", "2", sha1, &error);
   g_autofree char *service = NULL;
-  g_autofree char *final = NULL;
+  char *final = NULL;
   const guint8 *bytes = g_bytes_get_data (package, NULL);
-  UbEmuUsbStats st;
   guint32 remote = 0;
-  guint requests = 0;
 
   g_assert_no_error (error);
-  service = g_strdup_printf ("sideload-host:%d:%d:%s:0", 3 * BLOCK, BLOCK, token);
+  service = g_strdup_printf ("sideload-host:%u:%d:%s:0", nblocks * BLOCK, BLOCK, token);
   do_connect (fx);
   send_packet (fx, A_OPEN, 1, 0, service, strlen (service) + 1);
   expect_packet (fx, A_OKAY, 1, NULL, &remote);
   for (;;)
     {
       Packet p = { 0 };
+      int r = recv_packet (fx, &p);
 
-      g_assert_cmpint (recv_packet (fx, &p), ==, 0);
+      if (r == LIBUSB_ERROR_NO_DEVICE)
+        {
+          g_free (final);
+          return NULL;
+        }
+      g_assert_cmpint (r, ==, 0);
       if (p.cmd == A_CLSE)
         {
           g_free (p.data);
@@ -255,10 +261,17 @@ test_sideload (Fixture       *fx,
         {
           guint64 block = g_ascii_strtoull ((char *) p.data, NULL, 10);
 
-          g_assert_cmpuint (block, <, 3);
-          requests++;
+          g_assert_cmpuint (block, <, nblocks);
+          (*requests)++;
           send_packet (fx, A_WRTE, 1, remote, bytes + block * BLOCK, BLOCK);
-          expect_packet (fx, A_OKAY, 1, NULL, NULL);
+          r = recv_packet (fx, &p);
+          if (r == LIBUSB_ERROR_NO_DEVICE)
+            {
+              g_free (final);
+              return NULL;
+            }
+          g_assert_cmpint (r, ==, 0);
+          g_assert_cmphex (p.cmd, ==, A_OKAY);
         }
       else
         {
@@ -267,12 +280,42 @@ test_sideload (Fixture       *fx,
         }
       g_free (p.data);
     }
+  return final;
+}
+
+/* Whole 64 KiB blocks: each is followed by a zero-length packet. */
+static void
+test_sideload (Fixture       *fx,
+               gconstpointer  data)
+{
+  g_autofree char *final = NULL;
+  UbEmuUsbStats st;
+  guint requests = 0;
+
+  final = sideload (fx, 3, &requests);
   g_assert_cmpstr (final, ==, "DONEDONE");
   g_assert_cmpuint (requests, >=, 6);
   g_assert_cmpuint (ub_emu_recovery_get_installs (fx->recovery), ==, 1);
   ub_emu_usb_device_get_stats (fx->dev, &st);
   g_assert_cmpuint (st.n_zero_length_out_adb, ==, requests);
   g_assert_cmpuint (st.n_zero_length_out, ==, 0);
+}
+
+/* The unplug fault takes the recovery off the bus mid-sideload. */
+static void
+test_unplug_fault (Fixture       *fx,
+                   gconstpointer  data)
+{
+  g_autofree char *final = NULL;
+  guint requests = 0;
+
+  ub_emu_recovery_set_fault (fx->recovery, UB_EMU_RECOVERY_FAULT_UNPLUG, 2 * BLOCK, 0);
+  final = sideload (fx, 4, &requests);
+  g_assert_null (final);
+  g_assert_cmpuint (requests, ==, 2);
+  g_assert_true (ub_emu_usb_settle (bus, 5000));
+  g_assert_false (ub_emu_usb_device_is_plugged (fx->dev));
+  g_assert_cmpuint (ub_emu_recovery_get_installs (fx->recovery), ==, 0);
 }
 
 int
@@ -296,6 +339,7 @@ main (int   argc,
   g_test_add ("/usb-recovery/service", Fixture, NULL, fixture_setup, test_service, fixture_teardown);
   g_test_add ("/usb-recovery/reboot-unplugs", Fixture, NULL, fixture_setup, test_reboot_unplugs, fixture_teardown);
   g_test_add ("/usb-recovery/sideload", Fixture, NULL, fixture_setup, test_sideload, fixture_teardown);
+  g_test_add ("/usb-recovery/unplug-fault", Fixture, NULL, fixture_setup, test_unplug_fault, fixture_teardown);
 
   ret = g_test_run ();
   g_clear_object (&bus);

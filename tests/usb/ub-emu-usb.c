@@ -1226,6 +1226,13 @@ bus_thread (gpointer data)
   return NULL;
 }
 
+static gboolean
+bus_quit_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 device_free (UbEmuUsbDevice *dev)
 {
@@ -1242,8 +1249,9 @@ ub_emu_usb_finalize (GObject *object)
 {
   UbEmuUsb *self = UB_EMU_USB (object);
 
-  /* stop delayed work first */
-  g_main_loop_quit (self->loop);
+  /* stop delayed work first; quit from inside the loop, which may not be
+   * running yet (a quit before g_main_loop_run() would be lost) */
+  g_main_context_invoke (self->context, bus_quit_cb, self->loop);
   g_thread_join (self->thread);
 
   for (guint i = 0; i < self->plugs->len; i++)
