@@ -89,7 +89,7 @@ json_end (JsonBuilder *b)
 /* ---- the phone and the server ------------------------------------------------ */
 
 typedef struct {
-  const UbCliRecoveryOptions *opt;
+  UbCliRecoveryOptions       *opt;
   const char                 *address;     /* as given, or the demo's */
   const char                 *server_url;  /* the demo's fake update server, else NULL */
   const char                 *mirror;      /* the demo's ROM mirror, else NULL */
@@ -469,20 +469,17 @@ run_job (Recovery      *r,
         }
       return TRUE;
     }
-  if (!r->opt->json)
+  if (failure == NULL)
     {
-      if (ub_recovery_job_get_phone_message (job) != NULL &&
-          ub_recovery_job_get_phone_message (job)[0] != '\0')
-        {
-          /* TRANSLATORS: %s: the recovery's own text, in English */
-          g_printerr (_("The phone said: %s\n"), ub_recovery_job_get_phone_message (job));
-        }
-      if (ub_recovery_job_get_next_step (job) != NULL)
-        g_printerr (_("Next step: %s\n"), ub_recovery_job_get_next_step (job));
+      g_set_error_literal (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED, _("The job failed."));
+      return FALSE;
     }
-  /* the advice was printed: a plain ROM error keeps it from being repeated */
-  g_set_error_literal (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED,
-                       failure != NULL ? failure->message : _("The job failed."));
+  /* unbrick-cli prints the error and its next step, as the job's: a stop or a
+   * lost link while the package was being sent is an interrupted install */
+  if (ub_recovery_job_get_stage (job) == UB_RECOVERY_STAGE_CHECKING ||
+      ub_recovery_job_get_stage (job) == UB_RECOVERY_STAGE_INSTALLING)
+    r->opt->advice = UB_ADVICE_SIDELOAD;
+  g_propagate_error (error, g_error_copy (failure));
   return FALSE;
 }
 
@@ -697,13 +694,14 @@ cmd_reboot (Recovery  *r,
 }
 
 gboolean
-ub_cli_recovery (const UbCliRecoveryOptions *opt,
-                 GError                    **error)
+ub_cli_recovery (UbCliRecoveryOptions *opt,
+                 GError              **error)
 {
   Recovery r = { opt, opt->address };
   g_autoptr(GMainContext) context = g_main_context_new ();
   gboolean ok;
 
+  opt->advice = UB_ADVICE_RECOVERY;
   if (opt->demo != NULL &&
       !ub_cli_demo_get_recovery (opt->demo, &r.address, &r.server_url, &r.mirror, error))
     return FALSE;

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "ub-advice.h"
 #include "ub-cli-demo.h"
 #include "ub-cli-progress.h"
 
@@ -22,10 +23,12 @@ typedef struct {
   UbCliDemo     *demo;
   UbCliProgress *progress;
   GCancellable  *stop;
+  /* out: what the advice for the error is about (a failed sideload or not) */
+  UbAdviceContext advice;
 } UbCliRecoveryOptions;
 
 /* Runs on the calling thread. */
-gboolean ub_cli_recovery (const UbCliRecoveryOptions *opt,
-                          GError                    **error);
+gboolean ub_cli_recovery (UbCliRecoveryOptions *opt,
+                          GError              **error);
 
 G_END_DECLS

@@ -405,6 +405,7 @@ static gboolean
 cmd_recovery (Cli *cli, const UbCliCommand *cmd, CmdArgs *a, GError **error)
 {
   UbCliRecoveryOptions opt = { 0 };
+  gboolean ok;
 
   if (a->serial != NULL && cli->demo != NULL)
     {
@@ -425,7 +426,9 @@ cmd_recovery (Cli *cli, const UbCliCommand *cmd, CmdArgs *a, GError **error)
   opt.demo = cli->demo;
   opt.progress = cli->progress;
   opt.stop = cli->cancellable;
-  return ub_cli_recovery (&opt, error);
+  ok = ub_cli_recovery (&opt, error);
+  cli->advice = opt.advice;
+  return ok;
 }
 
 /* In the order --help lists them. */
@@ -464,8 +467,7 @@ static const UbCliCommand commands[] = {
     cmd_download },
   { "recovery", NULL,
     "info|roms|install [ZIP|--latest]|wipe-data|reboot [system|bootloader|recovery] [--yes] [--json]",
-    N_("a phone in Mi Assistant recovery (locked phones): its facts, Xiaomi's ROMs for it, "
-       "install one, erase all data, restart"), 1, 2,
+    N_("a locked phone in Mi Assistant recovery: reinstall Xiaomi's system, factory reset"), 1, 2,
     OPT_JSON | OPT_YES | OPT_SERIAL | OPT_DIR | OPT_RECOVERY_LATEST, FALSE, cmd_recovery },
 };
 

@@ -254,7 +254,11 @@ dispatch (UbProgress    *progress,
           UbRecoveryJob *self)
 {
   if (g_str_equal (kind, EVENT_STAGE))
-    self->stage = g_variant_get_uint32 (data);
+    {
+      /* a new stage is news for the progress display too */
+      self->stage = g_variant_get_uint32 (data);
+      g_signal_emit (self, signals[SIGNAL_PROGRESS], 0);
+    }
   else if (g_str_equal (kind, EVENT_LOG))
     g_signal_emit (self, signals[SIGNAL_LOG], 0, g_variant_get_string (data, NULL));
   else if (g_str_equal (kind, EVENT_FINISHED))
@@ -413,8 +417,8 @@ on_sideload_progress (UbSideloadPhase phase,
       self->phase_base = phase == UB_SIDELOAD_PHASE_INSTALLING ? served : 0;
       if (phase == UB_SIDELOAD_PHASE_INSTALLING)
         {
-          enter_stage (self, UB_RECOVERY_STAGE_INSTALLING);
           post_log (self, _("The phone checked the package and is installing it…"));
+          enter_stage (self, UB_RECOVERY_STAGE_INSTALLING);
         }
       ub_progress_set_bytes_total (ub_progress_get_child (self->progress), self->size);
     }
@@ -437,6 +441,8 @@ install (UbRecoveryJob *self,
   stream = g_file_read (file, self->cancel, error);
   if (stream == NULL)
     return FALSE;
+  /* TRANSLATORS: %s: a size, e.g. “4.1 GB” */
+  post_log (self, _("Sending the package (%s); the phone checks it first…"), size_text);
   enter_stage (self, UB_RECOVERY_STAGE_CHECKING);
   self->phase = UB_SIDELOAD_PHASE_CHECKING;
   self->phase_base = 0;
@@ -444,8 +450,6 @@ install (UbRecoveryJob *self,
   ub_progress_set_bytes_total (self->progress, 2 * self->size);
   ub_progress_set_bytes_done (self->progress, 0);
   ub_progress_set_bytes_total (ub_progress_get_child (self->progress), self->size);
-  /* TRANSLATORS: %s: a size, e.g. “4.1 GB” */
-  post_log (self, _("Sending the package (%s); the phone checks it first…"), size_text);
   ub_mi_assistant_set_sideload_timeout (phone, self->sideload_ms);
   return ub_mi_assistant_sideload (phone, G_INPUT_STREAM (stream), self->size,
                                    ub_rom_approval_get_token (self->approval),
@@ -510,7 +514,8 @@ worker (gpointer user_data)
             }
           else
             {
-              if (message != NULL && message[0] != '\0')
+              /* DONEDONE says no more than the line below */
+              if (message != NULL && message[0] != '\0' && !g_str_equal (message, "DONEDONE"))
                 post_log (self, _("The phone said: %s"), message);
               post_log (self, _("The package is installed."));
               if (self->restart)
@@ -557,7 +562,6 @@ worker (gpointer user_data)
       else
         next_step = ub_advice_for_error (error, self->address,
                                          sideloading ? UB_ADVICE_SIDELOAD : UB_ADVICE_RECOVERY);
-      post_log (self, "%s", error->message);
       error_variant = ub_progress_error_to_variant (error);
     }
   ub_progress_post_event (self->progress, EVENT_FINISHED,
