@@ -455,6 +455,54 @@ test_recovery_flow (Fixture *f, gconstpointer data)
   g_settings_reset (settings, "download-folder");
 }
 
+static gboolean
+locked_ready (gpointer data)
+{
+  GListModel *phones = ub_detect_page_get_phones (data);
+
+  for (guint i = 0; i < g_list_model_get_n_items (phones); i++)
+    {
+      g_autoptr(UbPhone) phone = g_list_model_get_item (phones, i);
+      if (ub_phone_get_locked (phone))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The demo's locked phone: its row (a tick of its own), the page on how to
+ * reach Mi Assistant mode with its picture and demo button, and back. */
+static void
+test_recovery_connect (Fixture *f, gconstpointer data)
+{
+  UbDetectPage *detect = UB_DETECT_PAGE (page (f, "detect"));
+  GListModel *phones = ub_detect_page_get_phones (detect);
+
+  g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 10));
+  g_assert_true (ub_ui_wait (locked_ready, detect, 10));
+  for (guint i = 0; i < g_list_model_get_n_items (phones); i++)
+    {
+      g_autoptr(UbPhone) phone = g_list_model_get_item (phones, i);
+      if (ub_phone_get_locked (phone))
+        ub_detect_page_set_selected (detect, phone, TRUE);
+    }
+  assert_accessible (GTK_WINDOW (f->window), "detect, the locked phone chosen");
+  ub_ui_click (page (f, "detect"), "_Continue");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (ub_window_get_stack (f->window)), ==, "recovery-connect");
+  assert_focus_is (f, "recovery-connect", "_Do It for Me (Demo)");
+  assert_accessible (GTK_WINDOW (f->window), "recovery-connect");
+  /* the picture is described, not skipped */
+  {
+    GtkWidget *image = ub_ui_find_by_label (page (f, "recovery-connect"), GTK_TYPE_LABEL, "This Phone Is Locked");
+    g_assert_nonnull (image);
+    image = gtk_widget_get_prev_sibling (image);
+    g_assert_true (GTK_IS_IMAGE (image));
+    gtk_test_accessible_assert_role (GTK_ACCESSIBLE (image), GTK_ACCESSIBLE_ROLE_IMG);
+    g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (image), GTK_ACCESSIBLE_PROPERTY_LABEL));
+  }
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.back", NULL));
+  assert_focus_on (f, "detect");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -468,6 +516,7 @@ main (int argc, char **argv)
   ADD ("/ui/a11y/detect-diagnoses", test_detect_diagnoses);
   ADD ("/ui/a11y/advanced", test_advanced);
   ADD ("/ui/a11y/recovery-flow", test_recovery_flow);
+  ADD ("/ui/a11y/recovery-connect", test_recovery_connect);
 #undef ADD
   return g_test_run ();
 }
