@@ -12,12 +12,14 @@
 
 #include <glib/gstdio.h>
 
+#include "ub-detect-page.h"
 #include "ub-download-panel.h"
 #include "ub-emu-demo.h"
 #include "ub-emu-recovery.h"
 #include "ub-emu-update-server.h"
 #include "ub-install-page.h"
 #include "ub-mi-assistant.h"
+#include "ub-phone.h"
 #include "ub-recovery-confirm-page.h"
 #include "ub-recovery-firmware-page.h"
 #include "ub-result-page.h"
@@ -25,6 +27,9 @@
 #include "ub-window.h"
 
 #include "ub-test-utils.h"
+
+/* fixture data: the phone is still the locked fastboot phone */
+#define FROM_FASTBOOT 1
 
 typedef struct {
   UbEmuDemo      *demo;
@@ -42,16 +47,18 @@ fixture_setup (Fixture *f, gconstpointer data)
 
   f->demo = ub_emu_demo_new (&error);
   g_assert_no_error (error);
+  f->downloads = g_build_filename (ub_emu_demo_get_dir (f->demo), "downloads", NULL);
+  g_settings_set_string (settings, "download-folder", f->downloads);
   /* the window lists the locked demo phone; then it is put in Mi Assistant mode */
   f->window = ub_window_new (NULL, f->demo);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 800, 720);
   ub_ui_present (GTK_WINDOW (f->window));
   g_assert_true (ub_emu_demo_enable_locked_phone (f->demo, &error));
   g_assert_no_error (error);
+  if (GPOINTER_TO_INT (data) == FROM_FASTBOOT)
+    return;   /* the test goes there through the Connect pages */
   g_assert_true (ub_emu_demo_enter_recovery (f->demo, &error));
   g_assert_no_error (error);
-  f->downloads = g_build_filename (ub_emu_demo_get_dir (f->demo), "downloads", NULL);
-  g_settings_set_string (settings, "download-folder", f->downloads);
 
   /* what the Connect page reads from the phone before the recovery path */
   phone = ub_mi_assistant_open (ub_emu_demo_get_recovery_address (f->demo), NULL, &error);
@@ -414,6 +421,86 @@ test_cancel (Fixture *f, gconstpointer data)
   ub_emu_recovery_set_fault (recovery, UB_EMU_RECOVERY_FAULT_NONE, 0, 0);
 }
 
+static UbPhone *
+find_locked (Fixture *f)
+{
+  GListModel *phones = ub_detect_page_get_phones (UB_DETECT_PAGE (page (f, "detect")));
+
+  for (guint i = 0; i < g_list_model_get_n_items (phones); i++)
+    {
+      g_autoptr(UbPhone) phone = g_list_model_get_item (phones, i);
+
+      if (ub_phone_get_locked (phone))
+        return phone;
+    }
+  return NULL;
+}
+
+static gboolean
+locked_listed (gpointer data)
+{
+  return find_locked (data) != NULL;
+}
+
+static gboolean
+on_recovery_firmware (gpointer data)
+{
+  return g_strcmp0 (visible_page (data), "recovery-firmware") == 0;
+}
+
+/* The whole path as a person takes it: the locked fastboot phone → how to
+ * reach Mi Assistant mode → the phone there (the demo does it) → firmware
+ * from Xiaomi → Confirm → Install → Result, a screenshot of each page. */
+static void
+test_from_locked_phone (Fixture *f, gconstpointer data)
+{
+  UbEmuRecovery *recovery = ub_emu_demo_get_recovery (f->demo);
+  GPtrArray *roms;
+
+  g_assert_true (ub_ui_wait (locked_listed, f, 10));
+  ub_detect_page_set_selected (UB_DETECT_PAGE (page (f, "detect")), find_locked (f), TRUE);
+  ub_ui_screenshot (GTK_WINDOW (f->window), "recovery-path-1-detect");
+  ub_ui_click (page (f, "detect"), "_Continue");
+  g_assert_cmpstr (visible_page (f), ==, "recovery-connect");
+  ub_ui_screenshot (GTK_WINDOW (f->window), "recovery-path-2-connect");
+  ub_ui_click (page (f, "recovery-connect"), "_Do It for Me (Demo)");
+  g_assert_true (ub_ui_wait (on_recovery_firmware, f, 15));
+  assert_step (f, "Step 2 of 5: Choose the firmware");
+  g_assert_true (ub_ui_wait (firmware_settled, f, 30));
+  g_assert_null (ub_recovery_firmware_page_get_message (firmware_page (f)));
+  roms = ub_recovery_firmware_page_get_roms (firmware_page (f));
+  g_assert_cmpuint (roms->len, >=, 1);
+  ub_ui_screenshot (GTK_WINDOW (f->window), "recovery-path-3-firmware");
+  /* the newest one's own button */
+  {
+    UbUpdateRom *latest = g_ptr_array_index (roms, roms->len - 1);
+    GtkWidget *row = ub_ui_find_by_label (page (f, "recovery-firmware"), ADW_TYPE_ACTION_ROW,
+                                          ub_update_rom_get_version (latest));
+
+    g_assert_nonnull (row);
+    ub_ui_click (row, "Download and Use");
+  }
+  g_assert_true (ub_ui_wait (firmware_settled, f, 60));
+  g_assert_nonnull (ub_recovery_firmware_page_get_approval (firmware_page (f)));
+  ub_ui_click (page (f, "recovery-firmware"), "_Next");
+  g_assert_cmpstr (visible_page (f), ==, "recovery-confirm");
+  ub_ui_screenshot (GTK_WINDOW (f->window), "recovery-path-4-confirm");
+  ub_ui_click (page (f, "recovery-confirm"), "_Install");
+  g_assert_cmpstr (visible_page (f), ==, "install");
+  g_assert_true (ub_ui_wait (installing, f, 60));
+  if (g_strcmp0 (visible_page (f), "install") == 0)
+    ub_ui_screenshot (GTK_WINDOW (f->window), "recovery-path-5-install");
+  g_assert_true (ub_ui_wait (on_result_page, f, 120));
+  g_assert_cmpstr (ub_result_page_get_title (UB_RESULT_PAGE (page (f, "result"))), ==, "Your Phone Is Restarting");
+  ub_ui_screenshot (GTK_WINDOW (f->window), "recovery-path-6-result");
+  g_assert_cmpuint (ub_emu_recovery_get_installs (recovery), ==, 1);
+  g_assert_true (g_str_has_prefix (ub_recovery_firmware_page_get_path (firmware_page (f)), f->downloads));
+  {
+    g_autofree char *package = g_build_filename (ub_emu_demo_get_dir (f->demo), "recovery", "sideloaded.zip", NULL);
+    g_assert_true (files_equal (ub_recovery_firmware_page_get_path (firmware_page (f)), package));
+  }
+}
+
 /* The update server out of reach: the error, what to do, and Retry. */
 static void
 test_offline (Fixture *f, gconstpointer data)
@@ -455,6 +542,8 @@ main (int argc, char **argv)
 
 #define ADD(name, func) g_test_add (name, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/ui/recovery/install", test_install);
+  g_test_add ("/ui/recovery/from-locked-phone", Fixture, GINT_TO_POINTER (FROM_FASTBOOT), fixture_setup,
+              test_from_locked_phone, fixture_teardown);
   ADD ("/ui/recovery/refusal-factory-reset", test_refusal_then_factory_reset);
   ADD ("/ui/recovery/offline", test_offline);
   ADD ("/ui/recovery/install-fails", test_install_fails);
