@@ -356,7 +356,7 @@ ub_mi_assistant_sideload (UbMiAssistant          *self,
         {
           if (g_error_matches (local, UB_ADB_ERROR, UB_ADB_ERROR_CLOSED))
             {
-              g_error_free (local);
+              g_clear_error (&local);
               g_set_error_literal (&local, UB_ADB_ERROR, UB_ADB_ERROR_CLOSED,
                                    _("the phone closed the connection without saying "
                                      "whether it succeeded"));
@@ -367,6 +367,20 @@ ub_mi_assistant_sideload (UbMiAssistant          *self,
         }
       bytes = g_bytes_get_data (data, &len);
 
+      /* 8 bytes are a block number, DONEDONE or FAILFAIL; a final text
+       * (Xiaomi) is longer. Anything else is not the sideload protocol. */
+      if (len < SIDELOAD_REQUEST_LEN ||
+          (len == SIDELOAD_REQUEST_LEN && !is_block_request (bytes, len) &&
+           memcmp (bytes, "DONEDONE", len) != 0 && memcmp (bytes, "FAILFAIL", len) != 0))
+        {
+          g_autofree char *text = answer_text (data);
+          g_autofree char *shown = g_strescape (text, NULL);
+
+          ub_adb_connection_close_stream (self->connection, id);
+          g_set_error (error, UB_ADB_ERROR, UB_ADB_ERROR_PROTOCOL,
+                       _("The phone sent “%s” where a block number was expected"), shown);
+          return FALSE;
+        }
       if (!is_block_request (bytes, len))
         {
           g_autofree char *text = answer_text (data);

@@ -90,3 +90,21 @@ ub_cli_demo_get_catalog (UbCliDemo   *self,
   *cache_dir = g_build_filename (ub_emu_demo_get_dir (self->demo), "catalog-cache", NULL);
   return TRUE;
 }
+
+gboolean
+ub_cli_demo_get_recovery (UbCliDemo   *self,
+                          const char **address,
+                          const char **update_server_url,
+                          const char **mirror_url,
+                          GError     **error)
+{
+  if (!ub_emu_demo_enable_locked_phone (self->demo, error))
+    return FALSE;
+  if (ub_emu_demo_get_recovery_address (self->demo) == NULL &&
+      !ub_emu_demo_enter_recovery (self->demo, error))
+    return FALSE;
+  *address = ub_emu_demo_get_recovery_address (self->demo);
+  *update_server_url = ub_emu_demo_get_update_server_url (self->demo);
+  *mirror_url = ub_emu_demo_get_mirror_url (self->demo, error);
+  return *mirror_url != NULL;
+}

@@ -23,6 +23,13 @@ gboolean    ub_cli_demo_get_catalog (UbCliDemo   *self,
                                      const char **mirror_url,
                                      char       **cache_dir,
                                      GError     **error);
+/* The demo's locked phone in Mi Assistant recovery (set up on first use): its
+ * adb address, the fake update server's base URL and the demo ROM mirror. */
+gboolean    ub_cli_demo_get_recovery (UbCliDemo   *self,
+                                      const char **address,
+                                      const char **update_server_url,
+                                      const char **mirror_url,
+                                      GError     **error);
 void        ub_cli_demo_stop        (UbCliDemo  *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (UbCliDemo, ub_cli_demo_stop)

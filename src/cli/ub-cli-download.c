@@ -114,6 +114,7 @@ download (const char * const *urls,
           const char         *dir_option,
           UbCliProgress      *progress,
           GCancellable       *cancellable,
+          char              **out_path,
           GError            **error)
 {
   g_autofree char *dir = g_strdup (dir_option);
@@ -158,7 +159,10 @@ download (const char * const *urls,
   else
     g_printerr (_("Downloaded. There was no MD5 to check it against; pass --md5 with the "
                   "checksum from the download page to check it.\n"));
-  g_print ("%s\n", ub_download_get_final_path (download));
+  if (out_path != NULL)
+    *out_path = g_strdup (ub_download_get_final_path (download));
+  else
+    g_print ("%s\n", ub_download_get_final_path (download));
   return TRUE;
 }
 
@@ -172,7 +176,7 @@ ub_cli_download (const char     *url,
 {
   const char *urls[] = { url, NULL };
 
-  return download (urls, FALSE, md5, 0, dir, progress, cancellable, error);
+  return download (urls, FALSE, md5, 0, dir, progress, cancellable, NULL, error);
 }
 
 gboolean
@@ -184,5 +188,18 @@ ub_cli_download_mirrors (const char * const *urls,
                          GCancellable       *cancellable,
                          GError            **error)
 {
-  return download (urls, TRUE, md5, size, dir, progress, cancellable, error);
+  return download (urls, TRUE, md5, size, dir, progress, cancellable, NULL, error);
+}
+
+gboolean
+ub_cli_download_mirrors_to (const char * const *urls,
+                            const char         *md5,
+                            guint64             size,
+                            const char         *dir,
+                            UbCliProgress      *progress,
+                            GCancellable       *cancellable,
+                            char              **out_path,
+                            GError            **error)
+{
+  return download (urls, TRUE, md5, size, dir, progress, cancellable, out_path, error);
 }

@@ -27,4 +27,14 @@ gboolean ub_cli_download_mirrors (const char * const *urls,
                                   GCancellable       *cancellable,
                                   GError            **error);
 
+/* The same, the final path in @out_path instead of on stdout. */
+gboolean ub_cli_download_mirrors_to (const char * const *urls,
+                                     const char         *md5,
+                                     guint64             size,
+                                     const char         *dir,
+                                     UbCliProgress      *progress,
+                                     GCancellable       *cancellable,
+                                     char              **out_path,
+                                     GError            **error);
+
 G_END_DECLS

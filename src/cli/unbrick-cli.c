@@ -21,6 +21,7 @@
 #include "ub-cli-rom.h"
 #include "ub-cli-download.h"
 #include "ub-cli-find-rom.h"
+#include "ub-cli-recovery.h"
 
 typedef struct {
   UbCliDemo     *demo;
@@ -30,13 +31,15 @@ typedef struct {
   GCancellable  *cancellable;
   GCancellable  *abort;        /* a second Ctrl+C */
   UbCliProgress *progress;
+  UbAdviceContext advice;      /* what the advice of a failed command is about */
 } Cli;
 
 static void
-print_error (const GError *error,
-             const char   *address)
+print_error (const GError    *error,
+             const char      *address,
+             UbAdviceContext  context)
 {
-  g_autofree char *advice = ub_advice_for_error (error, address, UB_ADVICE_COMMAND);
+  g_autofree char *advice = ub_advice_for_error (error, address, context);
 
   g_printerr (_("Error: %s\n"), error->message);
   if (advice == NULL)
@@ -111,6 +114,7 @@ typedef enum {
   OPT_PRODUCT    = 1 << 9,   /* --product and --region */
   OPT_ALL        = 1 << 10,
   OPT_LATEST     = 1 << 11,
+  OPT_RECOVERY_LATEST = 1 << 12,  /* recovery install --latest */
 } CmdOption;
 
 /* One command line after its options were taken out. */
@@ -397,6 +401,36 @@ cmd_flash_rom (Cli *cli, const UbCliCommand *cmd, CmdArgs *a, GError **error)
   return ub_cli_rom_flash (&opt, error);
 }
 
+static gboolean
+cmd_recovery (Cli *cli, const UbCliCommand *cmd, CmdArgs *a, GError **error)
+{
+  UbCliRecoveryOptions opt = { 0 };
+  gboolean ok;
+
+  if (a->serial != NULL && cli->demo != NULL)
+    {
+      /* TRANSLATORS: keep --demo and -s */
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("--demo and -s cannot be used together"));
+      return FALSE;
+    }
+  cli->advice = UB_ADVICE_RECOVERY;
+  opt.action = a->args[1];
+  opt.argument = a->n_args > 2 ? a->args[2] : NULL;
+  opt.address = a->serial != NULL ? a->serial : cli->demo != NULL ? NULL : cli->address;
+  opt.dir = a->dir;
+  opt.latest = a->latest;
+  opt.json = a->json;
+  opt.yes = a->yes;
+  opt.timeout_s = cli->timeout_s;
+  opt.demo = cli->demo;
+  opt.progress = cli->progress;
+  opt.stop = cli->cancellable;
+  ok = ub_cli_recovery (&opt, error);
+  cli->advice = opt.advice;
+  return ok;
+}
+
 /* In the order --help lists them. */
 static const UbCliCommand commands[] = {
   { "devices", NULL, "[--json]",
@@ -431,6 +465,10 @@ static const UbCliCommand commands[] = {
     "URL [--md5 HEX] [--dir DIR] | --latest (-s DEVICE | --product CODENAME) --region REGION [--dir DIR]",
     N_("download an official ROM (resumable)"), 0, 1, OPT_MD5 | OPT_DIR | OPT_LATEST, FALSE,
     cmd_download },
+  { "recovery", NULL,
+    "info|roms|install [ZIP|--latest]|wipe-data|reboot [system|bootloader|recovery] [--yes] [--json]",
+    N_("a locked phone in Mi Assistant recovery: reinstall Xiaomi's system, factory reset"), 1, 2,
+    OPT_JSON | OPT_YES | OPT_SERIAL | OPT_DIR | OPT_RECOVERY_LATEST, FALSE, cmd_recovery },
 };
 
 static const UbCliCommand *
@@ -510,10 +548,13 @@ command_context (const UbCliCommand *cmd,
       N_("Every version, betas and special editions too"), NULL },
     { "latest", 0, 0, G_OPTION_ARG_NONE, &a->latest,
       N_("The newest stable fastboot ROM of the phone's model for --region"), NULL },
+    { "latest", 0, 0, G_OPTION_ARG_NONE, &a->latest,
+      N_("Download the newest ROM Xiaomi offers for the phone, then install it"), NULL },
   };
   const CmdOption bits[] = {
     OPT_JSON, OPT_MODE, OPT_YES, OPT_ALLOW_LOCK, OPT_RESUME, OPT_VBMETA, OPT_VBMETA, OPT_MD5, OPT_DIR,
     OPT_SERIAL | OPT_LATEST, OPT_PRODUCT | OPT_LATEST, OPT_PRODUCT | OPT_LATEST, OPT_ALL, OPT_LATEST,
+    OPT_RECOVERY_LATEST,
   };
   GOptionEntry entries[G_N_ELEMENTS (all) + 2];
   g_autofree char *parameters = g_strconcat (cmd->name, cmd->arguments[0] != '\0' ? " " : "",
@@ -794,7 +835,7 @@ main (int argc, char **argv)
   if (error != NULL)
     {
       ub_cli_progress_free (cli.progress);
-      print_error (error, cli.address);
+      print_error (error, cli.address, cli.advice);
       return g_error_matches (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE) ||
              g_error_matches (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION) ? 2 : 1;
     }

@@ -177,6 +177,69 @@ LOCKED_GETTER (const char *, last_reboot, last_reboot)
 LOCKED_GETTER (guint64, bytes_received, bytes_received)
 LOCKED_GETTER (const char *, last_error, last_error)
 
+gboolean
+ub_emu_recovery_set_fault_from_string (UbEmuRecovery  *self,
+                                       const char     *spec,
+                                       GError        **error)
+{
+  static const struct {
+    const char         *name;
+    UbEmuRecoveryFault  fault;
+    guint               n_args;  /* after the name */
+  } faults[] = {
+    { "none", UB_EMU_RECOVERY_FAULT_NONE, 0 },
+    { "silence", UB_EMU_RECOVERY_FAULT_SILENCE, 2 },
+    { "unplug", UB_EMU_RECOVERY_FAULT_UNPLUG, 1 },
+    { "install-fail", UB_EMU_RECOVERY_FAULT_INSTALL_FAIL, 0 },
+    { "auth", UB_EMU_RECOVERY_FAULT_AUTH, 0 },
+    { "not-sideload", UB_EMU_RECOVERY_FAULT_NOT_SIDELOAD, 0 },
+  };
+  g_auto(GStrv) parts = NULL;
+
+  g_return_val_if_fail (UB_IS_EMU_RECOVERY (self), FALSE);
+  g_return_val_if_fail (spec != NULL, FALSE);
+
+  parts = g_strsplit (spec, ":", -1);
+  for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
+    {
+      guint64 bytes = 0, ms = 0;
+
+      if (strcmp (parts[0], faults[i].name) != 0)
+        continue;
+      if (g_strv_length (parts) != faults[i].n_args + 1 ||
+          (faults[i].n_args >= 1 &&
+           !g_ascii_string_to_unsigned (parts[1], 10, 0, G_MAXUINT64, &bytes, NULL)) ||
+          (faults[i].n_args >= 2 &&
+           !g_ascii_string_to_unsigned (parts[2], 10, 0, G_MAXUINT, &ms, NULL)))
+        break;
+      ub_emu_recovery_set_fault (self, faults[i].fault, bytes, (guint) ms);
+      return TRUE;
+    }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+               "Unknown recovery fault “%s” (none, silence:BYTES:MS, unplug:BYTES, "
+               "install-fail, auth, not-sideload)", spec);
+  return FALSE;
+}
+
+char *
+ub_emu_recovery_dup_summary (UbEmuRecovery *self)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+
+  g_return_val_if_fail (UB_IS_EMU_RECOVERY (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  g_key_file_set_uint64 (kf, "recovery", "installs", self->installs);
+  g_key_file_set_uint64 (kf, "recovery", "formats", self->formats);
+  g_key_file_set_uint64 (kf, "recovery", "bytes-received", self->bytes_received);
+  if (self->last_reboot)
+    g_key_file_set_string (kf, "recovery", "last-reboot", self->last_reboot);
+  if (self->last_error)
+    g_key_file_set_string (kf, "recovery", "last-error", self->last_error);
+  g_mutex_unlock (&self->lock);
+  return g_key_file_to_data (kf, NULL, NULL);
+}
+
 static void
 recovery_set_error (UbEmuRecovery *self,
                     const char    *text)
@@ -489,8 +552,9 @@ sideload_pause (UbEmuRecoverySession *self,
   self->sl_state = SL_PAUSED;
   session_clear_timer (self);
   self->timer = g_timeout_source_new (ms);
-  /* The session lives until the timer fires or is destroyed (dispose). */
-  g_source_set_callback (self->timer, sideload_timer_cb, self, NULL);
+  /* The timer holds a reference: a dispose on another thread (USB bridge)
+   * cannot free the session under a running callback. */
+  g_source_set_callback (self->timer, sideload_timer_cb, g_object_ref (self), g_object_unref);
   g_source_attach (self->timer, self->context);
 }
 
@@ -686,6 +750,9 @@ open_sideload (UbEmuRecoverySession *self,
   g_autoptr(GError) error = NULL;
   guint64 size = 0, block = 0;
   const char *sn, *zone;
+  UbEmuRecoveryFault fault;
+  guint64 fault_bytes;
+  guint fault_ms;
 
   if (g_strv_length (parts) != 5 ||
       !g_ascii_string_to_unsigned (parts[1], 10, 1, G_MAXUINT64, &size, NULL) ||
@@ -704,6 +771,12 @@ open_sideload (UbEmuRecoverySession *self,
   g_mutex_lock (&rec->lock);
   rec->bytes_received = 0;
   rec->last_error = NULL;
+  g_mutex_unlock (&rec->lock);
+
+  g_mutex_lock (&rec->lock);
+  fault = rec->fault;
+  fault_bytes = rec->fault_bytes;
+  fault_ms = rec->fault_ms;
   g_mutex_unlock (&rec->lock);
 
   sn = ub_emu_recovery_get_info (rec, "sn");
@@ -734,6 +807,13 @@ open_sideload (UbEmuRecoverySession *self,
   self->sl_silence_done = FALSE;
   sideload_plan (self);
   self->sl_state = SL_REQUEST;
+  if (fault == UB_EMU_RECOVERY_FAULT_SILENCE && fault_bytes == 0)
+    {
+      /* silent before the first request, as real recoveries can be */
+      self->sl_silence_done = TRUE;
+      sideload_pause (self, fault_ms);
+      return;
+    }
   sideload_next (self);
 }
 

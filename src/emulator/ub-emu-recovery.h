@@ -23,7 +23,8 @@ G_BEGIN_DECLS
 
 typedef enum {
   UB_EMU_RECOVERY_FAULT_NONE,
-  UB_EMU_RECOVERY_FAULT_SILENCE,      /* stop asking for blocks for fault_ms mid-install, then go on */
+  UB_EMU_RECOVERY_FAULT_SILENCE,      /* stop asking for blocks for fault_ms mid-install, then go on
+                                       * (fault_bytes 0: before the first request) */
   UB_EMU_RECOVERY_FAULT_UNPLUG,       /* drop the link after fault_bytes of the package were served */
   UB_EMU_RECOVERY_FAULT_INSTALL_FAIL, /* verify pass done, then a failure text */
   UB_EMU_RECOVERY_FAULT_AUTH,         /* answer CNXN with AUTH (a started phone) */
@@ -52,6 +53,18 @@ void           ub_emu_recovery_set_fault      (UbEmuRecovery      *self,
                                                UbEmuRecoveryFault  fault,
                                                guint64             fault_bytes,
                                                guint               fault_ms);
+
+/* Additive (not in the agreed interface): a fault from text, for command
+ * lines: "none", "silence:BYTES:MS", "unplug:BYTES", "install-fail", "auth",
+ * "not-sideload". G_IO_ERROR_INVALID_ARGUMENT otherwise. */
+gboolean       ub_emu_recovery_set_fault_from_string (UbEmuRecovery  *self,
+                                                      const char     *spec,
+                                                      GError        **error);
+
+/* Additive: what happened so far, as a key file group [recovery] (installs,
+ * formats, last-reboot, last-error, bytes-received), for tests that run the
+ * recovery in another process. */
+char          *ub_emu_recovery_dup_summary    (UbEmuRecovery *self);
 
 /* Milliseconds the recovery "works" before the final message (default 0). */
 void           ub_emu_recovery_set_install_delay (UbEmuRecovery *self,

@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 #include <glib/gi18n.h>
 
+#include "ub-adb-error.h"
 #include "ub-advice.h"
 #include "ub-fastboot-error.h"
 #include "ub-online-error.h"
@@ -32,9 +33,97 @@ online_advice (const GError *error)
     case UB_ONLINE_ERROR_BAD_DATA:
       return g_strdup (_("The firmware list could not be read. Try again later; meanwhile download "
                          "the ROM yourself and use Select File."));
+    case UB_ONLINE_ERROR_REFUSED:
+      return g_strdup (_("Xiaomi did not approve this package for this phone. Choose one of the "
+                         "ROMs Xiaomi offers for it (unbrick-cli recovery roms lists them), made "
+                         "for the phone's region, and install that one."));
     case UB_ONLINE_ERROR_FAILED:
     default:
       return NULL;
+    }
+}
+
+#define ENTER_RECOVERY_ADVICE \
+  N_("Switch the phone off, then hold Volume Up and Power until the Mi logo appears and let go. " \
+     "In the recovery menu choose “Connect with MIAssistant” (on some phones first " \
+     "“Mi Assistant”), then connect the cable again. (For fastboot mode instead: Volume Down " \
+     "and Power.)")
+
+/* a phone in Mi Assistant recovery (@sideload: while the package was being sent) */
+static char *
+recovery_advice (const GError *error,
+                 gboolean      network,
+                 const char   *address,
+                 gboolean      sideload)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return sideload ? g_strdup (_("The install was interrupted. The phone stays in recovery: keep "
+                                  "it there (or enter Connect with MIAssistant again), reconnect "
+                                  "the cable and install again — the package is kept."))
+                    : NULL;
+  if (g_error_matches (error, UB_ROM_ERROR, UB_ROM_ERROR_MISMATCH))
+    return g_strdup (_("Connect the phone the approval was asked for, or ask for the approval "
+                       "again with this phone connected."));
+  if (error->domain == UB_ADB_ERROR)
+    switch ((UbAdbError) error->code)
+      {
+      case UB_ADB_ERROR_AUTH_REQUIRED:
+      case UB_ADB_ERROR_NOT_MI_ASSISTANT:
+        return g_strdup (_(ENTER_RECOVERY_ADVICE));
+      case UB_ADB_ERROR_INSTALL_FAILED:
+        return g_strdup (_("The phone refused the package (its message is above). Try another ROM "
+                           "Xiaomi offers for this phone, or erase all data (factory reset) and "
+                           "install again."));
+      case UB_ADB_ERROR_TIMEOUT:
+        if (sideload)
+          return g_strdup (_("The phone stopped asking for data. It may still be working: watch its "
+                             "screen and wait. If nothing changes for 10 minutes, unplug the cable, "
+                             "enter Connect with MIAssistant again, reconnect and install again — "
+                             "the package is kept."));
+        return g_strdup (_("The phone did not answer. Check the cable, try another USB port (one on "
+                           "the computer itself, not a hub), and make sure the phone still shows "
+                           "Connect with MIAssistant."));
+      case UB_ADB_ERROR_REFUSED:
+        return g_strdup (_("The phone's recovery does not offer this. Restart it into recovery "
+                           "(Volume Up and Power) and choose Connect with MIAssistant again."));
+      case UB_ADB_ERROR_CLOSED:
+      case UB_ADB_ERROR_PROTOCOL:
+      case UB_ADB_ERROR_FAILED:
+      default:
+        if (sideload)
+          return g_strdup (_("The install was interrupted. The phone stays in recovery: keep it "
+                             "there (or enter Connect with MIAssistant again), reconnect the cable "
+                             "and install again — the package is kept."));
+        return g_strdup (_("Unplug the phone, make sure it shows Connect with MIAssistant, connect "
+                           "it again and retry."));
+      }
+  if (error->domain != UB_FASTBOOT_ERROR)
+    return NULL;
+  if (sideload && error->code != UB_FASTBOOT_ERROR_PERMISSION &&
+      error->code != UB_FASTBOOT_ERROR_BUSY)
+    return g_strdup (_("The install was interrupted. The phone stays in recovery: keep it there "
+                       "(or enter Connect with MIAssistant again), reconnect the cable and install "
+                       "again — the package is kept."));
+  if (network && (error->code == UB_FASTBOOT_ERROR_NO_DEVICE ||
+                  error->code == UB_FASTBOOT_ERROR_TIMEOUT ||
+                  error->code == UB_FASTBOOT_ERROR_NOT_FOUND))
+    /* TRANSLATORS: %s: a network address, e.g. 127.0.0.1:5555 */
+    return g_strdup_printf (_("Check that the device at %s is running and in Mi Assistant mode."),
+                            address + 4);
+  switch ((UbFastbootError) error->code)
+    {
+    case UB_FASTBOOT_ERROR_PERMISSION:
+      return g_strdup (_("Install Unbrick's udev rule so your user may use the phone, then unplug "
+                         "and reconnect it."));
+    case UB_FASTBOOT_ERROR_BUSY:
+      return g_strdup (_("Close other programs that use the phone (an adb server, Android Studio, "
+                         "another flashing tool), then try again."));
+    case UB_FASTBOOT_ERROR_NOT_FOUND:
+      return g_strdup (_(ENTER_RECOVERY_ADVICE));
+    default:
+      return g_strdup (_("Check the cable, try another USB port (a port on the computer itself, "
+                         "not a hub), and make sure the phone still shows Connect with "
+                         "MIAssistant."));
     }
 }
 
@@ -140,8 +229,17 @@ ub_advice_for_error (const GError    *error,
 
   g_return_val_if_fail (error != NULL, NULL);
 
+  if ((context == UB_ADVICE_RECOVERY || context == UB_ADVICE_SIDELOAD) &&
+      g_error_matches (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_CHECKSUM))
+    return g_strdup (_("Download the package again (the file may be damaged or another one), or "
+                       "ask Xiaomi to approve this file: install it by its own name again."));
   if (error->domain == UB_ONLINE_ERROR)
     return online_advice (error);
+  if (context == UB_ADVICE_RECOVERY || context == UB_ADVICE_SIDELOAD)
+    return recovery_advice (error, network, address, context == UB_ADVICE_SIDELOAD);
+  /* adb errors outside recovery commands: how to reach Mi Assistant mode */
+  if (error->domain == UB_ADB_ERROR)
+    return recovery_advice (error, network, address, FALSE);
   if (context == UB_ADVICE_RESUME)
     return resume_advice (error, network, address);
   return command_advice (error, network, address);

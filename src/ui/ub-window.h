@@ -19,13 +19,17 @@ G_DECLARE_FINAL_TYPE (UbWindow, ub_window, UB, WINDOW, AdwApplicationWindow)
 UbWindow   *ub_window_new            (GtkApplication *application,
                                       UbEmuDemo      *demo);
 GtkStack   *ub_window_get_stack      (UbWindow       *self);
-/* "detect", "firmware", "confirm", "flash", "result", "advanced" */
+/* "detect", "firmware", "confirm", "flash", "result", "advanced"; for a phone
+ * in Mi Assistant mode "recovery-firmware", "recovery-confirm", "install" */
 GtkWidget  *ub_window_get_page       (UbWindow       *self,
                                       const char     *name);
 void        ub_window_show_page      (UbWindow       *self,
                                       const char     *name);
-/* The Mi Assistant path from its first page (the firmware Xiaomi offers) for
- * the phone in Mi Assistant mode at @address ("usb:…", "tcp:HOST:PORT"). */
+/*
+ * A phone in Mi Assistant mode (Xiaomi recovery, "Connect with MIAssistant")
+ * at @address (what reopens it: "usb:…", "tcp:…") that said @info: the
+ * wizard goes on with its firmware from Xiaomi, Confirm, Install, Result.
+ */
 void        ub_window_start_recovery (UbWindow       *self,
                                       const char     *address,
                                       UbRecoveryInfo *info);
@@ -33,7 +37,7 @@ void        ub_window_start_recovery (UbWindow       *self,
  * set up on a worker thread) next to the unlocked one; the app does this for
  * --demo. Nothing without a demo. */
 void        ub_window_add_demo_locked_phone (UbWindow   *self);
-/* TRUE while a phone is being flashed. */
+/* TRUE while a phone is being flashed (or installed through its recovery). */
 gboolean    ub_window_get_busy       (UbWindow       *self);
 /* Number of times the flash page redrew its progress, for the stall benchmark. */
 guint       ub_window_get_n_progress_updates (UbWindow *self);

@@ -152,6 +152,8 @@ def check_schema(source_dir, compiled_dir):
                              "master/data/latest.yml'",
               "catalog-history-url": "'https://raw.githubusercontent.com/HegeKen/HyperData/main/devices/'",
               "rom-mirrors": "@as []", "rom-regions": "@a{ss} {}"}
+    expect.update({"update-server-cn": "'https://update.miui.com/updates/miotaV3.php'",
+                   "update-server-intl": "'https://update.intl.miui.com/updates/miotaV3.php'"})
     keys = sorted(gs("list-keys", APP_ID).stdout.split())
     if keys != sorted(expect):
         fail(f"keys {keys}, expected {sorted(expect)}")

@@ -713,6 +713,25 @@ test_fault_silence (Fixture       *fx,
   serve_clear (&s);
 }
 
+/* Silent before the first block request. */
+static void
+test_fault_silence_first (Fixture       *fx,
+                          gconstpointer  data)
+{
+  g_autoptr(GBytes) package = make_package (BLOCK + 7);
+  g_autofree char *sha1 = sha1_of (package);
+  g_autofree char *token = sign ("3f6a2b91", "2", sha1);
+  Serve s = { 0 };
+
+  ub_emu_recovery_set_fault (fx->recovery, UB_EMU_RECOVERY_FAULT_SILENCE, 0, 600);
+  do_connect (fx, "sideload::");
+  serve_sideload (fx, package, token, &s);
+  g_assert_cmpstr (s.final, ==, "DONEDONE");
+  g_assert_cmpuint (s.max_gap_ms, >=, 550);
+  g_assert_cmpuint (ub_emu_recovery_get_installs (fx->recovery), ==, 1);
+  serve_clear (&s);
+}
+
 static void
 test_install_delay (Fixture       *fx,
                     gconstpointer  data)
@@ -908,6 +927,7 @@ main (int   argc,
   T ("/emu-recovery/fault/install-fail", test_fault_install_fail, NULL);
   T ("/emu-recovery/fault/unplug", test_fault_unplug, NULL);
   T ("/emu-recovery/fault/silence", test_fault_silence, NULL);
+  T ("/emu-recovery/fault/silence-first", test_fault_silence_first, NULL);
   T ("/emu-recovery/fault/auth", test_fault_auth, NULL);
   T ("/emu-recovery/fault/not-sideload", test_fault_not_sideload, NULL);
   T ("/emu-recovery/violation/bad-magic", test_bad_magic, NULL);

@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 #include <locale.h>
 
+#include "ub-adb-error.h"
 #include "ub-advice.h"
 #include "ub-fastboot-error.h"
 #include "ub-online-error.h"
@@ -127,6 +128,49 @@ test_online (void)
   assert_cases (cases, G_N_ELEMENTS (cases), UB_ADVICE_COMMAND, UB_ADVICE_RESUME);
 }
 
+#define ENTER_RECOVERY \
+  "Switch the phone off, then hold Volume Up and Power until the Mi logo appears and let go. In " \
+  "the recovery menu choose “Connect with MIAssistant” (on some phones first “Mi Assistant”), " \
+  "then connect the cable again. (For fastboot mode instead: Volume Down and Power.)"
+#define INTERRUPTED \
+  "The install was interrupted. The phone stays in recovery: keep it there (or enter Connect " \
+  "with MIAssistant again), reconnect the cable and install again — the package is kept."
+
+/* a phone in Mi Assistant recovery: never fastboot's advice */
+static void
+test_recovery (void)
+{
+  const Case cases[] = {
+    { UB_ADB_ERROR, UB_ADB_ERROR_AUTH_REQUIRED, NULL, ENTER_RECOVERY },
+    { UB_ADB_ERROR, UB_ADB_ERROR_NOT_MI_ASSISTANT, "usb:1-1", ENTER_RECOVERY },
+    { UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NOT_FOUND, NULL, ENTER_RECOVERY },
+    { UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NO_DEVICE, "tcp:10.0.0.2:5555",
+      "Check that the device at 10.0.0.2:5555 is running and in Mi Assistant mode." },
+    { UB_ADB_ERROR, UB_ADB_ERROR_INSTALL_FAILED, NULL,
+      "The phone refused the package (its message is above). Try another ROM Xiaomi offers for "
+      "this phone, or erase all data (factory reset) and install again." },
+    { UB_ONLINE_ERROR, UB_ONLINE_ERROR_REFUSED, NULL,
+      "Xiaomi did not approve this package for this phone. Choose one of the ROMs Xiaomi offers "
+      "for it (unbrick-cli recovery roms lists them), made for the phone's region, and install "
+      "that one." },
+    { G_IO_ERROR, G_IO_ERROR_CANCELLED, NULL, NULL },
+  };
+  const Case sideload[] = {
+    { UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NO_DEVICE, NULL, INTERRUPTED },
+    { UB_ADB_ERROR, UB_ADB_ERROR_CLOSED, "tcp:h", INTERRUPTED },
+    { G_IO_ERROR, G_IO_ERROR_CANCELLED, NULL, INTERRUPTED },
+    { UB_ADB_ERROR, UB_ADB_ERROR_TIMEOUT, NULL,
+      "The phone stopped asking for data. It may still be working: watch its screen and wait. If "
+      "nothing changes for 10 minutes, unplug the cable, enter Connect with MIAssistant again, "
+      "reconnect and install again — the package is kept." },
+  };
+
+  assert_cases (cases, G_N_ELEMENTS (cases), UB_ADVICE_RECOVERY, UB_ADVICE_RECOVERY);
+  assert_cases (sideload, G_N_ELEMENTS (sideload), UB_ADVICE_SIDELOAD, UB_ADVICE_SIDELOAD);
+  /* an adb error outside the recovery commands still says how to reach recovery */
+  assert_cases (cases, 2, UB_ADVICE_COMMAND, UB_ADVICE_RESUME);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -137,5 +181,6 @@ main (int argc, char **argv)
   g_test_add_func ("/advice/command", test_command);
   g_test_add_func ("/advice/resume", test_resume);
   g_test_add_func ("/advice/online", test_online);
+  g_test_add_func ("/advice/recovery", test_recovery);
   return g_test_run ();
 }

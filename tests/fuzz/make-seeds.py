@@ -50,6 +50,37 @@ def frames(*ps):
     return out
 
 
+def adb(cmd, arg0, arg1, data=b'', check=False):
+    data = data.encode() if isinstance(data, str) else data
+    cmd = struct.unpack('<I', cmd.encode())[0]
+    return struct.pack('<6I', cmd, arg0, arg1, len(data), sum(data) if check else 0,
+                       cmd ^ 0xffffffff) + data
+
+
+def adb_session(version=0x01000001, maxdata=1 << 20, blocks=(1, 0, 2, 0), end='DONEDONE'):
+    """A Mi Assistant recovery's side of fuzz-adb-packet's series (host stream ids 1…)."""
+    check = version < 0x01000001
+    out = adb('CNXN', version, maxdata, 'sideload::\0', check)
+    answers = ['sweet\n', 'V14.0.9.0.TKFMIXM\n', '123\n', '13.0\n', 'F\n', 'en-US\n',
+               'GL\n', '2\n', 'done\n']
+    for sid, text in enumerate(answers, start=1):
+        out += adb('OKAY', 0x40 + sid, sid, b'', check)
+        out += adb('WRTE', 0x40 + sid, sid, text, check)
+        out += adb('CLSE', 0x40 + sid, sid, b'', check)
+    sid = len(answers) + 1
+    dev = 0x40 + sid
+    out += adb('OKAY', dev, sid, b'', check)
+    size = 2 * 65536 + 100
+    for b in blocks:
+        out += adb('WRTE', dev, sid, '%08d' % b, check)
+        n = min(65536, size - b * 65536)
+        for _ in range((n + maxdata - 1) // maxdata):
+            out += adb('OKAY', dev, sid, b'', check)
+    out += adb('WRTE', dev, sid, end, check) + adb('CLSE', dev, sid, b'', check)
+    out += adb('OKAY', 0x60, sid + 1, b'', check)
+    return out
+
+
 def tar(entries, mode='w'):
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode=mode, format=tarfile.GNU_FORMAT) as t:
@@ -104,6 +135,15 @@ def main():
     put('tcp', 'getvar', frames('OKAYalioth', 'INFOa: b', 'OKAY', 'DATA00000008', 'OKAY'))
     put('tcp', 'long-frame', b'FB01' + struct.pack('>Q', 600) + b'OKAY' + b'x' * 596)
     put('tcp', 'bad-handshake', b'HTTP/1.1 200 OK\r\n')
+
+    # adb: a Mi Assistant recovery's packets (fuzz-adb-packet.c's series)
+    put('adb-packet', 'session', adb_session())
+    put('adb-packet', 'old-version', adb_session(version=0x01000000, maxdata=4096,
+                                                 blocks=(2, 0), end='FAILFAIL'))
+    put('adb-packet', 'text-end', adb_session(blocks=(0,), end='Installation failed: error 7'))
+    put('adb-packet', 'auth', adb('AUTH', 1, 0, b'\x01' * 20))
+    put('adb-packet', 'device', adb('CNXN', 0x01000001, 4096, 'device::ro.product.name=x;\0') +
+        adb('OKAY', 5, 1) + adb('WRTE', 5, 1, 'x') + adb('CLSE', 5, 1))
 
     # archives: a small ROM, and the kinds of entries validation refuses
     rom = [('r/', 'dir', None), ('r/flash_all.sh', 'file', b'fastboot $* reboot\n'),

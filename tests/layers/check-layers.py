@@ -85,10 +85,14 @@ def selftest():
         "rom/ub-z.c": "#include <gtk/gtk.h>\n",
         "cli/ub-cli-w.c": '#include "ub-flash-plan-private.h"\n',
         "rom/ub-v.c": '#include "ub-flash-enums.h"\n',
+        "adb/ub-adb-u.c": '#include "ub-rom.h"\n',
+        "online/ub-t.c": '#include "ub-mi-assistant.h"\n',
     }
     base = {
         "fastboot/ub-sparse-image.h": "", "rom/ub-rom.h": "", "rom/ub-flash-plan-private.h": "",
-        "flash/ub-flash-job.h": "", "ui/ub-window.c": "#include <gtk/gtk.h>\n",
+        "flash/ub-flash-job.h": "", "adb/ub-mi-assistant.h": "",
+        "adb/ub-mi-assistant.c": '#include "ub-transport.h"\n', "fastboot/ub-transport.h": "",
+        "flash/ub-recovery-job.c": '#include "ub-mi-assistant.h"\n', "ui/ub-window.c": "#include <gtk/gtk.h>\n",
         "rom/ub-rom.c": '#include "ub-sparse-image.h"\n#include "ub-rom-enums.h"\n',
         "cli/ub-cli.c": '#include "ub-flash-job.h"\n#include "ub-rom.h"\n',
         "emulator/meson.build": "# not libunbrick_fastboot\nx = 1\n",

@@ -224,6 +224,38 @@ test_no_access (void)
   ub_test_rm_rf (dir);
 }
 
+/* --recovery: a Mi Assistant recovery on the bus, its summary on exit. */
+static void
+test_recovery (void)
+{
+  g_autofree char *dir = make_state_dir ();
+  g_autofree char *summary_path = g_build_filename (dir, "recovery.ini", NULL);
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto (Run) r = { 0 };
+  g_auto (Run) r2 = { 0 };
+  const char *hargs[] = { "--recovery", "--set", "sn=RECO1234", "--install-delay", "10", NULL };
+  const char *bad[] = { "--recovery", "--recovery-fault", "explode", NULL };
+  const char *sh[] = { "/bin/sh", "-c",
+                       "cat /sys/bus/usb/devices/1-1/serial /sys/bus/usb/devices/1-1/idProduct "
+                       "/sys/bus/usb/devices/1-1/1-1:1.0/bInterfaceProtocol", NULL };
+
+  run_harness (&r, dir, hargs, sh);
+  if (r.status == 77)
+    return;
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.out, ==, "RECO1234\nd001\n01\n");
+  g_key_file_load_from_file (kf, summary_path, G_KEY_FILE_NONE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_key_file_get_uint64 (kf, "recovery", "installs", &error), ==, 0);
+  g_assert_no_error (error);
+
+  run_harness (&r2, dir, bad, sh);
+  g_assert_cmpint (r2.status, ==, 2);
+  g_assert_nonnull (strstr (r2.err, "explode"));
+  ub_test_rm_rf (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -247,5 +279,6 @@ main (int   argc,
   g_test_add_func ("/harness/phones", test_phones);
   g_test_add_func ("/harness/reboot", test_reboot);
   g_test_add_func ("/harness/no-access", test_no_access);
+  g_test_add_func ("/harness/recovery", test_recovery);
   return g_test_run ();
 }

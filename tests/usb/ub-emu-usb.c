@@ -42,6 +42,7 @@ struct _UbEmuUsbDevice
 {
   UbEmuUsb *bus;
   UbEmuPhone *phone;          /* NULL for devices without a session */
+  UbEmuRecovery *recovery;    /* UB_EMU_USB_RECOVERY only */
   UbEmuUsbKind kind;          /* as added */
   char *port;                 /* sysfs name, "1-3" */
   char *path;                 /* "usb:1-3" */
@@ -110,6 +111,7 @@ struct _Plug
   UbEmuUsbStats st;
 
   UbEmuSession *session;      /* fed by the feeder thread only */
+  UbEmuRecoverySession *rsession; /* a recovery's (instead of session) */
   GThread *feeder;
 };
 
@@ -176,6 +178,7 @@ interface_name (UbEmuUsbDevice *dev,
       userspace = dev->phone != NULL ? ub_emu_phone_dup_var (dev->phone, "is-userspace") : NULL;
       return g_strdup (g_strcmp0 (userspace, "yes") == 0 ? "fastbootd" : "fastboot");
     case UB_EMU_USB_ADB:
+    case UB_EMU_USB_RECOVERY:
       return g_strdup ("ADB Interface");
     default:
       return g_strdup ("Vendor Interface");
@@ -457,6 +460,31 @@ feeder_thread (gpointer data)
       plug->feeding_discarded = FALSE;
       g_mutex_unlock (&plug->lock);
 
+      if (plug->rsession != NULL)
+        {
+          /* adb: header and payload URBs in any split; a zero-length URB
+           * (after a multiple of wMaxPacketSize) carries nothing. */
+          gboolean alive = u->len == 0 ||
+                           ub_emu_recovery_session_feed (plug->rsession, u->buf, u->len);
+
+          g_mutex_lock (&plug->lock);
+          plug->feeding = NULL;
+          if (plug->unplugged)
+            complete_locked (plug, u, -ENODEV, 0);
+          else
+            complete_locked (plug, u, plug->feeding_discarded ? -ENOENT : 0, u->len);
+          if (!alive && !plug->unplugged && !plug->disconnect_pending)
+            {
+              /* dropped: off the bus once its last answers were read */
+              plug->replug_ms = -1;
+              plug->disconnect_pending = TRUE;
+              bus_schedule (plug->dev->bus, DISCONNECT_GRACE_MS, force_disconnect_cb, plug);
+              service_pending_in_locked (plug);
+            }
+          update_readiness_locked (plug);
+          continue;
+        }
+
       if (ub_emu_session_get_data_remaining (plug->session) == 0 && u->len > 0)
         command = g_strndup ((const char *) u->buf, MIN (u->len, 64));
       action = ub_emu_session_feed (plug->session, u->buf, u->len);
@@ -633,9 +661,11 @@ do_submit_locked (Plug                *plug,
       plug->st.bulk_out_urbs++;
       plug->st.bulk_out_bytes += u->len;
       plug->st.max_out_urb = MAX (plug->st.max_out_urb, u->len);
-      if (u->len == 0)
+      if (u->len == 0 && plug->kind == UB_EMU_USB_RECOVERY)
+        plug->st.n_zero_length_out_adb++;
+      else if (u->len == 0)
         plug->st.n_zero_length_out++;
-      if (plug->session == NULL)
+      if (plug->session == NULL && plug->rsession == NULL)
         {
           complete_locked (plug, u, -EPIPE, 0);
         }
@@ -1024,6 +1054,13 @@ plug_in (UbEmuUsbDevice *dev,
       plug->session = ub_emu_session_new (dev->phone, on_session_output, plug);
       plug->feeder = g_thread_new ("emu-usb-feeder", feeder_thread, plug);
     }
+  else if (dev->recovery != NULL && kind == UB_EMU_USB_RECOVERY)
+    {
+      /* its timers (silence, install delay) run on the bus thread */
+      plug->rsession = ub_emu_recovery_session_new (dev->recovery, bus->context,
+                                                    on_session_output, plug);
+      plug->feeder = g_thread_new ("emu-usb-feeder", feeder_thread, plug);
+    }
 
   /* The handler goes first, so a hotplug listener that opens the node at
    * once finds the socket. */
@@ -1129,6 +1166,9 @@ plug_remove (Plug *plug)
   if (feeder != NULL)
     g_thread_join (feeder);
   g_clear_object (&plug->session);
+  if (plug->rsession != NULL)
+    g_object_run_dispose (G_OBJECT (plug->rsession));  /* its timers */
+  g_clear_object (&plug->rsession);
 
   if (replug_ms >= 0)
     bus_schedule (bus, replug_ms, replug_cb, dev);
@@ -1148,6 +1188,9 @@ plug_free (Plug *plug)
   if (plug->feeder != NULL)
     g_thread_join (plug->feeder);
   g_clear_object (&plug->session);
+  if (plug->rsession != NULL)
+    g_object_run_dispose (G_OBJECT (plug->rsession));
+  g_clear_object (&plug->rsession);
   while ((u = g_queue_pop_head (&plug->reapable)) != NULL)
     urb_free (u);
   while ((u = g_queue_pop_head (&plug->pending_in)) != NULL)
@@ -1183,10 +1226,18 @@ bus_thread (gpointer data)
   return NULL;
 }
 
+static gboolean
+bus_quit_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 device_free (UbEmuUsbDevice *dev)
 {
   g_clear_object (&dev->phone);
+  g_clear_object (&dev->recovery);
   g_free (dev->port);
   g_free (dev->path);
   g_free (dev->serial);
@@ -1198,8 +1249,9 @@ ub_emu_usb_finalize (GObject *object)
 {
   UbEmuUsb *self = UB_EMU_USB (object);
 
-  /* stop delayed work first */
-  g_main_loop_quit (self->loop);
+  /* stop delayed work first; quit from inside the loop, which may not be
+   * running yet (a quit before g_main_loop_run() would be lost) */
+  g_main_context_invoke (self->context, bus_quit_cb, self->loop);
   g_thread_join (self->thread);
 
   for (guint i = 0; i < self->plugs->len; i++)
@@ -1274,6 +1326,7 @@ ub_emu_usb_get_testbed (UbEmuUsb *self)
 }
 
 static UbEmuUsbDevice *add_device_locked (UbEmuUsb *self, UbEmuUsbKind kind, UbEmuPhone *phone,
+                                          UbEmuRecovery *recovery,
                                           guint16 vid, guint16 pid, guint8 cls, guint8 sub,
                                           guint8 proto, const char *serial, const char *port,
                                           GError **error);
@@ -1292,7 +1345,7 @@ ensure_hubs_locked (UbEmuUsb   *self,
   parent = g_strndup (port, dot - port);
   if (g_hash_table_contains (self->ports, parent))
     return TRUE;
-  return add_device_locked (self, UB_EMU_USB_OTHER, NULL, 0x05e3, 0x0608, 0x09, 0x00, 0x00,
+  return add_device_locked (self, UB_EMU_USB_OTHER, NULL, NULL, 0x05e3, 0x0608, 0x09, 0x00, 0x00,
                             NULL, parent, error) != NULL;
 }
 
@@ -1300,6 +1353,7 @@ static UbEmuUsbDevice *
 add_device_locked (UbEmuUsb     *self,
                    UbEmuUsbKind  kind,
                    UbEmuPhone   *phone,
+                   UbEmuRecovery *recovery,
                    guint16       vid,
                    guint16       pid,
                    guint8        cls,
@@ -1340,6 +1394,7 @@ add_device_locked (UbEmuUsb     *self,
   dev->bus = self;
   dev->kind = kind;
   dev->phone = phone != NULL ? g_object_ref (phone) : NULL;
+  dev->recovery = recovery != NULL ? g_object_ref (recovery) : NULL;
   dev->port = g_strdup (port);
   dev->path = g_strconcat ("usb:", port, NULL);
   dev->busnum = busnum;
@@ -1372,8 +1427,27 @@ ub_emu_usb_add_phone (UbEmuUsb    *self,
   g_return_val_if_fail (UB_IS_EMU_PHONE (phone), NULL);
 
   g_mutex_lock (&self->lock);
-  dev = add_device_locked (self, UB_EMU_USB_FASTBOOT, phone, 0x18d1, 0xd00d, 0xff, 0x42, 0x03,
+  dev = add_device_locked (self, UB_EMU_USB_FASTBOOT, phone, NULL, 0x18d1, 0xd00d, 0xff, 0x42, 0x03,
                            ub_emu_phone_get_serial (phone), port, error);
+  g_mutex_unlock (&self->lock);
+  return dev;
+}
+
+UbEmuUsbDevice *
+ub_emu_usb_add_recovery (UbEmuUsb       *self,
+                         UbEmuRecovery  *recovery,
+                         const char     *port,
+                         GError        **error)
+{
+  UbEmuUsbDevice *dev;
+
+  g_return_val_if_fail (UB_IS_EMU_USB (self), NULL);
+  g_return_val_if_fail (UB_IS_EMU_RECOVERY (recovery), NULL);
+
+  g_mutex_lock (&self->lock);
+  /* AOSP recovery's sideload/adb ids (18d1:d001) */
+  dev = add_device_locked (self, UB_EMU_USB_RECOVERY, NULL, recovery, 0x18d1, 0xd001, 0xff, 0x42, 0x01,
+                           ub_emu_recovery_get_info (recovery, "sn"), port, error);
   g_mutex_unlock (&self->lock);
   return dev;
 }
@@ -1396,7 +1470,7 @@ ub_emu_usb_add_device (UbEmuUsb     *self,
   g_return_val_if_fail (kind != UB_EMU_USB_FASTBOOT, NULL);
 
   g_mutex_lock (&self->lock);
-  dev = add_device_locked (self, kind, NULL, vendor_id, product_id, iface_class,
+  dev = add_device_locked (self, kind, NULL, NULL, vendor_id, product_id, iface_class,
                            iface_subclass, iface_protocol, serial, port, error);
   g_mutex_unlock (&self->lock);
   return dev;

@@ -26,6 +26,7 @@
 #include <umockdev.h>
 
 #include "ub-emu-phone.h"
+#include "ub-emu-recovery.h"
 
 G_BEGIN_DECLS
 
@@ -38,6 +39,7 @@ typedef enum {
   UB_EMU_USB_FASTBOOT,   /* an emulated phone, interface ff/42/03 */
   UB_EMU_USB_ADB,        /* interface ff/42/01, no protocol behind it */
   UB_EMU_USB_OTHER,      /* any other device (class triple given) */
+  UB_EMU_USB_RECOVERY,   /* an emulated Mi Assistant recovery, interface ff/42/01 */
 } UbEmuUsbKind;
 
 typedef struct {
@@ -51,6 +53,8 @@ typedef struct {
   guint64 max_out_urb;       /* largest OUT URB seen */
   guint64 n_zero_length_out; /* zero-length OUT URBs (must stay 0) */
   guint64 n_enomem;          /* SUBMITURBs refused with ENOMEM */
+  guint64 n_zero_length_out_adb; /* zero-length OUT URBs to a recovery (expected
+                                  * after a multiple of wMaxPacketSize) */
 } UbEmuUsbStats;
 
 /* Returns NULL with G_IO_ERROR_NOT_SUPPORTED when not under the umockdev
@@ -75,6 +79,17 @@ UbEmuUsbDevice  *ub_emu_usb_add_device           (UbEmuUsb       *self,
                                                   guint8          iface_subclass,
                                                   guint8          iface_protocol,
                                                   const char     *serial,
+                                                  const char     *port,
+                                                  GError        **error);
+/*
+ * Plug an emulated recovery in (serial: its "sn" info). Bulk OUT URBs feed a
+ * UbEmuRecoverySession; each of its header/payload writes completes one
+ * bulk IN URB. When the recovery drops the link (reboot, unplug fault,
+ * protocol violation) the device is unplugged once the queued answers were
+ * read, and stays unplugged.
+ */
+UbEmuUsbDevice  *ub_emu_usb_add_recovery         (UbEmuUsb       *self,
+                                                  UbEmuRecovery  *recovery,
                                                   const char     *port,
                                                   GError        **error);
 /* Blocks until every device is plugged/unplugged as scheduled (no pending

@@ -7,6 +7,12 @@
  *       [--phones N] [--replug-after-fault MS] [--reboot-delay MS] [--no-access]
  *       [--verbose]
  *       -- COMMAND ARGS…
+ *   umockdev-wrapper ub-usb-harness --recovery --state-dir D [--set KEY=VALUE]...
+ *       [--recovery-fault SPEC] [--install-delay MS] -- COMMAND ARGS…
+ *
+ * --recovery plugs an emulated Mi Assistant recovery in instead of fastboot
+ * phones: the sideloaded package goes to D/package.zip, and on exit
+ * D/recovery.ini holds what happened (ub_emu_recovery_dup_summary).
  *
  * Exits with COMMAND's exit status (128 + signal if it was killed), 77 when
  * not running under the umockdev preload, 2 on usage errors, 1 when the
@@ -19,6 +25,8 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include <glib/gstdio.h>
+
 #include "ub-emu-usb.h"
 
 static char *opt_profile;
@@ -30,6 +38,10 @@ static int opt_reboot_delay = 200;
 static gboolean opt_no_access;
 static gboolean opt_verbose;
 static char **opt_command;
+static gboolean opt_recovery;
+static char **opt_sets;
+static char *opt_recovery_fault;
+static int opt_install_delay;
 
 static GOptionEntry entries[] = {
   { "profile", 0, 0, G_OPTION_ARG_FILENAME, &opt_profile, "Phone profile (.ini); default: built-in", "P" },
@@ -43,6 +55,15 @@ static GOptionEntry entries[] = {
   { "no-access", 0, 0, G_OPTION_ARG_NONE, &opt_no_access,
     "Make the device nodes mode 0000 (EACCES without CAP_DAC_OVERRIDE)", NULL },
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Describe the emulated bus", NULL },
+  { "recovery", 0, 0, G_OPTION_ARG_NONE, &opt_recovery,
+    "An emulated Mi Assistant recovery instead of fastboot phones", NULL },
+  { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_sets,
+    "Recovery info value (device, version, sn, codebase, branch, language, region, romzone)",
+    "KEY=VALUE" },
+  { "recovery-fault", 0, 0, G_OPTION_ARG_STRING, &opt_recovery_fault,
+    "Recovery fault: silence:BYTES:MS, unplug:BYTES, install-fail, auth, not-sideload", "SPEC" },
+  { "install-delay", 0, 0, G_OPTION_ARG_INT, &opt_install_delay,
+    "Recovery: ms between the last block and DONEDONE", "MS" },
   { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_command, NULL, "-- COMMAND ARGS…" },
   { NULL }
 };
@@ -83,6 +104,52 @@ main (int   argc,
     {
       g_printerr ("ub-usb-harness: %s\n", error->message);
       return 77;
+    }
+
+  if (opt_recovery)
+    {
+      g_autofree char *package = g_build_filename (opt_state_dir, "package.zip", NULL);
+      g_autoptr(UbEmuRecovery) recovery = NULL;
+      UbEmuUsbDevice *dev;
+
+      if (g_mkdir_with_parents (opt_state_dir, 0755) < 0)
+        {
+          g_printerr ("ub-usb-harness: cannot create %s\n", opt_state_dir);
+          return 1;
+        }
+      recovery = ub_emu_recovery_new (package);
+      for (guint i = 0; opt_sets != NULL && opt_sets[i] != NULL; i++)
+        {
+          g_auto(GStrv) kv = g_strsplit (opt_sets[i], "=", 2);
+
+          if (g_strv_length (kv) != 2)
+            {
+              g_printerr ("ub-usb-harness: --set takes KEY=VALUE\n");
+              return 2;
+            }
+          ub_emu_recovery_set_info (recovery, kv[0], kv[1]);
+        }
+      if (opt_recovery_fault != NULL &&
+          !ub_emu_recovery_set_fault_from_string (recovery, opt_recovery_fault, &error))
+        {
+          g_printerr ("ub-usb-harness: %s\n", error->message);
+          return 2;
+        }
+      ub_emu_recovery_set_install_delay (recovery, (guint) MAX (opt_install_delay, 0));
+      dev = ub_emu_usb_add_recovery (bus, recovery, NULL, &error);
+      if (dev == NULL)
+        {
+          g_printerr ("ub-usb-harness: %s\n", error->message);
+          return 1;
+        }
+      if (opt_no_access)
+        ub_emu_usb_device_set_node_mode (dev, 0);
+      if (opt_verbose)
+        g_printerr ("[harness] recovery: serial %s at %s, package %s\n",
+                    ub_emu_usb_device_get_serial (dev), ub_emu_usb_device_get_path (dev),
+                    package);
+      g_ptr_array_add (phones, g_steal_pointer (&recovery));
+      opt_phones = 0;   /* no fastboot phones */
     }
 
   for (int i = 1; i <= opt_phones; i++)
@@ -141,6 +208,17 @@ main (int   argc,
     }
 
   g_clear_object (&bus);
+  if (opt_recovery)
+    {
+      g_autofree char *summary = ub_emu_recovery_dup_summary (g_ptr_array_index (phones, 0));
+      g_autofree char *path = g_build_filename (opt_state_dir, "recovery.ini", NULL);
+
+      if (!g_file_set_contents (path, summary, -1, &error))
+        {
+          g_printerr ("ub-usb-harness: %s\n", error->message);
+          return 1;
+        }
+    }
   if (WIFEXITED (status))
     return WEXITSTATUS (status);
   if (WIFSIGNALED (status))

@@ -1,0 +1,741 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* unbrick-cli recovery …: a phone in Mi Assistant recovery (locked phones). */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "ub-advice.h"
+#include "ub-cli-download.h"
+#include "ub-cli-recovery.h"
+#include "ub-enum-nick.h"
+#include "ub-file.h"
+#include "ub-flash-enums.h"
+#include "ub-mi-assistant.h"
+#include "ub-online-error.h"
+#include "ub-recovery-job.h"
+#include "ub-rom-catalog.h"
+#include "ub-rom-error.h"
+#include "ub-update-server.h"
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+static void
+print_json (JsonBuilder *b,
+            gboolean     pretty)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (b);
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, pretty);
+  text = json_generator_to_data (gen, NULL);
+  g_print ("%s\n", text);
+  fflush (stdout);
+}
+
+static void
+json_add_string (JsonBuilder *b,
+                 const char  *name,
+                 const char  *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value != NULL)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+json_add_int (JsonBuilder *b,
+              const char  *name,
+              gint64       value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, value);
+}
+
+static void
+json_add_bool (JsonBuilder *b,
+               const char  *name,
+               gboolean     value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_boolean_value (b, value);
+}
+
+/* One line of an install's or a wipe's event stream, as flash-rom's. */
+static JsonBuilder *
+json_event (const char *event)
+{
+  JsonBuilder *b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_add_string (b, "event", event);
+  return b;
+}
+
+static void
+json_end (JsonBuilder *b)
+{
+  json_builder_end_object (b);
+  print_json (b, FALSE);
+  g_object_unref (b);
+}
+
+/* ---- the phone and the server ------------------------------------------------ */
+
+typedef struct {
+  UbCliRecoveryOptions       *opt;
+  const char                 *address;     /* as given, or the demo's */
+  const char                 *server_url;  /* the demo's fake update server, else NULL */
+  const char                 *mirror;      /* the demo's ROM mirror, else NULL */
+  char                       *phone_address; /* what reopens the phone */
+  UbRecoveryInfo             *info;
+} Recovery;
+
+static void
+recovery_clear (Recovery *r)
+{
+  g_free (r->phone_address);
+  g_clear_object (&r->info);
+}
+
+/* Opens the phone and reads what it says about itself. */
+static UbMiAssistant *
+open_phone (Recovery  *r,
+            GError   **error)
+{
+  g_autoptr(UbMiAssistant) phone = ub_mi_assistant_open (r->address, r->opt->stop, error);
+
+  if (phone == NULL)
+    return NULL;
+  if (r->opt->timeout_s > 0)
+    ub_mi_assistant_set_sideload_timeout (phone, r->opt->timeout_s * 1000);
+  g_clear_object (&r->info);
+  r->info = ub_mi_assistant_read_info (phone, r->opt->stop, error);
+  if (r->info == NULL)
+    return NULL;
+  g_free (r->phone_address);
+  r->phone_address = g_strdup (ub_mi_assistant_get_address (phone));
+  if (r->phone_address == NULL)
+    r->phone_address = g_strdup (r->address);
+  return g_steal_pointer (&phone);
+}
+
+static gboolean
+read_phone (Recovery  *r,
+            GError   **error)
+{
+  g_autoptr(UbMiAssistant) phone = open_phone (r, error);
+
+  if (phone == NULL)
+    return FALSE;
+  ub_mi_assistant_close (phone);
+  return TRUE;
+}
+
+static UbUpdateServer *
+new_server (Recovery *r)
+{
+  UbUpdateServer *server = ub_update_server_new ();
+
+  if (r->server_url != NULL)
+    {
+      g_autofree char *url = g_strconcat (r->server_url, "/updates/miotaV3.php", NULL);
+      ub_update_server_set_urls (server, url, url);
+    }
+  return server;
+}
+
+static gboolean
+check_complete (Recovery  *r,
+                GError   **error)
+{
+  if (ub_recovery_info_is_complete (r->info))
+    return TRUE;
+  g_set_error_literal (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED,
+                       _("The phone did not tell its model, version, serial and ROM zone, which "
+                         "Xiaomi's update server needs."));
+  return FALSE;
+}
+
+static const char *
+or_unknown (const char *value)
+{
+  return value != NULL && value[0] != '\0' ? value : "?";
+}
+
+/* ---- info --------------------------------------------------------------------- */
+
+static gboolean
+cmd_info (Recovery  *r,
+          GError   **error)
+{
+  g_auto(GStrv) keys = NULL;
+
+  if (!read_phone (r, error))
+    return FALSE;
+  keys = ub_recovery_info_dup_keys (r->info);
+  if (r->opt->json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+
+      json_builder_begin_object (b);
+      json_add_string (b, "address", r->phone_address);
+      for (guint i = 0; keys[i] != NULL; i++)
+        json_add_string (b, keys[i], ub_recovery_info_get (r->info, keys[i]));
+      json_add_bool (b, "complete", ub_recovery_info_is_complete (r->info));
+      json_builder_end_object (b);
+      print_json (b, TRUE);
+      return TRUE;
+    }
+  /* TRANSLATORS: %s: how the phone is reached, e.g. usb:1-4 or tcp:127.0.0.1:5555 */
+  g_print (_("Phone in Mi Assistant mode at %s\n"), r->phone_address);
+  for (guint i = 0; keys[i] != NULL; i++)
+    g_print ("%s: %s\n", keys[i], ub_recovery_info_get (r->info, keys[i]));
+  return TRUE;
+}
+
+/* ---- roms --------------------------------------------------------------------- */
+
+static GPtrArray *
+list_roms (Recovery  *r,
+           GError   **error)
+{
+  g_autoptr(UbUpdateServer) server = new_server (r);
+  g_autoptr(UbUpdateQuery) query = NULL;
+
+  if (!check_complete (r, error))
+    return NULL;
+  query = ub_update_query_new_from_info (r->info);
+  if (!r->opt->json)
+    {
+      /* TRANSLATORS: the privacy note: %s are the phone's model, version and serial */
+      g_printerr (_("Asking Xiaomi's update server (it is sent the phone's model %s, version %s "
+                    "and serial %s)…\n"), or_unknown (query->device), or_unknown (query->version),
+                  or_unknown (query->serial));
+    }
+  return ub_update_server_list_roms (server, query, r->opt->stop, error);
+}
+
+static char **
+dup_mirrors (Recovery *r)
+{
+  if (r->mirror != NULL)
+    {
+      char **mirrors = g_new0 (char *, 2);
+      mirrors[0] = g_strdup (r->mirror);
+      return mirrors;
+    }
+  return ub_rom_catalog_dup_default_mirrors ();
+}
+
+static gboolean
+cmd_roms (Recovery  *r,
+          GError   **error)
+{
+  g_autoptr(GPtrArray) roms = NULL;
+  g_auto(GStrv) mirrors = dup_mirrors (r);
+
+  if (!read_phone (r, error) || (roms = list_roms (r, error)) == NULL)
+    return FALSE;
+  if (r->opt->json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+
+      json_builder_begin_object (b);
+      json_add_string (b, "device", ub_recovery_info_get_device (r->info));
+      json_add_string (b, "version", ub_recovery_info_get_version (r->info));
+      json_add_string (b, "serial", ub_recovery_info_get_serial (r->info));
+      json_builder_set_member_name (b, "roms");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < roms->len; i++)
+        {
+          UbUpdateRom *rom = roms->pdata[i];
+          g_auto(GStrv) urls = ub_update_rom_dup_urls (rom, (const char * const *) mirrors);
+
+          json_builder_begin_object (b);
+          json_add_string (b, "kind", ub_update_rom_get_kind (rom));
+          json_add_bool (b, "current", ub_update_rom_get_is_current (rom));
+          json_add_string (b, "name", ub_update_rom_get_name (rom));
+          json_add_string (b, "version", ub_update_rom_get_version (rom));
+          json_add_string (b, "android", ub_update_rom_get_codebase (rom));
+          json_add_string (b, "branch", ub_update_rom_get_branch (rom));
+          json_add_string (b, "file", ub_update_rom_get_filename (rom));
+          json_add_string (b, "md5", ub_update_rom_get_md5 (rom));
+          json_add_string (b, "size_text", ub_update_rom_get_size_text (rom));
+          json_builder_set_member_name (b, "size");
+          if (ub_update_rom_get_size_hint (rom) > 0)
+            json_builder_add_int_value (b, (gint64) ub_update_rom_get_size_hint (rom));
+          else
+            json_builder_add_null_value (b);
+          json_builder_set_member_name (b, "urls");
+          json_builder_begin_array (b);
+          for (guint u = 0; urls != NULL && urls[u] != NULL; u++)
+            json_builder_add_string_value (b, urls[u]);
+          json_builder_end_array (b);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+      print_json (b, TRUE);
+      return TRUE;
+    }
+  if (roms->len == 0)
+    {
+      g_print (_("Xiaomi's update server offers no ROM for this phone.\n"));
+      return TRUE;
+    }
+  for (guint i = 0; i < roms->len; i++)
+    {
+      UbUpdateRom *rom = roms->pdata[i];
+
+      /* one ROM a line: a mark for the installed one, kind, version, size, file, MD5 */
+      g_print ("%s %-10s %-22s %6s  %s  %s\n", ub_update_rom_get_is_current (rom) ? "*" : " ",
+               or_unknown (ub_update_rom_get_kind (rom)), or_unknown (ub_update_rom_get_version (rom)),
+               or_unknown (ub_update_rom_get_size_text (rom)),
+               or_unknown (ub_update_rom_get_filename (rom)), or_unknown (ub_update_rom_get_md5 (rom)));
+    }
+  g_print (_("* the version the phone runs now\n"));
+  return TRUE;
+}
+
+/* ---- install and wipe-data: the job ----------------------------------------------- */
+
+typedef struct {
+  Recovery      *r;
+  UbRecoveryJob *job;
+  GMainLoop     *loop;
+  UbRecoveryStage stage;
+  gboolean       stage_known;
+} Run;
+
+static const char *
+stage_label (UbRecoveryJob  *job,
+             UbRecoveryStage stage)
+{
+  switch (stage)
+    {
+    case UB_RECOVERY_STAGE_VERIFY:
+      return _("Checking the file");
+    case UB_RECOVERY_STAGE_CONNECT:
+      return _("Connecting");
+    case UB_RECOVERY_STAGE_CHECKING:
+      return _("The phone checks the package");
+    case UB_RECOVERY_STAGE_INSTALLING:
+      return ub_recovery_job_get_kind (job) == UB_RECOVERY_JOB_WIPE_DATA ? _("Erasing all data")
+                                                                         : _("The phone installs the package");
+    case UB_RECOVERY_STAGE_RESTART:
+    default:
+      return _("Restarting");
+    }
+}
+
+static const char *
+stage_key (UbRecoveryStage stage)
+{
+  static const char *const keys[] = { "verify", "connect", "checking", "installing", "restart" };
+
+  return stage < G_N_ELEMENTS (keys) ? keys[stage] : "?";
+}
+
+static void
+on_progress (UbRecoveryJob *job,
+             Run           *run)
+{
+  UbProgress *progress = ub_recovery_job_get_progress (job);
+  UbRecoveryStage stage = ub_recovery_job_get_stage (job);
+
+  if (run->r->opt->json)
+    {
+      JsonBuilder *b;
+
+      if (!run->stage_known || stage != run->stage)
+        {
+          b = json_event ("stage");
+          json_add_string (b, "stage", stage_key (stage));
+          json_end (b);
+        }
+      run->stage = stage;
+      run->stage_known = TRUE;
+      b = json_event ("progress");
+      json_add_string (b, "stage", stage_key (stage));
+      json_add_int (b, "done", ub_progress_get_bytes_done (progress));
+      json_add_int (b, "total", ub_progress_get_bytes_total (progress));
+      json_builder_set_member_name (b, "bytes_per_second");
+      json_builder_add_double_value (b, ub_progress_get_rate (progress));
+      json_add_int (b, "seconds_left", ub_progress_get_seconds_left (progress));
+      json_end (b);
+      return;
+    }
+  run->stage = stage;
+  run->stage_known = TRUE;
+  if (ub_progress_get_bytes_total (progress) > 0 &&
+      (stage == UB_RECOVERY_STAGE_VERIFY || stage == UB_RECOVERY_STAGE_CHECKING ||
+       stage == UB_RECOVERY_STAGE_INSTALLING))
+    ub_cli_progress_show (run->r->opt->progress, stage_label (job, stage), progress);
+}
+
+static void
+on_log (UbRecoveryJob *job,
+        const char    *text,
+        Run           *run)
+{
+  if (run->r->opt->json)
+    {
+      JsonBuilder *b = json_event ("log");
+      json_add_string (b, "text", text);
+      json_end (b);
+      return;
+    }
+  ub_cli_progress_clear (run->r->opt->progress);
+  g_printerr ("%s\n", text);
+}
+
+static void
+on_finished (UbRecoveryJob *job,
+             Run           *run)
+{
+  g_main_loop_quit (run->loop);
+}
+
+static gboolean
+on_stop (GCancellable *cancellable,
+         gpointer      user_data)
+{
+  Run *run = user_data;
+
+  ub_recovery_job_cancel (run->job);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+run_job (Recovery      *r,
+         UbRecoveryJob *job,
+         GError       **error)
+{
+  g_autoptr(GMainContext) context = g_main_context_get_thread_default ();
+  g_autoptr(GMainLoop) loop = g_main_loop_new (context, FALSE);
+  Run run = { r, job, loop };
+  const GError *failure;
+  UbFlashJobState state;
+  GSource *source;
+
+  g_main_context_ref (context);
+  g_signal_connect (job, "progress", G_CALLBACK (on_progress), &run);
+  g_signal_connect (job, "log", G_CALLBACK (on_log), &run);
+  g_signal_connect (job, "finished", G_CALLBACK (on_finished), &run);
+  source = g_cancellable_source_new (r->opt->stop);
+  g_source_set_callback (source, (GSourceFunc) (void (*) (void)) on_stop, &run, NULL);
+  g_source_attach (source, context);
+  if (!ub_recovery_job_start (job, error))
+    {
+      g_source_destroy (source);
+      g_source_unref (source);
+      return FALSE;
+    }
+  g_main_loop_run (loop);
+  g_source_destroy (source);
+  g_source_unref (source);
+  g_signal_handlers_disconnect_by_data (job, &run);
+  ub_cli_progress_finish (r->opt->progress);
+
+  state = ub_recovery_job_get_state (job);
+  failure = ub_recovery_job_get_error (job);
+  if (r->opt->json)
+    {
+      JsonBuilder *b = json_event ("result");
+
+      json_add_string (b, "status", ub_enum_nick (UB_TYPE_FLASH_JOB_STATE, state));
+      json_add_string (b, "message", failure ? failure->message : NULL);
+      json_add_string (b, "next_step", ub_recovery_job_get_next_step (job));
+      json_add_string (b, "phone_message", ub_recovery_job_get_phone_message (job));
+      json_add_string (b, "stage", stage_key (ub_recovery_job_get_stage (job)));
+      json_builder_set_member_name (b, "elapsed");
+      json_builder_add_double_value (b, ub_recovery_job_get_elapsed (job));
+      json_end (b);
+    }
+  if (state == UB_FLASH_JOB_SUCCEEDED)
+    {
+      if (!r->opt->json)
+        {
+          /* TRANSLATORS: %.1f s: seconds */
+          g_printerr (_("Done in %.1f s. The phone is restarting; the first start can take up to "
+                        "10 minutes.\n"), ub_recovery_job_get_elapsed (job));
+        }
+      return TRUE;
+    }
+  if (failure == NULL)
+    {
+      g_set_error_literal (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED, _("The job failed."));
+      return FALSE;
+    }
+  /* unbrick-cli prints the error and its next step, as the job's: a stop or a
+   * lost link while the package was being sent is an interrupted install */
+  if (ub_recovery_job_get_stage (job) == UB_RECOVERY_STAGE_CHECKING ||
+      ub_recovery_job_get_stage (job) == UB_RECOVERY_STAGE_INSTALLING)
+    r->opt->advice = UB_ADVICE_SIDELOAD;
+  g_propagate_error (error, g_error_copy (failure));
+  return FALSE;
+}
+
+/* "yes" typed on the terminal, or --yes. */
+static gboolean
+confirm (Recovery   *r,
+         const char *question,
+         GError    **error)
+{
+  char answer[64];
+
+  if (r->opt->yes)
+    return TRUE;
+  if (!isatty (STDIN_FILENO))
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("Add --yes to go ahead without being asked."));
+      return FALSE;
+    }
+  /* TRANSLATORS: keep the word “yes”: it is what the user must type */
+  g_printerr (_("\n%s\nType yes to continue: "), question);
+  if (fgets (answer, sizeof answer, stdin) == NULL || !g_str_equal (g_strstrip (answer), "yes"))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Nothing was done."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+install_file (Recovery   *r,
+              const char *path,
+              GError    **error)
+{
+  g_autoptr(UbUpdateServer) server = new_server (r);
+  g_autoptr(UbUpdateQuery) query = NULL;
+  g_autoptr(UbRomApproval) approval = NULL;
+  g_autoptr(UbRecoveryJob) job = NULL;
+  g_autofree char *md5 = NULL;
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *question = NULL;
+  gboolean erase;
+
+  if (!check_complete (r, error))
+    return FALSE;
+  if (!r->opt->json)
+    {
+      /* TRANSLATORS: %s: a file name */
+      g_printerr (_("Computing the MD5 of %s…\n"), base);
+    }
+  md5 = ub_file_hash (path, NULL, r->opt->stop, error);
+  if (md5 == NULL)
+    {
+      g_prefix_error (error, "%s: ", path);
+      return FALSE;
+    }
+  query = ub_update_query_new_from_info (r->info);
+  if (!r->opt->json)
+    {
+      /* TRANSLATORS: the privacy note: %s are the phone's model, version and serial */
+      g_printerr (_("Asking Xiaomi to approve this package for the phone (sent to Xiaomi's update "
+                    "server: the phone's model %s, version %s and serial %s, and the package's "
+                    "MD5)…\n"), or_unknown (query->device), or_unknown (query->version),
+                  or_unknown (query->serial));
+    }
+  approval = ub_update_server_approve (server, query, md5, r->opt->stop, error);
+  if (approval == NULL)
+    return FALSE;
+  erase = ub_rom_approval_get_erase (approval);
+  if (r->opt->json)
+    {
+      JsonBuilder *b = json_event ("approval");
+      json_add_string (b, "device", query->device);
+      json_add_string (b, "version", query->version);
+      json_add_string (b, "serial", query->serial);
+      json_add_string (b, "file", path);
+      json_add_string (b, "md5", md5);
+      json_add_string (b, "rom_version", ub_rom_approval_get_version (approval));
+      json_add_bool (b, "erase", erase);
+      json_end (b);
+    }
+  /* TRANSLATORS: %s: a file name, the phone's model, its serial; then what happens to the data */
+  question = g_strdup_printf (_("Install %s on %s (serial %s)? %s"), base,
+                              or_unknown (query->device), or_unknown (query->serial),
+                              erase ? _("Xiaomi says this install erases all data on the phone.")
+                                    : _("Your files and apps are kept."));
+  if (!confirm (r, question, error))
+    return FALSE;
+  job = ub_recovery_job_new_install (r->phone_address, query->serial, path, approval);
+  ub_recovery_job_set_confirmed (job, TRUE);
+  if (r->opt->timeout_s > 0)
+    ub_recovery_job_set_timeouts (job, r->opt->timeout_s * 1000, r->opt->timeout_s * 1000);
+  return run_job (r, job, error);
+}
+
+/* The newest ROM Xiaomi offers (the list has the current one first, then the
+ * others newest first): downloaded into the download folder, then installed. */
+static gboolean
+install_latest (Recovery  *r,
+                GError   **error)
+{
+  g_autoptr(GPtrArray) roms = list_roms (r, error);
+  g_auto(GStrv) mirrors = dup_mirrors (r);
+  g_auto(GStrv) urls = NULL;
+  g_autofree char *path = NULL;
+  UbUpdateRom *rom = NULL;
+
+  if (roms == NULL)
+    return FALSE;
+  for (guint i = 0; i < roms->len && rom == NULL; i++)
+    if (!ub_update_rom_get_is_current (roms->pdata[i]))
+      rom = roms->pdata[i];
+  if (rom == NULL && roms->len > 0)
+    rom = roms->pdata[0];
+  if (rom == NULL)
+    {
+      g_set_error_literal (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_REFUSED,
+                           _("Xiaomi's update server offers no ROM for this phone."));
+      return FALSE;
+    }
+  if (!r->opt->json)
+    {
+      /* TRANSLATORS: %s: a version (e.g. V14.0.9.0.TKFMIXM), a size (e.g. “4.1G”) */
+      g_printerr (_("The newest ROM for the phone: %s (%s)\n"),
+                  or_unknown (ub_update_rom_get_version (rom)),
+                  or_unknown (ub_update_rom_get_size_text (rom)));
+    }
+  urls = ub_update_rom_dup_urls (rom, (const char * const *) mirrors);
+  if (!ub_cli_download_mirrors_to ((const char * const *) urls, ub_update_rom_get_md5 (rom), 0,
+                                   r->opt->dir, r->opt->progress, r->opt->stop, &path, error))
+    return FALSE;
+  return install_file (r, path, error);
+}
+
+static gboolean
+cmd_install (Recovery  *r,
+             GError   **error)
+{
+  if ((r->opt->argument == NULL) == !r->opt->latest)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           /* TRANSLATORS: keep the command: it is typed */
+                           _("Usage: unbrick-cli recovery install ZIP|--latest"));
+      return FALSE;
+    }
+  if (!read_phone (r, error))
+    return FALSE;
+  if (r->opt->latest)
+    return install_latest (r, error);
+  return install_file (r, r->opt->argument, error);
+}
+
+static gboolean
+cmd_wipe_data (Recovery  *r,
+               GError   **error)
+{
+  g_autoptr(UbRecoveryJob) job = NULL;
+  g_autofree char *question = NULL;
+  const char *serial;
+
+  if (!read_phone (r, error))
+    return FALSE;
+  serial = ub_recovery_info_get_serial (r->info);
+  /* TRANSLATORS: %s: the phone's model (codename), its serial number */
+  question = g_strdup_printf (_("Erase ALL data on %s (serial %s)? Photos, apps, accounts and "
+                                "files on the phone are deleted for good."),
+                              or_unknown (ub_recovery_info_get_device (r->info)),
+                              or_unknown (serial));
+  if (!confirm (r, question, error))
+    return FALSE;
+  job = ub_recovery_job_new_wipe_data (r->phone_address, serial);
+  ub_recovery_job_set_confirmed (job, TRUE);
+  if (r->opt->timeout_s > 0)
+    ub_recovery_job_set_timeouts (job, r->opt->timeout_s * 1000, r->opt->timeout_s * 1000);
+  return run_job (r, job, error);
+}
+
+static gboolean
+cmd_reboot (Recovery  *r,
+            GError   **error)
+{
+  const char *target = r->opt->argument != NULL ? r->opt->argument : "system";
+  UbRecoveryRebootTarget t;
+  g_autoptr(UbMiAssistant) phone = NULL;
+
+  if (g_str_equal (target, "system"))
+    t = UB_RECOVERY_REBOOT_SYSTEM;
+  else if (g_str_equal (target, "bootloader"))
+    t = UB_RECOVERY_REBOOT_BOOTLOADER;
+  else if (g_str_equal (target, "recovery"))
+    t = UB_RECOVERY_REBOOT_RECOVERY;
+  else
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           /* TRANSLATORS: keep the command: it is typed */
+                           _("Usage: unbrick-cli recovery reboot [system|bootloader|recovery]"));
+      return FALSE;
+    }
+  phone = ub_mi_assistant_open (r->address, r->opt->stop, error);
+  if (phone == NULL || !ub_mi_assistant_reboot (phone, t, r->opt->stop, error))
+    return FALSE;
+  if (r->opt->json)
+    {
+      JsonBuilder *b = json_event ("result");
+      json_add_string (b, "status", "succeeded");
+      json_add_string (b, "target", target);
+      json_end (b);
+    }
+  else
+    g_printerr (_("The phone is restarting\n"));
+  return TRUE;
+}
+
+gboolean
+ub_cli_recovery (UbCliRecoveryOptions *opt,
+                 GError              **error)
+{
+  Recovery r = { opt, opt->address };
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  gboolean ok;
+
+  opt->advice = UB_ADVICE_RECOVERY;
+  if (opt->demo != NULL &&
+      !ub_cli_demo_get_recovery (opt->demo, &r.address, &r.server_url, &r.mirror, error))
+    return FALSE;
+  if ((opt->latest && !g_str_equal (opt->action, "install")) ||
+      (opt->argument != NULL && !g_str_equal (opt->action, "install") &&
+       !g_str_equal (opt->action, "reboot")))
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           /* TRANSLATORS: keep the command: it is typed */
+                           _("Usage: unbrick-cli recovery info|roms|install ZIP|install --latest|"
+                             "wipe-data|reboot [system|bootloader|recovery]"));
+      return FALSE;
+    }
+  /* the job's signals come on this thread, in this context */
+  g_main_context_push_thread_default (context);
+  if (g_str_equal (opt->action, "info"))
+    ok = cmd_info (&r, error);
+  else if (g_str_equal (opt->action, "roms"))
+    ok = cmd_roms (&r, error);
+  else if (g_str_equal (opt->action, "install"))
+    ok = cmd_install (&r, error);
+  else if (g_str_equal (opt->action, "wipe-data"))
+    ok = cmd_wipe_data (&r, error);
+  else if (g_str_equal (opt->action, "reboot"))
+    ok = cmd_reboot (&r, error);
+  else
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   /* TRANSLATORS: %s: what was typed; keep the command names: they are typed */
+                   _("Unknown recovery command “%s”: use info, roms, install, wipe-data or reboot"),
+                   opt->action);
+      ok = FALSE;
+    }
+  g_main_context_pop_thread_default (context);
+  recovery_clear (&r);
+  return ok;
+}
