@@ -509,6 +509,88 @@ confirm (Recovery   *r,
   return TRUE;
 }
 
+typedef struct {
+  char         *path;
+  UbProgress   *progress;
+  GCancellable *cancellable;
+} Hash;
+
+static void
+hash_free (Hash *h)
+{
+  g_free (h->path);
+  g_object_unref (h->progress);
+  g_clear_object (&h->cancellable);
+  g_free (h);
+}
+
+static void
+hash_thread (GTask        *task,
+             gpointer      source,
+             gpointer      data,
+             GCancellable *cancellable)
+{
+  Hash *h = data;
+  GError *error = NULL;
+  char *md5 = ub_file_hash (h->path, h->progress, h->cancellable, &error);
+
+  if (md5 != NULL)
+    g_task_return_pointer (task, md5, g_free);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+on_hash_progress (UbProgress *progress,
+                  Recovery   *r)
+{
+  /* TRANSLATORS: a progress label: the MD5 of the file is being computed */
+  ub_cli_progress_show (r->opt->progress, _("Checking the file"), progress);
+}
+
+static void
+store_result (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* The MD5 of @path on a thread, with a bar on this one (the thread-default context). */
+static char *
+hash_file (Recovery    *r,
+           const char  *path,
+           GError     **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  Hash *h;
+  char *md5;
+
+  info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE,
+                            r->opt->stop, error);
+  if (info == NULL)
+    return NULL;
+  h = g_new0 (Hash, 1);
+  h->path = g_strdup (path);
+  h->progress = ub_progress_new ();
+  h->cancellable = r->opt->stop ? g_object_ref (r->opt->stop) : NULL;
+  ub_progress_set_bytes_total (h->progress, (guint64) g_file_info_get_size (info));
+  if (!r->opt->json)
+    g_signal_connect (h->progress, "changed", G_CALLBACK (on_hash_progress), r);
+  task = g_task_new (NULL, NULL, store_result, &result);
+  g_task_set_task_data (task, h, (GDestroyNotify) hash_free);
+  g_task_run_in_thread (task, hash_thread);
+  while (result == NULL)
+    g_main_context_iteration (g_main_context_get_thread_default (), TRUE);
+  g_signal_handlers_disconnect_by_data (h->progress, r);
+  ub_cli_progress_clear (r->opt->progress);
+  md5 = g_task_propagate_pointer (G_TASK (result), error);
+  return md5;
+}
+
 static gboolean
 install_file (Recovery   *r,
               const char *path,
@@ -530,7 +612,7 @@ install_file (Recovery   *r,
       /* TRANSLATORS: %s: a file name */
       g_printerr (_("Computing the MD5 of %s…\n"), base);
     }
-  md5 = ub_file_hash (path, NULL, r->opt->stop, error);
+  md5 = hash_file (r, path, error);
   if (md5 == NULL)
     {
       g_prefix_error (error, "%s: ", path);

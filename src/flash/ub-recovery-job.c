@@ -241,6 +241,8 @@ ub_recovery_job_set_timeouts (UbRecoveryJob *self,
                               guint          sideload_ms)
 {
   g_return_if_fail (UB_IS_RECOVERY_JOB (self));
+  /* kept for the interface: UbMiAssistant has its own fixed answer timeouts
+   * (10 s; 5 min for format-data) and no setter for them yet */
   self->reply_ms = reply_ms > 0 ? reply_ms : DEFAULT_REPLY_MS;
   self->sideload_ms = sideload_ms > 0 ? sideload_ms : DEFAULT_SIDELOAD_MS;
 }

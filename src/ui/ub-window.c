@@ -37,6 +37,7 @@ struct _UbWindow
   UbRecoveryConfirmPage  *recovery_confirm_page;
   UbInstallPage   *install_page;
   UbRecoveryConnectPage *recovery_connect_page;  /* added in add_recovery_connect_page() */
+  GCancellable    *demo_cancellable;                /* setting up the locked demo phone */
 
   GSettings       *settings;
   UbEmuDemo       *demo;
@@ -196,26 +197,86 @@ add_recovery_connect_page (UbWindow *self)
   g_signal_connect_swapped (self->recovery_connect_page, "found", G_CALLBACK (on_recovery_phone_found), self);
 }
 
-/* --demo: the locked demo phone (Mi Assistant path) next to the unlocked one */
+/* Setting up the locked demo phone on a worker thread. The task refers to
+ * neither the window nor (after it returns) the demo: whatever the order,
+ * their last reference is dropped on the main thread. */
+typedef struct {
+  UbEmuDemo *demo;
+  GError    *error;
+} LockedSetup;
+
+static void
+locked_setup_free (LockedSetup *setup)
+{
+  g_clear_object (&setup->demo);
+  g_clear_error (&setup->error);
+  g_free (setup);
+}
+
+static void
+enable_locked_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  LockedSetup *setup = g_new0 (LockedSetup, 1);
+
+  setup->demo = task_data;   /* the task's reference, handed back in the result */
+  ub_emu_demo_enable_locked_phone (setup->demo, &setup->error);
+  g_task_return_pointer (task, setup, (GDestroyNotify) locked_setup_free);
+}
+
+static void
+locked_phone_enabled (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GWeakRef *window_ref = user_data;
+  g_autoptr(UbWindow) self = g_weak_ref_get (window_ref);
+  LockedSetup *setup = g_task_propagate_pointer (G_TASK (result), NULL);
+  g_autoptr(UbPhone) phone = NULL;
+  const char *address;
+
+  g_weak_ref_clear (window_ref);
+  g_free (window_ref);
+  if (self == NULL || g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
+    {
+      locked_setup_free (setup);
+      return;
+    }
+  if (setup->error != NULL)
+    g_warning ("The locked demo phone could not start: %s", setup->error->message);
+  address = setup->error == NULL ? ub_emu_demo_get_locked_address (setup->demo) : NULL;
+  if (address != NULL)   /* NULL: already in recovery */
+    {
+      phone = ub_phone_new_for_address (address);
+      ub_detect_page_add_phone (self->detect_page, phone);
+    }
+  locked_setup_free (setup);
+}
+
 static void
 setup_recovery_demo (UbWindow *self, UbEmuDemo *demo)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(UbPhone) phone = NULL;
-
   ub_recovery_connect_page_setup (self->recovery_connect_page, self->detect_page, demo);
-  if (demo == NULL)
+}
+
+/* --demo: the locked demo phone (Mi Assistant path) next to the unlocked
+ * one. Setting it up packs the demo ROMs (seconds): on a worker thread. */
+void
+ub_window_add_demo_locked_phone (UbWindow *self)
+{
+  g_autoptr(GTask) task = NULL;
+  GWeakRef *window_ref;
+  UbEmuDemo *demo;
+
+  g_return_if_fail (UB_IS_WINDOW (self));
+  demo = self->demo;
+  if (demo == NULL || self->demo_cancellable != NULL)
     return;
-  if (!ub_emu_demo_enable_locked_phone (demo, &error))
-    {
-      g_warning ("The locked demo phone could not start: %s", error->message);
-      return;
-    }
-  /* a demo already in recovery has no locked fastboot phone any more */
-  if (ub_emu_demo_get_locked_address (demo) == NULL)
-    return;
-  phone = ub_phone_new_for_address (ub_emu_demo_get_locked_address (demo));
-  ub_detect_page_add_phone (self->detect_page, phone);
+  self->demo_cancellable = g_cancellable_new ();
+  window_ref = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (window_ref, self);
+  task = g_task_new (NULL, self->demo_cancellable, locked_phone_enabled, window_ref);
+  g_task_set_source_tag (task, ub_window_add_demo_locked_phone);
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_set_task_data (task, g_object_ref (demo), NULL);
+  g_task_run_in_thread (task, enable_locked_thread);
 }
 
 static void
@@ -605,6 +666,8 @@ ub_window_dispose (GObject *object)
   UbWindow *self = UB_WINDOW (object);
 
   uninhibit (self);
+  g_cancellable_cancel (self->demo_cancellable);
+  g_clear_object (&self->demo_cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), UB_TYPE_WINDOW);
   g_clear_object (&self->monitor);
   g_clear_object (&self->demo);

@@ -33,6 +33,10 @@ void        ub_window_show_page      (UbWindow       *self,
 void        ub_window_start_recovery (UbWindow       *self,
                                       const char     *address,
                                       UbRecoveryInfo *info);
+/* Demo mode: lists the demo's locked phone (ub_emu_demo_enable_locked_phone(),
+ * set up on a worker thread) next to the unlocked one; the app does this for
+ * --demo. Nothing without a demo. */
+void        ub_window_add_demo_locked_phone (UbWindow   *self);
 /* TRUE while a phone is being flashed (or installed through its recovery). */
 gboolean    ub_window_get_busy       (UbWindow       *self);
 /* Number of times the flash page redrew its progress, for the stall benchmark. */

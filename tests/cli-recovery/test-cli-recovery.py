@@ -10,6 +10,7 @@ import http.server
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -304,6 +305,29 @@ def main():
         p = subprocess.run([t.CLI, "--demo", "-s", "tcp:127.0.0.1:1", "recovery", "info"],
                            capture_output=True, text=True, timeout=60, env=env)
         check("demo: -s is refused", p.returncode == 2, p.stderr)
+
+    # unbrick-emulator --recovery (adb TCP): the facts and a restart, no update server needed
+    with tempfile.TemporaryDirectory(prefix="ub-cli-recovery-emu-") as state:
+        proc = subprocess.Popen([t.EMULATOR, "--recovery", "--state-dir", state, "--port", "0",
+                                 "--set", "sn=1234abcd"], stdout=subprocess.PIPE, text=True)
+        try:
+            line = proc.stdout.readline()
+            m = re.search(r"listening on ([0-9.]+):(\d+)", line)
+            check("unbrick-emulator --recovery starts", m is not None, line)
+            if m:
+                address = f"tcp:{m.group(1)}:{m.group(2)}"
+                p = subprocess.run([t.CLI, "-s", address, "recovery", "info", "--json"],
+                                   capture_output=True, text=True, timeout=60)
+                info = json.loads(p.stdout) if p.returncode == 0 else {}
+                check("unbrick-emulator --recovery: info --json", info.get("sn") == "1234abcd",
+                      p.stdout + p.stderr)
+                p = subprocess.run([t.CLI, "recovery", "-s", address, "reboot", "recovery"],
+                                   capture_output=True, text=True, timeout=60)
+                check("unbrick-emulator --recovery: reboot recovery", p.returncode == 0 and
+                      "restarting" in p.stderr, p.stderr)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
 
     # no phone there
     p = cli(None, "info")

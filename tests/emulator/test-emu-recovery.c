@@ -881,6 +881,58 @@ test_write_to_info (Fixture       *fx,
   expect_violation (fx);
 }
 
+static void
+collect_writes (const guint8 *data,
+                gsize         len,
+                gpointer      user_data)
+{
+  g_ptr_array_add (user_data, g_bytes_new (data, len));
+}
+
+/* The session fed directly, one byte at a time: header and payload come
+ * out as separate writes (one USB transfer each). */
+static void
+test_session_bytewise (void)
+{
+  static const char host[] = "host::\0";
+  g_autofree char *dir = ub_test_make_tmp_dir ("ub-emu-recovery-XXXXXX");
+  g_autofree char *package = g_build_filename (dir, "package.zip", NULL);
+  g_autoptr(UbEmuRecovery) recovery = ub_emu_recovery_new (package);
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr(UbEmuRecoverySession) session = ub_emu_recovery_session_new (recovery, NULL, collect_writes, out);
+  guint32 h[6] = {
+    GUINT32_TO_LE (A_CNXN), GUINT32_TO_LE (0x01000001), GUINT32_TO_LE (4096),
+    GUINT32_TO_LE (sizeof host - 1), 0, GUINT32_TO_LE (A_CNXN ^ 0xffffffffu),
+  };
+  guint8 packet[sizeof h + sizeof host - 1];
+  guint32 rh[6];
+
+  g_atomic_int_set (&violations, 0);
+  memcpy (packet, h, sizeof h);
+  memcpy (packet + sizeof h, host, sizeof host - 1);
+  for (gsize i = 0; i < sizeof packet; i++)
+    {
+      g_assert_true (ub_emu_recovery_session_feed (session, packet + i, 1));
+      g_assert_cmpuint (out->len, ==, i + 1 < sizeof packet ? 0 : 2);
+    }
+  g_assert_cmpuint (g_bytes_get_size (out->pdata[0]), ==, 24);
+  memcpy (rh, g_bytes_get_data (out->pdata[0], NULL), 24);
+  g_assert_cmphex (GUINT32_FROM_LE (rh[0]), ==, A_CNXN);
+  g_assert_cmpuint (GUINT32_FROM_LE (rh[3]), ==, strlen ("sideload::"));
+  g_assert_cmpmem (g_bytes_get_data (out->pdata[1], NULL), g_bytes_get_size (out->pdata[1]),
+                   "sideload::", strlen ("sideload::"));
+  g_assert_false (ub_emu_recovery_session_is_closed (session));
+
+  /* a bad magic closes it for good */
+  h[5] = 0;
+  memcpy (packet, h, sizeof h);
+  g_assert_false (ub_emu_recovery_session_feed (session, packet, sizeof h));
+  g_assert_true (ub_emu_recovery_session_is_closed (session));
+  g_assert_false (ub_emu_recovery_session_feed (session, packet, 1));
+  g_assert_cmpint (g_atomic_int_get (&violations), ==, 1);
+  ub_test_rm_rf (dir);
+}
+
 static GLogWriterOutput
 count_violations (GLogLevelFlags   level,
                   const GLogField *fields,
@@ -905,6 +957,8 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_log_set_writer_func (count_violations, NULL, NULL);
+
+  g_test_add_func ("/emu-recovery/session-bytewise", test_session_bytewise);
 
 #define T(path, func, data) \
   g_test_add (path, Fixture, data, fixture_setup, func, fixture_teardown)

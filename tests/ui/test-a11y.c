@@ -477,8 +477,9 @@ test_recovery_connect (Fixture *f, gconstpointer data)
   UbDetectPage *detect = UB_DETECT_PAGE (page (f, "detect"));
   GListModel *phones = ub_detect_page_get_phones (detect);
 
+  ub_window_add_demo_locked_phone (f->window);
   g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 10));
-  g_assert_true (ub_ui_wait (locked_ready, detect, 10));
+  g_assert_true (ub_ui_wait (locked_ready, detect, 60));
   for (guint i = 0; i < g_list_model_get_n_items (phones); i++)
     {
       g_autoptr(UbPhone) phone = g_list_model_get_item (phones, i);

@@ -56,7 +56,11 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_assert_true (ub_emu_demo_enable_locked_phone (f->demo, &error));
   g_assert_no_error (error);
   if (GPOINTER_TO_INT (data) == FROM_FASTBOOT)
-    return;   /* the test goes there through the Connect pages */
+    {
+      /* as the app does for --demo */
+      ub_window_add_demo_locked_phone (f->window);
+      return;   /* the test goes there through the Connect pages */
+    }
   g_assert_true (ub_emu_demo_enter_recovery (f->demo, &error));
   g_assert_no_error (error);
 

@@ -350,8 +350,9 @@ test_locked_recovery (Fixture *f, gconstpointer data)
   UbPhone *locked;
   g_autofree char *locked_address = NULL;
 
+  ub_window_add_demo_locked_phone (f->window);
   g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 10));
-  g_assert_true (ub_ui_wait (locked_listed, f, 10));
+  g_assert_true (ub_ui_wait (locked_listed, f, 60));
   locked = find_listed (f, FALSE);
   locked_address = g_strdup (ub_phone_get_address (locked));
   g_assert_cmpstr (locked_address, ==, ub_emu_demo_get_locked_address (f->demo));
