@@ -137,12 +137,6 @@ append_log (UbInstallPage *self, const char *line)
 }
 
 static void
-on_progress_changed (UbProgress *progress, UbInstallPage *self)
-{
-  redraw (self);
-}
-
-static void
 on_job_progress (UbRecoveryJob *job, UbInstallPage *self)
 {
   redraw (self);
@@ -211,7 +205,7 @@ ub_install_page_start (UbInstallPage *self,
     title = g_strdup_printf (_("Installing on %s"), phone_title);
   gtk_label_set_text (self->title_label, title);
 
-  g_signal_connect (self->progress, "changed", G_CALLBACK (on_progress_changed), self);
+  /* the job's ::progress comes with each ::changed of its progress (≤ 10 a second) and each new stage */
   g_signal_connect (self->job, "progress", G_CALLBACK (on_job_progress), self);
   g_signal_connect (self->job, "log", G_CALLBACK (on_log), self);
   g_signal_connect (self->job, "finished", G_CALLBACK (on_finished), self);
