@@ -408,6 +408,19 @@ test_cancel (Fixture *f, gconstpointer data)
   ub_ui_click (page (f, "recovery-confirm"), "_Install");
   g_assert_true (ub_ui_wait (sideloading, f, 60));
   g_assert_cmpstr (visible_page (f), ==, "install");
+  /* closing the window asks first; Keep Installing keeps it */
+  gtk_window_close (GTK_WINDOW (f->window));
+  {
+    AdwMessageDialog *dialog;
+
+    g_assert_nonnull (ub_ui_wait_for_dialog ());
+    dialog = ub_ui_find_dialog ();
+    g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Stop Installing and Close?");
+    g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "stays in recovery"));
+    ub_ui_answer_dialog ("keep");
+  }
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (f->window)));
+  g_assert_true (ub_window_get_busy (f->window));
   ub_install_page_request_cancel (UB_INSTALL_PAGE (page (f, "install")));
   {
     AdwMessageDialog *dialog;
