@@ -72,11 +72,13 @@ stage_text (UbInstallPage *self)
     }
 }
 
+/* The bytes of the running stage (@part: the file checked, or one read of the
+ * package by the phone), with the whole job's speed and time left. */
 static char *
-format_speed (UbProgress *progress)
+format_speed (UbProgress *progress, UbProgress *part)
 {
-  guint64 done_bytes = ub_progress_get_bytes_done (progress);
-  guint64 total_bytes = ub_progress_get_bytes_total (progress);
+  guint64 done_bytes = ub_progress_get_bytes_done (part);
+  guint64 total_bytes = ub_progress_get_bytes_total (part);
   g_autofree char *speed = ub_format_rate (ub_progress_get_rate (progress));
   g_autofree char *left = ub_format_time_left (ub_progress_get_seconds_left (progress));
   g_autofree char *done = ub_format_size (done_bytes);
@@ -111,7 +113,13 @@ redraw (UbInstallPage *self)
   gtk_label_set_text (self->stage_label, stage_text (self));
   if (state == UB_FLASH_JOB_RUNNING || state == UB_FLASH_JOB_STOPPING)
     {
-      g_autofree char *speed = format_speed (self->progress);
+      UbRecoveryStage stage = ub_recovery_job_get_stage (self->job);
+      gboolean bytes = ub_recovery_job_get_kind (self->job) == UB_RECOVERY_JOB_INSTALL &&
+                       (stage == UB_RECOVERY_STAGE_VERIFY || stage == UB_RECOVERY_STAGE_CHECKING ||
+                        stage == UB_RECOVERY_STAGE_INSTALLING);
+      g_autofree char *speed = bytes ? format_speed (self->progress, ub_progress_get_child (self->progress))
+                                     : g_strdup ("");
+
       gtk_label_set_text (self->speed_label, speed);
     }
 }
@@ -126,12 +134,6 @@ append_log (UbInstallPage *self, const char *line)
   gtk_text_buffer_get_end_iter (buffer, &end);
   gtk_text_buffer_insert (buffer, &end, line, -1);
   gtk_text_buffer_insert (buffer, &end, "\n", 1);
-}
-
-static void
-on_progress_changed (UbProgress *progress, UbInstallPage *self)
-{
-  redraw (self);
 }
 
 static void
@@ -203,7 +205,7 @@ ub_install_page_start (UbInstallPage *self,
     title = g_strdup_printf (_("Installing on %s"), phone_title);
   gtk_label_set_text (self->title_label, title);
 
-  g_signal_connect (self->progress, "changed", G_CALLBACK (on_progress_changed), self);
+  /* the job's ::progress comes with each ::changed of its progress (≤ 10 a second) and each new stage */
   g_signal_connect (self->job, "progress", G_CALLBACK (on_job_progress), self);
   g_signal_connect (self->job, "log", G_CALLBACK (on_log), self);
   g_signal_connect (self->job, "finished", G_CALLBACK (on_finished), self);

@@ -408,6 +408,19 @@ test_cancel (Fixture *f, gconstpointer data)
   ub_ui_click (page (f, "recovery-confirm"), "_Install");
   g_assert_true (ub_ui_wait (sideloading, f, 60));
   g_assert_cmpstr (visible_page (f), ==, "install");
+  /* closing the window asks first; Keep Installing keeps it */
+  gtk_window_close (GTK_WINDOW (f->window));
+  {
+    AdwMessageDialog *dialog;
+
+    g_assert_nonnull (ub_ui_wait_for_dialog ());
+    dialog = ub_ui_find_dialog ();
+    g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Stop Installing and Close?");
+    g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "stays in recovery"));
+    ub_ui_answer_dialog ("keep");
+  }
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (f->window)));
+  g_assert_true (ub_window_get_busy (f->window));
   ub_install_page_request_cancel (UB_INSTALL_PAGE (page (f, "install")));
   {
     AdwMessageDialog *dialog;
@@ -505,6 +518,77 @@ test_from_locked_phone (Fixture *f, gconstpointer data)
   }
 }
 
+/* Xiaomi says the install erases the data: the Confirm page says so, Install
+ * is destructive and asks first, naming the phone. */
+static void
+test_install_erases (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbEmuUpdateServer) server = ub_emu_update_server_new ();
+  g_autofree char *dir = g_build_filename (ub_emu_demo_get_dir (f->demo), "recovery-roms", NULL);
+  g_autoptr(GDir) roms_dir = g_dir_open (dir, 0, &error);
+  g_autofree char *model = ub_recovery_confirm_page_dup_phone_title (f->info);
+  UbEmuRecovery *recovery = ub_emu_demo_get_recovery (f->demo);
+  UbRecoveryConfirmPage *confirm = UB_RECOVERY_CONFIRM_PAGE (page (f, "recovery-confirm"));
+  const char *name;
+  guint n = 0;
+
+  /* the demo's ROMs, each approved with Erase = 1 */
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (roms_dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *content = NULL;
+      g_auto(GStrv) parts = g_strsplit (name, "_", -1);
+      g_autofree char *md5 = NULL;
+      g_autofree char *sha1 = NULL;
+      gsize len;
+
+      if (!g_str_has_suffix (name, ".zip") || g_strv_length (parts) < 5)
+        continue;
+      g_assert_true (g_file_get_contents (path, &content, &len, NULL));
+      md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5, (const guchar *) content, len);
+      sha1 = g_compute_checksum_for_data (G_CHECKSUM_SHA1, (const guchar *) content, len);
+      ub_emu_update_server_add_rom (server, ub_recovery_info_get_device (f->info), name, parts[2],
+                                    ub_recovery_info_get_codebase (f->info), md5, sha1, len, TRUE);
+      n++;
+    }
+  g_assert_cmpuint (n, >=, 1);
+  g_assert_true (ub_emu_update_server_start (server, &error));
+  g_assert_no_error (error);
+  g_setenv ("UNBRICK_UPDATE_SERVER", ub_emu_update_server_get_url (server), TRUE);
+
+  go_to_recovery_confirm (f);
+  g_assert_true (ub_recovery_confirm_page_get_erase (confirm));
+  g_assert_true (ub_ui_shows_text (page (f, "recovery-confirm"), "This install erases all data on the phone"));
+  g_assert_false (ub_ui_shows_text (page (f, "recovery-confirm"), "Your data is kept"));
+  {
+    GtkWidget *install = ub_ui_find_by_label (page (f, "recovery-confirm"), GTK_TYPE_BUTTON, "_Install and Erase…");
+
+    g_assert_nonnull (install);
+    g_assert_true (gtk_widget_has_css_class (install, "destructive-action"));
+  }
+  ub_ui_screenshot (GTK_WINDOW (f->window), "recovery-confirm-erases");
+  ub_ui_click (page (f, "recovery-confirm"), "_Install and Erase…");
+  {
+    AdwMessageDialog *dialog;
+    g_autofree char *heading = g_strdup_printf ("Install and Erase %s?", model);
+
+    g_assert_nonnull (ub_ui_wait_for_dialog ());
+    dialog = ub_ui_find_dialog ();
+    g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, heading);
+    g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), ub_recovery_info_get_serial (f->info)));
+    ub_ui_answer_dialog ("cancel");
+  }
+  g_assert_cmpstr (visible_page (f), ==, "recovery-confirm");
+  ub_ui_click (page (f, "recovery-confirm"), "_Install and Erase…");
+  ub_ui_answer_dialog ("install");
+  g_assert_true (ub_ui_wait (on_result_page, f, 120));
+  g_assert_cmpstr (ub_result_page_get_title (UB_RESULT_PAGE (page (f, "result"))), ==, "Your Phone Is Restarting");
+  g_assert_cmpuint (ub_emu_recovery_get_installs (recovery), ==, 1);
+  ub_emu_update_server_stop (server);
+}
+
 /* The update server out of reach: the error, what to do, and Retry. */
 static void
 test_offline (Fixture *f, gconstpointer data)
@@ -552,6 +636,7 @@ main (int argc, char **argv)
   ADD ("/ui/recovery/offline", test_offline);
   ADD ("/ui/recovery/install-fails", test_install_fails);
   ADD ("/ui/recovery/cancel", test_cancel);
+  ADD ("/ui/recovery/install-erases", test_install_erases);
 #undef ADD
   status = g_test_run ();
   ub_test_rm_rf (tmp);
