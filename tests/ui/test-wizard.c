@@ -369,6 +369,28 @@ test_locked_recovery (Fixture *f, gconstpointer data)
     g_assert_cmpuint (selected->len, ==, 1);
     g_assert_true (g_ptr_array_index (selected, 0) == locked);
   }
+  /* ticking the unlocked phone again takes it back (the two never go together) */
+  {
+    g_autoptr(GPtrArray) before = ub_detect_page_get_selected (detect);
+    GListModel *phones = ub_detect_page_get_phones (detect);
+    g_autoptr(UbPhone) unlocked = NULL;
+
+    for (guint i = 0; i < g_list_model_get_n_items (phones) && unlocked == NULL; i++)
+      {
+        g_autoptr(UbPhone) phone = g_list_model_get_item (phones, i);
+        if (ub_phone_get_usable (phone) && !ub_phone_get_locked (phone))
+          unlocked = g_object_ref (phone);
+      }
+    g_assert_nonnull (unlocked);
+    ub_detect_page_set_selected (detect, unlocked, TRUE);
+    {
+      g_autoptr(GPtrArray) selected = ub_detect_page_get_selected (detect);
+      g_assert_cmpuint (selected->len, ==, 1);
+      g_assert_true (g_ptr_array_index (selected, 0) == unlocked);
+    }
+    ub_detect_page_set_selected (detect, locked, TRUE);
+    g_assert_cmpuint (before->len, ==, 1);
+  }
   g_assert_true (ub_ui_shows_text (page (f, "detect"), "This phone is locked"));
   ub_ui_screenshot (GTK_WINDOW (f->window), "recovery-detect-locked");
   ub_ui_click (page (f, "detect"), "_Continue");
