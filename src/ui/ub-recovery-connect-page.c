@@ -19,6 +19,7 @@ struct _UbRecoveryConnectPage
   UbEmuDemo    *demo;
   char         *serial;         /* of the locked phone, when known */
   char         *locked_address; /* the locked phone's address on the list */
+  GHashTable   *earlier;        /* addresses of phones in Mi Assistant mode before start() */
   gboolean      waiting;
 };
 
@@ -36,7 +37,10 @@ set_status (UbRecoveryConnectPage *self, const char *text, gboolean spinning)
 }
 
 /* The phone in Mi Assistant mode: the locked phone's serial when one
- * matches, else the only one (several phones and no match: wait). */
+ * matches, else the only one (several phones and no match: wait). Whether
+ * Mi Assistant's getsn: always equals fastboot's serialno is not known, so a
+ * phone with another serial is taken too, but only one that came after the
+ * page started: one that was already there is another phone. */
 static UbPhone *
 find_recovery_phone (UbRecoveryConnectPage *self, guint *n_found)
 {
@@ -54,6 +58,8 @@ find_recovery_phone (UbRecoveryConnectPage *self, guint *n_found)
           *n_found = 1;
           return phone;
         }
+      if (g_hash_table_contains (self->earlier, ub_phone_get_address (phone)))
+        continue;
       (*n_found)++;
       only = phone;
     }
@@ -135,6 +141,14 @@ ub_recovery_connect_page_start (UbRecoveryConnectPage *self, UbPhone *locked)
       self->serial = g_strdup (ub_phone_get_serial (locked));
       self->locked_address = g_strdup (ub_phone_get_address (locked));
     }
+  g_hash_table_remove_all (self->earlier);
+  for (guint i = 0; locked != NULL && self->phones != NULL && i < g_list_model_get_n_items (self->phones); i++)
+    {
+      g_autoptr(UbPhone) phone = g_list_model_get_item (self->phones, i);
+
+      if (ub_phone_get_recovery_info (phone) != NULL)
+        g_hash_table_add (self->earlier, g_strdup (ub_phone_get_address (phone)));
+    }
   gtk_widget_set_sensitive (GTK_WIDGET (self->demo_button), TRUE);
   self->waiting = TRUE;
   check_phones (self);
@@ -207,6 +221,7 @@ ub_recovery_connect_page_dispose (GObject *object)
   g_clear_object (&self->demo);
   g_clear_pointer (&self->serial, g_free);
   g_clear_pointer (&self->locked_address, g_free);
+  g_clear_pointer (&self->earlier, g_hash_table_unref);
   self->detect_page = NULL;
   G_OBJECT_CLASS (ub_recovery_connect_page_parent_class)->dispose (object);
 }
@@ -240,6 +255,7 @@ static void
 ub_recovery_connect_page_init (UbRecoveryConnectPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->earlier = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_signal_connect (self, "map", G_CALLBACK (on_map), NULL);
   g_signal_connect (self, "unmap", G_CALLBACK (on_unmap), NULL);
   set_status (self, "", FALSE);

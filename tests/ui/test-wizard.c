@@ -425,6 +425,48 @@ test_locked_recovery (Fixture *f, gconstpointer data)
   ub_ui_screenshot (GTK_WINDOW (f->window), "recovery-connect-found");
 }
 
+/* Another phone already in Mi Assistant mode (another serial) is not taken
+ * for the locked phone: the page waits until that one arrives. */
+static void
+test_locked_recovery_other_phone (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  UbDetectPage *detect = UB_DETECT_PAGE (page (f, "detect"));
+  g_autofree char *dir = g_dir_make_tmp ("ub-adb-XXXXXX", &error);
+  g_autofree char *package = g_build_filename (dir, "package.zip", NULL);
+  g_autoptr(UbEmuRecovery) other = ub_emu_recovery_new (package);
+  g_autoptr(UbEmuAdbServer) server = ub_emu_adb_server_new (other);
+  g_autofree char *address = NULL;
+  g_autoptr(UbPhone) other_phone = NULL;
+
+  g_assert_no_error (error);
+  ub_emu_recovery_set_info (other, "sn", "0000beef");
+  g_assert_true (ub_emu_adb_server_start (server, 0, &error));
+  g_assert_no_error (error);
+  address = g_strdup_printf ("tcp:127.0.0.1:%u", ub_emu_adb_server_get_port (server));
+  other_phone = ub_phone_new_for_adb_address (address);
+  ub_detect_page_add_phone (detect, other_phone);
+  ub_window_add_demo_locked_phone (f->window);
+  g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 10));
+  g_assert_true (ub_ui_wait (locked_listed, f, 60));
+  g_assert_true (ub_ui_wait (recovery_listed, f, 10));
+  ub_detect_page_set_selected (detect, find_listed (f, FALSE), TRUE);
+  ub_ui_click (page (f, "detect"), "_Continue");
+  g_assert_cmpstr (visible_page (f), ==, "recovery-connect");
+  ub_ui_spin (0.5);
+  g_assert_cmpstr (visible_page (f), ==, "recovery-connect");
+
+  ub_ui_click (page (f, "recovery-connect"), "_Do It for Me (Demo)");
+  g_assert_true (ub_ui_wait (on_recovery_path, f, 15));
+  /* the demo's phone, not the other one */
+  g_assert_true (ub_ui_shows_text (page (f, "recovery-firmware"),
+                                   ub_emu_recovery_get_info (ub_emu_demo_get_recovery (f->demo), "sn")));
+  g_assert_false (ub_ui_shows_text (page (f, "recovery-firmware"), "0000beef"));
+  ub_detect_page_remove_phone (detect, address);
+  ub_emu_adb_server_stop (server);
+  ub_test_rm_rf (dir);
+}
+
 /* A phone already in Mi Assistant mode is listed with its model, version and
  * region, and Continue takes it to the recovery path. */
 static void
@@ -1626,6 +1668,7 @@ main (int argc, char **argv)
   ADD ("/ui/refusal/locked", test_locked);
   ADD ("/ui/recovery/locked-phone", test_locked_recovery);
   ADD ("/ui/recovery/mi-assistant-listed", test_mi_assistant_listed);
+  ADD ("/ui/recovery/locked-phone-other-phone", test_locked_recovery_other_phone);
   ADD ("/ui/recovery/adb-not-mi-assistant", test_adb_not_mi_assistant);
   ADD ("/ui/refusal/anti-rollback", test_anti_rollback);
   ADD ("/ui/failure/unplug-resume", test_unplug_resume);
