@@ -90,6 +90,8 @@ ub_application_activate (GApplication *application)
                                                          : UB_EMU_DEMO_DEFAULT_RATE);
         }
       window = GTK_WINDOW (ub_window_new (GTK_APPLICATION (self), self->demo));
+      if (self->demo != NULL)
+        ub_window_add_demo_locked_phone (UB_WINDOW (window));
     }
   gtk_window_present (window);
 }

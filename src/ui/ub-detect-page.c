@@ -23,6 +23,7 @@ struct _UbDetectPage
 
   GListStore      *phones;       /* of UbPhone */
   GHashTable      *unticked;     /* addresses */
+  char            *chosen;       /* address of a phone chosen alone, or NULL */
   UbDeviceMonitor *monitor;
   char            *rule_command;
   gboolean         paused;       /* no probing: a phone is being flashed */
@@ -47,23 +48,76 @@ count_usable (UbDetectPage *self)
   return n;
 }
 
+/* A phone in Mi Assistant mode, or a locked fastboot phone (on its way
+ * there): it goes on alone, never with fastboot phones or another one. */
+static gboolean
+goes_alone (UbPhone *phone)
+{
+  return ub_phone_get_recovery_info (phone) != NULL || ub_phone_get_locked (phone);
+}
+
+/*
+ * Fastboot phones that can be flashed are ticked unless unticked. A phone
+ * that goes alone is selected when the person ticked it (self->chosen), or,
+ * when no fastboot phone is selected and every phone has answered, the first
+ * such phone not unticked.
+ */
 GPtrArray *
 ub_detect_page_get_selected (UbDetectPage *self)
 {
   GPtrArray *selected = g_ptr_array_new_with_free_func (g_object_unref);
+  GListModel *phones;
+  guint n;
+  gboolean probing = FALSE;
 
   g_return_val_if_fail (UB_IS_DETECT_PAGE (self), selected);
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->phones)); i++)
+  phones = G_LIST_MODEL (self->phones);
+  n = g_list_model_get_n_items (phones);
+  for (guint i = 0; i < n && self->chosen != NULL; i++)
     {
-      UbPhone *phone = g_list_model_get_item (G_LIST_MODEL (self->phones), i);
+      UbPhone *phone = g_list_model_get_item (phones, i);
 
-      if (ub_phone_get_usable (phone) &&
+      if (g_strcmp0 (ub_phone_get_address (phone), self->chosen) == 0 &&
+          ub_phone_get_usable (phone) && goes_alone (phone))
+        {
+          g_ptr_array_add (selected, phone);
+          return selected;
+        }
+      g_object_unref (phone);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      UbPhone *phone = g_list_model_get_item (phones, i);
+
+      probing |= ub_phone_get_probing (phone);
+      if (ub_phone_get_usable (phone) && !goes_alone (phone) &&
           !g_hash_table_contains (self->unticked, ub_phone_get_address (phone)))
         g_ptr_array_add (selected, phone);
       else
         g_object_unref (phone);
     }
+  if (selected->len > 0 || probing)
+    return selected;
+  for (guint i = 0; i < n; i++)
+    {
+      UbPhone *phone = g_list_model_get_item (phones, i);
+
+      if (ub_phone_get_usable (phone) && goes_alone (phone) &&
+          !g_hash_table_contains (self->unticked, ub_phone_get_address (phone)))
+        {
+          g_ptr_array_add (selected, phone);
+          break;
+        }
+      g_object_unref (phone);
+    }
   return selected;
+}
+
+GListModel *
+ub_detect_page_get_phones (UbDetectPage *self)
+{
+  g_return_val_if_fail (UB_IS_DETECT_PAGE (self), NULL);
+  return G_LIST_MODEL (self->phones);
 }
 
 static void
@@ -86,15 +140,23 @@ update_status (UbDetectPage *self)
     }
   gtk_widget_set_visible (GTK_WIDGET (self->permission_group), permission);
 
-  /* the tick boxes show on every usable row once a second phone is usable */
+  /* the tick boxes show on every usable row once a second phone is usable,
+   * ticked as the selection is */
   for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->phone_list)); row != NULL;
        row = gtk_widget_get_next_sibling (row))
     {
       GtkWidget *check = g_object_get_data (G_OBJECT (row), "check");
       UbPhone *phone = g_object_get_data (G_OBJECT (row), "phone");
+      gboolean active;
+      guint index;
 
-      if (check != NULL && phone != NULL)
-        gtk_widget_set_visible (check, n_usable > 1 && ub_phone_get_usable (phone));
+      if (check == NULL || phone == NULL)
+        continue;
+      gtk_widget_set_visible (check, n_usable > 1 && ub_phone_get_usable (phone));
+      active = g_ptr_array_find (selected, phone, &index);
+      g_signal_handlers_block_matched (check, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
+      gtk_check_button_set_active (GTK_CHECK_BUTTON (check), active);
+      g_signal_handlers_unblock_matched (check, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
     }
 
   if (n_items == 0)
@@ -106,6 +168,12 @@ update_status (UbDetectPage *self)
                         _("No phone is ready to flash yet. See what to do next to the device above."));
   else if (selected->len == 0)
     gtk_label_set_text (self->status_label, _("Tick the phones you want to flash."));
+  else if (ub_phone_get_recovery_info (g_ptr_array_index (selected, 0)) != NULL)
+    gtk_label_set_text (self->status_label,
+                        _("The phone is in Mi Assistant mode: its official system can be reinstalled."));
+  else if (ub_phone_get_locked (g_ptr_array_index (selected, 0)))
+    gtk_label_set_text (self->status_label,
+                        _("This phone is locked: Continue shows how to reinstall its system through Xiaomi’s recovery."));
   else
     {
       g_autofree char *text =
@@ -138,11 +206,22 @@ on_tick_toggled (GtkCheckButton *check, UbDetectPage *self)
 void
 ub_detect_page_set_selected (UbDetectPage *self, UbPhone *phone, gboolean selected)
 {
+  const char *address = ub_phone_get_address (phone);
+
   g_return_if_fail (UB_IS_DETECT_PAGE (self));
   if (selected)
-    g_hash_table_remove (self->unticked, ub_phone_get_address (phone));
+    {
+      g_hash_table_remove (self->unticked, address);
+      /* one phone that goes alone, or fastboot phones together */
+      g_free (self->chosen);
+      self->chosen = goes_alone (phone) ? g_strdup (address) : NULL;
+    }
   else
-    g_hash_table_add (self->unticked, g_strdup (ub_phone_get_address (phone)));
+    {
+      g_hash_table_add (self->unticked, g_strdup (address));
+      if (g_strcmp0 (self->chosen, address) == 0)
+        g_clear_pointer (&self->chosen, g_free);
+    }
   update_status (self);
 }
 
@@ -168,8 +247,8 @@ update_row (UbPhone *phone, GParamSpec *pspec, AdwActionRow *row)
   adw_action_row_set_subtitle (row, subtitle);
   gtk_widget_set_visible (spinner, ub_phone_get_probing (phone));
   gtk_spinner_set_spinning (GTK_SPINNER (spinner), ub_phone_get_probing (phone));
-  gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
-                               !g_hash_table_contains (self->unticked, ub_phone_get_address (phone)));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  goes_alone (phone) ? _("Choose this phone") : _("Flash this phone"), -1);
   gtk_widget_set_visible (icon, !ub_phone_get_probing (phone));
   gtk_image_set_from_icon_name (GTK_IMAGE (icon),
                                 usable ? "emblem-ok-symbolic" : "dialog-warning-symbolic");
@@ -179,6 +258,9 @@ update_row (UbPhone *phone, GParamSpec *pspec, AdwActionRow *row)
                                   usable ? _("Ready") : _("Not ready"), -1);
   if (pspec != NULL)   /* a change, not the row's creation */
     update_status (self);
+  else
+    gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
+                                 !g_hash_table_contains (self->unticked, ub_phone_get_address (phone)));
 }
 
 static GtkWidget *
@@ -332,6 +414,17 @@ ub_detect_page_add_phone (UbDetectPage *self, UbPhone *phone)
   g_return_if_fail (UB_IS_DETECT_PAGE (self));
   g_list_store_append (self->phones, phone);
   probe (self, phone);
+  update_status (self);
+}
+
+void
+ub_detect_page_remove_phone (UbDetectPage *self, const char *address)
+{
+  guint position;
+
+  g_return_if_fail (UB_IS_DETECT_PAGE (self));
+  if (find_phone (self, address, &position))
+    g_list_store_remove (self->phones, position);
   update_status (self);
 }
 
@@ -490,6 +583,7 @@ ub_detect_page_dispose (GObject *object)
   g_clear_object (&self->monitor);
   g_clear_object (&self->phones);
   g_clear_pointer (&self->unticked, g_hash_table_unref);
+  g_clear_pointer (&self->chosen, g_free);
   g_clear_pointer (&self->to_probe, g_hash_table_unref);
   g_clear_pointer (&self->rule_command, g_free);
   G_OBJECT_CLASS (ub_detect_page_parent_class)->dispose (object);

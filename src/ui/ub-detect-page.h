@@ -22,10 +22,18 @@ void        ub_detect_page_set_monitor   (UbDetectPage    *self,
 void        ub_detect_page_add_phone     (UbDetectPage    *self,
                                           UbPhone         *phone);
 void        ub_detect_page_refresh       (UbDetectPage    *self);
+/* Takes a phone added with add_phone() off the list (the demo's locked phone
+ * once it went to recovery). */
+void        ub_detect_page_remove_phone  (UbDetectPage    *self,
+                                          const char      *address);
+/* Every listed phone (UbPhone), live: the recovery page watches it. */
+GListModel *ub_detect_page_get_phones    (UbDetectPage    *self);
 /* While paused, phones that arrive are listed but not opened (a flash is running). */
 void        ub_detect_page_set_paused    (UbDetectPage    *self,
                                           gboolean         paused);
-/* Usable phones that are ticked (all of them unless unticked). Transfer container. */
+/* Usable phones that are ticked (all of them unless unticked). A phone in
+ * Mi Assistant mode or a locked fastboot phone is selected alone: when the
+ * person ticks it, or when it is the only kind there. Transfer container. */
 GPtrArray  *ub_detect_page_get_selected  (UbDetectPage    *self);
 void        ub_detect_page_set_selected  (UbDetectPage    *self,
                                           UbPhone         *phone,

@@ -337,6 +337,55 @@ ub_download_panel_start_release (UbDownloadPanel    *self,
   return TRUE;
 }
 
+gboolean
+ub_download_panel_start_urls (UbDownloadPanel    *self,
+                              const char * const *urls,
+                              const char         *md5,
+                              const char         *title,
+                              const char         *description)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbDownload) download = NULL;
+  g_autofree char *folder = NULL;
+
+  g_return_val_if_fail (UB_IS_DOWNLOAD_PANEL (self), FALSE);
+  if (self->download != NULL)
+    return FALSE;
+
+  /* the address form gives way to what is downloaded, as for a release */
+  if (self->manual_title == NULL)
+    {
+      self->manual_title = g_strdup (adw_preferences_group_get_title (self->input_group));
+      self->manual_description = g_strdup (adw_preferences_group_get_description (self->input_group));
+    }
+  self->release_mode = TRUE;
+  adw_preferences_group_set_title (self->input_group, title);
+  adw_preferences_group_set_description (self->input_group, description);
+  update_buttons (self);
+  set_error (self, NULL);
+  if (urls == NULL || urls[0] == NULL)
+    {
+      set_error (self, _("There is no address to download this firmware from."));
+      return FALSE;
+    }
+  folder = download_folder (self);
+  if (g_mkdir_with_parents (folder, 0755) != 0)
+    {
+      g_autofree char *message = g_strdup_printf (_("The download folder %s cannot be created: %s"),
+                                                  folder, g_strerror (errno));
+      set_error (self, message);
+      return FALSE;
+    }
+  download = ub_download_new_for_mirrors (urls, folder, &error);
+  if (download == NULL || (md5 != NULL && *md5 != '\0' && !ub_download_set_expected_md5 (download, md5, &error)))
+    {
+      show_error (self, error);
+      return FALSE;
+    }
+  ub_download_panel_start_download (self, download);
+  return TRUE;
+}
+
 void
 ub_download_panel_pause (UbDownloadPanel *self)
 {

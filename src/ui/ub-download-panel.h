@@ -37,6 +37,18 @@ void        ub_download_panel_forget_release (UbDownloadPanel *self);
 gboolean    ub_download_panel_start_release  (UbDownloadPanel    *self,
                                               UbRomRelease       *release,
                                               const char * const *mirrors);
+/*
+ * Downloads one file from @urls (the same name at every address, tried in
+ * turn) into the download folder, checking its full @md5 (NULL: the name's
+ * 10 hex digits only). While it runs, the address form gives way to @title
+ * and @description (what is downloaded from where). FALSE (the reason shown)
+ * when it could not start. ub_download_panel_forget_release() brings the form back.
+ */
+gboolean    ub_download_panel_start_urls  (UbDownloadPanel    *self,
+                                           const char * const *urls,
+                                           const char         *md5,
+                                           const char         *title,
+                                           const char         *description);
 void        ub_download_panel_pause       (UbDownloadPanel *self);
 void        ub_download_panel_stop        (UbDownloadPanel *self);
 gboolean    ub_download_panel_get_busy    (UbDownloadPanel *self);

@@ -2,8 +2,11 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
+#include "ub-adb-error.h"
 #include "ub-device-names.h"
+#include "ub-mi-assistant.h"
 #include "ub-phone.h"
 
 struct _UbPhone
@@ -13,6 +16,9 @@ struct _UbPhone
   char            *address;
   UbUsbDeviceInfo *device;
   UbPhoneInfo     *info;
+  gboolean         adb;              /* an adb device: probed as Mi Assistant */
+  UbRecoveryInfo  *recovery_info;
+  gboolean         adb_refused;      /* answered, but not in Mi Assistant mode */
   gboolean         probing;
   char            *problem;
   GCancellable    *probe_cancellable;
@@ -28,6 +34,7 @@ enum {
   PROP_ADDRESS,
   PROP_DEVICE,
   PROP_INFO,
+  PROP_RECOVERY_INFO,
   PROP_PROBING,
   PROP_PROBLEM,
   PROP_PREFLIGHT,
@@ -57,6 +64,7 @@ ub_phone_dispose (GObject *object)
   g_clear_object (&self->probe_cancellable);
   g_clear_object (&self->device);
   g_clear_object (&self->info);
+  g_clear_object (&self->recovery_info);
   g_clear_object (&self->preflight);
   g_clear_object (&self->job);
   G_OBJECT_CLASS (ub_phone_parent_class)->dispose (object);
@@ -83,6 +91,7 @@ ub_phone_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec
     case PROP_ADDRESS: g_value_set_string (value, self->address); break;
     case PROP_DEVICE: g_value_set_object (value, self->device); break;
     case PROP_INFO: g_value_set_object (value, self->info); break;
+    case PROP_RECOVERY_INFO: g_value_set_object (value, self->recovery_info); break;
     case PROP_PROBING: g_value_set_boolean (value, self->probing); break;
     case PROP_PROBLEM: g_value_set_string (value, self->problem); break;
     case PROP_PREFLIGHT: g_value_set_object (value, self->preflight); break;
@@ -106,6 +115,8 @@ ub_phone_class_init (UbPhoneClass *klass)
                                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   props[PROP_INFO] = g_param_spec_object ("info", NULL, NULL, UB_TYPE_PHONE_INFO,
                                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  props[PROP_RECOVERY_INFO] = g_param_spec_object ("recovery-info", NULL, NULL, UB_TYPE_RECOVERY_INFO,
+                                                   G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   props[PROP_PROBING] = g_param_spec_boolean ("probing", NULL, NULL, FALSE,
                                               G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   props[PROP_PROBLEM] = g_param_spec_string ("problem", NULL, NULL, NULL,
@@ -131,6 +142,17 @@ ub_phone_new_for_usb (UbUsbDeviceInfo *device)
 
   self->device = g_object_ref (device);
   self->address = g_strdup (ub_usb_device_info_get_path (device));
+  self->adb = ub_usb_device_info_get_kind (device) == UB_USB_DEVICE_KIND_ADB;
+  return self;
+}
+
+UbPhone *
+ub_phone_new_for_adb_address (const char *address)
+{
+  UbPhone *self = g_object_new (UB_TYPE_PHONE, NULL);
+
+  self->address = g_strdup (address);
+  self->adb = TRUE;
   return self;
 }
 
@@ -176,23 +198,71 @@ ub_phone_set_device (UbPhone *self, UbUsbDeviceInfo *device)
 {
   g_return_if_fail (UB_IS_PHONE (self));
   if (g_set_object (&self->device, device))
-    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_DEVICE]);
+    {
+      /* the same port, another mode (fastboot → Mi Assistant) */
+      self->adb = ub_usb_device_info_get_kind (device) == UB_USB_DEVICE_KIND_ADB;
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_DEVICE]);
+    }
 }
 
-/* A fastboot device this process may open (always, over the network). */
+/* A fastboot or adb device this process may open (always, over the network). */
 static gboolean
 can_open (UbPhone *self)
 {
-  return self->device == NULL ||
-         (ub_usb_device_info_get_kind (self->device) == UB_USB_DEVICE_KIND_FASTBOOT &&
-          ub_usb_device_info_get_problem (self->device) == UB_USB_ACCESS_OK);
+  UbUsbDeviceKind kind;
+
+  if (self->device == NULL)
+    return TRUE;
+  kind = ub_usb_device_info_get_kind (self->device);
+  return (kind == UB_USB_DEVICE_KIND_FASTBOOT || kind == UB_USB_DEVICE_KIND_ADB) &&
+         ub_usb_device_info_get_problem (self->device) == UB_USB_ACCESS_OK;
 }
 
+/* A fastboot phone that answered, or a phone in Mi Assistant mode. */
 gboolean
 ub_phone_get_usable (UbPhone *self)
 {
   g_return_val_if_fail (UB_IS_PHONE (self), FALSE);
-  return can_open (self) && self->info != NULL;
+  if (!can_open (self))
+    return FALSE;
+  return self->adb ? self->recovery_info != NULL : self->info != NULL;
+}
+
+gboolean
+ub_phone_get_is_adb (UbPhone *self)
+{
+  g_return_val_if_fail (UB_IS_PHONE (self), FALSE);
+  return self->adb;
+}
+
+UbRecoveryInfo *
+ub_phone_get_recovery_info (UbPhone *self)
+{
+  g_return_val_if_fail (UB_IS_PHONE (self), NULL);
+  return self->adb ? self->recovery_info : NULL;
+}
+
+gboolean
+ub_phone_get_locked (UbPhone *self)
+{
+  g_return_val_if_fail (UB_IS_PHONE (self), FALSE);
+  return !self->adb && self->info != NULL &&
+         ub_phone_info_get_unlocked (self->info) == UB_TRISTATE_NO;
+}
+
+const char *
+ub_phone_get_serial (UbPhone *self)
+{
+  const char *serial = NULL;
+
+  g_return_val_if_fail (UB_IS_PHONE (self), NULL);
+  if (self->adb && self->recovery_info != NULL)
+    serial = ub_recovery_info_get_serial (self->recovery_info);
+  else if (!self->adb && self->info != NULL)
+    serial = ub_phone_info_get_serial (self->info);
+  if ((serial == NULL || *serial == '\0') && self->device != NULL)
+    serial = ub_usb_device_info_get_serial (self->device);
+  return serial != NULL && *serial != '\0' ? serial : NULL;
 }
 
 UbPhoneInfo *
@@ -237,6 +307,50 @@ probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_INFO]);
 }
 
+/* Mi Assistant: connect, read the get…: services, let go (never on the UI thread). */
+static void
+recovery_probe_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  const char *address = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbMiAssistant) phone = ub_mi_assistant_open (address, cancellable, &error);
+  UbRecoveryInfo *info;
+
+  if (phone == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  info = ub_mi_assistant_read_info (phone, cancellable, &error);
+  ub_mi_assistant_close (phone);
+  if (info == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, info, g_object_unref);
+}
+
+static void
+recovery_probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(UbPhone) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbRecoveryInfo) info = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_free (self->problem);
+  self->problem = info == NULL ? g_strdup (error->message) : NULL;
+  /* a started phone (AUTH) or adb without Mi Assistant: the row explains the keys */
+  self->adb_refused = g_error_matches (error, UB_ADB_ERROR, UB_ADB_ERROR_AUTH_REQUIRED) ||
+                      g_error_matches (error, UB_ADB_ERROR, UB_ADB_ERROR_NOT_MI_ASSISTANT);
+  if (info == NULL)
+    ub_phone_log (self, "%s: %s", self->address, error->message);
+  g_set_object (&self->recovery_info, info);
+  set_probing (self, FALSE);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_PROBLEM]);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RECOVERY_INFO]);
+}
+
 void
 ub_phone_probe (UbPhone *self)
 {
@@ -248,7 +362,36 @@ ub_phone_probe (UbPhone *self)
   g_clear_object (&self->probe_cancellable);
   self->probe_cancellable = g_cancellable_new ();
   set_probing (self, TRUE);
+  if (self->adb)
+    {
+      g_autoptr(GTask) task = g_task_new (NULL, self->probe_cancellable, recovery_probe_done,
+                                          g_object_ref (self));
+
+      g_task_set_source_tag (task, ub_phone_probe);
+      g_task_set_task_data (task, g_strdup (self->address), g_free);
+      g_task_run_in_thread (task, recovery_probe_thread);
+      return;
+    }
   ub_phone_info_probe_async (self->address, self->probe_cancellable, probe_done, g_object_ref (self));
+}
+
+/* The model's names from what Mi Assistant says ("sweet", or with a region
+ * suffix such as "sweet_global"), with the version and region. */
+static char *
+dup_recovery_title (UbRecoveryInfo *info)
+{
+  const char *device = ub_recovery_info_get_device (info);
+  g_autofree char *base = NULL;
+
+  if (device == NULL)
+    return g_strdup (_("Phone in Mi Assistant mode"));
+  if (ub_phone_lookup_model (device) == NULL && strchr (device, '_') != NULL)
+    {
+      base = g_strndup (device, strchr (device, '_') - device);
+      if (ub_phone_lookup_model (base) != NULL)
+        return ub_phone_dup_model_name (base);
+    }
+  return ub_phone_dup_model_name (device);
 }
 
 char *
@@ -258,6 +401,10 @@ ub_phone_dup_title (UbPhone *self)
 
   g_return_val_if_fail (UB_IS_PHONE (self), NULL);
 
+  if (self->adb && self->recovery_info != NULL)
+    return dup_recovery_title (self->recovery_info);
+  if (self->adb)
+    return g_strdup (_("Android phone (started normally)"));
   if (self->device != NULL)
     switch (ub_usb_device_info_get_kind (self->device))
       {
@@ -285,6 +432,29 @@ ub_phone_dup_summary (UbPhone *self)
   const char *serial = NULL;
 
   g_return_val_if_fail (UB_IS_PHONE (self), NULL);
+
+  if (self->adb)
+    {
+      const char *version = NULL, *region = NULL;
+
+      serial = ub_phone_get_serial (self);
+      if (serial != NULL)
+        g_ptr_array_add (parts, g_strdup_printf (_("Serial %s"), serial));
+      if (self->recovery_info != NULL)
+        {
+          version = ub_recovery_info_get_version (self->recovery_info);
+          region = ub_recovery_info_get_region (self->recovery_info);
+          if (version != NULL && *version != '\0')
+            g_ptr_array_add (parts, g_strdup_printf (_("version %s"), version));
+          if (region != NULL && *region != '\0')
+            g_ptr_array_add (parts, g_strdup_printf (_("region %s"), region));
+          g_ptr_array_add (parts, g_strdup (_("Mi Assistant mode")));
+        }
+      else if (self->probing)
+        g_ptr_array_add (parts, g_strdup (_("asking the phone…")));
+      g_ptr_array_add (parts, NULL);
+      return g_strjoinv (" · ", (char **) parts->pdata);
+    }
 
   if (self->info != NULL)
     serial = ub_phone_info_get_serial (self->info);
@@ -332,6 +502,20 @@ ub_phone_dup_diagnosis (UbPhone *self)
 {
   g_return_val_if_fail (UB_IS_PHONE (self), NULL);
 
+  if (self->adb && self->recovery_info != NULL)
+    return NULL;
+  if (self->adb && self->probing && self->device == NULL)
+    return NULL;
+  if (self->adb && !self->adb_refused && self->problem != NULL && self->device == NULL)
+    return g_strdup_printf (_("The phone did not answer: %s Check the cable and press Refresh."),
+                            self->problem);
+  if (self->adb)
+    /* a started phone (it asks for adb authorisation, which Unbrick does not
+     * do) or adb in another mode: how to reach Mi Assistant or fastboot */
+    return g_strdup (_("This phone is running Android (or a recovery without Mi Assistant), which Unbrick cannot use. "
+                       "To reinstall its official system: turn it off, hold Volume Up and Power until the recovery menu appears, "
+                       "and choose “Connect with MIAssistant”. To flash it in fastboot mode instead: turn it off, "
+                       "then hold Volume Down and Power together until the FASTBOOT screen appears."));
   if (self->device != NULL)
     {
       switch (ub_usb_device_info_get_kind (self->device))
@@ -360,6 +544,8 @@ ub_phone_dup_diagnosis (UbPhone *self)
   if (self->info == NULL && !self->probing && self->problem != NULL)
     return g_strdup_printf (_("The phone did not answer: %s Unplug it, plug it in again and press Refresh."),
                             self->problem);
+  if (ub_phone_get_locked (self))
+    return g_strdup (_("Bootloader locked: fastboot cannot write this phone. Continue to reinstall its official system through Xiaomi’s recovery (Mi Assistant) instead."));
   if (self->info != NULL && ub_phone_info_get_is_userspace (self->info))
     return g_strdup (_("This phone is in fastbootd (the recovery’s fastboot). Official ROMs are flashed from the bootloader: choose “Reboot to bootloader” in Advanced, or hold Volume Down and Power while it restarts."));
   return NULL;

@@ -6,6 +6,7 @@
 #include "ub-flash-job.h"
 #include "ub-phone-info.h"
 #include "ub-preflight.h"
+#include "ub-recovery-info.h"
 #include "ub-usb-device-info.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,9 @@ G_DECLARE_FINAL_TYPE (UbPhone, ub_phone, UB, PHONE, GObject)
 
 UbPhone         *ub_phone_new_for_usb     (UbUsbDeviceInfo *device);
 UbPhone         *ub_phone_new_for_address (const char      *address);
+/* A phone on adb's TCP transport ("tcp:HOST[:PORT]", the demo's recovery):
+ * asked whether it is in Mi Assistant mode, like a USB device of kind ADB. */
+UbPhone         *ub_phone_new_for_adb_address (const char  *address);
 
 /* "usb:1-4", "tcp:127.0.0.1:5554"… */
 const char      *ub_phone_get_address     (UbPhone         *self);
@@ -35,6 +39,18 @@ void             ub_phone_set_device      (UbPhone         *self,
 gboolean         ub_phone_get_usable      (UbPhone         *self);
 /* NULL until probed. */
 UbPhoneInfo     *ub_phone_get_info        (UbPhone         *self);
+
+/* TRUE for an adb device (USB kind ADB, or made by new_for_adb_address). */
+gboolean         ub_phone_get_is_adb      (UbPhone         *self);
+/* What a phone in Mi Assistant mode (Xiaomi's recovery, "Connect with
+ * MIAssistant") said about itself; NULL until probed, and for every phone
+ * that is not in that mode. */
+UbRecoveryInfo  *ub_phone_get_recovery_info (UbPhone       *self);
+/* TRUE for a fastboot phone that said its bootloader is locked: fastboot
+ * cannot write it, the Mi Assistant path can. */
+gboolean         ub_phone_get_locked      (UbPhone         *self);
+/* The serial from whichever mode answered (getvar, getsn:, USB), or NULL. */
+const char      *ub_phone_get_serial      (UbPhone         *self);
 gboolean         ub_phone_get_probing     (UbPhone         *self);
 /* Asks the phone about itself again (getvar), in a thread. */
 void             ub_phone_probe           (UbPhone         *self);

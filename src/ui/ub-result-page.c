@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "ub-file-chooser.h"
 #include "ub-mnemonic.h"
@@ -22,6 +23,9 @@ struct _UbResultPage
 
   GPtrArray       *phones;
   gboolean         can_resume;
+  /* a recovery job's outcome: the phone's name and the log (else NULL) */
+  char            *recovery_title;
+  char            *recovery_log;
 };
 
 G_DEFINE_FINAL_TYPE (UbResultPage, ub_result_page, GTK_TYPE_BOX)
@@ -71,6 +75,9 @@ ub_result_page_show (UbResultPage *self, GPtrArray *phones)
   g_clear_pointer (&self->phones, g_ptr_array_unref);
   self->phones = g_ptr_array_ref (phones);
   self->can_resume = FALSE;
+  g_clear_pointer (&self->recovery_title, g_free);
+  g_clear_pointer (&self->recovery_log, g_free);
+  ub_mnemonic_button_set_label (self->retry_button, _("Re_try from the Start"));
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->phone_list))) != NULL)
     gtk_list_box_remove (self->phone_list, child);
@@ -194,6 +201,94 @@ ub_result_page_show (UbResultPage *self, GPtrArray *phones)
     gtk_widget_grab_focus (GTK_WIDGET (self->done_button));
 }
 
+void
+ub_result_page_show_recovery (UbResultPage  *self,
+                              UbRecoveryJob *job,
+                              const char    *phone_title,
+                              const char    *log)
+{
+  UbFlashJobState state;
+  gboolean wipe;
+  GtkWidget *child;
+
+  g_return_if_fail (UB_IS_RESULT_PAGE (self));
+  g_return_if_fail (UB_IS_RECOVERY_JOB (job));
+
+  state = ub_recovery_job_get_state (job);
+  wipe = ub_recovery_job_get_kind (job) == UB_RECOVERY_JOB_WIPE_DATA;
+  g_clear_pointer (&self->phones, g_ptr_array_unref);
+  g_free (self->recovery_title);
+  self->recovery_title = g_strdup (phone_title);
+  g_free (self->recovery_log);
+  self->recovery_log = g_strdup (log != NULL ? log : "");
+  self->can_resume = FALSE;
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->phone_list))) != NULL)
+    gtk_list_box_remove (self->phone_list, child);
+  gtk_widget_set_visible (GTK_WIDGET (self->phone_list), FALSE);
+
+  if (state == UB_FLASH_JOB_SUCCEEDED)
+    {
+      adw_status_page_set_icon_name (self->status_page, "emblem-ok-symbolic");
+      adw_status_page_set_title (self->status_page, wipe ? _("All Data Erased") : _("Your Phone Is Restarting"));
+      adw_status_page_set_description (self->status_page,
+                                       wipe ? _("The phone restarts as new — the first start can take a few minutes. "
+                                                "Then set it up like a new phone. You can unplug the cable now.")
+                                            : _("The phone restarts into the new system — the first start can take up "
+                                                "to 10 minutes; the screen may stay on the logo for a while. Leave the "
+                                                "phone alone until you see the welcome screen. You can unplug the "
+                                                "cable now."));
+      gtk_widget_set_visible (GTK_WIDGET (self->next_label), FALSE);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->status_page), "failure-page");
+      gtk_widget_add_css_class (GTK_WIDGET (self->status_page), "success-page");
+    }
+  else
+    {
+      const GError *error = ub_recovery_job_get_error (job);
+      const char *next = ub_recovery_job_get_next_step (job);
+      const char *said = ub_recovery_job_get_phone_message (job);
+      gboolean cancelled = state == UB_FLASH_JOB_CANCELLED;
+      g_autoptr(GString) details = g_string_new (NULL);
+
+      gtk_widget_remove_css_class (GTK_WIDGET (self->status_page), "success-page");
+      gtk_widget_add_css_class (GTK_WIDGET (self->status_page), "failure-page");
+      adw_status_page_set_icon_name (self->status_page, cancelled ? "process-stop-symbolic" : "dialog-error-symbolic");
+      if (cancelled)
+        adw_status_page_set_title (self->status_page, wipe ? _("Factory Reset Stopped") : _("Installing Stopped"));
+      else
+        adw_status_page_set_title (self->status_page,
+                                   wipe ? _("The Factory Reset Did Not Finish") : _("The Install Did Not Finish"));
+      if (next == NULL)
+        next = cancelled ? _("The phone stays in recovery (Mi Assistant mode). Try Again starts the install again.")
+                         : _("Keep the phone in Mi Assistant mode, check the cable, then Try Again.");
+      /* the description is Pango markup: text from the job and the phone goes in the label below */
+      {
+        g_autofree char *escaped = g_markup_escape_text (next, -1);
+        adw_status_page_set_description (self->status_page, escaped);
+      }
+      if (error != NULL && !cancelled)
+        /* TRANSLATORS: followed by the technical error */
+        g_string_append_printf (details, _("What went wrong: %s"), error->message);
+      if (said != NULL && *said != '\0' && (error == NULL || strstr (error->message, said) == NULL))
+        {
+          if (details->len > 0)
+            g_string_append (details, "\n\n");
+          /* TRANSLATORS: the recovery's own final text, e.g. "The phone says: Installation failed" */
+          g_string_append_printf (details, _("The phone says: %s"), said);
+        }
+      gtk_label_set_text (self->next_label, details->str);
+      gtk_widget_set_visible (GTK_WIDGET (self->next_label), details->len > 0);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->resume_button), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->retry_button), state != UB_FLASH_JOB_SUCCEEDED);
+  ub_mnemonic_button_set_label (self->retry_button, _("_Try Again"));
+  ub_mnemonic_button_set_label (self->done_button, state == UB_FLASH_JOB_SUCCEEDED ? _("_Done")
+                                                                                   : _("_Back to the First Step"));
+  if (state != UB_FLASH_JOB_SUCCEEDED)
+    gtk_widget_grab_focus (GTK_WIDGET (self->retry_button));
+  else
+    gtk_widget_grab_focus (GTK_WIDGET (self->done_button));
+}
+
 const char *
 ub_result_page_get_title (UbResultPage *self)
 {
@@ -221,6 +316,8 @@ build_log (UbResultPage *self)
   GString *text = g_string_new (NULL);
 
   g_string_append_printf (text, "Unbrick %s\n", PACKAGE_VERSION);
+  if (self->recovery_title != NULL)
+    g_string_append_printf (text, "\n== %s (Mi Assistant)\n\n%s", self->recovery_title, self->recovery_log);
   for (guint i = 0; self->phones != NULL && i < self->phones->len; i++)
     {
       UbPhone *phone = g_ptr_array_index (self->phones, i);
@@ -314,6 +411,8 @@ ub_result_page_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), UB_TYPE_RESULT_PAGE);
   g_clear_pointer (&self->phones, g_ptr_array_unref);
+  g_clear_pointer (&self->recovery_title, g_free);
+  g_clear_pointer (&self->recovery_log, g_free);
   G_OBJECT_CLASS (ub_result_page_parent_class)->dispose (object);
 }
 

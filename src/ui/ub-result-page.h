@@ -3,6 +3,8 @@
 
 #include <adwaita.h>
 
+#include "ub-recovery-job.h"
+
 G_BEGIN_DECLS
 
 #define UB_TYPE_RESULT_PAGE (ub_result_page_get_type ())
@@ -16,6 +18,16 @@ G_DECLARE_FINAL_TYPE (UbResultPage, ub_result_page, UB, RESULT_PAGE, GtkBox)
  */
 void        ub_result_page_show          (UbResultPage *self,
                                           GPtrArray    *phones);
+/*
+ * The outcome of a recovery job (Mi Assistant install or factory reset) on
+ * the phone named @phone_title: success says the phone restarts into the new
+ * system; failure gives the error, the phone's own message and the next
+ * step, with Try Again (::retry). @log is what Save Log writes.
+ */
+void        ub_result_page_show_recovery (UbResultPage  *self,
+                                          UbRecoveryJob *job,
+                                          const char    *phone_title,
+                                          const char    *log);
 const char *ub_result_page_get_title     (UbResultPage *self);
 const char *ub_result_page_get_description (UbResultPage *self);
 gboolean    ub_result_page_get_can_resume (UbResultPage *self);

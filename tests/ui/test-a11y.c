@@ -15,6 +15,9 @@
 #include "ub-emu-demo.h"
 #include "ub-emu-phone.h"
 #include "ub-firmware-page.h"
+#include "ub-install-page.h"
+#include "ub-mi-assistant.h"
+#include "ub-recovery-firmware-page.h"
 #include "ub-mnemonic.h"
 #include "ub-phone.h"
 #include "ub-rom-finder.h"
@@ -386,6 +389,121 @@ test_advanced (Fixture *f, gconstpointer data)
   assert_focus_on (f, "detect");
 }
 
+static gboolean
+recovery_firmware_idle (gpointer page)
+{
+  return !ub_recovery_firmware_page_get_busy (page);
+}
+
+static gboolean
+recovery_result_shown (gpointer data)
+{
+  Fixture *f = data;
+  return g_strcmp0 (gtk_stack_get_visible_child_name (ub_window_get_stack (f->window)), "result") == 0 &&
+         !ub_window_get_busy (f->window);
+}
+
+/* The Mi Assistant path: firmware from Xiaomi, approved, Confirm and its
+ * factory reset dialog, Install, Result. */
+static void
+test_recovery_flow (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbMiAssistant) phone = NULL;
+  g_autoptr(UbRecoveryInfo) info = NULL;
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.unbrick.Unbrick");
+  g_autofree char *downloads = g_build_filename (ub_emu_demo_get_dir (f->demo), "downloads", NULL);
+  UbRecoveryFirmwarePage *firmware = UB_RECOVERY_FIRMWARE_PAGE (page (f, "recovery-firmware"));
+  GPtrArray *roms;
+
+  g_settings_set_string (settings, "download-folder", downloads);
+  g_assert_true (ub_emu_demo_enable_locked_phone (f->demo, &error));
+  g_assert_no_error (error);
+  g_assert_true (ub_emu_demo_enter_recovery (f->demo, &error));
+  g_assert_no_error (error);
+  phone = ub_mi_assistant_open (ub_emu_demo_get_recovery_address (f->demo), NULL, &error);
+  g_assert_no_error (error);
+  info = ub_mi_assistant_read_info (phone, NULL, &error);
+  g_assert_no_error (error);
+  ub_mi_assistant_close (phone);
+
+  ub_window_start_recovery (f->window, ub_emu_demo_get_recovery_address (f->demo), info);
+  assert_focus_on (f, "recovery-firmware");
+  g_assert_true (ub_ui_wait (recovery_firmware_idle, firmware, 30));
+  roms = ub_recovery_firmware_page_get_roms (firmware);
+  g_assert_cmpuint (roms->len, >, 0);
+  assert_accessible (GTK_WINDOW (f->window), "recovery firmware, the list");
+  ub_recovery_firmware_page_download (firmware, g_ptr_array_index (roms, roms->len - 1));
+  assert_accessible (GTK_WINDOW (f->window), "recovery firmware, downloading");
+  g_assert_true (ub_ui_wait (recovery_firmware_idle, firmware, 60));
+  g_assert_nonnull (ub_recovery_firmware_page_get_approval (firmware));
+  assert_focus_is (f, "recovery-firmware", "_Next");
+  assert_accessible (GTK_WINDOW (f->window), "recovery firmware, approved");
+  ub_ui_click (page (f, "recovery-firmware"), "_Next");
+  assert_focus_on (f, "recovery-confirm");
+  assert_accessible (GTK_WINDOW (f->window), "recovery confirm");
+  ub_ui_click (page (f, "recovery-confirm"), "Erase All _Data (Factory Reset)…");
+  g_assert_nonnull (ub_ui_wait_for_dialog ());
+  assert_accessible (GTK_WINDOW (ub_ui_find_dialog ()), "the factory reset dialog");
+  ub_ui_answer_dialog ("cancel");
+  ub_ui_click (page (f, "recovery-confirm"), "_Install");
+  assert_focus_on (f, "install");
+  assert_accessible (GTK_WINDOW (f->window), "install");
+  g_assert_true (ub_ui_wait (recovery_result_shown, f, 120));
+  assert_focus_is (f, "result", "_Done");
+  assert_accessible (GTK_WINDOW (f->window), "recovery result");
+  g_settings_reset (settings, "download-folder");
+}
+
+static gboolean
+locked_ready (gpointer data)
+{
+  GListModel *phones = ub_detect_page_get_phones (data);
+
+  for (guint i = 0; i < g_list_model_get_n_items (phones); i++)
+    {
+      g_autoptr(UbPhone) phone = g_list_model_get_item (phones, i);
+      if (ub_phone_get_locked (phone))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The demo's locked phone: its row (a tick of its own), the page on how to
+ * reach Mi Assistant mode with its picture and demo button, and back. */
+static void
+test_recovery_connect (Fixture *f, gconstpointer data)
+{
+  UbDetectPage *detect = UB_DETECT_PAGE (page (f, "detect"));
+  GListModel *phones = ub_detect_page_get_phones (detect);
+
+  ub_window_add_demo_locked_phone (f->window);
+  g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 10));
+  g_assert_true (ub_ui_wait (locked_ready, detect, 60));
+  for (guint i = 0; i < g_list_model_get_n_items (phones); i++)
+    {
+      g_autoptr(UbPhone) phone = g_list_model_get_item (phones, i);
+      if (ub_phone_get_locked (phone))
+        ub_detect_page_set_selected (detect, phone, TRUE);
+    }
+  assert_accessible (GTK_WINDOW (f->window), "detect, the locked phone chosen");
+  ub_ui_click (page (f, "detect"), "_Continue");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (ub_window_get_stack (f->window)), ==, "recovery-connect");
+  assert_focus_is (f, "recovery-connect", "_Do It for Me (Demo)");
+  assert_accessible (GTK_WINDOW (f->window), "recovery-connect");
+  /* the picture is described, not skipped */
+  {
+    GtkWidget *image = ub_ui_find_by_label (page (f, "recovery-connect"), GTK_TYPE_LABEL, "This Phone Is Locked");
+    g_assert_nonnull (image);
+    image = gtk_widget_get_prev_sibling (image);
+    g_assert_true (GTK_IS_IMAGE (image));
+    gtk_test_accessible_assert_role (GTK_ACCESSIBLE (image), GTK_ACCESSIBLE_ROLE_IMG);
+    g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (image), GTK_ACCESSIBLE_PROPERTY_LABEL));
+  }
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.back", NULL));
+  assert_focus_on (f, "detect");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -398,6 +516,8 @@ main (int argc, char **argv)
   ADD ("/ui/a11y/failure-result", test_failure_result);
   ADD ("/ui/a11y/detect-diagnoses", test_detect_diagnoses);
   ADD ("/ui/a11y/advanced", test_advanced);
+  ADD ("/ui/a11y/recovery-flow", test_recovery_flow);
+  ADD ("/ui/a11y/recovery-connect", test_recovery_connect);
 #undef ADD
   return g_test_run ();
 }

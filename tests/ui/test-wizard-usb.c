@@ -15,6 +15,7 @@
 #include "ub-firmware-page.h"
 #include "ub-flash-page.h"
 #include "ub-mnemonic.h"
+#include "ub-phone.h"
 #include "ub-result-page.h"
 #include "ub-ui-test.h"
 #include "ub-window.h"
@@ -214,6 +215,54 @@ test_flash_and_resume (Fixture *f, gconstpointer data)
   assert_boot_flashed (f);
 }
 
+static gboolean
+locked_ready (gpointer data)
+{
+  Fixture *f = data;
+  g_autoptr(GPtrArray) selected = ub_detect_page_get_selected (UB_DETECT_PAGE (page (f, "detect")));
+
+  return selected->len == 1 && ub_phone_get_locked (g_ptr_array_index (selected, 0));
+}
+
+static gboolean
+on_recovery_path (gpointer data)
+{
+  return g_strcmp0 (visible_page (data), "recovery-firmware") == 0;
+}
+
+/* A locked phone on USB: Continue explains the keys; the phone then leaves
+ * the bus in fastboot mode and comes back in Mi Assistant mode (an adb
+ * interface, same serial), which the page finds by itself. */
+static void
+test_locked_to_mi_assistant (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *package = g_build_filename (ub_emu_demo_get_dir (f->demo), "sideloaded.zip", NULL);
+  g_autoptr(UbEmuRecovery) recovery = ub_emu_recovery_new (package);
+  UbEmuUsbDevice *device;
+
+  g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 15));
+  ub_emu_phone_set_var (f->phone, "unlocked", "no");
+  ub_detect_page_refresh (UB_DETECT_PAGE (page (f, "detect")));
+  g_assert_true (ub_ui_wait (locked_ready, f, 15));
+  g_assert_true (ub_ui_shows_text (page (f, "detect"), "Bootloader locked"));
+  ub_ui_click (page (f, "detect"), "_Continue");
+  g_assert_cmpstr (visible_page (f), ==, "recovery-connect");
+
+  /* Volume Up + Power, "Connect with MIAssistant" */
+  ub_emu_usb_device_unplug (f->device);
+  g_assert_true (ub_emu_usb_settle (bus, 5000));
+  ub_emu_recovery_set_info (recovery, "sn", "8d1cac2");
+  device = ub_emu_usb_add_recovery (bus, recovery, "1-30", &error);
+  g_assert_no_error (error);
+  g_assert_true (ub_ui_wait (on_recovery_path, f, 20));
+  g_assert_true (ub_ui_shows_text (page (f, "detect"), "Mi Assistant mode"));
+  g_assert_true (ub_ui_shows_text (page (f, "detect"), "Serial 8d1cac2"));
+  ub_ui_screenshot (GTK_WINDOW (f->window), "usb-recovery-found");
+  ub_emu_usb_device_unplug (device);
+  g_assert_true (ub_emu_usb_settle (bus, 5000));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -226,10 +275,14 @@ main (int argc, char **argv)
       g_printerr ("skipped: %s\n", error->message);
       return 77;
     }
+  /* the recovery pages never reach Xiaomi from a test: nothing listens there */
+  g_setenv ("UNBRICK_UPDATE_SERVER", "http://127.0.0.1:9", TRUE);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   g_test_add ("/ui/usb/hotplug", Fixture, NULL, fixture_setup, test_hotplug, fixture_teardown);
   g_test_add ("/ui/usb/flash-unplug-resume", Fixture, NULL, fixture_setup, test_flash_and_resume, fixture_teardown);
+  g_test_add ("/ui/usb/locked-to-mi-assistant", Fixture, NULL, fixture_setup, test_locked_to_mi_assistant,
+              fixture_teardown);
   status = g_test_run ();
   g_clear_object (&bus);
   return status;

@@ -16,8 +16,10 @@
 #include "ub-detect-page.h"
 #include "ub-download-panel.h"
 #include "ub-rom-archive.h"
+#include "ub-emu-adb-server.h"
 #include "ub-emu-demo.h"
 #include "ub-emu-phone.h"
+#include "ub-emu-recovery.h"
 #include "ub-firmware-page.h"
 #include "ub-flash-page.h"
 #include "ub-result-page.h"
@@ -286,12 +288,282 @@ assert_refused (Fixture *f, const char *check_id, const char *shown, const char 
   g_assert_cmpuint (ub_emu_phone_get_n_writes (ub_emu_demo_get_phone (f->demo)), ==, 0);
 }
 
+/* A phone locked when it is listed goes to the Mi Assistant path
+ * (test_locked_recovery); one that is locked by the time the checks ask
+ * (relocked, or its answer changed) is still refused by them. */
 static void
 test_locked (Fixture *f, gconstpointer data)
 {
+  g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 10));
+  ub_ui_click (page (f, "detect"), "_Continue");
+  g_assert_cmpstr (visible_page (f), ==, "firmware");
   ub_emu_phone_set_var (ub_emu_demo_get_phone (f->demo), "unlocked", "no");
-  go_to_confirm (f, NULL, NULL);
+  ub_ui_click (page (f, "firmware"), "Use the _Demo Firmware");
+  g_assert_true (ub_ui_wait (ub_ui_firmware_settled, f->window, 30));
+  ub_ui_click (page (f, "firmware"), "_Continue");
+  g_assert_cmpstr (visible_page (f), ==, "confirm");
+  g_assert_true (ub_ui_wait (ub_ui_checks_done, f->window, 60));
   assert_refused (f, "unlocked", "locked", "refusal-locked");
+}
+
+/* A listed phone: the locked fastboot one, or (@recovery) the one in Mi Assistant mode. */
+static UbPhone *
+find_listed (Fixture *f, gboolean recovery)
+{
+  GListModel *phones = ub_detect_page_get_phones (UB_DETECT_PAGE (page (f, "detect")));
+
+  for (guint i = 0; i < g_list_model_get_n_items (phones); i++)
+    {
+      g_autoptr(UbPhone) phone = g_list_model_get_item (phones, i);
+
+      if (recovery ? ub_phone_get_recovery_info (phone) != NULL : ub_phone_get_locked (phone))
+        return phone;
+    }
+  return NULL;
+}
+
+static gboolean
+locked_listed (gpointer data)
+{
+  return find_listed (data, FALSE) != NULL;
+}
+
+static gboolean
+recovery_listed (gpointer data)
+{
+  return find_listed (data, TRUE) != NULL;
+}
+
+static gboolean
+on_recovery_path (gpointer data)
+{
+  return g_strcmp0 (visible_page (data), "recovery-firmware") == 0;
+}
+
+/* --demo's locked phone: listed as locked, Continue shows how to reach Mi
+ * Assistant mode, "Do It for Me (Demo)" puts it there and the wizard goes on
+ * by itself to the recovery path with the phone in Mi Assistant mode. */
+static void
+test_locked_recovery (Fixture *f, gconstpointer data)
+{
+  UbDetectPage *detect = UB_DETECT_PAGE (page (f, "detect"));
+  UbPhone *locked;
+  g_autofree char *locked_address = NULL;
+
+  ub_window_add_demo_locked_phone (f->window);
+  g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 10));
+  g_assert_true (ub_ui_wait (locked_listed, f, 60));
+  locked = find_listed (f, FALSE);
+  locked_address = g_strdup (ub_phone_get_address (locked));
+  g_assert_cmpstr (locked_address, ==, ub_emu_demo_get_locked_address (f->demo));
+  g_assert_true (ub_ui_shows_text (page (f, "detect"), "Bootloader locked"));
+  /* both demo phones, the unlocked one selected: the locked one goes alone */
+  {
+    g_autoptr(GPtrArray) selected = ub_detect_page_get_selected (detect);
+    g_assert_cmpuint (selected->len, ==, 1);
+    g_assert_false (ub_phone_get_locked (g_ptr_array_index (selected, 0)));
+  }
+  ub_detect_page_set_selected (detect, locked, TRUE);
+  {
+    g_autoptr(GPtrArray) selected = ub_detect_page_get_selected (detect);
+    g_assert_cmpuint (selected->len, ==, 1);
+    g_assert_true (g_ptr_array_index (selected, 0) == locked);
+  }
+  /* ticking the unlocked phone again takes it back (the two never go together) */
+  {
+    g_autoptr(GPtrArray) before = ub_detect_page_get_selected (detect);
+    GListModel *phones = ub_detect_page_get_phones (detect);
+    g_autoptr(UbPhone) unlocked = NULL;
+
+    for (guint i = 0; i < g_list_model_get_n_items (phones) && unlocked == NULL; i++)
+      {
+        g_autoptr(UbPhone) phone = g_list_model_get_item (phones, i);
+        if (ub_phone_get_usable (phone) && !ub_phone_get_locked (phone))
+          unlocked = g_object_ref (phone);
+      }
+    g_assert_nonnull (unlocked);
+    ub_detect_page_set_selected (detect, unlocked, TRUE);
+    {
+      g_autoptr(GPtrArray) selected = ub_detect_page_get_selected (detect);
+      g_assert_cmpuint (selected->len, ==, 1);
+      g_assert_true (g_ptr_array_index (selected, 0) == unlocked);
+    }
+    ub_detect_page_set_selected (detect, locked, TRUE);
+    g_assert_cmpuint (before->len, ==, 1);
+  }
+  g_assert_true (ub_ui_shows_text (page (f, "detect"), "This phone is locked"));
+  ub_ui_screenshot (GTK_WINDOW (f->window), "recovery-detect-locked");
+  ub_ui_click (page (f, "detect"), "_Continue");
+
+  g_assert_cmpstr (visible_page (f), ==, "recovery-connect");
+  g_assert_true (ub_ui_shows_text (page (f, "recovery-connect"), "This Phone Is Locked"));
+  g_assert_true (ub_ui_shows_text (page (f, "recovery-connect"), "2. Hold Volume Up and Power together"));
+  g_assert_true (ub_ui_shows_text (page (f, "recovery-connect"), "Connect with MIAssistant"));
+  g_assert_true (ub_ui_shows_text (page (f, "recovery-connect"), "Waiting for the phone in Mi Assistant mode"));
+  ub_ui_screenshot (GTK_WINDOW (f->window), "recovery-connect");
+  /* nothing happens while the phone is not in Mi Assistant mode */
+  ub_ui_spin (0.5);
+  g_assert_cmpstr (visible_page (f), ==, "recovery-connect");
+  g_assert_null (ub_emu_demo_get_recovery_address (f->demo));
+
+  ub_ui_click (page (f, "recovery-connect"), "_Do It for Me (Demo)");
+  g_assert_nonnull (ub_emu_demo_get_recovery_address (f->demo));
+  g_assert_true (ub_ui_wait (on_recovery_path, f, 15));
+  /* the locked fastboot phone left the list; the phone in Mi Assistant mode is there */
+  {
+    UbPhone *recovery = find_listed (f, TRUE);
+    g_autofree char *title = NULL;
+
+    g_assert_false (locked_listed (f));
+    g_assert_nonnull (recovery);
+    g_assert_cmpstr (ub_phone_get_address (recovery), ==, ub_emu_demo_get_recovery_address (f->demo));
+    g_assert_true (ub_phone_get_usable (recovery));
+    title = ub_phone_dup_title (recovery);
+    g_assert_true (ub_ui_shows_text (page (f, "detect"), title));
+    g_assert_true (ub_ui_shows_text (page (f, "detect"), "Mi Assistant mode"));
+  }
+  ub_ui_screenshot (GTK_WINDOW (f->window), "recovery-connect-found");
+}
+
+/* Another phone already in Mi Assistant mode (another serial) is not taken
+ * for the locked phone: the page waits until that one arrives. */
+static void
+test_locked_recovery_other_phone (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  UbDetectPage *detect = UB_DETECT_PAGE (page (f, "detect"));
+  g_autofree char *dir = g_dir_make_tmp ("ub-adb-XXXXXX", &error);
+  g_autofree char *package = g_build_filename (dir, "package.zip", NULL);
+  g_autoptr(UbEmuRecovery) other = ub_emu_recovery_new (package);
+  g_autoptr(UbEmuAdbServer) server = ub_emu_adb_server_new (other);
+  g_autofree char *address = NULL;
+  g_autoptr(UbPhone) other_phone = NULL;
+
+  g_assert_no_error (error);
+  ub_emu_recovery_set_info (other, "sn", "0000beef");
+  g_assert_true (ub_emu_adb_server_start (server, 0, &error));
+  g_assert_no_error (error);
+  address = g_strdup_printf ("tcp:127.0.0.1:%u", ub_emu_adb_server_get_port (server));
+  other_phone = ub_phone_new_for_adb_address (address);
+  ub_detect_page_add_phone (detect, other_phone);
+  ub_window_add_demo_locked_phone (f->window);
+  g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 10));
+  g_assert_true (ub_ui_wait (locked_listed, f, 60));
+  g_assert_true (ub_ui_wait (recovery_listed, f, 10));
+  ub_detect_page_set_selected (detect, find_listed (f, FALSE), TRUE);
+  ub_ui_click (page (f, "detect"), "_Continue");
+  g_assert_cmpstr (visible_page (f), ==, "recovery-connect");
+  ub_ui_spin (0.5);
+  g_assert_cmpstr (visible_page (f), ==, "recovery-connect");
+
+  ub_ui_click (page (f, "recovery-connect"), "_Do It for Me (Demo)");
+  g_assert_true (ub_ui_wait (on_recovery_path, f, 15));
+  /* the demo's phone, not the other one */
+  g_assert_true (ub_ui_shows_text (page (f, "recovery-firmware"),
+                                   ub_emu_recovery_get_info (ub_emu_demo_get_recovery (f->demo), "sn")));
+  g_assert_false (ub_ui_shows_text (page (f, "recovery-firmware"), "0000beef"));
+  ub_detect_page_remove_phone (detect, address);
+  ub_emu_adb_server_stop (server);
+  ub_test_rm_rf (dir);
+}
+
+/* A phone already in Mi Assistant mode is listed with its model, version and
+ * region, and Continue takes it to the recovery path. */
+static void
+test_mi_assistant_listed (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  UbDetectPage *detect = UB_DETECT_PAGE (page (f, "detect"));
+  g_autoptr(UbPhone) phone = NULL;
+  const char *version;
+  g_autofree char *region = NULL;
+
+  g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 10));
+  g_assert_true (ub_emu_demo_enter_recovery (f->demo, &error));
+  g_assert_no_error (error);
+  phone = ub_phone_new_for_adb_address (ub_emu_demo_get_recovery_address (f->demo));
+  ub_detect_page_add_phone (detect, phone);
+  g_assert_true (ub_ui_wait (recovery_listed, f, 10));
+  version = ub_recovery_info_get_version (ub_phone_get_recovery_info (phone));
+  g_assert_nonnull (version);
+  g_assert_cmpstr (version, ==, ub_emu_recovery_get_info (ub_emu_demo_get_recovery (f->demo), "version"));
+  region = g_strdup_printf ("region %s", ub_emu_recovery_get_info (ub_emu_demo_get_recovery (f->demo), "region"));
+  {
+    g_autofree char *model = ub_phone_dup_model_name (ub_emu_recovery_get_info (ub_emu_demo_get_recovery (f->demo), "device"));
+    g_autofree char *title = ub_phone_dup_title (phone);
+
+    g_assert_cmpstr (title, ==, model);
+    g_assert_true (ub_ui_shows_text (page (f, "detect"), model));
+  }
+  g_assert_true (ub_ui_shows_text (page (f, "detect"), version));
+  g_assert_true (ub_ui_shows_text (page (f, "detect"), region));
+  g_assert_true (ub_ui_shows_text (page (f, "detect"), "Mi Assistant mode"));
+  /* chosen alone, never with the fastboot phone */
+  ub_detect_page_set_selected (detect, phone, TRUE);
+  {
+    g_autoptr(GPtrArray) selected = ub_detect_page_get_selected (detect);
+    g_assert_cmpuint (selected->len, ==, 1);
+    g_assert_true (g_ptr_array_index (selected, 0) == phone);
+  }
+  ub_ui_screenshot (GTK_WINDOW (f->window), "recovery-detect-mi-assistant");
+  ub_ui_click (page (f, "detect"), "_Continue");
+  g_assert_cmpstr (visible_page (f), ==, "recovery-firmware");
+}
+
+/* adb phones that are not in Mi Assistant mode: a started phone asking for
+ * adb authorisation, and one that answers with another banner. */
+static gboolean
+done_probing (gpointer data)
+{
+  return !ub_phone_get_probing (data);
+}
+
+static void
+test_adb_not_mi_assistant (Fixture *f, gconstpointer data)
+{
+  UbEmuRecoveryFault faults[] = { UB_EMU_RECOVERY_FAULT_AUTH, UB_EMU_RECOVERY_FAULT_NOT_SIDELOAD };
+  UbDetectPage *detect = UB_DETECT_PAGE (page (f, "detect"));
+
+  g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 10));
+  for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *dir = g_dir_make_tmp ("ub-adb-XXXXXX", &error);
+      g_autofree char *package = g_build_filename (dir, "package.zip", NULL);
+      g_autoptr(UbEmuRecovery) recovery = ub_emu_recovery_new (package);
+      g_autoptr(UbEmuAdbServer) server = ub_emu_adb_server_new (recovery);
+      g_autofree char *address = NULL;
+      g_autoptr(UbPhone) phone = NULL;
+      g_autofree char *diagnosis = NULL;
+
+      g_assert_no_error (error);
+      ub_emu_recovery_set_fault (recovery, faults[i], 0, 0);
+      g_assert_true (ub_emu_adb_server_start (server, 0, &error));
+      g_assert_no_error (error);
+      address = g_strdup_printf ("tcp:127.0.0.1:%u", ub_emu_adb_server_get_port (server));
+      phone = ub_phone_new_for_adb_address (address);
+      ub_detect_page_add_phone (detect, phone);
+      g_assert_true (ub_ui_wait (done_probing, phone, 10));
+      g_assert_false (ub_phone_get_usable (phone));
+      g_assert_null (ub_phone_get_recovery_info (phone));
+      diagnosis = ub_phone_dup_diagnosis (phone);
+      g_assert_nonnull (diagnosis);
+      g_assert_nonnull (strstr (diagnosis, "Connect with MIAssistant"));
+      g_assert_true (ub_ui_shows_text (page (f, "detect"), "Android phone (started normally)"));
+      g_assert_true (ub_ui_shows_text (page (f, "detect"), "hold Volume Up and Power until the recovery menu appears"));
+      g_assert_true (ub_ui_shows_text (page (f, "detect"), "hold Volume Down and Power together"));
+      if (i == 0)
+        ub_ui_screenshot (GTK_WINDOW (f->window), "recovery-detect-adb-auth");
+      /* never selected: the unlocked demo phone still is */
+      {
+        g_autoptr(GPtrArray) selected = ub_detect_page_get_selected (detect);
+        guint index;
+        g_assert_false (g_ptr_array_find (selected, phone, &index));
+      }
+      ub_detect_page_remove_phone (detect, address);
+      ub_emu_adb_server_stop (server);
+      ub_test_rm_rf (dir);
+    }
 }
 
 static void
@@ -1394,6 +1666,10 @@ main (int argc, char **argv)
   ADD ("/ui/happy-path", test_happy_path);
   ADD ("/ui/refusal/wrong-device", test_wrong_device);
   ADD ("/ui/refusal/locked", test_locked);
+  ADD ("/ui/recovery/locked-phone", test_locked_recovery);
+  ADD ("/ui/recovery/mi-assistant-listed", test_mi_assistant_listed);
+  ADD ("/ui/recovery/locked-phone-other-phone", test_locked_recovery_other_phone);
+  ADD ("/ui/recovery/adb-not-mi-assistant", test_adb_not_mi_assistant);
   ADD ("/ui/refusal/anti-rollback", test_anti_rollback);
   ADD ("/ui/failure/unplug-resume", test_unplug_resume);
   ADD ("/ui/failure/resume-after-restart", test_resume_after_restart);
