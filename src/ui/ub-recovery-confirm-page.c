@@ -107,8 +107,8 @@ ub_recovery_confirm_page_set (UbRecoveryConfirmPage *self,
       title = g_strdup_printf (_("Reinstall the System on %s"), phone);
     gtk_label_set_text (self->title_label, title);
     gtk_label_set_text (self->intro_label,
-                        _("The phone installs the official system from its recovery. It keeps the cable connected "
-                          "the whole time and restarts by itself when it is done."));
+                        _("The phone installs the official system from its recovery. Keep the cable connected "
+                          "the whole time: the phone restarts by itself when it is done."));
     adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->file_row), name);
   }
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->data_row),
