@@ -781,10 +781,11 @@ open_sideload (UbEmuRecoverySession *self,
 
   sn = ub_emu_recovery_get_info (rec, "sn");
   zone = ub_emu_recovery_get_info (rec, "romzone");
-  /* The token's version is the ROM's (not the phone's): only the phone's
-   * serial and ROM zone must match. */
+  /* The token binds the approval to the phone as it was when asked: its
+   * serial, the version it runs and its ROM zone must all still match. */
   token = ub_emu_token_verify (parts[3], &error);
   if (token == NULL || g_strcmp0 (token->serial, sn) != 0 ||
+      g_strcmp0 (token->version, ub_emu_recovery_get_info (rec, "version")) != 0 ||
       g_strcmp0 (token->zone, zone) != 0)
     {
       sideload_final (self, BAD_TOKEN_TEXT);

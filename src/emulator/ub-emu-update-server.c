@@ -275,7 +275,7 @@ answer_for (UbEmuUpdateServer *self,
       else
         {
           g_autoptr(GError) error = NULL;
-          g_autofree char *token = ub_emu_token_sign (serial, found->version, zone,
+          g_autofree char *token = ub_emu_token_sign (serial, version, zone,
                                                       found->sha1, &error);
 
           if (token == NULL)

@@ -10,8 +10,8 @@
  *  - pkg "": the ROMs added for the request's device (d) as CurrentRom (the
  *    one whose version equals the request's v) and LatestRom (the newest);
  *  - pkg = an added ROM's MD5, for that device and zone: PkgRom with md5,
- *    filename, version, Erase and Validate = ub_emu_token_sign (sn, version
- *    (the ROM's), zone, the ROM's SHA-1);
+ *    filename, version, Erase and Validate = ub_emu_token_sign (sn, v (the
+ *    version the phone runs, from the request), zone, the ROM's SHA-1);
  *  - otherwise, or when set_refusal() was called: Code {code, message}
  *    without PkgRom.
  */

@@ -10,7 +10,9 @@
  * Token (what PkgRom.Validate carries, opaque to the host): base64 of the
  * RSA private-key operation with PKCS#1 v1.5 type-1 padding over
  *   {"sn":"SERIAL","version":"VERSION","zone":"ZONE"}{"SHA1":"40 hex"}
- * (two JSON objects side by side, as seen in real tokens).
+ * (two JSON objects side by side, as seen in real tokens). VERSION is the
+ * version the phone ran when the approval was asked (the request's "v"),
+ * so an approval is for that phone in that state.
  */
 
 #include <glib.h>

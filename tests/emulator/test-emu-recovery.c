@@ -473,7 +473,7 @@ sign (const char *sn,
       const char *sha1)
 {
   g_autoptr(GError) error = NULL;
-  char *token = ub_emu_token_sign (sn, "V14.0.9.0.TKFMIXM", zone, sha1, &error);
+  char *token = ub_emu_token_sign (sn, "V12.5.6.0.RGGMIXM", zone, sha1, &error);
 
   g_assert_no_error (error);
   return token;
@@ -631,6 +631,21 @@ test_wrong_zone (Fixture       *fx,
 {
   g_autofree char *token = sign ("3f6a2b91", "1", "0000000000000000000000000000000000000000");
 
+  check_refused (fx, token);
+}
+
+/* A token for the version the phone ran before (the approval is for the
+ * phone as it was when asked). */
+static void
+test_wrong_version (Fixture       *fx,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = ub_emu_token_sign ("3f6a2b91", "V12.5.5.0.RGGMIXM", "2",
+                                              "0000000000000000000000000000000000000000",
+                                              &error);
+
+  g_assert_no_error (error);
   check_refused (fx, token);
 }
 
@@ -976,6 +991,7 @@ main (int   argc,
   T ("/emu-recovery/sideload/bad-token", test_bad_token, NULL);
   T ("/emu-recovery/sideload/wrong-serial", test_wrong_serial, NULL);
   T ("/emu-recovery/sideload/wrong-zone", test_wrong_zone, NULL);
+  T ("/emu-recovery/sideload/wrong-version", test_wrong_version, NULL);
   T ("/emu-recovery/sideload/sha1-mismatch", test_sha1_mismatch, NULL);
   T ("/emu-recovery/sideload/install-delay", test_install_delay, NULL);
   T ("/emu-recovery/fault/install-fail", test_fault_install_fail, NULL);

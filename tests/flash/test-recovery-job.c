@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <locale.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ub-adb-error.h"
 #include "ub-advice.h"
@@ -456,6 +457,73 @@ test_fault_install_fail (Fixture       *fx,
   g_assert_null (ub_emu_recovery_get_last_reboot (fx->recovery));
 }
 
+/* The approval binds the phone as it was when asked (serial, version, ROM
+ * zone): a phone that no longer matches refuses the token before it asks for
+ * a single block, and the job says so in the phone's words. */
+static void
+assert_token_refused (Fixture    *fx,
+                      const char *key,
+                      const char *value)
+{
+  g_autoptr(UbRomApproval) approval = approve (fx, fx->md5);
+  g_autoptr(UbRecoveryJob) job = ub_recovery_job_new_install (fx->address, "3f6a2b91", fx->rom,
+                                                              approval);
+  const GError *error;
+
+  ub_emu_recovery_set_info (fx->recovery, key, value);
+  run_job (fx, job);
+  error = ub_recovery_job_get_error (job);
+  g_assert_error ((GError *) error, UB_ADB_ERROR, UB_ADB_ERROR_INSTALL_FAILED);
+  g_assert_cmpstr (error->message, ==,
+                   "The phone reported that the install failed: Verification failed: this "
+                   "package is not approved for this phone");
+  g_assert_nonnull (strstr (ub_recovery_job_get_next_step (job), "Try another ROM"));
+  g_assert_cmpuint (ub_emu_recovery_get_bytes_received (fx->recovery), ==, 0);
+  g_assert_cmpuint (ub_emu_recovery_get_installs (fx->recovery), ==, 0);
+  g_assert_null (ub_emu_recovery_get_last_reboot (fx->recovery));
+}
+
+static void
+test_token_zone_mismatch (Fixture       *fx,
+                          gconstpointer  data)
+{
+  assert_token_refused (fx, "romzone", "1");
+}
+
+static void
+test_token_version_mismatch (Fixture       *fx,
+                             gconstpointer  data)
+{
+  assert_token_refused (fx, "version", "V12.5.7.0.RGGMIXM");
+}
+
+/* The approved file was cut short afterwards (a copy interrupted, a full
+ * disk): the MD5 check catches it and the phone is never opened. */
+static void
+test_truncated_file (Fixture       *fx,
+                     gconstpointer  data)
+{
+  g_autoptr(UbRomApproval) approval = approve (fx, fx->md5);
+  g_autoptr(UbRecoveryJob) job = NULL;
+  g_autofree char *short_md5 = NULL;
+  g_autofree char *expected = NULL;
+  const GError *error;
+
+  g_assert_cmpint (truncate (fx->rom, PACKAGE_SIZE - 4321), ==, 0);
+  short_md5 = ub_test_md5_of_file (fx->rom);
+  job = ub_recovery_job_new_install (fx->address, "3f6a2b91", fx->rom, approval);
+  run_job (fx, job);
+  error = ub_recovery_job_get_error (job);
+  g_assert_error ((GError *) error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_CHECKSUM);
+  expected = g_strdup_printf ("This file is not the package Xiaomi approved (its MD5 is %s, the "
+                              "approval is for %s). Nothing was sent to the phone.",
+                              short_md5, fx->md5);
+  g_assert_cmpstr (error->message, ==, expected);
+  g_assert_cmpint (ub_recovery_job_get_stage (job), ==, UB_RECOVERY_STAGE_VERIFY);
+  g_assert_cmpuint (ub_emu_recovery_get_bytes_received (fx->recovery), ==, 0);
+  g_assert_false (g_file_test (fx->received, G_FILE_TEST_EXISTS));
+}
+
 /* A started phone (adb AUTH) or one not in Mi Assistant mode: how to get there. */
 static void
 test_fault_auth (Fixture       *fx,
@@ -583,6 +651,9 @@ main (int argc, char **argv)
   ADD ("fault-unplug", test_fault_unplug, FALSE);
   ADD ("fault-install-fail", test_fault_install_fail, FALSE);
   ADD ("fault-auth", test_fault_auth, FALSE);
+  ADD ("token-zone-mismatch", test_token_zone_mismatch, FALSE);
+  ADD ("token-version-mismatch", test_token_version_mismatch, FALSE);
+  ADD ("truncated-file", test_truncated_file, FALSE);
   ADD ("cancel", test_cancel, FALSE);
   ADD ("wipe-data", test_wipe_data, FALSE);
   ADD ("wipe-data-wrong-phone", test_wipe_data_wrong_phone, FALSE);

@@ -228,7 +228,7 @@ sideload (Fixture *fx,
   g_autoptr(GBytes) package = ub_test_random_bytes ((gsize) nblocks * BLOCK, 42);
   g_autofree char *sha1 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA1, package);
   g_autoptr(GError) error = NULL;
-  g_autofree char *token = ub_emu_token_sign ("3f6a2b91", "V14.0.9.0.TKFMIXM", "2", sha1, &error);
+  g_autofree char *token = ub_emu_token_sign ("3f6a2b91", "V12.5.6.0.RGGMIXM", "2", sha1, &error);
   g_autofree char *service = NULL;
   char *final = NULL;
   const guint8 *bytes = g_bytes_get_data (package, NULL);
