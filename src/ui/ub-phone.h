@@ -35,7 +35,7 @@ const char      *ub_phone_get_stable_address (UbPhone      *self);
 UbUsbDeviceInfo *ub_phone_get_device      (UbPhone         *self);
 void             ub_phone_set_device      (UbPhone         *self,
                                            UbUsbDeviceInfo *device);
-/* TRUE for a phone in fastboot mode that can be opened. */
+/* TRUE for a phone in fastboot mode that answered, or one in Mi Assistant mode. */
 gboolean         ub_phone_get_usable      (UbPhone         *self);
 /* NULL until probed. */
 UbPhoneInfo     *ub_phone_get_info        (UbPhone         *self);
