@@ -264,6 +264,7 @@ sideload (Fixture *fx,
           g_assert_cmpuint (block, <, nblocks);
           (*requests)++;
           send_packet (fx, A_WRTE, 1, remote, bytes + block * BLOCK, BLOCK);
+          g_clear_pointer (&p.data, g_free);
           r = recv_packet (fx, &p);
           if (r == LIBUSB_ERROR_NO_DEVICE)
             {
