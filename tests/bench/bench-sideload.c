@@ -167,6 +167,11 @@ main (int argc, char **argv)
           seen.served / seconds / 1e6);
   printf ("  host CPU      %.2f s = %.3f CPU-s per GiB served   (target <= 1)\n", cpu,
           gib > 0 ? cpu / gib : 0);
+  printf ("                user %.2f s, system %.2f s (reading the file, the socket)\n",
+          after.ru_utime.tv_sec - before.ru_utime.tv_sec +
+            (after.ru_utime.tv_usec - before.ru_utime.tv_usec) / 1e6,
+          after.ru_stime.tv_sec - before.ru_stime.tv_sec +
+            (after.ru_stime.tv_usec - before.ru_stime.tv_usec) / 1e6);
   printf ("  host peak RSS %.1f MiB   (target <= 64 MiB)\n", after.ru_maxrss / 1024.0);
   printf ("  (the emulated recovery runs in another process: its CPU is not counted; the host's\n"
           "   RSS includes the GLib/libsoup/libcrypto libraries and the update server request)\n");
