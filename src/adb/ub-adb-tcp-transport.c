@@ -2,12 +2,11 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string.h>
 
 #include "ub-adb-tcp-transport.h"
 #include "ub-fastboot-error.h"
+#include "ub-socket-util.h"
 
 /* Patterns as src/fastboot/ub-tcp-transport.c, without its framing and handshake. */
 
@@ -38,63 +37,6 @@ set_closed_error (UbAdbTcpTransport *self,
   return FALSE;
 }
 
-static void
-propagate_io_error (GError    **error,
-                    GError     *io_error,
-                    const char *what)
-{
-  UbFastbootError code = UB_FASTBOOT_ERROR_IO;
-
-  if (g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_propagate_error (error, io_error);
-      return;
-    }
-  if (g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    code = UB_FASTBOOT_ERROR_TIMEOUT;
-  else if (g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
-           g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE) ||
-           g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
-    code = UB_FASTBOOT_ERROR_NO_DEVICE;
-  /* TRANSLATORS: what failed (e.g. “Sending to the device failed”), then the system's
-   * reason */
-  g_set_error (error, UB_FASTBOOT_ERROR, code, _("%s: %s"), what, io_error->message);
-  g_error_free (io_error);
-}
-
-static gboolean
-wait_for (UbAdbTcpTransport *self,
-          GIOCondition       condition,
-          guint              timeout_ms,
-          GCancellable      *cancellable,
-          GError           **error)
-{
-  GError *local = NULL;
-  gint64 timeout_us = timeout_ms > 0 ? (gint64) timeout_ms * 1000 : -1;
-
-  if (!g_socket_condition_timed_wait (self->socket, condition, timeout_us,
-                                      cancellable, &local))
-    {
-      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-        {
-          guint seconds = (timeout_ms + 999) / 1000;
-
-          g_error_free (local);
-          g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_TIMEOUT,
-                       condition == G_IO_IN ?
-                       ngettext ("The phone did not answer within %u second",
-                                 "The phone did not answer within %u seconds", seconds) :
-                       ngettext ("The phone stopped accepting data for %u second",
-                                 "The phone stopped accepting data for %u seconds", seconds),
-                       seconds);
-          return FALSE;
-        }
-      propagate_io_error (error, local, _("Waiting for the device failed"));
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static gboolean
 ub_adb_tcp_transport_write (UbTransport   *transport,
                             const guint8  *buf,
@@ -120,11 +62,11 @@ ub_adb_tcp_transport_write (UbTransport   *transport,
           if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
             {
               g_error_free (local);
-              if (!wait_for (self, G_IO_OUT, stall_timeout_ms, cancellable, error))
+              if (!ub_socket_wait (self->socket, G_IO_OUT, stall_timeout_ms, cancellable, error))
                 return FALSE;
               continue;
             }
-          propagate_io_error (error, local, _("Sending to the device failed"));
+          ub_socket_propagate_io_error (error, local, _("Sending to the device failed"));
           return FALSE;
         }
       done += sent;
@@ -155,11 +97,11 @@ ub_adb_tcp_transport_read (UbTransport   *transport,
           if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
             {
               g_error_free (local);
-              if (!wait_for (self, G_IO_IN, timeout_ms, cancellable, error))
+              if (!ub_socket_wait (self->socket, G_IO_IN, timeout_ms, cancellable, error))
                 return -1;
               continue;
             }
-          propagate_io_error (error, local, _("Reading from the device failed"));
+          ub_socket_propagate_io_error (error, local, _("Reading from the device failed"));
           return -1;
         }
       if (got == 0 && len > 0)
@@ -226,39 +168,17 @@ ub_adb_tcp_transport_connect (const char    *address,
                               GError       **error)
 {
   g_autoptr(UbAdbTcpTransport) self = NULL;
-  g_autoptr(GSocketClient) client = NULL;
-  g_autoptr(GSocketConnectable) connectable = NULL;
-  GError *local = NULL;
   const char *host;
 
   g_return_val_if_fail (address != NULL, NULL);
 
   host = g_str_has_prefix (address, "tcp:") ? address + 4 : address;
-  connectable = g_network_address_parse (host, UB_ADB_TCP_DEFAULT_PORT, &local);
-  if (connectable == NULL)
-    {
-      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
-                   /* TRANSLATORS: %s: what was typed after tcp:, then the reason */
-                   _("Invalid network address “%s”: %s"), host, local->message);
-      g_error_free (local);
-      return NULL;
-    }
-
   self = g_object_new (UB_TYPE_ADB_TCP_TRANSPORT, NULL);
-  client = g_socket_client_new ();
-  g_socket_client_set_timeout (client, MAX (1, (timeout_ms + 999) / 1000));
-  self->connection = g_socket_client_connect (client, connectable, cancellable, &local);
+  self->connection = ub_socket_connect (host, UB_ADB_TCP_DEFAULT_PORT, timeout_ms, cancellable,
+                                        error);
   if (self->connection == NULL)
-    {
-      propagate_io_error (error, local, _("Could not connect to the device"));
-      if (error != NULL && *error != NULL && (*error)->code == UB_FASTBOOT_ERROR_IO)
-        (*error)->code = UB_FASTBOOT_ERROR_NOT_FOUND;
-      return NULL;
-    }
+    return NULL;
   self->socket = g_socket_connection_get_socket (self->connection);
-  g_socket_set_timeout (self->socket, 0);
-  g_socket_set_blocking (self->socket, FALSE);
-  g_socket_set_option (self->socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   if (strchr (host, ':') == NULL)
     self->description = g_strdup_printf ("tcp:%s:%u", host, (guint) UB_ADB_TCP_DEFAULT_PORT);
   else

@@ -3,11 +3,10 @@
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string.h>
 
 #include "ub-fastboot-error.h"
+#include "ub-socket-util.h"
 #include "ub-tcp-transport.h"
 
 #define HANDSHAKE_TIMEOUT_MS 2000
@@ -42,65 +41,6 @@ set_closed_error (UbTcpTransport *self,
   return FALSE;
 }
 
-/* Maps a GIO error to our domain, keeping the message. */
-static void
-propagate_io_error (GError **error,
-                    GError  *io_error,
-                    const char *what)
-{
-  UbFastbootError code = UB_FASTBOOT_ERROR_IO;
-
-  if (g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_propagate_error (error, io_error);
-      return;
-    }
-  if (g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    code = UB_FASTBOOT_ERROR_TIMEOUT;
-  else if (g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
-           g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE) ||
-           g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
-    code = UB_FASTBOOT_ERROR_NO_DEVICE;
-  /* TRANSLATORS: what failed (e.g. “Sending to the device failed”), then the system's
-   * reason */
-  g_set_error (error, UB_FASTBOOT_ERROR, code, _("%s: %s"), what, io_error->message);
-  g_error_free (io_error);
-}
-
-/* Waits until @condition or fails with TIMEOUT after @timeout_ms (0: forever). */
-static gboolean
-wait_for (UbTcpTransport *self,
-          GIOCondition    condition,
-          guint           timeout_ms,
-          GCancellable   *cancellable,
-          GError        **error)
-{
-  GError *local = NULL;
-  gint64 timeout_us = timeout_ms > 0 ? (gint64) timeout_ms * 1000 : -1;
-
-  if (!g_socket_condition_timed_wait (self->socket, condition, timeout_us,
-                                      cancellable, &local))
-    {
-      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-        {
-          guint seconds = (timeout_ms + 999) / 1000;
-
-          g_error_free (local);
-          g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_TIMEOUT,
-                       condition == G_IO_IN ?
-                       ngettext ("The phone did not answer within %u second",
-                                 "The phone did not answer within %u seconds", seconds) :
-                       ngettext ("The phone stopped accepting data for %u second",
-                                 "The phone stopped accepting data for %u seconds", seconds),
-                       seconds);
-          return FALSE;
-        }
-      propagate_io_error (error, local, _("Waiting for the device failed"));
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static gboolean
 send_vectors (UbTcpTransport *self,
               GOutputVector  *vectors,
@@ -122,11 +62,11 @@ send_vectors (UbTcpTransport *self,
           if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
             {
               g_error_free (local);
-              if (!wait_for (self, G_IO_OUT, stall_timeout_ms, cancellable, error))
+              if (!ub_socket_wait (self->socket, G_IO_OUT, stall_timeout_ms, cancellable, error))
                 return FALSE;
               continue;
             }
-          propagate_io_error (error, local, _("Sending to the device failed"));
+          ub_socket_propagate_io_error (error, local, _("Sending to the device failed"));
           return FALSE;
         }
       /* advance over what went out */
@@ -167,11 +107,11 @@ recv_exact (UbTcpTransport *self,
           if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
             {
               g_error_free (local);
-              if (!wait_for (self, G_IO_IN, timeout_ms, cancellable, error))
+              if (!ub_socket_wait (self->socket, G_IO_IN, timeout_ms, cancellable, error))
                 return FALSE;
               continue;
             }
-          propagate_io_error (error, local, _("Reading from the device failed"));
+          ub_socket_propagate_io_error (error, local, _("Reading from the device failed"));
           return FALSE;
         }
       if (got == 0)
@@ -344,38 +284,15 @@ ub_tcp_transport_connect (const char    *address,
                           GError       **error)
 {
   g_autoptr(UbTcpTransport) self = NULL;
-  g_autoptr(GSocketClient) client = NULL;
-  g_autoptr(GSocketConnectable) connectable = NULL;
-  GError *local = NULL;
 
   g_return_val_if_fail (address != NULL, NULL);
 
-  connectable = g_network_address_parse (address, UB_TCP_TRANSPORT_DEFAULT_PORT, &local);
-  if (connectable == NULL)
-    {
-      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
-                   /* TRANSLATORS: %s: what was typed after tcp:, then the reason */
-                   _("Invalid network address “%s”: %s"), address, local->message);
-      g_error_free (local);
-      return NULL;
-    }
-
   self = g_object_new (UB_TYPE_TCP_TRANSPORT, NULL);
-  client = g_socket_client_new ();
-  g_socket_client_set_timeout (client, MAX (1, (timeout_ms + 999) / 1000));
-  self->connection = g_socket_client_connect (client, connectable, cancellable, &local);
+  self->connection = ub_socket_connect (address, UB_TCP_TRANSPORT_DEFAULT_PORT, timeout_ms,
+                                        cancellable, error);
   if (self->connection == NULL)
-    {
-      propagate_io_error (error, local, _("Could not connect to the device"));
-      if (error != NULL && *error != NULL && (*error)->code == UB_FASTBOOT_ERROR_IO)
-        (*error)->code = UB_FASTBOOT_ERROR_NOT_FOUND;
-      return NULL;
-    }
+    return NULL;
   self->socket = g_socket_connection_get_socket (self->connection);
-  /* the connect timeout would otherwise cap every later wait_for() */
-  g_socket_set_timeout (self->socket, 0);
-  g_socket_set_blocking (self->socket, FALSE);
-  g_socket_set_option (self->socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   self->description = g_strdup_printf ("tcp:%s", address);
 
   if (!handshake (self, cancellable, error))
