@@ -9,6 +9,7 @@
 
 #include "ub-cached-fetch.h"
 #include "ub-online-error.h"
+#include "ub-online-json.h"
 #include "ub-rom-catalog.h"
 #include "ub-rom-release-private.h"
 
@@ -775,38 +776,6 @@ ub_rom_catalog_load_latest (UbRomCatalog  *self,
 
 /* ---- HyperData's devices/<codename>.json (json-glib) */
 
-/* json-glib recurses: refuse deep nesting before it parses. */
-static gboolean
-json_depth_ok (const char *data,
-               gsize       size)
-{
-  guint depth = 0;
-  gboolean in_string = FALSE;
-
-  for (gsize i = 0; i < size; i++)
-    {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '"')
-        in_string = TRUE;
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > MAX_DEPTH)
-            return FALSE;
-        }
-      else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
-    }
-  return TRUE;
-}
-
 static const char *
 member_string (JsonObject *object,
                const char *name)
@@ -934,7 +903,7 @@ parse_history (GBytes  *json,
                    (guint) (MAX_HISTORY_SIZE / (1024 * 1024)));
       return NULL;
     }
-  if (size == 0 || !json_depth_ok (data, size))
+  if (size == 0 || !ub_online_json_depth_ok (data, size, MAX_DEPTH))
     {
       set_bad_history (error, size == 0 ? _("it is empty") : _("nested too deeply"));
       return NULL;

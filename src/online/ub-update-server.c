@@ -8,6 +8,7 @@
 
 #include "ub-miota-crypto.h"
 #include "ub-online-error.h"
+#include "ub-online-json.h"
 #include "ub-online-uri.h"
 #include "ub-update-server-private.h"
 
@@ -271,37 +272,6 @@ const char *ub_rom_approval_get_version (UbRomApproval *self) { return self->ver
 
 /* ---- parsing the decrypted answer */
 
-static gboolean
-json_depth_ok (const char *data,
-               gsize       size)
-{
-  guint depth = 0;
-  gboolean in_string = FALSE;
-
-  for (gsize i = 0; i < size; i++)
-    {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '"')
-        in_string = TRUE;
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > MAX_DEPTH)
-            return FALSE;
-        }
-      else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
-    }
-  return TRUE;
-}
-
 static JsonParser *
 parse_object (const char  *json,
               gsize        len,
@@ -312,8 +282,9 @@ parse_object (const char  *json,
   g_autoptr(GError) local_error = NULL;
   JsonNode *root;
 
-  if (len == 0 || len > UB_UPDATE_SERVER_MAX_ANSWER || !json_depth_ok (json, len)
-      || !g_utf8_validate (json, (gssize) len, NULL))
+  if (len == 0 || len > UB_UPDATE_SERVER_MAX_ANSWER ||
+      !ub_online_json_depth_ok (json, len, MAX_DEPTH) ||
+      !g_utf8_validate (json, (gssize) len, NULL))
     {
       g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_DATA,
                    _("Xiaomi’s update server sent an answer Unbrick cannot read (%s)."),
