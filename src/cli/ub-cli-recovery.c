@@ -9,6 +9,7 @@
 
 #include "ub-advice.h"
 #include "ub-cli-download.h"
+#include "ub-cli-json.h"
 #include "ub-cli-recovery.h"
 #include "ub-enum-nick.h"
 #include "ub-file.h"
@@ -19,72 +20,6 @@
 #include "ub-rom-catalog.h"
 #include "ub-rom-error.h"
 #include "ub-update-server.h"
-
-/* ---- JSON ------------------------------------------------------------------ */
-
-static void
-print_json (JsonBuilder *b,
-            gboolean     pretty)
-{
-  g_autoptr(JsonNode) root = json_builder_get_root (b);
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autofree char *text = NULL;
-
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, pretty);
-  text = json_generator_to_data (gen, NULL);
-  g_print ("%s\n", text);
-  fflush (stdout);
-}
-
-static void
-json_add_string (JsonBuilder *b,
-                 const char  *name,
-                 const char  *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value != NULL)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
-json_add_int (JsonBuilder *b,
-              const char  *name,
-              gint64       value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, value);
-}
-
-static void
-json_add_bool (JsonBuilder *b,
-               const char  *name,
-               gboolean     value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_boolean_value (b, value);
-}
-
-/* One line of an install's or a wipe's event stream, as flash-rom's. */
-static JsonBuilder *
-json_event (const char *event)
-{
-  JsonBuilder *b = json_builder_new ();
-
-  json_builder_begin_object (b);
-  json_add_string (b, "event", event);
-  return b;
-}
-
-static void
-json_end (JsonBuilder *b)
-{
-  json_builder_end_object (b);
-  print_json (b, FALSE);
-  g_object_unref (b);
-}
 
 /* ---- the phone and the server ------------------------------------------------ */
 
@@ -185,12 +120,12 @@ cmd_info (Recovery  *r,
       g_autoptr(JsonBuilder) b = json_builder_new ();
 
       json_builder_begin_object (b);
-      json_add_string (b, "address", r->phone_address);
+      ub_cli_json_add_string (b, "address", r->phone_address);
       for (guint i = 0; keys[i] != NULL; i++)
-        json_add_string (b, keys[i], ub_recovery_info_get (r->info, keys[i]));
-      json_add_bool (b, "complete", ub_recovery_info_is_complete (r->info));
+        ub_cli_json_add_string (b, keys[i], ub_recovery_info_get (r->info, keys[i]));
+      ub_cli_json_add_bool (b, "complete", ub_recovery_info_is_complete (r->info));
       json_builder_end_object (b);
-      print_json (b, TRUE);
+      ub_cli_json_print (b, TRUE);
       return TRUE;
     }
   /* TRANSLATORS: %s: how the phone is reached, e.g. usb:1-4 or tcp:127.0.0.1:5555 */
@@ -248,9 +183,9 @@ cmd_roms (Recovery  *r,
       g_autoptr(JsonBuilder) b = json_builder_new ();
 
       json_builder_begin_object (b);
-      json_add_string (b, "device", ub_recovery_info_get_device (r->info));
-      json_add_string (b, "version", ub_recovery_info_get_version (r->info));
-      json_add_string (b, "serial", ub_recovery_info_get_serial (r->info));
+      ub_cli_json_add_string (b, "device", ub_recovery_info_get_device (r->info));
+      ub_cli_json_add_string (b, "version", ub_recovery_info_get_version (r->info));
+      ub_cli_json_add_string (b, "serial", ub_recovery_info_get_serial (r->info));
       json_builder_set_member_name (b, "roms");
       json_builder_begin_array (b);
       for (guint i = 0; i < roms->len; i++)
@@ -259,15 +194,15 @@ cmd_roms (Recovery  *r,
           g_auto(GStrv) urls = ub_update_rom_dup_urls (rom, (const char * const *) mirrors);
 
           json_builder_begin_object (b);
-          json_add_string (b, "kind", ub_update_rom_get_kind (rom));
-          json_add_bool (b, "current", ub_update_rom_get_is_current (rom));
-          json_add_string (b, "name", ub_update_rom_get_name (rom));
-          json_add_string (b, "version", ub_update_rom_get_version (rom));
-          json_add_string (b, "android", ub_update_rom_get_codebase (rom));
-          json_add_string (b, "branch", ub_update_rom_get_branch (rom));
-          json_add_string (b, "file", ub_update_rom_get_filename (rom));
-          json_add_string (b, "md5", ub_update_rom_get_md5 (rom));
-          json_add_string (b, "size_text", ub_update_rom_get_size_text (rom));
+          ub_cli_json_add_string (b, "kind", ub_update_rom_get_kind (rom));
+          ub_cli_json_add_bool (b, "current", ub_update_rom_get_is_current (rom));
+          ub_cli_json_add_string (b, "name", ub_update_rom_get_name (rom));
+          ub_cli_json_add_string (b, "version", ub_update_rom_get_version (rom));
+          ub_cli_json_add_string (b, "android", ub_update_rom_get_codebase (rom));
+          ub_cli_json_add_string (b, "branch", ub_update_rom_get_branch (rom));
+          ub_cli_json_add_string (b, "file", ub_update_rom_get_filename (rom));
+          ub_cli_json_add_string (b, "md5", ub_update_rom_get_md5 (rom));
+          ub_cli_json_add_string (b, "size_text", ub_update_rom_get_size_text (rom));
           json_builder_set_member_name (b, "size");
           if (ub_update_rom_get_size_hint (rom) > 0)
             json_builder_add_int_value (b, (gint64) ub_update_rom_get_size_hint (rom));
@@ -282,7 +217,7 @@ cmd_roms (Recovery  *r,
         }
       json_builder_end_array (b);
       json_builder_end_object (b);
-      print_json (b, TRUE);
+      ub_cli_json_print (b, TRUE);
       return TRUE;
     }
   if (roms->len == 0)
@@ -356,20 +291,20 @@ on_progress (UbRecoveryJob *job,
 
       if (!run->stage_known || stage != run->stage)
         {
-          b = json_event ("stage");
-          json_add_string (b, "stage", stage_key (stage));
-          json_end (b);
+          b = ub_cli_json_event ("stage");
+          ub_cli_json_add_string (b, "stage", stage_key (stage));
+          ub_cli_json_event_end (b);
         }
       run->stage = stage;
       run->stage_known = TRUE;
-      b = json_event ("progress");
-      json_add_string (b, "stage", stage_key (stage));
-      json_add_int (b, "done", ub_progress_get_bytes_done (progress));
-      json_add_int (b, "total", ub_progress_get_bytes_total (progress));
+      b = ub_cli_json_event ("progress");
+      ub_cli_json_add_string (b, "stage", stage_key (stage));
+      ub_cli_json_add_int (b, "done", ub_progress_get_bytes_done (progress));
+      ub_cli_json_add_int (b, "total", ub_progress_get_bytes_total (progress));
       json_builder_set_member_name (b, "bytes_per_second");
       json_builder_add_double_value (b, ub_progress_get_rate (progress));
-      json_add_int (b, "seconds_left", ub_progress_get_seconds_left (progress));
-      json_end (b);
+      ub_cli_json_add_int (b, "seconds_left", ub_progress_get_seconds_left (progress));
+      ub_cli_json_event_end (b);
       return;
     }
   run->stage = stage;
@@ -387,9 +322,9 @@ on_log (UbRecoveryJob *job,
 {
   if (run->r->opt->json)
     {
-      JsonBuilder *b = json_event ("log");
-      json_add_string (b, "text", text);
-      json_end (b);
+      JsonBuilder *b = ub_cli_json_event ("log");
+      ub_cli_json_add_string (b, "text", text);
+      ub_cli_json_event_end (b);
       return;
     }
   ub_cli_progress_clear (run->r->opt->progress);
@@ -448,16 +383,16 @@ run_job (Recovery      *r,
   failure = ub_recovery_job_get_error (job);
   if (r->opt->json)
     {
-      JsonBuilder *b = json_event ("result");
+      JsonBuilder *b = ub_cli_json_event ("result");
 
-      json_add_string (b, "status", ub_enum_nick (UB_TYPE_FLASH_JOB_STATE, state));
-      json_add_string (b, "message", failure ? failure->message : NULL);
-      json_add_string (b, "next_step", ub_recovery_job_get_next_step (job));
-      json_add_string (b, "phone_message", ub_recovery_job_get_phone_message (job));
-      json_add_string (b, "stage", stage_key (ub_recovery_job_get_stage (job)));
+      ub_cli_json_add_string (b, "status", ub_enum_nick (UB_TYPE_FLASH_JOB_STATE, state));
+      ub_cli_json_add_string (b, "message", failure ? failure->message : NULL);
+      ub_cli_json_add_string (b, "next_step", ub_recovery_job_get_next_step (job));
+      ub_cli_json_add_string (b, "phone_message", ub_recovery_job_get_phone_message (job));
+      ub_cli_json_add_string (b, "stage", stage_key (ub_recovery_job_get_stage (job)));
       json_builder_set_member_name (b, "elapsed");
       json_builder_add_double_value (b, ub_recovery_job_get_elapsed (job));
-      json_end (b);
+      ub_cli_json_event_end (b);
     }
   if (state == UB_FLASH_JOB_SUCCEEDED)
     {
@@ -633,15 +568,15 @@ install_file (Recovery   *r,
   erase = ub_rom_approval_get_erase (approval);
   if (r->opt->json)
     {
-      JsonBuilder *b = json_event ("approval");
-      json_add_string (b, "device", query->device);
-      json_add_string (b, "version", query->version);
-      json_add_string (b, "serial", query->serial);
-      json_add_string (b, "file", path);
-      json_add_string (b, "md5", md5);
-      json_add_string (b, "rom_version", ub_rom_approval_get_version (approval));
-      json_add_bool (b, "erase", erase);
-      json_end (b);
+      JsonBuilder *b = ub_cli_json_event ("approval");
+      ub_cli_json_add_string (b, "device", query->device);
+      ub_cli_json_add_string (b, "version", query->version);
+      ub_cli_json_add_string (b, "serial", query->serial);
+      ub_cli_json_add_string (b, "file", path);
+      ub_cli_json_add_string (b, "md5", md5);
+      ub_cli_json_add_string (b, "rom_version", ub_rom_approval_get_version (approval));
+      ub_cli_json_add_bool (b, "erase", erase);
+      ub_cli_json_event_end (b);
     }
   /* TRANSLATORS: %s: a file name, the phone's model, its serial; then what happens to the data */
   question = g_strdup_printf (_("Install %s on %s (serial %s)? %s"), base,
@@ -765,10 +700,10 @@ cmd_reboot (Recovery  *r,
     return FALSE;
   if (r->opt->json)
     {
-      JsonBuilder *b = json_event ("result");
-      json_add_string (b, "status", "succeeded");
-      json_add_string (b, "target", target);
-      json_end (b);
+      JsonBuilder *b = ub_cli_json_event ("result");
+      ub_cli_json_add_string (b, "status", "succeeded");
+      ub_cli_json_add_string (b, "target", target);
+      ub_cli_json_event_end (b);
     }
   else
     g_printerr (_("The phone is restarting\n"));

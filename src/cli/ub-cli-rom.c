@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ub-cli-json.h"
 #include "ub-cli-rom.h"
 #include "ub-enum-nick.h"
 #include "ub-fastboot-client.h"
@@ -20,60 +21,6 @@
 #include "ub-resume-point.h"
 #include "ub-rom.h"
 #include "ub-rom-error.h"
-
-/* ---- JSON lines ---------------------------------------------------------- */
-
-static void
-emit_json (JsonBuilder *builder)
-{
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autofree char *text = NULL;
-
-  json_generator_set_root (gen, root);
-  text = json_generator_to_data (gen, NULL);
-  fprintf (stdout, "%s\n", text);
-  fflush (stdout);
-}
-
-static void
-json_add_string (JsonBuilder *b,
-                 const char  *name,
-                 const char  *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value != NULL)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
-json_add_int (JsonBuilder *b,
-              const char  *name,
-              gint64       value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, value);
-}
-
-static JsonBuilder *
-json_event (const char *event)
-{
-  JsonBuilder *b = json_builder_new ();
-
-  json_builder_begin_object (b);
-  json_add_string (b, "event", event);
-  return b;
-}
-
-static void
-json_end (JsonBuilder *b)
-{
-  json_builder_end_object (b);
-  emit_json (b);
-  g_object_unref (b);
-}
 
 /* ---- ROMs ----------------------------------------------------------------- */
 
@@ -94,10 +41,10 @@ on_unpack_progress (UbProgress *progress,
     return;   /* a folder, or nothing read yet */
   if (u->json)
     {
-      JsonBuilder *b = json_event ("unpack");
-      json_add_int (b, "done", done);
-      json_add_int (b, "total", total);
-      json_end (b);
+      JsonBuilder *b = ub_cli_json_event ("unpack");
+      ub_cli_json_add_int (b, "done", done);
+      ub_cli_json_add_int (b, "total", total);
+      ub_cli_json_event_end (b);
     }
   else if (u->progress != NULL)
     {
@@ -259,19 +206,19 @@ inspect_mode_text (UbRom     *rom,
 static void
 inspect_json (UbRom *rom)
 {
-  JsonBuilder *b = json_event ("rom");
+  JsonBuilder *b = ub_cli_json_event ("rom");
   GStrv names = ub_rom_get_codenames (rom);
 
-  json_add_string (b, "path", ub_rom_get_path (rom));
+  ub_cli_json_add_string (b, "path", ub_rom_get_path (rom));
   json_builder_set_member_name (b, "codenames");
   json_builder_begin_array (b);
   for (guint i = 0; names[i] != NULL; i++)
     json_builder_add_string_value (b, names[i]);
   json_builder_end_array (b);
-  json_add_string (b, "device", ub_rom_get_device (rom));
-  json_add_string (b, "version", ub_rom_get_version (rom));
-  json_add_string (b, "android", ub_rom_get_android_version (rom));
-  json_add_string (b, "region", ub_rom_get_region (rom));
+  ub_cli_json_add_string (b, "device", ub_rom_get_device (rom));
+  ub_cli_json_add_string (b, "version", ub_rom_get_version (rom));
+  ub_cli_json_add_string (b, "android", ub_rom_get_android_version (rom));
+  ub_cli_json_add_string (b, "region", ub_rom_get_region (rom));
   json_builder_set_member_name (b, "modes");
   json_builder_begin_array (b);
   for (guint m = 0; m < UB_ROM_N_MODES; m++)
@@ -280,11 +227,11 @@ inspect_json (UbRom *rom)
       UbScript *script = ub_rom_get_script (rom, m, &error);
 
       json_builder_begin_object (b);
-      json_add_string (b, "mode", ub_enum_nick (UB_TYPE_ROM_MODE, m));
-      json_add_string (b, "script", ub_rom_get_script_name (rom, m));
+      ub_cli_json_add_string (b, "mode", ub_enum_nick (UB_TYPE_ROM_MODE, m));
+      ub_cli_json_add_string (b, "script", ub_rom_get_script_name (rom, m));
       json_builder_set_member_name (b, "available");
       json_builder_add_boolean_value (b, script != NULL);
-      json_add_string (b, "reason", error ? error->message : NULL);
+      ub_cli_json_add_string (b, "reason", error ? error->message : NULL);
       if (script != NULL)
         {
           GPtrArray *steps = ub_script_get_steps (script);
@@ -300,20 +247,20 @@ inspect_json (UbRom *rom)
               g_autofree char *cond = conditions_text (step);
 
               json_builder_begin_object (b);
-              json_add_int (b, "line", step->line);
-              json_add_string (b, "kind", ub_enum_nick (UB_TYPE_STEP_KIND, step->kind));
-              json_add_string (b, "description", desc);
-              json_add_string (b, "partition", step->partition);
-              json_add_string (b, "file", ub_flash_step_has_image (step) ? step->file : NULL);
+              ub_cli_json_add_int (b, "line", step->line);
+              ub_cli_json_add_string (b, "kind", ub_enum_nick (UB_TYPE_STEP_KIND, step->kind));
+              ub_cli_json_add_string (b, "description", desc);
+              ub_cli_json_add_string (b, "partition", step->partition);
+              ub_cli_json_add_string (b, "file", ub_flash_step_has_image (step) ? step->file : NULL);
               if (ub_flash_step_has_image (step))
                 {
                   gboolean present;
                   guint64 bytes = file_size (rom, step->file, &present);
                   json_builder_set_member_name (b, "present");
                   json_builder_add_boolean_value (b, present);
-                  json_add_int (b, "size", bytes);
+                  ub_cli_json_add_int (b, "size", bytes);
                 }
-              json_add_string (b, "condition", cond);
+              ub_cli_json_add_string (b, "condition", cond);
               json_builder_set_member_name (b, "stops_on_error");
               json_builder_add_boolean_value (b, step->fatal);
               json_builder_end_object (b);
@@ -323,7 +270,7 @@ inspect_json (UbRom *rom)
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
-  json_end (b);
+  ub_cli_json_event_end (b);
 }
 
 /* A check of the script in words. */
@@ -522,13 +469,13 @@ print_check (UbCliRomOptions *opt,
 
   if (opt->json)
     {
-      JsonBuilder *b = json_event ("check");
-      json_add_string (b, "id", check->id);
-      json_add_string (b, "status", ub_enum_nick (UB_TYPE_CHECK_STATUS, check->status));
-      json_add_string (b, "title", check->title);
-      json_add_string (b, "detail", check->detail);
-      json_add_string (b, "next_step", check->next_step);
-      json_end (b);
+      JsonBuilder *b = ub_cli_json_event ("check");
+      ub_cli_json_add_string (b, "id", check->id);
+      ub_cli_json_add_string (b, "status", ub_enum_nick (UB_TYPE_CHECK_STATUS, check->status));
+      ub_cli_json_add_string (b, "title", check->title);
+      ub_cli_json_add_string (b, "detail", check->detail);
+      ub_cli_json_add_string (b, "next_step", check->next_step);
+      ub_cli_json_event_end (b);
       return;
     }
   g_printerr ("%s %s\n", g_dpgettext2 (NULL, contexts[check->status], marks[check->status]),
@@ -644,14 +591,14 @@ on_step_started (UbFlashJob *job,
 
   if (f->opt->json)
     {
-      JsonBuilder *b = json_event ("step");
-      json_add_int (b, "index", index);
-      json_add_int (b, "n_steps", f->n_steps);
-      json_add_string (b, "kind", ub_enum_nick (UB_TYPE_STEP_KIND, step->kind));
-      json_add_string (b, "partition", step->partition);
-      json_add_string (b, "title", title);
-      json_add_int (b, "bytes", ub_flash_plan_get_step_bytes (ub_flash_job_get_plan (job), index));
-      json_end (b);
+      JsonBuilder *b = ub_cli_json_event ("step");
+      ub_cli_json_add_int (b, "index", index);
+      ub_cli_json_add_int (b, "n_steps", f->n_steps);
+      ub_cli_json_add_string (b, "kind", ub_enum_nick (UB_TYPE_STEP_KIND, step->kind));
+      ub_cli_json_add_string (b, "partition", step->partition);
+      ub_cli_json_add_string (b, "title", title);
+      ub_cli_json_add_int (b, "bytes", ub_flash_plan_get_step_bytes (ub_flash_job_get_plan (job), index));
+      ub_cli_json_event_end (b);
       return;
     }
   g_free (f->label);
@@ -670,18 +617,18 @@ on_progress (UbFlashJob            *job,
 {
   if (f->opt->json)
     {
-      JsonBuilder *b = json_event ("progress");
-      json_add_int (b, "step", p->step);
-      json_add_int (b, "step_done", p->step_done);
-      json_add_int (b, "step_total", p->step_total);
-      json_add_int (b, "done", p->done);
-      json_add_int (b, "total", p->total);
-      json_add_int (b, "piece", p->piece);
-      json_add_int (b, "n_pieces", p->n_pieces);
+      JsonBuilder *b = ub_cli_json_event ("progress");
+      ub_cli_json_add_int (b, "step", p->step);
+      ub_cli_json_add_int (b, "step_done", p->step_done);
+      ub_cli_json_add_int (b, "step_total", p->step_total);
+      ub_cli_json_add_int (b, "done", p->done);
+      ub_cli_json_add_int (b, "total", p->total);
+      ub_cli_json_add_int (b, "piece", p->piece);
+      ub_cli_json_add_int (b, "n_pieces", p->n_pieces);
       json_builder_set_member_name (b, "bytes_per_second");
       json_builder_add_double_value (b, p->bytes_per_second);
-      json_add_int (b, "seconds_left", p->seconds_left);
-      json_end (b);
+      ub_cli_json_add_int (b, "seconds_left", p->seconds_left);
+      ub_cli_json_event_end (b);
     }
 }
 
@@ -701,9 +648,9 @@ on_device_message (UbFlashJob *job,
 {
   if (f->opt->json)
     {
-      JsonBuilder *b = json_event ("device-message");
-      json_add_string (b, "text", text);
-      json_end (b);
+      JsonBuilder *b = ub_cli_json_event ("device-message");
+      ub_cli_json_add_string (b, "text", text);
+      ub_cli_json_event_end (b);
       return;
     }
   ub_cli_progress_clear (f->opt->progress);
@@ -717,9 +664,9 @@ on_log (UbFlashJob *job,
 {
   if (f->opt->json)
     {
-      JsonBuilder *b = json_event ("log");
-      json_add_string (b, "text", text);
-      json_end (b);
+      JsonBuilder *b = ub_cli_json_event ("log");
+      ub_cli_json_add_string (b, "text", text);
+      ub_cli_json_event_end (b);
     }
 }
 
@@ -819,23 +766,23 @@ run_job (UbCliRomOptions *opt,
 
   if (opt->json)
     {
-      JsonBuilder *b = json_event ("result");
+      JsonBuilder *b = ub_cli_json_event ("result");
       UbFlashJobState state = ub_flash_job_get_state (job);
 
       if (state != UB_FLASH_JOB_SUCCEEDED && state != UB_FLASH_JOB_CANCELLED)
         state = UB_FLASH_JOB_FAILED;
-      json_add_string (b, "status", ub_enum_nick (UB_TYPE_FLASH_JOB_STATE, state));
-      json_add_string (b, "message", failure ? failure->message : NULL);
-      json_add_string (b, "next_step", ub_flash_job_get_next_step (job));
-      json_add_string (b, "phone_state", ub_flash_job_get_phone_state (job));
+      ub_cli_json_add_string (b, "status", ub_enum_nick (UB_TYPE_FLASH_JOB_STATE, state));
+      ub_cli_json_add_string (b, "message", failure ? failure->message : NULL);
+      ub_cli_json_add_string (b, "next_step", ub_flash_job_get_next_step (job));
+      ub_cli_json_add_string (b, "phone_state", ub_flash_job_get_phone_state (job));
       if (ub_flash_job_get_failed_step (job) != G_MAXUINT)
-        json_add_int (b, "failed_step", ub_flash_job_get_failed_step (job));
-      json_add_int (b, "resume_step", ub_flash_job_get_resume_step (job));
+        ub_cli_json_add_int (b, "failed_step", ub_flash_job_get_failed_step (job));
+      ub_cli_json_add_int (b, "resume_step", ub_flash_job_get_resume_step (job));
       json_builder_set_member_name (b, "locked");
       json_builder_add_boolean_value (b, ub_flash_job_get_locked (job));
       json_builder_set_member_name (b, "elapsed");
       json_builder_add_double_value (b, ub_flash_job_get_elapsed (job));
-      json_end (b);
+      ub_cli_json_event_end (b);
     }
   else if (ok)
     {
@@ -914,10 +861,10 @@ ub_cli_rom_flash (UbCliRomOptions *opt,
       g_autoptr(GError) full = ub_preflight_dup_error (preflight);
       if (opt->json)
         {
-          JsonBuilder *b = json_event ("result");
-          json_add_string (b, "status", "refused");
-          json_add_string (b, "message", full->message);
-          json_end (b);
+          JsonBuilder *b = ub_cli_json_event ("result");
+          ub_cli_json_add_string (b, "status", "refused");
+          ub_cli_json_add_string (b, "message", full->message);
+          ub_cli_json_event_end (b);
         }
       g_set_error_literal (error, UB_ROM_ERROR, UB_ROM_ERROR_PREFLIGHT,
                            _("Nothing was written to the phone: a check failed (see above)."));
@@ -928,13 +875,13 @@ ub_cli_rom_flash (UbCliRomOptions *opt,
     g_autofree char *size = g_format_size (ub_flash_plan_get_total_bytes (plan));
     if (opt->json)
       {
-        JsonBuilder *b = json_event ("plan");
-        json_add_string (b, "product", ub_flash_plan_get_product (plan));
-        json_add_string (b, "serial", ub_flash_plan_get_serial (plan));
-        json_add_string (b, "mode", ub_enum_nick (UB_TYPE_ROM_MODE, mode));
-        json_add_int (b, "n_steps", ub_flash_plan_get_n_steps (plan));
-        json_add_int (b, "bytes", ub_flash_plan_get_total_bytes (plan));
-        json_end (b);
+        JsonBuilder *b = ub_cli_json_event ("plan");
+        ub_cli_json_add_string (b, "product", ub_flash_plan_get_product (plan));
+        ub_cli_json_add_string (b, "serial", ub_flash_plan_get_serial (plan));
+        ub_cli_json_add_string (b, "mode", ub_enum_nick (UB_TYPE_ROM_MODE, mode));
+        ub_cli_json_add_int (b, "n_steps", ub_flash_plan_get_n_steps (plan));
+        ub_cli_json_add_int (b, "bytes", ub_flash_plan_get_total_bytes (plan));
+        ub_cli_json_event_end (b);
       }
     else
       {
