@@ -27,8 +27,7 @@ typedef struct {
 typedef struct {
   guint32 local_id;
   guint32 remote_id;
-  gboolean device_closed;   /* the device sent CLSE */
-  gboolean close_sent;
+  gboolean device_closed;   /* the device sent CLSE (AOSP's host sends none back) */
   GQueue queue;             /* of Packet, for this stream, not yet consumed */
 } Stream;
 
@@ -42,8 +41,7 @@ struct _UbAdbConnection
   guint32 version;
   guint32 max_payload;
   gboolean connected;
-  gboolean send_checksum;
-  gboolean check_checksum;
+  gboolean check_checksum;  /* a device older than 0x01000001: checksums both ways */
   gboolean broken;          /* out of sync or link lost: every call fails */
   guint32 next_local_id;
   GHashTable *streams;      /* local id → Stream */
@@ -91,7 +89,6 @@ static void
 ub_adb_connection_init (UbAdbConnection *self)
 {
   self->next_local_id = 1;
-  self->send_checksum = TRUE;
   self->max_payload = UB_ADB_MAX_PAYLOAD;
   self->streams = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) stream_free);
   self->closed_ids = g_hash_table_new (NULL, NULL);
@@ -213,7 +210,9 @@ send_packet (UbAdbConnection *self,
 
   if (!check_usable (self, error))
     return FALSE;
-  ub_adb_header_encode (command, arg0, arg1, data, (guint32) len, self->send_checksum, header);
+  /* CNXN goes before the device's version is known: always with a checksum */
+  ub_adb_header_encode (command, arg0, arg1, data, (guint32) len,
+                        command == UB_ADB_CMD_CNXN || self->check_checksum, header);
   trace ('>', command, arg0, arg1, data, len);
   /* header and payload as separate transfers, as AOSP's host */
   if (!ub_transport_write (self->transport, header, sizeof header, WRITE_STALL_MS,
@@ -436,7 +435,6 @@ ub_adb_connection_connect (UbAdbConnection *self,
   g_return_val_if_fail (UB_IS_ADB_CONNECTION (self), FALSE);
 
   /* the device's version is not known yet: CNXN carries a checksum */
-  self->send_checksum = TRUE;
   if (!send_packet (self, UB_ADB_CMD_CNXN, UB_ADB_VERSION, UB_ADB_MAX_PAYLOAD,
                     (const guint8 *) HOST_BANNER, sizeof HOST_BANNER, cancellable, error))
     return FALSE;
@@ -477,7 +475,6 @@ ub_adb_connection_connect (UbAdbConnection *self,
       return FALSE;
     }
   self->max_payload = MIN (p->arg1, UB_ADB_MAX_PAYLOAD);
-  self->send_checksum = self->version < UB_ADB_VERSION;
   self->check_checksum = self->version < UB_ADB_VERSION;
   data = g_bytes_ref (p->data);
   packet_free (p);
@@ -623,7 +620,6 @@ ub_adb_connection_read (UbAdbConnection *self,
         {
           /* AOSP's host does not answer a CLSE with one */
           s->device_closed = TRUE;
-          s->close_sent = TRUE;
           packet_free (p);
           continue;
         }
@@ -676,7 +672,6 @@ ub_adb_connection_write (UbAdbConnection *self,
       if (p->command == UB_ADB_CMD_CLSE)
         {
           s->device_closed = TRUE;
-          s->close_sent = TRUE;
           packet_free (p);
           g_set_error_literal (error, UB_ADB_ERROR, UB_ADB_ERROR_CLOSED,
                                _("The phone closed the stream"));
@@ -699,11 +694,10 @@ ub_adb_connection_close_stream (UbAdbConnection *self,
   s = g_hash_table_lookup (self->streams, GUINT_TO_POINTER (local_id));
   if (s == NULL)
     return;
-  if (!s->close_sent && !self->broken && self->transport != NULL)
+  if (!s->device_closed && !self->broken && self->transport != NULL)
     {
       g_autoptr(GError) local = NULL;
 
-      s->close_sent = TRUE;
       if (!send_packet (self, UB_ADB_CMD_CLSE, local_id, s->remote_id, NULL, 0, NULL, &local))
         g_debug ("closing stream %u: %s", local_id, local->message);
     }

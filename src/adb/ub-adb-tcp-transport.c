@@ -46,32 +46,11 @@ ub_adb_tcp_transport_write (UbTransport   *transport,
                             GError       **error)
 {
   UbAdbTcpTransport *self = UB_ADB_TCP_TRANSPORT (transport);
-  gsize done = 0;
+  GOutputVector vector = { buf, len };
 
   if (set_closed_error (self, error))
     return FALSE;
-  while (done < len)
-    {
-      GError *local = NULL;
-      gssize sent;
-
-      sent = g_socket_send (self->socket, (const gchar *) buf + done, len - done,
-                            cancellable, &local);
-      if (sent < 0)
-        {
-          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            {
-              g_error_free (local);
-              if (!ub_socket_wait (self->socket, G_IO_OUT, stall_timeout_ms, cancellable, error))
-                return FALSE;
-              continue;
-            }
-          ub_socket_propagate_io_error (error, local, _("Sending to the device failed"));
-          return FALSE;
-        }
-      done += sent;
-    }
-  return TRUE;
+  return ub_socket_send_all (self->socket, &vector, 1, stall_timeout_ms, cancellable, error);
 }
 
 static gssize
@@ -86,32 +65,9 @@ ub_adb_tcp_transport_read (UbTransport   *transport,
 
   if (set_closed_error (self, error))
     return -1;
-  for (;;)
-    {
-      GError *local = NULL;
-      gssize got;
-
-      got = g_socket_receive (self->socket, (gchar *) buf, len, cancellable, &local);
-      if (got < 0)
-        {
-          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            {
-              g_error_free (local);
-              if (!ub_socket_wait (self->socket, G_IO_IN, timeout_ms, cancellable, error))
-                return -1;
-              continue;
-            }
-          ub_socket_propagate_io_error (error, local, _("Reading from the device failed"));
-          return -1;
-        }
-      if (got == 0 && len > 0)
-        {
-          g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NO_DEVICE,
-                               _("The device closed the connection"));
-          return -1;
-        }
-      return got;
-    }
+  if (len == 0)
+    return 0;
+  return ub_socket_receive (self->socket, buf, len, timeout_ms, cancellable, error);
 }
 
 static void

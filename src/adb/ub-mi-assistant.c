@@ -100,13 +100,6 @@ ub_mi_assistant_open (const char   *address,
   return ub_mi_assistant_new (connection, error);
 }
 
-UbAdbConnection *
-ub_mi_assistant_get_connection (UbMiAssistant *self)
-{
-  g_return_val_if_fail (UB_IS_MI_ASSISTANT (self), NULL);
-  return self->connection;
-}
-
 const char *
 ub_mi_assistant_get_address (UbMiAssistant *self)
 {
@@ -297,6 +290,86 @@ set_interrupted_error (GError **error,
                               _("The install was interrupted: "));
 }
 
+/* The recovery's final message: DONEDONE, FAILFAIL or (Xiaomi) a text. TRUE
+ * for success; else @error says the install failed, in the phone's words. */
+static gboolean
+final_message (GBytes  *data,
+               char   **out_message,
+               GError **error)
+{
+  g_autofree char *text = answer_text (data);
+  gboolean ok;
+
+  if (g_str_equal (text, "DONEDONE"))
+    ok = TRUE;
+  else if (g_str_equal (text, "FAILFAIL"))
+    ok = FALSE;
+  else
+    ok = !text_says_failure (text);
+  if (!ok && g_str_equal (text, "FAILFAIL"))
+    g_set_error_literal (error, UB_ADB_ERROR, UB_ADB_ERROR_INSTALL_FAILED,
+                         _("The phone reported that the install failed"));
+  else if (!ok)
+    g_set_error (error, UB_ADB_ERROR, UB_ADB_ERROR_INSTALL_FAILED,
+                 /* TRANSLATORS: %s: the phone's own message */
+                 _("The phone reported that the install failed: %s"), text);
+  if (out_message != NULL)
+    *out_message = g_steal_pointer (&text);
+  return ok;
+}
+
+/* Sends block @block of @stream (@size bytes in all) through @buf. */
+static gboolean
+serve_block (UbMiAssistant *self,
+             guint32        id,
+             GInputStream  *stream,
+             guint64        size,
+             guint64        block,
+             guint8        *buf,
+             gsize         *out_sent,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  guint64 n_blocks = (size + UB_SIDELOAD_BLOCK_SIZE - 1) / UB_SIDELOAD_BLOCK_SIZE;
+  guint64 offset = block * UB_SIDELOAD_BLOCK_SIZE;
+  gsize want, got = 0;
+  GError *local = NULL;
+
+  if (block >= n_blocks)
+    {
+      g_autofree char *block_s = g_strdup_printf ("%" G_GUINT64_FORMAT, block);
+      g_autofree char *n_blocks_s = g_strdup_printf ("%" G_GUINT64_FORMAT, n_blocks);
+
+      g_set_error (error, UB_ADB_ERROR, UB_ADB_ERROR_PROTOCOL,
+                   /* TRANSLATORS: both are numbers */
+                   _("The phone asked for block %s of a file of %s blocks"),
+                   block_s, n_blocks_s);
+      return FALSE;
+    }
+  want = (gsize) MIN ((guint64) UB_SIDELOAD_BLOCK_SIZE, size - offset);
+  if (!g_seekable_seek (G_SEEKABLE (stream), (goffset) offset, G_SEEK_SET, cancellable, error) ||
+      !g_input_stream_read_all (stream, buf, want, &got, cancellable, error))
+    return FALSE;
+  if (got != want)
+    {
+      g_autofree char *at_s = g_strdup_printf ("%" G_GUINT64_FORMAT, offset + got);
+      g_autofree char *size_s = g_strdup_printf ("%" G_GUINT64_FORMAT, size);
+
+      g_set_error (error, UB_ADB_ERROR, UB_ADB_ERROR_FAILED,
+                   /* TRANSLATORS: both are numbers of bytes */
+                   _("The ROM file ended early (at %s bytes of %s)"), at_s, size_s);
+      return FALSE;
+    }
+  if (!ub_adb_connection_write (self->connection, id, buf, want, self->sideload_timeout_ms,
+                                cancellable, &local))
+    {
+      set_interrupted_error (error, local);
+      return FALSE;
+    }
+  *out_sent = want;
+  return TRUE;
+}
+
 gboolean
 ub_mi_assistant_sideload (UbMiAssistant          *self,
                           GInputStream           *stream,
@@ -311,9 +384,9 @@ ub_mi_assistant_sideload (UbMiAssistant          *self,
   g_autofree char *service = NULL;
   g_autofree guint8 *buf = NULL;
   UbSideloadPhase phase = UB_SIDELOAD_PHASE_CHECKING;
-  guint64 n_blocks;
-  guint64 served = 0, served_in_phase = 0;
+  guint64 served = 0;
   gint64 last_block = -1;
+  gboolean ok = FALSE;
   guint32 id;
 
   g_return_val_if_fail (UB_IS_MI_ASSISTANT (self), FALSE);
@@ -326,7 +399,6 @@ ub_mi_assistant_sideload (UbMiAssistant          *self,
                            _("The ROM file is empty"));
       return FALSE;
     }
-  n_blocks = (size + UB_SIDELOAD_BLOCK_SIZE - 1) / UB_SIDELOAD_BLOCK_SIZE;
   service = g_strdup_printf ("sideload-host:%" G_GUINT64_FORMAT ":%u:%s:0", size,
                              (guint) UB_SIDELOAD_BLOCK_SIZE, token);
   id = ub_adb_connection_open (self->connection, service, self->sideload_timeout_ms,
@@ -340,16 +412,12 @@ ub_mi_assistant_sideload (UbMiAssistant          *self,
       GError *local = NULL;
       g_autoptr(GBytes) data = NULL;
       const guint8 *bytes;
-      gsize len;
-      guint64 block, offset;
-      gsize want, got = 0;
+      gsize len, sent = 0;
+      guint64 block;
       char digits[SIDELOAD_REQUEST_LEN + 1];
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        {
-          ub_adb_connection_close_stream (self->connection, id);
-          return FALSE;
-        }
+        break;
       data = ub_adb_connection_read (self->connection, id, self->sideload_timeout_ms,
                                      cancellable, &local);
       if (data == NULL)
@@ -361,112 +429,52 @@ ub_mi_assistant_sideload (UbMiAssistant          *self,
                                    _("the phone closed the connection without saying "
                                      "whether it succeeded"));
             }
-          ub_adb_connection_close_stream (self->connection, id);
           set_interrupted_error (error, local);
-          return FALSE;
+          break;
         }
       bytes = g_bytes_get_data (data, &len);
 
       /* 8 bytes are a block number, DONEDONE or FAILFAIL; a final text
        * (Xiaomi) is longer. Anything else is not the sideload protocol. */
-      if (len < SIDELOAD_REQUEST_LEN ||
-          (len == SIDELOAD_REQUEST_LEN && !is_block_request (bytes, len) &&
-           memcmp (bytes, "DONEDONE", len) != 0 && memcmp (bytes, "FAILFAIL", len) != 0))
-        {
-          g_autofree char *text = answer_text (data);
-          g_autofree char *shown = g_strescape (text, NULL);
-
-          ub_adb_connection_close_stream (self->connection, id);
-          g_set_error (error, UB_ADB_ERROR, UB_ADB_ERROR_PROTOCOL,
-                       _("The phone sent “%s” where a block number was expected"), shown);
-          return FALSE;
-        }
       if (!is_block_request (bytes, len))
         {
-          g_autofree char *text = answer_text (data);
-          gboolean ok;
-
-          ub_adb_connection_close_stream (self->connection, id);
-          if (g_str_equal (text, "DONEDONE"))
-            ok = TRUE;
-          else if (g_str_equal (text, "FAILFAIL"))
-            ok = FALSE;
-          else
-            ok = !text_says_failure (text);
-          g_debug ("sideload ended: “%s” after %" G_GUINT64_FORMAT " bytes", text, served);
-          if (!ok)
+          if (len > SIDELOAD_REQUEST_LEN ||
+              (len == SIDELOAD_REQUEST_LEN && (memcmp (bytes, "DONEDONE", len) == 0 ||
+                                              memcmp (bytes, "FAILFAIL", len) == 0)))
             {
-              if (g_str_equal (text, "FAILFAIL") || *text == '\0')
-                g_set_error_literal (error, UB_ADB_ERROR, UB_ADB_ERROR_INSTALL_FAILED,
-                                     _("The phone reported that the install failed"));
-              else
-                g_set_error (error, UB_ADB_ERROR, UB_ADB_ERROR_INSTALL_FAILED,
-                             /* TRANSLATORS: %s: the phone's own message */
-                             _("The phone reported that the install failed: %s"), text);
+              g_debug ("sideload ended after %" G_GUINT64_FORMAT " bytes", served);
+              ok = final_message (data, out_message, error);
             }
-          if (out_message != NULL)
-            *out_message = g_steal_pointer (&text);
-          return ok;
+          else
+            {
+              g_autofree char *text = answer_text (data);
+              g_autofree char *shown = g_strescape (text, NULL);
+
+              g_set_error (error, UB_ADB_ERROR, UB_ADB_ERROR_PROTOCOL,
+                           _("The phone sent “%s” where a block number was expected"), shown);
+            }
+          break;
         }
 
       memcpy (digits, bytes, SIDELOAD_REQUEST_LEN);
       digits[SIDELOAD_REQUEST_LEN] = '\0';
       block = g_ascii_strtoull (digits, NULL, 10);
-      if (block >= n_blocks)
-        {
-          g_autofree char *block_s = g_strdup_printf ("%" G_GUINT64_FORMAT, block);
-          g_autofree char *n_blocks_s = g_strdup_printf ("%" G_GUINT64_FORMAT, n_blocks);
-
-          ub_adb_connection_close_stream (self->connection, id);
-          g_set_error (error, UB_ADB_ERROR, UB_ADB_ERROR_PROTOCOL,
-                       /* TRANSLATORS: both are numbers */
-                       _("The phone asked for block %s of a file of %s blocks"),
-                       block_s, n_blocks_s);
-          return FALSE;
-        }
-      offset = block * UB_SIDELOAD_BLOCK_SIZE;
-      want = (gsize) MIN ((guint64) UB_SIDELOAD_BLOCK_SIZE, size - offset);
-      if (!g_seekable_seek (G_SEEKABLE (stream), (goffset) offset, G_SEEK_SET, cancellable,
-                            error) ||
-          !g_input_stream_read_all (stream, buf, want, &got, cancellable, error))
-        {
-          ub_adb_connection_close_stream (self->connection, id);
-          return FALSE;
-        }
-      if (got != want)
-        {
-          g_autofree char *at_s = g_strdup_printf ("%" G_GUINT64_FORMAT, offset + got);
-          g_autofree char *size_s = g_strdup_printf ("%" G_GUINT64_FORMAT, size);
-
-          ub_adb_connection_close_stream (self->connection, id);
-          g_set_error (error, UB_ADB_ERROR, UB_ADB_ERROR_FAILED,
-                       /* TRANSLATORS: both are numbers of bytes */
-                       _("The ROM file ended early (at %s bytes of %s)"), at_s, size_s);
-          return FALSE;
-        }
       /* The recovery reads the package to check it, then again to install
        * it: requests starting over near the beginning after most of the
        * file was served mean the second pass. */
       if (phase == UB_SIDELOAD_PHASE_CHECKING && last_block >= 0 &&
-          (gint64) block < last_block && offset < size / 8 &&
-          served_in_phase >= size / 2)
-        {
-          phase = UB_SIDELOAD_PHASE_INSTALLING;
-          served_in_phase = 0;
-        }
+          (gint64) block < last_block && block * UB_SIDELOAD_BLOCK_SIZE < size / 8 &&
+          served >= size / 2)
+        phase = UB_SIDELOAD_PHASE_INSTALLING;
       last_block = (gint64) block;
-      if (!ub_adb_connection_write (self->connection, id, buf, want,
-                                    self->sideload_timeout_ms, cancellable, &local))
-        {
-          ub_adb_connection_close_stream (self->connection, id);
-          set_interrupted_error (error, local);
-          return FALSE;
-        }
-      served += want;
-      served_in_phase += want;
+      if (!serve_block (self, id, stream, size, block, buf, &sent, cancellable, error))
+        break;
+      served += sent;
       if (progress != NULL)
         progress (phase, served, size, progress_data);
     }
+  ub_adb_connection_close_stream (self->connection, id);
+  return ok;
 }
 
 void

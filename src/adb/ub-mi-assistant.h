@@ -57,7 +57,6 @@ UbMiAssistant  *ub_mi_assistant_open          (const char      *address,
 UbMiAssistant  *ub_mi_assistant_new           (UbAdbConnection *connection,
                                                GError         **error);
 
-UbAdbConnection *ub_mi_assistant_get_connection (UbMiAssistant  *self);
 /* "usb:1-4" or "tcp:127.0.0.1:5555": what reopens this phone. */
 const char     *ub_mi_assistant_get_address   (UbMiAssistant   *self);
 

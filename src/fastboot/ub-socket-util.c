@@ -64,6 +64,85 @@ ub_socket_wait (GSocket       *socket,
   return TRUE;
 }
 
+gboolean
+ub_socket_send_all (GSocket       *socket,
+                    GOutputVector *vectors,
+                    guint          n_vectors,
+                    guint          stall_timeout_ms,
+                    GCancellable  *cancellable,
+                    GError       **error)
+{
+  while (n_vectors > 0)
+    {
+      GError *local = NULL;
+      gssize sent;
+
+      /* try first; wait only when the socket buffer is full */
+      sent = g_socket_send_message (socket, NULL, vectors, n_vectors, NULL, 0,
+                                    G_SOCKET_MSG_NONE, cancellable, &local);
+      if (sent < 0)
+        {
+          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            {
+              g_error_free (local);
+              if (!ub_socket_wait (socket, G_IO_OUT, stall_timeout_ms, cancellable, error))
+                return FALSE;
+              continue;
+            }
+          ub_socket_propagate_io_error (error, local, _("Sending to the device failed"));
+          return FALSE;
+        }
+      /* advance over what went out */
+      while (n_vectors > 0 && (gsize) sent >= vectors->size)
+        {
+          sent -= vectors->size;
+          vectors++;
+          n_vectors--;
+        }
+      if (n_vectors > 0)
+        {
+          vectors->buffer = (const guint8 *) vectors->buffer + sent;
+          vectors->size -= sent;
+        }
+    }
+  return TRUE;
+}
+
+gssize
+ub_socket_receive (GSocket       *socket,
+                   guint8        *buf,
+                   gsize          len,
+                   guint          timeout_ms,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  for (;;)
+    {
+      GError *local = NULL;
+      gssize got = g_socket_receive (socket, (gchar *) buf, len, cancellable, &local);
+
+      if (got < 0)
+        {
+          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            {
+              g_error_free (local);
+              if (!ub_socket_wait (socket, G_IO_IN, timeout_ms, cancellable, error))
+                return -1;
+              continue;
+            }
+          ub_socket_propagate_io_error (error, local, _("Reading from the device failed"));
+          return -1;
+        }
+      if (got == 0)
+        {
+          g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NO_DEVICE,
+                               _("The device closed the connection"));
+          return -1;
+        }
+      return got;
+    }
+}
+
 GSocketConnection *
 ub_socket_connect (const char    *host,
                    guint16        default_port,

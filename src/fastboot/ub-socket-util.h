@@ -32,6 +32,25 @@ gboolean           ub_socket_wait               (GSocket       *socket,
                                                  GCancellable  *cancellable,
                                                  GError       **error);
 
+/* Sends all of @vectors (advanced in place as they go out), waiting at most
+ * @stall_timeout_ms (0: forever) whenever the socket buffer stays full. */
+gboolean           ub_socket_send_all           (GSocket       *socket,
+                                                 GOutputVector *vectors,
+                                                 guint          n_vectors,
+                                                 guint          stall_timeout_ms,
+                                                 GCancellable  *cancellable,
+                                                 GError       **error);
+
+/* One receive of at most @len bytes (> 0), waiting at most @timeout_ms (0:
+ * forever) for something to arrive. The peer closing is NO_DEVICE ("The
+ * device closed the connection"). Returns the bytes read, or -1. */
+gssize             ub_socket_receive            (GSocket       *socket,
+                                                 guint8        *buf,
+                                                 gsize          len,
+                                                 guint          timeout_ms,
+                                                 GCancellable  *cancellable,
+                                                 GError       **error);
+
 /* Maps @io_error (taken) into @error: cancelled stays as it is; timed out →
  * TIMEOUT; closed, broken pipe, refused → NO_DEVICE; else IO. The message is
  * "@what: the system's reason". */

@@ -42,50 +42,6 @@ set_closed_error (UbTcpTransport *self,
 }
 
 static gboolean
-send_vectors (UbTcpTransport *self,
-              GOutputVector  *vectors,
-              guint           n_vectors,
-              guint           stall_timeout_ms,
-              GCancellable   *cancellable,
-              GError        **error)
-{
-  while (n_vectors > 0)
-    {
-      GError *local = NULL;
-      gssize sent;
-
-      /* try first; wait only when the socket buffer is full */
-      sent = g_socket_send_message (self->socket, NULL, vectors, n_vectors,
-                                    NULL, 0, G_SOCKET_MSG_NONE, cancellable, &local);
-      if (sent < 0)
-        {
-          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            {
-              g_error_free (local);
-              if (!ub_socket_wait (self->socket, G_IO_OUT, stall_timeout_ms, cancellable, error))
-                return FALSE;
-              continue;
-            }
-          ub_socket_propagate_io_error (error, local, _("Sending to the device failed"));
-          return FALSE;
-        }
-      /* advance over what went out */
-      while (n_vectors > 0 && (gsize) sent >= vectors->size)
-        {
-          sent -= vectors->size;
-          vectors++;
-          n_vectors--;
-        }
-      if (n_vectors > 0)
-        {
-          vectors->buffer = (const guint8 *) vectors->buffer + sent;
-          vectors->size -= sent;
-        }
-    }
-  return TRUE;
-}
-
-static gboolean
 recv_exact (UbTcpTransport *self,
             guint8         *buf,
             gsize           len,
@@ -93,33 +49,13 @@ recv_exact (UbTcpTransport *self,
             GCancellable   *cancellable,
             GError        **error)
 {
-  gsize done = 0;
-
-  while (done < len)
+  for (gsize done = 0; done < len;)
     {
-      GError *local = NULL;
-      gssize got;
+      gssize got = ub_socket_receive (self->socket, buf + done, len - done, timeout_ms,
+                                      cancellable, error);
 
-      got = g_socket_receive (self->socket, (gchar *) buf + done, len - done,
-                              cancellable, &local);
       if (got < 0)
-        {
-          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            {
-              g_error_free (local);
-              if (!ub_socket_wait (self->socket, G_IO_IN, timeout_ms, cancellable, error))
-                return FALSE;
-              continue;
-            }
-          ub_socket_propagate_io_error (error, local, _("Reading from the device failed"));
-          return FALSE;
-        }
-      if (got == 0)
-        {
-          g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NO_DEVICE,
-                               _("The device closed the connection"));
-          return FALSE;
-        }
+        return FALSE;
       done += got;
     }
   return TRUE;
@@ -148,7 +84,7 @@ ub_tcp_transport_write (UbTransport   *transport,
   vectors[0].size = sizeof header;
   vectors[1].buffer = buf;
   vectors[1].size = len;
-  return send_vectors (self, vectors, 2, stall_timeout_ms, cancellable, error);
+  return ub_socket_send_all (self->socket, vectors, 2, stall_timeout_ms, cancellable, error);
 }
 
 static gssize
@@ -250,7 +186,7 @@ handshake (UbTcpTransport *self,
   guint8 reply[4];
   guint version;
 
-  if (!send_vectors (self, &vector, 1, HANDSHAKE_TIMEOUT_MS, cancellable, error))
+  if (!ub_socket_send_all (self->socket, &vector, 1, HANDSHAKE_TIMEOUT_MS, cancellable, error))
     return FALSE;
   if (!recv_exact (self, reply, sizeof reply, HANDSHAKE_TIMEOUT_MS, cancellable, error))
     {

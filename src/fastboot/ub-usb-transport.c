@@ -1019,7 +1019,7 @@ open_kind (UbUsbDeviceKind kind,
   libusb_device **list = NULL;
   libusb_device *chosen = NULL;
   UbUsbProbe chosen_probe = { 0 };
-  guint n_fastboot = 0, n_other = 0;
+  guint n_matching = 0, n_other = 0;
   UbTransport *ret = NULL;
   ssize_t n;
 
@@ -1061,7 +1061,7 @@ open_kind (UbUsbDeviceKind kind,
           ub_usb_probe_clear (&p);
           continue;
         }
-      n_fastboot++;
+      n_matching++;
       if (chosen == NULL)
         {
           chosen = libusb_ref_device (list[i]);
@@ -1074,54 +1074,42 @@ open_kind (UbUsbDeviceKind kind,
     }
   libusb_free_device_list (list, 1);
 
-  if (chosen == NULL && adb)
-    {
-      if (serial_or_path != NULL)
-        g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NOT_FOUND,
-                     /* TRANSLATORS: %s: what the user gave as --serial */
-                     _("No phone in Mi Assistant mode with serial number or path “%s” was "
-                       "found"), serial_or_path);
-      else if (n_other > 0)
-        g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NOT_FOUND,
-                             _("No phone in Mi Assistant mode was found (a phone in another "
-                               "mode is connected)"));
-      else
-        g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NOT_FOUND,
-                             _("No phone in Mi Assistant mode was found"));
-      return NULL;
-    }
   if (chosen == NULL)
     {
       if (serial_or_path != NULL)
         g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NOT_FOUND,
+                     adb ?
+                     /* TRANSLATORS: %s: what the user gave as --serial */
+                     _("No phone in Mi Assistant mode with serial number or path “%s” was "
+                       "found") :
                      /* TRANSLATORS: %s: what the user gave as --serial */
                      _("No phone in fastboot mode with serial number or path “%s” was found"),
                      serial_or_path);
       else if (n_other > 0)
         g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NOT_FOUND,
+                             adb ?
+                             _("No phone in Mi Assistant mode was found (a phone in another "
+                               "mode is connected)") :
                              _("No phone in fastboot mode was found (a phone in another "
                                "mode is connected)"));
       else
         g_set_error_literal (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NOT_FOUND,
-                             _("No phone in fastboot mode was found"));
+                             adb ? _("No phone in Mi Assistant mode was found")
+                                 : _("No phone in fastboot mode was found"));
       return NULL;
     }
-  if (serial_or_path == NULL && n_fastboot > 1 && adb)
+  if (serial_or_path == NULL && n_matching > 1)
     {
       g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
+                   adb ?
                    ngettext ("%u phone is connected in adb mode; choose one by serial number",
                              "%u phones are connected in adb mode; choose one by serial number",
-                             n_fastboot),
-                   n_fastboot);
-    }
-  else if (serial_or_path == NULL && n_fastboot > 1)
-    {
-      g_set_error (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_INVALID_ARGUMENT,
+                             n_matching) :
                    ngettext ("%u phone is connected in fastboot mode; choose one by serial "
                              "number",
                              "%u phones are connected in fastboot mode; choose one by serial "
-                             "number", n_fastboot),
-                   n_fastboot);
+                             "number", n_matching),
+                   n_matching);
     }
   else
     {
