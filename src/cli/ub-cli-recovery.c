@@ -588,7 +588,7 @@ install_file (Recovery   *r,
   job = ub_recovery_job_new_install (r->phone_address, query->serial, path, approval);
   ub_recovery_job_set_confirmed (job, TRUE);
   if (r->opt->timeout_s > 0)
-    ub_recovery_job_set_timeouts (job, r->opt->timeout_s * 1000, r->opt->timeout_s * 1000);
+    ub_recovery_job_set_sideload_timeout (job, r->opt->timeout_s * 1000);
   return run_job (r, job, error);
 }
 
@@ -670,7 +670,7 @@ cmd_wipe_data (Recovery  *r,
   job = ub_recovery_job_new_wipe_data (r->phone_address, serial);
   ub_recovery_job_set_confirmed (job, TRUE);
   if (r->opt->timeout_s > 0)
-    ub_recovery_job_set_timeouts (job, r->opt->timeout_s * 1000, r->opt->timeout_s * 1000);
+    ub_recovery_job_set_sideload_timeout (job, r->opt->timeout_s * 1000);
   return run_job (r, job, error);
 }
 

@@ -3,7 +3,6 @@
 
 #include "ub-emu-sha256.h"
 
-#ifdef HAVE_LIBCRYPTO
 #include <openssl/evp.h>
 
 struct _UbEmuSha256 { EVP_MD_CTX *ctx; };
@@ -48,40 +47,3 @@ ub_emu_sha256_free (UbEmuSha256 *self)
   EVP_MD_CTX_free (self->ctx);
   g_free (self);
 }
-
-#else
-
-struct _UbEmuSha256 { GChecksum *sum; };
-
-UbEmuSha256 *
-ub_emu_sha256_new (void)
-{
-  UbEmuSha256 *self = g_new0 (UbEmuSha256, 1);
-  self->sum = g_checksum_new (G_CHECKSUM_SHA256);
-  return self;
-}
-
-void
-ub_emu_sha256_update (UbEmuSha256  *self,
-                      const guint8 *data,
-                      gsize         len)
-{
-  g_checksum_update (self->sum, data, len);
-}
-
-char *
-ub_emu_sha256_finish (UbEmuSha256 *self)
-{
-  return g_strdup (g_checksum_get_string (self->sum));
-}
-
-void
-ub_emu_sha256_free (UbEmuSha256 *self)
-{
-  if (self == NULL)
-    return;
-  g_checksum_free (self->sum);
-  g_free (self);
-}
-
-#endif

@@ -6,8 +6,8 @@
 G_BEGIN_DECLS
 
 /*
- * SHA-256 for the emulated phone's write log. libcrypto's when the build has
- * it (SHA-NI / assembly, ~5× GLib's C code): the emulator hashes every byte it
+ * SHA-256 for the emulated phone's write log, with libcrypto (SHA-NI /
+ * assembly, ~5× GLib's C code): the emulator hashes every byte it
  * receives, which otherwise makes it, not the host, the bottleneck of tests
  * and benchmarks.
  */

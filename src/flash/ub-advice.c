@@ -49,6 +49,11 @@ online_advice (const GError *error)
      "“Mi Assistant”), then connect the cable again. (For fastboot mode instead: Volume Down " \
      "and Power.)")
 
+#define INSTALL_INTERRUPTED_ADVICE \
+  N_("The install was interrupted. The phone stays in recovery: keep it there (or enter " \
+     "Connect with MIAssistant again), reconnect the cable and install again — the package " \
+     "is kept.")
+
 /* a phone in Mi Assistant recovery (@sideload: while the package was being sent) */
 static char *
 recovery_advice (const GError *error,
@@ -57,9 +62,7 @@ recovery_advice (const GError *error,
                  gboolean      sideload)
 {
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return sideload ? g_strdup (_("The install was interrupted. The phone stays in recovery: keep "
-                                  "it there (or enter Connect with MIAssistant again), reconnect "
-                                  "the cable and install again — the package is kept."))
+    return sideload ? g_strdup (_(INSTALL_INTERRUPTED_ADVICE))
                     : NULL;
   if (g_error_matches (error, UB_ROM_ERROR, UB_ROM_ERROR_MISMATCH))
     return g_strdup (_("Connect the phone the approval was asked for, or ask for the approval "
@@ -91,9 +94,7 @@ recovery_advice (const GError *error,
       case UB_ADB_ERROR_FAILED:
       default:
         if (sideload)
-          return g_strdup (_("The install was interrupted. The phone stays in recovery: keep it "
-                             "there (or enter Connect with MIAssistant again), reconnect the cable "
-                             "and install again — the package is kept."));
+          return g_strdup (_(INSTALL_INTERRUPTED_ADVICE));
         return g_strdup (_("Unplug the phone, make sure it shows Connect with MIAssistant, connect "
                            "it again and retry."));
       }
@@ -101,9 +102,7 @@ recovery_advice (const GError *error,
     return NULL;
   if (sideload && error->code != UB_FASTBOOT_ERROR_PERMISSION &&
       error->code != UB_FASTBOOT_ERROR_BUSY)
-    return g_strdup (_("The install was interrupted. The phone stays in recovery: keep it there "
-                       "(or enter Connect with MIAssistant again), reconnect the cable and install "
-                       "again — the package is kept."));
+    return g_strdup (_(INSTALL_INTERRUPTED_ADVICE));
   if (network && (error->code == UB_FASTBOOT_ERROR_NO_DEVICE ||
                   error->code == UB_FASTBOOT_ERROR_TIMEOUT ||
                   error->code == UB_FASTBOOT_ERROR_NOT_FOUND))

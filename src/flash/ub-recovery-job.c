@@ -12,12 +12,17 @@
 #include "ub-recovery-job.h"
 #include "ub-rom-error.h"
 
-#define DEFAULT_REPLY_MS    10000
 #define DEFAULT_SIDELOAD_MS (5 * 60 * 1000)
+
+typedef struct {
+  UbRecoveryStage stage;
+  guint weight;
+  const char *name;
+} StepDef;
 
 /* Step weights of an install: the two reads of the package by the recovery
  * are most of the time (USB 2 reads ~30 MB/s; hashing reads ~500 MB/s). */
-static const struct { UbRecoveryStage stage; guint weight; const char *name; } install_steps[] = {
+static const StepDef install_steps[] = {
   { UB_RECOVERY_STAGE_VERIFY, 4, N_("Checking the file") },
   { UB_RECOVERY_STAGE_CONNECT, 1, N_("Connecting to the phone") },
   { UB_RECOVERY_STAGE_CHECKING, 47, N_("The phone checks the package") },
@@ -27,11 +32,24 @@ static const struct { UbRecoveryStage stage; guint weight; const char *name; } i
 
 /* A wipe has no stage of its own for "format-data:": it runs as
  * UB_RECOVERY_STAGE_INSTALLING (the phone works on its storage). */
-static const struct { UbRecoveryStage stage; guint weight; const char *name; } wipe_steps[] = {
+static const StepDef wipe_steps[] = {
   { UB_RECOVERY_STAGE_CONNECT, 1, N_("Connecting to the phone") },
   { UB_RECOVERY_STAGE_INSTALLING, 8, N_("Erasing all data") },
   { UB_RECOVERY_STAGE_RESTART, 1, N_("Restarting the phone") },
 };
+
+static const StepDef *
+steps_for (UbRecoveryJobKind kind,
+           guint            *n_steps)
+{
+  if (kind == UB_RECOVERY_JOB_INSTALL)
+    {
+      *n_steps = G_N_ELEMENTS (install_steps);
+      return install_steps;
+    }
+  *n_steps = G_N_ELEMENTS (wipe_steps);
+  return wipe_steps;
+}
 
 #define EVENT_STAGE    "stage"
 #define EVENT_LOG      "log"
@@ -48,7 +66,6 @@ struct _UbRecoveryJob
   UbRomApproval     *approval;
   gboolean           confirmed;
   gboolean           restart;
-  guint              reply_ms;
   guint              sideload_ms;
   UbProgress        *progress;
   GMainContext      *context;   /* the owner's (where the signals are emitted) */
@@ -150,7 +167,6 @@ static void
 ub_recovery_job_init (UbRecoveryJob *self)
 {
   self->restart = TRUE;
-  self->reply_ms = DEFAULT_REPLY_MS;
   self->sideload_ms = DEFAULT_SIDELOAD_MS;
   self->context = g_main_context_ref_thread_default ();
   self->progress = ub_progress_new ();
@@ -199,13 +215,6 @@ ub_recovery_job_get_kind (UbRecoveryJob *self)
 }
 
 const char *
-ub_recovery_job_get_address (UbRecoveryJob *self)
-{
-  g_return_val_if_fail (UB_IS_RECOVERY_JOB (self), NULL);
-  return self->address;
-}
-
-const char *
 ub_recovery_job_get_path (UbRecoveryJob *self)
 {
   g_return_val_if_fail (UB_IS_RECOVERY_JOB (self), NULL);
@@ -236,15 +245,11 @@ ub_recovery_job_set_restart (UbRecoveryJob *self,
 }
 
 void
-ub_recovery_job_set_timeouts (UbRecoveryJob *self,
-                              guint          reply_ms,
-                              guint          sideload_ms)
+ub_recovery_job_set_sideload_timeout (UbRecoveryJob *self,
+                                      guint          timeout_ms)
 {
   g_return_if_fail (UB_IS_RECOVERY_JOB (self));
-  /* kept for the interface: UbMiAssistant has its own fixed answer timeouts
-   * (10 s; 5 min for format-data) and no setter for them yet */
-  self->reply_ms = reply_ms > 0 ? reply_ms : DEFAULT_REPLY_MS;
-  self->sideload_ms = sideload_ms > 0 ? sideload_ms : DEFAULT_SIDELOAD_MS;
+  self->sideload_ms = timeout_ms > 0 ? timeout_ms : DEFAULT_SIDELOAD_MS;
 }
 
 /* ---- events from the worker to the owner's context ----------------------- */
@@ -298,15 +303,13 @@ static void
 enter_stage (UbRecoveryJob   *self,
              UbRecoveryStage  stage)
 {
-  guint n = self->kind == UB_RECOVERY_JOB_INSTALL ? G_N_ELEMENTS (install_steps)
-                                                  : G_N_ELEMENTS (wipe_steps);
+  guint n;
+  const StepDef *steps = steps_for (self->kind, &n);
 
   /* steps of progress between the current one and @stage are done */
   for (guint i = 0; i < n; i++)
     {
-      UbRecoveryStage s = self->kind == UB_RECOVERY_JOB_INSTALL ? install_steps[i].stage
-                                                                : wipe_steps[i].stage;
-      if (s == stage)
+      if (steps[i].stage == stage)
         {
           while (ub_progress_get_step (self->progress) < i)
             ub_progress_step_done (self->progress);
@@ -477,17 +480,6 @@ restart_phone (UbRecoveryJob *self,
     }
 }
 
-/* An error that means the link went away (cable pulled, phone gone). */
-static gboolean
-is_link_error (const GError *error)
-{
-  if (error->domain == UB_ADB_ERROR)
-    return error->code == UB_ADB_ERROR_CLOSED;
-  return error->domain == UB_FASTBOOT_ERROR &&
-         (error->code == UB_FASTBOOT_ERROR_NO_DEVICE || error->code == UB_FASTBOOT_ERROR_IO ||
-          error->code == UB_FASTBOOT_ERROR_NOT_FOUND);
-}
-
 static gpointer
 worker (gpointer user_data)
 {
@@ -550,16 +542,15 @@ worker (gpointer user_data)
   else
     {
       gboolean cancelled = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-      gboolean sideloading = self->worker_stage == UB_RECOVERY_STAGE_CHECKING ||
-                             self->worker_stage == UB_RECOVERY_STAGE_INSTALLING;
+      /* a wipe's format-data: runs as INSTALLING too, but sends no package */
+      gboolean sideloading = self->kind == UB_RECOVERY_JOB_INSTALL &&
+                             (self->worker_stage == UB_RECOVERY_STAGE_CHECKING ||
+                              self->worker_stage == UB_RECOVERY_STAGE_INSTALLING);
 
       state = cancelled ? UB_FLASH_JOB_CANCELLED : UB_FLASH_JOB_FAILED;
-      if (self->kind == UB_RECOVERY_JOB_INSTALL && sideloading &&
-          (cancelled || is_link_error (error)))
-        next_step = g_strdup (_("The install was interrupted. The phone stays in recovery: keep "
-                                "it there (or enter Connect with MIAssistant again), reconnect the "
-                                "cable and install again — the package is kept."));
-      else if (cancelled && !sent)
+      /* the sideload advice says "the install was interrupted" for a stop or
+       * a lost link */
+      if (cancelled && !sent)
         next_step = g_strdup (_("Stopped before anything was sent to the phone."));
       else
         next_step = ub_advice_for_error (error, self->address,
@@ -606,12 +597,13 @@ ub_recovery_job_start (UbRecoveryJob *self,
     }
 
   ub_progress_reset (self->progress);
-  if (self->kind == UB_RECOVERY_JOB_INSTALL)
-    for (gsize i = 0; i < G_N_ELEMENTS (install_steps); i++)
-      ub_progress_add_step (self->progress, install_steps[i].weight, _(install_steps[i].name));
-  else
-    for (gsize i = 0; i < G_N_ELEMENTS (wipe_steps); i++)
-      ub_progress_add_step (self->progress, wipe_steps[i].weight, _(wipe_steps[i].name));
+  {
+    guint n;
+    const StepDef *steps = steps_for (self->kind, &n);
+
+    for (guint i = 0; i < n; i++)
+      ub_progress_add_step (self->progress, steps[i].weight, _(steps[i].name));
+  }
   g_clear_object (&self->cancel);
   self->cancel = g_cancellable_new ();
   self->state = UB_FLASH_JOB_RUNNING;

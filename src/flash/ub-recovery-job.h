@@ -58,7 +58,6 @@ UbRecoveryJob   *ub_recovery_job_new_wipe_data (const char     *address,
                                                 const char     *serial);
 
 UbRecoveryJobKind ub_recovery_job_get_kind     (UbRecoveryJob  *self);
-const char      *ub_recovery_job_get_address   (UbRecoveryJob  *self);
 const char      *ub_recovery_job_get_path      (UbRecoveryJob  *self);
 UbRomApproval   *ub_recovery_job_get_approval  (UbRecoveryJob  *self);
 
@@ -69,11 +68,10 @@ void             ub_recovery_job_set_confirmed (UbRecoveryJob  *self,
 /* Restart the phone into the system after success (default TRUE). */
 void             ub_recovery_job_set_restart   (UbRecoveryJob  *self,
                                                 gboolean        restart);
-/* Silence allowed between two block requests (default 5 minutes) and for
- * the other answers (default 10 s); 0 keeps a default. */
-void             ub_recovery_job_set_timeouts  (UbRecoveryJob  *self,
-                                                guint           reply_ms,
-                                                guint           sideload_ms);
+/* Silence allowed between two block requests (default 5 minutes; 0 keeps
+ * it). The other answers have UbMiAssistant's own limits. */
+void             ub_recovery_job_set_sideload_timeout (UbRecoveryJob *self,
+                                                       guint          timeout_ms);
 
 /* Fails for a job already started or not confirmed when it must be. */
 gboolean         ub_recovery_job_start         (UbRecoveryJob  *self,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ub-miota-crypto.h"
+#include "ub-update-server-private.h"
 #include "ub-online-error.h"
 
 /* Xiaomi's fixed values (every Mi Assistant tool uses them). */
@@ -43,9 +44,9 @@ is_base64_char (char c)
   return g_ascii_isalnum (c) || c == '+' || c == '/' || c == '=';
 }
 
-static gpointer
-bad_data (GError    **error,
-          const char *why)
+gpointer
+ub_update_server_bad_answer (GError    **error,
+                             const char *why)
 {
   g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_DATA,
                /* TRANSLATORS: %s: the technical reason, in English */
@@ -76,39 +77,39 @@ ub_miota_decrypt (const char  *base64,
       if (g_ascii_isspace (*p))
         continue;
       if (!is_base64_char (*p))
-        return bad_data (error, "not base64");
+        return ub_update_server_bad_answer (error, "not base64");
       /* More than the ciphertext of @max_len bytes can be, with margin. */
       if (clean->len > (max_len / 3 + 2) * 4 + 64)
-        return bad_data (error, "too long");
+        return ub_update_server_bad_answer (error, "too long");
       g_string_append_c (clean, *p);
     }
   if (clean->len == 0 || clean->len % 4 != 0)
-    return bad_data (error, "not base64");
+    return ub_update_server_bad_answer (error, "not base64");
   {
     /* '=' only as the last one or two characters */
     const char *eq = strchr (clean->str, '=');
     if (eq != NULL && (gsize) (eq - clean->str) < clean->len - 2)
-      return bad_data (error, "not base64");
+      return ub_update_server_bad_answer (error, "not base64");
     if (eq != NULL && eq[1] != '\0' && eq[1] != '=')
-      return bad_data (error, "not base64");
+      return ub_update_server_bad_answer (error, "not base64");
   }
 
   cipher = g_base64_decode (clean->str, &cipher_len);
   if (cipher_len == 0 || cipher_len % BLOCK != 0)
-    return bad_data (error, "not a whole number of AES blocks");
+    return ub_update_server_bad_answer (error, "not a whole number of AES blocks");
   if (cipher_len - BLOCK > max_len || cipher_len > G_MAXINT - BLOCK)
-    return bad_data (error, "too long");
+    return ub_update_server_bad_answer (error, "too long");
 
   ctx = EVP_CIPHER_CTX_new ();
   plain = g_malloc (cipher_len + BLOCK + 1);
   if (ctx == NULL
       || EVP_DecryptInit_ex (ctx, EVP_aes_128_cbc (), NULL, miota_key, miota_iv) != 1
       || EVP_DecryptUpdate (ctx, (guchar *) plain, &n, cipher, (int) cipher_len) != 1)
-    return bad_data (error, "decryption failed");
+    return ub_update_server_bad_answer (error, "decryption failed");
   if (EVP_DecryptFinal_ex (ctx, (guchar *) plain + n, &tail) != 1)
-    return bad_data (error, "bad padding");
+    return ub_update_server_bad_answer (error, "bad padding");
   if ((gsize) n + (gsize) tail > max_len)
-    return bad_data (error, "too long");
+    return ub_update_server_bad_answer (error, "too long");
 
   plain[n + tail] = '\0';
   if (out_len != NULL)

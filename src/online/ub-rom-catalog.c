@@ -9,11 +9,10 @@
 
 #include "ub-cached-fetch.h"
 #include "ub-online-error.h"
-#include "ub-online-json.h"
+#include "ub-online-util.h"
 #include "ub-rom-catalog.h"
 #include "ub-rom-release-private.h"
 
-#define SETTINGS_SCHEMA   "io.github.unbrick.Unbrick"
 #define MAX_LATEST_SIZE   (32 * 1024 * 1024)
 #define MAX_HISTORY_SIZE  (8 * 1024 * 1024)
 #define MAX_DEPTH         32
@@ -93,20 +92,6 @@ static guint signals[N_SIGNALS];
 
 /* ---- settings */
 
-static GSettings *
-settings_new (void)
-{
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
-
-  if (source == NULL)
-    return NULL;
-  schema = g_settings_schema_source_lookup (source, SETTINGS_SCHEMA, TRUE);
-  if (schema == NULL)
-    return NULL;
-  return g_settings_new_full (schema, NULL, NULL);
-}
-
 static char *
 setting_string (GSettings  *settings,
                 const char *env,
@@ -142,7 +127,7 @@ ub_rom_catalog_dup_default_mirrors (void)
     }
   if (list->len == 0)
     {
-      g_autoptr(GSettings) settings = settings_new ();
+      g_autoptr(GSettings) settings = ub_online_settings_new ();
 
       if (settings != NULL)
         from_settings = g_settings_get_strv (settings, "rom-mirrors");
@@ -199,7 +184,7 @@ UbRomCatalog *
 ub_rom_catalog_new (void)
 {
   UbRomCatalog *self = g_object_new (UB_TYPE_ROM_CATALOG, NULL);
-  g_autoptr(GSettings) settings = settings_new ();
+  g_autoptr(GSettings) settings = ub_online_settings_new ();
 
   self->latest_url = setting_string (settings, "UNBRICK_CATALOG_URL", "catalog-url",
                                      UB_ROM_CATALOG_DEFAULT_URL);
@@ -318,17 +303,6 @@ parse_size (const char *text)
     if (g_ascii_strcasecmp (end, units[i].unit) == 0)
       return (guint64) (value * units[i].factor + 0.5);
   return 0;
-}
-
-static gboolean
-is_md5 (const char *text)
-{
-  if (text == NULL || strlen (text) != 32)
-    return FALSE;
-  for (gsize i = 0; i < 32; i++)
-    if (!g_ascii_isxdigit (text[i]))
-      return FALSE;
-  return TRUE;
 }
 
 static UbRomBranch
@@ -554,7 +528,7 @@ yaml_row_finish (YamlRow  *row,
       *problem = g_strdup_printf (_("a record has no “%s”"), missing);
       return;
     }
-  if (row->md5 != NULL && !is_md5 (row->md5))
+  if (row->md5 != NULL && !ub_online_is_md5 (row->md5))
     {
       *problem = g_strdup (_("a record’s MD5 is not 32 hex digits"));
       return;
@@ -570,7 +544,7 @@ yaml_row_finish (YamlRow  *row,
       return;
     }
   r->link = g_strdup (row->link);
-  if (is_md5 (row->md5))
+  if (ub_online_is_md5 (row->md5))
     r->md5 = g_ascii_strdown (row->md5, -1);
   r->size = parse_size (row->size);
   if (r->date == NULL && row->date != NULL)

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "ub-online-util.h"
 #include "ub-rom-release-private.h"
 
 struct _UbRomRelease
@@ -152,22 +153,9 @@ char **
 ub_rom_release_dup_urls (UbRomRelease       *self,
                          const char * const *mirrors)
 {
-  GPtrArray *urls;
+  g_autofree char *path = NULL;
 
   g_return_val_if_fail (UB_IS_ROM_RELEASE (self), NULL);
-  urls = g_ptr_array_new ();
-
-  for (gsize i = 0; mirrors != NULL && mirrors[i] != NULL; i++)
-    {
-      gsize len = strlen (mirrors[i]);
-
-      while (len > 0 && mirrors[i][len - 1] == '/')
-        len--;
-      if (len == 0)
-        continue;
-      g_ptr_array_add (urls, g_strdup_printf ("%.*s/%s/%s", (int) len, mirrors[i],
-                                              self->version, self->file_name));
-    }
-  g_ptr_array_add (urls, NULL);
-  return (char **) g_ptr_array_free (urls, FALSE);
+  path = g_strdup_printf ("%s/%s", self->version, self->file_name);
+  return ub_online_mirror_urls (mirrors, path);
 }

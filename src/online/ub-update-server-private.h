@@ -23,4 +23,9 @@ UbRomApproval *ub_update_server_parse_approval (const char  *json,
                                                 const char  *md5,
                                                 GError     **error);
 
+/* Sets BAD_DATA: "Xiaomi’s update server sent an answer Unbrick cannot read
+ * (@why)." (@why: a technical reason in English). Returns NULL. */
+gpointer       ub_update_server_bad_answer     (GError     **error,
+                                                const char  *why);
+
 G_END_DECLS

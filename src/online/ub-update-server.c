@@ -8,11 +8,10 @@
 
 #include "ub-miota-crypto.h"
 #include "ub-online-error.h"
-#include "ub-online-json.h"
+#include "ub-online-util.h"
 #include "ub-online-uri.h"
 #include "ub-update-server-private.h"
 
-#define SETTINGS_SCHEMA  "io.github.unbrick.Unbrick"
 #define DEFAULT_CN_URL   "https://update.miui.com/updates/miotaV3.php"
 #define DEFAULT_INTL_URL "https://update.intl.miui.com/updates/miotaV3.php"
 #define SERVER_PATH      "/updates/miotaV3.php"
@@ -185,21 +184,11 @@ char **
 ub_update_rom_dup_urls (UbUpdateRom        *self,
                         const char * const *mirrors)
 {
-  GPtrArray *urls = g_ptr_array_new ();
   g_autofree char *escaped_version = g_uri_escape_string (self->version, NULL, FALSE);
   g_autofree char *escaped_name = g_uri_escape_string (self->filename, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf ("%s/%s", escaped_version, escaped_name);
 
-  for (gsize i = 0; mirrors != NULL && mirrors[i] != NULL; i++)
-    {
-      gsize len = strlen (mirrors[i]);
-
-      while (len > 0 && mirrors[i][len - 1] == '/')
-        len--;
-      g_ptr_array_add (urls, g_strdup_printf ("%.*s/%s/%s", (int) len, mirrors[i],
-                                                  escaped_version, escaped_name));
-    }
-  g_ptr_array_add (urls, NULL);
-  return (char **) g_ptr_array_free (urls, FALSE);
+  return ub_online_mirror_urls (mirrors, path);
 }
 
 /* "4.1G", "850M", "123456" → bytes (binary units; approximate). */
@@ -282,24 +271,13 @@ parse_object (const char  *json,
   g_autoptr(GError) local_error = NULL;
   JsonNode *root;
 
+  parser = json_parser_new_immutable ();
   if (len == 0 || len > UB_UPDATE_SERVER_MAX_ANSWER ||
       !ub_online_json_depth_ok (json, len, MAX_DEPTH) ||
-      !g_utf8_validate (json, (gssize) len, NULL))
-    {
-      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_DATA,
-                   _("Xiaomi’s update server sent an answer Unbrick cannot read (%s)."),
-                   "not JSON");
-      return NULL;
-    }
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, json, (gssize) len, &local_error)
-      || (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_DATA,
-                   _("Xiaomi’s update server sent an answer Unbrick cannot read (%s)."),
-                   "not JSON");
-      return NULL;
-    }
+      !g_utf8_validate (json, (gssize) len, NULL) ||
+      !json_parser_load_from_data (parser, json, (gssize) len, &local_error) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return ub_update_server_bad_answer (error, "not JSON");
   *object = json_node_get_object (root);
   return g_steal_pointer (&parser);
 }
@@ -343,12 +321,7 @@ member_object (JsonObject *object,
 static char *
 valid_md5 (const char *text)
 {
-  if (text == NULL || strlen (text) != 32)
-    return NULL;
-  for (gsize i = 0; i < 32; i++)
-    if (!g_ascii_isxdigit (text[i]))
-      return NULL;
-  return g_ascii_strdown (text, -1);
+  return ub_online_is_md5 (text) ? g_ascii_strdown (text, -1) : NULL;
 }
 
 static gboolean
@@ -568,14 +541,8 @@ ub_update_server_init (UbUpdateServer *self)
     }
   else
     {
-      GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-      g_autoptr(GSettingsSchema) schema = NULL;
-      g_autoptr(GSettings) settings = NULL;
+      g_autoptr(GSettings) settings = ub_online_settings_new ();
 
-      if (source != NULL)
-        schema = g_settings_schema_source_lookup (source, SETTINGS_SCHEMA, TRUE);
-      if (schema != NULL)
-        settings = g_settings_new_full (schema, NULL, NULL);
       self->cn_url = setting_url (settings, "update-server-cn", DEFAULT_CN_URL);
       self->intl_url = setting_url (settings, "update-server-intl", DEFAULT_INTL_URL);
     }
@@ -631,10 +598,7 @@ read_bounded (GInputStream  *stream,
         break;
       if (data->len + (gsize) n > max_size)
         {
-          g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_DATA,
-                       _("Xiaomi’s update server sent an answer Unbrick cannot read (%s)."),
-                       "too large");
-          return NULL;
+          return ub_update_server_bad_answer (error, "too large");
         }
       g_byte_array_append (data, buffer, (guint) n);
     }
@@ -739,10 +703,7 @@ post (UbUpdateServer      *self,
   text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
   if (strlen (text) != g_bytes_get_size (body))
     {
-      g_set_error (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_BAD_DATA,
-                   _("Xiaomi’s update server sent an answer Unbrick cannot read (%s)."),
-                   "not base64");
-      return NULL;
+      return ub_update_server_bad_answer (error, "not base64");
     }
   return ub_miota_decrypt (text, UB_UPDATE_SERVER_MAX_ANSWER, out_len, error);
 }

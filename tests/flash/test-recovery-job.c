@@ -397,7 +397,7 @@ test_fault_silence (Fixture       *fx,
   ub_emu_recovery_set_fault (fx->recovery, UB_EMU_RECOVERY_FAULT_SILENCE, PACKAGE_SIZE + BLOCK,
                              4000);
   /* 1 s: well above a loaded machine's gaps between two requests, well below the silence */
-  ub_recovery_job_set_timeouts (job, 0, 1000);
+  ub_recovery_job_set_sideload_timeout (job, 1000);
   run_job (fx, job);
   error = ub_recovery_job_get_error (job);
   g_assert_error ((GError *) error, UB_ADB_ERROR, UB_ADB_ERROR_TIMEOUT);
