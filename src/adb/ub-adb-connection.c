@@ -306,6 +306,9 @@ fail:
   return NULL;
 }
 
+#define ACCEPT_OKAY 1
+#define ACCEPT_WRTE 2
+
 static gboolean
 packet_matches (const Packet *p,
                 guint         accept)
@@ -313,12 +316,9 @@ packet_matches (const Packet *p,
   /* CLSE always ends a wait */
   if (p->command == UB_ADB_CMD_CLSE)
     return TRUE;
-  return ((accept & 1) && p->command == UB_ADB_CMD_OKAY) ||
-         ((accept & 2) && p->command == UB_ADB_CMD_WRTE);
+  return ((accept & ACCEPT_OKAY) && p->command == UB_ADB_CMD_OKAY) ||
+         ((accept & ACCEPT_WRTE) && p->command == UB_ADB_CMD_WRTE);
 }
-
-#define ACCEPT_OKAY 1
-#define ACCEPT_WRTE 2
 
 static Packet *
 take_queued (UbAdbConnection *self,
