@@ -49,6 +49,12 @@ online_advice (const GError *error)
      "“Mi Assistant”), then connect the cable again. (For fastboot mode instead: Volume Down " \
      "and Power.)")
 
+#define PERMISSION_ADVICE \
+  N_("Install Unbrick's udev rule so your user may use the phone, then unplug and reconnect it.")
+#define BUSY_ADVICE \
+  N_("Close other programs that use the phone (an adb server, Android Studio, another flashing " \
+     "tool), then try again.")
+
 #define INSTALL_INTERRUPTED_ADVICE \
   N_("The install was interrupted. The phone stays in recovery: keep it there (or enter " \
      "Connect with MIAssistant again), reconnect the cable and install again — the package " \
@@ -112,11 +118,9 @@ recovery_advice (const GError *error,
   switch ((UbFastbootError) error->code)
     {
     case UB_FASTBOOT_ERROR_PERMISSION:
-      return g_strdup (_("Install Unbrick's udev rule so your user may use the phone, then unplug "
-                         "and reconnect it."));
+      return g_strdup (_(PERMISSION_ADVICE));
     case UB_FASTBOOT_ERROR_BUSY:
-      return g_strdup (_("Close other programs that use the phone (an adb server, Android Studio, "
-                         "another flashing tool), then try again."));
+      return g_strdup (_(BUSY_ADVICE));
     case UB_FASTBOOT_ERROR_NOT_FOUND:
       return g_strdup (_(ENTER_RECOVERY_ADVICE));
     default:
@@ -145,11 +149,9 @@ command_advice (const GError *error,
   switch ((UbFastbootError) error->code)
     {
     case UB_FASTBOOT_ERROR_PERMISSION:
-      return g_strdup (_("Install Unbrick's udev rule so your user may use the phone, then unplug "
-                         "and reconnect it."));
+      return g_strdup (_(PERMISSION_ADVICE));
     case UB_FASTBOOT_ERROR_BUSY:
-      return g_strdup (_("Close other programs that use the phone (an adb server, Android Studio, "
-                         "another flashing tool), then try again."));
+      return g_strdup (_(BUSY_ADVICE));
     case UB_FASTBOOT_ERROR_NO_DEVICE:
     case UB_FASTBOOT_ERROR_TIMEOUT:
       return g_strdup (_("Check the cable, try another USB port (a port on the computer itself, "
