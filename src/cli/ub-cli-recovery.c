@@ -79,10 +79,7 @@ new_server (Recovery *r)
   UbUpdateServer *server = ub_update_server_new ();
 
   if (r->server_url != NULL)
-    {
-      g_autofree char *url = g_strconcat (r->server_url, "/updates/miotaV3.php", NULL);
-      ub_update_server_set_urls (server, url, url);
-    }
+    ub_update_server_set_base_url (server, r->server_url);
   return server;
 }
 
