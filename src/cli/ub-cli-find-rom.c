@@ -527,5 +527,5 @@ ub_cli_download_latest (const UbCliFindRomOptions *opt,
   return ub_cli_download_mirrors ((const char * const *) urls, ub_rom_release_get_md5 (release),
                                   ub_rom_release_get_size_exact (release)
                                     ? ub_rom_release_get_size (release) : 0,
-                                  opt->dir, opt->progress, opt->cancellable, error);
+                                  opt->dir, opt->progress, opt->cancellable, NULL, error);
 }

@@ -523,9 +523,11 @@ hash_file (Recovery    *r,
   return md5;
 }
 
+/* @known_md5: the file's MD5 when it was already checked (a verified download), else NULL */
 static gboolean
 install_file (Recovery   *r,
               const char *path,
+              const char *known_md5,
               GError    **error)
 {
   g_autoptr(UbUpdateServer) server = new_server (r);
@@ -539,16 +541,21 @@ install_file (Recovery   *r,
 
   if (!check_complete (r, error))
     return FALSE;
-  if (!r->opt->json)
+  if (known_md5 != NULL)
+    md5 = g_strdup (known_md5);
+  else
     {
-      /* TRANSLATORS: %s: a file name */
-      g_printerr (_("Computing the MD5 of %s…\n"), base);
-    }
-  md5 = hash_file (r, path, error);
-  if (md5 == NULL)
-    {
-      g_prefix_error (error, "%s: ", path);
-      return FALSE;
+      if (!r->opt->json)
+        {
+          /* TRANSLATORS: %s: a file name */
+          g_printerr (_("Computing the MD5 of %s…\n"), base);
+        }
+      md5 = hash_file (r, path, error);
+      if (md5 == NULL)
+        {
+          g_prefix_error (error, "%s: ", path);
+          return FALSE;
+        }
     }
   query = ub_update_query_new_from_info (r->info);
   if (!r->opt->json)
@@ -622,10 +629,11 @@ install_latest (Recovery  *r,
                   or_unknown (ub_update_rom_get_size_text (rom)));
     }
   urls = ub_update_rom_dup_urls (rom, (const char * const *) mirrors);
-  if (!ub_cli_download_mirrors_to ((const char * const *) urls, ub_update_rom_get_md5 (rom), 0,
-                                   r->opt->dir, r->opt->progress, r->opt->stop, &path, error))
+  if (!ub_cli_download_mirrors ((const char * const *) urls, ub_update_rom_get_md5 (rom), 0,
+                                r->opt->dir, r->opt->progress, r->opt->stop, &path, error))
     return FALSE;
-  return install_file (r, path, error);
+  /* the download checked the listed full MD5; the job's VERIFY checks it again */
+  return install_file (r, path, ub_update_rom_get_md5 (rom), error);
 }
 
 static gboolean
@@ -643,7 +651,7 @@ cmd_install (Recovery  *r,
     return FALSE;
   if (r->opt->latest)
     return install_latest (r, error);
-  return install_file (r, r->opt->argument, error);
+  return install_file (r, r->opt->argument, NULL, error);
 }
 
 static gboolean
