@@ -724,9 +724,6 @@ ub_cli_recovery (UbCliRecoveryOptions *opt,
   gboolean ok;
 
   opt->advice = UB_ADVICE_RECOVERY;
-  if (opt->demo != NULL &&
-      !ub_cli_demo_get_recovery (opt->demo, &r.address, &r.server_url, &r.mirror, error))
-    return FALSE;
   if ((opt->latest && !g_str_equal (opt->action, "install")) ||
       (opt->argument != NULL && !g_str_equal (opt->action, "install") &&
        !g_str_equal (opt->action, "reboot")))
@@ -737,6 +734,10 @@ ub_cli_recovery (UbCliRecoveryOptions *opt,
                              "wipe-data|reboot [system|bootloader|recovery]"));
       return FALSE;
     }
+  /* the usage is checked first: a wrong command starts no demo */
+  if (opt->demo != NULL &&
+      !ub_cli_demo_get_recovery (opt->demo, &r.address, &r.server_url, &r.mirror, error))
+    return FALSE;
   /* the job's signals come on this thread, in this context */
   g_main_context_push_thread_default (context);
   if (g_str_equal (opt->action, "info"))
