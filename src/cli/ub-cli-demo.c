@@ -98,8 +98,7 @@ ub_cli_demo_get_recovery (UbCliDemo   *self,
                           const char **mirror_url,
                           GError     **error)
 {
-  if (!ub_emu_demo_enable_locked_phone (self->demo, error))
-    return FALSE;
+  /* enter_recovery() enables the locked phone first */
   if (ub_emu_demo_get_recovery_address (self->demo) == NULL &&
       !ub_emu_demo_enter_recovery (self->demo, error))
     return FALSE;

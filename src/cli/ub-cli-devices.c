@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 
 #include "ub-cli-devices.h"
+#include "ub-cli-json.h"
 #include "ub-device-names.h"
 #include "ub-enum-nick.h"
 #include "ub-phone-info.h"
@@ -66,9 +67,6 @@ ub_cli_devices_print (gboolean  json,
   if (json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonGenerator) generator = json_generator_new ();
-      g_autoptr(JsonNode) root = NULL;
-      g_autofree char *text = NULL;
 
       json_builder_begin_array (builder);
       for (guint i = 0; i < devices->len; i++)
@@ -77,46 +75,24 @@ ub_cli_devices_print (gboolean  json,
           g_autofree char *vid = g_strdup_printf ("%04x", ub_usb_device_info_get_vendor_id (info));
           g_autofree char *pid = g_strdup_printf ("%04x", ub_usb_device_info_get_product_id (info));
           g_autofree char *product = probe_product (info);
-          const char *model = ub_device_names_lookup (product);
 
           json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "serial");
-          if (ub_usb_device_info_get_serial (info) != NULL)
-            json_builder_add_string_value (builder, ub_usb_device_info_get_serial (info));
-          else
-            json_builder_add_null_value (builder);
-          json_builder_set_member_name (builder, "path");
-          json_builder_add_string_value (builder, ub_usb_device_info_get_path (info));
-          json_builder_set_member_name (builder, "mode");
-          json_builder_add_string_value (builder,
-                                         ub_enum_nick (UB_TYPE_USB_DEVICE_KIND,
-                                                       ub_usb_device_info_get_kind (info)));
-          json_builder_set_member_name (builder, "vendor_id");
-          json_builder_add_string_value (builder, vid);
-          json_builder_set_member_name (builder, "product_id");
-          json_builder_add_string_value (builder, pid);
-          json_builder_set_member_name (builder, "product");
-          if (product != NULL)
-            json_builder_add_string_value (builder, product);
-          else
-            json_builder_add_null_value (builder);
-          json_builder_set_member_name (builder, "model");
-          if (model != NULL)
-            json_builder_add_string_value (builder, model);
-          else
-            json_builder_add_null_value (builder);
-          json_builder_set_member_name (builder, "access");
-          json_builder_add_string_value (builder,
-                                         ub_enum_nick (UB_TYPE_USB_ACCESS_PROBLEM,
-                                                       ub_usb_device_info_get_problem (info)));
+          ub_cli_json_add_string (builder, "serial", ub_usb_device_info_get_serial (info));
+          ub_cli_json_add_string (builder, "path", ub_usb_device_info_get_path (info));
+          ub_cli_json_add_string (builder, "mode",
+                                  ub_enum_nick (UB_TYPE_USB_DEVICE_KIND,
+                                                ub_usb_device_info_get_kind (info)));
+          ub_cli_json_add_string (builder, "vendor_id", vid);
+          ub_cli_json_add_string (builder, "product_id", pid);
+          ub_cli_json_add_string (builder, "product", product);
+          ub_cli_json_add_string (builder, "model", ub_device_names_lookup (product));
+          ub_cli_json_add_string (builder, "access",
+                                  ub_enum_nick (UB_TYPE_USB_ACCESS_PROBLEM,
+                                                ub_usb_device_info_get_problem (info)));
           json_builder_end_object (builder);
         }
       json_builder_end_array (builder);
-      root = json_builder_get_root (builder);
-      json_generator_set_root (generator, root);
-      json_generator_set_pretty (generator, TRUE);
-      text = json_generator_to_data (generator, NULL);
-      g_print ("%s\n", text);
+      ub_cli_json_print (builder, TRUE);
       return TRUE;
     }
 

@@ -186,20 +186,8 @@ ub_cli_download_mirrors (const char * const *urls,
                          const char         *dir,
                          UbCliProgress      *progress,
                          GCancellable       *cancellable,
+                         char              **out_path,
                          GError            **error)
-{
-  return download (urls, TRUE, md5, size, dir, progress, cancellable, NULL, error);
-}
-
-gboolean
-ub_cli_download_mirrors_to (const char * const *urls,
-                            const char         *md5,
-                            guint64             size,
-                            const char         *dir,
-                            UbCliProgress      *progress,
-                            GCancellable       *cancellable,
-                            char              **out_path,
-                            GError            **error)
 {
   return download (urls, TRUE, md5, size, dir, progress, cancellable, out_path, error);
 }

@@ -18,23 +18,15 @@ gboolean ub_cli_download (const char     *url,
                           GError        **error);
 
 /* The same file at several addresses (ub_download_new_for_mirrors()), with a full
- * MD5 (or NULL) and an exact size (or 0) known in advance. */
+ * MD5 (or NULL) and an exact size (or 0) known in advance. The final path goes
+ * into @out_path, or on stdout when @out_path is NULL. */
 gboolean ub_cli_download_mirrors (const char * const *urls,
                                   const char         *md5,
                                   guint64             size,
                                   const char         *dir,
                                   UbCliProgress      *progress,
                                   GCancellable       *cancellable,
+                                  char              **out_path,
                                   GError            **error);
-
-/* The same, the final path in @out_path instead of on stdout. */
-gboolean ub_cli_download_mirrors_to (const char * const *urls,
-                                     const char         *md5,
-                                     guint64             size,
-                                     const char         *dir,
-                                     UbCliProgress      *progress,
-                                     GCancellable       *cancellable,
-                                     char              **out_path,
-                                     GError            **error);
 
 G_END_DECLS

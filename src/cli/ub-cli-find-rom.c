@@ -8,6 +8,7 @@
 
 #include "ub-cli-download.h"
 #include "ub-cli-find-rom.h"
+#include "ub-cli-json.h"
 #include "ub-fastboot-client.h"
 #include "ub-format.h"
 #include "ub-online-error.h"
@@ -343,29 +344,14 @@ print_json (const char          *product,
             const char * const  *mirrors)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *text = NULL;
   GDateTime *fetched = ub_rom_catalog_get_fetched (catalog);
+  g_autofree char *iso = fetched != NULL ? g_date_time_format_iso8601 (fetched) : NULL;
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "product");
-  json_builder_add_string_value (b, product);
-  json_builder_set_member_name (b, "model");
-  if (model != NULL)
-    json_builder_add_string_value (b, model);
-  else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "offline");
-  json_builder_add_boolean_value (b, ub_rom_catalog_get_offline (catalog));
-  json_builder_set_member_name (b, "fetched");
-  if (fetched != NULL)
-    {
-      g_autofree char *iso = g_date_time_format_iso8601 (fetched);
-      json_builder_add_string_value (b, iso);
-    }
-  else
-    json_builder_add_null_value (b);
+  ub_cli_json_add_string (b, "product", product);
+  ub_cli_json_add_string (b, "model", model);
+  ub_cli_json_add_bool (b, "offline", ub_rom_catalog_get_offline (catalog));
+  ub_cli_json_add_string (b, "fetched", iso);
   json_builder_set_member_name (b, "releases");
   json_builder_begin_array (b);
   for (guint i = 0; i < releases->len; i++)
@@ -388,22 +374,15 @@ print_json (const char          *product,
 
       json_builder_begin_object (b);
       for (gsize s = 0; s < G_N_ELEMENTS (strings); s++)
-        {
-          json_builder_set_member_name (b, strings[s].key);
-          if (strings[s].value != NULL)
-            json_builder_add_string_value (b, strings[s].value);
-          else
-            json_builder_add_null_value (b);
-        }
+        ub_cli_json_add_string (b, strings[s].key, strings[s].value);
       json_builder_set_member_name (b, "size");
       if (ub_rom_release_get_size (release) > 0)
         json_builder_add_int_value (b, (gint64) ub_rom_release_get_size (release));
       else
         json_builder_add_null_value (b);
-      json_builder_set_member_name (b, "size_exact");
-      json_builder_add_boolean_value (b, ub_rom_release_get_size_exact (release));
-      json_builder_set_member_name (b, "special");
-      json_builder_add_boolean_value (b, ub_rom_release_get_edition (release) != UB_ROM_EDITION_NONE);
+      ub_cli_json_add_bool (b, "size_exact", ub_rom_release_get_size_exact (release));
+      ub_cli_json_add_bool (b, "special",
+                            ub_rom_release_get_edition (release) != UB_ROM_EDITION_NONE);
       json_builder_set_member_name (b, "urls");
       json_builder_begin_array (b);
       for (guint u = 0; urls != NULL && urls[u] != NULL; u++)
@@ -413,12 +392,7 @@ print_json (const char          *product,
     }
   json_builder_end_array (b);
   json_builder_end_object (b);
-
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  text = json_generator_to_data (gen, NULL);
-  g_print ("%s\n", text);
+  ub_cli_json_print (b, TRUE);
 }
 
 gboolean
@@ -527,5 +501,5 @@ ub_cli_download_latest (const UbCliFindRomOptions *opt,
   return ub_cli_download_mirrors ((const char * const *) urls, ub_rom_release_get_md5 (release),
                                   ub_rom_release_get_size_exact (release)
                                     ? ub_rom_release_get_size (release) : 0,
-                                  opt->dir, opt->progress, opt->cancellable, error);
+                                  opt->dir, opt->progress, opt->cancellable, NULL, error);
 }

@@ -79,10 +79,7 @@ new_server (Recovery *r)
   UbUpdateServer *server = ub_update_server_new ();
 
   if (r->server_url != NULL)
-    {
-      g_autofree char *url = g_strconcat (r->server_url, "/updates/miotaV3.php", NULL);
-      ub_update_server_set_urls (server, url, url);
-    }
+    ub_update_server_set_base_url (server, r->server_url);
   return server;
 }
 
@@ -244,38 +241,14 @@ cmd_roms (Recovery  *r,
 typedef struct {
   Recovery      *r;
   UbRecoveryJob *job;
-  GMainLoop     *loop;
-  UbRecoveryStage stage;
+  UbRecoveryStage stage;        /* the last one a JSON "stage" event told */
   gboolean       stage_known;
 } Run;
 
 static const char *
-stage_label (UbRecoveryJob  *job,
-             UbRecoveryStage stage)
-{
-  switch (stage)
-    {
-    case UB_RECOVERY_STAGE_VERIFY:
-      return _("Checking the file");
-    case UB_RECOVERY_STAGE_CONNECT:
-      return _("Connecting");
-    case UB_RECOVERY_STAGE_CHECKING:
-      return _("The phone checks the package");
-    case UB_RECOVERY_STAGE_INSTALLING:
-      return ub_recovery_job_get_kind (job) == UB_RECOVERY_JOB_WIPE_DATA ? _("Erasing all data")
-                                                                         : _("The phone installs the package");
-    case UB_RECOVERY_STAGE_RESTART:
-    default:
-      return _("Restarting");
-    }
-}
-
-static const char *
 stage_key (UbRecoveryStage stage)
 {
-  static const char *const keys[] = { "verify", "connect", "checking", "installing", "restart" };
-
-  return stage < G_N_ELEMENTS (keys) ? keys[stage] : "?";
+  return ub_enum_nick (UB_TYPE_RECOVERY_STAGE, stage);
 }
 
 static void
@@ -307,12 +280,16 @@ on_progress (UbRecoveryJob *job,
       ub_cli_json_event_end (b);
       return;
     }
-  run->stage = stage;
-  run->stage_known = TRUE;
   if (ub_progress_get_bytes_total (progress) > 0 &&
       (stage == UB_RECOVERY_STAGE_VERIFY || stage == UB_RECOVERY_STAGE_CHECKING ||
        stage == UB_RECOVERY_STAGE_INSTALLING))
-    ub_cli_progress_show (run->r->opt->progress, stage_label (job, stage), progress);
+    {
+      /* the job's step names: "Checking the file", "The phone checks the package" … */
+      g_autofree char *what = ub_progress_dup_step_name (progress);
+
+      if (what != NULL)
+        ub_cli_progress_show (run->r->opt->progress, what, progress);
+    }
 }
 
 static void
@@ -331,13 +308,6 @@ on_log (UbRecoveryJob *job,
   g_printerr ("%s\n", text);
 }
 
-static void
-on_finished (UbRecoveryJob *job,
-             Run           *run)
-{
-  g_main_loop_quit (run->loop);
-}
-
 static gboolean
 on_stop (GCancellable *cancellable,
          gpointer      user_data)
@@ -353,33 +323,29 @@ run_job (Recovery      *r,
          UbRecoveryJob *job,
          GError       **error)
 {
-  g_autoptr(GMainContext) context = g_main_context_get_thread_default ();
-  g_autoptr(GMainLoop) loop = g_main_loop_new (context, FALSE);
-  Run run = { r, job, loop };
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+  Run run = { r, job };
   const GError *failure;
   UbFlashJobState state;
   GSource *source;
+  gboolean ok;
 
-  g_main_context_ref (context);
   g_signal_connect (job, "progress", G_CALLBACK (on_progress), &run);
   g_signal_connect (job, "log", G_CALLBACK (on_log), &run);
-  g_signal_connect (job, "finished", G_CALLBACK (on_finished), &run);
+  /* Ctrl+C (opt->stop) cancels the job */
   source = g_cancellable_source_new (r->opt->stop);
   g_source_set_callback (source, (GSourceFunc) (void (*) (void)) on_stop, &run, NULL);
   g_source_attach (source, context);
-  if (!ub_recovery_job_start (job, error))
-    {
-      g_source_destroy (source);
-      g_source_unref (source);
-      return FALSE;
-    }
-  g_main_loop_run (loop);
+  ok = ub_recovery_job_run_sync (job, error);
   g_source_destroy (source);
   g_source_unref (source);
   g_signal_handlers_disconnect_by_data (job, &run);
+  state = ub_recovery_job_get_state (job);
+  /* the job did not start: nothing ran, nothing to report */
+  if (state == UB_FLASH_JOB_READY)
+    return FALSE;
   ub_cli_progress_finish (r->opt->progress);
 
-  state = ub_recovery_job_get_state (job);
   failure = ub_recovery_job_get_error (job);
   if (r->opt->json)
     {
@@ -394,7 +360,7 @@ run_job (Recovery      *r,
       json_builder_add_double_value (b, ub_recovery_job_get_elapsed (job));
       ub_cli_json_event_end (b);
     }
-  if (state == UB_FLASH_JOB_SUCCEEDED)
+  if (ok)
     {
       if (!r->opt->json)
         {
@@ -404,17 +370,12 @@ run_job (Recovery      *r,
         }
       return TRUE;
     }
-  if (failure == NULL)
-    {
-      g_set_error_literal (error, UB_ROM_ERROR, UB_ROM_ERROR_FAILED, _("The job failed."));
-      return FALSE;
-    }
   /* unbrick-cli prints the error and its next step, as the job's: a stop or a
    * lost link while the package was being sent is an interrupted install */
-  if (ub_recovery_job_get_stage (job) == UB_RECOVERY_STAGE_CHECKING ||
-      ub_recovery_job_get_stage (job) == UB_RECOVERY_STAGE_INSTALLING)
+  if (failure != NULL &&
+      (ub_recovery_job_get_stage (job) == UB_RECOVERY_STAGE_CHECKING ||
+       ub_recovery_job_get_stage (job) == UB_RECOVERY_STAGE_INSTALLING))
     r->opt->advice = UB_ADVICE_SIDELOAD;
-  g_propagate_error (error, g_error_copy (failure));
   return FALSE;
 }
 
@@ -526,9 +487,11 @@ hash_file (Recovery    *r,
   return md5;
 }
 
+/* @known_md5: the file's MD5 when it was already checked (a verified download), else NULL */
 static gboolean
 install_file (Recovery   *r,
               const char *path,
+              const char *known_md5,
               GError    **error)
 {
   g_autoptr(UbUpdateServer) server = new_server (r);
@@ -542,16 +505,21 @@ install_file (Recovery   *r,
 
   if (!check_complete (r, error))
     return FALSE;
-  if (!r->opt->json)
+  if (known_md5 != NULL)
+    md5 = g_strdup (known_md5);
+  else
     {
-      /* TRANSLATORS: %s: a file name */
-      g_printerr (_("Computing the MD5 of %s…\n"), base);
-    }
-  md5 = hash_file (r, path, error);
-  if (md5 == NULL)
-    {
-      g_prefix_error (error, "%s: ", path);
-      return FALSE;
+      if (!r->opt->json)
+        {
+          /* TRANSLATORS: %s: a file name */
+          g_printerr (_("Computing the MD5 of %s…\n"), base);
+        }
+      md5 = hash_file (r, path, error);
+      if (md5 == NULL)
+        {
+          g_prefix_error (error, "%s: ", path);
+          return FALSE;
+        }
     }
   query = ub_update_query_new_from_info (r->info);
   if (!r->opt->json)
@@ -625,10 +593,11 @@ install_latest (Recovery  *r,
                   or_unknown (ub_update_rom_get_size_text (rom)));
     }
   urls = ub_update_rom_dup_urls (rom, (const char * const *) mirrors);
-  if (!ub_cli_download_mirrors_to ((const char * const *) urls, ub_update_rom_get_md5 (rom), 0,
-                                   r->opt->dir, r->opt->progress, r->opt->stop, &path, error))
+  if (!ub_cli_download_mirrors ((const char * const *) urls, ub_update_rom_get_md5 (rom), 0,
+                                r->opt->dir, r->opt->progress, r->opt->stop, &path, error))
     return FALSE;
-  return install_file (r, path, error);
+  /* the download checked the listed full MD5; the job's VERIFY checks it again */
+  return install_file (r, path, ub_update_rom_get_md5 (rom), error);
 }
 
 static gboolean
@@ -646,7 +615,7 @@ cmd_install (Recovery  *r,
     return FALSE;
   if (r->opt->latest)
     return install_latest (r, error);
-  return install_file (r, r->opt->argument, error);
+  return install_file (r, r->opt->argument, NULL, error);
 }
 
 static gboolean
@@ -719,9 +688,6 @@ ub_cli_recovery (UbCliRecoveryOptions *opt,
   gboolean ok;
 
   opt->advice = UB_ADVICE_RECOVERY;
-  if (opt->demo != NULL &&
-      !ub_cli_demo_get_recovery (opt->demo, &r.address, &r.server_url, &r.mirror, error))
-    return FALSE;
   if ((opt->latest && !g_str_equal (opt->action, "install")) ||
       (opt->argument != NULL && !g_str_equal (opt->action, "install") &&
        !g_str_equal (opt->action, "reboot")))
@@ -732,6 +698,10 @@ ub_cli_recovery (UbCliRecoveryOptions *opt,
                              "wipe-data|reboot [system|bootloader|recovery]"));
       return FALSE;
     }
+  /* the usage is checked first: a wrong command starts no demo */
+  if (opt->demo != NULL &&
+      !ub_cli_demo_get_recovery (opt->demo, &r.address, &r.server_url, &r.mirror, error))
+    return FALSE;
   /* the job's signals come on this thread, in this context */
   g_main_context_push_thread_default (context);
   if (g_str_equal (opt->action, "info"))

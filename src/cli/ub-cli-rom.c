@@ -229,15 +229,13 @@ inspect_json (UbRom *rom)
       json_builder_begin_object (b);
       ub_cli_json_add_string (b, "mode", ub_enum_nick (UB_TYPE_ROM_MODE, m));
       ub_cli_json_add_string (b, "script", ub_rom_get_script_name (rom, m));
-      json_builder_set_member_name (b, "available");
-      json_builder_add_boolean_value (b, script != NULL);
+      ub_cli_json_add_bool (b, "available", script != NULL);
       ub_cli_json_add_string (b, "reason", error ? error->message : NULL);
       if (script != NULL)
         {
           GPtrArray *steps = ub_script_get_steps (script);
 
-          json_builder_set_member_name (b, "locks");
-          json_builder_add_boolean_value (b, ub_script_locks (script));
+          ub_cli_json_add_bool (b, "locks", ub_script_locks (script));
           json_builder_set_member_name (b, "steps");
           json_builder_begin_array (b);
           for (guint i = 0; i < steps->len; i++)
@@ -256,13 +254,11 @@ inspect_json (UbRom *rom)
                 {
                   gboolean present;
                   guint64 bytes = file_size (rom, step->file, &present);
-                  json_builder_set_member_name (b, "present");
-                  json_builder_add_boolean_value (b, present);
+                  ub_cli_json_add_bool (b, "present", present);
                   ub_cli_json_add_int (b, "size", bytes);
                 }
               ub_cli_json_add_string (b, "condition", cond);
-              json_builder_set_member_name (b, "stops_on_error");
-              json_builder_add_boolean_value (b, step->fatal);
+              ub_cli_json_add_bool (b, "stops_on_error", step->fatal);
               json_builder_end_object (b);
             }
           json_builder_end_array (b);
@@ -778,8 +774,7 @@ run_job (UbCliRomOptions *opt,
       if (ub_flash_job_get_failed_step (job) != G_MAXUINT)
         ub_cli_json_add_int (b, "failed_step", ub_flash_job_get_failed_step (job));
       ub_cli_json_add_int (b, "resume_step", ub_flash_job_get_resume_step (job));
-      json_builder_set_member_name (b, "locked");
-      json_builder_add_boolean_value (b, ub_flash_job_get_locked (job));
+      ub_cli_json_add_bool (b, "locked", ub_flash_job_get_locked (job));
       json_builder_set_member_name (b, "elapsed");
       json_builder_add_double_value (b, ub_flash_job_get_elapsed (job));
       ub_cli_json_event_end (b);

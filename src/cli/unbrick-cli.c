@@ -414,7 +414,6 @@ cmd_recovery (Cli *cli, const UbCliCommand *cmd, CmdArgs *a, GError **error)
                            _("--demo and -s cannot be used together"));
       return FALSE;
     }
-  cli->advice = UB_ADVICE_RECOVERY;
   opt.action = a->args[1];
   opt.argument = a->n_args > 2 ? a->args[2] : NULL;
   opt.address = a->serial != NULL ? a->serial : cli->demo != NULL ? NULL : cli->address;

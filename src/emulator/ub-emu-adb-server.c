@@ -85,17 +85,6 @@ conn_ready (GSocket      *sock,
   return G_SOURCE_CONTINUE;
 }
 
-/* A timer of the session may drop the link too. */
-static gboolean
-conn_check_closed (gpointer user_data)
-{
-  UbEmuAdbServer *self = user_data;
-
-  if (self->session != NULL && ub_emu_recovery_session_is_closed (self->session))
-    conn_close (self);
-  return G_SOURCE_CONTINUE;
-}
-
 static gboolean
 listener_ready (GSocket      *sock,
                 GIOCondition  condition,
@@ -183,7 +172,6 @@ ub_emu_adb_server_start (UbEmuAdbServer  *self,
   g_autoptr(GSocketAddress) addr = NULL;
   g_autoptr(GSocketAddress) bound = NULL;
   g_autoptr(GSocket) sock = NULL;
-  GSource *timer;
 
   g_return_val_if_fail (UB_IS_EMU_ADB_SERVER (self), FALSE);
 
@@ -215,10 +203,6 @@ ub_emu_adb_server_start (UbEmuAdbServer  *self,
   self->listen_source = g_socket_create_source (self->listener, G_IO_IN, NULL);
   g_source_set_callback (self->listen_source, (GSourceFunc) listener_ready, self, NULL);
   g_source_attach (self->listen_source, self->context);
-  timer = g_timeout_source_new (50);
-  g_source_set_callback (timer, conn_check_closed, self, NULL);
-  g_source_attach (timer, self->context);
-  g_source_unref (timer);
 
   self->thread = g_thread_new ("ub-emu-adb-server", server_thread, self);
   return TRUE;

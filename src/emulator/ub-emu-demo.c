@@ -109,12 +109,11 @@ stop_phone (UbEmuDemo *self)
   g_clear_object (&self->phone);
 }
 
+/* Stops and drops the locked phone, its recovery and their servers (the
+ * caller holds locked_lock, or is dispose). */
 static void
-ub_emu_demo_dispose (GObject *object)
+clear_locked_phone (UbEmuDemo *self)
 {
-  UbEmuDemo *self = UB_EMU_DEMO (object);
-
-  stop_phone (self);
   if (self->locked_server != NULL)
     ub_emu_tcp_server_stop (self->locked_server);
   g_clear_object (&self->locked_server);
@@ -126,6 +125,16 @@ ub_emu_demo_dispose (GObject *object)
   if (self->update_server != NULL)
     ub_emu_update_server_stop (self->update_server);
   g_clear_object (&self->update_server);
+  g_clear_pointer (&self->locked_address, g_free);
+}
+
+static void
+ub_emu_demo_dispose (GObject *object)
+{
+  UbEmuDemo *self = UB_EMU_DEMO (object);
+
+  stop_phone (self);
+  clear_locked_phone (self);
   g_clear_object (&self->rom_server);
   if (self->dir != NULL)
     ub_file_remove_tree (self->dir, NULL);
@@ -491,15 +500,7 @@ ub_emu_demo_enable_locked_phone (UbEmuDemo  *self,
   else if (self->update_server == NULL && !(ok = enable_locked (self, error)))
     {
       /* all or nothing: a later call tries again */
-      if (self->locked_server != NULL)
-        ub_emu_tcp_server_stop (self->locked_server);
-      g_clear_object (&self->locked_server);
-      g_clear_object (&self->locked_phone);
-      g_clear_object (&self->recovery);
-      if (self->update_server != NULL)
-        ub_emu_update_server_stop (self->update_server);
-      g_clear_object (&self->update_server);
-      g_clear_pointer (&self->locked_address, g_free);
+      clear_locked_phone (self);
     }
   g_mutex_unlock (&self->locked_lock);
   return ok;

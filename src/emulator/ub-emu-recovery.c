@@ -284,7 +284,8 @@ struct _UbEmuRecoverySession
   /* Incoming packet. */
   guint8                   hdr[ADB_HEADER_SIZE];
   gsize                    hdr_have;
-  guint8                  *payload;
+  guint8                  *payload;     /* grow-only, at most ADB_MAXDATA */
+  gsize                    payload_size;
   gsize                    payload_len;
   gsize                    payload_have;
 
@@ -308,6 +309,7 @@ struct _UbEmuRecoverySession
   guint                    sl_pass1_len; /* order[0 .. pass1_len) is pass 1 */
   guint32                  sl_current;
   guint8                  *sl_buf;
+  guint8                  *sl_check;    /* pass 2: the block as written in pass 1 */
   gsize                    sl_have;
   gsize                    sl_want;
   int                      sl_fd;
@@ -337,6 +339,7 @@ sideload_reset (UbEmuRecoverySession *self)
   session_clear_timer (self);
   g_clear_pointer (&self->sl_order, g_free);
   g_clear_pointer (&self->sl_buf, g_free);
+  g_clear_pointer (&self->sl_check, g_free);
   g_clear_pointer (&self->sl_sha1, g_free);
   if (self->sl_fd >= 0)
     close (self->sl_fd);
@@ -489,15 +492,22 @@ stream_okay (UbEmuRecoverySession *self)
   self->host_may_write = TRUE;
 }
 
+/* The open stream is gone (closed by either side): no stream, no sideload. */
 static void
-stream_close (UbEmuRecoverySession *self)
+stream_forget (UbEmuRecoverySession *self)
 {
-  send_packet (self, A_CLSE, self->local_id, self->remote_id, NULL, 0);
   self->last_closed_local_id = self->local_id;
   self->kind = STREAM_NONE;
   self->local_id = self->remote_id = 0;
   self->awaiting_okay = self->host_may_write = FALSE;
   sideload_reset (self);
+}
+
+static void
+stream_close (UbEmuRecoverySession *self)
+{
+  send_packet (self, A_CLSE, self->local_id, self->remote_id, NULL, 0);
+  stream_forget (self);
 }
 
 /* ------------------------------------------------------------------ */
@@ -668,10 +678,12 @@ sideload_block_done (UbEmuRecoverySession *self)
     }
   else
     {
-      g_autofree guint8 *old = g_malloc (self->sl_want);
-      ssize_t n = pread (self->sl_fd, old, self->sl_want, off);
+      ssize_t n;
 
-      if (n != (ssize_t) self->sl_want || memcmp (old, self->sl_buf, self->sl_want) != 0)
+      if (self->sl_check == NULL)
+        self->sl_check = g_malloc (self->sl_block);
+      n = pread (self->sl_fd, self->sl_check, self->sl_want, off);
+      if (n != (ssize_t) self->sl_want || memcmp (self->sl_check, self->sl_buf, self->sl_want) != 0)
         {
           sideload_final (self, CHANGED_TEXT);
           return TRUE;
@@ -771,9 +783,6 @@ open_sideload (UbEmuRecoverySession *self,
   g_mutex_lock (&rec->lock);
   rec->bytes_received = 0;
   rec->last_error = NULL;
-  g_mutex_unlock (&rec->lock);
-
-  g_mutex_lock (&rec->lock);
   fault = rec->fault;
   fault_bytes = rec->fault_bytes;
   fault_ms = rec->fault_ms;
@@ -986,11 +995,7 @@ handle_close (UbEmuRecoverySession *self,
       /* The host gave up the stream (cancelled sideload). */
       if (self->kind == STREAM_SIDELOAD && self->sl_state != SL_FINAL)
         recovery_set_error (self->recovery, "Installation aborted by the host");
-      self->last_closed_local_id = self->local_id;
-      self->kind = STREAM_NONE;
-      self->local_id = self->remote_id = 0;
-      self->awaiting_okay = self->host_may_write = FALSE;
-      sideload_reset (self);
+      stream_forget (self);
       return TRUE;
     }
   if (arg1 == 0 || arg1 == self->last_closed_local_id)
@@ -1144,8 +1149,12 @@ ub_emu_recovery_session_feed (UbEmuRecoverySession *self,
               break;
             }
           self->payload_have = 0;
-          g_free (self->payload);
-          self->payload = self->payload_len ? g_malloc (self->payload_len) : NULL;
+          if (self->payload_len > self->payload_size)
+            {
+              g_free (self->payload);
+              self->payload = g_malloc (self->payload_len);
+              self->payload_size = self->payload_len;
+            }
         }
       if (self->payload_have < self->payload_len)
         {
@@ -1161,7 +1170,6 @@ ub_emu_recovery_session_feed (UbEmuRecoverySession *self,
           ok = handle_packet (self);
           self->hdr_have = 0;
           self->payload_have = self->payload_len = 0;
-          g_clear_pointer (&self->payload, g_free);
         }
     }
   ok = ok && !self->closed;

@@ -102,7 +102,8 @@ UbEmuRecoverySession *ub_emu_recovery_session_new  (UbEmuRecovery           *rec
 gboolean              ub_emu_recovery_session_feed (UbEmuRecoverySession    *self,
                                                     const guint8            *buf,
                                                     gsize                    len);
-/* TRUE once the session decided to drop the link (also from a timer). */
+/* TRUE once the session decided to drop the link. That happens only in
+ * feed(), which then returns FALSE (the session's timers never drop it). */
 gboolean              ub_emu_recovery_session_is_closed (UbEmuRecoverySession *self);
 
 G_END_DECLS

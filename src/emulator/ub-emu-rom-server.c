@@ -61,8 +61,22 @@ struct _UbEmuRomServer
 
   GMutex        lock;        /* guards counts and extra */
   GHashTable   *counts;      /* path → GUINT_TO_POINTER (requests) */
-  GHashTable   *extra;       /* "/<version>/<name>" → GBytes (mapped), add_file() */
+  GHashTable   *extra;       /* "/<version>/<name>" → ExtraFile, add_file() */
 };
+
+/* A file add_file() serves: its bytes (mapped) and their ETag, made once. */
+typedef struct {
+  GBytes *bytes;
+  char   *etag;
+} ExtraFile;
+
+static void
+extra_file_free (ExtraFile *extra)
+{
+  g_bytes_unref (extra->bytes);
+  g_free (extra->etag);
+  g_free (extra);
+}
 
 G_DEFINE_FINAL_TYPE (UbEmuRomServer, ub_emu_rom_server, G_TYPE_OBJECT)
 
@@ -530,17 +544,21 @@ handle_request (SoupServer        *server,
         }
     }
   {
-    g_autoptr(GBytes) extra = NULL;
+    g_autoptr(GBytes) bytes = NULL;
+    g_autofree char *etag = NULL;
+    ExtraFile *extra;
 
     g_mutex_lock (&self->lock);
     extra = g_hash_table_lookup (self->extra, path);
     if (extra != NULL)
-      g_bytes_ref (extra);
-    g_mutex_unlock (&self->lock);
-    if (extra != NULL)
       {
-        g_autofree char *etag = etag_for (extra);
-        serve_bytes (msg, extra, "application/zip", etag);
+        bytes = g_bytes_ref (extra->bytes);
+        etag = g_strdup (extra->etag);
+      }
+    g_mutex_unlock (&self->lock);
+    if (bytes != NULL)
+      {
+        serve_bytes (msg, bytes, "application/zip", etag);
         return;
       }
   }
@@ -667,7 +685,7 @@ ub_emu_rom_server_init (UbEmuRomServer *self)
   g_mutex_init (&self->lock);
   self->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->extra = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                       (GDestroyNotify) g_bytes_unref);
+                                       (GDestroyNotify) extra_file_free);
   self->roms[0] = (ServedRom) {
     DEMO_PRODUCT "_global", "global", "global", UB_EMU_ROM_SERVER_GLOBAL_VERSION,
     "POCO F3 Global", "Xiaomi MIUI Global Stable", "MIXM",
@@ -801,6 +819,7 @@ ub_emu_rom_server_add_file (UbEmuRomServer  *self,
   g_autoptr(GMappedFile) mapped = NULL;
   g_autofree char *name = NULL;
   g_autofree char *url_path = NULL;
+  ExtraFile *extra;
 
   g_return_val_if_fail (UB_IS_EMU_ROM_SERVER (self), FALSE);
 
@@ -809,10 +828,12 @@ ub_emu_rom_server_add_file (UbEmuRomServer  *self,
     return FALSE;
   name = g_path_get_basename (path);
   url_path = g_strdup_printf ("/%s/%s", version, name);
+  extra = g_new0 (ExtraFile, 1);
+  /* the bytes keep the mapping; the ETag is hashed here, not on every request */
+  extra->bytes = g_mapped_file_get_bytes (mapped);
+  extra->etag = etag_for (extra->bytes);
   g_mutex_lock (&self->lock);
-  /* the bytes keep the mapping */
-  g_hash_table_replace (self->extra, g_steal_pointer (&url_path),
-                        g_mapped_file_get_bytes (mapped));
+  g_hash_table_replace (self->extra, g_steal_pointer (&url_path), extra);
   g_mutex_unlock (&self->lock);
   return TRUE;
 }

@@ -531,14 +531,7 @@ ub_update_server_init (UbUpdateServer *self)
 
   g_mutex_init (&self->lock);
   if (env != NULL && env[0] != '\0')
-    {
-      gsize len = strlen (env);
-
-      while (len > 0 && env[len - 1] == '/')
-        len--;
-      self->cn_url = g_strdup_printf ("%.*s" SERVER_PATH, (int) len, env);
-      self->intl_url = g_strdup (self->cn_url);
-    }
+    ub_update_server_set_base_url (self, env);
   else
     {
       g_autoptr(GSettings) settings = ub_online_settings_new ();
@@ -566,6 +559,28 @@ ub_update_server_set_urls (UbUpdateServer *self,
   g_free (self->intl_url);
   self->cn_url = g_strdup (cn_url != NULL ? cn_url : DEFAULT_CN_URL);
   self->intl_url = g_strdup (intl_url != NULL ? intl_url : DEFAULT_INTL_URL);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+ub_update_server_set_base_url (UbUpdateServer *self,
+                               const char     *base)
+{
+  gsize len;
+  char *url;
+
+  g_return_if_fail (UB_IS_UPDATE_SERVER (self));
+  g_return_if_fail (base != NULL);
+
+  len = strlen (base);
+  while (len > 0 && base[len - 1] == '/')
+    len--;
+  url = g_strdup_printf ("%.*s" SERVER_PATH, (int) len, base);
+  g_mutex_lock (&self->lock);
+  g_free (self->cn_url);
+  g_free (self->intl_url);
+  self->cn_url = url;
+  self->intl_url = g_strdup (url);
   g_mutex_unlock (&self->lock);
 }
 

@@ -95,6 +95,10 @@ UbUpdateServer *ub_update_server_new            (void);
 void            ub_update_server_set_urls       (UbUpdateServer *self,
                                                  const char     *cn_url,
                                                  const char     *intl_url);
+/* One server for both zones: @base (e.g. http://127.0.0.1:PORT, trailing
+ * slashes ignored) + /updates/miotaV3.php, as UNBRICK_UPDATE_SERVER does. */
+void            ub_update_server_set_base_url   (UbUpdateServer *self,
+                                                 const char     *base);
 /* The address asked for a phone in @zone. */
 const char     *ub_update_server_get_url        (UbUpdateServer *self,
                                                  const char     *zone);

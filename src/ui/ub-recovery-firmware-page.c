@@ -115,12 +115,7 @@ ensure_server (UbRecoveryFirmwarePage *self)
   /* demo mode: the demo's fake server, unless the environment names one (tests) */
   if (self->demo != NULL && ub_emu_demo_get_update_server_url (self->demo) != NULL &&
       g_getenv ("UNBRICK_UPDATE_SERVER") == NULL)
-    {
-      g_autofree char *url = g_strconcat (ub_emu_demo_get_update_server_url (self->demo),
-                                          "/updates/miotaV3.php", NULL);
-
-      ub_update_server_set_urls (self->server, url, url);
-    }
+    ub_update_server_set_base_url (self->server, ub_emu_demo_get_update_server_url (self->demo));
   return self->server;
 }
 
