@@ -44,11 +44,8 @@ typedef struct {
   /* state */
   GByteArray *in;            /* host bytes not parsed yet */
   GByteArray *out;           /* device bytes not read yet */
-  gboolean cnxn_seen;
   gboolean dropped;
-  gboolean silent;
   guint32 host_stream;       /* local id of the host's current stream */
-  char *service;             /* of the current stream */
   guint n_request;           /* index in @requests */
   gint current_block;        /* -1: none */
   gsize block_got;
@@ -130,8 +127,7 @@ dev_next_request (FakeDevice *d)
       break;
     case END_SILENT:
     default:
-      d->silent = TRUE;
-      break;
+      break;                 /* no answer: the host waits */
     }
 }
 
@@ -147,7 +143,6 @@ dev_handle (FakeDevice       *d,
         d->violations++;
       if (h->arg0 != UB_ADB_VERSION || h->arg1 != UB_ADB_MAX_PAYLOAD)
         d->violations++;
-      d->cnxn_seen = TRUE;
       if (d->auth)
         {
           guint8 token[20] = { 1, 2, 3 };
@@ -178,8 +173,6 @@ dev_handle (FakeDevice       *d,
           d->violations++;
         g_ptr_array_add (d->opened, g_strdup (service));
         d->host_stream = h->arg0;
-        g_free (d->service);
-        d->service = g_strdup (service);
         if (g_str_has_prefix (service, "sideload-host:"))
           {
             g_free (d->sideload_service);
@@ -303,7 +296,6 @@ fake_device_free (FakeDevice *d)
 {
   g_byte_array_unref (d->in);
   g_byte_array_unref (d->out);
-  g_free (d->service);
   g_free (d->reboot_target);
   g_free (d->sideload_service);
   g_ptr_array_unref (d->opened);
