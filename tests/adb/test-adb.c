@@ -13,6 +13,7 @@
 #include "ub-adb-tcp-transport.h"
 #include "ub-fastboot-error.h"
 #include "ub-mi-assistant.h"
+#include "ub-test-utils.h"
 
 /* ------------------------------------------------------------------ the fake device */
 
@@ -812,20 +813,6 @@ test_reboot (void)
 
 /* ------------------------------------------------------------------ sideload */
 
-static guint8 *
-make_file (gsize size)
-{
-  guint8 *file = g_malloc (size);
-  guint32 x = 12345;
-
-  for (gsize i = 0; i < size; i++)
-    {
-      x = x * 1103515245 + 12345;
-      file[i] = x >> 16;
-    }
-  return file;
-}
-
 typedef struct {
   guint calls;
   guint64 last_served;
@@ -868,17 +855,17 @@ run_sideload (FakeDevice  *d,
               char       **message,
               GError     **error)
 {
-  g_autofree guint8 *file = make_file (FILE_SIZE);
+  g_autoptr(GBytes) file = ub_test_random_bytes (FILE_SIZE, 12345);
   g_autoptr(GInputStream) stream = NULL;
   g_autoptr(UbMiAssistant) mi = NULL;
 
-  d->file = file;
+  d->file = g_bytes_get_data (file, NULL);
   d->file_size = FILE_SIZE;
   d->requests = requests;
   d->end = end;
   d->final_text = final_text;
   mi = assistant_for (d);
-  stream = g_memory_input_stream_new_from_data (file, FILE_SIZE, NULL);
+  stream = g_memory_input_stream_new_from_bytes (file);
   return ub_mi_assistant_sideload (mi, stream, FILE_SIZE, "VALIDATE+token/=",
                                    progress != NULL ? on_progress : NULL, progress, message,
                                    progress != NULL ? progress->cancellable : NULL, error);
@@ -1094,7 +1081,7 @@ test_tcp (void)
   g_autoptr(UbMiAssistant) mi = NULL;
   g_autoptr(UbRecoveryInfo) info = NULL;
   g_autofree char *address = NULL;
-  g_autofree guint8 *file = make_file (FILE_SIZE);
+  g_autoptr(GBytes) file = ub_test_random_bytes (FILE_SIZE, 12345);
   g_autoptr(GInputStream) stream = NULL;
   Server server = { listener, d };
   GThread *thread;
@@ -1104,7 +1091,7 @@ test_tcp (void)
   g_assert_no_error (error);
   d->answers = g_hash_table_new (g_str_hash, g_str_equal);
   set_answer (d, "getdevice:", "sweet\n");
-  d->file = file;
+  d->file = g_bytes_get_data (file, NULL);
   d->file_size = FILE_SIZE;
   d->requests = requests_full;
   thread = g_thread_new ("fake-recovery", serve, &server);
@@ -1116,7 +1103,7 @@ test_tcp (void)
   info = ub_mi_assistant_read_info (mi, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (ub_recovery_info_get_device (info), ==, "sweet");
-  stream = g_memory_input_stream_new_from_data (file, FILE_SIZE, NULL);
+  stream = g_memory_input_stream_new_from_bytes (file);
   g_assert_true (ub_mi_assistant_sideload (mi, stream, FILE_SIZE, "T", NULL, NULL, NULL,
                                            NULL, &error));
   g_assert_no_error (error);
