@@ -371,7 +371,6 @@ test_locked_recovery (Fixture *f, gconstpointer data)
   }
   /* ticking the unlocked phone again takes it back (the two never go together) */
   {
-    g_autoptr(GPtrArray) before = ub_detect_page_get_selected (detect);
     GListModel *phones = ub_detect_page_get_phones (detect);
     g_autoptr(UbPhone) unlocked = NULL;
 
@@ -389,7 +388,6 @@ test_locked_recovery (Fixture *f, gconstpointer data)
       g_assert_true (g_ptr_array_index (selected, 0) == unlocked);
     }
     ub_detect_page_set_selected (detect, locked, TRUE);
-    g_assert_cmpuint (before->len, ==, 1);
   }
   g_assert_true (ub_ui_shows_text (page (f, "detect"), "This phone is locked"));
   ub_ui_screenshot (GTK_WINDOW (f->window), "recovery-detect-locked");
