@@ -105,12 +105,6 @@ firmware_page (Fixture *f)
 }
 
 static gboolean
-firmware_settled (gpointer data)
-{
-  return !ub_recovery_firmware_page_get_busy (firmware_page (data));
-}
-
-static gboolean
 on_result_page (gpointer data)
 {
   Fixture *f = data;
@@ -185,7 +179,7 @@ test_install (Fixture *f, gconstpointer data)
                                    "Your phone’s model, system version and serial number are sent to Xiaomi’s update server."));
   g_assert_true (ub_ui_shows_text (page (f, "recovery-firmware"), model));
   g_assert_true (ub_ui_shows_text (page (f, "recovery-firmware"), ub_recovery_info_get_version (f->info)));
-  g_assert_true (ub_ui_wait (firmware_settled, f, 30));
+  g_assert_true (ub_ui_wait (ub_ui_recovery_firmware_settled, f->window, 30));
   g_assert_null (ub_recovery_firmware_page_get_message (firmware_page (f)));
 
   /* the ROMs Xiaomi offers (the demo's two): the one installed now first */
@@ -203,7 +197,7 @@ test_install (Fixture *f, gconstpointer data)
   /* Download and Use: the download panel, then the MD5 and Xiaomi's approval */
   ub_recovery_firmware_page_download (firmware_page (f), latest);
   g_assert_true (ub_recovery_firmware_page_get_busy (firmware_page (f)));
-  g_assert_true (ub_ui_wait (firmware_settled, f, 60));
+  g_assert_true (ub_ui_wait (ub_ui_recovery_firmware_settled, f->window, 60));
   g_assert_null (ub_download_panel_get_error (UB_DOWNLOAD_PANEL (
     ub_recovery_firmware_page_get_download_panel (firmware_page (f)))));
   g_assert_nonnull (ub_recovery_firmware_page_get_approval (firmware_page (f)));
@@ -272,7 +266,7 @@ static gboolean
 firmware_refused (gpointer data)
 {
   Fixture *f = data;
-  return firmware_settled (f) && ub_recovery_firmware_page_get_message (firmware_page (f)) != NULL;
+  return ub_ui_recovery_firmware_settled (f->window) && ub_recovery_firmware_page_get_message (firmware_page (f)) != NULL;
 }
 
 /* Xiaomi refuses the file: its words and what to do; the factory reset it
@@ -295,7 +289,7 @@ test_refusal_then_factory_reset (Fixture *f, gconstpointer data)
   g_assert_true (g_file_set_contents (zip, "PK\003\004 not the firmware for this phone", -1, NULL));
 
   ub_window_start_recovery (f->window, ub_emu_demo_get_recovery_address (f->demo), f->info);
-  g_assert_true (ub_ui_wait (firmware_settled, f, 30));
+  g_assert_true (ub_ui_wait (ub_ui_recovery_firmware_settled, f->window, 30));
   ub_recovery_firmware_page_open (firmware_page (f), zip);
   g_assert_true (ub_ui_wait (firmware_refused, f, 30));
   g_assert_null (ub_recovery_firmware_page_get_approval (firmware_page (f)));
@@ -344,11 +338,11 @@ go_to_recovery_confirm (Fixture *f)
   GPtrArray *roms;
 
   ub_window_start_recovery (f->window, ub_emu_demo_get_recovery_address (f->demo), f->info);
-  g_assert_true (ub_ui_wait (firmware_settled, f, 30));
+  g_assert_true (ub_ui_wait (ub_ui_recovery_firmware_settled, f->window, 30));
   roms = ub_recovery_firmware_page_get_roms (firmware_page (f));
   g_assert_cmpuint (roms->len, >=, 1);
   ub_recovery_firmware_page_download (firmware_page (f), g_ptr_array_index (roms, roms->len - 1));
-  g_assert_true (ub_ui_wait (firmware_settled, f, 60));
+  g_assert_true (ub_ui_wait (ub_ui_recovery_firmware_settled, f->window, 60));
   g_assert_nonnull (ub_recovery_firmware_page_get_approval (firmware_page (f)));
   ub_ui_click (page (f, "recovery-firmware"), "_Next");
   g_assert_cmpstr (visible_page (f), ==, "recovery-confirm");
@@ -438,33 +432,6 @@ test_cancel (Fixture *f, gconstpointer data)
   ub_emu_recovery_set_fault (recovery, UB_EMU_RECOVERY_FAULT_NONE, 0, 0);
 }
 
-static UbPhone *
-find_locked (Fixture *f)
-{
-  GListModel *phones = ub_detect_page_get_phones (UB_DETECT_PAGE (page (f, "detect")));
-
-  for (guint i = 0; i < g_list_model_get_n_items (phones); i++)
-    {
-      g_autoptr(UbPhone) phone = g_list_model_get_item (phones, i);
-
-      if (ub_phone_get_locked (phone))
-        return phone;
-    }
-  return NULL;
-}
-
-static gboolean
-locked_listed (gpointer data)
-{
-  return find_locked (data) != NULL;
-}
-
-static gboolean
-on_recovery_firmware (gpointer data)
-{
-  return g_strcmp0 (visible_page (data), "recovery-firmware") == 0;
-}
-
 /* The whole path as a person takes it: the locked fastboot phone → how to
  * reach Mi Assistant mode → the phone there (the demo does it) → firmware
  * from Xiaomi → Confirm → Install → Result, a screenshot of each page. */
@@ -474,16 +441,16 @@ test_from_locked_phone (Fixture *f, gconstpointer data)
   UbEmuRecovery *recovery = ub_emu_demo_get_recovery (f->demo);
   GPtrArray *roms;
 
-  g_assert_true (ub_ui_wait (locked_listed, f, 10));
-  ub_detect_page_set_selected (UB_DETECT_PAGE (page (f, "detect")), find_locked (f), TRUE);
+  g_assert_true (ub_ui_wait (ub_ui_locked_listed, f->window, 10));
+  ub_detect_page_set_selected (UB_DETECT_PAGE (page (f, "detect")), ub_ui_find_listed (f->window, FALSE), TRUE);
   ub_ui_screenshot (GTK_WINDOW (f->window), "recovery-path-1-detect");
   ub_ui_click (page (f, "detect"), "_Continue");
   g_assert_cmpstr (visible_page (f), ==, "recovery-connect");
   ub_ui_screenshot (GTK_WINDOW (f->window), "recovery-path-2-connect");
   ub_ui_click (page (f, "recovery-connect"), "_Do It for Me (Demo)");
-  g_assert_true (ub_ui_wait (on_recovery_firmware, f, 15));
+  g_assert_true (ub_ui_wait (ub_ui_on_recovery_firmware, f->window, 15));
   assert_step (f, "Step 2 of 5: Choose the firmware");
-  g_assert_true (ub_ui_wait (firmware_settled, f, 30));
+  g_assert_true (ub_ui_wait (ub_ui_recovery_firmware_settled, f->window, 30));
   g_assert_null (ub_recovery_firmware_page_get_message (firmware_page (f)));
   roms = ub_recovery_firmware_page_get_roms (firmware_page (f));
   g_assert_cmpuint (roms->len, >=, 1);
@@ -497,7 +464,7 @@ test_from_locked_phone (Fixture *f, gconstpointer data)
     g_assert_nonnull (row);
     ub_ui_click (row, "Download and Use");
   }
-  g_assert_true (ub_ui_wait (firmware_settled, f, 60));
+  g_assert_true (ub_ui_wait (ub_ui_recovery_firmware_settled, f->window, 60));
   g_assert_nonnull (ub_recovery_firmware_page_get_approval (firmware_page (f)));
   ub_ui_click (page (f, "recovery-firmware"), "_Next");
   g_assert_cmpstr (visible_page (f), ==, "recovery-confirm");
@@ -597,7 +564,7 @@ test_offline (Fixture *f, gconstpointer data)
 
   g_setenv ("UNBRICK_UPDATE_SERVER", "http://127.0.0.1:1", TRUE);
   ub_window_start_recovery (f->window, ub_emu_demo_get_recovery_address (f->demo), f->info);
-  g_assert_true (ub_ui_wait (firmware_settled, f, 30));
+  g_assert_true (ub_ui_wait (ub_ui_recovery_firmware_settled, f->window, 30));
   g_assert_cmpuint (ub_recovery_firmware_page_get_roms (firmware_page (f))->len, ==, 0);
   message = ub_recovery_firmware_page_get_message (firmware_page (f));
   g_assert_nonnull (message);
@@ -608,7 +575,7 @@ test_offline (Fixture *f, gconstpointer data)
   /* back on line: Retry lists them */
   g_setenv ("UNBRICK_UPDATE_SERVER", ub_emu_demo_get_update_server_url (f->demo), TRUE);
   ub_recovery_firmware_page_set_phone (firmware_page (f), ub_emu_demo_get_recovery_address (f->demo), f->info);
-  g_assert_true (ub_ui_wait (firmware_settled, f, 30));
+  g_assert_true (ub_ui_wait (ub_ui_recovery_firmware_settled, f->window, 30));
   g_assert_cmpuint (ub_recovery_firmware_page_get_roms (firmware_page (f))->len, >=, 1);
   g_assert_null (ub_ui_find_by_label (page (f, "recovery-firmware"), GTK_TYPE_BUTTON, "_Retry"));
 }
