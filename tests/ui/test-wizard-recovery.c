@@ -22,6 +22,7 @@
 #include "ub-phone.h"
 #include "ub-recovery-confirm-page.h"
 #include "ub-recovery-firmware-page.h"
+#include "ub-rom-name.h"
 #include "ub-result-page.h"
 #include "ub-ui-test.h"
 #include "ub-window.h"
@@ -506,17 +507,18 @@ test_install_erases (Fixture *f, gconstpointer data)
     {
       g_autofree char *path = g_build_filename (dir, name, NULL);
       g_autofree char *content = NULL;
-      g_auto(GStrv) parts = g_strsplit (name, "_", -1);
+      g_autoptr(UbRomNameInfo) rom_name = ub_rom_name_parse (name);
       g_autofree char *md5 = NULL;
       g_autofree char *sha1 = NULL;
       gsize len;
 
-      if (!g_str_has_suffix (name, ".zip") || g_strv_length (parts) < 5)
+      if (!g_str_has_suffix (name, ".zip") || rom_name == NULL)
         continue;
       g_assert_true (g_file_get_contents (path, &content, &len, NULL));
       md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5, (const guchar *) content, len);
       sha1 = g_compute_checksum_for_data (G_CHECKSUM_SHA1, (const guchar *) content, len);
-      ub_emu_update_server_add_rom (server, ub_recovery_info_get_device (f->info), name, parts[2],
+      ub_emu_update_server_add_rom (server, ub_recovery_info_get_device (f->info), name,
+                                    rom_name->version,
                                     ub_recovery_info_get_codebase (f->info), md5, sha1, len, TRUE);
       n++;
     }
