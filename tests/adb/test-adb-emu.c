@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
 
 #include "ub-adb-error.h"
@@ -16,6 +15,7 @@
 #include "ub-emu-xiaomi-key.h"
 #include "ub-fastboot-error.h"
 #include "ub-mi-assistant.h"
+#include "ub-test-utils.h"
 
 #define PACKAGE_SIZE (3 * UB_SIDELOAD_BLOCK_SIZE + 12345)
 
@@ -23,7 +23,7 @@ typedef struct {
   char *dir;
   char *received_path;
   char *package_path;
-  guint8 *package;
+  GBytes *package;
   char *sha1;
   UbEmuRecovery *recovery;
   UbEmuAdbServer *server;
@@ -34,21 +34,14 @@ static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  guint32 x = 99;
 
-  f->dir = g_dir_make_tmp ("ub-adb-emu-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = ub_test_make_tmp_dir ("ub-adb-emu-XXXXXX");
   f->received_path = g_build_filename (f->dir, "received.zip", NULL);
   f->package_path = g_build_filename (f->dir, "package.zip", NULL);
-  f->package = g_malloc (PACKAGE_SIZE);
-  for (gsize i = 0; i < PACKAGE_SIZE; i++)
-    {
-      x = x * 1664525 + 1013904223;
-      f->package[i] = x >> 24;
-    }
-  g_assert_true (g_file_set_contents (f->package_path, (const char *) f->package,
+  f->package = ub_test_random_bytes (PACKAGE_SIZE, 99);
+  g_assert_true (g_file_set_contents (f->package_path, g_bytes_get_data (f->package, NULL),
                                       PACKAGE_SIZE, &error));
-  f->sha1 = g_compute_checksum_for_data (G_CHECKSUM_SHA1, f->package, PACKAGE_SIZE);
+  f->sha1 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA1, f->package);
   f->recovery = ub_emu_recovery_new (f->received_path);
   f->server = ub_emu_adb_server_new (f->recovery);
   g_assert_true (ub_emu_adb_server_start (f->server, 0, &error));
@@ -62,13 +55,11 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   ub_emu_adb_server_stop (f->server);
   g_clear_object (&f->server);
   g_clear_object (&f->recovery);
-  g_unlink (f->received_path);
-  g_unlink (f->package_path);
-  g_rmdir (f->dir);
+  ub_test_rm_rf (f->dir);
   g_free (f->dir);
   g_free (f->received_path);
   g_free (f->package_path);
-  g_free (f->package);
+  g_clear_pointer (&f->package, g_bytes_unref);
   g_free (f->sha1);
   g_free (f->address);
 }
@@ -161,7 +152,7 @@ test_full (Fixture *f, gconstpointer data)
   g_assert_cmpuint (p.served, >=, 2 * (guint64) PACKAGE_SIZE);
   g_assert_true (g_file_get_contents (f->received_path, &received, &received_len, NULL));
   g_assert_cmpuint (received_len, ==, PACKAGE_SIZE);
-  g_assert_true (memcmp (received, f->package, PACKAGE_SIZE) == 0);
+  g_assert_true (memcmp (received, g_bytes_get_data (f->package, NULL), PACKAGE_SIZE) == 0);
 
   g_assert_true (ub_mi_assistant_reboot (mi, UB_RECOVERY_REBOOT_BOOTLOADER, NULL, &error));
   g_assert_no_error (error);

@@ -13,6 +13,7 @@
 #include "ub-adb-tcp-transport.h"
 #include "ub-fastboot-error.h"
 #include "ub-mi-assistant.h"
+#include "ub-test-utils.h"
 
 /* ------------------------------------------------------------------ the fake device */
 
@@ -44,11 +45,8 @@ typedef struct {
   /* state */
   GByteArray *in;            /* host bytes not parsed yet */
   GByteArray *out;           /* device bytes not read yet */
-  gboolean cnxn_seen;
   gboolean dropped;
-  gboolean silent;
   guint32 host_stream;       /* local id of the host's current stream */
-  char *service;             /* of the current stream */
   guint n_request;           /* index in @requests */
   gint current_block;        /* -1: none */
   gsize block_got;
@@ -130,8 +128,7 @@ dev_next_request (FakeDevice *d)
       break;
     case END_SILENT:
     default:
-      d->silent = TRUE;
-      break;
+      break;                 /* no answer: the host waits */
     }
 }
 
@@ -147,7 +144,6 @@ dev_handle (FakeDevice       *d,
         d->violations++;
       if (h->arg0 != UB_ADB_VERSION || h->arg1 != UB_ADB_MAX_PAYLOAD)
         d->violations++;
-      d->cnxn_seen = TRUE;
       if (d->auth)
         {
           guint8 token[20] = { 1, 2, 3 };
@@ -178,8 +174,6 @@ dev_handle (FakeDevice       *d,
           d->violations++;
         g_ptr_array_add (d->opened, g_strdup (service));
         d->host_stream = h->arg0;
-        g_free (d->service);
-        d->service = g_strdup (service);
         if (g_str_has_prefix (service, "sideload-host:"))
           {
             g_free (d->sideload_service);
@@ -303,7 +297,6 @@ fake_device_free (FakeDevice *d)
 {
   g_byte_array_unref (d->in);
   g_byte_array_unref (d->out);
-  g_free (d->service);
   g_free (d->reboot_target);
   g_free (d->sideload_service);
   g_ptr_array_unref (d->opened);
@@ -820,20 +813,6 @@ test_reboot (void)
 
 /* ------------------------------------------------------------------ sideload */
 
-static guint8 *
-make_file (gsize size)
-{
-  guint8 *file = g_malloc (size);
-  guint32 x = 12345;
-
-  for (gsize i = 0; i < size; i++)
-    {
-      x = x * 1103515245 + 12345;
-      file[i] = x >> 16;
-    }
-  return file;
-}
-
 typedef struct {
   guint calls;
   guint64 last_served;
@@ -876,17 +855,17 @@ run_sideload (FakeDevice  *d,
               char       **message,
               GError     **error)
 {
-  g_autofree guint8 *file = make_file (FILE_SIZE);
+  g_autoptr(GBytes) file = ub_test_random_bytes (FILE_SIZE, 12345);
   g_autoptr(GInputStream) stream = NULL;
   g_autoptr(UbMiAssistant) mi = NULL;
 
-  d->file = file;
+  d->file = g_bytes_get_data (file, NULL);
   d->file_size = FILE_SIZE;
   d->requests = requests;
   d->end = end;
   d->final_text = final_text;
   mi = assistant_for (d);
-  stream = g_memory_input_stream_new_from_data (file, FILE_SIZE, NULL);
+  stream = g_memory_input_stream_new_from_bytes (file);
   return ub_mi_assistant_sideload (mi, stream, FILE_SIZE, "VALIDATE+token/=",
                                    progress != NULL ? on_progress : NULL, progress, message,
                                    progress != NULL ? progress->cancellable : NULL, error);
@@ -1102,7 +1081,7 @@ test_tcp (void)
   g_autoptr(UbMiAssistant) mi = NULL;
   g_autoptr(UbRecoveryInfo) info = NULL;
   g_autofree char *address = NULL;
-  g_autofree guint8 *file = make_file (FILE_SIZE);
+  g_autoptr(GBytes) file = ub_test_random_bytes (FILE_SIZE, 12345);
   g_autoptr(GInputStream) stream = NULL;
   Server server = { listener, d };
   GThread *thread;
@@ -1112,7 +1091,7 @@ test_tcp (void)
   g_assert_no_error (error);
   d->answers = g_hash_table_new (g_str_hash, g_str_equal);
   set_answer (d, "getdevice:", "sweet\n");
-  d->file = file;
+  d->file = g_bytes_get_data (file, NULL);
   d->file_size = FILE_SIZE;
   d->requests = requests_full;
   thread = g_thread_new ("fake-recovery", serve, &server);
@@ -1124,7 +1103,7 @@ test_tcp (void)
   info = ub_mi_assistant_read_info (mi, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (ub_recovery_info_get_device (info), ==, "sweet");
-  stream = g_memory_input_stream_new_from_data (file, FILE_SIZE, NULL);
+  stream = g_memory_input_stream_new_from_bytes (file);
   g_assert_true (ub_mi_assistant_sideload (mi, stream, FILE_SIZE, "T", NULL, NULL, NULL,
                                            NULL, &error));
   g_assert_no_error (error);

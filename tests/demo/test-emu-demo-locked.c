@@ -11,6 +11,8 @@
 #include "ub-emu-demo.h"
 #include "ub-emu-recovery.h"
 #include "ub-emu-xiaomi-key.h"
+#include "ub-fastboot-client.h"
+#include "ub-transport-open.h"
 #include "ub-update-server.h"
 
 #define CNXN 0x4e584e43u
@@ -25,40 +27,21 @@ connect_to (const char  *address,
   return g_socket_client_connect_to_host (client, address + 4, 0, NULL, error);
 }
 
-/* One fastboot command over fastboot's TCP protocol; the answer. */
+/* A fastboot variable of the phone at @address, through the client. */
 static char *
-fastboot_command (const char *address,
-                  const char *command)
+fastboot_getvar (const char *address,
+                 const char *name)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketConnection) connection = connect_to (address, &error);
-  GInputStream *in;
-  GOutputStream *out;
-  char handshake[4];
-  guint8 length[8];
-  guint64 n = strlen (command);
-  char answer[257] = { 0 };
-  gsize got = 0;
+  g_autoptr(UbTransport) transport = ub_transport_open (address, NULL, &error);
+  g_autoptr(UbFastbootClient) client = NULL;
+  char *value;
 
   g_assert_no_error (error);
-  in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
-  out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
-  g_assert_true (g_output_stream_write_all (out, "FB01", 4, NULL, NULL, &error));
-  g_assert_true (g_input_stream_read_all (in, handshake, 4, &got, NULL, &error));
-  g_assert_cmpmem (handshake, 2, "FB", 2);
-  for (int i = 0; i < 8; i++)
-    length[i] = (guint8) (n >> (56 - 8 * i));
-  g_assert_true (g_output_stream_write_all (out, length, 8, NULL, NULL, &error));
-  g_assert_true (g_output_stream_write_all (out, command, n, NULL, NULL, &error));
-  g_assert_true (g_input_stream_read_all (in, length, 8, &got, NULL, &error));
+  client = ub_fastboot_client_new (transport);
+  value = ub_fastboot_client_getvar (client, name, NULL, &error);
   g_assert_no_error (error);
-  n = 0;
-  for (int i = 0; i < 8; i++)
-    n = (n << 8) | length[i];
-  g_assert_cmpuint (n, <, sizeof answer);
-  g_assert_true (g_input_stream_read_all (in, answer, n, &got, NULL, &error));
-  g_assert_no_error (error);
-  return g_strndup (answer, n);
+  return value;
 }
 
 static void
@@ -126,13 +109,13 @@ test_locked_phone (void)
   g_assert_cmpstr (ub_emu_demo_get_locked_address (demo), ==, locked);
 
   /* a locked fastboot phone with its own serial, the demo ROM's product */
-  unlocked_var = fastboot_command (locked, "getvar:unlocked");
-  g_assert_cmpstr (unlocked_var, ==, "OKAYno");
-  serial_var = fastboot_command (locked, "getvar:serialno");
-  g_assert_cmpstr (serial_var, ==, "OKAY5c7e19a4");
-  product_var = fastboot_command (locked, "getvar:product");
-  g_assert_cmpstr (product_var, ==, "OKAYalioth");
-  g_assert_cmpstr (serial_var + 4, !=, ub_emu_phone_get_serial (ub_emu_demo_get_phone (demo)));
+  unlocked_var = fastboot_getvar (locked, "unlocked");
+  g_assert_cmpstr (unlocked_var, ==, "no");
+  serial_var = fastboot_getvar (locked, "serialno");
+  g_assert_cmpstr (serial_var, ==, "5c7e19a4");
+  product_var = fastboot_getvar (locked, "product");
+  g_assert_cmpstr (product_var, ==, "alioth");
+  g_assert_cmpstr (serial_var, !=, ub_emu_phone_get_serial (ub_emu_demo_get_phone (demo)));
 
   /* the recovery knows the same phone */
   recovery = ub_emu_demo_get_recovery (demo);

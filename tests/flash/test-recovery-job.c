@@ -543,13 +543,6 @@ test_fault_auth (Fixture       *fx,
   g_assert_cmpuint (ub_emu_recovery_get_bytes_received (fx->recovery), ==, 0);
 }
 
-static gboolean
-cancel_soon (gpointer user_data)
-{
-  ub_recovery_job_cancel (user_data);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 on_progress_cancel (UbRecoveryJob *job,
                     Fixture       *fx)
@@ -557,7 +550,7 @@ on_progress_cancel (UbRecoveryJob *job,
   if (ub_recovery_job_get_stage (job) == UB_RECOVERY_STAGE_CHECKING &&
       ub_progress_get_bytes_done (ub_recovery_job_get_progress (job)) > 0 &&
       ub_recovery_job_get_state (job) == UB_FLASH_JOB_RUNNING)
-    g_idle_add (cancel_soon, job);
+    ub_recovery_job_cancel (job);
 }
 
 /* Cancel between blocks: the phone stays in recovery, the next step says so. */

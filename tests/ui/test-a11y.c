@@ -390,12 +390,6 @@ test_advanced (Fixture *f, gconstpointer data)
 }
 
 static gboolean
-recovery_firmware_idle (gpointer page)
-{
-  return !ub_recovery_firmware_page_get_busy (page);
-}
-
-static gboolean
 recovery_result_shown (gpointer data)
 {
   Fixture *f = data;
@@ -429,13 +423,13 @@ test_recovery_flow (Fixture *f, gconstpointer data)
 
   ub_window_start_recovery (f->window, ub_emu_demo_get_recovery_address (f->demo), info);
   assert_focus_on (f, "recovery-firmware");
-  g_assert_true (ub_ui_wait (recovery_firmware_idle, firmware, 30));
+  g_assert_true (ub_ui_wait (ub_ui_recovery_firmware_settled, f->window, 30));
   roms = ub_recovery_firmware_page_get_roms (firmware);
   g_assert_cmpuint (roms->len, >, 0);
   assert_accessible (GTK_WINDOW (f->window), "recovery firmware, the list");
   ub_recovery_firmware_page_download (firmware, g_ptr_array_index (roms, roms->len - 1));
   assert_accessible (GTK_WINDOW (f->window), "recovery firmware, downloading");
-  g_assert_true (ub_ui_wait (recovery_firmware_idle, firmware, 60));
+  g_assert_true (ub_ui_wait (ub_ui_recovery_firmware_settled, f->window, 60));
   g_assert_nonnull (ub_recovery_firmware_page_get_approval (firmware));
   assert_focus_is (f, "recovery-firmware", "_Next");
   assert_accessible (GTK_WINDOW (f->window), "recovery firmware, approved");
@@ -455,20 +449,6 @@ test_recovery_flow (Fixture *f, gconstpointer data)
   g_settings_reset (settings, "download-folder");
 }
 
-static gboolean
-locked_ready (gpointer data)
-{
-  GListModel *phones = ub_detect_page_get_phones (data);
-
-  for (guint i = 0; i < g_list_model_get_n_items (phones); i++)
-    {
-      g_autoptr(UbPhone) phone = g_list_model_get_item (phones, i);
-      if (ub_phone_get_locked (phone))
-        return TRUE;
-    }
-  return FALSE;
-}
-
 /* The demo's locked phone: its row (a tick of its own), the page on how to
  * reach Mi Assistant mode with its picture and demo button, and back. */
 static void
@@ -479,7 +459,7 @@ test_recovery_connect (Fixture *f, gconstpointer data)
 
   ub_window_add_demo_locked_phone (f->window);
   g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 10));
-  g_assert_true (ub_ui_wait (locked_ready, detect, 60));
+  g_assert_true (ub_ui_wait (ub_ui_locked_listed, f->window, 60));
   for (guint i = 0; i < g_list_model_get_n_items (phones); i++)
     {
       g_autoptr(UbPhone) phone = g_list_model_get_item (phones, i);

@@ -22,6 +22,7 @@
 #include "ub-phone.h"
 #include "ub-recovery-confirm-page.h"
 #include "ub-recovery-firmware-page.h"
+#include "ub-rom-name.h"
 #include "ub-result-page.h"
 #include "ub-ui-test.h"
 #include "ub-window.h"
@@ -105,12 +106,6 @@ firmware_page (Fixture *f)
 }
 
 static gboolean
-firmware_settled (gpointer data)
-{
-  return !ub_recovery_firmware_page_get_busy (firmware_page (data));
-}
-
-static gboolean
 on_result_page (gpointer data)
 {
   Fixture *f = data;
@@ -185,14 +180,14 @@ test_install (Fixture *f, gconstpointer data)
                                    "Your phone’s model, system version and serial number are sent to Xiaomi’s update server."));
   g_assert_true (ub_ui_shows_text (page (f, "recovery-firmware"), model));
   g_assert_true (ub_ui_shows_text (page (f, "recovery-firmware"), ub_recovery_info_get_version (f->info)));
-  g_assert_true (ub_ui_wait (firmware_settled, f, 30));
+  g_assert_true (ub_ui_wait (ub_ui_recovery_firmware_settled, f->window, 30));
   g_assert_null (ub_recovery_firmware_page_get_message (firmware_page (f)));
 
-  /* the ROMs Xiaomi offers: the one installed now first */
+  /* the ROMs Xiaomi offers (the demo's two): the one installed now first */
   roms = ub_recovery_firmware_page_get_roms (firmware_page (f));
-  g_assert_cmpuint (roms->len, >=, 1);
-  if (ub_update_rom_get_is_current (g_ptr_array_index (roms, 0)))
-    g_assert_true (ub_ui_shows_text (page (f, "recovery-firmware"), "Installed now"));
+  g_assert_cmpuint (roms->len, ==, 2);
+  g_assert_true (ub_update_rom_get_is_current (g_ptr_array_index (roms, 0)));
+  g_assert_true (ub_ui_shows_text (page (f, "recovery-firmware"), "Installed now"));
   for (guint i = 1; i < roms->len; i++)
     g_assert_false (ub_update_rom_get_is_current (g_ptr_array_index (roms, i)));
   latest = g_ptr_array_index (roms, roms->len - 1);
@@ -203,7 +198,7 @@ test_install (Fixture *f, gconstpointer data)
   /* Download and Use: the download panel, then the MD5 and Xiaomi's approval */
   ub_recovery_firmware_page_download (firmware_page (f), latest);
   g_assert_true (ub_recovery_firmware_page_get_busy (firmware_page (f)));
-  g_assert_true (ub_ui_wait (firmware_settled, f, 60));
+  g_assert_true (ub_ui_wait (ub_ui_recovery_firmware_settled, f->window, 60));
   g_assert_null (ub_download_panel_get_error (UB_DOWNLOAD_PANEL (
     ub_recovery_firmware_page_get_download_panel (firmware_page (f)))));
   g_assert_nonnull (ub_recovery_firmware_page_get_approval (firmware_page (f)));
@@ -272,7 +267,7 @@ static gboolean
 firmware_refused (gpointer data)
 {
   Fixture *f = data;
-  return firmware_settled (f) && ub_recovery_firmware_page_get_message (firmware_page (f)) != NULL;
+  return ub_ui_recovery_firmware_settled (f->window) && ub_recovery_firmware_page_get_message (firmware_page (f)) != NULL;
 }
 
 /* Xiaomi refuses the file: its words and what to do; the factory reset it
@@ -295,7 +290,7 @@ test_refusal_then_factory_reset (Fixture *f, gconstpointer data)
   g_assert_true (g_file_set_contents (zip, "PK\003\004 not the firmware for this phone", -1, NULL));
 
   ub_window_start_recovery (f->window, ub_emu_demo_get_recovery_address (f->demo), f->info);
-  g_assert_true (ub_ui_wait (firmware_settled, f, 30));
+  g_assert_true (ub_ui_wait (ub_ui_recovery_firmware_settled, f->window, 30));
   ub_recovery_firmware_page_open (firmware_page (f), zip);
   g_assert_true (ub_ui_wait (firmware_refused, f, 30));
   g_assert_null (ub_recovery_firmware_page_get_approval (firmware_page (f)));
@@ -344,11 +339,11 @@ go_to_recovery_confirm (Fixture *f)
   GPtrArray *roms;
 
   ub_window_start_recovery (f->window, ub_emu_demo_get_recovery_address (f->demo), f->info);
-  g_assert_true (ub_ui_wait (firmware_settled, f, 30));
+  g_assert_true (ub_ui_wait (ub_ui_recovery_firmware_settled, f->window, 30));
   roms = ub_recovery_firmware_page_get_roms (firmware_page (f));
   g_assert_cmpuint (roms->len, >=, 1);
   ub_recovery_firmware_page_download (firmware_page (f), g_ptr_array_index (roms, roms->len - 1));
-  g_assert_true (ub_ui_wait (firmware_settled, f, 60));
+  g_assert_true (ub_ui_wait (ub_ui_recovery_firmware_settled, f->window, 60));
   g_assert_nonnull (ub_recovery_firmware_page_get_approval (firmware_page (f)));
   ub_ui_click (page (f, "recovery-firmware"), "_Next");
   g_assert_cmpstr (visible_page (f), ==, "recovery-confirm");
@@ -438,33 +433,6 @@ test_cancel (Fixture *f, gconstpointer data)
   ub_emu_recovery_set_fault (recovery, UB_EMU_RECOVERY_FAULT_NONE, 0, 0);
 }
 
-static UbPhone *
-find_locked (Fixture *f)
-{
-  GListModel *phones = ub_detect_page_get_phones (UB_DETECT_PAGE (page (f, "detect")));
-
-  for (guint i = 0; i < g_list_model_get_n_items (phones); i++)
-    {
-      g_autoptr(UbPhone) phone = g_list_model_get_item (phones, i);
-
-      if (ub_phone_get_locked (phone))
-        return phone;
-    }
-  return NULL;
-}
-
-static gboolean
-locked_listed (gpointer data)
-{
-  return find_locked (data) != NULL;
-}
-
-static gboolean
-on_recovery_firmware (gpointer data)
-{
-  return g_strcmp0 (visible_page (data), "recovery-firmware") == 0;
-}
-
 /* The whole path as a person takes it: the locked fastboot phone → how to
  * reach Mi Assistant mode → the phone there (the demo does it) → firmware
  * from Xiaomi → Confirm → Install → Result, a screenshot of each page. */
@@ -474,16 +442,16 @@ test_from_locked_phone (Fixture *f, gconstpointer data)
   UbEmuRecovery *recovery = ub_emu_demo_get_recovery (f->demo);
   GPtrArray *roms;
 
-  g_assert_true (ub_ui_wait (locked_listed, f, 10));
-  ub_detect_page_set_selected (UB_DETECT_PAGE (page (f, "detect")), find_locked (f), TRUE);
+  g_assert_true (ub_ui_wait (ub_ui_locked_listed, f->window, 10));
+  ub_detect_page_set_selected (UB_DETECT_PAGE (page (f, "detect")), ub_ui_find_listed (f->window, FALSE), TRUE);
   ub_ui_screenshot (GTK_WINDOW (f->window), "recovery-path-1-detect");
   ub_ui_click (page (f, "detect"), "_Continue");
   g_assert_cmpstr (visible_page (f), ==, "recovery-connect");
   ub_ui_screenshot (GTK_WINDOW (f->window), "recovery-path-2-connect");
   ub_ui_click (page (f, "recovery-connect"), "_Do It for Me (Demo)");
-  g_assert_true (ub_ui_wait (on_recovery_firmware, f, 15));
+  g_assert_true (ub_ui_wait (ub_ui_on_recovery_firmware, f->window, 15));
   assert_step (f, "Step 2 of 5: Choose the firmware");
-  g_assert_true (ub_ui_wait (firmware_settled, f, 30));
+  g_assert_true (ub_ui_wait (ub_ui_recovery_firmware_settled, f->window, 30));
   g_assert_null (ub_recovery_firmware_page_get_message (firmware_page (f)));
   roms = ub_recovery_firmware_page_get_roms (firmware_page (f));
   g_assert_cmpuint (roms->len, >=, 1);
@@ -497,7 +465,7 @@ test_from_locked_phone (Fixture *f, gconstpointer data)
     g_assert_nonnull (row);
     ub_ui_click (row, "Download and Use");
   }
-  g_assert_true (ub_ui_wait (firmware_settled, f, 60));
+  g_assert_true (ub_ui_wait (ub_ui_recovery_firmware_settled, f->window, 60));
   g_assert_nonnull (ub_recovery_firmware_page_get_approval (firmware_page (f)));
   ub_ui_click (page (f, "recovery-firmware"), "_Next");
   g_assert_cmpstr (visible_page (f), ==, "recovery-confirm");
@@ -539,17 +507,18 @@ test_install_erases (Fixture *f, gconstpointer data)
     {
       g_autofree char *path = g_build_filename (dir, name, NULL);
       g_autofree char *content = NULL;
-      g_auto(GStrv) parts = g_strsplit (name, "_", -1);
+      g_autoptr(UbRomNameInfo) rom_name = ub_rom_name_parse (name);
       g_autofree char *md5 = NULL;
       g_autofree char *sha1 = NULL;
       gsize len;
 
-      if (!g_str_has_suffix (name, ".zip") || g_strv_length (parts) < 5)
+      if (!g_str_has_suffix (name, ".zip") || rom_name == NULL)
         continue;
       g_assert_true (g_file_get_contents (path, &content, &len, NULL));
       md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5, (const guchar *) content, len);
       sha1 = g_compute_checksum_for_data (G_CHECKSUM_SHA1, (const guchar *) content, len);
-      ub_emu_update_server_add_rom (server, ub_recovery_info_get_device (f->info), name, parts[2],
+      ub_emu_update_server_add_rom (server, ub_recovery_info_get_device (f->info), name,
+                                    rom_name->version,
                                     ub_recovery_info_get_codebase (f->info), md5, sha1, len, TRUE);
       n++;
     }
@@ -597,7 +566,7 @@ test_offline (Fixture *f, gconstpointer data)
 
   g_setenv ("UNBRICK_UPDATE_SERVER", "http://127.0.0.1:1", TRUE);
   ub_window_start_recovery (f->window, ub_emu_demo_get_recovery_address (f->demo), f->info);
-  g_assert_true (ub_ui_wait (firmware_settled, f, 30));
+  g_assert_true (ub_ui_wait (ub_ui_recovery_firmware_settled, f->window, 30));
   g_assert_cmpuint (ub_recovery_firmware_page_get_roms (firmware_page (f))->len, ==, 0);
   message = ub_recovery_firmware_page_get_message (firmware_page (f));
   g_assert_nonnull (message);
@@ -608,7 +577,7 @@ test_offline (Fixture *f, gconstpointer data)
   /* back on line: Retry lists them */
   g_setenv ("UNBRICK_UPDATE_SERVER", ub_emu_demo_get_update_server_url (f->demo), TRUE);
   ub_recovery_firmware_page_set_phone (firmware_page (f), ub_emu_demo_get_recovery_address (f->demo), f->info);
-  g_assert_true (ub_ui_wait (firmware_settled, f, 30));
+  g_assert_true (ub_ui_wait (ub_ui_recovery_firmware_settled, f->window, 30));
   g_assert_cmpuint (ub_recovery_firmware_page_get_roms (firmware_page (f))->len, >=, 1);
   g_assert_null (ub_ui_find_by_label (page (f, "recovery-firmware"), GTK_TYPE_BUTTON, "_Retry"));
 }

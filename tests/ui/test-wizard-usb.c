@@ -224,12 +224,6 @@ locked_ready (gpointer data)
   return selected->len == 1 && ub_phone_get_locked (g_ptr_array_index (selected, 0));
 }
 
-static gboolean
-on_recovery_path (gpointer data)
-{
-  return g_strcmp0 (visible_page (data), "recovery-firmware") == 0;
-}
-
 /* A locked phone on USB: Continue explains the keys; the phone then leaves
  * the bus in fastboot mode and comes back in Mi Assistant mode (an adb
  * interface, same serial), which the page finds by itself. */
@@ -255,7 +249,7 @@ test_locked_to_mi_assistant (Fixture *f, gconstpointer data)
   ub_emu_recovery_set_info (recovery, "sn", "8d1cac2");
   device = ub_emu_usb_add_recovery (bus, recovery, "1-30", &error);
   g_assert_no_error (error);
-  g_assert_true (ub_ui_wait (on_recovery_path, f, 20));
+  g_assert_true (ub_ui_wait (ub_ui_on_recovery_firmware, f->window, 20));
   g_assert_true (ub_ui_shows_text (page (f, "detect"), "Mi Assistant mode"));
   g_assert_true (ub_ui_shows_text (page (f, "detect"), "Serial 8d1cac2"));
   ub_ui_screenshot (GTK_WINDOW (f->window), "usb-recovery-found");

@@ -7,6 +7,7 @@
 #include "ub-detect-page.h"
 #include "ub-firmware-page.h"
 #include "ub-mnemonic.h"
+#include "ub-recovery-firmware-page.h"
 #include "ub-ui-test.h"
 
 static gboolean
@@ -241,4 +242,41 @@ gboolean
 ub_ui_on_result_page (gpointer window)
 {
   return g_strcmp0 (gtk_stack_get_visible_child_name (ub_window_get_stack (window)), "result") == 0;
+}
+
+UbPhone *
+ub_ui_find_listed (gpointer window,
+                   gboolean recovery)
+{
+  GListModel *phones =
+    ub_detect_page_get_phones (UB_DETECT_PAGE (ub_window_get_page (window, "detect")));
+
+  for (guint i = 0; i < g_list_model_get_n_items (phones); i++)
+    {
+      g_autoptr(UbPhone) phone = g_list_model_get_item (phones, i);
+
+      if (recovery ? ub_phone_get_recovery_info (phone) != NULL : ub_phone_get_locked (phone))
+        return phone;
+    }
+  return NULL;
+}
+
+gboolean
+ub_ui_locked_listed (gpointer window)
+{
+  return ub_ui_find_listed (window, FALSE) != NULL;
+}
+
+gboolean
+ub_ui_on_recovery_firmware (gpointer window)
+{
+  return g_strcmp0 (gtk_stack_get_visible_child_name (ub_window_get_stack (window)),
+                    "recovery-firmware") == 0;
+}
+
+gboolean
+ub_ui_recovery_firmware_settled (gpointer window)
+{
+  return !ub_recovery_firmware_page_get_busy (
+    UB_RECOVERY_FIRMWARE_PAGE (ub_window_get_page (window, "recovery-firmware")));
 }

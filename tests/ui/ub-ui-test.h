@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "ub-phone.h"
 #include "ub-window.h"
 
 G_BEGIN_DECLS
@@ -42,5 +43,15 @@ gboolean          ub_ui_phone_ready       (gpointer     window);
 gboolean          ub_ui_firmware_settled  (gpointer     window);
 gboolean          ub_ui_checks_done       (gpointer     window);
 gboolean          ub_ui_on_result_page    (gpointer     window);
+
+/* The first phone in @window's detect list that is locked (or, @recovery, in
+ * Mi Assistant mode), or NULL; the list keeps the reference. */
+UbPhone          *ub_ui_find_listed       (gpointer     window,
+                                           gboolean     recovery);
+/* Conditions for ub_ui_wait() on a UbWindow: a locked phone is listed; the
+ * recovery-firmware page is shown; that page is not busy. */
+gboolean          ub_ui_locked_listed             (gpointer window);
+gboolean          ub_ui_on_recovery_firmware      (gpointer window);
+gboolean          ub_ui_recovery_firmware_settled (gpointer window);
 
 G_END_DECLS

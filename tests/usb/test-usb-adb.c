@@ -92,22 +92,20 @@ test_sideload (Fixture *fx, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(UbMiAssistant) mi = NULL;
-  g_autofree guint8 *package = g_malloc (PACKAGE_SIZE);
+  g_autoptr(GBytes) package = ub_test_random_bytes (PACKAGE_SIZE, 13);
   g_autofree char *sha1 = NULL;
   g_autofree char *token = NULL;
   g_autofree char *message = NULL;
   g_autoptr(GInputStream) stream = NULL;
   UbEmuUsbStats st;
 
-  for (gsize i = 0; i < PACKAGE_SIZE; i++)
-    package[i] = (guint8) (i * 13 + (i >> 9));
-  sha1 = g_compute_checksum_for_data (G_CHECKSUM_SHA1, package, PACKAGE_SIZE);
+  sha1 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA1, package);
   token = ub_emu_token_sign ("3f6a2b91", "V12.5.6.0.RGGMIXM", "2", sha1, &error);
   g_assert_no_error (error);
 
   mi = ub_mi_assistant_open (NULL, NULL, &error);
   g_assert_no_error (error);
-  stream = g_memory_input_stream_new_from_data (package, PACKAGE_SIZE, NULL);
+  stream = g_memory_input_stream_new_from_bytes (package);
   g_assert_true (ub_mi_assistant_sideload (mi, stream, PACKAGE_SIZE, token, NULL, NULL,
                                            &message, NULL, &error));
   g_assert_no_error (error);

@@ -28,6 +28,7 @@ typedef struct {
   char              *rom;
   char              *received;
   GBytes            *package;
+  char              *md5;      /* the ROM's, as the update server lists it */
   UbEmuRecovery     *recovery;
   UbEmuUsbDevice    *dev;
   UbEmuUpdateServer *fake;
@@ -38,7 +39,6 @@ fixture_setup (Fixture       *fx,
                gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *md5 = NULL;
   g_autofree char *sha1 = NULL;
 
   fx->dir = ub_test_make_tmp_dir ("ub-usb-recovery-job-XXXXXX");
@@ -46,14 +46,14 @@ fixture_setup (Fixture       *fx,
   fx->rom = ub_test_write_file (fx->dir, ROM_NAME, g_bytes_get_data (fx->package, NULL),
                                 PACKAGE_SIZE);
   fx->received = g_build_filename (fx->dir, "received.zip", NULL);
-  md5 = ub_test_md5_of_file (fx->rom);
+  fx->md5 = ub_test_md5_of_file (fx->rom);
   sha1 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA1, fx->package);
   fx->recovery = ub_emu_recovery_new (fx->received);
   fx->dev = ub_emu_usb_add_recovery (bus, fx->recovery, NULL, &error);
   g_assert_no_error (error);
   fx->fake = ub_emu_update_server_new ();
-  ub_emu_update_server_add_rom (fx->fake, "begonia", ROM_NAME, "V14.0.9.0.TKFMIXM", "11.0", md5,
-                                sha1, PACKAGE_SIZE, FALSE);
+  ub_emu_update_server_add_rom (fx->fake, "begonia", ROM_NAME, "V14.0.9.0.TKFMIXM", "11.0",
+                                fx->md5, sha1, PACKAGE_SIZE, FALSE);
   ub_emu_update_server_start (fx->fake, &error);
   g_assert_no_error (error);
 }
@@ -72,6 +72,7 @@ fixture_teardown (Fixture       *fx,
   ub_test_rm_rf (fx->dir);
   g_free (fx->dir);
   g_free (fx->rom);
+  g_free (fx->md5);
   g_free (fx->received);
 }
 
@@ -90,7 +91,6 @@ test_install (Fixture       *fx,
                                       "/updates/miotaV3.php", NULL);
   g_autofree char *address = NULL;
   g_autofree char *contents = NULL;
-  g_autofree char *md5 = ub_test_md5_of_file (fx->rom);
   gsize len = 0;
 
   /* the only adb phone on USB, as the CLI finds it */
@@ -103,7 +103,7 @@ test_install (Fixture       *fx,
   ub_mi_assistant_close (phone);
   query = ub_update_query_new_from_info (info);
   ub_update_server_set_urls (server, url, url);
-  approval = ub_update_server_approve (server, query, md5, NULL, &error);
+  approval = ub_update_server_approve (server, query, fx->md5, NULL, &error);
   g_assert_no_error (error);
 
   job = ub_recovery_job_new_install (address, query->serial, fx->rom, approval);
