@@ -94,18 +94,9 @@ on_progress_changed (UbProgress *progress, UbDownloadPanel *self)
     }
   if (total > 0)
     {
-      g_autofree char *total_text = ub_format_size (total);
-      g_autofree char *rate = ub_format_rate (ub_progress_get_rate (progress));
-      g_autofree char *left = ub_format_time_left (ub_progress_get_seconds_left (progress));
-
       gtk_progress_bar_set_fraction (self->progress_bar, (double) done / total);
-      if (rate != NULL && left != NULL)
-        {
-          /* TRANSLATORS: "1.2 GB of 5.6 GB · 4.1 MB/s · about 20 minutes left" */
-          text = g_strdup_printf (_("%s of %s · %s · %s"), done_text, total_text, rate, left);
-        }
-      else
-        text = g_strdup_printf (_("%s of %s"), done_text, total_text);
+      text = ub_format_transfer (done, total, ub_progress_get_rate (progress),
+                                 ub_progress_get_seconds_left (progress));
     }
   else
     {

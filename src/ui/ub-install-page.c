@@ -79,21 +79,18 @@ format_speed (UbProgress *progress, UbProgress *part)
 {
   guint64 done_bytes = ub_progress_get_bytes_done (part);
   guint64 total_bytes = ub_progress_get_bytes_total (part);
-  g_autofree char *speed = ub_format_rate (ub_progress_get_rate (progress));
-  g_autofree char *left = ub_format_time_left (ub_progress_get_seconds_left (progress));
-  g_autofree char *done = ub_format_size (done_bytes);
-  g_autofree char *total = ub_format_size (total_bytes);
 
   if (done_bytes == 0 && total_bytes == 0)
     return g_strdup ("");
   if (total_bytes == 0)
-    return speed != NULL ? g_strdup_printf ("%s · %s", done, speed) : g_strdup (done);
-  /* TRANSLATORS: "1.2 GB of 5.6 GB · 38.2 MB/s · about 2 minutes left" */
-  if (speed != NULL && left != NULL)
-    return g_strdup_printf (_("%s of %s · %s · %s"), done, total, speed, left);
-  if (speed != NULL)
-    return g_strdup_printf (_("%s of %s · %s"), done, total, speed);
-  return g_strdup_printf (_("%s of %s"), done, total);
+    {
+      g_autofree char *speed = ub_format_rate (ub_progress_get_rate (progress));
+      g_autofree char *done = ub_format_size (done_bytes);
+
+      return speed != NULL ? g_strdup_printf ("%s · %s", done, speed) : g_strdup (done);
+    }
+  return ub_format_transfer (done_bytes, total_bytes, ub_progress_get_rate (progress),
+                             ub_progress_get_seconds_left (progress));
 }
 
 static void
