@@ -350,8 +350,10 @@ ub_install_page_init (UbInstallPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->log = g_string_new (NULL);
   /* one line each: a change never needs a height-for-width relayout */
+  gtk_label_set_wrap (self->stage_label, FALSE);
   gtk_label_set_ellipsize (self->stage_label, PANGO_ELLIPSIZE_END);
   gtk_label_set_single_line_mode (self->stage_label, TRUE);
+  gtk_label_set_wrap (self->speed_label, FALSE);
   gtk_label_set_ellipsize (self->speed_label, PANGO_ELLIPSIZE_END);
   gtk_label_set_single_line_mode (self->speed_label, TRUE);
 }
