@@ -16,7 +16,6 @@ struct _UbInstallPage
   GtkProgressBar  *progress_bar;
   GtkLabel        *stage_label;
   GtkLabel        *speed_label;
-  GtkExpander     *log_expander;
   GtkTextView     *log_view;
   GtkButton       *cancel_button;
 
@@ -240,13 +239,6 @@ ub_install_page_get_fraction (UbInstallPage *self)
 }
 
 const char *
-ub_install_page_get_stage_text (UbInstallPage *self)
-{
-  g_return_val_if_fail (UB_IS_INSTALL_PAGE (self), NULL);
-  return gtk_label_get_text (self->stage_label);
-}
-
-const char *
 ub_install_page_get_log (UbInstallPage *self)
 {
   g_return_val_if_fail (UB_IS_INSTALL_PAGE (self), NULL);
@@ -338,7 +330,6 @@ ub_install_page_class_init (UbInstallPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UbInstallPage, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, UbInstallPage, stage_label);
   gtk_widget_class_bind_template_child (widget_class, UbInstallPage, speed_label);
-  gtk_widget_class_bind_template_child (widget_class, UbInstallPage, log_expander);
   gtk_widget_class_bind_template_child (widget_class, UbInstallPage, log_view);
   gtk_widget_class_bind_template_child (widget_class, UbInstallPage, cancel_button);
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);

@@ -743,14 +743,6 @@ ub_recovery_firmware_page_set_demo (UbRecoveryFirmwarePage *self, UbEmuDemo *dem
   g_clear_object (&self->server);
 }
 
-void
-ub_recovery_firmware_page_set_mirrors (UbRecoveryFirmwarePage *self, const char * const *mirrors)
-{
-  g_return_if_fail (UB_IS_RECOVERY_FIRMWARE_PAGE (self));
-  g_strfreev (self->mirrors);
-  self->mirrors = mirrors != NULL ? g_strdupv ((char **) mirrors) : ub_rom_catalog_dup_default_mirrors ();
-}
-
 GPtrArray *
 ub_recovery_firmware_page_get_roms (UbRecoveryFirmwarePage *self)
 {
