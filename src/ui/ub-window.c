@@ -46,9 +46,6 @@ struct _UbWindow
   char            *page_before_advanced;
   guint            inhibit_cookie;
   gboolean         close_confirmed;
-  /* the phone in Mi Assistant mode this run is for (ub_window_start_recovery) */
-  char            *recovery_address;
-  UbRecoveryInfo  *recovery_info;
   gboolean         recovery_mode;
 };
 
@@ -445,9 +442,6 @@ ub_window_start_recovery (UbWindow *self, const char *address, UbRecoveryInfo *i
   g_return_if_fail (UB_IS_RECOVERY_INFO (info));
   if (ub_window_get_busy (self))
     return;
-  g_free (self->recovery_address);
-  self->recovery_address = g_strdup (address);
-  g_set_object (&self->recovery_info, info);
   self->recovery_mode = TRUE;
   ub_recovery_firmware_page_set_phone (self->recovery_firmware_page, address, info);
   ub_window_show_page (self, "recovery-firmware");
@@ -457,10 +451,11 @@ static void
 on_recovery_firmware_continue (UbWindow *self)
 {
   UbRomApproval *approval = ub_recovery_firmware_page_get_approval (self->recovery_firmware_page);
+  UbRecoveryInfo *info = ub_recovery_firmware_page_get_info (self->recovery_firmware_page);
 
-  if (approval == NULL || self->recovery_info == NULL)
+  if (approval == NULL || info == NULL)
     return;
-  ub_recovery_confirm_page_set (self->recovery_confirm_page, self->recovery_info,
+  ub_recovery_confirm_page_set (self->recovery_confirm_page, info,
                                 ub_recovery_firmware_page_get_path (self->recovery_firmware_page), approval);
   ub_window_show_page (self, "recovery-confirm");
 }
@@ -469,9 +464,11 @@ on_recovery_firmware_continue (UbWindow *self)
 static void
 on_recovery_factory_reset (UbWindow *self)
 {
-  if (self->recovery_info == NULL)
+  UbRecoveryInfo *info = ub_recovery_firmware_page_get_info (self->recovery_firmware_page);
+
+  if (info == NULL)
     return;
-  ub_recovery_confirm_page_set (self->recovery_confirm_page, self->recovery_info, NULL, NULL);
+  ub_recovery_confirm_page_set (self->recovery_confirm_page, info, NULL, NULL);
   ub_window_show_page (self, "recovery-confirm");
 }
 
@@ -479,7 +476,8 @@ static void
 start_recovery_job (UbWindow *self, UbRecoveryJob *job)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *title = ub_recovery_confirm_page_dup_phone_title (self->recovery_info);
+  g_autofree char *title =
+    ub_recovery_confirm_page_dup_phone_title (ub_recovery_firmware_page_get_info (self->recovery_firmware_page));
 
   if (!ub_install_page_start (self->install_page, job, title, &error))
     {
@@ -496,12 +494,13 @@ on_recovery_install (UbWindow *self)
 {
   UbRomApproval *approval = ub_recovery_firmware_page_get_approval (self->recovery_firmware_page);
   const char *path = ub_recovery_firmware_page_get_path (self->recovery_firmware_page);
+  UbRecoveryInfo *info = ub_recovery_firmware_page_get_info (self->recovery_firmware_page);
   g_autoptr(UbRecoveryJob) job = NULL;
 
-  if (approval == NULL || path == NULL || self->recovery_info == NULL)
+  if (approval == NULL || path == NULL || info == NULL)
     return;
-  job = ub_recovery_job_new_install (self->recovery_address, ub_recovery_info_get_serial (self->recovery_info),
-                                     path, approval);
+  job = ub_recovery_job_new_install (ub_recovery_firmware_page_get_address (self->recovery_firmware_page),
+                                     ub_recovery_info_get_serial (info), path, approval);
   /* an install Xiaomi says erases the data was confirmed in the dialog */
   ub_recovery_job_set_confirmed (job, TRUE);
   start_recovery_job (self, job);
@@ -510,11 +509,13 @@ on_recovery_install (UbWindow *self)
 static void
 on_recovery_wipe (UbWindow *self)
 {
+  UbRecoveryInfo *info = ub_recovery_firmware_page_get_info (self->recovery_firmware_page);
   g_autoptr(UbRecoveryJob) job = NULL;
 
-  if (self->recovery_info == NULL)
+  if (info == NULL)
     return;
-  job = ub_recovery_job_new_wipe_data (self->recovery_address, ub_recovery_info_get_serial (self->recovery_info));
+  job = ub_recovery_job_new_wipe_data (ub_recovery_firmware_page_get_address (self->recovery_firmware_page),
+                                       ub_recovery_info_get_serial (info));
   ub_recovery_job_set_confirmed (job, TRUE);
   start_recovery_job (self, job);
 }
@@ -545,7 +546,8 @@ static void
 on_install_finished (UbWindow *self)
 {
   UbRecoveryJob *job = ub_install_page_get_job (self->install_page);
-  g_autofree char *title = ub_recovery_confirm_page_dup_phone_title (self->recovery_info);
+  g_autofree char *title =
+    ub_recovery_confirm_page_dup_phone_title (ub_recovery_firmware_page_get_info (self->recovery_firmware_page));
   gboolean succeeded = ub_recovery_job_get_state (job) == UB_FLASH_JOB_SUCCEEDED;
 
   uninhibit (self);
@@ -674,8 +676,6 @@ ub_window_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_pointer (&self->phones, g_ptr_array_unref);
   g_clear_pointer (&self->page_before_advanced, g_free);
-  g_clear_pointer (&self->recovery_address, g_free);
-  g_clear_object (&self->recovery_info);
   G_OBJECT_CLASS (ub_window_parent_class)->dispose (object);
 }
 
