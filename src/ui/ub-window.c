@@ -247,12 +247,6 @@ locked_phone_enabled (GObject *source, GAsyncResult *result, gpointer user_data)
   locked_setup_free (setup);
 }
 
-static void
-setup_recovery_demo (UbWindow *self, UbEmuDemo *demo)
-{
-  ub_recovery_connect_page_setup (self->recovery_connect_page, self->detect_page, demo);
-}
-
 /* --demo: the locked demo phone (Mi Assistant path) next to the unlocked
  * one. Setting it up packs the demo ROMs (seconds): on a worker thread. */
 void
@@ -366,15 +360,16 @@ on_confirm_resume (UbWindow *self)
   start_flash_from (self, FALSE, TRUE);
 }
 
+/* A notification when the window is not in front; @heading says what ended. */
 static void
-notify_result (UbWindow *self, gboolean succeeded)
+notify_result (UbWindow *self, gboolean succeeded, const char *heading)
 {
   GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
   g_autoptr(GNotification) notification = NULL;
 
   if (app == NULL || gtk_window_is_active (GTK_WINDOW (self)))
     return;
-  notification = g_notification_new (succeeded ? _("Flashing finished") : _("Flashing did not finish"));
+  notification = g_notification_new (heading);
   g_notification_set_body (notification,
                            succeeded ? _("Your phone is restarting. The first start can take up to 10 minutes.")
                                      : _("Open Unbrick to see what happened and what to do next."));
@@ -393,7 +388,7 @@ on_flash_finished (UbWindow *self)
   self->recovery_mode = FALSE;
   ub_result_page_show (self->result_page, self->phones);
   ub_window_show_page (self, "result");
-  notify_result (self, succeeded);
+  notify_result (self, succeeded, succeeded ? _("Flashing finished") : _("Flashing did not finish"));
   if (self->close_confirmed)
     gtk_window_close (GTK_WINDOW (self));
 }
@@ -521,40 +516,22 @@ on_recovery_wipe (UbWindow *self)
 }
 
 static void
-notify_recovery_result (UbWindow *self, UbRecoveryJob *job, gboolean succeeded)
-{
-  GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
-  gboolean wipe = ub_recovery_job_get_kind (job) == UB_RECOVERY_JOB_WIPE_DATA;
-  g_autoptr(GNotification) notification = NULL;
-
-  if (app == NULL || gtk_window_is_active (GTK_WINDOW (self)))
-    return;
-  if (succeeded)
-    notification = g_notification_new (wipe ? _("All data erased") : _("Installing finished"));
-  else
-    notification = g_notification_new (wipe ? _("The factory reset did not finish")
-                                            : _("Installing did not finish"));
-  g_notification_set_body (notification,
-                           succeeded ? _("Your phone is restarting. The first start can take up to 10 minutes.")
-                                     : _("Open Unbrick to see what happened and what to do next."));
-  g_notification_set_priority (notification,
-                               succeeded ? G_NOTIFICATION_PRIORITY_NORMAL : G_NOTIFICATION_PRIORITY_HIGH);
-  g_application_send_notification (app, "flash-result", notification);
-}
-
-static void
 on_install_finished (UbWindow *self)
 {
   UbRecoveryJob *job = ub_install_page_get_job (self->install_page);
   g_autofree char *title =
     ub_recovery_confirm_page_dup_phone_title (ub_recovery_firmware_page_get_info (self->recovery_firmware_page));
   gboolean succeeded = ub_recovery_job_get_state (job) == UB_FLASH_JOB_SUCCEEDED;
+  gboolean wipe = ub_recovery_job_get_kind (job) == UB_RECOVERY_JOB_WIPE_DATA;
 
   uninhibit (self);
   ub_detect_page_set_paused (self->detect_page, FALSE);
   ub_result_page_show_recovery (self->result_page, job, title, ub_install_page_get_log (self->install_page));
   ub_window_show_page (self, "result");
-  notify_recovery_result (self, job, succeeded);
+  if (succeeded)
+    notify_result (self, succeeded, wipe ? _("All data erased") : _("Installing finished"));
+  else
+    notify_result (self, succeeded, wipe ? _("The factory reset did not finish") : _("Installing did not finish"));
   if (self->close_confirmed)
     gtk_window_close (GTK_WINDOW (self));
 }
@@ -620,6 +597,7 @@ ub_window_close_request (GtkWindow *window)
 {
   UbWindow *self = UB_WINDOW (window);
   AdwMessageDialog *dialog;
+  gboolean install;
 
   if (!ub_window_get_busy (self))
     {
@@ -634,26 +612,18 @@ ub_window_close_request (GtkWindow *window)
   if (self->close_confirmed)
     return TRUE;   /* already stopping; closes when the job ends */
 
-  if (ub_install_page_get_running (self->install_page))
-    {
-      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, _("Stop Installing and Close?"), NULL));
-      adw_message_dialog_set_body (dialog,
-                                   _("The phone is installing its system. If you stop now, it stays in recovery (Mi Assistant mode) until the install is started again."));
-      adw_message_dialog_add_responses (dialog,
-                                        "keep", _("_Keep Installing"),
-                                        "stop", _("_Stop and Close"),
-                                        NULL);
-    }
-  else
-    {
-      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, _("Stop Flashing and Close?"), NULL));
-      adw_message_dialog_set_body (dialog,
-                                   _("The phone is being flashed. If you stop now, it will not start until it is flashed again; you can do that later by opening Unbrick and choosing Resume."));
-      adw_message_dialog_add_responses (dialog,
-                                        "keep", _("_Keep Flashing"),
-                                        "stop", _("_Stop and Close"),
-                                        NULL);
-    }
+  install = ub_install_page_get_running (self->install_page);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window,
+                                                       install ? _("Stop Installing and Close?")
+                                                               : _("Stop Flashing and Close?"),
+                                                       NULL));
+  adw_message_dialog_set_body (dialog,
+                               install ? _("The phone is installing its system. If you stop now, it stays in recovery (Mi Assistant mode) until the install is started again.")
+                                       : _("The phone is being flashed. If you stop now, it will not start until it is flashed again; you can do that later by opening Unbrick and choosing Resume."));
+  adw_message_dialog_add_responses (dialog,
+                                    "keep", install ? _("_Keep Installing") : _("_Keep Flashing"),
+                                    "stop", _("_Stop and Close"),
+                                    NULL);
   adw_message_dialog_set_response_appearance (dialog, "stop", ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (dialog, "keep");
   adw_message_dialog_set_close_response (dialog, "keep");
@@ -788,6 +758,6 @@ ub_window_new (GtkApplication *application, UbEmuDemo *demo)
         adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
       ub_detect_page_set_monitor (self->detect_page, self->monitor);
     }
-  setup_recovery_demo (self, demo);
+  ub_recovery_connect_page_setup (self->recovery_connect_page, self->detect_page, demo);
   return self;
 }
