@@ -555,7 +555,7 @@ start_rom_download (UbRecoveryFirmwarePage *self, UbUpdateRom *rom)
 
   gtk_widget_set_visible (GTK_WIDGET (self->download_panel), TRUE);
   reveal (GTK_WIDGET (self->download_panel));
-  ub_download_panel_start_urls (self->download_panel, (const char * const *) urls, ub_update_rom_get_md5 (rom),
+  ub_download_panel_start_urls (self->download_panel, (const char * const *) urls, ub_update_rom_get_md5 (rom), 0,
                                 _("Downloading the Official Firmware"), description);
 }
 
