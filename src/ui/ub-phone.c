@@ -511,6 +511,8 @@ ub_phone_dup_diagnosis (UbPhone *self)
     {
       switch (ub_usb_device_info_get_kind (self->device))
         {
+        case UB_USB_DEVICE_KIND_ADB:
+          return g_strdup (_("This phone is running Android, not fastboot mode. Turn it off, then hold Volume Down and Power together until the FASTBOOT screen appears."));
         case UB_USB_DEVICE_KIND_EDL:
           return g_strdup (_("This phone is in Qualcomm emergency download mode (EDL, 05c6:9008). Unbrick cannot flash it in this mode: it needs an authorised service tool. Try holding Power for 15 seconds, then Volume Down and Power to reach fastboot mode; if it always comes back here, take it to an authorised service centre."));
         case UB_USB_DEVICE_KIND_BROM:
