@@ -43,3 +43,19 @@ ub_format_time_left (gint64 seconds)
     return g_strdup_printf (_("about %u h %u min left"), hours, minutes);
   }
 }
+
+char *
+ub_format_transfer (guint64 done, guint64 total, double bytes_per_second, gint64 seconds_left)
+{
+  g_autofree char *done_text = ub_format_size (done);
+  g_autofree char *total_text = ub_format_size (total);
+  g_autofree char *rate = ub_format_rate (bytes_per_second);
+  g_autofree char *left = ub_format_time_left (seconds_left);
+
+  /* TRANSLATORS: "1.2 GB of 5.6 GB · 38.2 MB/s · about 2 minutes left" */
+  if (rate != NULL && left != NULL)
+    return g_strdup_printf (_("%s of %s · %s · %s"), done_text, total_text, rate, left);
+  if (rate != NULL)
+    return g_strdup_printf (_("%s of %s · %s"), done_text, total_text, rate);
+  return g_strdup_printf (_("%s of %s"), done_text, total_text);
+}

@@ -13,5 +13,12 @@ char *ub_format_size      (guint64 bytes);
 char *ub_format_rate      (double  bytes_per_second);
 /* "about 2 minutes left"; NULL when unknown (< 0). */
 char *ub_format_time_left (gint64  seconds);
+/* "1.2 GB of 5.6 GB · 38.2 MB/s · about 2 minutes left"; the rate and the time
+ * left are left out when unknown (rate ≤ 0, seconds_left < 0), the time left
+ * also when the rate is. */
+char *ub_format_transfer  (guint64 done,
+                           guint64 total,
+                           double  bytes_per_second,
+                           gint64  seconds_left);
 
 G_END_DECLS

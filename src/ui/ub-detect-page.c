@@ -256,11 +256,9 @@ update_row (UbPhone *phone, GParamSpec *pspec, AdwActionRow *row)
   gtk_widget_add_css_class (icon, usable ? "success" : "warning");
   gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   usable ? _("Ready") : _("Not ready"), -1);
-  if (pspec != NULL)   /* a change, not the row's creation */
+  /* at the row's creation the store's items-changed runs update_status */
+  if (pspec != NULL)
     update_status (self);
-  else
-    gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
-                                 !g_hash_table_contains (self->unticked, ub_phone_get_address (phone)));
 }
 
 static GtkWidget *
@@ -276,8 +274,6 @@ create_row (gpointer item, gpointer user_data)
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
   adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 0);
   gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Flash this phone"), -1);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
   adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), spinner);

@@ -94,18 +94,9 @@ on_progress_changed (UbProgress *progress, UbDownloadPanel *self)
     }
   if (total > 0)
     {
-      g_autofree char *total_text = ub_format_size (total);
-      g_autofree char *rate = ub_format_rate (ub_progress_get_rate (progress));
-      g_autofree char *left = ub_format_time_left (ub_progress_get_seconds_left (progress));
-
       gtk_progress_bar_set_fraction (self->progress_bar, (double) done / total);
-      if (rate != NULL && left != NULL)
-        {
-          /* TRANSLATORS: "1.2 GB of 5.6 GB · 4.1 MB/s · about 20 minutes left" */
-          text = g_strdup_printf (_("%s of %s · %s · %s"), done_text, total_text, rate, left);
-        }
-      else
-        text = g_strdup_printf (_("%s of %s"), done_text, total_text);
+      text = ub_format_transfer (done, total, ub_progress_get_rate (progress),
+                                 ub_progress_get_seconds_left (progress));
     }
   else
     {
@@ -178,12 +169,14 @@ on_finished (UbDownload *download, const GError *error, UbDownloadPanel *self)
 }
 
 /*
- * With a @release, the address form gives way to what is downloaded from where;
- * NULL brings the form back (ub_download_panel_set_url(), ub_download_panel_forget_release()).
+ * With a @title, the address form gives way to @title and @description (what
+ * is downloaded from where); NULL brings the form back
+ * (ub_download_panel_set_url(), ub_download_panel_forget_release()).
  */
 static void
 set_release_mode (UbDownloadPanel *self,
-                  UbRomRelease    *release)
+                  const char      *title,
+                  const char      *description)
 {
   AdwPreferencesGroup *group = self->input_group;
 
@@ -192,24 +185,9 @@ set_release_mode (UbDownloadPanel *self,
       self->manual_title = g_strdup (adw_preferences_group_get_title (group));
       self->manual_description = g_strdup (adw_preferences_group_get_description (group));
     }
-  self->release_mode = release != NULL;
-  if (release != NULL)
-    {
-      g_autofree char *description = NULL;
-
-      /* TRANSLATORS: %s is a ROM version ("OS3.0.303.0.WNCMIXM"), the second its region ("Global") */
-      description = g_strdup_printf (_("Version %s (%s), from Xiaomi’s servers. It is checked "
-                                       "against its MD5 before it is used."),
-                                     ub_rom_release_get_version (release),
-                                     ub_rom_region_get_name (ub_rom_release_get_region (release)));
-      adw_preferences_group_set_title (group, _("Downloading the Official Firmware"));
-      adw_preferences_group_set_description (group, description);
-    }
-  else
-    {
-      adw_preferences_group_set_title (group, self->manual_title);
-      adw_preferences_group_set_description (group, self->manual_description);
-    }
+  self->release_mode = title != NULL;
+  adw_preferences_group_set_title (group, title != NULL ? title : self->manual_title);
+  adw_preferences_group_set_description (group, title != NULL ? description : self->manual_description);
   update_buttons (self);
 }
 
@@ -220,7 +198,7 @@ ub_download_panel_forget_release (UbDownloadPanel *self)
   if (self->release_mode && self->download == NULL)
     {
       set_error (self, NULL);
-      set_release_mode (self, NULL);
+      set_release_mode (self, NULL, NULL);
     }
 }
 
@@ -297,11 +275,8 @@ ub_download_panel_start_release (UbDownloadPanel    *self,
                                  UbRomRelease       *release,
                                  const char * const *mirrors)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(UbDownload) download = NULL;
   g_auto(GStrv) urls = NULL;
-  g_autofree char *folder = NULL;
-  const char *md5;
+  g_autofree char *description = NULL;
 
   g_return_val_if_fail (UB_IS_DOWNLOAD_PANEL (self), FALSE);
   g_return_val_if_fail (UB_IS_ROM_RELEASE (release), FALSE);
@@ -309,38 +284,21 @@ ub_download_panel_start_release (UbDownloadPanel    *self,
     return FALSE;
 
   urls = ub_rom_release_dup_urls (release, mirrors);
-  md5 = ub_rom_release_get_md5 (release);
-  set_release_mode (self, release);
-  set_error (self, NULL);
-  if (urls == NULL || urls[0] == NULL)
-    {
-      set_error (self, _("There is no address to download this firmware from."));
-      return FALSE;
-    }
-  folder = download_folder (self);
-  if (g_mkdir_with_parents (folder, 0755) != 0)
-    {
-      g_autofree char *message = g_strdup_printf (_("The download folder %s cannot be created: %s"),
-                                                  folder, g_strerror (errno));
-      set_error (self, message);
-      return FALSE;
-    }
-  download = ub_download_new_for_mirrors ((const char * const *) urls, folder, &error);
-  if (download == NULL || (md5 != NULL && !ub_download_set_expected_md5 (download, md5, &error)))
-    {
-      show_error (self, error);
-      return FALSE;
-    }
-  if (ub_rom_release_get_size_exact (release))
-    ub_download_set_expected_size (download, ub_rom_release_get_size (release));
-  ub_download_panel_start_download (self, download);
-  return TRUE;
+  /* TRANSLATORS: %s is a ROM version ("OS3.0.303.0.WNCMIXM"), the second its region ("Global") */
+  description = g_strdup_printf (_("Version %s (%s), from Xiaomi’s servers. It is checked "
+                                   "against its MD5 before it is used."),
+                                 ub_rom_release_get_version (release),
+                                 ub_rom_region_get_name (ub_rom_release_get_region (release)));
+  return ub_download_panel_start_urls (self, (const char * const *) urls, ub_rom_release_get_md5 (release),
+                                       ub_rom_release_get_size_exact (release) ? ub_rom_release_get_size (release) : 0,
+                                       _("Downloading the Official Firmware"), description);
 }
 
 gboolean
 ub_download_panel_start_urls (UbDownloadPanel    *self,
                               const char * const *urls,
                               const char         *md5,
+                              guint64             size,
                               const char         *title,
                               const char         *description)
 {
@@ -349,19 +307,11 @@ ub_download_panel_start_urls (UbDownloadPanel    *self,
   g_autofree char *folder = NULL;
 
   g_return_val_if_fail (UB_IS_DOWNLOAD_PANEL (self), FALSE);
+  g_return_val_if_fail (title != NULL, FALSE);
   if (self->download != NULL)
     return FALSE;
 
-  /* the address form gives way to what is downloaded, as for a release */
-  if (self->manual_title == NULL)
-    {
-      self->manual_title = g_strdup (adw_preferences_group_get_title (self->input_group));
-      self->manual_description = g_strdup (adw_preferences_group_get_description (self->input_group));
-    }
-  self->release_mode = TRUE;
-  adw_preferences_group_set_title (self->input_group, title);
-  adw_preferences_group_set_description (self->input_group, description);
-  update_buttons (self);
+  set_release_mode (self, title, description);
   set_error (self, NULL);
   if (urls == NULL || urls[0] == NULL)
     {
@@ -382,6 +332,8 @@ ub_download_panel_start_urls (UbDownloadPanel    *self,
       show_error (self, error);
       return FALSE;
     }
+  if (size > 0)
+    ub_download_set_expected_size (download, size);
   ub_download_panel_start_download (self, download);
   return TRUE;
 }
@@ -411,7 +363,7 @@ void
 ub_download_panel_set_url (UbDownloadPanel *self, const char *url, const char *md5)
 {
   g_return_if_fail (UB_IS_DOWNLOAD_PANEL (self));
-  set_release_mode (self, NULL);
+  set_release_mode (self, NULL, NULL);
   gtk_editable_set_text (GTK_EDITABLE (self->url_row), url != NULL ? url : "");
   gtk_editable_set_text (GTK_EDITABLE (self->md5_row), md5 != NULL ? md5 : "");
   update_buttons (self);

@@ -32,21 +32,23 @@ void        ub_download_panel_start_download (UbDownloadPanel *self,
  * folder, checking its full MD5 and exact size when the catalog has them.
  * FALSE (the reason shown) when it could not start.
  */
-/* Back to the address form after a release download, unless one is running. */
-void        ub_download_panel_forget_release (UbDownloadPanel *self);
 gboolean    ub_download_panel_start_release  (UbDownloadPanel    *self,
                                               UbRomRelease       *release,
                                               const char * const *mirrors);
+/* Back to the address form after a release download, unless one is running. */
+void        ub_download_panel_forget_release (UbDownloadPanel *self);
 /*
  * Downloads one file from @urls (the same name at every address, tried in
  * turn) into the download folder, checking its full @md5 (NULL: the name's
- * 10 hex digits only). While it runs, the address form gives way to @title
- * and @description (what is downloaded from where). FALSE (the reason shown)
- * when it could not start. ub_download_panel_forget_release() brings the form back.
+ * 10 hex digits only) and its exact @size (0: unknown). While it runs, the
+ * address form gives way to @title (not NULL) and @description (what is
+ * downloaded from where). FALSE (the reason shown) when it could not start.
+ * ub_download_panel_forget_release() brings the form back.
  */
 gboolean    ub_download_panel_start_urls  (UbDownloadPanel    *self,
                                            const char * const *urls,
                                            const char         *md5,
+                                           guint64             size,
                                            const char         *title,
                                            const char         *description);
 void        ub_download_panel_pause       (UbDownloadPanel *self);

@@ -63,17 +63,8 @@ phone_run_free (PhoneRun *run)
 static char *
 format_speed (UbProgress *progress)
 {
-  g_autofree char *speed = ub_format_rate (ub_progress_get_rate (progress));
-  g_autofree char *left = ub_format_time_left (ub_progress_get_seconds_left (progress));
-  g_autofree char *done = ub_format_size (ub_progress_get_bytes_done (progress));
-  g_autofree char *total = ub_format_size (ub_progress_get_bytes_total (progress));
-
-  /* TRANSLATORS: "1.2 GB of 5.6 GB · 38.2 MB/s · about 2 minutes left" */
-  if (speed != NULL && left != NULL)
-    return g_strdup_printf (_("%s of %s · %s · %s"), done, total, speed, left);
-  if (speed != NULL)
-    return g_strdup_printf (_("%s of %s · %s"), done, total, speed);
-  return g_strdup_printf (_("%s of %s"), done, total);
+  return ub_format_transfer (ub_progress_get_bytes_done (progress), ub_progress_get_bytes_total (progress),
+                             ub_progress_get_rate (progress), ub_progress_get_seconds_left (progress));
 }
 
 static double

@@ -16,7 +16,6 @@ struct _UbInstallPage
   GtkProgressBar  *progress_bar;
   GtkLabel        *stage_label;
   GtkLabel        *speed_label;
-  GtkExpander     *log_expander;
   GtkTextView     *log_view;
   GtkButton       *cancel_button;
 
@@ -79,21 +78,18 @@ format_speed (UbProgress *progress, UbProgress *part)
 {
   guint64 done_bytes = ub_progress_get_bytes_done (part);
   guint64 total_bytes = ub_progress_get_bytes_total (part);
-  g_autofree char *speed = ub_format_rate (ub_progress_get_rate (progress));
-  g_autofree char *left = ub_format_time_left (ub_progress_get_seconds_left (progress));
-  g_autofree char *done = ub_format_size (done_bytes);
-  g_autofree char *total = ub_format_size (total_bytes);
 
   if (done_bytes == 0 && total_bytes == 0)
     return g_strdup ("");
   if (total_bytes == 0)
-    return speed != NULL ? g_strdup_printf ("%s · %s", done, speed) : g_strdup (done);
-  /* TRANSLATORS: "1.2 GB of 5.6 GB · 38.2 MB/s · about 2 minutes left" */
-  if (speed != NULL && left != NULL)
-    return g_strdup_printf (_("%s of %s · %s · %s"), done, total, speed, left);
-  if (speed != NULL)
-    return g_strdup_printf (_("%s of %s · %s"), done, total, speed);
-  return g_strdup_printf (_("%s of %s"), done, total);
+    {
+      g_autofree char *speed = ub_format_rate (ub_progress_get_rate (progress));
+      g_autofree char *done = ub_format_size (done_bytes);
+
+      return speed != NULL ? g_strdup_printf ("%s · %s", done, speed) : g_strdup (done);
+    }
+  return ub_format_transfer (done_bytes, total_bytes, ub_progress_get_rate (progress),
+                             ub_progress_get_seconds_left (progress));
 }
 
 static void
@@ -243,13 +239,6 @@ ub_install_page_get_fraction (UbInstallPage *self)
 }
 
 const char *
-ub_install_page_get_stage_text (UbInstallPage *self)
-{
-  g_return_val_if_fail (UB_IS_INSTALL_PAGE (self), NULL);
-  return gtk_label_get_text (self->stage_label);
-}
-
-const char *
 ub_install_page_get_log (UbInstallPage *self)
 {
   g_return_val_if_fail (UB_IS_INSTALL_PAGE (self), NULL);
@@ -341,7 +330,6 @@ ub_install_page_class_init (UbInstallPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UbInstallPage, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, UbInstallPage, stage_label);
   gtk_widget_class_bind_template_child (widget_class, UbInstallPage, speed_label);
-  gtk_widget_class_bind_template_child (widget_class, UbInstallPage, log_expander);
   gtk_widget_class_bind_template_child (widget_class, UbInstallPage, log_view);
   gtk_widget_class_bind_template_child (widget_class, UbInstallPage, cancel_button);
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
@@ -353,8 +341,10 @@ ub_install_page_init (UbInstallPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->log = g_string_new (NULL);
   /* one line each: a change never needs a height-for-width relayout */
+  gtk_label_set_wrap (self->stage_label, FALSE);
   gtk_label_set_ellipsize (self->stage_label, PANGO_ELLIPSIZE_END);
   gtk_label_set_single_line_mode (self->stage_label, TRUE);
+  gtk_label_set_wrap (self->speed_label, FALSE);
   gtk_label_set_ellipsize (self->speed_label, PANGO_ELLIPSIZE_END);
   gtk_label_set_single_line_mode (self->speed_label, TRUE);
 }

@@ -27,8 +27,6 @@ UbRecoveryJob *ub_install_page_get_job        (UbInstallPage *self);
 gboolean       ub_install_page_get_running    (UbInstallPage *self);
 /* The fraction the progress bar shows. */
 double         ub_install_page_get_fraction   (UbInstallPage *self);
-/* What the stage line says now. */
-const char    *ub_install_page_get_stage_text (UbInstallPage *self);
 /* Every log line of the job, one per line. */
 const char    *ub_install_page_get_log        (UbInstallPage *self);
 /* Asks the job to stop between blocks (no question asked). */

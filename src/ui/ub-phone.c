@@ -408,8 +408,6 @@ ub_phone_dup_title (UbPhone *self)
   if (self->device != NULL)
     switch (ub_usb_device_info_get_kind (self->device))
       {
-      case UB_USB_DEVICE_KIND_ADB:
-        return g_strdup (_("Android phone (started normally)"));
       case UB_USB_DEVICE_KIND_EDL:
         return g_strdup (_("Phone in Qualcomm emergency mode (EDL)"));
       case UB_USB_DEVICE_KIND_BROM:
@@ -429,17 +427,17 @@ char *
 ub_phone_dup_summary (UbPhone *self)
 {
   g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
-  const char *serial = NULL;
+  const char *serial;
 
   g_return_val_if_fail (UB_IS_PHONE (self), NULL);
 
+  serial = ub_phone_get_serial (self);
+  if (serial != NULL)
+    g_ptr_array_add (parts, g_strdup_printf (_("Serial %s"), serial));
   if (self->adb)
     {
       const char *version = NULL, *region = NULL;
 
-      serial = ub_phone_get_serial (self);
-      if (serial != NULL)
-        g_ptr_array_add (parts, g_strdup_printf (_("Serial %s"), serial));
       if (self->recovery_info != NULL)
         {
           version = ub_recovery_info_get_version (self->recovery_info);
@@ -455,13 +453,6 @@ ub_phone_dup_summary (UbPhone *self)
       g_ptr_array_add (parts, NULL);
       return g_strjoinv (" · ", (char **) parts->pdata);
     }
-
-  if (self->info != NULL)
-    serial = ub_phone_info_get_serial (self->info);
-  if (serial == NULL && self->device != NULL)
-    serial = ub_usb_device_info_get_serial (self->device);
-  if (serial != NULL)
-    g_ptr_array_add (parts, g_strdup_printf (_("Serial %s"), serial));
 
   if (self->info != NULL)
     {

@@ -18,12 +18,9 @@ struct _UbRecoveryConfirmPage
   GtkImage        *data_icon;
   AdwActionRow    *file_row;
   GtkButton       *install_button;
-  AdwPreferencesGroup *wipe_group;
-  GtkButton       *wipe_button;
 
   UbRecoveryInfo  *info;
   UbRomApproval   *approval;
-  char            *path;
 };
 
 G_DEFINE_FINAL_TYPE (UbRecoveryConfirmPage, ub_recovery_confirm_page, GTK_TYPE_BOX)
@@ -75,8 +72,6 @@ ub_recovery_confirm_page_set (UbRecoveryConfirmPage *self,
 
   g_set_object (&self->info, info);
   g_set_object (&self->approval, approval);
-  g_free (self->path);
-  self->path = g_strdup (path);
   phone = ub_recovery_confirm_page_dup_phone_title (info);
   erase = ub_recovery_confirm_page_get_erase (self);
 
@@ -231,7 +226,6 @@ ub_recovery_confirm_page_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), UB_TYPE_RECOVERY_CONFIRM_PAGE);
   g_clear_object (&self->info);
   g_clear_object (&self->approval);
-  g_clear_pointer (&self->path, g_free);
   G_OBJECT_CLASS (ub_recovery_confirm_page_parent_class)->dispose (object);
 }
 
@@ -257,8 +251,6 @@ ub_recovery_confirm_page_class_init (UbRecoveryConfirmPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UbRecoveryConfirmPage, data_icon);
   gtk_widget_class_bind_template_child (widget_class, UbRecoveryConfirmPage, file_row);
   gtk_widget_class_bind_template_child (widget_class, UbRecoveryConfirmPage, install_button);
-  gtk_widget_class_bind_template_child (widget_class, UbRecoveryConfirmPage, wipe_group);
-  gtk_widget_class_bind_template_child (widget_class, UbRecoveryConfirmPage, wipe_button);
   gtk_widget_class_bind_template_callback (widget_class, on_install_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_wipe_clicked);
 }

@@ -9,7 +9,6 @@ struct _UbRecoveryConnectPage
 {
   GtkBox        parent_instance;
 
-  GtkImage     *keys_image;
   GtkSpinner   *spinner;
   GtkLabel     *status_label;
   GtkButton    *demo_button;
@@ -162,13 +161,6 @@ ub_recovery_connect_page_stop (UbRecoveryConnectPage *self)
   set_status (self, "", FALSE);
 }
 
-gboolean
-ub_recovery_connect_page_get_waiting (UbRecoveryConnectPage *self)
-{
-  g_return_val_if_fail (UB_IS_RECOVERY_CONNECT_PAGE (self), FALSE);
-  return self->waiting;
-}
-
 /* What the person would do with the keys, done by the demo: the locked
  * fastboot phone goes away, the recovery listens, and the Connect page lists
  * it (the page then finds it like a phone plugged in on USB). */
@@ -239,7 +231,6 @@ ub_recovery_connect_page_class_init (UbRecoveryConnectPageClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/unbrick/Unbrick/ub-recovery-connect-page.ui");
-  gtk_widget_class_bind_template_child (widget_class, UbRecoveryConnectPage, keys_image);
   gtk_widget_class_bind_template_child (widget_class, UbRecoveryConnectPage, spinner);
   gtk_widget_class_bind_template_child (widget_class, UbRecoveryConnectPage, status_label);
   gtk_widget_class_bind_template_child (widget_class, UbRecoveryConnectPage, demo_button);

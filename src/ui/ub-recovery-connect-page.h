@@ -27,6 +27,5 @@ void     ub_recovery_connect_page_setup (UbRecoveryConnectPage *self,
 void     ub_recovery_connect_page_start (UbRecoveryConnectPage *self,
                                          UbPhone               *locked);
 void     ub_recovery_connect_page_stop  (UbRecoveryConnectPage *self);
-gboolean ub_recovery_connect_page_get_waiting (UbRecoveryConnectPage *self);
 
 G_END_DECLS

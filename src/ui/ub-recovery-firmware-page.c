@@ -51,6 +51,7 @@ struct _UbRecoveryFirmwarePage
   GCancellable    *check_cancellable;/* while a file is hashed or approved */
   UbProgress      *hashing;
   UbUpdateRom     *waiting_rom;      /* to download once the demo's mirror is known */
+  char            *download_md5;     /* the full MD5 the download is checked against, or NULL */
   char            *path;
   char            *md5;
   UbRomApproval   *approval;
@@ -381,24 +382,29 @@ hash_done (GObject *source, GAsyncResult *result, gpointer user_data)
   start_approve (self);
 }
 
+/* Forgets the file chosen before and shows @path as the one to check. */
+static void
+show_file (UbRecoveryFirmwarePage *self, const char *path)
+{
+  g_autofree char *name = g_path_get_basename (path);
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  reset_check (self);
+  self->path = g_strdup (path);
+  gtk_widget_set_visible (GTK_WIDGET (self->check_group), TRUE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->file_row), name);
+  adw_action_row_set_subtitle (self->file_row, dir);
+}
+
 void
 ub_recovery_firmware_page_open (UbRecoveryFirmwarePage *self, const char *path)
 {
   g_autoptr(GTask) task = NULL;
-  g_autofree char *name = NULL;
-  g_autofree char *dir = NULL;
   GStatBuf st;
 
   g_return_if_fail (UB_IS_RECOVERY_FIRMWARE_PAGE (self));
   g_return_if_fail (path != NULL);
-  reset_check (self);
-  self->path = g_strdup (path);
-  name = g_path_get_basename (path);
-  dir = g_path_get_dirname (path);
-  gtk_widget_set_visible (GTK_WIDGET (self->check_group), TRUE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->file_row), name);
-  adw_action_row_set_subtitle (self->file_row, dir);
-
+  show_file (self, path);
   if (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode))
     {
       const char *text = _("This is not a file. Select the recovery ROM, a file ending in .zip.");
@@ -547,10 +553,17 @@ start_rom_download (UbRecoveryFirmwarePage *self, UbUpdateRom *rom)
   g_autofree char *description =
     g_strdup_printf (_("Version %s, from Xiaomi’s servers. It is checked against its MD5 before it is used."),
                      ub_update_rom_get_version (rom));
+  const char *md5 = ub_update_rom_get_md5 (rom);
 
+  /* UbDownload gives the file its name only when it has this MD5 (as it
+   * compares it: lower case, no spaces), so on_downloaded need not hash it */
+  g_free (self->download_md5);
+  self->download_md5 = md5 != NULL && *md5 != '\0' ? g_ascii_strdown (md5, -1) : NULL;
+  if (self->download_md5 != NULL)
+    g_strstrip (self->download_md5);
   gtk_widget_set_visible (GTK_WIDGET (self->download_panel), TRUE);
   reveal (GTK_WIDGET (self->download_panel));
-  ub_download_panel_start_urls (self->download_panel, (const char * const *) urls, ub_update_rom_get_md5 (rom),
+  ub_download_panel_start_urls (self->download_panel, (const char * const *) urls, md5, 0,
                                 _("Downloading the Official Firmware"), description);
 }
 
@@ -620,12 +633,23 @@ on_rom_download_clicked (GtkButton *button, UbRecoveryFirmwarePage *self)
   ub_recovery_firmware_page_download (self, g_object_get_data (G_OBJECT (button), "rom"));
 }
 
+/* A ROM downloaded against its full MD5 is not read again to hash it. */
 static void
 on_downloaded (UbRecoveryFirmwarePage *self, const char *path)
 {
+  g_autofree char *md5 = g_steal_pointer (&self->download_md5);
+
   ub_download_panel_forget_release (self->download_panel);
   gtk_widget_set_visible (GTK_WIDGET (self->download_panel), FALSE);
-  ub_recovery_firmware_page_open (self, path);
+  if (md5 == NULL)
+    {
+      ub_recovery_firmware_page_open (self, path);
+      return;
+    }
+  show_file (self, path);
+  reveal (GTK_WIDGET (self->check_group));
+  self->md5 = g_steal_pointer (&md5);
+  start_approve (self);
 }
 
 static void
@@ -738,14 +762,6 @@ ub_recovery_firmware_page_set_demo (UbRecoveryFirmwarePage *self, UbEmuDemo *dem
   g_clear_object (&self->server);
 }
 
-void
-ub_recovery_firmware_page_set_mirrors (UbRecoveryFirmwarePage *self, const char * const *mirrors)
-{
-  g_return_if_fail (UB_IS_RECOVERY_FIRMWARE_PAGE (self));
-  g_strfreev (self->mirrors);
-  self->mirrors = mirrors != NULL ? g_strdupv ((char **) mirrors) : ub_rom_catalog_dup_default_mirrors ();
-}
-
 GPtrArray *
 ub_recovery_firmware_page_get_roms (UbRecoveryFirmwarePage *self)
 {
@@ -831,6 +847,7 @@ ub_recovery_firmware_page_dispose (GObject *object)
   g_clear_pointer (&self->address, g_free);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->md5, g_free);
+  g_clear_pointer (&self->download_md5, g_free);
   g_clear_pointer (&self->message, g_free);
   G_OBJECT_CLASS (ub_recovery_firmware_page_parent_class)->dispose (object);
 }

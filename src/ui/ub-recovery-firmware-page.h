@@ -29,9 +29,6 @@ void            ub_recovery_firmware_page_set_phone   (UbRecoveryFirmwarePage *s
 /* Demo mode: the demo's update server and download mirror. */
 void            ub_recovery_firmware_page_set_demo    (UbRecoveryFirmwarePage *self,
                                                        UbEmuDemo              *demo);
-/* The download hosts (NULL: ub_rom_catalog_dup_default_mirrors()). */
-void            ub_recovery_firmware_page_set_mirrors (UbRecoveryFirmwarePage *self,
-                                                       const char * const     *mirrors);
 /* Asks Xiaomi for the ROM list again (what Retry does). */
 void            ub_recovery_firmware_page_refresh     (UbRecoveryFirmwarePage *self);
 /* Uses the local file @path as if it had been selected: MD5, then approval. */

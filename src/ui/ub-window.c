@@ -46,9 +46,6 @@ struct _UbWindow
   char            *page_before_advanced;
   guint            inhibit_cookie;
   gboolean         close_confirmed;
-  /* the phone in Mi Assistant mode this run is for (ub_window_start_recovery) */
-  char            *recovery_address;
-  UbRecoveryInfo  *recovery_info;
   gboolean         recovery_mode;
 };
 
@@ -250,12 +247,6 @@ locked_phone_enabled (GObject *source, GAsyncResult *result, gpointer user_data)
   locked_setup_free (setup);
 }
 
-static void
-setup_recovery_demo (UbWindow *self, UbEmuDemo *demo)
-{
-  ub_recovery_connect_page_setup (self->recovery_connect_page, self->detect_page, demo);
-}
-
 /* --demo: the locked demo phone (Mi Assistant path) next to the unlocked
  * one. Setting it up packs the demo ROMs (seconds): on a worker thread. */
 void
@@ -369,15 +360,16 @@ on_confirm_resume (UbWindow *self)
   start_flash_from (self, FALSE, TRUE);
 }
 
+/* A notification when the window is not in front; @heading says what ended. */
 static void
-notify_result (UbWindow *self, gboolean succeeded)
+notify_result (UbWindow *self, gboolean succeeded, const char *heading)
 {
   GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
   g_autoptr(GNotification) notification = NULL;
 
   if (app == NULL || gtk_window_is_active (GTK_WINDOW (self)))
     return;
-  notification = g_notification_new (succeeded ? _("Flashing finished") : _("Flashing did not finish"));
+  notification = g_notification_new (heading);
   g_notification_set_body (notification,
                            succeeded ? _("Your phone is restarting. The first start can take up to 10 minutes.")
                                      : _("Open Unbrick to see what happened and what to do next."));
@@ -396,7 +388,7 @@ on_flash_finished (UbWindow *self)
   self->recovery_mode = FALSE;
   ub_result_page_show (self->result_page, self->phones);
   ub_window_show_page (self, "result");
-  notify_result (self, succeeded);
+  notify_result (self, succeeded, succeeded ? _("Flashing finished") : _("Flashing did not finish"));
   if (self->close_confirmed)
     gtk_window_close (GTK_WINDOW (self));
 }
@@ -445,9 +437,6 @@ ub_window_start_recovery (UbWindow *self, const char *address, UbRecoveryInfo *i
   g_return_if_fail (UB_IS_RECOVERY_INFO (info));
   if (ub_window_get_busy (self))
     return;
-  g_free (self->recovery_address);
-  self->recovery_address = g_strdup (address);
-  g_set_object (&self->recovery_info, info);
   self->recovery_mode = TRUE;
   ub_recovery_firmware_page_set_phone (self->recovery_firmware_page, address, info);
   ub_window_show_page (self, "recovery-firmware");
@@ -457,10 +446,11 @@ static void
 on_recovery_firmware_continue (UbWindow *self)
 {
   UbRomApproval *approval = ub_recovery_firmware_page_get_approval (self->recovery_firmware_page);
+  UbRecoveryInfo *info = ub_recovery_firmware_page_get_info (self->recovery_firmware_page);
 
-  if (approval == NULL || self->recovery_info == NULL)
+  if (approval == NULL || info == NULL)
     return;
-  ub_recovery_confirm_page_set (self->recovery_confirm_page, self->recovery_info,
+  ub_recovery_confirm_page_set (self->recovery_confirm_page, info,
                                 ub_recovery_firmware_page_get_path (self->recovery_firmware_page), approval);
   ub_window_show_page (self, "recovery-confirm");
 }
@@ -469,9 +459,11 @@ on_recovery_firmware_continue (UbWindow *self)
 static void
 on_recovery_factory_reset (UbWindow *self)
 {
-  if (self->recovery_info == NULL)
+  UbRecoveryInfo *info = ub_recovery_firmware_page_get_info (self->recovery_firmware_page);
+
+  if (info == NULL)
     return;
-  ub_recovery_confirm_page_set (self->recovery_confirm_page, self->recovery_info, NULL, NULL);
+  ub_recovery_confirm_page_set (self->recovery_confirm_page, info, NULL, NULL);
   ub_window_show_page (self, "recovery-confirm");
 }
 
@@ -479,7 +471,8 @@ static void
 start_recovery_job (UbWindow *self, UbRecoveryJob *job)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *title = ub_recovery_confirm_page_dup_phone_title (self->recovery_info);
+  g_autofree char *title =
+    ub_recovery_confirm_page_dup_phone_title (ub_recovery_firmware_page_get_info (self->recovery_firmware_page));
 
   if (!ub_install_page_start (self->install_page, job, title, &error))
     {
@@ -496,12 +489,13 @@ on_recovery_install (UbWindow *self)
 {
   UbRomApproval *approval = ub_recovery_firmware_page_get_approval (self->recovery_firmware_page);
   const char *path = ub_recovery_firmware_page_get_path (self->recovery_firmware_page);
+  UbRecoveryInfo *info = ub_recovery_firmware_page_get_info (self->recovery_firmware_page);
   g_autoptr(UbRecoveryJob) job = NULL;
 
-  if (approval == NULL || path == NULL || self->recovery_info == NULL)
+  if (approval == NULL || path == NULL || info == NULL)
     return;
-  job = ub_recovery_job_new_install (self->recovery_address, ub_recovery_info_get_serial (self->recovery_info),
-                                     path, approval);
+  job = ub_recovery_job_new_install (ub_recovery_firmware_page_get_address (self->recovery_firmware_page),
+                                     ub_recovery_info_get_serial (info), path, approval);
   /* an install Xiaomi says erases the data was confirmed in the dialog */
   ub_recovery_job_set_confirmed (job, TRUE);
   start_recovery_job (self, job);
@@ -510,49 +504,34 @@ on_recovery_install (UbWindow *self)
 static void
 on_recovery_wipe (UbWindow *self)
 {
+  UbRecoveryInfo *info = ub_recovery_firmware_page_get_info (self->recovery_firmware_page);
   g_autoptr(UbRecoveryJob) job = NULL;
 
-  if (self->recovery_info == NULL)
+  if (info == NULL)
     return;
-  job = ub_recovery_job_new_wipe_data (self->recovery_address, ub_recovery_info_get_serial (self->recovery_info));
+  job = ub_recovery_job_new_wipe_data (ub_recovery_firmware_page_get_address (self->recovery_firmware_page),
+                                       ub_recovery_info_get_serial (info));
   ub_recovery_job_set_confirmed (job, TRUE);
   start_recovery_job (self, job);
-}
-
-static void
-notify_recovery_result (UbWindow *self, UbRecoveryJob *job, gboolean succeeded)
-{
-  GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
-  gboolean wipe = ub_recovery_job_get_kind (job) == UB_RECOVERY_JOB_WIPE_DATA;
-  g_autoptr(GNotification) notification = NULL;
-
-  if (app == NULL || gtk_window_is_active (GTK_WINDOW (self)))
-    return;
-  if (succeeded)
-    notification = g_notification_new (wipe ? _("All data erased") : _("Installing finished"));
-  else
-    notification = g_notification_new (wipe ? _("The factory reset did not finish")
-                                            : _("Installing did not finish"));
-  g_notification_set_body (notification,
-                           succeeded ? _("Your phone is restarting. The first start can take up to 10 minutes.")
-                                     : _("Open Unbrick to see what happened and what to do next."));
-  g_notification_set_priority (notification,
-                               succeeded ? G_NOTIFICATION_PRIORITY_NORMAL : G_NOTIFICATION_PRIORITY_HIGH);
-  g_application_send_notification (app, "flash-result", notification);
 }
 
 static void
 on_install_finished (UbWindow *self)
 {
   UbRecoveryJob *job = ub_install_page_get_job (self->install_page);
-  g_autofree char *title = ub_recovery_confirm_page_dup_phone_title (self->recovery_info);
+  g_autofree char *title =
+    ub_recovery_confirm_page_dup_phone_title (ub_recovery_firmware_page_get_info (self->recovery_firmware_page));
   gboolean succeeded = ub_recovery_job_get_state (job) == UB_FLASH_JOB_SUCCEEDED;
+  gboolean wipe = ub_recovery_job_get_kind (job) == UB_RECOVERY_JOB_WIPE_DATA;
 
   uninhibit (self);
   ub_detect_page_set_paused (self->detect_page, FALSE);
   ub_result_page_show_recovery (self->result_page, job, title, ub_install_page_get_log (self->install_page));
   ub_window_show_page (self, "result");
-  notify_recovery_result (self, job, succeeded);
+  if (succeeded)
+    notify_result (self, succeeded, wipe ? _("All data erased") : _("Installing finished"));
+  else
+    notify_result (self, succeeded, wipe ? _("The factory reset did not finish") : _("Installing did not finish"));
   if (self->close_confirmed)
     gtk_window_close (GTK_WINDOW (self));
 }
@@ -618,6 +597,7 @@ ub_window_close_request (GtkWindow *window)
 {
   UbWindow *self = UB_WINDOW (window);
   AdwMessageDialog *dialog;
+  gboolean install;
 
   if (!ub_window_get_busy (self))
     {
@@ -632,26 +612,18 @@ ub_window_close_request (GtkWindow *window)
   if (self->close_confirmed)
     return TRUE;   /* already stopping; closes when the job ends */
 
-  if (ub_install_page_get_running (self->install_page))
-    {
-      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, _("Stop Installing and Close?"), NULL));
-      adw_message_dialog_set_body (dialog,
-                                   _("The phone is installing its system. If you stop now, it stays in recovery (Mi Assistant mode) until the install is started again."));
-      adw_message_dialog_add_responses (dialog,
-                                        "keep", _("_Keep Installing"),
-                                        "stop", _("_Stop and Close"),
-                                        NULL);
-    }
-  else
-    {
-      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, _("Stop Flashing and Close?"), NULL));
-      adw_message_dialog_set_body (dialog,
-                                   _("The phone is being flashed. If you stop now, it will not start until it is flashed again; you can do that later by opening Unbrick and choosing Resume."));
-      adw_message_dialog_add_responses (dialog,
-                                        "keep", _("_Keep Flashing"),
-                                        "stop", _("_Stop and Close"),
-                                        NULL);
-    }
+  install = ub_install_page_get_running (self->install_page);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window,
+                                                       install ? _("Stop Installing and Close?")
+                                                               : _("Stop Flashing and Close?"),
+                                                       NULL));
+  adw_message_dialog_set_body (dialog,
+                               install ? _("The phone is installing its system. If you stop now, it stays in recovery (Mi Assistant mode) until the install is started again.")
+                                       : _("The phone is being flashed. If you stop now, it will not start until it is flashed again; you can do that later by opening Unbrick and choosing Resume."));
+  adw_message_dialog_add_responses (dialog,
+                                    "keep", install ? _("_Keep Installing") : _("_Keep Flashing"),
+                                    "stop", _("_Stop and Close"),
+                                    NULL);
   adw_message_dialog_set_response_appearance (dialog, "stop", ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (dialog, "keep");
   adw_message_dialog_set_close_response (dialog, "keep");
@@ -674,8 +646,6 @@ ub_window_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_pointer (&self->phones, g_ptr_array_unref);
   g_clear_pointer (&self->page_before_advanced, g_free);
-  g_clear_pointer (&self->recovery_address, g_free);
-  g_clear_object (&self->recovery_info);
   G_OBJECT_CLASS (ub_window_parent_class)->dispose (object);
 }
 
@@ -788,6 +758,6 @@ ub_window_new (GtkApplication *application, UbEmuDemo *demo)
         adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
       ub_detect_page_set_monitor (self->detect_page, self->monitor);
     }
-  setup_recovery_demo (self, demo);
+  ub_recovery_connect_page_setup (self->recovery_connect_page, self->detect_page, demo);
   return self;
 }

@@ -542,6 +542,18 @@ test_format (void)
   g_assert_cmpstr (left_h, ==, "about 1 h 20 min left");
 }
 
+static void
+test_format_transfer (void)
+{
+  g_autofree char *all = ub_format_transfer (1200 * 1000, 5600 * 1000, 38.2e6, 150);
+  g_autofree char *no_left = ub_format_transfer (1200 * 1000, 5600 * 1000, 38.2e6, -1);
+  g_autofree char *no_rate = ub_format_transfer (1200 * 1000, 5600 * 1000, 0, 150);
+
+  g_assert_cmpstr (all, ==, "1.2\u00a0MB of 5.6\u00a0MB · 38.2\u00a0MB/s · about 3 minutes left");
+  g_assert_cmpstr (no_left, ==, "1.2\u00a0MB of 5.6\u00a0MB · 38.2\u00a0MB/s");
+  g_assert_cmpstr (no_rate, ==, "1.2\u00a0MB of 5.6\u00a0MB");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -560,5 +572,6 @@ main (int argc, char **argv)
   g_test_add_func ("/progress/error-variant", test_error_variant);
   g_test_add_func ("/progress/child-events", test_child_events);
   g_test_add_func ("/format/all", test_format);
+  g_test_add_func ("/format/transfer", test_format_transfer);
   return g_test_run ();
 }
