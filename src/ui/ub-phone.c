@@ -500,27 +500,20 @@ ub_phone_dup_diagnosis (UbPhone *self)
   if (self->adb && !self->adb_refused && self->problem != NULL && self->device == NULL)
     return g_strdup_printf (_("The phone did not answer: %s Check the cable and press Refresh."),
                             self->problem);
-  if (self->adb)
-    /* a started phone (it asks for adb authorisation, which Unbrick does not
-     * do) or adb in another mode: how to reach Mi Assistant or fastboot */
-    return g_strdup (_("This phone is running Android (or a recovery without Mi Assistant), which Unbrick cannot use. "
-                       "To reinstall its official system: turn it off, hold Volume Up and Power until the recovery menu appears, "
-                       "and choose “Connect with MIAssistant”. To flash it in fastboot mode instead: turn it off, "
-                       "then hold Volume Down and Power together until the FASTBOOT screen appears."));
   if (self->device != NULL)
     {
       switch (ub_usb_device_info_get_kind (self->device))
         {
-        case UB_USB_DEVICE_KIND_ADB:
-          return g_strdup (_("This phone is running Android, not fastboot mode. Turn it off, then hold Volume Down and Power together until the FASTBOOT screen appears."));
         case UB_USB_DEVICE_KIND_EDL:
           return g_strdup (_("This phone is in Qualcomm emergency download mode (EDL, 05c6:9008). Unbrick cannot flash it in this mode: it needs an authorised service tool. Try holding Power for 15 seconds, then Volume Down and Power to reach fastboot mode; if it always comes back here, take it to an authorised service centre."));
         case UB_USB_DEVICE_KIND_BROM:
           return g_strdup (_("This phone is in MediaTek boot ROM mode (0e8d:0003). Unbrick cannot flash it in this mode: it needs an authorised service tool. Unplug it, hold Volume Down and Power to reach fastboot mode and plug it in again."));
         case UB_USB_DEVICE_KIND_FASTBOOT:
+        case UB_USB_DEVICE_KIND_ADB:
         default:
           break;
         }
+      /* also for an adb device: without access it cannot be asked anything */
       switch (ub_usb_device_info_get_problem (self->device))
         {
         case UB_USB_ACCESS_PERMISSION:
@@ -532,6 +525,13 @@ ub_phone_dup_diagnosis (UbPhone *self)
           break;
         }
     }
+  if (self->adb)
+    /* a started phone (it asks for adb authorisation, which Unbrick does not
+     * do) or adb in another mode: how to reach Mi Assistant or fastboot */
+    return g_strdup (_("This phone is running Android (or a recovery without Mi Assistant), which Unbrick cannot use. "
+                       "To reinstall its official system: turn it off, hold Volume Up and Power until the recovery menu appears, "
+                       "and choose “Connect with MIAssistant”. To flash it in fastboot mode instead: turn it off, "
+                       "then hold Volume Down and Power together until the FASTBOOT screen appears."));
   if (self->info == NULL && !self->probing && self->problem != NULL)
     return g_strdup_printf (_("The phone did not answer: %s Unplug it, plug it in again and press Refresh."),
                             self->problem);
