@@ -167,6 +167,9 @@ ub_socket_connect (const char    *host,
     }
 
   client = g_socket_client_new ();
+  /* a phone is reached directly: fastboot and adb over a web proxy make no sense, and the
+   * proxy lookup (libproxy) would cost more than the connection itself */
+  g_socket_client_set_enable_proxy (client, FALSE);
   g_socket_client_set_timeout (client, MAX (1, (timeout_ms + 999) / 1000));
   connection = g_socket_client_connect (client, connectable, cancellable, &local);
   if (connection == NULL)

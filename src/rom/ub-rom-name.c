@@ -93,12 +93,27 @@ ub_rom_name_dup_md5_prefix (const char *path)
   return g_ascii_strdown (stem + len - 10, 10);
 }
 
+/* A fixed pattern, compiled once for the process (catalogs parse thousands of names). */
+static GRegex *
+regex_once (gsize      *slot,
+            const char *pattern)
+{
+  if (g_once_init_enter (slot))
+    {
+      GRegex *re = g_regex_new (pattern, 0, 0, NULL);
+
+      g_assert (re != NULL);
+      g_once_init_leave (slot, (gsize) re);
+    }
+  return (GRegex *) *slot;
+}
+
 gboolean
 ub_rom_name_parse_build (const char  *text,
                          char       **version,
                          char       **region_code)
 {
-  g_autoptr(GRegex) build_re = NULL;
+  static gsize build_re;
   g_autoptr(GMatchInfo) m = NULL;
   g_autofree char *code = NULL;
 
@@ -106,8 +121,9 @@ ub_rom_name_parse_build (const char  *text,
     return FALSE;
   /* V14.0.9.0.TMBMIXM, OS3.0.9.0.WPYCNXM, A15.0.15.0.VGWEUXM:
    * <Android letter><2 device letters><2 region letters><2 edition letters> */
-  build_re = g_regex_new ("(?:^|_)((?:V|OS|A)\\d+(?:\\.\\d+){2,3}\\.([A-Z]{7}))(?:_|$)", 0, 0, NULL);
-  if (!g_regex_match (build_re, text, 0, &m))
+  if (!g_regex_match (regex_once (&build_re,
+                                  "(?:^|_)((?:V|OS|A)\\d+(?:\\.\\d+){2,3}\\.([A-Z]{7}))(?:_|$)"),
+                      text, 0, &m))
     return FALSE;
   code = g_match_info_fetch (m, 2);
   if (version)
@@ -120,14 +136,13 @@ ub_rom_name_parse_build (const char  *text,
 char *
 ub_rom_name_dup_android (const char *path)
 {
-  g_autoptr(GRegex) android_re = NULL;
+  static gsize android_re;
   g_autoptr(GMatchInfo) m = NULL;
   g_autofree char *base = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
   base = g_path_get_basename (path);
-  android_re = g_regex_new ("_(\\d{1,2}\\.\\d)(?:_|$)", 0, 0, NULL);
-  if (!g_regex_match (android_re, base, 0, &m))
+  if (!g_regex_match (regex_once (&android_re, "_(\\d{1,2}\\.\\d)(?:_|$)"), base, 0, &m))
     return NULL;
   return g_match_info_fetch (m, 1);
 }
