@@ -68,6 +68,7 @@ struct _Pool {
   GAsyncQueue *free;
   Block       *blocks;
   guint        n;
+  gint         allocated;   /* blocks get their memory when first needed */
   gsize        size;
 };
 
@@ -82,21 +83,19 @@ pool_new (guint n,
   pool->n = n;
   pool->size = size;
   for (guint i = 0; i < n; i++)
-    {
-      pool->blocks[i].data = g_malloc (size);
-      pool->blocks[i].pool = pool;
-      g_async_queue_push (pool->free, &pool->blocks[i]);
-    }
+    pool->blocks[i].pool = pool;
   return pool;
 }
 
 static void
 pool_free (Pool *pool)
 {
-  if (g_async_queue_length (pool->free) != (gint) pool->n)
+  gint allocated = MIN (g_atomic_int_get (&pool->allocated), (gint) pool->n);
+
+  if (g_async_queue_length (pool->free) != allocated)
     {
       g_critical ("ub-rom-archive: %d blocks still in use",
-                  (gint) pool->n - g_async_queue_length (pool->free));
+                  allocated - g_async_queue_length (pool->free));
       return;  /* leaked rather than freed under someone's feet */
     }
   for (guint i = 0; i < pool->n; i++)
@@ -106,15 +105,41 @@ pool_free (Pool *pool)
   g_free (pool);
 }
 
+/* A free block, or a new one while fewer than n exist (a small archive needs
+ * few); NULL when all n are in use. */
+static Block *
+pool_try_get (Pool *pool)
+{
+  Block *block = g_async_queue_try_pop (pool->free);
+
+  if (block == NULL && g_atomic_int_get (&pool->allocated) < (gint) pool->n)
+    {
+      gint i = g_atomic_int_add (&pool->allocated, 1);
+
+      if (i < (gint) pool->n)
+        {
+          block = &pool->blocks[i];
+          block->data = g_malloc (pool->size);
+        }
+    }
+  return block;
+}
+
+static Block *
+block_ready (Block *block)
+{
+  block->len = 0;
+  block->refs = 1;
+  return block;
+}
+
 /* Waits until a block is free (the writer always gives them back). */
 static Block *
 pool_get (Pool *pool)
 {
-  Block *block = g_async_queue_pop (pool->free);
+  Block *block = pool_try_get (pool);
 
-  block->len = 0;
-  block->refs = 1;
-  return block;
+  return block_ready (block != NULL ? block : g_async_queue_pop (pool->free));
 }
 
 static Block *
@@ -203,16 +228,12 @@ pool_get_helping (Pool   *pool,
 {
   for (;;)
     {
-      Block *block = g_async_queue_try_pop (pool->free);
+      Block *block = pool_try_get (pool);
 
       if (block == NULL && !hasher_work (h, FALSE))
         block = g_async_queue_pop (pool->free);
       if (block)
-        {
-          block->len = 0;
-          block->refs = 1;
-          return block;
-        }
+        return block_ready (block);
     }
 }
 
