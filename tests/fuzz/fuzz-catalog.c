@@ -70,7 +70,8 @@ assert_hex (const char *s,
 static void
 check_release (UbRomRelease    *release,
                const char      *product,
-               UbRomQueryFlags  flags)
+               UbRomQueryFlags  flags,
+               GHashTable      *urls_checked)
 {
   const char *codename = ub_rom_release_get_codename (release);
   const char *file_name = ub_rom_release_get_file_name (release);
@@ -103,6 +104,11 @@ check_release (UbRomRelease    *release,
   ub_rom_release_get_model_name (release);
   ub_rom_release_get_link (release);
 
+  /* the addresses depend on the version and file name only: once per pair */
+  if (!g_hash_table_add (urls_checked, g_strdup_printf ("%s/%s",
+                                                        ub_rom_release_get_version (release),
+                                                        file_name)))
+    return;
   /* "<mirror>/<version>/<file name>", one per mirror, on that mirror's host */
   urls = ub_rom_release_dup_urls (release, mirrors);
   g_assert_cmpuint (g_strv_length (urls), ==, G_N_ELEMENTS (mirrors) - 1);
@@ -122,11 +128,15 @@ check_catalog (UbRomCatalog *catalog)
 {
   const UbRomQueryFlags all_flags = UB_ROM_QUERY_HISTORY | UB_ROM_QUERY_BETA |
                                     UB_ROM_QUERY_SPECIAL | UB_ROM_QUERY_RECOVERY;
+  /* "<version>/<file name>" whose addresses were checked */
+  g_autoptr(GHashTable) urls_checked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   for (guint p = 0; products[p] != NULL; p++)
     {
       g_autofree char *model = ub_rom_catalog_dup_model_name (catalog, products[p]);
 
+      /* shown in the window as it is */
+      g_assert_true (model == NULL || g_utf8_validate (model, -1, NULL));
       /* every combination of flags */
       for (guint flags = 0; flags <= all_flags; flags++)
         {
@@ -136,7 +146,7 @@ check_catalog (UbRomCatalog *catalog)
             {
               UbRomRelease *release = g_ptr_array_index (found, i);
 
-              check_release (release, products[p], flags);
+              check_release (release, products[p], flags, urls_checked);
               /* newest first: dates never go up (unknown dates last) */
               if (i > 0)
                 {
@@ -155,7 +165,7 @@ check_catalog (UbRomCatalog *catalog)
           if (latest != NULL)
             {
               g_assert_cmpint (ub_rom_release_get_region (latest), ==, region);
-              check_release (latest, products[p], UB_ROM_QUERY_DEFAULT);
+              check_release (latest, products[p], UB_ROM_QUERY_DEFAULT, urls_checked);
             }
         }
     }
