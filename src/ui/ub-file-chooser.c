@@ -105,3 +105,33 @@ ub_choose_file (GtkWindow        *parent,
   }
 #endif
 }
+
+typedef struct {
+  UbDropCallback callback;
+  gpointer       user_data;
+} Drop;
+
+static gboolean
+on_drop (GtkDropTarget *target, const GValue *value, double x, double y, Drop *drop)
+{
+  GSList *files;
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+  files = g_value_get_boxed (value);
+  return files != NULL && drop->callback (files->data, drop->user_data);
+}
+
+void
+ub_file_drop_attach (GtkWidget      *widget,
+                     UbDropCallback  callback,
+                     gpointer        user_data)
+{
+  GtkDropTarget *target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  Drop *drop = g_new0 (Drop, 1);
+
+  drop->callback = callback;
+  drop->user_data = user_data;
+  g_signal_connect_data (target, "drop", G_CALLBACK (on_drop), drop, (GClosureNotify) g_free, 0);
+  gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (target));
+}

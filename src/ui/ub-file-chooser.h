@@ -27,4 +27,15 @@ void ub_choose_file (GtkWindow        *parent,
                      UbChooseCallback  callback,
                      gpointer          user_data);
 
+/*
+ * Files dragged onto @widget (from Files, a browser's downloads…): @callback
+ * gets the first one and says whether it took it. @user_data is not owned:
+ * @widget keeps the drop target.
+ */
+typedef gboolean (*UbDropCallback) (GFile *file, gpointer user_data);
+
+void ub_file_drop_attach (GtkWidget      *widget,
+                          UbDropCallback  callback,
+                          gpointer        user_data);
+
 G_END_DECLS

@@ -504,18 +504,13 @@ rebuild_recent (UbFirmwarePage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->recent_group), n > 0);
 }
 
+/* A ROM (archive or folder) dragged onto the page opens like a chosen one. */
 static gboolean
-on_drop (GtkDropTarget *target, const GValue *value, double x, double y, UbFirmwarePage *self)
+on_drop (GFile *file, gpointer user_data)
 {
-  GSList *files;
-  g_autofree char *path = NULL;
+  UbFirmwarePage *self = user_data;
+  g_autofree char *path = g_file_get_path (file);
 
-  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
-    return FALSE;
-  files = g_value_get_boxed (value);
-  if (files == NULL)
-    return FALSE;
-  path = g_file_get_path (files->data);
   if (path == NULL)
     return FALSE;
   ub_firmware_page_open (self, path);
@@ -974,14 +969,10 @@ ub_firmware_page_class_init (UbFirmwarePageClass *klass)
 static void
 ub_firmware_page_init (UbFirmwarePage *self)
 {
-  GtkDropTarget *drop;
-
   gtk_widget_init_template (GTK_WIDGET (self));
   self->settings = g_settings_new ("io.github.unbrick.Unbrick");
 
-  drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
-  g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+  ub_file_drop_attach (GTK_WIDGET (self), on_drop, self);
   g_signal_connect (self->recent_list, "row-activated", G_CALLBACK (recent_activated), self);
   g_signal_connect_swapped (self->download_panel, "notify::busy", G_CALLBACK (on_download_busy), self);
   g_signal_connect_swapped (self->download_button, "notify::active", G_CALLBACK (on_download_toggled), self);

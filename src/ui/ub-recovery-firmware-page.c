@@ -685,6 +685,19 @@ chosen (GFile *file, gpointer user_data)
   ub_recovery_firmware_page_open (self, path);
 }
 
+/* A .zip dragged onto the page is checked like a chosen one, unless a file is
+ * being checked or downloaded. */
+static gboolean
+on_drop (GFile *file, gpointer user_data)
+{
+  UbRecoveryFirmwarePage *self = user_data;
+
+  if (!gtk_widget_is_sensitive (GTK_WIDGET (self->file_button)))
+    return FALSE;
+  chosen (file, g_object_ref (self));
+  return TRUE;
+}
+
 static void
 on_file_clicked (UbRecoveryFirmwarePage *self)
 {
@@ -902,4 +915,5 @@ ub_recovery_firmware_page_init (UbRecoveryFirmwarePage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->roms = g_ptr_array_new_with_free_func (g_object_unref);
   g_signal_connect_swapped (self->download_panel, "notify::busy", G_CALLBACK (on_download_busy), self);
+  ub_file_drop_attach (GTK_WIDGET (self), on_drop, self);
 }

@@ -270,7 +270,7 @@ firmware_refused (gpointer data)
   return ub_ui_recovery_firmware_settled (f->window) && ub_recovery_firmware_page_get_message (firmware_page (f)) != NULL;
 }
 
-/* Xiaomi refuses the file: its words and what to do; the factory reset it
+/* Xiaomi refuses a file dropped on the page: its words and what to do; the factory reset it
  * then offers erases the data once, after a dialog naming the phone. */
 static void
 test_refusal_then_factory_reset (Fixture *f, gconstpointer data)
@@ -291,8 +291,10 @@ test_refusal_then_factory_reset (Fixture *f, gconstpointer data)
 
   ub_window_start_recovery (f->window, ub_emu_demo_get_recovery_address (f->demo), f->info);
   g_assert_true (ub_ui_wait (ub_ui_recovery_firmware_settled, f->window, 30));
-  ub_recovery_firmware_page_open (firmware_page (f), zip);
+  /* dragged from the file manager, like a chosen file */
+  g_assert_true (ub_ui_drop_file (page (f, "recovery-firmware"), zip));
   g_assert_true (ub_ui_wait (firmware_refused, f, 30));
+  g_assert_cmpstr (ub_recovery_firmware_page_get_path (firmware_page (f)), ==, zip);
   g_assert_null (ub_recovery_firmware_page_get_approval (firmware_page (f)));
   message = ub_recovery_firmware_page_get_message (firmware_page (f));
   g_assert_nonnull (strstr (message, "The package is not for this device"));

@@ -1086,31 +1086,13 @@ static void
 test_drop (Fixture *f, gconstpointer data)
 {
   GtkWidget *firmware = page (f, "firmware");
-  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (firmware);
   g_autoptr(GError) error = NULL;
   g_autofree char *rom = ub_emu_demo_write_rom (f->demo, NULL, &error);
-  g_autoptr(GFile) file = g_file_new_for_path (rom);
-  GtkDropTarget *target = NULL;
-  GValue value = G_VALUE_INIT;
-  GSList *files = g_slist_prepend (NULL, file);
-  gboolean accepted = FALSE;
 
   g_assert_no_error (error);
   g_assert_true (ub_ui_wait (ub_ui_phone_ready, f->window, 10));
   ub_ui_click (page (f, "detect"), "_Continue");
-  for (guint i = 0; i < g_list_model_get_n_items (controllers) && target == NULL; i++)
-    {
-      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
-      if (GTK_IS_DROP_TARGET (controller))
-        target = GTK_DROP_TARGET (controller);
-    }
-  g_assert_nonnull (target);
-  g_value_init (&value, GDK_TYPE_FILE_LIST);
-  g_value_set_boxed (&value, files);
-  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &accepted);
-  g_value_unset (&value);
-  g_slist_free (files);
-  g_assert_true (accepted);
+  g_assert_true (ub_ui_drop_file (firmware, rom));
   g_assert_true (ub_ui_wait (ub_ui_firmware_settled, f->window, 30));
   g_assert_true (ub_firmware_page_get_ready (UB_FIRMWARE_PAGE (firmware)));
   g_assert_cmpstr (ub_rom_get_source (ub_firmware_page_get_rom (UB_FIRMWARE_PAGE (firmware))), ==, rom);

@@ -280,3 +280,29 @@ ub_ui_recovery_firmware_settled (gpointer window)
   return !ub_recovery_firmware_page_get_busy (
     UB_RECOVERY_FIRMWARE_PAGE (ub_window_get_page (window, "recovery-firmware")));
 }
+
+gboolean
+ub_ui_drop_file (GtkWidget  *widget,
+                 const char *path)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  GtkDropTarget *target = NULL;
+  GValue value = G_VALUE_INIT;
+  GSList *files = g_slist_prepend (NULL, file);
+  gboolean accepted = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && target == NULL; i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+      if (GTK_IS_DROP_TARGET (controller))
+        target = GTK_DROP_TARGET (controller);
+    }
+  g_assert_nonnull (target);
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_set_boxed (&value, files);
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &accepted);
+  g_value_unset (&value);
+  g_slist_free (files);
+  return accepted;
+}

@@ -32,6 +32,9 @@ GtkWidget        *ub_ui_find_by_label   (GtkWidget   *root,
 /* Emits "clicked" on a sensitive, visible button labelled @label. */
 void              ub_ui_click           (GtkWidget   *root,
                                          const char  *label);
+/* Drops the file @path on @widget's drop target as a file manager would; TRUE when taken. */
+gboolean          ub_ui_drop_file       (GtkWidget   *widget,
+                                         const char  *path);
 /* TRUE when a visible label or row under @root shows @text (substring). */
 gboolean          ub_ui_shows_text      (GtkWidget   *root,
                                          const char  *text);
