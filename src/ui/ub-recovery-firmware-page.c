@@ -470,6 +470,13 @@ rom_row_new (UbRecoveryFirmwarePage *self, UbUpdateRom *rom)
   adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), FALSE);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  {
+    /* TRANSLATORS: what a screen reader says for the button of one ROM in the list
+     * (every row has one); %s: the ROM's version, e.g. V14.0.5.0.TKHMIXM */
+    g_autofree char *spoken = g_strdup_printf (_("Download and Use %s"), ub_update_rom_get_version (rom));
+
+    gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, spoken, -1);
+  }
   g_object_set_data_full (G_OBJECT (button), "rom", g_object_ref (rom), g_object_unref);
   g_signal_connect (button, "clicked", G_CALLBACK (on_rom_download_clicked), self);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);

@@ -10,7 +10,10 @@ mnemonic too, which proves that a button's mnemonic still works). Along the way 
 user depends on: named buttons and progress bars, every button (on each page
 and in the dialog) named exactly its visible text, mnemonic underscore removed
 and said once, a Flash button that stays insensitive while the checks run, and
-the result announced as text.
+the result announced as text. Then the locked demo phone the same way through
+Xiaomi's recovery: chosen with Tab and Space, Do It for Me (Demo), the ROMs
+Xiaomi offers (each button named with its version, so they can be told apart),
+Next once approved, Install, a named progress bar, the result.
 
 Run inside `xvfb-run -a dbus-run-session -- /usr/bin/python3 test-a11y-demo.py
 path/to/unbrick` (xvfb-run outermost, so that the bus-activated registry has a
@@ -248,20 +251,43 @@ def remember_controls(page_name, scope):
 
 
 def subtitle(frame):
-    label = find(frame, lambda n: n.getRoleName() == 'label' and (n.name or '').startswith('Step '))
+    """The window title's second line: "Step N of 5: …", or a page's own title."""
+    title = find(frame, lambda n: n.getRoleName() == 'label' and n.name == 'Unbrick')
+    label = None
+    if title is not None and title.parent is not None:
+        label = find(title.parent, lambda n: n.getRoleName() == 'label' and n.name != 'Unbrick')
     return label.name if label is not None else None
 
 
-def go_to_page(frame, number, title, timeout=10):
-    """Waits until the window subtitle says the wizard is on `title`; returns that page's panel."""
-    expected = f'Step {number} of 5: {title}'
+def go_to_page(frame, number, title, timeout=10, nth=0):
+    """Waits until the window subtitle says the wizard is on `title` (step `number`, or
+    a page outside the steps when None); returns that page's panel: the nth of that
+    title (GTK 4.8 marks every page of a stack visible; the recovery path's pages
+    come after the fastboot path's of the same title)."""
+    expected = f'Step {number} of 5: {title}' if number is not None else title
     wait_for(f'the page “{expected}”', lambda: subtitle(frame) == expected, timeout, frame)
-    panel = find(frame, lambda n: n.getRoleName() == 'panel' and n.name == title)
+    panels = find_all(frame, lambda n: n.getRoleName() == 'panel' and n.name == title)
+    panel = panels[nth] if len(panels) > nth else None
     if panel is None:
         fail(f'no panel named “{title}” for the page', frame)
     pages_seen.append(title)
     step(f'on “{expected}”')
     return panel
+
+
+def focus_and_press_space(scope, node, what):
+    """Moves the keyboard focus to node as a keyboard user does (Tab, through
+    the registry) and presses Space: GTK 4.8 gives check buttons no AT-SPI
+    action."""
+    for _ in range(40):
+        if has_state(node, pyatspi.STATE_FOCUSED):
+            break
+        Atspi.generate_keyboard_event(0xff09, None, Atspi.KeySynthType.SYM)   # Tab
+        pump(0.15)
+    else:
+        fail(f'Tab never reached {what}', scope)
+    Atspi.generate_keyboard_event(0x20, None, Atspi.KeySynthType.SYM)      # space
+    step(f'tabbed to {node.getRoleName()} {node.name!r} and pressed Space')
 
 
 def press(scope, label, what, timeout=10, role='push button'):
@@ -277,6 +303,80 @@ def press(scope, label, what, timeout=10, role='push button'):
 
 def shows_text(scope, text):
     return find(scope, lambda n: n.getRoleName() == 'label' and text in (n.name or ''))
+
+
+def recovery_flow(app, frame):
+    """The locked demo phone through Xiaomi's recovery: chosen in the list,
+    the keys (done by the demo), the ROM Xiaomi offers downloaded and
+    approved, Install, the result."""
+    page = go_to_page(frame, 1, 'Connect your phone')
+    phones = wait_for('the list “Connected phones”',
+                      lambda: find(page, lambda n: n.getRoleName() == 'list' and n.name == 'Connected phones'),
+                      10, page)
+
+    def locked_choice():
+        return find(phones, lambda n: n.getRoleName() == 'check box'
+                    and (n.name or '').startswith('Choose this phone'))
+    choice = wait_for('the locked demo phone (a check box “Choose this phone …”)', locked_choice, 60, phones)
+    item = choice
+    while item is not None and item.getRoleName() != 'list item':
+        item = item.parent
+    if item is None or 'bootloader locked' not in ''.join(
+            (n.name or '') for n in find_all(item, lambda n: n.getRoleName() == 'label')):
+        fail('the row of “Choose this phone” does not say the bootloader is locked', phones)
+    focus_and_press_space(page, choice, 'the locked phone’s check box')
+    wait_for('the locked phone to be chosen', lambda: has_state(choice, pyatspi.STATE_CHECKED), 10, phones)
+    remember_controls('detect (locked phone)', page)
+    press(page, '_Continue', 'Continue with the locked phone')
+
+    # how to start the recovery: the demo does it
+    page = go_to_page(frame, None, 'Start the recovery')
+    if not shows_text(page, 'Connect with MIAssistant'):
+        fail('the page does not say to choose “Connect with MIAssistant”', page)
+    remember_controls('recovery-connect', page)
+    press(page, '_Do It for Me (Demo)', 'Do It for Me (Demo)')
+
+    # the ROMs Xiaomi offers; the privacy line first
+    page = go_to_page(frame, 2, 'Choose the firmware', timeout=30, nth=1)
+    if not shows_text(page, 'are sent to Xiaomi'):
+        fail('the page does not say what is sent to Xiaomi', page)
+    downloads = wait_for('the ROMs Xiaomi offers (“Download and Use” buttons)',
+                         lambda: find_all(page, lambda n: n.getRoleName() == 'push button'
+                                          and (n.name or '').startswith('Download and Use')
+                                          and sensitive(n)), 60, page)
+    step(f'{len(downloads)} ROMs offered: {[d.name for d in downloads]}')
+    if len({d.name for d in downloads}) != len(downloads):
+        fail(f'the ROMs’ buttons cannot be told apart by name: {[d.name for d in downloads]}', page)
+    remember_controls('recovery-firmware', page)
+    invoke(downloads[-1], 'Download and Use on the newest ROM')
+    step(f'pressed {downloads[-1].name!r}')
+    wait_for('“Xiaomi approved this firmware for your phone”',
+             lambda: shows_text(page, 'Xiaomi approved this firmware for your phone'), 120, page)
+    remember_controls('recovery-firmware (approved)', page)
+    press(page, '_Next', 'Next on the recovery firmware page')
+
+    # Confirm: what happens, then Install
+    page = go_to_page(frame, 3, 'Check and confirm', nth=1)
+    if not shows_text(page, 'Your data is kept'):
+        fail('the Confirm page does not say the data is kept', page)
+    remember_controls('recovery-confirm', page)
+    press(page, '_Install', 'Install')
+
+    # Installing: a named progress bar
+    page = go_to_page(frame, 4, 'Installing')
+    bar = wait_for('the install progress bar', lambda: find(page, lambda n: n.getRoleName() == 'progress bar'),
+                   10, page)
+    if not bar.name or bar.name.startswith(TYPE_NAME_PREFIXES):
+        fail(f'the install progress bar has no real accessible name ({bar.name!r})', page)
+    step(f'progress bar {bar.name!r}')
+    remember_controls('install', page)
+
+    page = go_to_page(frame, 5, 'Result', timeout=180)
+    wait_for('“Your Phone Is Restarting”', lambda: shows_text(page, 'Your Phone Is Restarting'), 10, page)
+    step('result shown: “Your Phone Is Restarting”')
+    remember_controls('result (recovery)', page)
+    press(page, '_Done', 'Done after the recovery install')
+    go_to_page(frame, 1, 'Connect your phone')
 
 
 def main():
@@ -406,7 +506,7 @@ def main():
              lambda: (lambda n: n is not None and sensitive(n))(control(page, 'push button', '_Done')), 10, page)
     press_mnemonic('d')
     step('typed Alt+D for Done')
-    go_to_page(frame, 1, 'Connect your phone')
+    recovery_flow(app, frame)
 
     # what an AT user needs from every control met on the way
     if name_issues:
