@@ -34,7 +34,8 @@
  * Hasher), which keeps both cores busy whether the data compresses well
  * (inflating dominates) or not (hashing and copying dominate).
  * The threads talk through one ordered queue; blocks come from small fixed
- * pools, so memory stays bounded whatever the archive size.
+ * pools (a block gets its memory when first needed), so memory stays bounded
+ * whatever the archive size.
  * archive_write_disk resolves paths against the current directory, which
  * is process-wide: the writer thread unshares its filesystem attributes
  * (CLONE_FS) and chdir()s into the partial unpack directory, so neither the
