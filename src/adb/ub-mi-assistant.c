@@ -176,6 +176,50 @@ ub_mi_assistant_read_info (UbMiAssistant *self,
   return g_steal_pointer (&info);
 }
 
+static void
+probe_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  const char *address = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbMiAssistant) phone = ub_mi_assistant_open (address, cancellable, &error);
+  UbRecoveryInfo *info;
+
+  if (phone == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  info = ub_mi_assistant_read_info (phone, cancellable, &error);
+  ub_mi_assistant_close (phone);
+  if (info == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, info, g_object_unref);
+}
+
+void
+ub_mi_assistant_probe_async (const char          *address,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, ub_mi_assistant_probe_async);
+  g_task_set_task_data (task, g_strdup (address), g_free);
+  g_task_run_in_thread (task, probe_thread);
+}
+
+UbRecoveryInfo *
+ub_mi_assistant_probe_finish (GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ub_mi_assistant_probe_async,
+                        NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 gboolean
 ub_mi_assistant_format_data (UbMiAssistant *self,
                              char         **out_message,

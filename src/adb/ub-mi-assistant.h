@@ -67,6 +67,15 @@ UbRecoveryInfo *ub_mi_assistant_read_info     (UbMiAssistant   *self,
                                                GCancellable    *cancellable,
                                                GError         **error);
 
+/* Opens @address, reads its info and lets go, on a worker thread (the
+ * phone list's probe; ub_mi_assistant_open's errors). */
+void            ub_mi_assistant_probe_async   (const char          *address,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+UbRecoveryInfo *ub_mi_assistant_probe_finish  (GAsyncResult        *result,
+                                               GError             **error);
+
 /* "format-data:": erases the data partition. @out_message: the phone's
  * answer text (may be empty). */
 gboolean        ub_mi_assistant_format_data   (UbMiAssistant   *self,

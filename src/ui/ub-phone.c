@@ -307,34 +307,12 @@ probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_INFO]);
 }
 
-/* Mi Assistant: connect, read the get…: services, let go (never on the UI thread). */
-static void
-recovery_probe_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  const char *address = task_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(UbMiAssistant) phone = ub_mi_assistant_open (address, cancellable, &error);
-  UbRecoveryInfo *info;
-
-  if (phone == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  info = ub_mi_assistant_read_info (phone, cancellable, &error);
-  ub_mi_assistant_close (phone);
-  if (info == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, info, g_object_unref);
-}
-
 static void
 recovery_probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(UbPhone) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(UbRecoveryInfo) info = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(UbRecoveryInfo) info = ub_mi_assistant_probe_finish (result, &error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -364,12 +342,8 @@ ub_phone_probe (UbPhone *self)
   set_probing (self, TRUE);
   if (self->adb)
     {
-      g_autoptr(GTask) task = g_task_new (NULL, self->probe_cancellable, recovery_probe_done,
-                                          g_object_ref (self));
-
-      g_task_set_source_tag (task, ub_phone_probe);
-      g_task_set_task_data (task, g_strdup (self->address), g_free);
-      g_task_run_in_thread (task, recovery_probe_thread);
+      ub_mi_assistant_probe_async (self->address, self->probe_cancellable, recovery_probe_done,
+                                   g_object_ref (self));
       return;
     }
   ub_phone_info_probe_async (self->address, self->probe_cancellable, probe_done, g_object_ref (self));

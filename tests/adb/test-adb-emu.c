@@ -236,6 +236,49 @@ test_unplug (Fixture *f, gconstpointer data)
   g_assert_cmpuint (ub_emu_recovery_get_installs (f->recovery), ==, 0);
 }
 
+static void
+probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static UbRecoveryInfo *
+probe (const char *address, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  ub_mi_assistant_probe_async (address, NULL, probe_done, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return ub_mi_assistant_probe_finish (result, error);
+}
+
+/* The phone list's probe: the info, then the link let go (the recovery takes
+ * the next connection); a started phone's AUTH as the open's error. */
+static void
+test_probe (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbRecoveryInfo) info = probe (f->address, &error);
+  g_autoptr(UbRecoveryInfo) again = NULL;
+  g_autoptr(UbRecoveryInfo) refused = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (ub_recovery_info_get_device (info), ==, "begonia");
+  g_assert_cmpstr (ub_recovery_info_get_serial (info), ==, "3f6a2b91");
+  g_assert_true (ub_recovery_info_is_complete (info));
+  again = probe (f->address, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ub_recovery_info_get_version (again), ==, "V12.5.6.0.RGGMIXM");
+
+  ub_emu_recovery_set_fault (f->recovery, UB_EMU_RECOVERY_FAULT_AUTH, 0, 0);
+  refused = probe (f->address, &error);
+  g_assert_null (refused);
+  g_assert_error (error, UB_ADB_ERROR, UB_ADB_ERROR_AUTH_REQUIRED);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -243,6 +286,7 @@ main (int argc, char **argv)
 
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("/adb-emu/full", test_full);
+  ADD ("/adb-emu/probe", test_probe);
   ADD ("/adb-emu/auth", test_auth);
   ADD ("/adb-emu/not-sideload", test_not_sideload);
   ADD ("/adb-emu/install-fail", test_install_fail);
