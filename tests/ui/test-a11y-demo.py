@@ -388,6 +388,18 @@ def main():
     env.setdefault('GDK_BACKEND', 'x11')
     env.setdefault('GSK_RENDERER', 'cairo')
     env.setdefault('UNBRICK_DEMO_RATE', '50000000')
+    # a home of its own: the recovery ROM is downloaded into the Downloads folder, the
+    # unpacked ROMs go to the cache; nothing is left in the runner's home
+    home = tempfile.TemporaryDirectory(prefix='ub-a11y-home-')
+    downloads = os.path.join(home.name, 'Downloads')
+    os.makedirs(downloads)
+    os.makedirs(os.path.join(home.name, '.config'))
+    with open(os.path.join(home.name, '.config', 'user-dirs.dirs'), 'w') as f:
+        f.write('XDG_DOWNLOAD_DIR="$HOME/Downloads"\n')
+    env['HOME'] = home.name
+    for var, sub in (('XDG_CONFIG_HOME', '.config'), ('XDG_CACHE_HOME', '.cache'),
+                     ('XDG_DATA_HOME', '.local/share'), ('XDG_STATE_HOME', '.local/state')):
+        env[var] = os.path.join(home.name, sub)
     if 'DBUS_SESSION_BUS_ADDRESS' not in env or 'DISPLAY' not in env:
         fail('run me under xvfb-run -a dbus-run-session -- (no DISPLAY or session bus)')
 
@@ -507,6 +519,10 @@ def main():
     press_mnemonic('d')
     step('typed Alt+D for Done')
     recovery_flow(app, frame)
+    zips = [n for n in os.listdir(downloads) if n.endswith('.zip')]
+    if len(zips) != 1:
+        fail(f'expected the recovery ROM in the Downloads folder, found {os.listdir(downloads)}')
+    step(f'downloaded into the Downloads folder: {zips[0]}')
 
     # what an AT user needs from every control met on the way
     if name_issues:
