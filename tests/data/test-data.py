@@ -127,7 +127,9 @@ def check_metainfo(path, version):
             fail(f"url {kind} is missing")
     # the metainfo is the one place that must not promise more than the app does
     text = " ".join(root.find("description").itertext())
-    for word in ("unlocked", "official", "anti-rollback"):
+    # both ways (unlocked: fastboot; locked: Xiaomi's recovery) and what is sent to Xiaomi
+    for word in ("unlocked", "official", "anti-rollback", "locked", "Connect with MIAssistant",
+                 "serial number"):
         if word not in text:
             fail(f"the description should mention '{word}'")
 
