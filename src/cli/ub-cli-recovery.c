@@ -17,6 +17,7 @@
 #include "ub-mi-assistant.h"
 #include "ub-online-error.h"
 #include "ub-recovery-job.h"
+#include "ub-recovery-zip.h"
 #include "ub-rom-catalog.h"
 #include "ub-rom-error.h"
 #include "ub-update-server.h"
@@ -509,6 +510,12 @@ install_file (Recovery   *r,
     md5 = g_strdup (known_md5);
   else
     {
+      /* a fastboot ROM, another file or a cut-off download: said before anything is sent */
+      if (!ub_recovery_zip_check (path, r->opt->stop, error))
+        {
+          g_prefix_error (error, "%s: ", path);
+          return FALSE;
+        }
       if (!r->opt->json)
         {
           /* TRANSLATORS: %s: a file name */

@@ -10,6 +10,7 @@
 #include "ub-mi-assistant.h"
 #include "ub-online-error.h"
 #include "ub-recovery-job.h"
+#include "ub-recovery-zip.h"
 #include "ub-rom-error.h"
 
 #define DEFAULT_SIDELOAD_MS (5 * 60 * 1000)
@@ -342,6 +343,11 @@ verify_file (UbRecoveryJob *self,
                    /* TRANSLATORS: %s: a file's path */
                    _("%s is not a recovery ROM (not a file, or empty). Nothing was sent to the "
                      "phone."), self->path);
+      return FALSE;
+    }
+  if (!ub_recovery_zip_check (self->path, self->cancel, error))
+    {
+      g_prefix_error (error, "%s: ", self->path);
       return FALSE;
     }
   self->size = (guint64) g_file_info_get_size (info);

@@ -14,7 +14,9 @@
 #include "ub-online-error.h"
 #include "ub-recovery-firmware-page.h"
 #include "ub-recovery-job.h"
+#include "ub-recovery-zip.h"
 #include "ub-rom-catalog.h"
+#include "ub-rom-error.h"
 
 struct _UbRecoveryFirmwarePage
 {
@@ -350,8 +352,11 @@ hash_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
 {
   UbProgress *progress = g_object_get_data (G_OBJECT (task), "progress");
   GError *error = NULL;
-  char *md5 = ub_file_hash (task_data, progress, cancellable, &error);
+  char *md5 = NULL;
 
+  /* a fastboot ROM, another file or a cut-off download: said before anything is sent */
+  if (ub_recovery_zip_check (task_data, cancellable, &error))
+    md5 = ub_file_hash (task_data, progress, cancellable, &error);
   if (md5 == NULL)
     g_task_return_error (task, error);
   else
@@ -371,7 +376,9 @@ hash_done (GObject *source, GAsyncResult *result, gpointer user_data)
   drop_hashing (self);
   if (md5 == NULL)
     {
-      g_autofree char *text = g_strdup_printf (_("The file cannot be read: %s"), error->message);
+      g_autofree char *text = error->domain == UB_ROM_ERROR
+                              ? g_strdup (error->message)
+                              : g_strdup_printf (_("The file cannot be read: %s"), error->message);
 
       set_checking (self, FALSE);
       set_message (self, text);

@@ -15,7 +15,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import struct
 import threading
+import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 import ubtest as t  # noqa: E402
@@ -25,7 +27,23 @@ t.need(t.CLI, SERVER)
 failures = []
 
 ROM_VERSION = "V14.0.9.0.TKFMIXM"
-ROM_DATA = random.Random(13).randbytes(3 * t.MiB + 4321)
+
+
+def zip_bytes(size, seed):
+    """A whole ZIP of exactly `size` bytes, one stored entry of random bytes (as
+    ub_test_zip_bytes): the shape of a recovery ROM."""
+    name = b"payload.bin"
+    data = random.Random(seed).randbytes(size - (30 + len(name)) - (46 + len(name)) - 22)
+    crc = zlib.crc32(data)
+    local = struct.pack("<IHHHHHIIIHH", 0x04034b50, 20, 0, 0, 0, 0x21, crc, len(data), len(data),
+                        len(name), 0) + name
+    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, 20, 20, 0, 0, 0, 0x21, crc, len(data),
+                          len(data), len(name), 0, 0, 0, 0, 0, 0) + name
+    end = struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, 1, 1, len(central), len(local) + len(data), 0)
+    return local + data + central + end
+
+
+ROM_DATA = zip_bytes(3 * t.MiB + 4321, 13)
 ROM_MD5 = hashlib.md5(ROM_DATA).hexdigest()
 ROM_NAME = f"miui_BEGONIAGlobal_{ROM_VERSION}_{ROM_MD5[:10]}_11.0.zip"
 
@@ -122,7 +140,9 @@ def main():
             f.write(ROM_DATA)
         other = os.path.join(tmp, "other.zip")
         with open(other, "wb") as f:
-            f.write(ROM_DATA[:-1] + b"!")
+            # the same ZIP with a byte of its entry changed: another MD5
+            middle = len(ROM_DATA) // 2
+            f.write(ROM_DATA[:middle] + bytes([ROM_DATA[middle] ^ 0x55]) + ROM_DATA[middle + 1:])
 
         with recovery(tmp) as r:
             # info
@@ -170,6 +190,22 @@ def main():
             check("install of an unapproved file: the refusal and the next step",
                   "Next step:" in p.stderr and "recovery roms" in p.stderr, p.stderr)
             check("install of an unapproved file: nothing sent", r.status()["bytes_received"] == 0)
+
+            # not a recovery ROM: a fastboot .tgz, a cut-off download; nothing asked, nothing sent
+            tgz = os.path.join(tmp, "alioth_global_images_V14.0.9.0.TKHMIXM_13.0.tgz")
+            with open(tgz, "wb") as f:
+                f.write(b"\x1f\x8b\x08\x00" + bytes(100))
+            p = cli(r, "install", tgz, "--yes")
+            check("install of a fastboot ROM: said so", p.returncode == 1 and
+                  "This is a fastboot ROM" in p.stderr and "recovery ROM, a .zip" in p.stderr, p.stderr)
+            cut = os.path.join(tmp, "cut.zip")
+            with open(cut, "wb") as f:
+                f.write(ROM_DATA[:len(ROM_DATA) // 2])
+            p = cli(r, "install", cut, "--yes")
+            check("install of a cut-off download: said so", p.returncode == 1 and
+                  "This .zip file is incomplete or damaged" in p.stderr and
+                  "Download it again." in p.stderr, p.stderr)
+            check("install of a wrong file: nothing sent", r.status()["bytes_received"] == 0)
 
             # install
             p = cli(r, "install", rom, "--yes", "--json")

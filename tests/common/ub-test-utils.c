@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <zlib.h>
 #include <sys/resource.h>
 
 #include "ub-file.h"
@@ -88,6 +89,84 @@ ub_test_random_bytes (gsize   size,
   for (gsize i = size - size % 4; i < size; i++)
     data[i] = (guint8) g_rand_int (rand);
   return g_bytes_new_take (data, size);
+}
+
+static guint8 *
+put_le (guint8 *p, guint64 value, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    *p++ = (guint8) (value >> (8 * i));
+  return p;
+}
+
+GBytes *
+ub_test_zip_bytes (gsize   size,
+                   guint32 seed)
+{
+  static const char name[] = "payload.bin";
+  const gsize name_len = sizeof name - 1;
+  const gsize local = 30 + name_len;
+  const gsize central = 46 + name_len;
+  gsize data_len;
+  g_autoptr(GBytes) data = NULL;
+  guint8 *zip;
+  guint8 *p;
+  guint32 crc;
+
+  g_assert_cmpuint (size, >, local + central + 22);
+  g_assert_cmpuint (size, <, G_MAXUINT32);
+  data_len = size - local - central - 22;
+  data = ub_test_random_bytes (data_len, seed);
+  crc = (guint32) crc32 (0, g_bytes_get_data (data, NULL), (uInt) data_len);
+  zip = g_malloc (size);
+
+  /* local file header, stored (method 0), 1980-01-01 */
+  p = put_le (zip, 0x04034b50, 4);
+  p = put_le (p, 20, 2);
+  p = put_le (p, 0, 2);
+  p = put_le (p, 0, 2);
+  p = put_le (p, 0, 2);
+  p = put_le (p, 0x21, 2);
+  p = put_le (p, crc, 4);
+  p = put_le (p, data_len, 4);
+  p = put_le (p, data_len, 4);
+  p = put_le (p, name_len, 2);
+  p = put_le (p, 0, 2);
+  memcpy (p, name, name_len);
+  p += name_len;
+  memcpy (p, g_bytes_get_data (data, NULL), data_len);
+  p += data_len;
+  /* central directory */
+  p = put_le (p, 0x02014b50, 4);
+  p = put_le (p, 20, 2);
+  p = put_le (p, 20, 2);
+  p = put_le (p, 0, 2);
+  p = put_le (p, 0, 2);
+  p = put_le (p, 0, 2);
+  p = put_le (p, 0x21, 2);
+  p = put_le (p, crc, 4);
+  p = put_le (p, data_len, 4);
+  p = put_le (p, data_len, 4);
+  p = put_le (p, name_len, 2);
+  p = put_le (p, 0, 2);
+  p = put_le (p, 0, 2);
+  p = put_le (p, 0, 2);
+  p = put_le (p, 0, 2);
+  p = put_le (p, 0, 4);
+  p = put_le (p, 0, 4);
+  memcpy (p, name, name_len);
+  p += name_len;
+  /* end of central directory */
+  p = put_le (p, 0x06054b50, 4);
+  p = put_le (p, 0, 2);
+  p = put_le (p, 0, 2);
+  p = put_le (p, 1, 2);
+  p = put_le (p, 1, 2);
+  p = put_le (p, central, 4);
+  p = put_le (p, local + data_len, 4);
+  p = put_le (p, 0, 2);
+  g_assert_true (p == zip + size);
+  return g_bytes_new_take (zip, size);
 }
 
 double

@@ -32,6 +32,10 @@ GPtrArray *ub_test_list_dir     (const char *path);
 /* @size bytes from GRand seeded with @seed: the same bytes for the same seed. */
 GBytes    *ub_test_random_bytes (gsize       size,
                                  guint32     seed);
+/* A whole ZIP archive of exactly @size bytes (> 140): one stored entry of
+ * ub_test_random_bytes, the shape of a recovery ROM. */
+GBytes    *ub_test_zip_bytes    (gsize       size,
+                                 guint32     seed);
 /* User + system CPU time of this process, in seconds. */
 double     ub_test_cpu_seconds  (void);
 

@@ -4,13 +4,16 @@
  * them) unpacked by UbRomArchive into a throwaway cache folder: every entry
  * (names, types, sizes, links) goes through its validation. After each
  * input: the folder around the cache holds nothing but the archive and the
- * cache, and a failed unpack left nothing in the cache.
+ * cache, and a failed unpack left nothing in the cache. The same bytes go
+ * through the recovery ROM check (ub_recovery_zip_check, libarchive's
+ * seekable ZIP reader), which fails only as documented.
  */
 #include "config.h"
 
 #include <string.h>
 
 #include "ub-fuzz.h"
+#include "ub-recovery-zip.h"
 #include "ub-rom-archive.h"
 #include "ub-rom-error.h"
 
@@ -81,5 +84,18 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
   check_only (root, top);
   ub_fuzz_remove_tree (cache_dir);
+
+  {
+    g_autoptr(GError) zip_error = NULL;
+
+    if (!ub_recovery_zip_check (archive_path, NULL, &zip_error))
+      {
+        g_assert_true (g_error_matches (zip_error, UB_ROM_ERROR, UB_ROM_ERROR_NOT_A_ROM) ||
+                       g_error_matches (zip_error, UB_ROM_ERROR, UB_ROM_ERROR_ARCHIVE));
+        g_assert_true (g_utf8_validate (zip_error->message, -1, NULL));
+      }
+    else
+      g_assert_true (size >= 22 && memcmp (data, "PK\003\004", 4) == 0);
+  }
   return 0;
 }

@@ -287,7 +287,11 @@ test_refusal_then_factory_reset (Fixture *f, gconstpointer data)
   g_assert_true (ub_emu_update_server_start (server, &error));
   g_assert_no_error (error);
   g_setenv ("UNBRICK_UPDATE_SERVER", ub_emu_update_server_get_url (server), TRUE);
-  g_assert_true (g_file_set_contents (zip, "PK\003\004 not the firmware for this phone", -1, NULL));
+  {
+    g_autoptr(GBytes) other = ub_test_zip_bytes (64 * 1024, 7);
+
+    g_assert_true (g_file_set_contents (zip, g_bytes_get_data (other, NULL), g_bytes_get_size (other), NULL));
+  }
 
   ub_window_start_recovery (f->window, ub_emu_demo_get_recovery_address (f->demo), f->info);
   g_assert_true (ub_ui_wait (ub_ui_recovery_firmware_settled, f->window, 30));
@@ -331,6 +335,48 @@ test_refusal_then_factory_reset (Fixture *f, gconstpointer data)
   ub_ui_screenshot (GTK_WINDOW (f->window), "recovery-result-factory-reset");
   g_assert_cmpuint (ub_emu_recovery_get_formats (recovery), ==, 1);
   g_assert_cmpuint (ub_emu_recovery_get_installs (recovery), ==, 0);
+  ub_emu_update_server_stop (server);
+}
+
+/* A fastboot ROM (.tgz) or a cut-off download dropped on the page: named as
+ * such, no Next, and Xiaomi is not asked (only the list was requested). */
+static void
+test_not_a_recovery_rom (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbEmuUpdateServer) server = ub_emu_update_server_new ();
+  g_autoptr(GBytes) whole = ub_test_zip_bytes (256 * 1024, 11);
+  g_autofree char *tgz = g_build_filename (ub_emu_demo_get_dir (f->demo), "alioth_global_images_V14.0.9.0.TKHMIXM_13.0.tgz", NULL);
+  g_autofree char *cut = g_build_filename (ub_emu_demo_get_dir (f->demo), "cut-off.zip", NULL);
+  guint requests;
+
+  g_assert_true (ub_emu_update_server_start (server, &error));
+  g_assert_no_error (error);
+  g_setenv ("UNBRICK_UPDATE_SERVER", ub_emu_update_server_get_url (server), TRUE);
+  g_assert_true (g_file_set_contents (tgz, "\x1f\x8b\x08\x00 a gzip stream", -1, NULL));
+  g_assert_true (g_file_set_contents (cut, g_bytes_get_data (whole, NULL), 128 * 1024, NULL));
+
+  ub_window_start_recovery (f->window, ub_emu_demo_get_recovery_address (f->demo), f->info);
+  g_assert_true (ub_ui_wait (ub_ui_recovery_firmware_settled, f->window, 30));
+  requests = ub_emu_update_server_get_requests (server);
+
+  g_assert_true (ub_ui_drop_file (page (f, "recovery-firmware"), tgz));
+  g_assert_true (ub_ui_wait (firmware_refused, f, 30));
+  g_assert_true (g_str_has_prefix (ub_recovery_firmware_page_get_message (firmware_page (f)),
+                                   "This is a fastboot ROM (a .tgz file), for phones whose bootloader is unlocked."));
+  g_assert_true (ub_ui_shows_text (page (f, "recovery-firmware"), "This file cannot be used"));
+  g_assert_false (gtk_widget_is_sensitive (ub_ui_find_by_label (page (f, "recovery-firmware"), GTK_TYPE_BUTTON, "_Next")));
+  ub_ui_screenshot (GTK_WINDOW (f->window), "recovery-firmware-fastboot-rom");
+
+  g_assert_true (ub_ui_drop_file (page (f, "recovery-firmware"), cut));
+  g_assert_true (ub_ui_wait (firmware_refused, f, 30));
+  g_assert_cmpstr (ub_recovery_firmware_page_get_path (firmware_page (f)), ==, cut);
+  g_assert_true (g_str_has_prefix (ub_recovery_firmware_page_get_message (firmware_page (f)),
+                                   "This .zip file is incomplete or damaged ("));
+  g_assert_null (ub_recovery_firmware_page_get_approval (firmware_page (f)));
+  g_assert_false (gtk_widget_is_sensitive (ub_ui_find_by_label (page (f, "recovery-firmware"), GTK_TYPE_BUTTON, "_Next")));
+  /* nothing was sent for approval */
+  g_assert_cmpuint (ub_emu_update_server_get_requests (server), ==, requests);
   ub_emu_update_server_stop (server);
 }
 
@@ -605,6 +651,7 @@ main (int argc, char **argv)
               test_from_locked_phone, fixture_teardown);
   ADD ("/ui/recovery/refusal-factory-reset", test_refusal_then_factory_reset);
   ADD ("/ui/recovery/offline", test_offline);
+  ADD ("/ui/recovery/not-a-recovery-rom", test_not_a_recovery_rom);
   ADD ("/ui/recovery/install-fails", test_install_fails);
   ADD ("/ui/recovery/cancel", test_cancel);
   ADD ("/ui/recovery/install-erases", test_install_erases);

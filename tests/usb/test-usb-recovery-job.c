@@ -42,7 +42,7 @@ fixture_setup (Fixture       *fx,
   g_autofree char *sha1 = NULL;
 
   fx->dir = ub_test_make_tmp_dir ("ub-usb-recovery-job-XXXXXX");
-  fx->package = ub_test_random_bytes (PACKAGE_SIZE, 4242);
+  fx->package = ub_test_zip_bytes (PACKAGE_SIZE, 4242);
   fx->rom = ub_test_write_file (fx->dir, ROM_NAME, g_bytes_get_data (fx->package, NULL),
                                 PACKAGE_SIZE);
   fx->received = g_build_filename (fx->dir, "received.zip", NULL);
