@@ -597,6 +597,19 @@ run_fastboot_line (Bat        *bat,
 
 static gboolean run_block (Bat *bat, gboolean in_block, gboolean *closed_with_else);
 
+/* The else ( … ) block after one that closed with ") else (": a second
+ * else is refused, naming the line. */
+static gboolean
+run_else_block (Bat   *bat,
+                guint  line)
+{
+  gboolean again = FALSE;
+
+  if (!run_block (bat, TRUE, &again))
+    return FALSE;
+  return again ? fail (bat, line, _("this shell syntax is not supported")) : TRUE;
+}
+
 /* Runs a ( … ) [else ( … )] block under a condition. */
 static gboolean
 run_if_block (Bat             *bat,
@@ -615,8 +628,8 @@ run_if_block (Bat             *bat,
   if (has_else)
     {
       ub_script_builder_push_guard (&bat->b, kind, name, pattern, !negate);
-      if (!run_block (bat, TRUE, &has_else) || has_else)
-        return has_else ? fail (bat, line, _("this shell syntax is not supported")) : FALSE;
+      if (!run_else_block (bat, line))
+        return FALSE;
       ub_script_builder_pop_guard (&bat->b);
     }
   status_reset (bat);
@@ -973,7 +986,7 @@ run_line (Bat        *bat,
       status_reset (bat);
       if (!run_block (bat, TRUE, &has_else))
         return FALSE;
-      if (has_else && (!run_block (bat, TRUE, &has_else) || has_else))
+      if (has_else && !run_else_block (bat, line))
         return FALSE;
       if (bat->b.steps->len != before)
         return fail (bat, line, _("this condition is not one Unbrick understands"));

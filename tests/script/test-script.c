@@ -313,6 +313,16 @@ test_bat_forms (void)
   g_assert_true (((UbCondition *) g_ptr_array_index (step (s, 6)->conditions, 0))->negate);
   assert_step (s, 7, "reboot", TRUE, "Reboot error");
   assert_step (s, 8, "exit", FALSE, NULL);
+
+  /* a second else (found by fuzzing: the assignment form failed without a message) */
+  assert_refused ("flash_all.bat",
+                  "if [%ver%] EQU [] (\r\n) else (\r\n) else (\r\n)\r\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 1: this shell syntax is not supported: “if [%ver%] EQU [] (”");
+  assert_refused ("flash_all.bat",
+                  "if exist %~dp0images\\exaid.img (\r\n) else (\r\n) else (\r\n)\r\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 1: this shell syntax is not supported: “if exist %~dp0images\\exaid.img (”");
 }
 
 /* cmd's "ping localhost" pause: N echo requests one second apart wait N − 1 seconds. */
