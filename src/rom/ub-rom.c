@@ -331,6 +331,37 @@ folder_conditions_hold (const UbFlashStep *step,
   return TRUE;
 }
 
+/* A recovery ROM (a full OTA .zip, or the folder unpacked from one) where a
+ * fastboot ROM was expected: what it is and which way to go instead. */
+static void
+set_recovery_rom_error (GError **error)
+{
+  g_set_error_literal (error, UB_ROM_ERROR, UB_ROM_ERROR_NOT_A_ROM,
+                       _("This is a recovery ROM (installed through Xiaomi’s recovery), not a "
+                         "fastboot ROM. For a phone whose bootloader is unlocked, pick the "
+                         "fastboot ROM (a .tgz file). For a locked phone, start its recovery in "
+                         "“Connect with MIAssistant” mode: Unbrick installs the recovery ROM "
+                         "there."));
+}
+
+/* The files of a full OTA package (a recovery ROM) at the top of @path. */
+static gboolean
+holds_ota (const char *path)
+{
+  static const char *const marks[] = {
+    "payload.bin", "META-INF/com/google/android/update-binary", "META-INF/com/android/metadata",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (marks); i++)
+    {
+      g_autofree char *mark = g_build_filename (path, marks[i], NULL);
+
+      if (g_file_test (mark, G_FILE_TEST_EXISTS))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 UbRom *
 ub_rom_new_for_folder (const char *path,
                        GError    **error)
@@ -355,6 +386,8 @@ ub_rom_new_for_folder (const char *path,
         g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NOT_A_ROM,
                      _("This is the ROM's “images” folder. Pick the folder above it, which holds "
                        "flash_all.sh."));
+      else if (holds_ota (path))
+        set_recovery_rom_error (error);
       else
         g_set_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NOT_A_ROM,
                      _("This folder does not hold a Xiaomi fastboot ROM (there is no flash_all.sh "
@@ -470,6 +503,16 @@ ub_rom_open (const char    *path,
                      "(a .tgz file) you downloaded, or the folder you unpacked from it."), path);
       return NULL;
     }
+  /* a recovery ROM by its name: said before gigabytes are unpacked */
+  {
+    g_autoptr(UbRomNameInfo) name = ub_rom_name_parse (path);
+
+    if (name != NULL && name->package == UB_ROM_PACKAGE_RECOVERY)
+      {
+        set_recovery_rom_error (error);
+        return NULL;
+      }
+  }
   archive = ub_rom_archive_new (path, cache_dir);
   unpacked = ub_rom_archive_unpack (archive, progress != NULL ? ub_rom_archive_report_progress : NULL,
                                     progress, cancellable, error);

@@ -28,6 +28,7 @@
 #include <zlib.h>
 
 #include "ub-progress.h"
+#include "ub-rom.h"
 #include "ub-rom-archive-private.h"
 #include "ub-rom-error.h"
 
@@ -37,6 +38,9 @@
 #define TOP "piano_images_OS3.0.9.0.WPYCNXM_16.0"
 #define MSG_CHECKSUM "The file is damaged or incomplete (its checksum does not match its name). Download it again."
 #define MSG_ARCHIVE "The file could not be unpacked: it is damaged or incomplete. Download it again. ("
+#define MSG_RECOVERY_ROM "This is a recovery ROM (installed through Xiaomi’s recovery), not a fastboot ROM. " \
+  "For a phone whose bootloader is unlocked, pick the fastboot ROM (a .tgz file). For a locked phone, start " \
+  "its recovery in “Connect with MIAssistant” mode: Unbrick installs the recovery ROM there."
 #define MSG_UNSAFE "The archive was refused because it is unsafe: the entry “"
 
 static char *tmp_dir;
@@ -514,6 +518,39 @@ test_good_zip (void)
   out = unpack (path, cache, &error);
   g_assert_no_error (error);
   assert_unpack_matches (out, expect);
+}
+
+/* A recovery ROM where a fastboot ROM is expected: by its official name before
+ * anything is unpacked; renamed, by its OTA files once unpacked. */
+static void
+test_recovery_rom (void)
+{
+  g_autofree char *cache = NULL;
+  g_autofree char *dir = new_case_dir (&cache);
+  g_autofree char *named = g_build_filename (dir, "miui_ALIOTHGlobal_V14.0.9.0.TKHMIXM_f64855c7ad_13.0.zip", NULL);
+  g_autofree char *renamed = g_build_filename (dir, "update.zip", NULL);
+  g_autoptr(GArray) a = entries_new ();
+  g_autoptr(GBytes) payload = image_bytes (MiB, 8);
+  g_autoptr(GPtrArray) names = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UbRom) rom = NULL;
+
+  g_assert_true (g_file_set_contents (named, "PK\003\004 not unpacked", -1, NULL));
+  rom = ub_rom_open (named, cache, NULL, NULL, &error);
+  g_assert_null (rom);
+  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NOT_A_ROM);
+  g_assert_cmpstr (error->message, ==, MSG_RECOVERY_ROM);
+  names = ub_test_list_dir (cache);
+  g_assert_cmpuint (names->len, ==, 0);
+  g_clear_error (&error);
+
+  add_text (a, "META-INF/com/android/metadata", "ota-type=AB\n");
+  add_file (a, "payload.bin", payload);
+  write_archive (renamed, "zip", a);
+  rom = ub_rom_open (renamed, cache, NULL, NULL, &error);
+  g_assert_null (rom);
+  g_assert_error (error, UB_ROM_ERROR, UB_ROM_ERROR_NOT_A_ROM);
+  g_assert_cmpstr (error->message, ==, MSG_RECOVERY_ROM);
 }
 
 /* Bytes after the end of the compressed stream count in the archive MD5. */
@@ -1787,6 +1824,7 @@ main (int    argc,
   g_test_add_func ("/rom-archive/good/tar", test_good_tar);
   g_test_add_func ("/rom-archive/good/tar-xz", test_good_xz);
   g_test_add_func ("/rom-archive/good/zip", test_good_zip);
+  g_test_add_func ("/rom-archive/recovery-rom", test_recovery_rom);
   g_test_add_func ("/rom-archive/good/trailing-bytes", test_trailing_bytes);
   g_test_add_func ("/rom-archive/name-md5", test_name_md5);
   g_test_add_func ("/rom-archive/reuse/same-file", test_reuse);
