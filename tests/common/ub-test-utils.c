@@ -94,9 +94,24 @@ ub_test_random_bytes (gsize   size,
 static guint8 *
 put_le (guint8 *p, guint64 value, guint n)
 {
+  /* little-endian; bytes past the 8 of @value are zero */
   for (guint i = 0; i < n; i++)
-    *p++ = (guint8) (value >> (8 * i));
+    *p++ = i < 8 ? (guint8) (value >> (8 * i)) : 0;
   return p;
+}
+
+/* A stored entry's fields shared by its local and central headers: flags,
+ * method 0, 1980-01-01 00:00, CRC-32, sizes, name length, no extra field. */
+static guint8 *
+put_entry_fields (guint8 *p, guint32 crc, gsize len, gsize name_len)
+{
+  p = put_le (p, 0, 2 + 2 + 2);
+  p = put_le (p, 0x21, 2);
+  p = put_le (p, crc, 4);
+  p = put_le (p, len, 4);
+  p = put_le (p, len, 4);
+  p = put_le (p, name_len, 2);
+  return put_le (p, 0, 2);
 }
 
 GBytes *
@@ -120,40 +135,19 @@ ub_test_zip_bytes (gsize   size,
   crc = (guint32) crc32 (0, g_bytes_get_data (data, NULL), (uInt) data_len);
   zip = g_malloc (size);
 
-  /* local file header, stored (method 0), 1980-01-01 */
+  /* local file header, then the central directory's one entry */
   p = put_le (zip, 0x04034b50, 4);
   p = put_le (p, 20, 2);
-  p = put_le (p, 0, 2);
-  p = put_le (p, 0, 2);
-  p = put_le (p, 0, 2);
-  p = put_le (p, 0x21, 2);
-  p = put_le (p, crc, 4);
-  p = put_le (p, data_len, 4);
-  p = put_le (p, data_len, 4);
-  p = put_le (p, name_len, 2);
-  p = put_le (p, 0, 2);
+  p = put_entry_fields (p, crc, data_len, name_len);
   memcpy (p, name, name_len);
   p += name_len;
   memcpy (p, g_bytes_get_data (data, NULL), data_len);
   p += data_len;
-  /* central directory */
   p = put_le (p, 0x02014b50, 4);
   p = put_le (p, 20, 2);
   p = put_le (p, 20, 2);
-  p = put_le (p, 0, 2);
-  p = put_le (p, 0, 2);
-  p = put_le (p, 0, 2);
-  p = put_le (p, 0x21, 2);
-  p = put_le (p, crc, 4);
-  p = put_le (p, data_len, 4);
-  p = put_le (p, data_len, 4);
-  p = put_le (p, name_len, 2);
-  p = put_le (p, 0, 2);
-  p = put_le (p, 0, 2);
-  p = put_le (p, 0, 2);
-  p = put_le (p, 0, 2);
-  p = put_le (p, 0, 4);
-  p = put_le (p, 0, 4);
+  p = put_entry_fields (p, crc, data_len, name_len);
+  p = put_le (p, 0, 2 + 2 + 2 + 4 + 4);   /* comment, disk, attributes, local header at 0 */
   memcpy (p, name, name_len);
   p += name_len;
   /* end of central directory */
