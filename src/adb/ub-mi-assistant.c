@@ -342,21 +342,22 @@ final_message (GBytes  *data,
                GError **error)
 {
   g_autofree char *text = answer_text (data);
-  gboolean ok;
+  gboolean ok = TRUE;
 
-  if (g_str_equal (text, "DONEDONE"))
-    ok = TRUE;
-  else if (g_str_equal (text, "FAILFAIL"))
-    ok = FALSE;
-  else
-    ok = !text_says_failure (text);
-  if (!ok && g_str_equal (text, "FAILFAIL"))
-    g_set_error_literal (error, UB_ADB_ERROR, UB_ADB_ERROR_INSTALL_FAILED,
-                         _("The phone reported that the install failed"));
-  else if (!ok)
-    g_set_error (error, UB_ADB_ERROR, UB_ADB_ERROR_INSTALL_FAILED,
-                 /* TRANSLATORS: %s: the phone's own message */
-                 _("The phone reported that the install failed: %s"), text);
+  /* success: DONEDONE, or a text that does not read as a failure */
+  if (g_str_equal (text, "FAILFAIL"))
+    {
+      ok = FALSE;
+      g_set_error_literal (error, UB_ADB_ERROR, UB_ADB_ERROR_INSTALL_FAILED,
+                           _("The phone reported that the install failed"));
+    }
+  else if (text_says_failure (text))
+    {
+      ok = FALSE;
+      g_set_error (error, UB_ADB_ERROR, UB_ADB_ERROR_INSTALL_FAILED,
+                   /* TRANSLATORS: %s: the phone's own message */
+                   _("The phone reported that the install failed: %s"), text);
+    }
   if (out_message != NULL)
     *out_message = g_steal_pointer (&text);
   return ok;

@@ -69,7 +69,7 @@ struct _Pool {
   GAsyncQueue *free;
   Block       *blocks;
   guint        n;
-  gint         allocated;   /* blocks get their memory when first needed */
+  gint         allocated;   /* blocks[0 .. allocated) have memory: given when first needed */
   gsize        size;
 };
 
@@ -91,7 +91,7 @@ pool_new (guint n,
 static void
 pool_free (Pool *pool)
 {
-  gint allocated = MIN (g_atomic_int_get (&pool->allocated), (gint) pool->n);
+  gint allocated = g_atomic_int_get (&pool->allocated);
 
   if (g_async_queue_length (pool->free) != allocated)
     {
@@ -112,17 +112,15 @@ static Block *
 pool_try_get (Pool *pool)
 {
   Block *block = g_async_queue_try_pop (pool->free);
+  gint i;
 
-  if (block == NULL && g_atomic_int_get (&pool->allocated) < (gint) pool->n)
-    {
-      gint i = g_atomic_int_add (&pool->allocated, 1);
-
-      if (i < (gint) pool->n)
-        {
-          block = &pool->blocks[i];
-          block->data = g_malloc (pool->size);
-        }
-    }
+  /* the reader and the writer may both ask: one index each, never past n */
+  while (block == NULL && (i = g_atomic_int_get (&pool->allocated)) < (gint) pool->n)
+    if (g_atomic_int_compare_and_exchange (&pool->allocated, i, i + 1))
+      {
+        block = &pool->blocks[i];
+        block->data = g_malloc (pool->size);
+      }
   return block;
 }
 
