@@ -12,7 +12,6 @@
 #include "ub-cli-json.h"
 #include "ub-cli-recovery.h"
 #include "ub-enum-nick.h"
-#include "ub-file.h"
 #include "ub-flash-enums.h"
 #include "ub-mi-assistant.h"
 #include "ub-online-error.h"
@@ -429,7 +428,8 @@ hash_thread (GTask        *task,
 {
   Hash *h = data;
   GError *error = NULL;
-  char *md5 = ub_file_hash (h->path, h->progress, h->cancellable, &error);
+  /* a fastboot ROM, another file or a cut-off download: said before anything is sent */
+  char *md5 = ub_recovery_zip_md5 (h->path, h->progress, h->cancellable, &error);
 
   if (md5 != NULL)
     g_task_return_pointer (task, md5, g_free);
@@ -510,12 +510,6 @@ install_file (Recovery   *r,
     md5 = g_strdup (known_md5);
   else
     {
-      /* a fastboot ROM, another file or a cut-off download: said before anything is sent */
-      if (!ub_recovery_zip_check (path, r->opt->stop, error))
-        {
-          g_prefix_error (error, "%s: ", path);
-          return FALSE;
-        }
       if (!r->opt->json)
         {
           /* TRANSLATORS: %s: a file name */

@@ -5,7 +5,6 @@
 
 #include "ub-adb-error.h"
 #include "ub-advice.h"
-#include "ub-file.h"
 #include "ub-fastboot-error.h"
 #include "ub-mi-assistant.h"
 #include "ub-online-error.h"
@@ -345,18 +344,13 @@ verify_file (UbRecoveryJob *self,
                      "phone."), self->path);
       return FALSE;
     }
-  if (!ub_recovery_zip_check (self->path, self->cancel, error))
-    {
-      g_prefix_error (error, "%s: ", self->path);
-      return FALSE;
-    }
   self->size = (guint64) g_file_info_get_size (info);
   /* the hashing's own bytes: the sideload's total is set afterwards */
   ub_progress_set_bytes_total (self->progress, self->size);
   child = ub_progress_get_child (self->progress);
   ub_progress_set_bytes_total (child, self->size);
   post_log (self, _("Checking the file…"));
-  md5 = ub_file_hash (self->path, child, self->cancel, error);
+  md5 = ub_recovery_zip_md5 (self->path, child, self->cancel, error);
   if (md5 == NULL)
     {
       g_prefix_error (error, "%s: ", self->path);

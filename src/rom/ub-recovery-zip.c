@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "ub-file.h"
 #include "ub-recovery-zip.h"
 #include "ub-rom-error.h"
 
@@ -66,4 +67,15 @@ ub_recovery_zip_check (const char    *path,
     }
   archive_read_free (a);
   return TRUE;
+}
+
+char *
+ub_recovery_zip_md5 (const char    *path,
+                     UbProgress    *progress,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  if (!ub_recovery_zip_check (path, cancellable, error))
+    return NULL;
+  return ub_file_hash (path, progress, cancellable, error);
 }

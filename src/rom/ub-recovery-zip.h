@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "ub-progress.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -14,6 +16,14 @@ G_BEGIN_DECLS
  * damaged; or the file's own I/O error.
  */
 gboolean ub_recovery_zip_check (const char    *path,
+                                GCancellable  *cancellable,
+                                GError       **error);
+
+/* ub_recovery_zip_check(), then the file's MD5 (ub_file_hash() with
+ * @progress): what the firmware page, unbrick-cli and UbRecoveryJob compute
+ * before asking for or checking an approval. Blocking. */
+char    *ub_recovery_zip_md5   (const char    *path,
+                                UbProgress    *progress,
                                 GCancellable  *cancellable,
                                 GError       **error);
 

@@ -32,6 +32,7 @@ struct _UbDownloadPanel
   gboolean         release_mode;
   UbDownload      *download;
   GCancellable    *cancellable;
+  char            *md5;             /* the last finished download's MD5, when it computed one */
 };
 
 G_DEFINE_FINAL_TYPE (UbDownloadPanel, ub_download_panel, GTK_TYPE_BOX)
@@ -156,6 +157,8 @@ on_finished (UbDownload *download, const GError *error, UbDownloadPanel *self)
 
   g_signal_handlers_disconnect_by_data (done, self);
   g_signal_handlers_disconnect_by_data (ub_download_get_progress (done), self);
+  g_free (self->md5);
+  self->md5 = error == NULL ? g_strdup (ub_download_get_md5 (done)) : NULL;
   g_clear_object (&self->cancellable);
   update_buttons (self);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_BUSY]);
@@ -257,6 +260,7 @@ ub_download_panel_start_download (UbDownloadPanel *self, UbDownload *download)
     return;
 
   set_error (self, NULL);
+  g_clear_pointer (&self->md5, g_free);
   self->download = g_object_ref (download);
   self->cancellable = g_cancellable_new ();
   g_signal_connect (ub_download_get_progress (self->download), "changed",
@@ -407,6 +411,13 @@ on_stop_clicked (UbDownloadPanel *self)
   ub_download_panel_stop (self);
 }
 
+const char *
+ub_download_panel_get_md5 (UbDownloadPanel *self)
+{
+  g_return_val_if_fail (UB_IS_DOWNLOAD_PANEL (self), NULL);
+  return self->md5;
+}
+
 static void
 ub_download_panel_dispose (GObject *object)
 {
@@ -424,6 +435,7 @@ ub_download_panel_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_pointer (&self->manual_title, g_free);
   g_clear_pointer (&self->manual_description, g_free);
+  g_clear_pointer (&self->md5, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), UB_TYPE_DOWNLOAD_PANEL);
   G_OBJECT_CLASS (ub_download_panel_parent_class)->dispose (object);
 }

@@ -56,5 +56,8 @@ void        ub_download_panel_stop        (UbDownloadPanel *self);
 gboolean    ub_download_panel_get_busy    (UbDownloadPanel *self);
 /* The last error shown, or NULL. */
 const char *ub_download_panel_get_error   (UbDownloadPanel *self);
+/* In ::downloaded: the file's MD5 when the download computed one to check it
+ * (the name's or a given MD5 matched), else NULL. */
+const char *ub_download_panel_get_md5     (UbDownloadPanel *self);
 
 G_END_DECLS

@@ -7,7 +7,6 @@
 #include "ub-advice.h"
 #include "ub-device-names.h"
 #include "ub-download-panel.h"
-#include "ub-file.h"
 #include "ub-file-chooser.h"
 #include "ub-format.h"
 #include "ub-mnemonic.h"
@@ -53,7 +52,6 @@ struct _UbRecoveryFirmwarePage
   GCancellable    *check_cancellable;/* while a file is hashed or approved */
   UbProgress      *hashing;
   UbUpdateRom     *waiting_rom;      /* to download once the demo's mirror is known */
-  char            *download_md5;     /* the full MD5 the download is checked against, or NULL */
   char            *path;
   char            *md5;
   UbRomApproval   *approval;
@@ -352,11 +350,9 @@ hash_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
 {
   UbProgress *progress = g_object_get_data (G_OBJECT (task), "progress");
   GError *error = NULL;
-  char *md5 = NULL;
-
   /* a fastboot ROM, another file or a cut-off download: said before anything is sent */
-  if (ub_recovery_zip_check (task_data, cancellable, &error))
-    md5 = ub_file_hash (task_data, progress, cancellable, &error);
+  char *md5 = ub_recovery_zip_md5 (task_data, progress, cancellable, &error);
+
   if (md5 == NULL)
     g_task_return_error (task, error);
   else
@@ -567,17 +563,9 @@ start_rom_download (UbRecoveryFirmwarePage *self, UbUpdateRom *rom)
   g_autofree char *description =
     g_strdup_printf (_("Version %s, from Xiaomi’s servers. It is checked against its MD5 before it is used."),
                      ub_update_rom_get_version (rom));
-  const char *md5 = ub_update_rom_get_md5 (rom);
-
-  /* UbDownload gives the file its name only when it has this MD5 (as it
-   * compares it: lower case, no spaces), so on_downloaded need not hash it */
-  g_free (self->download_md5);
-  self->download_md5 = md5 != NULL && *md5 != '\0' ? g_ascii_strdown (md5, -1) : NULL;
-  if (self->download_md5 != NULL)
-    g_strstrip (self->download_md5);
   gtk_widget_set_visible (GTK_WIDGET (self->download_panel), TRUE);
   reveal (GTK_WIDGET (self->download_panel));
-  ub_download_panel_start_urls (self->download_panel, (const char * const *) urls, md5, 0,
+  ub_download_panel_start_urls (self->download_panel, (const char * const *) urls, ub_update_rom_get_md5 (rom), 0,
                                 _("Downloading the Official Firmware"), description);
 }
 
@@ -647,11 +635,11 @@ on_rom_download_clicked (GtkButton *button, UbRecoveryFirmwarePage *self)
   ub_recovery_firmware_page_download (self, g_object_get_data (G_OBJECT (button), "rom"));
 }
 
-/* A ROM downloaded against its full MD5 is not read again to hash it. */
+/* A download checked against an MD5 hashed the file already: not read again. */
 static void
 on_downloaded (UbRecoveryFirmwarePage *self, const char *path)
 {
-  g_autofree char *md5 = g_steal_pointer (&self->download_md5);
+  g_autofree char *md5 = g_strdup (ub_download_panel_get_md5 (self->download_panel));
 
   ub_download_panel_forget_release (self->download_panel);
   gtk_widget_set_visible (GTK_WIDGET (self->download_panel), FALSE);
@@ -874,7 +862,6 @@ ub_recovery_firmware_page_dispose (GObject *object)
   g_clear_pointer (&self->address, g_free);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->md5, g_free);
-  g_clear_pointer (&self->download_md5, g_free);
   g_clear_pointer (&self->message, g_free);
   G_OBJECT_CLASS (ub_recovery_firmware_page_parent_class)->dispose (object);
 }
