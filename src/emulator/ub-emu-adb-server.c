@@ -25,6 +25,7 @@ struct _UbEmuAdbServer
   GSource              *listen_source;
 
   GSocket              *conn;
+  GQueue                pending;     /* GSocket: accepted while conn was busy */
   GSource              *conn_source;
   UbEmuRecoverySession *session;
   guint8               *buf;
@@ -67,6 +68,19 @@ conn_output (const guint8 *data,
     }
 }
 
+static void conn_adopt (UbEmuAdbServer *self,
+                        GSocket        *conn);
+
+/* The link is free again: the next host that knocked gets it. */
+static void
+conn_next (UbEmuAdbServer *self)
+{
+  GSocket *next = g_queue_pop_head (&self->pending);
+
+  if (next != NULL)
+    conn_adopt (self, next);
+}
+
 static gboolean
 conn_ready (GSocket      *sock,
             GIOCondition  condition,
@@ -80,6 +94,7 @@ conn_ready (GSocket      *sock,
     {
       g_clear_pointer (&self->conn_source, g_source_unref);
       conn_close (self);
+      conn_next (self);
       return G_SOURCE_REMOVE;
     }
   return G_SOURCE_CONTINUE;
@@ -97,18 +112,34 @@ listener_ready (GSocket      *sock,
     return G_SOURCE_CONTINUE;
   if (self->conn != NULL)
     {
-      /* One connection at a time, as a USB link. */
-      g_socket_close (conn, NULL);
+      /* One connection at a time, as a USB link: the next waits for it (a
+       * host that closes and reconnects at once may be seen in either order). */
+      g_queue_push_tail (&self->pending, g_steal_pointer (&conn));
       return G_SOURCE_CONTINUE;
     }
+  conn_adopt (self, g_steal_pointer (&conn));
+  return G_SOURCE_CONTINUE;
+}
+
+/* @conn (owned) becomes the link. */
+static void
+conn_adopt (UbEmuAdbServer *self,
+            GSocket        *conn)
+{
   g_socket_set_blocking (conn, TRUE);
   g_socket_set_option (conn, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-  self->conn = g_steal_pointer (&conn);
+  self->conn = conn;
   self->session = ub_emu_recovery_session_new (self->recovery, self->context, conn_output, self);
   self->conn_source = g_socket_create_source (self->conn, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
   g_source_set_callback (self->conn_source, (GSourceFunc) conn_ready, self, NULL);
   g_source_attach (self->conn_source, self->context);
-  return G_SOURCE_CONTINUE;
+}
+
+static void
+close_socket (gpointer data)
+{
+  g_socket_close (data, NULL);
+  g_object_unref (data);
 }
 
 static gboolean
@@ -126,6 +157,7 @@ server_thread (gpointer data)
   g_main_context_push_thread_default (self->context);
   g_main_loop_run (self->loop);
   conn_close (self);
+  g_queue_clear_full (&self->pending, close_socket);
   g_main_context_pop_thread_default (self->context);
   return NULL;
 }

@@ -323,6 +323,43 @@ test_format_data (Fixture       *fx,
   g_assert_cmpuint (ub_emu_recovery_get_formats (fx->recovery), ==, 1);
 }
 
+/* The cable is pulled while /data is formatted: the link drops, no answer. */
+static void
+test_fault_unplug_format (Fixture       *fx,
+                          gconstpointer  data)
+{
+  ub_emu_recovery_set_fault (fx->recovery, UB_EMU_RECOVERY_FAULT_UNPLUG, 0, 0);
+  do_connect (fx, "sideload::");
+  send_open (fx, 1, "format-data:");
+  expect_dropped (fx);
+  g_assert_cmpuint (ub_emu_recovery_get_formats (fx->recovery), ==, 0);
+}
+
+/* A host that connects while another holds the link is served once it lets
+ * go (as a host that closes and reconnects at once, seen in either order). */
+static void
+test_second_host_waits (Fixture       *fx,
+                        gconstpointer  data)
+{
+  g_autoptr(GSocket) first = NULL;
+  g_autofree char *text = NULL;
+  static const char host[] = "host::\0";
+  GPollFD pfd = { 0 };
+
+  do_connect (fx, "sideload::");
+  first = g_steal_pointer (&fx->sock);
+  client_connect (fx);
+  send_packet (fx, A_CNXN, 0x01000001, 1024 * 1024, host, sizeof host - 1);
+  /* no answer while the first host holds the link */
+  pfd.fd = g_socket_get_fd (fx->sock);
+  pfd.events = G_IO_IN;
+  g_assert_cmpint (g_poll (&pfd, 1, 200), ==, 0);
+  g_socket_close (first, NULL);
+  expect_packet (fx, A_CNXN, 0x01000001, 1024 * 1024, NULL);
+  text = run_text_service (fx, 1, "getsn:");
+  g_assert_cmpstr (text, ==, "3f6a2b91\n");
+}
+
 static void
 test_unknown_service (Fixture       *fx,
                       gconstpointer  data)
@@ -982,6 +1019,7 @@ main (int   argc,
   T ("/emu-recovery/connect", test_connect, NULL);
   T ("/emu-recovery/info-services", test_info_services, NULL);
   T ("/emu-recovery/format-data", test_format_data, NULL);
+  T ("/emu-recovery/second-host-waits", test_second_host_waits, NULL);
   T ("/emu-recovery/unknown-service", test_unknown_service, NULL);
   T ("/emu-recovery/reboot/system", test_reboot, "");
   T ("/emu-recovery/reboot/bootloader", test_reboot, "bootloader");
@@ -997,6 +1035,7 @@ main (int   argc,
   T ("/emu-recovery/sideload/install-delay", test_install_delay, NULL);
   T ("/emu-recovery/fault/install-fail", test_fault_install_fail, NULL);
   T ("/emu-recovery/fault/unplug", test_fault_unplug, NULL);
+  T ("/emu-recovery/fault/unplug-format", test_fault_unplug_format, NULL);
   T ("/emu-recovery/fault/silence", test_fault_silence, NULL);
   T ("/emu-recovery/fault/silence-first", test_fault_silence_first, NULL);
   T ("/emu-recovery/fault/auth", test_fault_auth, NULL);
