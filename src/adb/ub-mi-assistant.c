@@ -220,6 +220,15 @@ ub_mi_assistant_probe_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* Errors that only mean the phone went away (or stopped answering). */
+static gboolean
+is_link_loss (const GError *e)
+{
+  return e->domain == UB_FASTBOOT_ERROR ||
+         g_error_matches (e, UB_ADB_ERROR, UB_ADB_ERROR_CLOSED) ||
+         g_error_matches (e, UB_ADB_ERROR, UB_ADB_ERROR_TIMEOUT);
+}
+
 gboolean
 ub_mi_assistant_format_data (UbMiAssistant *self,
                              char         **out_message,
@@ -227,25 +236,25 @@ ub_mi_assistant_format_data (UbMiAssistant *self,
                              GError       **error)
 {
   g_autoptr(GBytes) data = NULL;
+  GError *local = NULL;
 
   g_return_val_if_fail (UB_IS_MI_ASSISTANT (self), FALSE);
 
   data = ub_adb_connection_run_service (self->connection, "format-data:", MAX_MESSAGE_BYTES,
-                                        FORMAT_TIMEOUT_MS, cancellable, error);
+                                        FORMAT_TIMEOUT_MS, cancellable, &local);
   if (data == NULL)
-    return FALSE;
+    {
+      if (is_link_loss (local))
+        g_propagate_prefixed_error (error, g_steal_pointer (&local), "%s",
+                                    /* TRANSLATORS: put before the reason */
+                                    _("The factory reset was interrupted: "));
+      else
+        g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
   if (out_message != NULL)
     *out_message = answer_text (data);
   return TRUE;
-}
-
-/* Errors after a reboot request that only mean the phone went away. */
-static gboolean
-is_link_loss (const GError *e)
-{
-  return e->domain == UB_FASTBOOT_ERROR ||
-         g_error_matches (e, UB_ADB_ERROR, UB_ADB_ERROR_CLOSED) ||
-         g_error_matches (e, UB_ADB_ERROR, UB_ADB_ERROR_TIMEOUT);
 }
 
 gboolean

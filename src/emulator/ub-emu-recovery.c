@@ -879,9 +879,19 @@ handle_open (UbEmuRecoverySession *self,
 
   if (strcmp (service, "format-data:") == 0)
     {
+      gboolean unplug;
+
       g_mutex_lock (&rec->lock);
-      rec->formats++;
+      unplug = rec->fault == UB_EMU_RECOVERY_FAULT_UNPLUG;
+      if (!unplug)
+        rec->formats++;
       g_mutex_unlock (&rec->lock);
+      if (unplug)
+        {
+          /* the cable is pulled while /data is being formatted: no answer */
+          session_drop (self);
+          return FALSE;
+        }
       open_text (self, FORMAT_TEXT);
       return TRUE;
     }

@@ -25,7 +25,8 @@ typedef enum {
   UB_EMU_RECOVERY_FAULT_NONE,
   UB_EMU_RECOVERY_FAULT_SILENCE,      /* stop asking for blocks for fault_ms mid-install, then go on
                                        * (fault_bytes 0: before the first request) */
-  UB_EMU_RECOVERY_FAULT_UNPLUG,       /* drop the link after fault_bytes of the package were served */
+  UB_EMU_RECOVERY_FAULT_UNPLUG,       /* drop the link after fault_bytes of the package were served,
+                                       * or on format-data: before its answer */
   UB_EMU_RECOVERY_FAULT_INSTALL_FAIL, /* verify pass done, then a failure text */
   UB_EMU_RECOVERY_FAULT_AUTH,         /* answer CNXN with AUTH (a started phone) */
   UB_EMU_RECOVERY_FAULT_NOT_SIDELOAD, /* banner "device::" (a started phone, adb authorised) */

@@ -60,13 +60,28 @@ online_advice (const GError *error)
      "Connect with MIAssistant again), reconnect the cable and install again — the package " \
      "is kept.")
 
-/* a phone in Mi Assistant recovery (@sideload: while the package was being sent) */
+#define WIPE_INTERRUPTED_ADVICE \
+  N_("The factory reset may not have finished. Keep the phone in recovery (or enter Connect " \
+     "with MIAssistant again), reconnect the cable and erase all data again.")
+
+/* a phone in Mi Assistant recovery (@context: RECOVERY, SIDELOAD while the
+ * package was being sent, WIPE after format-data: was sent) */
 static char *
-recovery_advice (const GError *error,
-                 gboolean      network,
-                 const char   *address,
-                 gboolean      sideload)
+recovery_advice (const GError    *error,
+                 gboolean         network,
+                 const char      *address,
+                 UbAdviceContext  context)
 {
+  gboolean sideload = context == UB_ADVICE_SIDELOAD;
+
+  /* the link went away while /data was being formatted */
+  if (context == UB_ADVICE_WIPE &&
+      (error->domain == UB_FASTBOOT_ERROR ||
+       g_error_matches (error, UB_ADB_ERROR, UB_ADB_ERROR_CLOSED) ||
+       g_error_matches (error, UB_ADB_ERROR, UB_ADB_ERROR_TIMEOUT)) &&
+      !g_error_matches (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_PERMISSION) &&
+      !g_error_matches (error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_BUSY))
+    return g_strdup (_(WIPE_INTERRUPTED_ADVICE));
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return sideload ? g_strdup (_(INSTALL_INTERRUPTED_ADVICE))
                     : NULL;
@@ -230,17 +245,19 @@ ub_advice_for_error (const GError    *error,
 
   g_return_val_if_fail (error != NULL, NULL);
 
-  if ((context == UB_ADVICE_RECOVERY || context == UB_ADVICE_SIDELOAD) &&
+  if ((context == UB_ADVICE_RECOVERY || context == UB_ADVICE_SIDELOAD ||
+       context == UB_ADVICE_WIPE) &&
       g_error_matches (error, UB_ONLINE_ERROR, UB_ONLINE_ERROR_CHECKSUM))
     return g_strdup (_("Download the package again (the file may be damaged or another one), or "
                        "ask Xiaomi to approve this file: install it by its own name again."));
   if (error->domain == UB_ONLINE_ERROR)
     return online_advice (error);
-  if (context == UB_ADVICE_RECOVERY || context == UB_ADVICE_SIDELOAD)
-    return recovery_advice (error, network, address, context == UB_ADVICE_SIDELOAD);
+  if (context == UB_ADVICE_RECOVERY || context == UB_ADVICE_SIDELOAD ||
+      context == UB_ADVICE_WIPE)
+    return recovery_advice (error, network, address, context);
   /* adb errors outside recovery commands: how to reach Mi Assistant mode */
   if (error->domain == UB_ADB_ERROR)
-    return recovery_advice (error, network, address, FALSE);
+    return recovery_advice (error, network, address, UB_ADVICE_RECOVERY);
   if (context == UB_ADVICE_RESUME)
     return resume_advice (error, network, address);
   return command_advice (error, network, address);

@@ -13,6 +13,7 @@ G_BEGIN_DECLS
  *   a UbRecoveryJob before or after its sideload): the phone is in recovery
  * @UB_ADVICE_SIDELOAD: a recovery install that stopped while the package was
  *   being sent
+ * @UB_ADVICE_WIPE: a factory reset (format-data:) that stopped after it was sent
  *
  * What the user is doing, so that the advice ends in the right action.
  */
@@ -21,6 +22,7 @@ typedef enum {
   UB_ADVICE_RESUME,
   UB_ADVICE_RECOVERY,
   UB_ADVICE_SIDELOAD,
+  UB_ADVICE_WIPE,
 } UbAdviceContext;
 
 char *ub_advice_for_error (const GError    *error,

@@ -546,6 +546,8 @@ worker (gpointer user_data)
       gboolean sideloading = self->kind == UB_RECOVERY_JOB_INSTALL &&
                              (self->worker_stage == UB_RECOVERY_STAGE_CHECKING ||
                               self->worker_stage == UB_RECOVERY_STAGE_INSTALLING);
+      gboolean wiping = self->kind == UB_RECOVERY_JOB_WIPE_DATA &&
+                        self->worker_stage == UB_RECOVERY_STAGE_INSTALLING;
 
       state = cancelled ? UB_FLASH_JOB_CANCELLED : UB_FLASH_JOB_FAILED;
       /* the sideload advice says "the install was interrupted" for a stop or
@@ -554,7 +556,8 @@ worker (gpointer user_data)
         next_step = g_strdup (_("Stopped before anything was sent to the phone."));
       else
         next_step = ub_advice_for_error (error, self->address,
-                                         sideloading ? UB_ADVICE_SIDELOAD : UB_ADVICE_RECOVERY);
+                                         sideloading ? UB_ADVICE_SIDELOAD :
+                                         wiping ? UB_ADVICE_WIPE : UB_ADVICE_RECOVERY);
       error_variant = ub_progress_error_to_variant (error);
     }
   ub_progress_post_event (self->progress, EVENT_FINISHED,

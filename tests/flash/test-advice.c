@@ -137,6 +137,10 @@ test_online (void)
   "with MIAssistant again), reconnect the cable and install again — the package is kept."
 
 /* a phone in Mi Assistant recovery: never fastboot's advice */
+#define WIPE_INTERRUPTED \
+  "The factory reset may not have finished. Keep the phone in recovery (or enter Connect with " \
+  "MIAssistant again), reconnect the cable and erase all data again."
+
 static void
 test_recovery (void)
 {
@@ -165,7 +169,24 @@ test_recovery (void)
       "reconnect and install again — the package is kept." },
   };
 
+  /* a factory reset whose link went away after format-data: was sent; the
+   * rest as in recovery */
+  const Case wipe[] = {
+    { UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NO_DEVICE, "tcp:h", WIPE_INTERRUPTED },
+    { UB_ADB_ERROR, UB_ADB_ERROR_CLOSED, NULL, WIPE_INTERRUPTED },
+    { UB_ADB_ERROR, UB_ADB_ERROR_TIMEOUT, NULL, WIPE_INTERRUPTED },
+    { UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_BUSY, NULL,
+      "Close other programs that use the phone (an adb server, Android Studio, another flashing "
+      "tool), then try again." },
+    { UB_ADB_ERROR, UB_ADB_ERROR_REFUSED, NULL,
+      "The phone's recovery does not offer this. Restart it into recovery (Volume Up and Power) "
+      "and choose Connect with MIAssistant again." },
+    { G_IO_ERROR, G_IO_ERROR_CANCELLED, NULL, NULL },
+  };
+
   assert_cases (cases, G_N_ELEMENTS (cases), UB_ADVICE_RECOVERY, UB_ADVICE_RECOVERY);
+  assert_cases (wipe, G_N_ELEMENTS (wipe), UB_ADVICE_WIPE, UB_ADVICE_WIPE);
+  assert_cases (cases, 2, UB_ADVICE_WIPE, UB_ADVICE_WIPE);
   assert_cases (sideload, G_N_ELEMENTS (sideload), UB_ADVICE_SIDELOAD, UB_ADVICE_SIDELOAD);
   /* an adb error outside the recovery commands still says how to reach recovery */
   assert_cases (cases, 2, UB_ADVICE_COMMAND, UB_ADVICE_RESUME);

@@ -592,6 +592,36 @@ test_wipe_data (Fixture       *fx,
   g_assert_cmpuint (ub_emu_recovery_get_bytes_received (fx->recovery), ==, 0);
 }
 
+/* The cable is pulled while the phone formats /data: no answer comes. */
+static void
+test_wipe_data_unplug (Fixture       *fx,
+                       gconstpointer  data)
+{
+  g_autoptr(UbRecoveryJob) job = ub_recovery_job_new_wipe_data (fx->address, "3f6a2b91");
+  const GError *error;
+
+  ub_emu_recovery_set_fault (fx->recovery, UB_EMU_RECOVERY_FAULT_UNPLUG, 0, 0);
+  ub_recovery_job_set_confirmed (job, TRUE);
+  run_job (fx, job);
+  error = ub_recovery_job_get_error (job);
+  g_assert_error ((GError *) error, UB_FASTBOOT_ERROR, UB_FASTBOOT_ERROR_NO_DEVICE);
+  g_assert_cmpstr (error->message, ==,
+                   "The factory reset was interrupted: The device closed the connection");
+  g_assert_cmpint (ub_recovery_job_get_state (job), ==, UB_FLASH_JOB_FAILED);
+  g_assert_cmpint (ub_recovery_job_get_stage (job), ==, UB_RECOVERY_STAGE_INSTALLING);
+  g_assert_cmpstr (ub_recovery_job_get_next_step (job), ==,
+                   "The factory reset may not have finished. Keep the phone in recovery (or "
+                   "enter Connect with MIAssistant again), reconnect the cable and erase all "
+                   "data again.");
+  g_assert_cmpuint (ub_emu_recovery_get_formats (fx->recovery), ==, 0);
+  g_assert_true (g_ptr_array_find_with_equal_func (fx->logs, "Erasing all data…", g_str_equal,
+                                                   NULL));
+  g_assert_false (g_ptr_array_find_with_equal_func (fx->logs, "All data was erased.",
+                                                    g_str_equal, NULL));
+  /* no restart was asked for after the failure */
+  g_assert_null (ub_emu_recovery_get_last_reboot (fx->recovery));
+}
+
 static void
 test_wipe_data_wrong_phone (Fixture       *fx,
                             gconstpointer  data)
@@ -647,6 +677,7 @@ main (int argc, char **argv)
   ADD ("truncated-file", test_truncated_file, FALSE);
   ADD ("cancel", test_cancel, FALSE);
   ADD ("wipe-data", test_wipe_data, FALSE);
+  ADD ("wipe-data-unplug", test_wipe_data_unplug, FALSE);
   ADD ("wipe-data-wrong-phone", test_wipe_data_wrong_phone, FALSE);
   ADD ("no-phone", test_no_phone, FALSE);
 #undef ADD
