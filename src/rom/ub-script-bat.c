@@ -35,7 +35,8 @@ typedef struct {
   GHashTable      *vars;       /* name (lower case) → UbScriptVal */
   GHashTable      *labels;     /* lower case */
   StatusKind       status;
-  UbFlashStep     *status_step;
+  guint            status_first;    /* STATUS_STEP: the fastboot line's steps in the */
+  guint            status_n_steps;  /* builder, [first, first + n_steps) */
   char            *status_var;
   char            *status_pattern;   /* PCRE */
   guint            status_line;
@@ -49,7 +50,7 @@ static void
 status_reset (Bat *bat)
 {
   bat->status = STATUS_NONE;
-  bat->status_step = NULL;
+  bat->status_first = bat->status_n_steps = 0;
   g_clear_pointer (&bat->status_var, g_free);
   g_clear_pointer (&bat->status_pattern, g_free);
 }
@@ -576,7 +577,6 @@ run_fastboot_line (Bat        *bat,
 
   {
     g_auto(GStrv) argv = fastboot_argv (bat, g_ptr_array_index (parts, 0));
-    UbFlashStep *step;
 
     if (argv == NULL)
       return fail (bat, line, _("Unbrick cannot resolve a variable on this line"));
@@ -584,13 +584,13 @@ run_fastboot_line (Bat        *bat,
       return fail (bat, line, _("this command chain is not one Unbrick understands"));
     if (parts->len > 1 && !read_handler (bat, parts, ops, 1, &message, &fatal))
       return fail (bat, line, _("Unbrick only understands reporting an error and stopping after “||”"));
-    step = ub_script_fastboot_step (&bat->b, line, text, argv, bat->error);
-    if (step == NULL)
+    if (ub_script_fastboot_step (&bat->b, line, text, argv, bat->error) == NULL)
       return FALSE;
-    step->fatal = fatal;
-    step->error_message = g_steal_pointer (&message);
     bat->status = STATUS_STEP;
-    bat->status_step = step;
+    bat->status_n_steps = bat->b.line_steps;
+    bat->status_first = bat->b.steps->len - bat->b.line_steps;
+    ub_script_builder_on_failure (&bat->b, bat->status_first, bat->status_n_steps, fatal, TRUE,
+                                  message);
     return TRUE;
   }
 }
@@ -942,11 +942,8 @@ run_line (Bat        *bat,
       if (!read_exit_block (bat, line, &message))
         return FALSE;
       if (bat->status == STATUS_STEP)
-        {
-          bat->status_step->fatal = TRUE;
-          g_free (bat->status_step->error_message);
-          bat->status_step->error_message = g_steal_pointer (&message);
-        }
+        ub_script_builder_on_failure (&bat->b, bat->status_first, bat->status_n_steps, TRUE,
+                                      TRUE, message);
       else if (bat->status == STATUS_MATCH)
         {
           if (!make_check (bat, message))
@@ -1243,8 +1240,9 @@ run_line (Bat        *bat,
       }
   }
 
-  /* harmless console housekeeping */
-  if (match ("^(?:echo\\s+(?:off|on)|setlocal(?:\\s.*)?|endlocal|cls|pause|title(?:\\s.*)?|color(?:\\s.*)?|chcp(?:\\s.*)?|cd\\s+/d\\s+\"?%~dp0\"?|pushd\\s+\"?%~dp0\"?|popd|cd\\s+\"?%~dp0\"?)$",
+  /* harmless console housekeeping ("pause 10": cmd's pause ignores what follows
+   * it and waits for a key; Unbrick does not wait) */
+  if (match ("^(?:echo\\s+(?:off|on)|setlocal(?:\\s.*)?|endlocal|cls|pause(?:\\s+\\w+)?|title(?:\\s.*)?|color(?:\\s.*)?|chcp(?:\\s.*)?|cd\\s+/d\\s+\"?%~dp0\"?|pushd\\s+\"?%~dp0\"?|popd|cd\\s+\"?%~dp0\"?)$",
              text, NULL))
     return TRUE;
 

@@ -67,6 +67,52 @@ ub_script_builder_pop_guard (UbScriptBuilder *b)
 }
 
 void
+ub_script_builder_on_failure (UbScriptBuilder *b,
+                              guint            first,
+                              guint            n,
+                              gboolean         fatal,
+                              gboolean         set_message,
+                              const char      *message)
+{
+  g_assert (first + n <= b->steps->len);
+  for (guint i = first; i < first + n; i++)
+    {
+      UbFlashStep *step = g_ptr_array_index (b->steps, i);
+
+      step->fatal = step->fatal || fatal;
+      if (set_message)
+        {
+          g_free (step->error_message);
+          step->error_message = g_strdup (message);
+        }
+    }
+}
+
+/* "fastboot -w": AOSP erases (then formats) userdata, cache and metadata, each
+ * only when "getvar partition-type:NAME" answers. Erasing is what Xiaomi's own
+ * clean-all scripts do; Android formats them when it starts. */
+static UbFlashStep *
+add_wipe (UbScriptBuilder *b,
+          guint            line,
+          const char      *text)
+{
+  static const char *const partitions[] = { "userdata", "cache", "metadata" };
+  UbFlashStep *step = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (partitions); i++)
+    {
+      g_autofree char *var = g_strconcat ("partition-type:", partitions[i], NULL);
+      g_autofree char *pattern = g_strdup_printf ("^%s: \\S", var);
+
+      step = ub_script_builder_add (b, UB_STEP_ERASE, line, text);
+      step->partition = g_strdup (partitions[i]);
+      g_ptr_array_add (step->conditions, ub_condition_new (UB_CONDITION_VAR, var, pattern, FALSE));
+    }
+  b->line_steps = G_N_ELEMENTS (partitions);
+  return step;
+}
+
+void
 ub_script_builder_note (UbScriptBuilder *b,
                         guint            line,
                         const char      *format,
@@ -195,17 +241,21 @@ ub_script_fastboot_step (UbScriptBuilder *b,
   const char *cmd;
   UbFlashStep *step;
   gboolean with_args = FALSE;
+  gboolean wipe = FALSE;
   guint vbmeta_flags = 0;
   g_autofree char **kept = g_new0 (char *, g_strv_length (argv) + 1);
 
-  /* --disable-verity / --disable-verification: anywhere, as AOSP's getopt
-   * permutes; they only matter for flash (see ub-vbmeta.h) */
+  b->line_steps = 1;
+  /* --disable-verity / --disable-verification and -w: anywhere, as AOSP's
+   * getopt permutes; the first two only matter for flash (see ub-vbmeta.h) */
   for (guint k = 0, m = 0; argv[k] != NULL; k++)
     {
       guint flag = ub_vbmeta_flag_from_option (argv[k]);
 
       vbmeta_flags |= flag;
-      if (flag == 0)
+      if (g_str_equal (argv[k], "-w"))
+        wipe = TRUE;
+      else if (flag == 0)
         kept[m++] = argv[k];
     }
   argv = kept;
@@ -217,6 +267,18 @@ ub_script_fastboot_step (UbScriptBuilder *b,
     }
   n = g_strv_length (argv + i);
   cmd = argv[i];
+  if (wipe)
+    {
+      /* AOSP would run a command given with it first, then wipe: not seen in
+       * any script, so not guessed at */
+      if (cmd != NULL || vbmeta_flags != 0)
+        {
+          ub_script_error (error, b->name, line, text,
+                           _("Unbrick understands “fastboot -w” only on a line of its own"));
+          return NULL;
+        }
+      return add_wipe (b, line, text);
+    }
   if (cmd == NULL)
     {
       ub_script_error (error, b->name, line, text, _("fastboot without a command"));

@@ -25,6 +25,8 @@ typedef struct {
   GPtrArray  *steps;     /* of UbFlashStep */
   GPtrArray  *notes;     /* of char *: things worth telling that do not stop the script */
   GPtrArray  *guards;    /* of UbCondition: the enclosing conditions */
+  guint       line_steps; /* how many steps the last ub_script_fastboot_step() added (the
+                             last ones of @steps): 3 for "fastboot -w", else 1 */
 } UbScriptBuilder;
 
 void         ub_script_builder_init  (UbScriptBuilder *b,
@@ -53,10 +55,22 @@ void         ub_script_error         (GError         **error,
                                       const char      *text,
                                       const char      *why);
 
+/* What the script does when the steps [@first, @first + @n) fail (one fastboot
+ * line's): stop (@fatal, added to what was said before) and, with
+ * @set_message, say @message (NULL: nothing of its own). */
+void         ub_script_builder_on_failure (UbScriptBuilder *b,
+                                           guint            first,
+                                           guint            n,
+                                           gboolean         fatal,
+                                           gboolean         set_message,
+                                           const char      *message);
+
 /*
  * Turns the words after "fastboot" (with UB_SCRIPT_ARGS where the script
  * passes its arguments, and UB_SCRIPT_ROOT for the script's folder) into a
- * step. @no_getvar: a lone getvar is not allowed here.
+ * step, and returns it. "fastboot -w" alone becomes three (see
+ * @line_steps), as AOSP fastboot wipes: erase userdata, cache and metadata,
+ * each when the phone reports a partition-type for it; the last is returned.
  */
 UbFlashStep *ub_script_fastboot_step (UbScriptBuilder *b,
                                       guint            line,

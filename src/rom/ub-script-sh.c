@@ -24,7 +24,8 @@ typedef enum { STATUS_NONE, STATUS_STEP, STATUS_MATCH, STATUS_OK } StatusKind;
 
 typedef struct {
   StatusKind       kind;
-  UbFlashStep     *step;     /* STEP (owned by the builder) */
+  guint            first;    /* STEP: the fastboot line's steps in the builder, */
+  guint            n_steps;  /* [first, first + n_steps) */
   char            *var;      /* MATCH: getvar NAME */
   char            *pattern;  /* MATCH: the grep pattern as PCRE */
   guint            line;
@@ -48,7 +49,7 @@ status_reset (Sh *sh)
   g_clear_pointer (&sh->status.var, g_free);
   g_clear_pointer (&sh->status.pattern, g_free);
   sh->status.kind = STATUS_NONE;
-  sh->status.step = NULL;
+  sh->status.first = sh->status.n_steps = 0;
 }
 
 static const char *
@@ -639,11 +640,7 @@ apply_error_handler (Sh         *sh,
   Status *st = &sh->status;
 
   if (st->kind == STATUS_STEP)
-    {
-      st->step->fatal = fatal || st->step->fatal;
-      g_free (st->step->error_message);
-      st->step->error_message = g_strdup (message);
-    }
+    ub_script_builder_on_failure (&sh->b, st->first, st->n_steps, fatal, TRUE, message);
   else if (st->kind == STATUS_MATCH)
     {
       if (!fatal)
@@ -711,10 +708,12 @@ run_simple (Sh       *sh,
                                                    argv + 1, sh->error);
       if (step == NULL)
         return FALSE;
-      if (sh->errexit && sh->exempt == 0)
-        step->fatal = TRUE;
       sh->status.kind = STATUS_STEP;
-      sh->status.step = step;
+      sh->status.n_steps = sh->b.line_steps;
+      sh->status.first = sh->b.steps->len - sh->b.line_steps;
+      if (sh->errexit && sh->exempt == 0)
+        ub_script_builder_on_failure (&sh->b, sh->status.first, sh->status.n_steps, TRUE, FALSE,
+                                      NULL);
       return TRUE;
     }
   if (g_str_equal (cmd, "sleep") && n == 2)

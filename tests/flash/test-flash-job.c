@@ -636,6 +636,63 @@ test_happy (void)
   watch_clear (&w);
 }
 
+/* A user-edited script's "fastboot $* -w": userdata and metadata are erased,
+ * cache (which this phone does not have) is skipped, as AOSP fastboot does. */
+static void
+test_wipe (void)
+{
+  g_autofree char *script = NULL;
+  g_autoptr(Rom) rom = NULL;
+  g_autoptr(Phone) phone = phone_new ("PIANO001", NULL,
+                                      "boot_ab=0x100000\n"
+                                      "userdata=0x100000\n"
+                                      "metadata=0x10000\n"
+                                      "[partition-types]\n"
+                                      "userdata=f2fs\n"
+                                      "metadata=ext4\n");
+  g_autoptr(UbPreflight) preflight = NULL;
+  g_autoptr(UbFlashJob) job = NULL;
+  g_autoptr(GBytes) old = random_bytes (0x10000, 7);
+  g_autoptr(GBytes) zeros = g_bytes_new_take (g_malloc0 (0x10000), 0x10000);
+  g_autofree char *log = NULL;
+  const char *at = strstr (script_text, "fastboot $* set_active a\n");
+  Watch w;
+
+  g_assert_nonnull (at);
+  script = g_strdup_printf ("%.*sfastboot $* -w\n%s", (int) (at - script_text), script_text, at);
+  rom = rom_new (script);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *path = ub_emu_phone_get_partition_path (phone->phone,
+                                                               i ? "metadata" : "userdata");
+      FILE *f = fopen (path, "r+b");
+
+      g_assert_nonnull (f);
+      g_assert_cmpuint (fwrite (g_bytes_get_data (old, NULL), 1, 0x10000, f), ==, 0x10000);
+      fclose (f);
+    }
+  assert_partition_holds (phone, "userdata", old);
+
+  preflight = check (rom, phone, UB_ROM_MODE_CLEAN_ALL);
+  g_assert_true (ub_preflight_get_passed (preflight));
+  /* the 10 steps of the happy path, and 2 erases: no cache here */
+  g_assert_cmpuint (ub_flash_plan_get_n_steps (ub_preflight_get_plan (preflight)), ==, 12);
+  g_assert_true (ub_flash_plan_erases_data (ub_preflight_get_plan (preflight)));
+  step_index (ub_preflight_get_plan (preflight), "erase userdata");
+  step_index (ub_preflight_get_plan (preflight), "erase metadata");
+
+  job = start_job (preflight, phone, &w);
+  run_until_finished (&w);
+  g_assert_cmpint (ub_flash_job_get_state (job), ==, UB_FLASH_JOB_SUCCEEDED);
+  assert_flashed (rom, phone);
+  assert_partition_holds (phone, "userdata", zeros);
+  assert_partition_holds (phone, "metadata", zeros);
+  log = ub_test_phone_dup_log (phone);
+  g_assert_nonnull (strstr (log, "erase userdata\nerase metadata\nset_active a\n"));
+  g_assert_null (strstr (log, "erase cache"));
+  watch_clear (&w);
+}
+
 static void
 test_refusals (void)
 {
@@ -1860,6 +1917,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/flash/happy", test_happy);
   g_test_add_func ("/flash/refusals", test_refusals);
+  g_test_add_func ("/flash/wipe", test_wipe);
   g_test_add_func ("/flash/folder-product", test_folder_product);
   g_test_add_func ("/flash/unplug-resume", test_unplug_resume);
   g_test_add_func ("/flash/resume-after-restart", test_resume_after_restart);

@@ -145,6 +145,75 @@ test_handle_error_and_set_e (void)
   assert_step (s, 3, "reboot", TRUE, "Reboot error");
 }
 
+/* A "fastboot -w" is an erase of userdata, cache and metadata, each when the phone
+ * has it (AOSP asks partition-type:NAME); a handler covers all three. */
+static void
+assert_wipe (UbScript   *script,
+             guint       first,
+             gboolean    fatal,
+             const char *message)
+{
+  static const char *const parts[] = { "userdata", "cache", "metadata" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
+    {
+      UbFlashStep *s = step (script, first + i);
+      g_autofree char *desc = g_strconcat ("erase ", parts[i], NULL);
+      g_autofree char *cond = NULL;
+      g_autofree char *line = g_strdup_printf ("partition-type:%s: f2fs", parts[i]);
+      g_autofree char *failed = g_strdup_printf ("getvar:partition-type:%s FAILED", parts[i]);
+      g_autofree char *empty = g_strdup_printf ("partition-type:%s: ", parts[i]);
+      UbCondition *c;
+      gboolean matches = FALSE;
+
+      assert_step (script, first + i, desc, fatal, message);
+      g_assert_cmpuint (s->conditions->len, ==, 1);
+      c = g_ptr_array_index (s->conditions, 0);
+      g_assert_cmpint (c->kind, ==, UB_CONDITION_VAR);
+      g_assert_false (c->negate);
+      g_assert_true (g_str_has_suffix (c->name, parts[i]));
+      g_assert_true (ub_pattern_matches (c->pattern, line, &matches, NULL) && matches);
+      g_assert_true (ub_pattern_matches (c->pattern, failed, &matches, NULL) && !matches);
+      g_assert_true (ub_pattern_matches (c->pattern, empty, &matches, NULL) && !matches);
+    }
+}
+
+static void
+test_wipe (void)
+{
+  g_autoptr(UbScript) sh = parse ("flash_all.sh",
+    "fastboot $* flash boot_ab `dirname $0`/images/boot.img\n"
+    "fastboot $* -w\n"
+    "fastboot -w $* || { echo \"Wipe error\"; exit 1; }\n"
+    "set -e\n"
+    "fastboot $* -w\n"
+    "fastboot $* reboot\n");
+  g_autoptr(UbScript) bat = parse ("flash_all.bat",
+    "fastboot %* -w\r\n"
+    "fastboot %* -w || @echo \"Wipe error\" && exit /B 1\r\n"
+    "fastboot %* -w\r\n"
+    "if %errorlevel% neq 0 (\r\n"
+    "  echo Wipe failed\r\n"
+    "  exit /B 1\r\n"
+    ")\r\n"
+    "fastboot %* reboot\r\n");
+
+  g_assert_cmpuint (n_steps (sh), ==, 11);
+  assert_step (sh, 0, "flash boot_ab images/boot.img", FALSE, NULL);
+  assert_wipe (sh, 1, FALSE, NULL);
+  assert_wipe (sh, 4, TRUE, "Wipe error");
+  assert_wipe (sh, 7, TRUE, NULL);
+  assert_step (sh, 10, "reboot", TRUE, NULL);
+  g_assert_cmpuint (step (sh, 1)->line, ==, 2);
+  g_assert_cmpuint (step (sh, 3)->line, ==, 2);
+
+  g_assert_cmpuint (n_steps (bat), ==, 10);
+  assert_wipe (bat, 0, FALSE, NULL);
+  assert_wipe (bat, 3, TRUE, "Wipe error");
+  assert_wipe (bat, 6, TRUE, "Wipe failed");
+  assert_step (bat, 9, "reboot", FALSE, NULL);
+}
+
 static void
 test_product_forms (void)
 {
@@ -1012,8 +1081,15 @@ test_refusals (void)
                   UB_ROM_ERROR_UNSAFE_PATH,
                   "flash_all.sh, line 1: the path leaves the ROM folder ($/images/../../boot.img): "
                   "“fastboot $* flash boot `dirname $0`/images/../../boot.img”");
-  assert_refused ("flash_all.sh", "fastboot $* -w\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
-                  "flash_all.sh, line 1: Unbrick does not support this fastboot option: “fastboot $* -w”");
+  assert_refused ("flash_all.sh", "fastboot $* -w update rom.zip\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.sh, line 1: Unbrick understands “fastboot -w” only on a line of its "
+                  "own: “fastboot $* -w update rom.zip”");
+  assert_refused ("flash_all.bat", "fastboot %* flash boot images\\boot.img -w\r\n",
+                  UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 1: Unbrick understands “fastboot -w” only on a line of its "
+                  "own: “fastboot %* flash boot images\\boot.img -w”");
+  assert_refused ("flash_all.sh", "fastboot $* -x\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.sh, line 1: Unbrick does not support this fastboot option: “fastboot $* -x”");
   assert_refused ("flash_all.sh", "for i in a b; do echo $i; done\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
                   "flash_all.sh, line 1: “for” is not supported: “for i in a b; do echo $i; done”");
   assert_refused ("flash_all.sh", "fastboot $* flash boot $IMG\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
@@ -1117,6 +1193,7 @@ main (int argc, char **argv)
   g_test_add_func ("/script/getvar-stderr-set-e-file", test_getvar_stderr);
   g_test_add_func ("/script/bat-line-forms", test_bat_line_forms);
   g_test_add_func ("/script/refusals", test_refusals);
+  g_test_add_func ("/script/wipe", test_wipe);
   g_test_add_func ("/script/enum-nicks", test_enum_nicks);
   return g_test_run ();
 }
