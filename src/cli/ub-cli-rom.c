@@ -17,9 +17,11 @@
 #include "ub-fastboot-error.h"
 #include "ub-flash-job.h"
 #include "ub-flash-enums.h"
+#include "ub-online-util.h"
 #include "ub-preflight.h"
 #include "ub-resume-point.h"
 #include "ub-rom.h"
+#include "ub-rom-archive.h"
 #include "ub-rom-error.h"
 
 /* ---- ROMs ----------------------------------------------------------------- */
@@ -63,6 +65,18 @@ on_rom_opened (GObject      *source,
   u->result = g_object_ref (result);
 }
 
+/* The app's "rom-cache-limit" (GB) bounds the cache for the CLI too, when
+ * the settings schema is installed. */
+static void
+apply_cache_limit (void)
+{
+  g_autoptr(GSettings) settings = ub_online_settings_new ();
+
+  if (settings != NULL)
+    ub_rom_archive_set_cache_limit ((guint64) g_settings_get_uint (settings, "rom-cache-limit") *
+                                    1000 * 1000 * 1000);
+}
+
 /* A folder, or an archive unpacked (or found unpacked) in the cache; the
  * unpacking's progress delivered to this thread. */
 static UbRom *
@@ -77,6 +91,7 @@ open_rom (const char    *path,
   Unpack u = { progress, json, NULL };
   UbRom *rom;
 
+  apply_cache_limit ();
   g_main_context_push_thread_default (context);
   unpack = ub_progress_new ();
   g_signal_connect (unpack, "changed", G_CALLBACK (on_unpack_progress), &u);

@@ -267,6 +267,39 @@ def main():
                 "Download it again.")
         os.unlink(bad_name)
 
+        # ---- the app's rom-cache-limit bounds the CLI's cache too (0: only the ROM in use)
+        small = []
+        for version in ("V14.0.1.0.TKHMIXM", "V14.0.2.0.TKHMIXM"):
+            base = f"alioth_global_images_{version}_13.0"
+            members = []
+            for name, data in ((f"{base}/flash_all.sh", b"fastboot $* getvar product 2>&1 | "
+                                b"grep \"^product: *alioth\" || exit 1\nfastboot $* reboot\n"),
+                               (f"{base}/images/misc.img", version.encode())):
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                members.append((info, data))
+            small.append(make_tgz(tmp, base, members))
+        config = os.path.join(tmp, "config")
+        os.makedirs(os.path.join(config, "glib-2.0", "settings"))
+        with open(os.path.join(config, "glib-2.0", "settings", "keyfile"), "w") as f:
+            f.write("[io/github/unbrick/Unbrick]\nrom-cache-limit=0\n")
+        for limited in (False, True):
+            cache = os.path.join(tmp, "cache-limited" if limited else "cache-default")
+            cenv = dict(env, XDG_CACHE_HOME=cache)
+            if limited:
+                cenv.update(XDG_CONFIG_HOME=config, GSETTINGS_BACKEND="keyfile")
+            for path in small:
+                r = t.run([t.CLI, "inspect", path], env=cenv)
+                check(r.returncode == 0 and "For:      alioth" in r.stdout,
+                      "inspect of a small .tgz", r.stdout + r.stderr)
+            roms = os.path.join(cache, "unbrick", "roms")
+            kept = sorted(d for d in os.listdir(roms) if os.path.isdir(os.path.join(roms, d)))
+            if limited:
+                check(len(kept) == 1 and "V14.0.2.0" in kept[0],
+                      "rom-cache-limit=0: the CLI keeps only the ROM it opened last", kept)
+            else:
+                check(len(kept) == 2, "the default limit keeps both ROMs", kept)
+
         # ---- unplug in the middle of super, then --resume in a new process
         profile_path = good.write(os.path.join(tmp, "phone.ini"))
         state = os.path.join(tmp, "state-resume")
