@@ -1241,8 +1241,8 @@ run_line (Bat        *bat,
   }
 
   /* harmless console housekeeping ("pause 10": cmd's pause ignores what follows
-   * it and waits for a key; Unbrick does not wait) */
-  if (match ("^(?:echo\\s+(?:off|on)|setlocal(?:\\s.*)?|endlocal|cls|pause(?:\\s+\\w+)?|title(?:\\s.*)?|color(?:\\s.*)?|chcp(?:\\s.*)?|cd\\s+/d\\s+\"?%~dp0\"?|pushd\\s+\"?%~dp0\"?|popd|cd\\s+\"?%~dp0\"?)$",
+   * it and waits for a key, "pause>nul" silently; Unbrick does not wait) */
+  if (match ("^(?:echo\\s+(?:off|on)|setlocal(?:\\s.*)?|endlocal|cls|pause(?:\\s+\\w+)?(?:\\s*>\\s*nul)?|title(?:\\s.*)?|color(?:\\s.*)?|chcp(?:\\s.*)?|cd\\s+/d\\s+\"?%~dp0\"?|pushd\\s+\"?%~dp0\"?|popd|cd\\s+\"?%~dp0\"?)$",
              text, NULL))
     return TRUE;
 
@@ -1270,10 +1270,17 @@ run_line (Bat        *bat,
       return TRUE;
     }
 
-  if (match ("^timeout\\s+/t\\s+(\\d+)(?:\\s+/nobreak)?(?:\\s*>\\s*nul)?$", text, &m))
+  /* timeout [/t] N [/nobreak]: /t may be left out */
+  if (match ("^timeout\\s+(?:/t\\s+)?(\\d+)(?:\\s+/nobreak)?(?:\\s*>\\s*nul)?$", text, &m))
     {
-      UbFlashStep *step = ub_script_builder_add (&bat->b, UB_STEP_SLEEP, line, text);
-      step->arg = fetch (m, 1);
+      g_autofree char *seconds = fetch (m, 1);
+      UbFlashStep *step;
+
+      /* as for sh's sleep: a pause, not hours of waiting */
+      if (strlen (seconds) > 3 || g_ascii_strtoull (seconds, NULL, 10) > 600)
+        return fail (bat, line, _("not a number of seconds"));
+      step = ub_script_builder_add (&bat->b, UB_STEP_SLEEP, line, text);
+      step->arg = g_strdup_printf ("%" G_GUINT64_FORMAT, g_ascii_strtoull (seconds, NULL, 10));
       return TRUE;
     }
 

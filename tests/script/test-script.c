@@ -414,6 +414,31 @@ test_bat_ping_pause (void)
   /* pinging another computer is not a pause */
   assert_refused ("flash_all.bat", "ping 8.8.8.8 -n 5 > nul\r\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
                   "flash_all.bat, line 1: this is not a flash step Unbrick knows: “ping 8.8.8.8 -n 5 > nul”");
+
+  /* cmd's timeout (with or without /t) is a sleep; pause, however written, waits for a key
+   * and is not a step */
+  {
+    g_autoptr(UbScript) t = parse ("flash_all.bat",
+      "timeout /t 5 /nobreak > nul\r\n"
+      "timeout 3\r\n"
+      "pause>nul\r\n"
+      "pause > nul\r\n"
+      "pause 10\r\n"
+      "fastboot %* reboot\r\n");
+
+    g_assert_cmpuint (n_steps (t), ==, 3);
+    g_assert_cmpint (step (t, 0)->kind, ==, UB_STEP_SLEEP);
+    g_assert_cmpstr (step (t, 0)->arg, ==, "5");
+    g_assert_cmpstr (step (t, 1)->arg, ==, "3");
+    g_assert_cmpint (step (t, 2)->kind, ==, UB_STEP_REBOOT);
+  }
+  assert_refused ("flash_all.bat", "timeout /t -1\r\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 1: this is not a flash step Unbrick knows: “timeout /t -1”");
+  /* a pause, not hours of waiting (sh's sleep has the same bound) */
+  assert_refused ("flash_all.bat", "timeout /t 99999\r\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 1: not a number of seconds: “timeout /t 99999”");
+  assert_refused ("flash_all.bat", "timeout 601\r\n", UB_ROM_ERROR_UNSUPPORTED_SCRIPT,
+                  "flash_all.bat, line 1: not a number of seconds: “timeout 601”");
 }
 
 static void
